@@ -1,0 +1,445 @@
+/** Agents: create, get, list, update, delete, suspend, unsuspend, request_agent_unsuspension, approve (+ batches). */
+import { Type } from '@sinclair/typebox';
+import { ApiError } from '../api/errors.js';
+import { defineAction, type ActionContext, type Caller } from '../api/registry.js';
+import { hasScope, requireScopes, roleRank } from '../api/scopes.js';
+import { nowIso, type Queryable } from '../store/db.js';
+import { uuid } from '../tenancy/secrets.js';
+import {
+  assertGroupsExist,
+  assertNoDuplicateGroups,
+  membershipsByAgent,
+  removeAgentFromGroups,
+  replaceAgentGroups,
+  type Membership,
+} from '../groups/membership.js';
+import { recordEvent, sourceOf } from '../webhooks/outbox.js';
+import {
+  EMAIL_SUBSCRIPTIONS,
+  GroupsSchema,
+  LOGIN_STATUSES,
+  NOTIFICATIONS,
+  ROLE_VALUES,
+  WorkSchedulerSchema,
+  checkWorkScheduler,
+  literalUnion,
+  uniqueList,
+} from './schemas.js';
+import {
+  AGENT_FIELDS,
+  agentFullState,
+  agentView,
+  getAgentOrThrow,
+  insertAgent,
+  parseScheduler,
+  type AgentRow,
+} from './repo.js';
+
+export const MAX_CHATS_LIMIT = 100;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+const Id = Type.String({ minLength: 1 });
+const AgentId = Type.String({ minLength: 1, maxLength: 254, pattern: EMAIL.source, errorMessage: 'should be an e-mail address' });
+const Name = Type.String({ minLength: 1, maxLength: 180 });
+const FieldsSchema = Type.Array(literalUnion(AGENT_FIELDS));
+
+const agentProps = {
+  name: Name,
+  role: literalUnion(ROLE_VALUES),
+  avatar: Type.String({ maxLength: 2048 }),
+  login_status: literalUnion(LOGIN_STATUSES),
+  job_title: Type.String({ maxLength: 180 }),
+  mobile: Type.String({ maxLength: 64 }),
+  max_chats_count: Type.Integer({ minimum: 0, maximum: MAX_CHATS_LIMIT }),
+  groups: GroupsSchema,
+  notifications: Type.Array(literalUnion(NOTIFICATIONS)),
+  email_subscriptions: Type.Array(literalUnion(EMAIL_SUBSCRIPTIONS)),
+  work_scheduler: WorkSchedulerSchema,
+};
+
+const opt = <T extends Record<string, import('@sinclair/typebox').TSchema>>(props: T) =>
+  Object.fromEntries(Object.entries(props).map(([k, v]) => [k, Type.Optional(v)])) as {
+    [K in keyof T]: import('@sinclair/typebox').TOptional<T[K]>;
+  };
+
+const CreateAgent = Type.Object(
+  { ...opt({ ...agentProps, awaiting_approval: Type.Boolean() }), id: AgentId, name: Name },
+  { additionalProperties: false },
+);
+const UpdateAgent = Type.Object({ id: Id, ...opt(agentProps) }, { additionalProperties: false });
+const ById = Type.Object({ id: Id }, { additionalProperties: false });
+const GetAgent = Type.Object({ id: Id, fields: Type.Optional(FieldsSchema) }, { additionalProperties: false });
+const ListAgents = Type.Object(
+  {
+    filters: Type.Optional(
+      Type.Object(
+        {
+          group_ids: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }))),
+          suspended: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    fields: Type.Optional(FieldsSchema),
+  },
+  { additionalProperties: false },
+);
+const Empty = Type.Object({}, { additionalProperties: false });
+
+const isSelf = (caller: Caller, id: string) => caller.agentType === 'agent' && caller.agentId === id;
+
+/** A caller never acts on an agent ranked above itself, nor grants a role above its own. */
+function assertRank(caller: Caller, targetRole: string, what: string): void {
+  if (roleRank(targetRole) > roleRank(caller.role)) {
+    throw new ApiError('authorization', `Cannot ${what} an agent whose role is higher than yours`);
+  }
+}
+
+function assertCanGrantRole(caller: Caller, role: string): void {
+  if (role !== 'normal') requireScopes(caller.scopes, 'accounts.roles.lc--all:rw');
+  if (roleRank(role) > roleRank(caller.role)) {
+    throw new ApiError('authorization', `Cannot grant the role ${role}: it is higher than your own`);
+  }
+}
+
+async function licenseOwnersAndViceowners(db: Queryable, licenseId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('agents')
+    .select('id')
+    .where('license_id', '=', licenseId)
+    .where('type', '=', 'agent')
+    .where('role', 'in', ['owner', 'viceowner'])
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+export const createAgent = defineAction({
+  name: 'create_agent',
+  area: 'agents',
+  summary: 'Creates a new agent within the licence.',
+  schema: CreateAgent,
+  scopes: ['accounts--all:rc', 'accounts--all:rw', 'subscription.lc:rw', 'accounts.roles.lc--all:rw'],
+  anyOf: ['accounts--all:rc'],
+  batch: 'batch_create_agents',
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    const role = input.role ?? 'normal';
+    assertCanGrantRole(caller, role);
+    const canActivate = hasScope(caller.scopes, 'accounts--all:rw') && hasScope(caller.scopes, 'subscription.lc:rw');
+    if (input.awaiting_approval === false && !hasScope(caller.scopes, 'subscription.lc:rw')) {
+      throw new ApiError('authorization', 'Only a requester with the subscription.lc:rw scope can set `awaiting_approval` to false');
+    }
+    const awaiting = input.awaiting_approval ?? !canActivate;
+    const groups = input.groups ?? [];
+    assertNoDuplicateGroups(groups);
+    const ws = input.work_scheduler ? checkWorkScheduler(input.work_scheduler) : null;
+    const notifications = uniqueList(input.notifications, 'notifications');
+    const emailSubs = uniqueList(input.email_subscriptions, 'email_subscriptions');
+
+    return ctx.tx(async (trx) => {
+      await assertGroupsExist(trx, caller.licenseId, groups.map((g) => g.id));
+      const row = await insertAgent(trx, caller.licenseId, {
+        id: input.id,
+        name: input.name,
+        role,
+        avatar: input.avatar,
+        login_status: input.login_status,
+        job_title: input.job_title,
+        mobile: input.mobile,
+        max_chats_count: input.max_chats_count,
+        awaiting_approval: awaiting,
+        notifications,
+        email_subscriptions: emailSubs,
+        work_scheduler: ws,
+      });
+      await replaceAgentGroups(trx, caller.licenseId, row.id, groups);
+      await recordEvent(trx, sourceOf(caller), 'agent_created', agentFullState(row, groups));
+      return { id: row.id };
+    });
+  },
+});
+
+export const getAgent = defineAction({
+  name: 'get_agent',
+  area: 'agents',
+  summary: 'Returns an agent specified by id.',
+  schema: GetAgent,
+  scopes: ['agents--my:ro', 'agents--all:ro'],
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    if (!isSelf(caller, input.id)) requireScopes(caller.scopes, 'agents--all:ro');
+    const row = await getAgentOrThrow(ctx.db, caller.licenseId, input.id);
+    const fields = new Set<string>(input.fields ?? []);
+    const groups = fields.has('groups') ? (await membershipsByAgent(ctx.db, caller.licenseId, [row.id])).get(row.id) : undefined;
+    return agentView(row, groups, fields);
+  },
+});
+
+export const listAgents = defineAction({
+  name: 'list_agents',
+  area: 'agents',
+  summary: 'Returns all agents within the licence.',
+  schema: ListAgents,
+  scopes: ['agents--all:ro'],
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    const fields = new Set<string>(input.fields ?? []);
+    const filters = input.filters ?? {};
+    let q = ctx.db
+      .selectFrom('agents')
+      .selectAll()
+      .where('license_id', '=', caller.licenseId)
+      .where('type', '=', 'agent');
+    if (filters.suspended !== undefined) q = q.where('suspended', '=', filters.suspended ? 1 : 0);
+    if (filters.group_ids !== undefined) {
+      if (filters.group_ids.length === 0) return [];
+      const groupIds = [...new Set(filters.group_ids)];
+      q = q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('group_members as gm')
+            .select('gm.agent_id')
+            .where('gm.license_id', '=', caller.licenseId)
+            .whereRef('gm.agent_id', '=', 'agents.id')
+            .where('gm.group_id', 'in', groupIds),
+        ),
+      );
+    }
+    const rows = await q.orderBy('created_at').orderBy('id').execute();
+    const memberships = fields.has('groups') ? await membershipsByAgent(ctx.db, caller.licenseId) : undefined;
+    return rows.map((r) => agentView(r, memberships?.get(r.id), fields));
+  },
+});
+
+type UpdateInput = import('@sinclair/typebox').Static<typeof UpdateAgent>;
+
+/** Fields of update_agent that are stored as columns, with how they compare/serialise. */
+function columnChanges(row: AgentRow, input: UpdateInput) {
+  const set: Partial<AgentRow> = {};
+  const changed: Record<string, unknown> = {};
+  const simple = ['name', 'role', 'avatar', 'login_status', 'job_title', 'mobile', 'max_chats_count'] as const;
+  for (const k of simple) {
+    const v = input[k];
+    if (v === undefined) continue;
+    const current = row[k] ?? (k === 'avatar' || k === 'job_title' || k === 'mobile' ? '' : null);
+    if (current !== v) {
+      (set as Record<string, unknown>)[k] = v;
+      changed[k] = v;
+    }
+  }
+  const lists = [
+    ['notifications', input.notifications],
+    ['email_subscriptions', input.email_subscriptions],
+  ] as const;
+  for (const [k, v] of lists) {
+    if (v === undefined) continue;
+    const list = uniqueList(v, k)!;
+    const json = JSON.stringify(list);
+    if (json !== row[k]) {
+      set[k] = json;
+      changed[k] = list;
+    }
+  }
+  if (input.work_scheduler !== undefined) {
+    const ws = checkWorkScheduler(input.work_scheduler);
+    if (JSON.stringify(ws) !== JSON.stringify(parseScheduler(row.work_scheduler))) {
+      set.work_scheduler = JSON.stringify(ws);
+      changed.work_scheduler = ws;
+    }
+  }
+  return { set, changed };
+}
+
+const sameGroups = (a: Membership[], b: Membership[]) =>
+  JSON.stringify([...a].sort((x, y) => x.id - y.id)) === JSON.stringify([...b].sort((x, y) => x.id - y.id));
+
+export const updateAgent = defineAction({
+  name: 'update_agent',
+  area: 'agents',
+  summary: 'Updates the properties of an agent specified by id.',
+  schema: UpdateAgent,
+  scopes: ['agents--my:rw', 'agents--all:rw', 'accounts.roles.lc--all:rw'],
+  anyOf: ['agents--my:rw', 'agents--all:rw'],
+  batch: 'batch_update_agents',
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    const self = isSelf(caller, input.id);
+    if (!self) requireScopes(caller.scopes, 'agents--all:rw');
+    if (input.groups) assertNoDuplicateGroups(input.groups);
+    await ctx.tx(async (trx) => {
+      const row = await getAgentOrThrow(trx, caller.licenseId, input.id);
+      if (!self) assertRank(caller, row.role, 'update');
+      if (input.role !== undefined && input.role !== row.role) {
+        if (row.role === 'owner') {
+          throw new ApiError('validation', "The license owner's role cannot be changed");
+        }
+        assertCanGrantRole(caller, input.role);
+      }
+      const { set, changed } = columnChanges(row, input);
+      if (input.groups !== undefined) {
+        await assertGroupsExist(trx, caller.licenseId, input.groups.map((g) => g.id));
+        const current = (await membershipsByAgent(trx, caller.licenseId, [row.id])).get(row.id) ?? [];
+        if (!sameGroups(current, input.groups)) {
+          await replaceAgentGroups(trx, caller.licenseId, row.id, input.groups);
+          changed.groups = input.groups;
+        }
+      }
+      if (Object.keys(changed).length === 0) return;
+      await trx
+        .updateTable('agents')
+        .set({ ...set, updated_at: nowIso() })
+        .where('license_id', '=', caller.licenseId)
+        .where('id', '=', row.id)
+        .execute();
+      await recordEvent(trx, sourceOf(caller), 'agent_updated', { id: row.id, ...changed });
+    });
+    if (input.role !== undefined) ctx.services.invalidateAuth();
+    return {};
+  },
+});
+
+export const deleteAgent = defineAction({
+  name: 'delete_agent',
+  area: 'agents',
+  summary: 'Deletes an agent specified by id.',
+  schema: ById,
+  scopes: ['agents--my:rw', 'accounts--my:rw', 'agents--all:rw', 'accounts--all:rw'],
+  anyOf: ['agents--my:rw', 'agents--all:rw'],
+  batch: 'batch_delete_agents',
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    const self = isSelf(caller, input.id);
+    if (self) requireScopes(caller.scopes, 'agents--my:rw', 'accounts--my:rw');
+    else requireScopes(caller.scopes, 'agents--all:rw', 'accounts--all:rw');
+    await ctx.tx(async (trx) => {
+      const row = await getAgentOrThrow(trx, caller.licenseId, input.id);
+      if (row.role === 'owner') throw new ApiError('validation', 'The license owner cannot be deleted');
+      if (!self) assertRank(caller, row.role, 'delete');
+      await deleteAgentRow(trx, caller.licenseId, row);
+      await recordEvent(trx, sourceOf(caller), 'agent_deleted', { id: row.id });
+    });
+    ctx.services.invalidateAuth();
+    return {};
+  },
+});
+
+/** Remove an agent (or bot) with its memberships and credentials. Areas that reference agents hook in here. */
+export const agentDeleteHooks: Array<(trx: Queryable, licenseId: number, agentId: string) => Promise<void>> = [];
+
+export async function deleteAgentRow(trx: Queryable, licenseId: number, row: AgentRow): Promise<void> {
+  await removeAgentFromGroups(trx, licenseId, row.id);
+  await trx.deleteFrom('access_tokens').where('license_id', '=', licenseId).where('account_id', '=', row.account_id).execute();
+  await trx.deleteFrom('pats').where('license_id', '=', licenseId).where('account_id', '=', row.account_id).execute();
+  for (const hook of agentDeleteHooks) await hook(trx, licenseId, row.id);
+  await trx.deleteFrom('agents').where('license_id', '=', licenseId).where('id', '=', row.id).execute();
+}
+
+async function setFlag(
+  ctx: ActionContext,
+  id: string,
+  column: 'suspended' | 'awaiting_approval',
+  value: 0 | 1,
+  event: 'agent_suspended' | 'agent_unsuspended' | 'agent_approved',
+  check?: (row: AgentRow) => void,
+): Promise<Record<string, never>> {
+  const { caller } = ctx;
+  await ctx.tx(async (trx) => {
+    const row = await getAgentOrThrow(trx, caller.licenseId, id);
+    check?.(row);
+    if (row[column] === value) return; // already in the requested state: nothing changes, no event
+    await trx
+      .updateTable('agents')
+      .set({ [column]: value, updated_at: nowIso() })
+      .where('license_id', '=', caller.licenseId)
+      .where('id', '=', row.id)
+      .execute();
+    await recordEvent(trx, sourceOf(caller), event, { id: row.id });
+  });
+  ctx.services.invalidateAuth();
+  return {};
+}
+
+export const suspendAgent = defineAction({
+  name: 'suspend_agent',
+  area: 'agents',
+  summary: 'Suspends an agent specified by id.',
+  schema: ById,
+  scopes: ['agents--all:rw', 'sessions--all:rw'],
+  anyOf: ['agents--all:rw'],
+  batch: 'batch_suspend_agents',
+  async handler(ctx, input) {
+    requireScopes(ctx.caller.scopes, 'agents--all:rw', 'sessions--all:rw');
+    if (isSelf(ctx.caller, input.id)) throw new ApiError('validation', 'You cannot suspend yourself');
+    return setFlag(ctx, input.id, 'suspended', 1, 'agent_suspended', (row) => {
+      if (row.role === 'owner') throw new ApiError('validation', 'The license owner cannot be suspended');
+      assertRank(ctx.caller, row.role, 'suspend');
+    });
+  },
+});
+
+export const unsuspendAgent = defineAction({
+  name: 'unsuspend_agent',
+  area: 'agents',
+  summary: 'Unsuspends an agent specified by id.',
+  schema: ById,
+  scopes: ['agents--all:rw', 'accounts--all:rw', 'subscription.lc:rw'],
+  anyOf: ['agents--all:rw'],
+  batch: 'batch_unsuspend_agents',
+  async handler(ctx, input) {
+    requireScopes(ctx.caller.scopes, 'agents--all:rw', 'accounts--all:rw', 'subscription.lc:rw');
+    return setFlag(ctx, input.id, 'suspended', 0, 'agent_unsuspended', (row) =>
+      assertRank(ctx.caller, row.role, 'unsuspend'),
+    );
+  },
+});
+
+export const approveAgent = defineAction({
+  name: 'approve_agent',
+  area: 'agents',
+  summary: 'Approves an agent, allowing it to use the application.',
+  schema: ById,
+  scopes: ['agents--all:rw', 'accounts--all:rw', 'subscription.lc:rw'],
+  anyOf: ['agents--all:rw'],
+  batch: 'batch_approve_agents',
+  async handler(ctx, input) {
+    requireScopes(ctx.caller.scopes, 'agents--all:rw', 'accounts--all:rw', 'subscription.lc:rw');
+    return setFlag(ctx, input.id, 'awaiting_approval', 0, 'agent_approved');
+  },
+});
+
+export const requestAgentUnsuspension = defineAction({
+  name: 'request_agent_unsuspension',
+  area: 'agents',
+  summary: "A suspended agent asks the licence's owners and vice owners to unsuspend it.",
+  schema: Empty,
+  scopes: [],
+  allowSuspended: true,
+  async handler(ctx) {
+    const { caller } = ctx;
+    if (caller.agentType !== 'agent') throw new ApiError('validation', 'Only agents can request unsuspension');
+    await ctx.tx(async (trx) => {
+      const row = await getAgentOrThrow(trx, caller.licenseId, caller.agentId);
+      if (row.suspended !== 1) throw new ApiError('validation', 'The agent is not suspended');
+      const recipients = await licenseOwnersAndViceowners(trx, caller.licenseId);
+      await trx
+        .insertInto('unsuspension_requests')
+        .values({
+          id: uuid(),
+          license_id: caller.licenseId,
+          agent_id: row.id,
+          recipients: JSON.stringify(recipients),
+          requested_at: nowIso(),
+        })
+        .execute();
+    });
+    return {};
+  },
+});
+
+export const agentActions = [
+  createAgent, getAgent, listAgents, updateAgent, deleteAgent, suspendAgent, unsuspendAgent,
+  requestAgentUnsuspension, approveAgent,
+];

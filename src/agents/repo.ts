@@ -1,0 +1,156 @@
+/** Agent rows: reading, projecting (`fields`) and inserting. Bots share the table with type = 'bot'. */
+import type { Selectable } from 'kysely';
+import { ApiError } from '../api/errors.js';
+import { nowIso, type Queryable } from '../store/db.js';
+import type { AgentsTable } from '../store/schema.js';
+import { uuid } from '../tenancy/secrets.js';
+import type { Membership } from '../groups/membership.js';
+import type { WorkScheduler } from './schemas.js';
+
+export type AgentRow = Selectable<AgentsTable>;
+
+export const AGENT_FIELDS = [
+  'work_scheduler', 'groups', 'email_subscriptions', 'notifications', 'job_title', 'mobile', 'max_chats_count',
+  'suspended', 'awaiting_approval', 'last_logout',
+] as const;
+export type AgentField = (typeof AGENT_FIELDS)[number];
+
+export const DEFAULT_MAX_CHATS = 6;
+
+const parseList = (s: string | null): string[] => (s ? (JSON.parse(s) as string[]) : []);
+export const parseScheduler = (s: string | null): WorkScheduler => (s ? (JSON.parse(s) as WorkScheduler) : {});
+
+/** The agent as get_agent / list_agents show it: base fields plus the requested extras. */
+export function agentView(
+  row: AgentRow,
+  groups: Membership[] | undefined,
+  fields: ReadonlySet<string>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    id: row.id,
+    account_id: row.account_id,
+    name: row.name,
+    avatar: row.avatar ?? '',
+    role: row.role,
+    login_status: row.login_status,
+  };
+  if (fields.size === 0) return out;
+  if (fields.has('work_scheduler')) out.work_scheduler = parseScheduler(row.work_scheduler);
+  if (fields.has('groups')) out.groups = groups ?? [];
+  if (fields.has('email_subscriptions')) out.email_subscriptions = parseList(row.email_subscriptions);
+  if (fields.has('notifications')) out.notifications = parseList(row.notifications);
+  if (fields.has('job_title')) out.job_title = row.job_title ?? '';
+  if (fields.has('mobile')) out.mobile = row.mobile ?? '';
+  if (fields.has('max_chats_count')) out.max_chats_count = row.max_chats_count;
+  if (fields.has('suspended')) out.suspended = row.suspended === 1;
+  if (fields.has('awaiting_approval')) out.awaiting_approval = row.awaiting_approval === 1;
+  if (fields.has('last_logout') && row.last_logout) out.last_logout = row.last_logout;
+  return out;
+}
+
+const ALL_FIELDS: ReadonlySet<string> = new Set(AGENT_FIELDS);
+
+/** Full state, as the agent_created webhook carries it. */
+export function agentFullState(row: AgentRow, groups: Membership[]): Record<string, unknown> {
+  return agentView(row, groups, ALL_FIELDS);
+}
+
+export async function findAgent(
+  db: Queryable,
+  licenseId: number,
+  id: string,
+  type: 'agent' | 'bot' = 'agent',
+): Promise<AgentRow | undefined> {
+  return db
+    .selectFrom('agents')
+    .selectAll()
+    .where('license_id', '=', licenseId)
+    .where('id', '=', id)
+    .where('type', '=', type)
+    .executeTakeFirst();
+}
+
+export async function getAgentOrThrow(
+  db: Queryable,
+  licenseId: number,
+  id: string,
+  type: 'agent' | 'bot' = 'agent',
+): Promise<AgentRow> {
+  const row = await findAgent(db, licenseId, id, type);
+  if (!row) throw new ApiError('not_found', type === 'bot' ? `Bot ${id} not found` : `Agent ${id} not found`);
+  return row;
+}
+
+/** Ids among `ids` that are not agents or bots of the licence. */
+export async function missingAgentIds(db: Queryable, licenseId: number, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('agents')
+    .select('id')
+    .where('license_id', '=', licenseId)
+    .where('id', 'in', ids as string[])
+    .execute();
+  const found = new Set(rows.map((r) => r.id));
+  return ids.filter((id) => !found.has(id));
+}
+
+export interface NewAgent {
+  id: string;
+  name: string;
+  type?: 'agent' | 'bot';
+  role?: string;
+  avatar?: string | null;
+  login_status?: string;
+  job_title?: string | null;
+  mobile?: string | null;
+  max_chats_count?: number;
+  awaiting_approval?: boolean;
+  notifications?: string[];
+  email_subscriptions?: string[];
+  work_scheduler?: WorkScheduler | null;
+  default_group_priority?: string | null;
+  timezone?: string | null;
+  owner_client_id?: string | null;
+  secret_hash?: string | null;
+  created_via?: string | null;
+}
+
+/** Insert one agent or bot; `already_exists` if the id is taken in the licence. Returns the stored row. */
+export async function insertAgent(trx: Queryable, licenseId: number, a: NewAgent): Promise<AgentRow> {
+  const existing = await trx
+    .selectFrom('agents')
+    .select('id')
+    .where('license_id', '=', licenseId)
+    .where('id', '=', a.id)
+    .executeTakeFirst();
+  if (existing) throw new ApiError('already_exists', `Agent ${a.id} already exists`);
+  const now = nowIso();
+  const row: AgentRow = {
+    license_id: licenseId,
+    id: a.id,
+    account_id: uuid(),
+    type: a.type ?? 'agent',
+    name: a.name,
+    avatar: a.avatar ?? null,
+    role: a.role ?? 'normal',
+    login_status: a.login_status ?? 'not accepting chats',
+    job_title: a.job_title ?? null,
+    mobile: a.mobile ?? null,
+    max_chats_count: a.max_chats_count ?? DEFAULT_MAX_CHATS,
+    awaiting_approval: a.awaiting_approval ? 1 : 0,
+    suspended: 0,
+    notifications: JSON.stringify(a.notifications ?? []),
+    email_subscriptions: JSON.stringify(a.email_subscriptions ?? []),
+    work_scheduler: a.work_scheduler ? JSON.stringify(a.work_scheduler) : null,
+    last_logout: null,
+    default_group_priority: a.default_group_priority ?? null,
+    timezone: a.timezone ?? null,
+    owner_client_id: a.owner_client_id ?? null,
+    secret_hash: a.secret_hash ?? null,
+    created_via: a.created_via ?? null,
+    created_at: now,
+    updated_at: now,
+  };
+  await trx.insertInto('agents').values(row).execute();
+  return row;
+}

@@ -1,0 +1,154 @@
+/**
+ * Authentication: `Authorization: Bearer <region>:<opaque>` (access token) or
+ * `Authorization: Basic base64(<account_id>:<pat>)` (Personal Access Token). Only hashes are stored.
+ * Lookups are cached for a short TTL; writes that change roles, suspension or membership invalidate the cache.
+ */
+import type { Store } from '../store/db.js';
+import { hashSecret } from '../tenancy/secrets.js';
+import { ApiError } from './errors.js';
+import type { Caller } from './registry.js';
+import type { Role } from './scopes.js';
+
+export const REGIONS = ['dal', 'fra'] as const;
+
+interface CacheEntry {
+  caller: Caller;
+  licenseExpiresAt: number | null;
+  tokenExpiresAt: number | null;
+  cachedUntil: number;
+}
+
+export interface AuthOptions {
+  region: string;
+  cacheTtlMs?: number;
+  /** Extra Bearer-token resolvers (e.g. bot JWTs); return null when the token is not theirs. */
+  bearerResolvers?: Array<(token: string, store: Store) => Promise<Caller | null>>;
+}
+
+export class Authenticator {
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly ttl: number;
+  constructor(
+    private readonly store: Store,
+    private readonly opts: AuthOptions,
+  ) {
+    this.ttl = opts.cacheTtlMs ?? 5000;
+  }
+
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  /** Resolve the caller or throw `authentication` / `misdirected_request` / `license_expired`. */
+  async authenticate(header: string | undefined, xRegion: string | undefined): Promise<Caller> {
+    if (!header) throw new ApiError('authentication', 'Missing Authorization header');
+    const space = header.indexOf(' ');
+    const scheme = space > 0 ? header.slice(0, space).toLowerCase() : '';
+    const credential = space > 0 ? header.slice(space + 1).trim() : '';
+    if (!credential || (scheme !== 'bearer' && scheme !== 'basic')) {
+      throw new ApiError('authentication', 'Unsupported Authorization header; use Bearer or Basic');
+    }
+    const key = `${scheme}:${hashSecret(credential)}`;
+    const now = Date.now();
+    let entry = this.cache.get(key);
+    if (!entry || entry.cachedUntil < now) {
+      const loaded = scheme === 'bearer' ? await this.loadBearer(credential) : await this.loadBasic(credential);
+      entry = { ...loaded, cachedUntil: now + this.ttl };
+      if (this.cache.size >= 50_000) this.cache.clear();
+      this.cache.set(key, entry);
+    }
+    const { caller } = entry;
+    if (entry.tokenExpiresAt !== null && entry.tokenExpiresAt < now) {
+      throw new ApiError('authentication', 'Access token expired');
+    }
+    if (caller.region !== this.opts.region) {
+      throw new ApiError('misdirected_request', undefined, { region: caller.region });
+    }
+    if (xRegion !== undefined && xRegion !== '' && xRegion !== this.opts.region) {
+      throw new ApiError('misdirected_request', undefined, { region: caller.region });
+    }
+    if (entry.licenseExpiresAt !== null && entry.licenseExpiresAt < now) {
+      throw new ApiError('license_expired');
+    }
+    return caller;
+  }
+
+  private async loadBearer(token: string): Promise<Omit<CacheEntry, 'cachedUntil'>> {
+    for (const resolve of this.opts.bearerResolvers ?? []) {
+      const caller = await resolve(token, this.store);
+      if (caller) {
+        const lic = await this.store.db
+          .selectFrom('licenses')
+          .select('expires_at')
+          .where('id', '=', caller.licenseId)
+          .executeTakeFirst();
+        return { caller, licenseExpiresAt: lic?.expires_at ? Date.parse(lic.expires_at) : null, tokenExpiresAt: null };
+      }
+    }
+    const row = await this.store.db
+      .selectFrom('access_tokens as t')
+      .innerJoin('agents as a', (j) => j.onRef('a.account_id', '=', 't.account_id').onRef('a.license_id', '=', 't.license_id'))
+      .innerJoin('licenses as l', 'l.id', 't.license_id')
+      .select([
+        't.license_id', 't.account_id', 't.client_id', 't.scopes', 't.region', 't.expires_at as token_expires_at',
+        'a.id as agent_id', 'a.role', 'a.type', 'a.suspended', 'l.organization_id', 'l.expires_at as license_expires_at',
+      ])
+      .where('t.token_hash', '=', hashSecret(token))
+      .executeTakeFirst();
+    if (!row) throw new ApiError('authentication', 'Invalid or expired access token');
+    return {
+      caller: {
+        kind: 'bearer',
+        licenseId: row.license_id,
+        organizationId: row.organization_id,
+        region: row.region,
+        accountId: row.account_id,
+        agentId: row.agent_id,
+        role: row.role as Role,
+        agentType: row.type === 'bot' ? 'bot' : 'agent',
+        suspended: row.suspended === 1,
+        clientId: row.client_id,
+        scopes: new Set(row.scopes.split(' ').filter(Boolean)),
+      },
+      licenseExpiresAt: row.license_expires_at ? Date.parse(row.license_expires_at) : null,
+      tokenExpiresAt: row.token_expires_at ? Date.parse(row.token_expires_at) : null,
+    };
+  }
+
+  private async loadBasic(credential: string): Promise<Omit<CacheEntry, 'cachedUntil'>> {
+    const decoded = Buffer.from(credential, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon <= 0) throw new ApiError('authentication', 'Malformed Basic credentials');
+    const accountId = decoded.slice(0, colon);
+    const pat = decoded.slice(colon + 1);
+    const row = await this.store.db
+      .selectFrom('pats as p')
+      .innerJoin('agents as a', (j) => j.onRef('a.account_id', '=', 'p.account_id').onRef('a.license_id', '=', 'p.license_id'))
+      .innerJoin('licenses as l', 'l.id', 'p.license_id')
+      .select([
+        'p.license_id', 'p.account_id', 'p.scopes', 'a.id as agent_id', 'a.role', 'a.type', 'a.suspended',
+        'l.organization_id', 'l.region', 'l.expires_at as license_expires_at',
+      ])
+      .where('p.token_hash', '=', hashSecret(pat))
+      .where('p.account_id', '=', accountId)
+      .executeTakeFirst();
+    if (!row) throw new ApiError('authentication', 'Invalid Personal Access Token');
+    return {
+      caller: {
+        kind: 'pat',
+        licenseId: row.license_id,
+        organizationId: row.organization_id,
+        region: row.region,
+        accountId: row.account_id,
+        agentId: row.agent_id,
+        role: row.role as Role,
+        agentType: row.type === 'bot' ? 'bot' : 'agent',
+        suspended: row.suspended === 1,
+        clientId: null,
+        scopes: new Set(row.scopes.split(' ').filter(Boolean)),
+      },
+      licenseExpiresAt: row.license_expires_at ? Date.parse(row.license_expires_at) : null,
+      tokenExpiresAt: null,
+    };
+  }
+}

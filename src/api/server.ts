@@ -1,0 +1,168 @@
+/**
+ * HTTP server: `POST /<version>/configuration/action/<action>` dispatched through the action registry.
+ * Pipeline: version → action → authentication (region, licence) → scopes → validation → handler (one transaction).
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyBaseLogger } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { lockLicense, type Store } from '../store/db.js';
+import { ApiError, type ErrorBody } from './errors.js';
+import { Authenticator } from './auth.js';
+import { Registry, type ActionContext, type Caller, type RegisteredAction, type Services } from './registry.js';
+import { requireAnyScope } from './scopes.js';
+import { compileValidator } from './validation.js';
+
+export const API_VERSION = 'v3.5';
+/** Maximum number of items in one batch request. */
+export const MAX_BATCH_SIZE = 100;
+
+export interface ServerOptions {
+  store: Store;
+  registry: Registry;
+  region: string;
+  logger?: boolean | object;
+  authCacheTtlMs?: number;
+  bearerResolvers?: ConstructorParameters<typeof Authenticator>[1]['bearerResolvers'];
+  onEventsCommitted?: () => void;
+}
+
+const batchValidator = compileValidator(
+  Type.Object({ requests: Type.Array(Type.Any(), { maxItems: MAX_BATCH_SIZE }) }, { additionalProperties: false }),
+);
+
+/** Map driver errors we can explain (unique violations from races) to API errors. */
+export function toApiError(err: unknown): ApiError | null {
+  if (err instanceof ApiError) return err;
+  const e = err as { code?: string; statusCode?: number; message?: string };
+  if (e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE') {
+    return new ApiError('already_exists');
+  }
+  if (e?.code === '40001' || e?.code === '40P01' || e?.code === 'SQLITE_BUSY') {
+    return new ApiError('too_many_requests', 'Concurrent modification; retry the request');
+  }
+  return null;
+}
+
+export function errorBody(err: unknown, log: FastifyBaseLogger): { status: number; body: ErrorBody } {
+  const api = toApiError(err);
+  if (api) return { status: api.status, body: api.toBody() };
+  log.error({ err }, 'unhandled error in action');
+  const internal = new ApiError('internal');
+  return { status: internal.status, body: internal.toBody() };
+}
+
+export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
+  const { store, registry } = opts;
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: false,
+  });
+
+  const auth = new Authenticator(store, {
+    region: opts.region,
+    cacheTtlMs: opts.authCacheTtlMs,
+    bearerResolvers: opts.bearerResolvers,
+  });
+  const services: Services = {
+    onEventsCommitted: opts.onEventsCommitted ?? (() => {}),
+    invalidateAuth: () => auth.invalidate(),
+  };
+  app.decorate('authenticator', auth);
+
+  // Every body is JSON; an empty body means {}.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new ApiError('validation', 'Malformed JSON in request body'), undefined);
+    }
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof ApiError) return reply.code(err.status).send(err.toBody());
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      const type = status === 429 ? 'too_many_requests' : status === 404 ? 'not_found' : 'validation';
+      const e = new ApiError(type, status === 413 ? 'Request body too large' : (err as Error).message);
+      return reply.code(e.status).send(e.toBody());
+    }
+    const { status: s, body } = errorBody(err, req.log);
+    return reply.code(s).send(body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const e = new ApiError('not_found', `No route for ${req.method} ${req.url.split('?')[0]}`);
+    reply.code(e.status).send(e.toBody());
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  function makeContext(caller: Caller, log: FastifyBaseLogger): ActionContext {
+    return {
+      store,
+      db: store.db,
+      dialect: store.dialect,
+      caller,
+      log,
+      services,
+      async tx(fn) {
+        const result = await store.db.transaction().execute(async (trx) => {
+          if (caller) await lockLicense(trx, store.dialect, caller.licenseId);
+          return fn(trx);
+        });
+        services.onEventsCommitted();
+        return result;
+      },
+    };
+  }
+
+  async function runOne(action: RegisteredAction, ctx: ActionContext, body: unknown): Promise<unknown> {
+    const input = action.validate(body);
+    const out = await action.handler(ctx, input);
+    return out === undefined ? {} : out;
+  }
+
+  async function dispatch(req: FastifyRequest, reply: FastifyReply) {
+    const { version, action: name } = req.params as { version: string; action: string };
+    if (version !== API_VERSION) throw new ApiError('unsupported_version');
+    const batch = registry.batches.get(name);
+    const action = batch ? batch.action : registry.get(name);
+    if (!action) throw new ApiError('not_found', `Unknown action: ${name}`);
+
+    let caller: Caller = null as unknown as Caller;
+    if (action.auth !== 'none') {
+      const xRegion = req.headers['x-region'];
+      caller = await auth.authenticate(req.headers.authorization, Array.isArray(xRegion) ? xRegion[0] : xRegion);
+      if (caller.suspended && !action.allowSuspended) {
+        throw new ApiError('authorization', 'The agent is suspended');
+      }
+      requireAnyScope(caller.scopes, ...action.requiredAnyOf);
+    }
+    const ctx = makeContext(caller, req.log);
+
+    if (!batch) return reply.send(await runOne(action, ctx, req.body));
+
+    const { requests } = batchValidator(req.body) as { requests: unknown[] };
+    const responses: unknown[] = [];
+    for (const item of requests) {
+      try {
+        responses.push(await runOne(action, ctx, item));
+      } catch (err) {
+        responses.push(errorBody(err, req.log).body);
+      }
+    }
+    return reply.send({ responses });
+  }
+
+  app.post('/:version/configuration/action/:action', dispatch);
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    authenticator: Authenticator;
+  }
+}

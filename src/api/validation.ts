@@ -1,0 +1,95 @@
+/**
+ * Request validation from TypeBox schemas, compiled once per action.
+ * Errors become the spec's `validation` error with a message naming the field, e.g. "`id` is required".
+ */
+import type { TSchema, Static } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
+import { ApiError } from './errors.js';
+
+/** `/groups/0/id` → `groups[0].id` */
+export function fieldName(path: string): string {
+  let out = '';
+  for (const part of path.split('/').slice(1)) {
+    const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (/^\d+$/.test(key)) out += `[${key}]`;
+    else out += out ? `.${key}` : key;
+  }
+  return out;
+}
+
+function typeName(schema: TSchema): string {
+  const t = (schema as { type?: unknown }).type;
+  if (t === 'integer') return 'int';
+  if (t === 'number') return 'number';
+  if (t === 'boolean') return 'bool';
+  if (typeof t === 'string') return t;
+  return 'valid';
+}
+
+function literalValues(schema: TSchema): unknown[] | null {
+  const anyOf = (schema as { anyOf?: TSchema[] }).anyOf;
+  if (!anyOf) return null;
+  const values = anyOf.map((s) => (s as { const?: unknown }).const);
+  return values.every((v) => v !== undefined) ? values : null;
+}
+
+export function describeError(e: ValueError): string {
+  const field = fieldName(e.path);
+  const f = field ? `\`${field}\`` : 'request body';
+  const custom = (e.schema as { errorMessage?: string }).errorMessage;
+  if (custom && e.type !== ValueErrorType.ObjectRequiredProperty) return `${f} ${custom}`;
+  switch (e.type) {
+    case ValueErrorType.ObjectRequiredProperty:
+      return `${f} is required`;
+    case ValueErrorType.ObjectAdditionalProperties:
+      return `${f} is not a supported parameter`;
+    case ValueErrorType.Union: {
+      const values = literalValues(e.schema);
+      if (values) return `${f} should be one of: ${values.map((v) => JSON.stringify(v)).join(', ')}`;
+      return `${f} has an invalid value`;
+    }
+    case ValueErrorType.Literal:
+      return `${f} should be ${JSON.stringify((e.schema as { const?: unknown }).const)}`;
+    case ValueErrorType.StringMaxLength:
+      return `${f} should be at most ${(e.schema as { maxLength?: number }).maxLength} characters long`;
+    case ValueErrorType.StringMinLength:
+      return `${f} should not be empty`;
+    case ValueErrorType.StringPattern:
+    case ValueErrorType.StringFormat:
+      return `${f} has an invalid format`;
+    case ValueErrorType.ArrayMinItems:
+      return `${f} should have at least ${(e.schema as { minItems?: number }).minItems} item(s)`;
+    case ValueErrorType.ArrayMaxItems:
+      return `${f} should have at most ${(e.schema as { maxItems?: number }).maxItems} item(s)`;
+    case ValueErrorType.ArrayUniqueItems:
+      return `${f} should not contain duplicates`;
+    case ValueErrorType.NumberMaximum:
+    case ValueErrorType.IntegerMaximum:
+      return `${f} should be at most ${(e.schema as { maximum?: number }).maximum}`;
+    case ValueErrorType.NumberMinimum:
+    case ValueErrorType.IntegerMinimum:
+      return `${f} should be at least ${(e.schema as { minimum?: number }).minimum}`;
+    case ValueErrorType.ObjectMinProperties:
+      return `${f} should not be empty`;
+    default:
+      return `${f} should be ${typeName(e.schema)}`;
+  }
+}
+
+export interface Validator<T> {
+  (value: unknown): T;
+  schema: TSchema;
+}
+
+/** Compile a schema into a function that returns the typed value or throws `validation`. */
+export function compileValidator<S extends TSchema>(schema: S): Validator<Static<S>> {
+  const check: TypeCheck<S> = TypeCompiler.Compile(schema);
+  const fn = ((value: unknown) => {
+    if (check.Check(value)) return value as Static<S>;
+    const first = check.Errors(value).First();
+    throw new ApiError('validation', first ? describeError(first) : undefined);
+  }) as Validator<Static<S>>;
+  fn.schema = schema;
+  return fn;
+}

@@ -1,0 +1,4 @@
+/** CLI commands contributed by areas (webhook deliveries, channels, …). Keys are "noun verb". */
+import type { Command } from './main.js';
+
+export const extraCommands: Record<string, Command> = {};

@@ -1,0 +1,246 @@
+/**
+ * `config-api` CLI: serve, migrate, bootstrap, app create/install, token create, pat create, unsuspension-requests.
+ * Same env vars as the server. With --json every command prints exactly one JSON object on stdout.
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '../config.js';
+import { migrate, openStore, type Store } from '../store/db.js';
+import { ALL_SCOPES } from '../api/scopes.js';
+import { ApiError } from '../api/errors.js';
+import {
+  bootstrap,
+  createApplication,
+  createPat,
+  installApplication,
+  issueAccessToken,
+  basicAuth,
+  PLANS,
+} from '../tenancy/tenancy.js';
+import { serve } from './serve.js';
+import { extraCommands } from './commands.js';
+
+export class CliError extends Error {}
+
+type Flags = Record<string, string | boolean | undefined>;
+
+export interface CommandContext {
+  config: Config;
+  flags: Flags;
+  positionals: string[];
+  withStore<T>(fn: (store: Store) => Promise<T>): Promise<T>;
+}
+
+export type Command = (ctx: CommandContext) => Promise<{ json: unknown; text: string } | void>;
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  organization: { type: 'string' },
+  install: { type: 'string' },
+  name: { type: 'string' },
+  license: { type: 'string' },
+  agent: { type: 'string' },
+  'client-id': { type: 'string' },
+  scopes: { type: 'string' },
+  ttl: { type: 'string' },
+  'owner-email': { type: 'string' },
+  plan: { type: 'string' },
+  'expires-at': { type: 'string' },
+  'source-id': { type: 'string' },
+  'source-type': { type: 'string' },
+  'source-url': { type: 'string' },
+  webhook: { type: 'string' },
+  status: { type: 'string' },
+  type: { type: 'string' },
+  subtype: { type: 'string' },
+  at: { type: 'string' },
+  limit: { type: 'string' },
+} as const;
+
+export const USAGE = `Usage: config-api <command> [options]
+
+Commands:
+  serve                                   Run the HTTP server (what npm start runs)
+  migrate                                 Apply database migrations
+  bootstrap [--owner-email E] [--plan P] [--expires-at ISO] [--source-id S --source-type T --source-url U]
+                                          Create organization, licence, owner, application, token and PAT
+  app create --organization ORG [--install LICENSE] [--name N]
+  app install --client-id ID --license LICENSE
+  token create --license L --agent AGENT [--client-id ID] --scopes a,b,... [--ttl SECONDS]
+  pat create --license L --agent AGENT --scopes a,b,...
+  unsuspension-requests list --license L
+  ${'{extra}'}
+Options:
+  --json      print exactly one JSON object on stdout
+Environment: PORT, HOST, REGION (dal|fra), DATABASE_URL (sqlite:./data/… or postgres://…), LOG_LEVEL`;
+
+function need(flags: Flags, name: string): string {
+  const v = flags[name];
+  if (typeof v !== 'string' || v === '') throw new CliError(`--${name} is required`);
+  return v;
+}
+
+export function licenseFlag(flags: Flags): number {
+  const v = Number(need(flags, 'license'));
+  if (!Number.isInteger(v)) throw new CliError('--license must be a licence id');
+  return v;
+}
+
+function scopesFlag(flags: Flags): string[] {
+  const raw = need(flags, 'scopes');
+  if (raw === 'all') return [...ALL_SCOPES];
+  return raw.split(/[,\s]+/).filter(Boolean);
+}
+
+async function agentAccount(store: Store, licenseId: number, agentId: string) {
+  const row = await store.db
+    .selectFrom('agents')
+    .select(['account_id', 'id'])
+    .where('license_id', '=', licenseId)
+    .where('id', '=', agentId)
+    .executeTakeFirst();
+  if (!row) throw new CliError(`Agent ${agentId} not found on licence ${licenseId}`);
+  return row;
+}
+
+const commands: Record<string, Command> = {
+  async migrate({ withStore }) {
+    const applied = await withStore((s) => migrate(s));
+    return { json: { applied }, text: applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date' };
+  },
+  async bootstrap({ config, flags, withStore }) {
+    const plan = flags.plan as string | undefined;
+    if (plan && !(PLANS as readonly string[]).includes(plan)) throw new CliError(`--plan must be one of ${PLANS.join(', ')}`);
+    const result = await withStore(async (s) => {
+      await migrate(s);
+      return bootstrap(s, {
+        region: config.region,
+        ownerEmail: flags['owner-email'] as string | undefined,
+        plan,
+        expiresAt: (flags['expires-at'] as string | undefined) ?? null,
+        source: {
+          ...(flags['source-id'] !== undefined ? { source_id: flags['source-id'] as string } : {}),
+          ...(flags['source-type'] !== undefined ? { source_type: flags['source-type'] as string } : {}),
+          ...(flags['source-url'] !== undefined ? { source_url: flags['source-url'] as string } : {}),
+        },
+      });
+    });
+    return { json: result, text: JSON.stringify(result, null, 2) };
+  },
+  async 'app create'({ flags, withStore }) {
+    const org = need(flags, 'organization');
+    const install = flags.install as string | undefined;
+    const clientId = await withStore((s) =>
+      s.db.transaction().execute(async (trx) => {
+        const id = await createApplication(trx, org, (flags.name as string | undefined) ?? 'Application');
+        if (install) await installApplication(trx, id, Number(install));
+        return id;
+      }),
+    );
+    return { json: { client_id: clientId }, text: `client_id: ${clientId}` };
+  },
+  async 'app install'({ flags, withStore }) {
+    const clientId = need(flags, 'client-id');
+    const licenseId = licenseFlag(flags);
+    const installed = await withStore((s) => s.db.transaction().execute((trx) => installApplication(trx, clientId, licenseId)));
+    return { json: { client_id: clientId, license_id: licenseId, installed }, text: installed ? 'Installed' : 'Already installed' };
+  },
+  async 'token create'({ config, flags, withStore }) {
+    const licenseId = licenseFlag(flags);
+    const agentId = need(flags, 'agent');
+    const scopes = scopesFlag(flags);
+    const ttl = flags.ttl ? Number(flags.ttl) : null;
+    const token = await withStore(async (s) => {
+      const lic = await s.db.selectFrom('licenses').select(['id', 'region', 'organization_id']).where('id', '=', licenseId).executeTakeFirst();
+      if (!lic) throw new CliError(`Licence ${licenseId} not found`);
+      const agent = await agentAccount(s, licenseId, agentId);
+      const clientId = (flags['client-id'] as string | undefined) ?? null;
+      if (clientId) {
+        const app = await s.db.selectFrom('applications').select('client_id').where('client_id', '=', clientId).executeTakeFirst();
+        if (!app) throw new CliError(`Application ${clientId} not found`);
+      }
+      return issueAccessToken(s.db, { licenseId, accountId: agent.account_id, clientId, scopes, region: lic.region, ttlSeconds: ttl });
+    });
+    return { json: { bearer_token: token }, text: token };
+  },
+  async 'pat create'({ flags, withStore }) {
+    const licenseId = licenseFlag(flags);
+    const agentId = need(flags, 'agent');
+    const scopes = scopesFlag(flags);
+    const out = await withStore(async (s) => {
+      const agent = await agentAccount(s, licenseId, agentId);
+      const pat = await createPat(s.db, { licenseId, accountId: agent.account_id, scopes });
+      return { account_id: agent.account_id, pat, basic_auth: basicAuth(agent.account_id, pat) };
+    });
+    return { json: out, text: `Authorization: Basic ${out.basic_auth}` };
+  },
+  async 'unsuspension-requests list'({ flags, withStore }) {
+    const licenseId = licenseFlag(flags);
+    const rows = await withStore((s) =>
+      s.db.selectFrom('unsuspension_requests').selectAll().where('license_id', '=', licenseId).orderBy('requested_at').execute(),
+    );
+    const requests = rows.map((r) => ({ id: r.id, agent_id: r.agent_id, recipients: JSON.parse(r.recipients), requested_at: r.requested_at }));
+    return {
+      json: { requests },
+      text: requests.map((r) => `${r.requested_at}  ${r.agent_id} → ${r.recipients.join(', ')}`).join('\n') || 'No requests',
+    };
+  },
+  ...extraCommands,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const { values: flags, positionals } = parsed;
+  const json = flags.json === true;
+  const name = positionals.length >= 2 && commands[`${positionals[0]} ${positionals[1]}`] ? `${positionals[0]} ${positionals[1]}` : positionals[0];
+  if (flags.help || !name) {
+    process.stdout.write(`${USAGE.replace('${extra}', Object.keys(extraCommands).join('\n  '))}\n`);
+    return name || flags.help ? 0 : 2;
+  }
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
+  if (name === 'serve') return serve(config);
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`Unknown command: ${positionals.join(' ')}\n${USAGE}\n`);
+    return 2;
+  }
+  const withStore = async <T>(fn: (store: Store) => Promise<T>): Promise<T> => {
+    const store = openStore(config.databaseUrl, { poolSize: 2 });
+    try {
+      await migrate(store);
+      return await fn(store);
+    } finally {
+      await store.close();
+    }
+  };
+  try {
+    const out = await command({ config, flags, positionals: positionals.slice(name.split(' ').length), withStore });
+    if (out) process.stdout.write(`${json ? JSON.stringify(out.json) : out.text}\n`);
+    return 0;
+  } catch (err) {
+    const known = err instanceof CliError || err instanceof ApiError;
+    const message = known ? (err as Error).message : `Unexpected error: ${(err as Error).message}`;
+    if (json) {
+      const type = err instanceof ApiError ? err.type : 'validation';
+      process.stdout.write(`${JSON.stringify({ error: { type, message } })}\n`);
+    } else {
+      process.stderr.write(`${message}\n`);
+    }
+    return 1;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+if (code !== 0 || process.argv[2] !== 'serve') process.exitCode = code;

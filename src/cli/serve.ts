@@ -1,0 +1,58 @@
+/** `config-api serve`: migrate, create a demo licence on an empty database, listen, drain on SIGTERM. */
+import type { Config } from '../config.js';
+import { migrate, openStore } from '../store/db.js';
+import { createApp } from '../app.js';
+import { bootstrap } from '../tenancy/tenancy.js';
+
+export async function serve(config: Config): Promise<number> {
+  const store = openStore(config.databaseUrl);
+  await migrate(store);
+  const app = await createApp({
+    store,
+    region: config.region,
+    logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
+  });
+
+  const hasLicense = await store.db.selectFrom('licenses').select('id').limit(1).executeTakeFirst();
+  if (!hasLicense) {
+    const demo = await bootstrap(store, { region: config.region, ownerEmail: 'owner@example.com', ownerName: 'Demo Owner' });
+    const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+    process.stdout.write(
+      [
+        '',
+        'Empty database: created a demo organization and licence.',
+        `  organization_id: ${demo.organization_id}`,
+        `  license_id:      ${demo.license_id} (region ${demo.region})`,
+        `  owner:           ${demo.owner.id} (account ${demo.owner.account_id})`,
+        `  client_id:       ${demo.client_id}`,
+        `  bearer token:    ${demo.bearer_token}`,
+        `  basic auth:      ${demo.basic_auth}`,
+        '',
+        'Try it:',
+        `  curl -s -X POST ${base}/v3.5/configuration/action/list_agents \\`,
+        `    -H 'Authorization: Bearer ${demo.bearer_token}' -H 'Content-Type: application/json' -d '{}'`,
+        '',
+      ].join('\n') + '\n',
+    );
+  }
+
+  await app.listen({ port: config.port, host: config.host });
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: draining in-flight requests');
+    try {
+      await app.close();
+      await store.close();
+      process.exit(0);
+    } catch (err) {
+      app.log.error({ err }, 'error during shutdown');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  return 0;
+}

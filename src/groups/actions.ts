@@ -1,0 +1,198 @@
+/** Groups: create, update, delete, list, get. Group 0 ("General") exists on every licence and cannot be deleted. */
+import { Type } from '@sinclair/typebox';
+import { ApiError } from '../api/errors.js';
+import { defineAction, type Caller } from '../api/registry.js';
+import { requireScopes } from '../api/scopes.js';
+import type { Queryable } from '../store/db.js';
+import { literalUnion } from '../agents/schemas.js';
+import { missingAgentIds } from '../agents/repo.js';
+import { recordEvent, sourceOf } from '../webhooks/outbox.js';
+import { PRIORITIES, groupIdsOfAgent, prioritiesByGroup, replaceGroupMembers } from './membership.js';
+
+export const GROUP_FIELDS = ['agent_priorities', 'routing_status'] as const;
+const GroupId = Type.Integer({ minimum: 0 });
+const Name = Type.String({ minLength: 1, maxLength: 180 });
+const LanguageCode = Type.String({ minLength: 2, maxLength: 10, pattern: '^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})?$', errorMessage: 'should be a language code, e.g. "en"' });
+const AgentPriorities = Type.Record(Type.String({ minLength: 1 }), literalUnion(PRIORITIES));
+const Fields = Type.Array(literalUnion(GROUP_FIELDS));
+
+const CreateGroup = Type.Object(
+  { name: Name, language_code: Type.Optional(LanguageCode), agent_priorities: AgentPriorities },
+  { additionalProperties: false },
+);
+const UpdateGroup = Type.Object(
+  {
+    id: GroupId,
+    name: Type.Optional(Name),
+    language_code: Type.Optional(LanguageCode),
+    agent_priorities: Type.Optional(AgentPriorities),
+  },
+  { additionalProperties: false },
+);
+const ById = Type.Object({ id: GroupId }, { additionalProperties: false });
+const GetGroup = Type.Object({ id: GroupId, fields: Type.Optional(Fields) }, { additionalProperties: false });
+const ListGroups = Type.Object({ fields: Type.Optional(Fields) }, { additionalProperties: false });
+
+type GroupRow = { id: number; name: string; language_code: string; routing_status: string };
+
+function groupView(g: GroupRow, priorities: Record<string, string> | undefined, fields: ReadonlySet<string>) {
+  const out: Record<string, unknown> = { id: g.id, name: g.name, language_code: g.language_code };
+  if (fields.has('agent_priorities')) out.agent_priorities = priorities ?? {};
+  if (fields.has('routing_status')) out.routing_status = g.routing_status;
+  return out;
+}
+
+async function getGroupOrThrow(db: Queryable, licenseId: number, id: number): Promise<GroupRow> {
+  const g = await db
+    .selectFrom('groups')
+    .select(['id', 'name', 'language_code', 'routing_status'])
+    .where('license_id', '=', licenseId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!g) throw new ApiError('group_not_found', `Group ${id} not found`);
+  return g;
+}
+
+async function assertAgentsExist(db: Queryable, licenseId: number, priorities: Record<string, string>) {
+  const missing = await missingAgentIds(db, licenseId, Object.keys(priorities));
+  if (missing.length) throw new ApiError('not_found', `Agent ${missing[0]} not found`);
+}
+
+/** `groups--my:*` reaches groups the caller belongs to; others need `groups--all:*`. */
+async function requireGroupReach(db: Queryable, caller: Caller, groupId: number, access: 'ro' | 'rw') {
+  const mine = await groupIdsOfAgent(db, caller.licenseId, caller.agentId);
+  if (!mine.includes(groupId)) requireScopes(caller.scopes, `groups--all:${access}`);
+}
+
+/** Areas that keep per-group data hook in here; run inside the delete_group transaction. */
+export const groupDeleteHooks: Array<(trx: Queryable, licenseId: number, groupId: number) => Promise<void>> = [];
+
+export const createGroup = defineAction({
+  name: 'create_group',
+  area: 'groups',
+  summary: 'Creates a new group.',
+  schema: CreateGroup,
+  scopes: ['groups--all:rw'],
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    if (!Object.values(input.agent_priorities).includes('normal')) {
+      throw new ApiError('validation', '`agent_priorities` needs at least one agent with the `normal` priority');
+    }
+    return ctx.tx(async (trx) => {
+      await assertAgentsExist(trx, caller.licenseId, input.agent_priorities);
+      const lic = await trx
+        .updateTable('licenses')
+        .set((eb) => ({ next_group_id: eb('next_group_id', '+', 1) }))
+        .where('id', '=', caller.licenseId)
+        .returning('next_group_id')
+        .executeTakeFirstOrThrow();
+      const id = lic.next_group_id - 1;
+      const row = { license_id: caller.licenseId, id, name: input.name, language_code: input.language_code ?? 'en', routing_status: 'offline', created_at: new Date().toISOString() };
+      await trx.insertInto('groups').values(row).execute();
+      await replaceGroupMembers(trx, caller.licenseId, id, input.agent_priorities);
+      await recordEvent(trx, sourceOf(caller), 'group_created', {
+        id,
+        name: row.name,
+        language_code: row.language_code,
+        agent_priorities: input.agent_priorities,
+      });
+      return { id };
+    });
+  },
+});
+
+export const updateGroup = defineAction({
+  name: 'update_group',
+  area: 'groups',
+  summary: 'Updates an existing group; fields given replace the stored ones.',
+  schema: UpdateGroup,
+  scopes: ['groups--my:rw', 'groups--all:rw'],
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    await ctx.tx(async (trx) => {
+      const g = await getGroupOrThrow(trx, caller.licenseId, input.id);
+      await requireGroupReach(trx, caller, g.id, 'rw');
+      const changed: Record<string, unknown> = {};
+      const set: { name?: string; language_code?: string } = {};
+      if (input.name !== undefined && input.name !== g.name) set.name = changed.name = input.name;
+      if (input.language_code !== undefined && input.language_code !== g.language_code) {
+        set.language_code = changed.language_code = input.language_code;
+      }
+      if (Object.keys(set).length) {
+        await trx.updateTable('groups').set(set).where('license_id', '=', caller.licenseId).where('id', '=', g.id).execute();
+      }
+      if (input.agent_priorities !== undefined) {
+        await assertAgentsExist(trx, caller.licenseId, input.agent_priorities);
+        const current = (await prioritiesByGroup(trx, caller.licenseId, [g.id])).get(g.id) ?? {};
+        const sorted = (m: Record<string, string>) => JSON.stringify(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1)));
+        if (sorted(current) !== sorted(input.agent_priorities)) {
+          await replaceGroupMembers(trx, caller.licenseId, g.id, input.agent_priorities);
+          changed.agent_priorities = input.agent_priorities;
+        }
+      }
+      if (Object.keys(changed).length) await recordEvent(trx, sourceOf(caller), 'group_updated', { id: g.id, ...changed });
+    });
+    if (input.agent_priorities !== undefined) ctx.services.invalidateAuth();
+    return {};
+  },
+});
+
+export const deleteGroup = defineAction({
+  name: 'delete_group',
+  area: 'groups',
+  summary: 'Deletes an existing group and its memberships.',
+  schema: ById,
+  scopes: ['groups--my:rw', 'groups--all:rw'],
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    await ctx.tx(async (trx) => {
+      const g = await getGroupOrThrow(trx, caller.licenseId, input.id);
+      if (g.id === 0) throw new ApiError('validation', 'The General group (id 0) cannot be deleted');
+      await requireGroupReach(trx, caller, g.id, 'rw');
+      await trx.deleteFrom('group_members').where('license_id', '=', caller.licenseId).where('group_id', '=', g.id).execute();
+      for (const hook of groupDeleteHooks) await hook(trx, caller.licenseId, g.id);
+      await trx.deleteFrom('groups').where('license_id', '=', caller.licenseId).where('id', '=', g.id).execute();
+      await recordEvent(trx, sourceOf(caller), 'group_deleted', { id: g.id });
+    });
+    ctx.services.invalidateAuth();
+    return {};
+  },
+});
+
+export const listGroups = defineAction({
+  name: 'list_groups',
+  area: 'groups',
+  summary: 'Lists all groups of the licence.',
+  schema: ListGroups,
+  scopes: ['groups--all:ro'],
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    const fields = new Set<string>(input.fields ?? []);
+    const rows = await ctx.db
+      .selectFrom('groups')
+      .select(['id', 'name', 'language_code', 'routing_status'])
+      .where('license_id', '=', caller.licenseId)
+      .orderBy('id')
+      .execute();
+    const priorities = fields.has('agent_priorities') ? await prioritiesByGroup(ctx.db, caller.licenseId) : undefined;
+    return rows.map((g) => groupView(g, priorities?.get(g.id), fields));
+  },
+});
+
+export const getGroup = defineAction({
+  name: 'get_group',
+  area: 'groups',
+  summary: 'Returns a group specified by id.',
+  schema: GetGroup,
+  scopes: ['groups--my:ro', 'groups--all:ro'],
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    const g = await getGroupOrThrow(ctx.db, caller.licenseId, input.id);
+    await requireGroupReach(ctx.db, caller, g.id, 'ro');
+    const fields = new Set<string>(input.fields ?? []);
+    const priorities = fields.has('agent_priorities') ? (await prioritiesByGroup(ctx.db, caller.licenseId, [g.id])).get(g.id) : undefined;
+    return groupView(g, priorities, fields);
+  },
+});
+
+export const groupActions = [createGroup, updateGroup, deleteGroup, listGroups, getGroup];

@@ -1,0 +1,86 @@
+/**
+ * One Kysely instance over either better-sqlite3 (default, a WAL file under ./data) or pg (DATABASE_URL=postgres://…).
+ * The same migrations and queries serve both dialects.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import type { Database } from './schema.js';
+import { migrations } from './migrations/index.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+/** Either the root handle or a transaction: read helpers accept both. */
+export type Queryable = Kysely<Database>;
+
+export interface Store {
+  db: Db;
+  dialect: Dialect;
+  url: string;
+  close(): Promise<void>;
+}
+
+// int8 (COUNT(*), bigint) as JS numbers; values stay far below 2^53.
+pg.types.setTypeParser(20, (v: string) => Number.parseInt(v, 10));
+
+export const DEFAULT_SQLITE_URL = 'sqlite:./data/config-api.sqlite';
+
+export function isPostgresUrl(url: string): boolean {
+  return url.startsWith('postgres://') || url.startsWith('postgresql://');
+}
+
+export function openStore(url: string = DEFAULT_SQLITE_URL, opts: { poolSize?: number } = {}): Store {
+  if (isPostgresUrl(url)) {
+    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+    pool.on('error', () => {
+      /* idle client errors are reported on the next query */
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', url, close: () => db.destroy() };
+  }
+  const file = url.replace(/^sqlite:(\/\/)?/, '') || ':memory:';
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const database = new SQLite(file, { timeout: 5000 });
+  database.pragma('journal_mode = WAL');
+  database.pragma(`synchronous = ${process.env.SQLITE_SYNCHRONOUS ?? 'NORMAL'}`);
+  database.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return { db, dialect: 'sqlite', url, close: () => db.destroy() };
+}
+
+export async function migrate(store: Store): Promise<string[]> {
+  const migrator = new Migrator({
+    db: store.db,
+    provider: { getMigrations: async () => migrations },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Next value of a named counter, inside the caller's transaction (row-locked on PostgreSQL). */
+export async function nextCounter(trx: Queryable, name: string, start = 1): Promise<number> {
+  const row = await trx
+    .insertInto('counters')
+    .values({ name, value: start })
+    .onConflict((oc) => oc.column('name').doUpdateSet({ value: sql`counters.value + 1` }))
+    .returning('value')
+    .executeTakeFirstOrThrow();
+  return Number(row.value);
+}
+
+/**
+ * Serialise writers of one licence: on PostgreSQL a row lock on the licence, held to the end of the transaction.
+ * SQLite has one writer at a time already.
+ */
+export async function lockLicense(trx: Queryable, dialect: Dialect, licenseId: number): Promise<void> {
+  if (dialect !== 'postgres') return;
+  await sql`SELECT id FROM licenses WHERE id = ${licenseId} FOR UPDATE`.execute(trx);
+}
+
+export const nowIso = (): string => new Date().toISOString();
+export const toBool = (v: number | boolean | null | undefined): boolean => v === 1 || v === true;
+export const fromBool = (v: boolean): number => (v ? 1 : 0);

@@ -1,0 +1,213 @@
+/**
+ * Test harness: every API suite runs against both stores through the real HTTP server (Fastify inject).
+ * SQLite: a fresh file in a temp dir. PostgreSQL: a fresh database per harness on 127.0.0.1:5432, dropped after.
+ * Under CI=true the PostgreSQL suite is required: an unreachable server fails the run instead of skipping.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, before, after } from 'node:test';
+import pg from 'pg';
+import type { FastifyInstance } from 'fastify';
+import { openStore, migrate, type Store } from '../src/store/db.js';
+import { createApp } from '../src/app.js';
+import {
+  bootstrap,
+  createPat,
+  issueAccessToken,
+  basicAuth,
+  type BootstrapResult,
+  type BootstrapOptions,
+} from '../src/tenancy/tenancy.js';
+import { ALL_SCOPES } from '../src/api/scopes.js';
+
+export type StoreKind = 'sqlite' | 'postgres';
+export const PG_ADMIN_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+let pgAvailable: Promise<boolean> | undefined;
+export function postgresAvailable(): Promise<boolean> {
+  pgAvailable ??= (async () => {
+    const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  })();
+  return pgAvailable;
+}
+
+/** A fresh, empty database URL for the given store kind, and a function that removes it. */
+export async function freshDatabase(kind: StoreKind): Promise<{ url: string; drop(): Promise<void> }> {
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'config-api-test-'));
+    return { url: `sqlite:${join(dir, 'test.sqlite')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `cfgtest_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export interface CallResult<T = any> {
+  status: number;
+  body: T;
+}
+
+export interface CallOptions {
+  token?: string | null;
+  /** Full Authorization header value (overrides token). */
+  authorization?: string;
+  headers?: Record<string, string>;
+  version?: string;
+}
+
+export class Harness {
+  app!: FastifyInstance;
+  store!: Store;
+  /** The licence every test starts with: owner with every scope, bearer token and PAT. */
+  boot!: BootstrapResult;
+  region = 'dal';
+  private dropDb?: () => Promise<void>;
+
+  constructor(readonly kind: StoreKind) {}
+
+  async start(opts: { region?: string } = {}): Promise<this> {
+    this.region = opts.region ?? 'dal';
+    const db = await freshDatabase(this.kind);
+    this.dropDb = db.drop;
+    this.store = openStore(db.url, { poolSize: 5 });
+    await migrate(this.store);
+    this.app = await createApp({ store: this.store, region: this.region, logger: false, authCacheTtlMs: 0 });
+    await this.app.ready();
+    this.boot = await this.bootstrap();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.app?.close();
+    await this.store?.close();
+    await this.dropDb?.();
+  }
+
+  bootstrap(o: Partial<BootstrapOptions> = {}): Promise<BootstrapResult> {
+    return bootstrap(this.store, { region: this.region, ...o });
+  }
+
+  /** POST an action as the bootstrap owner (or with the given token / Authorization header). */
+  async call<T = any>(action: string, body?: unknown, opts: CallOptions = {}): Promise<CallResult<T>> {
+    const token = opts.token === undefined ? this.boot.bearer_token : opts.token;
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(opts.headers ?? {}) };
+    if (opts.authorization) headers.authorization = opts.authorization;
+    else if (token) headers.authorization = `Bearer ${token}`;
+    const res = await this.app.inject({
+      method: 'POST',
+      url: `/${opts.version ?? 'v3.5'}/configuration/action/${action}`,
+      headers,
+      payload: body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
+  }
+
+  /** Call and assert 200; returns the body. */
+  async ok<T = any>(action: string, body?: unknown, opts: CallOptions = {}): Promise<T> {
+    const res = await this.call<T>(action, body, opts);
+    if (res.status !== 200) {
+      throw new Error(`${action} failed with ${res.status}: ${JSON.stringify(res.body)}`);
+    }
+    return res.body;
+  }
+
+  /** Create an agent through the API (as the owner) and return a bearer token for it with the given scopes. */
+  async agentWithToken(
+    id: string,
+    scopes: readonly string[],
+    o: { role?: string; clientId?: string | null; licenseId?: number; groups?: { id: number; priority: string }[] } = {},
+  ): Promise<{ token: string; accountId: string }> {
+    await this.ok('create_agent', { id, name: id.split('@')[0], role: o.role ?? 'normal', ...(o.groups ? { groups: o.groups } : {}) });
+    return this.tokenFor(id, scopes, o);
+  }
+
+  /** A bearer token for an existing agent or bot of the licence. */
+  async tokenFor(
+    id: string,
+    scopes: readonly string[],
+    o: { clientId?: string | null; licenseId?: number } = {},
+  ): Promise<{ token: string; accountId: string }> {
+    const licenseId = o.licenseId ?? this.boot.license_id;
+    const row = await this.store.db
+      .selectFrom('agents')
+      .select('account_id')
+      .where('license_id', '=', licenseId)
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const token = await issueAccessToken(this.store.db, {
+      licenseId,
+      accountId: row.account_id,
+      clientId: o.clientId === undefined ? this.boot.client_id : o.clientId,
+      scopes,
+      region: this.region,
+    });
+    return { token, accountId: row.account_id };
+  }
+
+  /** An `Authorization: Basic …` header value for a PAT of the given agent. */
+  async patFor(id: string, scopes: readonly string[] = ALL_SCOPES, licenseId = this.boot.license_id): Promise<string> {
+    const row = await this.store.db
+      .selectFrom('agents')
+      .select('account_id')
+      .where('license_id', '=', licenseId)
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    const pat = await createPat(this.store.db, { licenseId, accountId: row.account_id, scopes });
+    return `Basic ${basicAuth(row.account_id, pat)}`;
+  }
+}
+
+/**
+ * Declare a suite that runs once per store. `fn` receives a getter for the started harness.
+ * PostgreSQL is skipped (with a reason) only when it is unreachable and CI is not set.
+ */
+export function describeStores(name: string, fn: (h: () => Harness) => void): void {
+  for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
+    describe(`${name} [${kind}]`, async () => {
+      if (kind === 'postgres' && !(await postgresAvailable())) {
+        if (process.env.CI === 'true') throw new Error(`PostgreSQL is required under CI but ${PG_ADMIN_URL} does not answer`);
+        describe('PostgreSQL unavailable', { skip: `no PostgreSQL at ${PG_ADMIN_URL}` }, () => {});
+        return;
+      }
+      const harness = new Harness(kind);
+      before(async () => {
+        await harness.start();
+      });
+      after(async () => {
+        await harness.stop();
+      });
+      fn(() => harness);
+    });
+  }
+}
+
+/** Expect an error response of the given type (and status per the README table). */
+export function expectError(res: CallResult, type: string, status?: number): void {
+  const got = res.body?.error?.type;
+  if (got !== type || (status !== undefined && res.status !== status)) {
+    throw new Error(`expected ${type}${status ? ` (${status})` : ''}, got ${res.status} ${JSON.stringify(res.body)}`);
+  }
+}
