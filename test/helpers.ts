@@ -151,12 +151,7 @@ export class Harness {
     o: { clientId?: string | null; licenseId?: number } = {},
   ): Promise<{ token: string; accountId: string }> {
     const licenseId = o.licenseId ?? this.boot.license_id;
-    const row = await this.store.db
-      .selectFrom('agents')
-      .select('account_id')
-      .where('license_id', '=', licenseId)
-      .where('id', '=', id)
-      .executeTakeFirstOrThrow();
+    const row = await this.accountOf(id, licenseId);
     const token = await issueAccessToken(this.store.db, {
       licenseId,
       accountId: row.account_id,
@@ -167,14 +162,18 @@ export class Harness {
     return { token, accountId: row.account_id };
   }
 
-  /** An `Authorization: Basic …` header value for a PAT of the given agent. */
-  async patFor(id: string, scopes: readonly string[] = ALL_SCOPES, licenseId = this.boot.license_id): Promise<string> {
-    const row = await this.store.db
+  private accountOf(id: string, licenseId: number): Promise<{ account_id: string }> {
+    return this.store.db
       .selectFrom('agents')
       .select('account_id')
       .where('license_id', '=', licenseId)
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
+  }
+
+  /** An `Authorization: Basic …` header value for a PAT of the given agent. */
+  async patFor(id: string, scopes: readonly string[] = ALL_SCOPES, licenseId = this.boot.license_id): Promise<string> {
+    const row = await this.accountOf(id, licenseId);
     const pat = await createPat(this.store.db, { licenseId, accountId: row.account_id, scopes });
     return `Basic ${basicAuth(row.account_id, pat)}`;
   }
