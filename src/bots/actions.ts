@@ -170,7 +170,7 @@ export const listBots = defineAction({
     if (!input.all) {
       if (caller.agentType === 'bot') q = q.where('id', '=', caller.agentId);
       else if (caller.kind === 'pat') q = q.where('created_via', '=', 'pat');
-      else if (caller.clientId) q = q.where('owner_client_id', '=', caller.clientId);
+      else if (caller.clientId) q = q.where('owner_client_id', '=', caller.clientId).where('created_via', '<>', 'pat');
       else return [];
     }
     const rows = await q.orderBy('created_at').orderBy('id').execute();

@@ -86,12 +86,12 @@ export function botFullState(row: AgentRow, groups: Membership[]): Record<string
 /**
  * "My" bots of a caller (the `--my` reach and list_bots `all:false`):
  * a bot token (or an access token of a bot account) → the bot itself; a PAT → bots created with PAT authorization;
- * a Bearer token → bots owned by the token's client id.
+ * a Bearer token → bots created via an app (create_bot with a Bearer token, or a template) owned by the token's client id.
  */
 export function isMyBot(caller: Caller, row: AgentRow): boolean {
   if (caller.agentType === 'bot') return row.id === caller.agentId;
   if (caller.kind === 'pat') return row.created_via === 'pat';
-  return caller.clientId !== null && row.owner_client_id === caller.clientId;
+  return caller.clientId !== null && row.owner_client_id === caller.clientId && row.created_via !== 'pat';
 }
 
 /** Throws `validation` unless `clientId` is an application of the organization. */
