@@ -18,7 +18,7 @@ import {
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
 import { GroupsSchema, PrioritySchema, WorkSchedulerSchema, checkWorkScheduler, literalUnion } from '../agents/schemas.js';
 import { getAgentOrThrow, insertAgent, parseScheduler, type AgentRow } from '../agents/repo.js';
-import { deleteAgentRow } from '../agents/actions.js';
+import { applyAgentUpdate, deleteAgentRow } from '../agents/actions.js';
 import { bearerResolvers } from '../app.js';
 import {
   BOT_FIELDS,
@@ -211,8 +211,6 @@ function botColumnChanges(row: AgentRow, input: UpdateInput) {
   return { set, changed };
 }
 
-const sortedGroups = (g: readonly Membership[]) => JSON.stringify([...g].sort((x, y) => x.id - y.id));
-
 export const updateBot = defineAction({
   name: 'update_bot',
   area: 'bots',
@@ -226,22 +224,7 @@ export const updateBot = defineAction({
     await ctx.tx(async (trx) => {
       const row = await botFor(trx, caller, input.id, ALL_RW);
       const { set, changed } = botColumnChanges(row, input);
-      if (input.groups !== undefined) {
-        await assertGroupsExist(trx, caller.licenseId, input.groups.map((g) => g.id));
-        const current = await groupsOf(trx, caller.licenseId, row.id);
-        if (sortedGroups(current) !== sortedGroups(input.groups)) {
-          await replaceAgentGroups(trx, caller.licenseId, row.id, input.groups);
-          changed.groups = input.groups;
-        }
-      }
-      if (Object.keys(changed).length === 0) return;
-      await trx
-        .updateTable('agents')
-        .set({ ...set, updated_at: nowIso() })
-        .where('license_id', '=', caller.licenseId)
-        .where('id', '=', row.id)
-        .execute();
-      await recordEvent(trx, sourceOf(caller), 'bot_updated', { id: row.id, ...changed });
+      await applyAgentUpdate(trx, caller, row, set, changed, input.groups, 'bot_updated');
     });
     return {};
   },
