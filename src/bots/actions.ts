@@ -3,6 +3,7 @@
  * templates (create/update/delete/list, reset_bot_template_secret).
  */
 import { Type, type Static, type TSchema, type TOptional } from '@sinclair/typebox';
+import { sql } from 'kysely';
 import { ApiError } from '../api/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../api/registry.js';
 import { requireScopes } from '../api/scopes.js';
@@ -340,6 +341,8 @@ export const createBotTemplate = defineAction({
     const owner = await templateOwner(ctx, input.owner_client_id);
     const secret = newSecret();
     return ctx.tx(async (trx) => {
+      // Serialise template creation per application (the limit is per client id, across licences).
+      if (ctx.dialect === 'postgres') await sql`SELECT client_id FROM applications WHERE client_id = ${owner} FOR UPDATE`.execute(trx);
       const count = await trx
         .selectFrom('bot_templates')
         .select((eb) => eb.fn.countAll<number>().as('n'))

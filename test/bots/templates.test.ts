@@ -70,6 +70,15 @@ describeStores('bots: templates', (h) => {
     assert.match((await h().ok('create_bot_template', { name: 'T', owner_client_id: other })).id, HEX32);
   });
 
+  it('keeps the limit under concurrent creations', async () => {
+    const app = await newApp(h());
+    const results = await Promise.all(
+      Array.from({ length: 7 }, (_, i) => h().call('create_bot_template', { name: `C${i}`, owner_client_id: app })),
+    );
+    assert.equal(results.filter((r) => r.status === 200).length, 5);
+    for (const r of results.filter((x) => x.status !== 200)) expectError(r, 'limit_reached', 422);
+  });
+
   it('every template action needs bots.templates:rw', async () => {
     const app = await newApp(h());
     const { id } = await h().ok('create_bot_template', { name: 'Scoped', owner_client_id: app });
