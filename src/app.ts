@@ -2,11 +2,15 @@
  * Wires the store, the action registry, the HTTP server and background services into one application.
  * Used by `config-api serve` and by the tests (through Fastify inject or a real port).
  */
+// First: areas loaded through the registry push into these while this module is still being evaluated.
+import { backgroundFactories, bearerResolvers, type BackgroundService } from './app-hooks.js';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from './store/db.js';
 import { buildRegistry } from './api/actions.js';
 import { buildServer } from './api/server.js';
-import type { Caller } from './api/registry.js';
+
+export { backgroundFactories, bearerResolvers };
+export type { BackgroundFactory, BackgroundService, BearerResolver } from './app-hooks.js';
 
 export interface AppOptions {
   store: Store;
@@ -14,20 +18,6 @@ export interface AppOptions {
   logger?: boolean | object;
   authCacheTtlMs?: number;
 }
-
-/** A background service started with the app and stopped on close (e.g. webhook delivery). */
-export interface BackgroundService {
-  /** Wake up: new events were committed. */
-  notify(): void;
-  stop(): Promise<void>;
-}
-
-export type BackgroundFactory = (app: FastifyInstance, store: Store) => BackgroundService;
-export type BearerResolver = (token: string, store: Store) => Promise<Caller | null>;
-
-/** Areas register background services and extra bearer-token resolvers here. */
-export const backgroundFactories: BackgroundFactory[] = [];
-export const bearerResolvers: BearerResolver[] = [];
 
 export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   const registry = buildRegistry();

@@ -256,6 +256,37 @@ function columnChanges(row: AgentRow, input: UpdateInput) {
 const sameGroups = (a: Membership[], b: Membership[]) =>
   JSON.stringify([...a].sort((x, y) => x.id - y.id)) === JSON.stringify([...b].sort((x, y) => x.id - y.id));
 
+/**
+ * Apply an update to an agent or bot: replace its groups when `groups` differs from the current ones, write the
+ * changed columns, and record `event` with `id` + the changed fields (nothing changed → no write, no event).
+ */
+export async function applyAgentUpdate(
+  trx: Queryable,
+  caller: Caller,
+  row: AgentRow,
+  set: Partial<AgentRow>,
+  changed: Record<string, unknown>,
+  groups: Membership[] | undefined,
+  event: 'agent_updated' | 'bot_updated',
+): Promise<void> {
+  if (groups !== undefined) {
+    await assertGroupsExist(trx, caller.licenseId, groups.map((g) => g.id));
+    const current = (await membershipsByAgent(trx, caller.licenseId, [row.id])).get(row.id) ?? [];
+    if (!sameGroups(current, groups)) {
+      await replaceAgentGroups(trx, caller.licenseId, row.id, groups);
+      changed.groups = groups;
+    }
+  }
+  if (Object.keys(changed).length === 0) return;
+  await trx
+    .updateTable('agents')
+    .set({ ...set, updated_at: nowIso() })
+    .where('license_id', '=', caller.licenseId)
+    .where('id', '=', row.id)
+    .execute();
+  await recordEvent(trx, sourceOf(caller), event, { id: row.id, ...changed });
+}
+
 export const updateAgent = defineAction({
   name: 'update_agent',
   area: 'agents',
@@ -279,22 +310,7 @@ export const updateAgent = defineAction({
         assertCanGrantRole(caller, input.role);
       }
       const { set, changed } = columnChanges(row, input);
-      if (input.groups !== undefined) {
-        await assertGroupsExist(trx, caller.licenseId, input.groups.map((g) => g.id));
-        const current = (await membershipsByAgent(trx, caller.licenseId, [row.id])).get(row.id) ?? [];
-        if (!sameGroups(current, input.groups)) {
-          await replaceAgentGroups(trx, caller.licenseId, row.id, input.groups);
-          changed.groups = input.groups;
-        }
-      }
-      if (Object.keys(changed).length === 0) return;
-      await trx
-        .updateTable('agents')
-        .set({ ...set, updated_at: nowIso() })
-        .where('license_id', '=', caller.licenseId)
-        .where('id', '=', row.id)
-        .execute();
-      await recordEvent(trx, sourceOf(caller), 'agent_updated', { id: row.id, ...changed });
+      await applyAgentUpdate(trx, caller, row, set, changed, input.groups, 'agent_updated');
     });
     if (input.role !== undefined) ctx.services.invalidateAuth();
     return {};

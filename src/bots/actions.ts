@@ -1,0 +1,472 @@
+/**
+ * Bots: create/get/list/update/delete (+ batches), reset_bot_secret, issue_bot_token, and organization-level bot
+ * templates (create/update/delete/list, reset_bot_template_secret).
+ */
+import { Type, type Static, type TSchema, type TOptional } from '@sinclair/typebox';
+import { sql } from 'kysely';
+import { ApiError } from '../api/errors.js';
+import { defineAction, type ActionContext, type Caller } from '../api/registry.js';
+import { requireScopes } from '../api/scopes.js';
+import { nowIso, type Queryable } from '../store/db.js';
+import { hashSecret, randomHexId, secretMatches } from '../tenancy/secrets.js';
+import {
+  assertGroupsExist,
+  assertNoDuplicateGroups,
+  membershipsByAgent,
+  replaceAgentGroups,
+  type Membership,
+} from '../groups/membership.js';
+import { recordEvent, sourceOf } from '../webhooks/outbox.js';
+import { GroupsSchema, PrioritySchema, WorkSchedulerSchema, checkWorkScheduler, literalUnion } from '../agents/schemas.js';
+import { getAgentOrThrow, insertAgent, parseScheduler, type AgentRow } from '../agents/repo.js';
+import { applyAgentUpdate, deleteAgentRow } from '../agents/actions.js';
+import { bearerResolvers } from '../app.js';
+import {
+  BOT_FIELDS,
+  BOT_MAX_CHATS_LIMIT,
+  DEFAULT_BOT_PRIORITY,
+  MAX_TEMPLATES_PER_CLIENT,
+  assertOrganizationApp,
+  botFullState,
+  botListView,
+  botView,
+  findTemplate,
+  isMyBot,
+  ownerClientOf,
+  type CreatedVia,
+  type TemplateRow,
+} from './repo.js';
+import {
+  createTemplateBots,
+  deleteTemplateBots,
+  installedLicenses,
+  resetTemplateBotSecrets,
+  updateTemplateBots,
+  type TemplateChanges,
+} from './propagation.js';
+import { ensureSigningKey, resolveBotToken, signBotToken } from './token.js';
+
+bearerResolvers.push(resolveBotToken);
+
+const opt = <T extends Record<string, TSchema>>(props: T) =>
+  Object.fromEntries(Object.entries(props).map(([k, v]) => [k, Type.Optional(v)])) as { [K in keyof T]: TOptional<T[K]> };
+
+const Id = Type.String({ minLength: 1 });
+const Name = Type.String({ minLength: 1, maxLength: 180 });
+const ClientId = Type.String({ minLength: 1 });
+const FieldsSchema = Type.Array(literalUnion(BOT_FIELDS));
+
+/** Parameters shared by bots and templates. */
+const profileProps = {
+  avatar: Type.String({ maxLength: 2048 }),
+  max_chats_count: Type.Integer({ minimum: 0, maximum: BOT_MAX_CHATS_LIMIT }),
+  default_group_priority: PrioritySchema,
+  job_title: Type.String({ maxLength: 180 }),
+};
+const botProps = { ...profileProps, groups: GroupsSchema, work_scheduler: WorkSchedulerSchema };
+
+const CreateBot = Type.Object({ name: Name, ...opt({ ...botProps, owner_client_id: ClientId }) }, { additionalProperties: false });
+const UpdateBot = Type.Object({ id: Id, ...opt({ name: Name, ...botProps }) }, { additionalProperties: false });
+const ById = Type.Object({ id: Id }, { additionalProperties: false });
+const GetBot = Type.Object({ id: Id, fields: Type.Optional(FieldsSchema) }, { additionalProperties: false });
+const ListBots = Type.Object({ all: Type.Optional(Type.Boolean()), fields: Type.Optional(FieldsSchema) }, { additionalProperties: false });
+const ResetBotSecret = Type.Object({ id: Id, owner_client_id: Type.Optional(ClientId) }, { additionalProperties: false });
+const IssueBotToken = Type.Object(
+  { bot_id: Id, client_id: ClientId, bot_secret: Type.String({ minLength: 1 }), organization_id: Type.String({ minLength: 1 }) },
+  { additionalProperties: false },
+);
+
+const templateTarget = { owner_client_id: ClientId, affect_existing_installations: Type.Boolean() };
+const CreateTemplate = Type.Object({ name: Name, ...opt({ ...profileProps, ...templateTarget }) }, { additionalProperties: false });
+const UpdateTemplate = Type.Object({ id: Id, ...opt({ name: Name, ...profileProps, ...templateTarget }) }, { additionalProperties: false });
+const TemplateById = Type.Object({ id: Id, ...opt(templateTarget) }, { additionalProperties: false });
+const ListTemplates = Type.Object(opt({ owner_client_id: ClientId }), { additionalProperties: false });
+
+const MY_RO = 'agents-bot--my:ro';
+const MY_RW = 'agents-bot--my:rw';
+const ALL_RO = 'agents-bot--all:ro';
+const ALL_RW = 'agents-bot--all:rw';
+const TEMPLATES = 'bots.templates:rw';
+
+const newSecret = (): string => randomHexId(16);
+
+async function groupsOf(db: Queryable, licenseId: number, botId: string): Promise<Membership[]> {
+  return (await membershipsByAgent(db, licenseId, [botId])).get(botId) ?? [];
+}
+
+/** Load a bot of the caller's licence; acting on someone else's bot needs `otherScope`. */
+async function botFor(db: Queryable, caller: Caller, id: string, otherScope: string): Promise<AgentRow> {
+  const row = await getAgentOrThrow(db, caller.licenseId, id, 'bot');
+  if (!isMyBot(caller, row)) requireScopes(caller.scopes, otherScope);
+  return row;
+}
+
+// --- Bots ------------------------------------------------------------------------------------------------------
+
+export const createBot = defineAction({
+  name: 'create_bot',
+  area: 'bots',
+  summary: 'Creates a new bot; returns its id and secret (shown once).',
+  schema: CreateBot,
+  scopes: [MY_RW],
+  batch: 'batch_create_bots',
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    if (caller.agentType === 'bot') throw new ApiError('authorization', 'A bot cannot create bots');
+    const owner = ownerClientOf(caller, input.owner_client_id);
+    if (input.owner_client_id !== undefined) await assertOrganizationApp(ctx.db, caller.organizationId, owner);
+    const groups = input.groups ?? [];
+    assertNoDuplicateGroups(groups);
+    const ws = input.work_scheduler ? checkWorkScheduler(input.work_scheduler) : null;
+    const secret = newSecret();
+    const createdVia: CreatedVia = caller.kind === 'pat' ? 'pat' : 'app';
+    return ctx.tx(async (trx) => {
+      await assertGroupsExist(trx, caller.licenseId, groups.map((g) => g.id));
+      const row = await insertAgent(trx, caller.licenseId, {
+        id: randomHexId(16),
+        type: 'bot',
+        name: input.name,
+        avatar: input.avatar,
+        job_title: input.job_title,
+        max_chats_count: input.max_chats_count,
+        work_scheduler: ws,
+        timezone: ws?.timezone ?? null,
+        default_group_priority: input.default_group_priority ?? DEFAULT_BOT_PRIORITY,
+        owner_client_id: owner,
+        secret_hash: hashSecret(secret),
+        created_via: createdVia,
+      });
+      await replaceAgentGroups(trx, caller.licenseId, row.id, groups);
+      await recordEvent(trx, sourceOf(caller), 'bot_created', botFullState(row, groups));
+      return { id: row.id, secret };
+    });
+  },
+});
+
+export const getBot = defineAction({
+  name: 'get_bot',
+  area: 'bots',
+  summary: 'Returns a bot specified by id.',
+  schema: GetBot,
+  scopes: [MY_RO, ALL_RO],
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    const row = await botFor(ctx.db, caller, input.id, ALL_RO);
+    const fields = new Set<string>(input.fields ?? []);
+    const groups = fields.has('groups') ? await groupsOf(ctx.db, caller.licenseId, row.id) : undefined;
+    return botView(row, groups, fields);
+  },
+});
+
+export const listBots = defineAction({
+  name: 'list_bots',
+  area: 'bots',
+  summary: "Returns the caller's bots (all: false) or every bot of the licence (all: true).",
+  schema: ListBots,
+  scopes: [MY_RO, ALL_RO],
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    if (input.all) requireScopes(caller.scopes, ALL_RO);
+    let q = ctx.db.selectFrom('agents').selectAll().where('license_id', '=', caller.licenseId).where('type', '=', 'bot');
+    if (!input.all) {
+      if (caller.agentType === 'bot') q = q.where('id', '=', caller.agentId);
+      else if (caller.kind === 'pat') q = q.where('created_via', '=', 'pat');
+      else if (caller.clientId) q = q.where('owner_client_id', '=', caller.clientId).where('created_via', '<>', 'pat');
+      else return [];
+    }
+    const rows = await q.orderBy('created_at').orderBy('id').execute();
+    const fields = new Set<string>(input.fields ?? []);
+    const memberships =
+      fields.has('groups') && rows.length > 0
+        ? await membershipsByAgent(ctx.db, caller.licenseId, input.all ? undefined : rows.map((r) => r.id))
+        : undefined;
+    return rows.map((r) => botListView(r, memberships?.get(r.id), fields));
+  },
+});
+
+type UpdateInput = Static<typeof UpdateBot>;
+
+function botColumnChanges(row: AgentRow, input: UpdateInput) {
+  const set: Partial<AgentRow> = {};
+  const changed: Record<string, unknown> = {};
+  for (const k of ['name', 'avatar', 'max_chats_count', 'default_group_priority', 'job_title'] as const) {
+    const v = input[k];
+    if (v === undefined) continue;
+    if ((row[k] ?? (k === 'default_group_priority' ? DEFAULT_BOT_PRIORITY : '')) !== v) {
+      (set as Record<string, unknown>)[k] = v;
+      changed[k] = v;
+    }
+  }
+  if (input.work_scheduler !== undefined) {
+    const ws = checkWorkScheduler(input.work_scheduler);
+    if (JSON.stringify(ws) !== JSON.stringify(parseScheduler(row.work_scheduler))) {
+      set.work_scheduler = JSON.stringify(ws);
+      changed.work_scheduler = ws;
+      const tz = ws.timezone ?? null;
+      if (tz !== row.timezone) {
+        set.timezone = tz;
+        changed.timezone = tz ?? '';
+      }
+    }
+  }
+  return { set, changed };
+}
+
+export const updateBot = defineAction({
+  name: 'update_bot',
+  area: 'bots',
+  summary: 'Updates a bot specified by id.',
+  schema: UpdateBot,
+  scopes: [MY_RW, ALL_RW],
+  batch: 'batch_update_bots',
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    if (input.groups) assertNoDuplicateGroups(input.groups);
+    await ctx.tx(async (trx) => {
+      const row = await botFor(trx, caller, input.id, ALL_RW);
+      const { set, changed } = botColumnChanges(row, input);
+      await applyAgentUpdate(trx, caller, row, set, changed, input.groups, 'bot_updated');
+    });
+    return {};
+  },
+});
+
+export const deleteBot = defineAction({
+  name: 'delete_bot',
+  area: 'bots',
+  summary: 'Deletes a bot specified by id.',
+  schema: ById,
+  scopes: [MY_RW, ALL_RW],
+  batch: 'batch_delete_bots',
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    await ctx.tx(async (trx) => {
+      const row = await botFor(trx, caller, input.id, ALL_RW);
+      await deleteAgentRow(trx, caller.licenseId, row);
+      await recordEvent(trx, sourceOf(caller), 'bot_deleted', { id: row.id });
+    });
+    ctx.services.invalidateAuth();
+    return {};
+  },
+});
+
+export const resetBotSecret = defineAction({
+  name: 'reset_bot_secret',
+  area: 'bots',
+  summary: "Gives a bot a new secret (shown once); the old one stops working.",
+  schema: ResetBotSecret,
+  scopes: [MY_RW],
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    const owner = ownerClientOf(caller, input.owner_client_id);
+    if (input.owner_client_id !== undefined) await assertOrganizationApp(ctx.db, caller.organizationId, owner);
+    const secret = newSecret();
+    await ctx.tx(async (trx) => {
+      const row = await getAgentOrThrow(trx, caller.licenseId, input.id, 'bot');
+      const ownBot = caller.agentType === 'bot' ? row.id === caller.agentId : row.owner_client_id === owner;
+      if (!ownBot) throw new ApiError('authorization', `Bot ${row.id} is not owned by ${owner}`);
+      await trx
+        .updateTable('agents')
+        .set({ secret_hash: hashSecret(secret), updated_at: nowIso() })
+        .where('license_id', '=', caller.licenseId)
+        .where('id', '=', row.id)
+        .execute();
+    });
+    return { secret };
+  },
+});
+
+export const issueBotToken = defineAction({
+  name: 'issue_bot_token',
+  area: 'bots',
+  summary: 'Issues a 24-hour bot token (JWT) for the bot identified by its id, client id, secret and organization.',
+  schema: IssueBotToken,
+  scopes: [],
+  auth: 'none',
+  async handler(ctx, input) {
+    const rows = await ctx.db
+      .selectFrom('agents as a')
+      .innerJoin('licenses as l', 'l.id', 'a.license_id')
+      .select(['a.license_id', 'a.secret_hash', 'l.region'])
+      .where('a.id', '=', input.bot_id)
+      .where('a.type', '=', 'bot')
+      .where('a.owner_client_id', '=', input.client_id)
+      .where('l.organization_id', '=', input.organization_id)
+      .orderBy('a.license_id')
+      .execute();
+    const match = rows.find((r) => secretMatches(input.bot_secret, r.secret_hash));
+    if (!match) throw new ApiError('authentication', 'Invalid bot credentials');
+    const key = await ctx.tx((trx) => ensureSigningKey(trx, ctx.db));
+    const token = await signBotToken(key, {
+      botId: input.bot_id,
+      licenseId: match.license_id,
+      organizationId: input.organization_id,
+      clientId: input.client_id,
+      region: match.region,
+    });
+    return { token };
+  },
+});
+
+// --- Bot templates ---------------------------------------------------------------------------------------------
+
+/** The template owner for this call: must be an application of the caller's organization. */
+async function templateOwner(ctx: ActionContext, ownerClientId: string | undefined): Promise<string> {
+  const owner = ownerClientOf(ctx.caller, ownerClientId);
+  await assertOrganizationApp(ctx.db, ctx.caller.organizationId, owner);
+  return owner;
+}
+
+/** Load the template and, with `affect_existing_installations`, the licences where its application is installed. */
+async function templateScope(
+  ctx: ActionContext,
+  trx: Queryable,
+  owner: string,
+  id: string,
+  affect: boolean | undefined,
+) {
+  const template = await findTemplate(trx, ctx.caller.organizationId, owner, id);
+  const licenses = affect ? await installedLicenses(trx, ctx.dialect, owner) : [];
+  return { template, licenses };
+}
+
+export const createBotTemplate = defineAction({
+  name: 'create_bot_template',
+  area: 'bots',
+  summary: 'Creates a bot template for an application; returns its id and secret (shown once).',
+  schema: CreateTemplate,
+  scopes: [TEMPLATES],
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    const owner = await templateOwner(ctx, input.owner_client_id);
+    const secret = newSecret();
+    return ctx.tx(async (trx) => {
+      // Serialise template creation per application (the limit is per client id, across licences).
+      if (ctx.dialect === 'postgres') await sql`SELECT client_id FROM applications WHERE client_id = ${owner} FOR UPDATE`.execute(trx);
+      const count = await trx
+        .selectFrom('bot_templates')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('owner_client_id', '=', owner)
+        .executeTakeFirstOrThrow();
+      if (Number(count.n) >= MAX_TEMPLATES_PER_CLIENT) {
+        throw new ApiError('limit_reached', `An application can have at most ${MAX_TEMPLATES_PER_CLIENT} bot templates`);
+      }
+      const now = nowIso();
+      const template: TemplateRow = {
+        id: randomHexId(16),
+        organization_id: caller.organizationId,
+        owner_client_id: owner,
+        name: input.name,
+        avatar: input.avatar ?? null,
+        max_chats_count: input.max_chats_count ?? 6,
+        default_group_priority: input.default_group_priority ?? DEFAULT_BOT_PRIORITY,
+        job_title: input.job_title ?? null,
+        secret_hash: hashSecret(secret),
+        created_at: now,
+        updated_at: now,
+      };
+      await trx.insertInto('bot_templates').values(template).execute();
+      if (input.affect_existing_installations) {
+        await createTemplateBots(trx, template, await installedLicenses(trx, ctx.dialect, owner));
+      }
+      return { id: template.id, secret };
+    });
+  },
+});
+
+export const updateBotTemplate = defineAction({
+  name: 'update_bot_template',
+  area: 'bots',
+  summary: 'Updates a bot template (and, with affect_existing_installations, the bots based on it).',
+  schema: UpdateTemplate,
+  scopes: [TEMPLATES],
+  async handler(ctx, input) {
+    const owner = await templateOwner(ctx, input.owner_client_id);
+    await ctx.tx(async (trx) => {
+      const { template, licenses } = await templateScope(ctx, trx, owner, input.id, input.affect_existing_installations);
+      const set: TemplateChanges = {};
+      for (const k of ['name', 'avatar', 'max_chats_count', 'default_group_priority', 'job_title'] as const) {
+        if (input[k] !== undefined) (set as Record<string, unknown>)[k] = input[k];
+      }
+      if (Object.keys(set).length > 0) {
+        await trx.updateTable('bot_templates').set({ ...set, updated_at: nowIso() }).where('id', '=', template.id).execute();
+      }
+      await updateTemplateBots(trx, template, licenses, set);
+    });
+    return {};
+  },
+});
+
+export const deleteBotTemplate = defineAction({
+  name: 'delete_bot_template',
+  area: 'bots',
+  summary: 'Deletes a bot template (and, with affect_existing_installations, the bots based on it).',
+  schema: TemplateById,
+  scopes: [TEMPLATES],
+  async handler(ctx, input) {
+    const owner = await templateOwner(ctx, input.owner_client_id);
+    await ctx.tx(async (trx) => {
+      const { template, licenses } = await templateScope(ctx, trx, owner, input.id, input.affect_existing_installations);
+      await trx.deleteFrom('bot_templates').where('id', '=', template.id).execute();
+      await deleteTemplateBots(trx, template, licenses);
+    });
+    if (input.affect_existing_installations) ctx.services.invalidateAuth();
+    return {};
+  },
+});
+
+export const listBotTemplates = defineAction({
+  name: 'list_bot_templates',
+  area: 'bots',
+  summary: 'Returns the bot templates of an application.',
+  schema: ListTemplates,
+  scopes: [TEMPLATES],
+  async handler(ctx, input) {
+    const owner = await templateOwner(ctx, input.owner_client_id);
+    const rows = await ctx.db
+      .selectFrom('bot_templates')
+      .selectAll()
+      .where('owner_client_id', '=', owner)
+      .where('organization_id', '=', ctx.caller.organizationId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((t) => ({
+      id: t.id,
+      name: t.name,
+      avatar: t.avatar ?? '',
+      max_chats_count: t.max_chats_count,
+      default_group_priority: t.default_group_priority,
+      job_title: t.job_title ?? '',
+      owner_client_id: t.owner_client_id,
+    }));
+  },
+});
+
+export const resetBotTemplateSecret = defineAction({
+  name: 'reset_bot_template_secret',
+  area: 'bots',
+  summary: 'Gives a bot template a new secret (and, with affect_existing_installations, the bots based on it).',
+  schema: TemplateById,
+  scopes: [TEMPLATES],
+  async handler(ctx, input) {
+    const owner = await templateOwner(ctx, input.owner_client_id);
+    const secret = newSecret();
+    await ctx.tx(async (trx) => {
+      const { template, licenses } = await templateScope(ctx, trx, owner, input.id, input.affect_existing_installations);
+      const updated = { ...template, secret_hash: hashSecret(secret), updated_at: nowIso() };
+      await trx
+        .updateTable('bot_templates')
+        .set({ secret_hash: updated.secret_hash, updated_at: updated.updated_at })
+        .where('id', '=', template.id)
+        .execute();
+      await resetTemplateBotSecrets(trx, updated, licenses);
+    });
+    return { secret };
+  },
+});
+
+export const botActions = [
+  createBotTemplate, createBot, deleteBotTemplate, deleteBot, updateBotTemplate, updateBot, listBotTemplates, getBot,
+  listBots, issueBotToken, resetBotTemplateSecret, resetBotSecret,
+];
