@@ -1,7 +1,9 @@
 /** The one migration set for both dialects. Each area adds its own file here, in order. */
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_foundation.js';
+import * as m0003 from './0003_tags_access_other.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
+  '0003_tags_access_other': m0003,
 };
