@@ -3,7 +3,8 @@ import { Registry } from './registry.js';
 import { agentActions } from '../agents/actions.js';
 import { groupActions } from '../groups/actions.js';
 import { tagActions } from '../tags/actions.js';
+import { autoAccessActions } from '../auto-access/actions.js';
 
 export function buildRegistry(): Registry {
-  return new Registry().add(...agentActions, ...groupActions, ...tagActions);
+  return new Registry().add(...agentActions, ...groupActions, ...tagActions, ...autoAccessActions);
 }
