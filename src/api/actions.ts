@@ -4,7 +4,8 @@ import { agentActions } from '../agents/actions.js';
 import { groupActions } from '../groups/actions.js';
 import { tagActions } from '../tags/actions.js';
 import { autoAccessActions } from '../auto-access/actions.js';
+import { otherActions } from '../other/actions.js';
 
 export function buildRegistry(): Registry {
-  return new Registry().add(...agentActions, ...groupActions, ...tagActions, ...autoAccessActions);
+  return new Registry().add(...agentActions, ...groupActions, ...tagActions, ...autoAccessActions, ...otherActions);
 }
