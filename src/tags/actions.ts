@@ -12,7 +12,7 @@ import { assertGroupsExist, groupIdsOfAgent } from '../groups/membership.js';
 import { groupDeleteHooks } from '../groups/actions.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
 import { systemSource } from '../other/system-source.js';
-import type { Database } from '../store/schema.js';
+import type {} from '../store/schema.js';
 
 export interface TagsTable {
   license_id: number;
