@@ -3,7 +3,10 @@ import { Registry } from './registry.js';
 import { agentActions } from '../agents/actions.js';
 import { groupActions } from '../groups/actions.js';
 import { botActions } from '../bots/actions.js';
+import { tagActions } from '../tags/actions.js';
+import { autoAccessActions } from '../auto-access/actions.js';
+import { otherActions } from '../other/actions.js';
 
 export function buildRegistry(): Registry {
-  return new Registry().add(...agentActions, ...groupActions, ...botActions);
+  return new Registry().add(...agentActions, ...groupActions, ...botActions, ...tagActions, ...autoAccessActions, ...otherActions);
 }

@@ -1,0 +1,66 @@
+/**
+ * Product limits per plan (check_product_limits_for_plan). `null` = unlimited. Only resources this service holds
+ * data for are compared; the others (banned customers, queues, group chooser) can never be reported as exceeded.
+ */
+import type { Queryable } from '../store/db.js';
+import { PLANS } from '../tenancy/tenancy.js';
+
+export type Plan = (typeof PLANS)[number];
+export const TRACKED_RESOURCES = ['agents', 'groups', 'groups_per_agent', 'access_rules'] as const;
+export type TrackedResource = (typeof TRACKED_RESOURCES)[number];
+/** Resources of the spec's table for which this service has no data: never exceeded. */
+export const UNTRACKED_RESOURCES = ['banned', 'queue', 'queue_continuous', 'group_chooser_groups'] as const;
+
+export const PLAN_LIMITS: Record<Plan, Record<TrackedResource, number | null>> = {
+  starter: { agents: 1, groups: 1, groups_per_agent: 1, access_rules: 0 },
+  team: { agents: 100, groups: 5, groups_per_agent: 5, access_rules: 10 },
+  enterprise: { agents: 1000, groups: 500, groups_per_agent: 500, access_rules: 500 },
+  enterpriseplus: { agents: null, groups: null, groups_per_agent: null, access_rules: null },
+};
+
+export interface ExceededLimit {
+  resource: string;
+  /** How far the current amount is over the plan's limit. */
+  limit_balance: number;
+  id?: string;
+}
+
+/** Run a `SELECT count(*) AS n` query (int8 comes back as a number on PostgreSQL, see store/db.ts). */
+const countOf = async (q: { executeTakeFirstOrThrow(): Promise<{ n: unknown }> }): Promise<number> =>
+  Number((await q.executeTakeFirstOrThrow()).n);
+
+/**
+ * Resources of the licence over the plan's limits: active agents (bots included, suspended ones not), groups
+ * (General included), groups per agent or bot (one item per agent, `id` = agent id), access rules.
+ */
+export async function exceededLimits(db: Queryable, licenseId: number, plan: Plan): Promise<ExceededLimit[]> {
+  const limits = PLAN_LIMITS[plan];
+  const out: ExceededLimit[] = [];
+  const over = (resource: TrackedResource, amount: number, id?: string) => {
+    const limit = limits[resource];
+    if (limit !== null && amount > limit) out.push({ resource, limit_balance: amount - limit, ...(id !== undefined ? { id } : {}) });
+  };
+  if (limits.agents !== null) {
+    const q = db.selectFrom('agents').select((eb) => eb.fn.countAll().as('n')).where('license_id', '=', licenseId).where('suspended', '=', 0);
+    over('agents', await countOf(q));
+  }
+  if (limits.groups !== null) {
+    over('groups', await countOf(db.selectFrom('groups').select((eb) => eb.fn.countAll().as('n')).where('license_id', '=', licenseId)));
+  }
+  if (limits.groups_per_agent !== null) {
+    const rows = await db
+      .selectFrom('group_members')
+      .select((eb) => ['agent_id', eb.fn.countAll<number>().as('n')])
+      .where('license_id', '=', licenseId)
+      .groupBy('agent_id')
+      .having((eb) => eb.fn.countAll(), '>', limits.groups_per_agent)
+      .orderBy('agent_id')
+      .execute();
+    for (const r of rows) over('groups_per_agent', Number(r.n), r.agent_id);
+  }
+  if (limits.access_rules !== null) {
+    const q = db.selectFrom('auto_accesses').select((eb) => eb.fn.countAll().as('n')).where('license_id', '=', licenseId);
+    over('access_rules', await countOf(q));
+  }
+  return out;
+}

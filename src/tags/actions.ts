@@ -1,0 +1,260 @@
+/**
+ * Tags: create, update, delete, list. A tag is identified by its name: unique per licence ignoring letter case
+ * (create), matched exactly (update, delete). Its groups live in `tag_groups`.
+ * `tags--all:*` reaches every tag; `tags--groups:*` only tags that have groups, all of them the caller's.
+ */
+import { Type } from '@sinclair/typebox';
+import { ApiError } from '../api/errors.js';
+import { defineAction, type Caller } from '../api/registry.js';
+import { hasScope } from '../api/scopes.js';
+import { nextCounter, type Queryable } from '../store/db.js';
+import { assertGroupsExist, groupIdsOfAgent } from '../groups/membership.js';
+import { groupDeleteHooks } from '../groups/actions.js';
+import { recordEvent, sourceOf } from '../webhooks/outbox.js';
+import { systemSource } from '../other/system-source.js';
+import type {} from '../store/schema.js';
+
+export interface TagsTable {
+  license_id: number;
+  /** Lower-cased name: the case-insensitive identity used for uniqueness. */
+  name_key: string;
+  name: string;
+  author_id: string;
+  created_at: string;
+  /** Creation order within the licence. */
+  seq: number;
+}
+export interface TagGroupsTable {
+  license_id: number;
+  name_key: string;
+  group_id: number;
+}
+declare module '../store/schema.js' {
+  interface Database {
+    tags: TagsTable;
+    tag_groups: TagGroupsTable;
+  }
+}
+
+export const TAG_NAME_MAX = 255;
+const Name = Type.String({ minLength: 1, maxLength: TAG_NAME_MAX, pattern: '\\S', errorMessage: `should be a non-blank string of at most ${TAG_NAME_MAX} characters` });
+const GroupIds = Type.Array(Type.Integer({ minimum: 0 }), { uniqueItems: true });
+
+const TagWrite = Type.Object({ name: Name, group_ids: Type.Optional(GroupIds) }, { additionalProperties: false });
+const DeleteTag = Type.Object({ name: Name }, { additionalProperties: false });
+const ListTags = Type.Object(
+  { filters: Type.Optional(Type.Object({ group_ids: GroupIds }, { additionalProperties: false })) },
+  { additionalProperties: false },
+);
+
+export interface Tag {
+  name: string;
+  group_ids: number[];
+  author_id: string;
+  created_at: string;
+}
+
+const nameKey = (name: string): string => name.toLowerCase();
+
+/** RFC 3339 with microsecond digits, as the spec's examples show (`2019-12-09T12:01:18.909000Z`). */
+export const tagTimestamp = (d = new Date()): string => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+
+/** Group ids per tag (name_key), ascending; one query. */
+async function groupsByTag(db: Queryable, licenseId: number, keys?: readonly string[]): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  if (keys && keys.length === 0) return out;
+  let q = db.selectFrom('tag_groups').select(['name_key', 'group_id']).where('license_id', '=', licenseId);
+  if (keys) q = q.where('name_key', 'in', keys as string[]);
+  for (const r of await q.orderBy('group_id').execute()) {
+    let list = out.get(r.name_key);
+    if (!list) out.set(r.name_key, (list = []));
+    list.push(r.group_id);
+  }
+  return out;
+}
+
+/** The tag whose name matches exactly (letter case respected), or `not_found`. */
+async function getTagOrThrow(db: Queryable, licenseId: number, name: string): Promise<Tag & { name_key: string }> {
+  const row = await db
+    .selectFrom('tags')
+    .selectAll()
+    .where('license_id', '=', licenseId)
+    .where('name_key', '=', nameKey(name))
+    .executeTakeFirst();
+  if (!row || row.name !== name) throw new ApiError('not_found', `Tag ${JSON.stringify(name)} not found`);
+  const groups = await groupsByTag(db, licenseId, [row.name_key]);
+  return { name: row.name, name_key: row.name_key, group_ids: groups.get(row.name_key) ?? [], author_id: row.author_id, created_at: row.created_at };
+}
+
+async function replaceTagGroups(trx: Queryable, licenseId: number, key: string, groupIds: readonly number[]): Promise<void> {
+  await trx.deleteFrom('tag_groups').where('license_id', '=', licenseId).where('name_key', '=', key).execute();
+  if (groupIds.length === 0) return;
+  await trx
+    .insertInto('tag_groups')
+    .values(groupIds.map((g) => ({ license_id: licenseId, name_key: key, group_id: g })))
+    .execute();
+}
+
+/**
+ * The caller's reach for tags: null = every tag (`tags--all:<access>`), otherwise the caller's group ids
+ * (`tags--groups:<access>`).
+ */
+async function tagReach(db: Queryable, caller: Caller, access: 'ro' | 'rw'): Promise<Set<number> | null> {
+  if (hasScope(caller.scopes, `tags--all:${access}`)) return null;
+  return new Set(await groupIdsOfAgent(db, caller.licenseId, caller.agentId));
+}
+
+const withinReach = (reach: Set<number> | null, groupIds: readonly number[]): boolean =>
+  reach === null || (groupIds.length > 0 && groupIds.every((g) => reach.has(g)));
+
+function requireReach(reach: Set<number> | null, groupIds: readonly number[], what: string): void {
+  if (withinReach(reach, groupIds)) return;
+  throw new ApiError(
+    'authorization',
+    `With tags--groups scopes ${what} must have groups, all of them groups you belong to (tags--all scopes reach every tag)`,
+  );
+}
+
+const sortedIds = (ids: readonly number[]): number[] => [...ids].sort((a, b) => a - b);
+
+export const createTag = defineAction({
+  name: 'create_tag',
+  area: 'tags',
+  summary: 'Creates a new tag; names are unique per licence ignoring letter case.',
+  schema: TagWrite,
+  scopes: ['tags--all:rw', 'tags--groups:rw'],
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    const groupIds = sortedIds(input.group_ids ?? []);
+    await ctx.tx(async (trx) => {
+      await assertGroupsExist(trx, caller.licenseId, groupIds);
+      requireReach(await tagReach(trx, caller, 'rw'), groupIds, 'the tag');
+      const key = nameKey(input.name);
+      const existing = await trx
+        .selectFrom('tags')
+        .select('name')
+        .where('license_id', '=', caller.licenseId)
+        .where('name_key', '=', key)
+        .executeTakeFirst();
+      if (existing) throw new ApiError('already_exists', `Tag ${JSON.stringify(existing.name)} already exists`);
+      const tag: Tag = { name: input.name, group_ids: groupIds, author_id: caller.agentId, created_at: tagTimestamp() };
+      await trx
+        .insertInto('tags')
+        .values({
+          license_id: caller.licenseId,
+          name_key: key,
+          name: tag.name,
+          author_id: tag.author_id,
+          created_at: tag.created_at,
+          seq: await nextCounter(trx, `tags:${caller.licenseId}`),
+        })
+        .execute();
+      await replaceTagGroups(trx, caller.licenseId, key, groupIds);
+      await recordEvent(trx, sourceOf(caller), 'tag_created', tag);
+    });
+    return {};
+  },
+});
+
+export const updateTag = defineAction({
+  name: 'update_tag',
+  area: 'tags',
+  summary: 'Updates the groups of an existing tag (name matched with letter case).',
+  schema: TagWrite,
+  scopes: ['tags--all:rw', 'tags--groups:rw'],
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    await ctx.tx(async (trx) => {
+      const tag = await getTagOrThrow(trx, caller.licenseId, input.name);
+      const reach = await tagReach(trx, caller, 'rw');
+      requireReach(reach, tag.group_ids, 'the tag');
+      if (input.group_ids === undefined) return;
+      const groupIds = sortedIds(input.group_ids);
+      await assertGroupsExist(trx, caller.licenseId, groupIds);
+      requireReach(reach, groupIds, '`group_ids`');
+      if (JSON.stringify(groupIds) === JSON.stringify(tag.group_ids)) return;
+      await replaceTagGroups(trx, caller.licenseId, tag.name_key, groupIds);
+      await recordEvent(trx, sourceOf(caller), 'tag_updated', { name: tag.name, group_ids: groupIds });
+    });
+    return {};
+  },
+});
+
+export const deleteTag = defineAction({
+  name: 'delete_tag',
+  area: 'tags',
+  summary: 'Deletes an existing tag (name matched with letter case).',
+  schema: DeleteTag,
+  scopes: ['tags--all:rw', 'tags--groups:rw'],
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    await ctx.tx(async (trx) => {
+      const tag = await getTagOrThrow(trx, caller.licenseId, input.name);
+      requireReach(await tagReach(trx, caller, 'rw'), tag.group_ids, 'the tag');
+      await trx.deleteFrom('tag_groups').where('license_id', '=', caller.licenseId).where('name_key', '=', tag.name_key).execute();
+      await trx.deleteFrom('tags').where('license_id', '=', caller.licenseId).where('name_key', '=', tag.name_key).execute();
+      await recordEvent(trx, sourceOf(caller), 'tag_deleted', { name: tag.name });
+    });
+    return {};
+  },
+});
+
+export const listTags = defineAction({
+  name: 'list_tags',
+  area: 'tags',
+  summary: 'Lists the tags the caller can reach, optionally only those assigned to any of `filters.group_ids`.',
+  schema: ListTags,
+  scopes: ['tags--all:ro', 'tags--groups:ro'],
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    const filter = input.filters?.group_ids;
+    if (filter && filter.length === 0) return [];
+    const reach = await tagReach(ctx.db, caller, 'ro');
+    let q = ctx.db.selectFrom('tags').selectAll().where('license_id', '=', caller.licenseId);
+    if (filter) {
+      q = q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('tag_groups as tg')
+            .select('tg.group_id')
+            .where('tg.license_id', '=', caller.licenseId)
+            .whereRef('tg.name_key', '=', 'tags.name_key')
+            .where('tg.group_id', 'in', filter),
+        ),
+      );
+    }
+    const rows = await q.orderBy('seq').execute();
+    const groups = await groupsByTag(ctx.db, caller.licenseId);
+    const out: Tag[] = [];
+    for (const r of rows) {
+      const groupIds = groups.get(r.name_key) ?? [];
+      if (withinReach(reach, groupIds)) out.push({ name: r.name, group_ids: groupIds, author_id: r.author_id, created_at: r.created_at });
+    }
+    return out;
+  },
+});
+
+/** delete_group: the group id leaves every tag's `group_ids` (tags stay); each changed tag reports tag_updated. */
+groupDeleteHooks.push(async (trx, licenseId, groupId) => {
+  const affected = await trx
+    .selectFrom('tag_groups')
+    .select('name_key')
+    .where('license_id', '=', licenseId)
+    .where('group_id', '=', groupId)
+    .execute();
+  if (affected.length === 0) return;
+  const keys = affected.map((r) => r.name_key);
+  await trx.deleteFrom('tag_groups').where('license_id', '=', licenseId).where('group_id', '=', groupId).execute();
+  const names = await trx
+    .selectFrom('tags')
+    .select(['name_key', 'name'])
+    .where('license_id', '=', licenseId)
+    .where('name_key', 'in', keys)
+    .orderBy('name_key')
+    .execute();
+  const groups = await groupsByTag(trx, licenseId, keys);
+  const source = await systemSource(trx, licenseId);
+  for (const t of names) await recordEvent(trx, source, 'tag_updated', { name: t.name, group_ids: groups.get(t.name_key) ?? [] });
+});
+
+export const tagActions = [createTag, updateTag, deleteTag, listTags];
