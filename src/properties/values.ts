@@ -162,12 +162,6 @@ async function listValues(
     namespaces = caller.clientId !== null ? [caller.clientId] : [];
   }
   if (targets.length === 0 || namespaces?.length === 0) return out;
-  const defs = await loadDefinitions(ctx.db, caller, { namespaces, namePrefix: filter.name_prefix });
-  const readable: PropertyDef[] = [];
-  for (const byName of defs.values()) {
-    for (const def of byName.values()) if (def.access[kind] && reachable(caller, def, 'read')) readable.push(def);
-  }
-  if (readable.length === 0) return out;
   let q = ctx.db
     .selectFrom('property_values')
     .select(['group_id', 'namespace', 'name', 'value'])
@@ -175,8 +169,17 @@ async function listValues(
     .where('group_id', 'in', targets as number[]);
   if (namespaces) q = q.where('namespace', 'in', namespaces);
   if (filter.name_prefix) q = q.where(namePrefixMatches(filter.name_prefix));
+  // Independent queries: run them together.
+  const [defs, rows] = await Promise.all([
+    loadDefinitions(ctx.db, caller, { namespaces, namePrefix: filter.name_prefix }),
+    q.execute(),
+  ]);
+  const readable: PropertyDef[] = [];
+  for (const byName of defs.values()) {
+    for (const def of byName.values()) if (def.access[kind] && reachable(caller, def, 'read')) readable.push(def);
+  }
   const stored = new Map<string, string>();
-  for (const r of await q.execute()) stored.set(`${r.group_id}\u0000${r.namespace}\u0000${r.name}`, r.value);
+  for (const r of rows) stored.set(`${r.group_id}\u0000${r.namespace}\u0000${r.name}`, r.value);
   for (const target of targets) {
     const values = out.get(target)!;
     for (const def of readable) {
