@@ -6,7 +6,7 @@ import { ApiError } from '../api/errors.js';
 import type { Caller } from '../api/registry.js';
 import { hasScope, requireScopes } from '../api/scopes.js';
 import { sql } from 'kysely';
-import type { Queryable } from '../store/db.js';
+import type { Dialect, Queryable } from '../store/db.js';
 import type {} from '../store/schema.js';
 
 export interface PropertyDefinitionsTable {
@@ -172,18 +172,24 @@ export async function assertOwnApplication(db: Queryable, caller: Caller, client
   if (!app) throw new ApiError('not_found', `Application ${clientId} not found in your organization`);
 }
 
-export async function findDefinition(db: Queryable, owner: string, name: string): Promise<PropertyDef | undefined> {
-  const row = await db
+/** One definition; `lockFor: 'postgres'` row-locks it (FOR UPDATE) to the end of the transaction. */
+export async function findDefinition(
+  db: Queryable,
+  owner: string,
+  name: string,
+  lockFor?: Dialect,
+): Promise<PropertyDef | undefined> {
+  const q = db
     .selectFrom('property_definitions')
     .selectAll()
     .where('owner_client_id', '=', owner)
-    .where('name', '=', name)
-    .executeTakeFirst();
+    .where('name', '=', name);
+  const row = await (lockFor === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
   return row && defFromRow(row);
 }
 
-export async function getDefinitionOrThrow(db: Queryable, owner: string, name: string): Promise<PropertyDef> {
-  const def = await findDefinition(db, owner, name);
+export async function getDefinitionOrThrow(db: Queryable, owner: string, name: string, lockFor?: Dialect): Promise<PropertyDef> {
+  const def = await findDefinition(db, owner, name, lockFor);
   if (!def) throw new ApiError('not_found', `Property ${name} not found in namespace ${owner}`);
   return def;
 }
@@ -216,11 +222,13 @@ export function reachable(caller: Caller, def: PropertyDef, mode: Mode): boolean
  * Definitions of the namespaces present on the caller's licence: applications of the licence's organization,
  * applications installed on the licence, the caller's own client id, and the built-in `test` namespace.
  * One query. `namespaces` narrows to those namespaces (undefined = all); `namePrefix` filters by name.
+ * `lockFor: 'postgres'` share-locks the rows to the end of the transaction, so that a concurrent
+ * unregister_property waits for a write of a value (and then deletes it) instead of leaving it behind.
  */
 export async function loadDefinitions(
   db: Queryable,
   caller: Caller,
-  filter: { namespaces?: readonly string[]; namePrefix?: string } = {},
+  filter: { namespaces?: readonly string[]; namePrefix?: string; lockFor?: Dialect } = {},
 ): Promise<DefIndex> {
   const index: DefIndex = new Map();
   const add = (d: PropertyDef) => {
@@ -251,7 +259,8 @@ export async function loadDefinitions(
     );
   if (stored) q = q.where('owner_client_id', 'in', stored);
   if (prefix) q = q.where(namePrefixMatches(prefix));
-  const rows = await q.orderBy('owner_client_id').orderBy('name').execute();
+  q = q.orderBy('owner_client_id').orderBy('name');
+  const rows = await (filter.lockFor === 'postgres' ? q.forShare() : q).execute();
   for (const r of rows) add(defFromRow(r));
   return index;
 }

@@ -135,18 +135,19 @@ export const unregisterProperty = defineAction({
   async handler(ctx, input) {
     await ctx.tx(async (trx) => {
       await assertOwnApplication(trx, ctx.caller, input.owner_client_id);
-      const def = await getDefinitionOrThrow(trx, input.owner_client_id, input.name);
+      const def = await getDefinitionOrThrow(trx, input.owner_client_id, input.name, ctx.dialect);
       if (def.publicAccess !== null) {
         throw new ApiError('validation', `Property ${input.name} is published; published properties cannot be unregistered`);
       }
-      await trx
-        .deleteFrom('property_values')
-        .where('namespace', '=', input.owner_client_id)
-        .where('name', '=', input.name)
-        .execute();
+      // Definition first: waits for value writes holding it (FOR SHARE), whose rows the next statement then sees.
       await trx
         .deleteFrom('property_definitions')
         .where('owner_client_id', '=', input.owner_client_id)
+        .where('name', '=', input.name)
+        .execute();
+      await trx
+        .deleteFrom('property_values')
+        .where('namespace', '=', input.owner_client_id)
         .where('name', '=', input.name)
         .execute();
     });
@@ -164,7 +165,7 @@ export const publishProperty = defineAction({
   async handler(ctx, input) {
     await ctx.tx(async (trx) => {
       await assertOwnApplication(trx, ctx.caller, input.owner_client_id);
-      await getDefinitionOrThrow(trx, input.owner_client_id, input.name);
+      await getDefinitionOrThrow(trx, input.owner_client_id, input.name, ctx.dialect);
       const access = ACCESS_TYPES.filter((a) => input.access_type.includes(a));
       await trx
         .updateTable('property_definitions')

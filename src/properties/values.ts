@@ -89,7 +89,7 @@ async function updateValues(
   for (const ns of namespaces) requireNamespaceScope(caller, kind, ns, 'write');
   await ctx.tx(async (trx) => {
     if (kind === 'group') await assertGroupExists(trx, caller.licenseId, target);
-    const defs = await loadDefinitions(trx, caller, { namespaces });
+    const defs = await loadDefinitions(trx, caller, { namespaces, lockFor: ctx.dialect });
     const updatedAt = nowIso();
     const rows = [];
     for (const [ns, values] of Object.entries(properties)) {
@@ -124,7 +124,7 @@ async function deleteValues(
   for (const ns of namespaces) requireNamespaceScope(caller, kind, ns, 'write');
   await ctx.tx(async (trx) => {
     if (kind === 'group') await assertGroupExists(trx, caller.licenseId, target);
-    const defs = await loadDefinitions(trx, caller, { namespaces });
+    const defs = await loadDefinitions(trx, caller, { namespaces, lockFor: ctx.dialect });
     for (const [ns, names] of Object.entries(properties)) {
       for (const name of names) writableDefinition(caller, defs, kind, ns, name);
     }
