@@ -83,6 +83,8 @@ export const registerProperty = defineAction({
   async handler(ctx, input) {
     const { caller } = ctx;
     const { range, domain } = input;
+    // Names become JSON object keys in lists; this one would be swallowed as an object's prototype.
+    if (input.name === '__proto__') throw new ApiError('validation', '`name` __proto__ is reserved');
     if (range) {
       if (input.type !== 'int') throw new ApiError('validation', '`range` can be set only for the int type');
       if (range.from !== undefined && range.to !== undefined && range.from > range.to) {

@@ -44,12 +44,14 @@ describeStores('properties registry', (h) => {
   });
 
   it('refuses to register the same name twice with already_exists', async () => {
-    assert.equal((await reg({ name: 'dup_prop' })).status, 200);
+    assert.equal((await h().call('register_properties', { name: 'dup_prop', owner_client_id: owner(), type: 'int', access: { chat: RW } })).status, 200);
     expectError(await reg({ name: 'dup_prop', type: 'int' }), 'already_exists', 409);
   });
 
   it('validates type and access', async () => {
     expectError(await reg({ name: 'bad_type', type: 'float' }), 'validation', 400);
+    expectError(await reg({ name: '' }), 'validation', 400);
+    expectError(await reg({ name: '__proto__' }), 'validation', 400);
     expectError(await reg({ name: 'no_access', access: {} }), 'validation', 400);
     expectError(await reg({ name: 'bad_location', access: { room: RW } }), 'validation', 400);
     expectError(await reg({ name: 'no_user', access: { chat: {} } }), 'validation', 400);

@@ -323,3 +323,54 @@ describeStores('group property values', (h) => {
     expectError(await h().call('list_groups_properties', { group_ids: [g] }), 'group_not_found', 404);
   });
 });
+
+describeStores('property value lists: query count', (h) => {
+  /** Runs `fn` counting the action queries the root Kysely instance executes (outside transactions). */
+  async function countQueries(fn: () => Promise<unknown>): Promise<number> {
+    const executor = h().store.db.getExecutor() as unknown as { executeQuery: (...a: unknown[]) => Promise<unknown> };
+    const original = executor.executeQuery;
+    let n = 0;
+    executor.executeQuery = function (this: unknown, ...a: unknown[]) {
+      // Token lookups are cached by the auth layer; count the action's own queries only.
+      if (!/"(access_tokens|pats)"/.test((a[0] as { sql: string }).sql)) n++;
+      return original.apply(this, a);
+    };
+    try {
+      await fn();
+    } finally {
+      executor.executeQuery = original;
+    }
+    return n;
+  }
+
+  it('list_license_properties and list_groups_properties use a constant number of queries', async () => {
+    const ns = h().boot.client_id;
+    const register = (name: string) =>
+      h().ok('register_property', { name, owner_client_id: ns, type: 'int', access: { license: RW, group: RW }, default_value: 1 });
+    await register('q_0');
+    await h().ok('update_license_properties', { properties: { [ns]: { q_0: 2 } } });
+    await h().ok('update_group_properties', { group_id: 0, properties: { [ns]: { q_0: 2 } } });
+    const few = await countQueries(() => h().ok('list_license_properties', {}));
+    const fewGroups = await countQueries(() => h().ok('list_groups_properties', {}));
+    const values: Record<string, number> = {};
+    for (let i = 1; i <= 25; i++) {
+      await register(`q_${i}`);
+      values[`q_${i}`] = i;
+    }
+    await h().ok('update_license_properties', { properties: { [ns]: values, test: { int_property: 3 } } });
+    for (let g = 0; g < 3; g++) {
+      const id = g === 0 ? 0 : (await h().ok('create_group', { name: `Q${g}`, agent_priorities: { [h().boot.owner.id]: 'normal' } })).id;
+      await h().ok('update_group_properties', { group_id: id, properties: { [ns]: values } });
+    }
+    let listed: any;
+    const many = await countQueries(async () => (listed = await h().ok('list_license_properties', {})));
+    assert.equal(Object.keys(listed[ns]).length, 26);
+    assert.equal(many, few);
+    let groups: any;
+    const manyGroups = await countQueries(async () => (groups = await h().ok('list_groups_properties', {})));
+    assert.equal(groups.length, 3);
+    assert.equal(manyGroups, fewGroups);
+    assert.equal(few, 2, 'list_license_properties: definitions + values');
+    assert.equal(fewGroups, 3, 'list_groups_properties: groups + definitions + values');
+  });
+});
