@@ -6,7 +6,16 @@ import { botActions } from '../bots/actions.js';
 import { tagActions } from '../tags/actions.js';
 import { autoAccessActions } from '../auto-access/actions.js';
 import { otherActions } from '../other/actions.js';
+import { propertyActions } from '../properties/actions.js';
 
 export function buildRegistry(): Registry {
-  return new Registry().add(...agentActions, ...groupActions, ...botActions, ...tagActions, ...autoAccessActions, ...otherActions);
+  return new Registry().add(
+    ...agentActions,
+    ...groupActions,
+    ...botActions,
+    ...tagActions,
+    ...autoAccessActions,
+    ...otherActions,
+    ...propertyActions,
+  );
 }

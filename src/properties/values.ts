@@ -1,0 +1,289 @@
+/**
+ * Property values of a licence and of its groups: update (merge), list (with defaults), delete.
+ * Reach: the caller's own namespace needs `…value--my:*`; other namespaces need `…value--all:*` and reach only
+ * published properties, limited by their public access (`read` for lists, `write` for updates and deletes).
+ */
+import { Type } from '@sinclair/typebox';
+import { ApiError } from '../api/errors.js';
+import { defineAction, type ActionContext, type Caller } from '../api/registry.js';
+import { nowIso, type Queryable } from '../store/db.js';
+import { groupDeleteHooks } from '../groups/actions.js';
+import {
+  LICENSE_TARGET,
+  checkValue,
+  holdsAllReach,
+  isOwnNamespace,
+  loadDefinitions,
+  namePrefixMatches,
+  reachable,
+  requireNamespaceScope,
+  valueScope,
+  type DefIndex,
+  type PropertyDef,
+  type PropertyValue,
+  type ValueKind,
+} from './definitions.js';
+
+const Key = Type.String({ minLength: 1 });
+const GroupId = Type.Integer({ minimum: 0 });
+/** `{<namespace>: {<property>: <value>}}` */
+const ValuesByNamespace = Type.Record(Key, Type.Record(Key, Type.Unknown()));
+/** `{<namespace>: [<property>]}` */
+const NamesByNamespace = Type.Record(Key, Type.Array(Key, { uniqueItems: true }));
+const ListFilters = {
+  namespace: Type.Optional(Key),
+  name_prefix: Type.Optional(Type.String()),
+};
+
+const UpdateLicenseProperties = Type.Object({ properties: ValuesByNamespace }, { additionalProperties: false });
+const DeleteLicenseProperties = Type.Object({ properties: NamesByNamespace }, { additionalProperties: false });
+const ListLicenseProperties = Type.Object(ListFilters, { additionalProperties: false });
+const UpdateGroupProperties = Type.Object(
+  { group_id: GroupId, properties: ValuesByNamespace },
+  { additionalProperties: false },
+);
+const DeleteGroupProperties = Type.Object({ id: GroupId, properties: NamesByNamespace }, { additionalProperties: false });
+const ListGroupsProperties = Type.Object(
+  { group_ids: Type.Optional(Type.Array(GroupId)), ...ListFilters },
+  { additionalProperties: false },
+);
+
+type Values = Record<string, Record<string, PropertyValue>>;
+
+/** The definition a write (update or delete) may touch, or the error telling why not. */
+function writableDefinition(caller: Caller, defs: DefIndex, kind: ValueKind, ns: string, name: string): PropertyDef {
+  const def = defs.get(ns)?.get(name);
+  // A private property of another client id is invisible: same answer as an unknown one.
+  if (!def || (!isOwnNamespace(caller, ns) && def.publicAccess === null)) {
+    throw new ApiError('not_found', `Property ${name} not found in namespace ${ns}`);
+  }
+  if (!reachable(caller, def, 'write')) {
+    throw new ApiError('authorization', `Property ${name} of namespace ${ns} is not published with write access`);
+  }
+  if (!def.access[kind]) {
+    throw new ApiError('validation', `Property ${name} of namespace ${ns} has no \`${kind}\` access and cannot be set on a ${kind}`);
+  }
+  return def;
+}
+
+async function assertGroupExists(db: Queryable, licenseId: number, groupId: number): Promise<void> {
+  const g = await db
+    .selectFrom('groups')
+    .select('id')
+    .where('license_id', '=', licenseId)
+    .where('id', '=', groupId)
+    .executeTakeFirst();
+  if (!g) throw new ApiError('group_not_found', `Group ${groupId} not found`);
+}
+
+const UPSERT_CHUNK = 500;
+
+async function updateValues(
+  ctx: ActionContext,
+  kind: ValueKind,
+  target: number,
+  properties: Record<string, Record<string, unknown>>,
+): Promise<void> {
+  const { caller } = ctx;
+  const namespaces = Object.keys(properties);
+  for (const ns of namespaces) requireNamespaceScope(caller, kind, ns, 'write');
+  await ctx.tx(async (trx) => {
+    if (kind === 'group') await assertGroupExists(trx, caller.licenseId, target);
+    const defs = await loadDefinitions(trx, caller, { namespaces, lockFor: ctx.dialect });
+    const updatedAt = nowIso();
+    const rows = [];
+    for (const [ns, values] of Object.entries(properties)) {
+      for (const [name, value] of Object.entries(values)) {
+        const def = writableDefinition(caller, defs, kind, ns, name);
+        checkValue(def, value, `properties.${ns}.${name}`);
+        rows.push({ license_id: caller.licenseId, group_id: target, namespace: ns, name, value: JSON.stringify(value), updated_at: updatedAt });
+      }
+    }
+    for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
+      await trx
+        .insertInto('property_values')
+        .values(rows.slice(i, i + UPSERT_CHUNK))
+        .onConflict((oc) =>
+          oc
+            .columns(['license_id', 'group_id', 'namespace', 'name'])
+            .doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), updated_at: eb.ref('excluded.updated_at') })),
+        )
+        .execute();
+    }
+  });
+}
+
+async function deleteValues(
+  ctx: ActionContext,
+  kind: ValueKind,
+  target: number,
+  properties: Record<string, string[]>,
+): Promise<void> {
+  const { caller } = ctx;
+  const namespaces = Object.keys(properties);
+  for (const ns of namespaces) requireNamespaceScope(caller, kind, ns, 'write');
+  await ctx.tx(async (trx) => {
+    if (kind === 'group') await assertGroupExists(trx, caller.licenseId, target);
+    const defs = await loadDefinitions(trx, caller, { namespaces, lockFor: ctx.dialect });
+    for (const [ns, names] of Object.entries(properties)) {
+      for (const name of names) writableDefinition(caller, defs, kind, ns, name);
+    }
+    for (const [ns, names] of Object.entries(properties)) {
+      if (names.length === 0) continue;
+      await trx
+        .deleteFrom('property_values')
+        .where('license_id', '=', caller.licenseId)
+        .where('group_id', '=', target)
+        .where('namespace', '=', ns)
+        .where('name', 'in', names)
+        .execute();
+    }
+  });
+}
+
+/**
+ * Values (stored or default) of the given targets (LICENSE_TARGET, or group ids) readable by the caller.
+ * Two queries whatever the number of properties: the definitions, then the values.
+ */
+async function listValues(
+  ctx: ActionContext,
+  kind: ValueKind,
+  targets: readonly number[],
+  filter: { namespace?: string; name_prefix?: string },
+): Promise<Map<number, Values>> {
+  const { caller } = ctx;
+  const out = new Map<number, Values>(targets.map((t) => [t, {}]));
+  let namespaces: string[] | undefined;
+  if (filter.namespace !== undefined) {
+    requireNamespaceScope(caller, kind, filter.namespace, 'read');
+    namespaces = [filter.namespace];
+  } else if (!holdsAllReach(caller, kind, 'read')) {
+    // `--my` only: the caller's own namespace (a PAT has none).
+    namespaces = caller.clientId !== null ? [caller.clientId] : [];
+  }
+  if (targets.length === 0 || namespaces?.length === 0) return out;
+  let q = ctx.db
+    .selectFrom('property_values')
+    .select(['group_id', 'namespace', 'name', 'value'])
+    .where('license_id', '=', caller.licenseId)
+    .where('group_id', 'in', targets as number[]);
+  if (namespaces) q = q.where('namespace', 'in', namespaces);
+  if (filter.name_prefix) q = q.where(namePrefixMatches(filter.name_prefix));
+  // Independent queries: run them together.
+  const [defs, rows] = await Promise.all([
+    loadDefinitions(ctx.db, caller, { namespaces, namePrefix: filter.name_prefix }),
+    q.execute(),
+  ]);
+  const readable: PropertyDef[] = [];
+  for (const byName of defs.values()) {
+    for (const def of byName.values()) if (def.access[kind] && reachable(caller, def, 'read')) readable.push(def);
+  }
+  const stored = new Map<string, string>();
+  for (const r of rows) stored.set(`${r.group_id}\u0000${r.namespace}\u0000${r.name}`, r.value);
+  for (const target of targets) {
+    const values = out.get(target)!;
+    for (const def of readable) {
+      const raw = stored.get(`${target}\u0000${def.namespace}\u0000${def.name}`);
+      const value = raw !== undefined ? (JSON.parse(raw) as PropertyValue) : def.defaultValue;
+      if (value === undefined) continue;
+      (values[def.namespace] ??= {})[def.name] = value;
+    }
+  }
+  return out;
+}
+
+export const updateLicenseProperties = defineAction({
+  name: 'update_license_properties',
+  area: 'properties',
+  summary: 'Sets property values of the licence; values not named stay as they are.',
+  schema: UpdateLicenseProperties,
+  scopes: [valueScope('license', 'my', 'write'), valueScope('license', 'all', 'write')],
+  async handler(ctx, input) {
+    await updateValues(ctx, 'license', LICENSE_TARGET, input.properties);
+    return {};
+  },
+});
+
+export const listLicenseProperties = defineAction({
+  name: 'list_license_properties',
+  area: 'properties',
+  summary: 'Returns the property values of the licence (defaults for properties not set).',
+  schema: ListLicenseProperties,
+  scopes: [valueScope('license', 'my', 'read'), valueScope('license', 'all', 'read')],
+  async handler(ctx, input) {
+    return (await listValues(ctx, 'license', [LICENSE_TARGET], input)).get(LICENSE_TARGET);
+  },
+});
+
+export const deleteLicenseProperties = defineAction({
+  name: 'delete_license_properties',
+  area: 'properties',
+  summary: 'Deletes property values of the licence.',
+  schema: DeleteLicenseProperties,
+  scopes: [valueScope('license', 'my', 'write'), valueScope('license', 'all', 'write')],
+  async handler(ctx, input) {
+    await deleteValues(ctx, 'license', LICENSE_TARGET, input.properties);
+    return {};
+  },
+});
+
+export const updateGroupProperties = defineAction({
+  name: 'update_group_properties',
+  area: 'properties',
+  summary: 'Sets property values of a group; values not named stay as they are.',
+  schema: UpdateGroupProperties,
+  scopes: [valueScope('group', 'my', 'write'), valueScope('group', 'all', 'write')],
+  async handler(ctx, input) {
+    await updateValues(ctx, 'group', input.group_id, input.properties);
+    return {};
+  },
+});
+
+export const listGroupsProperties = defineAction({
+  name: 'list_groups_properties',
+  area: 'properties',
+  summary: 'Returns the property values of the given groups (all groups when `group_ids` is empty or omitted).',
+  schema: ListGroupsProperties,
+  scopes: [valueScope('group', 'all', 'read')],
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    const requested = [...new Set(input.group_ids ?? [])];
+    let q = ctx.db.selectFrom('groups').select('id').where('license_id', '=', caller.licenseId);
+    if (requested.length) q = q.where('id', 'in', requested);
+    const found = (await q.orderBy('id').execute()).map((g) => g.id);
+    let ids = found;
+    if (requested.length) {
+      const exists = new Set(found);
+      const missing = requested.find((id) => !exists.has(id));
+      if (missing !== undefined) throw new ApiError('group_not_found', `Group ${missing} not found`);
+      ids = requested;
+    }
+    const values = await listValues(ctx, 'group', ids, input);
+    return ids.map((id) => ({ id, properties: values.get(id) }));
+  },
+});
+
+export const deleteGroupProperties = defineAction({
+  name: 'delete_group_properties',
+  area: 'properties',
+  summary: 'Deletes property values of a group.',
+  schema: DeleteGroupProperties,
+  scopes: [valueScope('group', 'my', 'write'), valueScope('group', 'all', 'write')],
+  async handler(ctx, input) {
+    await deleteValues(ctx, 'group', input.id, input.properties);
+    return {};
+  },
+});
+
+groupDeleteHooks.push(async (trx, licenseId, groupId) => {
+  await trx.deleteFrom('property_values').where('license_id', '=', licenseId).where('group_id', '=', groupId).execute();
+});
+
+export const valueActions = [
+  updateLicenseProperties,
+  listLicenseProperties,
+  deleteLicenseProperties,
+  updateGroupProperties,
+  listGroupsProperties,
+  deleteGroupProperties,
+];
