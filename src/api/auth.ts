@@ -51,7 +51,7 @@ export class Authenticator {
     const key = `${scheme}:${hashSecret(credential)}`;
     const now = Date.now();
     let entry = this.cache.get(key);
-    if (!entry || entry.cachedUntil < now) {
+    if (!entry || entry.cachedUntil <= now) {
       const loaded = scheme === 'bearer' ? await this.loadBearer(credential) : await this.loadBasic(credential);
       entry = { ...loaded, cachedUntil: now + this.ttl };
       if (this.cache.size >= 50_000) this.cache.clear();

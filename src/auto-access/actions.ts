@@ -5,7 +5,6 @@ import { assertGroupsExist } from '../groups/membership.js';
 import { groupDeleteHooks } from '../groups/actions.js';
 import { randomHexId } from '../tenancy/secrets.js';
 import { sourceOf } from '../webhooks/outbox.js';
-import { systemSource } from '../other/system-source.js';
 import { link, loadRules, saveRules, type Rule, type RuleBody } from './list.js';
 import { AddAutoAccess, DeleteAutoAccess, ListAutoAccesses, UpdateAutoAccess, normalizeConditions } from './schemas.js';
 
@@ -106,17 +105,17 @@ export const deleteAutoAccess = defineAction({
 
 /**
  * delete_group: the group leaves every rule's `access.groups`; a rule left without groups is deleted (the list is
- * relinked). One auto_accesses_updated event (source "system") reports all of it.
+ * relinked). One auto_accesses_updated event, attributed to the delete_group call, reports all of it.
  */
-groupDeleteHooks.push(async (trx, licenseId, groupId) => {
-  const before = await loadRules(trx, licenseId);
+groupDeleteHooks.push(async (trx, source, groupId) => {
+  const before = await loadRules(trx, source.licenseId);
   if (!before.some((r) => r.access.groups.includes(groupId))) return;
   const order: RuleBody[] = [];
   for (const r of before) {
     const groups = r.access.groups.filter((g) => g !== groupId);
     if (groups.length) order.push({ ...body(r), access: { groups } });
   }
-  await saveRules(trx, await systemSource(trx, licenseId), before, link(order));
+  await saveRules(trx, source, before, link(order));
 });
 
 export const autoAccessActions = [addAutoAccess, listAutoAccesses, updateAutoAccess, deleteAutoAccess];

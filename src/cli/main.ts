@@ -69,10 +69,12 @@ Commands:
   token create --license L --agent AGENT [--client-id ID] --scopes a,b,... [--ttl SECONDS]
   pat create --license L --agent AGENT --scopes a,b,...
   unsuspension-requests list --license L
-  ${'{extra}'}
+  {extra}
 Options:
   --json      print exactly one JSON object on stdout
 Environment: PORT, HOST, REGION (dal|fra), DATABASE_URL (sqlite:./data/… or postgres://…), LOG_LEVEL`;
+
+const usage = () => USAGE.replace('{extra}', Object.keys(extraCommands).join('\n  '));
 
 function need(flags: Flags, name: string): string {
   const v = flags[name];
@@ -193,14 +195,14 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`${(err as Error).message}\n${usage()}\n`);
     return 2;
   }
   const { values: flags, positionals } = parsed;
   const json = flags.json === true;
   const name = positionals.length >= 2 && commands[`${positionals[0]} ${positionals[1]}`] ? `${positionals[0]} ${positionals[1]}` : positionals[0];
   if (flags.help || !name) {
-    process.stdout.write(`${USAGE.replace('${extra}', Object.keys(extraCommands).join('\n  '))}\n`);
+    process.stdout.write(`${usage()}\n`);
     return name || flags.help ? 0 : 2;
   }
   let config: Config;
@@ -213,7 +215,7 @@ export async function main(argv: string[]): Promise<number> {
   if (name === 'serve') return serve(config);
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`Unknown command: ${positionals.join(' ')}\n${USAGE}\n`);
+    process.stderr.write(`Unknown command: ${positionals.join(' ')}\n${usage()}\n`);
     return 2;
   }
   const withStore = async <T>(fn: (store: Store) => Promise<T>): Promise<T> => {

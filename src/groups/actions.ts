@@ -6,7 +6,7 @@ import { requireScopes } from '../api/scopes.js';
 import type { Queryable } from '../store/db.js';
 import { literalUnion } from '../agents/schemas.js';
 import { missingAgentIds } from '../agents/repo.js';
-import { recordEvent, sourceOf } from '../webhooks/outbox.js';
+import { recordEvent, sourceOf, type EventSource } from '../webhooks/outbox.js';
 import { PRIORITIES, groupIdsOfAgent, prioritiesByGroup, replaceGroupMembers } from './membership.js';
 
 export const GROUP_FIELDS = ['agent_priorities', 'routing_status'] as const;
@@ -65,7 +65,7 @@ async function requireGroupReach(db: Queryable, caller: Caller, groupId: number,
 }
 
 /** Areas that keep per-group data hook in here; run inside the delete_group transaction. */
-export const groupDeleteHooks: Array<(trx: Queryable, licenseId: number, groupId: number) => Promise<void>> = [];
+export const groupDeleteHooks: Array<(trx: Queryable, source: EventSource, groupId: number) => Promise<void>> = [];
 
 export const createGroup = defineAction({
   name: 'create_group',
@@ -150,7 +150,7 @@ export const deleteGroup = defineAction({
       if (g.id === 0) throw new ApiError('validation', 'The General group (id 0) cannot be deleted');
       await requireGroupReach(trx, caller, g.id, 'rw');
       await trx.deleteFrom('group_members').where('license_id', '=', caller.licenseId).where('group_id', '=', g.id).execute();
-      for (const hook of groupDeleteHooks) await hook(trx, caller.licenseId, g.id);
+      for (const hook of groupDeleteHooks) await hook(trx, sourceOf(caller), g.id);
       await trx.deleteFrom('groups').where('license_id', '=', caller.licenseId).where('id', '=', g.id).execute();
       await recordEvent(trx, sourceOf(caller), 'group_deleted', { id: g.id });
     });

@@ -275,7 +275,7 @@ export const deleteGroupProperties = defineAction({
   },
 });
 
-groupDeleteHooks.push(async (trx, licenseId, groupId) => {
+groupDeleteHooks.push(async (trx, { licenseId }, groupId) => {
   await trx.deleteFrom('property_values').where('license_id', '=', licenseId).where('group_id', '=', groupId).execute();
 });
 

@@ -11,7 +11,6 @@ import { nextCounter, type Queryable } from '../store/db.js';
 import { assertGroupsExist, groupIdsOfAgent } from '../groups/membership.js';
 import { groupDeleteHooks } from '../groups/actions.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
-import { systemSource } from '../other/system-source.js';
 import type {} from '../store/schema.js';
 
 export interface TagsTable {
@@ -235,7 +234,8 @@ export const listTags = defineAction({
 });
 
 /** delete_group: the group id leaves every tag's `group_ids` (tags stay); each changed tag reports tag_updated. */
-groupDeleteHooks.push(async (trx, licenseId, groupId) => {
+groupDeleteHooks.push(async (trx, source, groupId) => {
+  const { licenseId } = source;
   const affected = await trx
     .selectFrom('tag_groups')
     .select('name_key')
@@ -253,7 +253,6 @@ groupDeleteHooks.push(async (trx, licenseId, groupId) => {
     .orderBy('name_key')
     .execute();
   const groups = await groupsByTag(trx, licenseId, keys);
-  const source = await systemSource(trx, licenseId);
   for (const t of names) await recordEvent(trx, source, 'tag_updated', { name: t.name, group_ids: groups.get(t.name_key) ?? [] });
 });
 

@@ -264,7 +264,7 @@ describeStores('auto access', (h) => {
     assert.deepEqual(rules.map((r) => [r.id, r.access.groups, r.next_id]), [[a, [0], c], [c, [0], '']]);
     const events = await l.events(seq);
     assert.equal(events.length, 1);
-    assert.equal(events[0]!.source_client_id, null);
+    assert.equal(events[0]!.source_client_id, l.lic.client_id, "attributed to the client that deleted the group");
     assert.deepEqual(events[0]!.payload, [
       { id: a, next_id: c, status: 'updated' },
       { id: c, access: { groups: [0] }, status: 'updated' },
