@@ -7,6 +7,7 @@ import type { Store } from './store/db.js';
 import { buildRegistry } from './api/actions.js';
 import { buildServer } from './api/server.js';
 import type { Caller } from './api/registry.js';
+import { webhookDelivery } from './webhooks/delivery.js';
 
 export interface AppOptions {
   store: Store;
@@ -26,7 +27,7 @@ export type BackgroundFactory = (app: FastifyInstance, store: Store) => Backgrou
 export type BearerResolver = (token: string, store: Store) => Promise<Caller | null>;
 
 /** Areas register background services and extra bearer-token resolvers here. */
-export const backgroundFactories: BackgroundFactory[] = [];
+export const backgroundFactories: BackgroundFactory[] = [webhookDelivery];
 export const bearerResolvers: BearerResolver[] = [];
 
 export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
