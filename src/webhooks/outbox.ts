@@ -7,15 +7,10 @@
 import { nextCounter, nowIso, type Queryable } from '../store/db.js';
 import type { Caller } from '../api/registry.js';
 import { uuid } from '../tenancy/secrets.js';
-import type { SourceType } from './catalog.js';
+import { contractPayload, type ConfigurationAction, type SourceType } from './catalog.js';
 import './tables.js';
 
-export const CONFIGURATION_ACTIONS = [
-  'agent_created', 'agent_approved', 'agent_updated', 'agent_suspended', 'agent_unsuspended', 'agent_deleted',
-  'auto_accesses_updated', 'bot_created', 'bot_updated', 'bot_deleted',
-  'group_created', 'group_updated', 'group_deleted', 'tag_created', 'tag_updated', 'tag_deleted',
-] as const;
-export type ConfigurationAction = (typeof CONFIGURATION_ACTIONS)[number];
+export { CONFIGURATION_ACTIONS, type ConfigurationAction } from './catalog.js';
 
 export interface EventSource {
   licenseId: number;
@@ -50,7 +45,10 @@ export function filtersMatch(filtersJson: string | null, sourceClientId: string 
  */
 export const deliverySignal = { queued: 0 };
 
-/** Record one event inside `trx`. Call once per changed object (batch calls record one event per item). */
+/**
+ * Record one event inside `trx`. Call once per changed object (batch calls record one event per item).
+ * The stored payload keeps only the fields clients expect for the action (catalog.ts `PAYLOAD_CONTRACTS`).
+ */
 export async function recordEvent(
   trx: Queryable,
   source: EventSource,
@@ -68,7 +66,7 @@ export async function recordEvent(
       license_id: source.licenseId,
       organization_id: source.organizationId,
       action,
-      payload: JSON.stringify(payload),
+      payload: JSON.stringify(contractPayload(action, payload)),
       source_client_id: source.clientId,
       created_at: now,
     })
