@@ -1,4 +1,5 @@
 /** CLI commands contributed by areas (webhook deliveries, channels, …). Keys are "noun verb". */
 import type { Command } from './main.js';
+import { deliveryCommands } from '../webhooks/cli.js';
 
-export const extraCommands: Record<string, Command> = {};
+export const extraCommands: Record<string, Command> = { ...deliveryCommands };
