@@ -2,21 +2,16 @@
  * End-to-end webhook delivery: API change → outbox → worker → a real HTTP receiver on 127.0.0.1.
  * Retry delays are made small through the documented environment variables; every wait is bounded.
  */
-process.env.WEBHOOK_RETRY_BASE_MS = '5';
-process.env.WEBHOOK_RETRY_MAX_MS = '40';
-process.env.WEBHOOK_POLL_MS = '30';
-process.env.WEBHOOK_TIMEOUT_MS = '5000';
-process.env.WEBHOOK_MAX_ATTEMPTS = '100';
-process.env.WEBHOOK_STATS_MS = '0';
-
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores, freshDatabase, type Harness } from '../helpers.js';
-import { Receiver, appOn, callApp, waitFor } from './support.js';
+import { Receiver, appOn, callApp, useFastRetries, waitFor } from './support.js';
 import { createApplication, installApplication, bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';
 import { PAYLOAD_CONTRACTS } from '../../src/webhooks/catalog.js';
 import type { ConfigurationAction } from '../../src/webhooks/outbox.js';
 import { migrate, openStore } from '../../src/store/db.js';
+
+useFastRetries();
 
 type Api = (action: string, body: unknown) => Promise<any>;
 

@@ -2,20 +2,15 @@
  * Delivery failures: the attempt budget, timeouts, a slow receiver next to a healthy one, and the operator CLI
  * (`config-api deliveries list|retry`) run as a separate OS process on the same database.
  */
-process.env.WEBHOOK_RETRY_BASE_MS = '5';
-process.env.WEBHOOK_RETRY_MAX_MS = '20';
-process.env.WEBHOOK_POLL_MS = '30';
-process.env.WEBHOOK_TIMEOUT_MS = '300';
-process.env.WEBHOOK_MAX_ATTEMPTS = '3';
-process.env.WEBHOOK_STATS_MS = '0';
-
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describeStores, type Harness } from '../helpers.js';
-import { Receiver, waitFor } from './support.js';
+import { Receiver, useFastRetries, waitFor } from './support.js';
 import type { BootstrapResult } from '../../src/tenancy/tenancy.js';
+
+useFastRetries({ WEBHOOK_TIMEOUT_MS: '300', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_RETRY_MAX_MS: '20' });
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -1,21 +1,23 @@
 /**
- * Two `config-api serve` OS processes share one PostgreSQL database: every delivery is claimed by exactly one of
- * them and sent once, and each licence's events still arrive in order.
+ * `config-api serve` OS processes on one PostgreSQL database: every delivery is claimed by exactly one of them and
+ * sent once, each licence's events still arrive in order, and a killed process's claim is taken over.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { PG_ADMIN_URL, freshDatabase, postgresAvailable } from '../helpers.js';
-import { Receiver, appOn, callApp, waitFor } from './support.js';
+import { Receiver, appOn, callApp, useFastRetries, waitFor } from './support.js';
 import { bootstrap, installApplication } from '../../src/tenancy/tenancy.js';
 import { migrate, openStore } from '../../src/store/db.js';
+
+useFastRetries({ WEBHOOK_POLL_MS: '20', WEBHOOK_CONCURRENCY: '4' });
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LICENCES = 4;
 const EVENTS_PER_LICENCE = 10;
 
-function startServer(databaseUrl: string, log: string[]): ChildProcess {
+function startServer(databaseUrl: string, log: string[], env: Record<string, string> = {}): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
     cwd: ROOT,
     env: {
@@ -24,11 +26,7 @@ function startServer(databaseUrl: string, log: string[]): ChildProcess {
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
-      WEBHOOK_POLL_MS: '20',
-      WEBHOOK_RETRY_BASE_MS: '5',
-      WEBHOOK_RETRY_MAX_MS: '40',
-      WEBHOOK_CONCURRENCY: '4',
-      WEBHOOK_STATS_MS: '0',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -108,6 +106,52 @@ describe('webhook delivery with two server processes [postgres]', async () => {
       t.diagnostic(`deliveries per process: ${JSON.stringify(Object.fromEntries(byProcess))}`);
     } finally {
       await Promise.all(servers.map(stopServer));
+      await app?.close();
+      await rx.stop();
+      await store.close();
+      await db.drop();
+    }
+  });
+
+  it('takes over the claim of a process that was killed mid-delivery once its lease expires', async () => {
+    const db = await freshDatabase('postgres');
+    const store = openStore(db.url, { poolSize: 4 });
+    const rx = await new Receiver().start();
+    const log: string[] = [];
+    let server: ChildProcess | undefined;
+    let app: Awaited<ReturnType<typeof appOn>> | undefined;
+    try {
+      await migrate(store);
+      const lic = await bootstrap(store, { region: 'dal' });
+      app = await appOn(store, { delivery: false });
+      await callApp(app, lic.bearer_token, 'register_webhook', {
+        action: 'agent_created', url: rx.url('/crash'), secret_key: 's', type: 'license', owner_client_id: lic.client_id,
+      });
+      rx.behaviour = (_p, n) => (n === 1 ? 'hang' : 200);
+      server = startServer(db.url, log, { WEBHOOK_TIMEOUT_MS: '60000', WEBHOOK_LEASE_MS: '61000' });
+      await callApp(app, lic.bearer_token, 'create_agent', { id: 'crash@example.com', name: 'Crash' });
+      await waitFor(`the server to hold the request (server output: ${log.join('').slice(-300)})`, () => rx.hangingCount() === 1, 60_000);
+      server.kill('SIGKILL');
+      await stopServer(server);
+      const [claimed] = await store.db.selectFrom('webhook_deliveries').selectAll().execute();
+      assert.equal(claimed!.status, 'pending');
+      assert.equal(claimed!.attempts, 1);
+      assert.ok(claimed!.lease_owner);
+      // Let the dead process's lease run out instead of waiting a minute, then start a healthy worker.
+      await store.db.updateTable('webhook_deliveries').set({ lease_until: new Date(Date.now() - 1).toISOString() }).execute();
+      await app.close();
+      app = await appOn(store);
+      await waitFor('the delivery by the new process', () => rx.acked('/crash').length === 1);
+      const [done] = await waitFor('delivered status', async () => {
+        const r = await store.db.selectFrom('webhook_deliveries').selectAll().execute();
+        return r[0]?.status === 'delivered' && r;
+      });
+      assert.equal(done!.attempts, 2);
+      assert.notEqual(done!.lease_owner, claimed!.lease_owner);
+      assert.equal(rx.acked('/crash')[0]!.body.payload.id, 'crash@example.com');
+      assert.equal(rx.acked('/crash')[0]!.headers['x-webhook-attempt'], '2');
+    } finally {
+      if (server) await stopServer(server);
       await app?.close();
       await rx.stop();
       await store.close();

@@ -112,3 +112,19 @@ export async function callApp(app: FastifyInstance, token: string, action: strin
   if (res.statusCode !== 200) throw new Error(`${action} failed with ${res.statusCode}: ${res.body}`);
   return JSON.parse(res.body);
 }
+
+/**
+ * Small retry delays for tests, through the documented environment variables (read when an app is created).
+ * Call at module level, before any app starts.
+ */
+export function useFastRetries(overrides: Record<string, string> = {}): void {
+  Object.assign(process.env, {
+    WEBHOOK_RETRY_BASE_MS: '5',
+    WEBHOOK_RETRY_MAX_MS: '40',
+    WEBHOOK_POLL_MS: '30',
+    WEBHOOK_TIMEOUT_MS: '5000',
+    WEBHOOK_MAX_ATTEMPTS: '100',
+    WEBHOOK_STATS_MS: '0',
+    ...overrides,
+  });
+}
