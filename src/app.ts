@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Store } from './store/db.js';
 import { buildRegistry } from './api/actions.js';
 import { buildServer } from './api/server.js';
+import { webhookDelivery } from './webhooks/delivery.js';
 
 export { backgroundFactories, bearerResolvers };
 export type { BackgroundFactory, BackgroundService, BearerResolver } from './app-hooks.js';
@@ -33,7 +34,8 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
       for (const s of services) s.notify();
     },
   });
-  for (const factory of backgroundFactories) services.push(factory(app, opts.store));
+  // Webhook delivery always runs; areas may add more services through backgroundFactories.
+  for (const factory of [webhookDelivery, ...backgroundFactories]) services.push(factory(app, opts.store));
   app.addHook('onClose', async () => {
     await Promise.all(services.map((s) => s.stop()));
   });

@@ -7,6 +7,7 @@ import { tagActions } from '../tags/actions.js';
 import { autoAccessActions } from '../auto-access/actions.js';
 import { otherActions } from '../other/actions.js';
 import { propertyActions } from '../properties/actions.js';
+import { webhookActions } from '../webhooks/actions.js';
 
 export function buildRegistry(): Registry {
   return new Registry().add(
@@ -17,5 +18,6 @@ export function buildRegistry(): Registry {
     ...autoAccessActions,
     ...otherActions,
     ...propertyActions,
+    ...webhookActions,
   );
 }

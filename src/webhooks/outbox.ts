@@ -1,17 +1,16 @@
 /**
  * Transactional outbox: configuration events are written in the same transaction as the change they describe,
- * so there is no change without its event and no event without its change. Delivery reads them afterwards.
+ * so there is no change without its event and no event without its change. In that same transaction each event
+ * is fanned out to the deliveries it needs (one per matching `license` webhook of every application installed on
+ * the licence whose licence webhook state is enabled); the delivery worker (delivery.ts) sends them afterwards.
  */
 import { nextCounter, nowIso, type Queryable } from '../store/db.js';
 import type { Caller } from '../api/registry.js';
 import { uuid } from '../tenancy/secrets.js';
+import { contractPayload, type ConfigurationAction, type SourceType } from './catalog.js';
+import './tables.js';
 
-export const CONFIGURATION_ACTIONS = [
-  'agent_created', 'agent_approved', 'agent_updated', 'agent_suspended', 'agent_unsuspended', 'agent_deleted',
-  'auto_accesses_updated', 'bot_created', 'bot_updated', 'bot_deleted',
-  'group_created', 'group_updated', 'group_deleted', 'tag_created', 'tag_updated', 'tag_deleted',
-] as const;
-export type ConfigurationAction = (typeof CONFIGURATION_ACTIONS)[number];
+export { CONFIGURATION_ACTIONS, type ConfigurationAction } from './catalog.js';
 
 export interface EventSource {
   licenseId: number;
@@ -24,7 +23,32 @@ export function sourceOf(caller: Caller): EventSource {
   return { licenseId: caller.licenseId, organizationId: caller.organizationId, clientId: caller.clientId };
 }
 
-/** Record one event inside `trx`. Call once per changed object (batch calls record one event per item). */
+/**
+ * `filters.source_type`: the change was made by the webhook owner's own client id (`my_client`), by another
+ * client id (`other_clients`), or without any client id — a PAT, the CLI or the server itself (`system`).
+ */
+export function sourceTypeOf(sourceClientId: string | null, ownerClientId: string): SourceType {
+  if (sourceClientId === null) return 'system';
+  return sourceClientId === ownerClientId ? 'my_client' : 'other_clients';
+}
+
+export function filtersMatch(filtersJson: string | null, sourceClientId: string | null, ownerClientId: string): boolean {
+  if (!filtersJson) return true;
+  const filters = JSON.parse(filtersJson) as { source_type?: string[] };
+  if (filters.source_type && !filters.source_type.includes(sourceTypeOf(sourceClientId, ownerClientId))) return false;
+  return true;
+}
+
+/**
+ * Process-local count of transactions that queued deliveries: the worker compares it on `notify()` so commits
+ * that queued nothing cost it nothing. (Deliveries queued by other processes are found by polling.)
+ */
+export const deliverySignal = { queued: 0 };
+
+/**
+ * Record one event inside `trx`. Call once per changed object (batch calls record one event per item).
+ * The stored payload keeps only the fields clients expect for the action (catalog.ts `PAYLOAD_CONTRACTS`).
+ */
 export async function recordEvent(
   trx: Queryable,
   source: EventSource,
@@ -32,17 +56,59 @@ export async function recordEvent(
   payload: unknown,
 ): Promise<void> {
   const seq = await nextCounter(trx, `events:${source.licenseId}`);
+  const id = uuid();
+  const now = nowIso();
   await trx
     .insertInto('webhook_events')
     .values({
-      id: uuid(),
+      id,
       seq,
       license_id: source.licenseId,
       organization_id: source.organizationId,
       action,
-      payload: JSON.stringify(payload),
+      payload: JSON.stringify(contractPayload(action, payload)),
       source_client_id: source.clientId,
-      created_at: nowIso(),
+      created_at: now,
     })
     .execute();
+
+  const targets = await trx
+    .selectFrom('installations as i')
+    .innerJoin('webhooks as w', 'w.owner_client_id', 'i.client_id')
+    .leftJoin('webhook_license_states as s', (j) =>
+      j.onRef('s.client_id', '=', 'i.client_id').onRef('s.license_id', '=', 'i.license_id'),
+    )
+    .select(['w.id', 'w.owner_client_id', 'w.filters'])
+    .where('i.license_id', '=', source.licenseId)
+    .where('w.action', '=', action)
+    .where('w.type', '=', 'license')
+    .where((eb) => eb.or([eb('s.enabled', 'is', null), eb('s.enabled', '=', 1)]))
+    .orderBy('w.created_at')
+    .execute();
+  const matching = targets.filter((t) => filtersMatch(t.filters, source.clientId, t.owner_client_id));
+  if (matching.length === 0) return;
+  await trx
+    .insertInto('webhook_deliveries')
+    .values(
+      matching.map((t) => ({
+        id: uuid(),
+        webhook_id: t.id,
+        event_id: id,
+        license_id: source.licenseId,
+        event_seq: seq,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: now,
+        lease_owner: null,
+        lease_until: null,
+        last_error: null,
+        last_status: null,
+        created_at: now,
+        retried_at: null,
+        updated_at: now,
+        delivered_at: null,
+      })),
+    )
+    .execute();
+  deliverySignal.queued++;
 }

@@ -4,10 +4,12 @@ import * as m0001 from './0001_foundation.js';
 import * as m0002 from './0002_bots.js';
 import * as m0003 from './0003_tags_access_other.js';
 import * as m0004 from './0004_properties.js';
+import * as m0005 from './0005_webhooks.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_bots': m0002,
   '0003_tags_access_other': m0003,
   '0004_properties': m0004,
+  '0005_webhooks': m0005,
 };

@@ -1,0 +1,354 @@
+/**
+ * Webhooks registry: register, list, unregister, list names, and the licence webhook state (enable, disable, get).
+ * Registrations belong to a client id (application) of the caller's organization; the state is per licence and
+ * client id. Delivery of configuration events lives in outbox.ts (fan-out) and delivery.ts (sending).
+ */
+import { Type } from '@sinclair/typebox';
+import { sql } from 'kysely';
+import { ApiError } from '../api/errors.js';
+import { defineAction, type ActionContext, type Caller } from '../api/registry.js';
+import { hasScope } from '../api/scopes.js';
+import { literalUnion } from '../agents/schemas.js';
+import { nowIso, type Queryable } from '../store/db.js';
+import { randomHexId } from '../tenancy/secrets.js';
+import {
+  ADDITIONAL_DATA,
+  SOURCE_TYPES,
+  TRIGGERING_ACTIONS,
+  WEBHOOK_ACTIONS,
+  WEBHOOK_NAME_VERSIONS,
+  additionalDataOf,
+  filtersOf,
+  type FilterName,
+} from './catalog.js';
+import type { WebhooksTable } from './tables.js';
+
+/** "One Client ID can register up to three webhooks for every action." */
+export const MAX_WEBHOOKS_PER_ACTION = 3;
+
+const ClientId = Type.String({ minLength: 1, maxLength: 128 });
+const UserIds = Type.Array(Type.String({ minLength: 1, maxLength: 254 }), { minItems: 1, maxItems: 100, uniqueItems: true });
+
+const Filters = Type.Object(
+  {
+    author_type: Type.Optional(literalUnion(['customer', 'agent'] as const)),
+    only_my_chats: Type.Optional(Type.Boolean()),
+    chat_presence: Type.Optional(
+      Type.Object(
+        {
+          user_ids: Type.Optional(
+            Type.Object({ values: Type.Optional(UserIds), exclude_values: Type.Optional(UserIds) }, { additionalProperties: false }),
+          ),
+          my_bots: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    source_type: Type.Optional(Type.Array(literalUnion(SOURCE_TYPES), { minItems: 1, uniqueItems: true })),
+    agent_ids: Type.Optional(UserIds),
+  },
+  { additionalProperties: false },
+);
+
+const RegisterWebhook = Type.Object(
+  {
+    action: literalUnion(WEBHOOK_ACTIONS as readonly string[], {
+      errorMessage: 'should be one of the triggering actions listed by list_webhook_names',
+    }),
+    secret_key: Type.String({ minLength: 1, maxLength: 512 }),
+    url: Type.String({ minLength: 1, maxLength: 2048 }),
+    additional_data: Type.Optional(Type.Array(literalUnion(ADDITIONAL_DATA), { uniqueItems: true })),
+    description: Type.Optional(Type.String({ maxLength: 1024 })),
+    filters: Type.Optional(Filters),
+    owner_client_id: ClientId,
+    type: literalUnion(['bot', 'license'] as const),
+  },
+  { additionalProperties: false },
+);
+const ListWebhooks = Type.Object({ owner_client_id: ClientId }, { additionalProperties: false });
+const UnregisterWebhook = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 128 }), owner_client_id: ClientId },
+  { additionalProperties: false },
+);
+const ListWebhookNames = Type.Object({ version: Type.Optional(Type.String({ maxLength: 16 })) }, { additionalProperties: false });
+const StateRequest = Type.Object({ owner_client_id: Type.Optional(ClientId) }, { additionalProperties: false });
+
+type RegisterInput = typeof RegisterWebhook.static;
+
+function checkUrl(raw: string): void {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ApiError('validation', '`url` should be an absolute http or https URL');
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
+    throw new ApiError('validation', '`url` should be an absolute http or https URL');
+  }
+}
+
+function checkFilters(input: RegisterInput): void {
+  const allowed = filtersOf(input.action);
+  for (const key of Object.keys(input.filters ?? {}) as FilterName[]) {
+    if (!allowed.includes(key)) {
+      throw new ApiError('validation', `\`filters.${key}\` is not available for the \`${input.action}\` action`);
+    }
+  }
+  const userIds = input.filters?.chat_presence?.user_ids;
+  if (userIds && (userIds.values === undefined) === (userIds.exclude_values === undefined)) {
+    throw new ApiError(
+      'validation',
+      '`filters.chat_presence.user_ids` takes exactly one of `values` or `exclude_values`',
+    );
+  }
+  if (input.additional_data?.length && additionalDataOf(input.action).length === 0) {
+    throw new ApiError('validation', `\`additional_data\` is not available for the \`${input.action}\` action`);
+  }
+}
+
+/**
+ * The client id whose webhooks the caller manages: an application of the caller's organization, or the
+ * application the caller's bearer token was issued to (an installed application managing its own webhooks).
+ */
+async function assertOwnClient(db: Queryable, caller: Caller, clientId: string): Promise<void> {
+  if (clientId === caller.clientId) return;
+  const app = await db
+    .selectFrom('applications')
+    .select('organization_id')
+    .where('client_id', '=', clientId)
+    .executeTakeFirst();
+  if (!app || app.organization_id !== caller.organizationId) {
+    throw new ApiError('validation', '`owner_client_id` should be a client id of your organization');
+  }
+}
+
+/** `--my` scopes reach the webhooks of the caller's own client id; `--all` and `webhooks.configuration:rw` any. */
+function requireReach(caller: Caller, clientId: string, access: 'ro' | 'rw'): void {
+  if (hasScope(caller.scopes, 'webhooks.configuration:rw') || hasScope(caller.scopes, `webhooks--all:${access}`)) return;
+  if (hasScope(caller.scopes, `webhooks--my:${access}`) && caller.clientId === clientId) return;
+  throw new ApiError('authorization', `Missing required scope: webhooks.configuration:rw or webhooks--all:${access}`);
+}
+
+async function authorizeClient(ctx: ActionContext, clientId: string, access: 'ro' | 'rw'): Promise<void> {
+  requireReach(ctx.caller, clientId, access);
+  await assertOwnClient(ctx.db, ctx.caller, clientId);
+}
+
+export function webhookView(w: WebhooksTable): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: w.id, url: w.url };
+  if (w.description !== null) out.description = w.description;
+  out.action = w.action;
+  if (w.filters !== null) out.filters = JSON.parse(w.filters);
+  if (w.additional_data !== null) out.additional_data = JSON.parse(w.additional_data);
+  out.owner_client_id = w.owner_client_id;
+  out.type = w.type;
+  return out;
+}
+
+export const registerWebhook = defineAction({
+  name: 'register_webhook',
+  area: 'webhooks',
+  summary: 'Registers a webhook for the client id (application) given in the request.',
+  schema: RegisterWebhook,
+  scopes: ['webhooks.configuration:rw'],
+  async handler(ctx, input) {
+    const { caller } = ctx;
+    checkUrl(input.url);
+    checkFilters(input);
+    await assertOwnClient(ctx.db, caller, input.owner_client_id);
+    return ctx.tx(async (trx) => {
+      // Serialise registrations of one client id so the per-action limit holds under concurrency.
+      if (ctx.dialect === 'postgres') {
+        await sql`SELECT client_id FROM applications WHERE client_id = ${input.owner_client_id} FOR UPDATE`.execute(trx);
+      }
+      const { n } = await trx
+        .selectFrom('webhooks')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('owner_client_id', '=', input.owner_client_id)
+        .where('action', '=', input.action)
+        .executeTakeFirstOrThrow();
+      if (Number(n) >= MAX_WEBHOOKS_PER_ACTION) {
+        throw new ApiError(
+          'limit_reached',
+          `A client id can register at most ${MAX_WEBHOOKS_PER_ACTION} webhooks for the \`${input.action}\` action`,
+        );
+      }
+      const id = randomHexId(16);
+      await trx
+        .insertInto('webhooks')
+        .values({
+          id,
+          organization_id: caller.organizationId,
+          owner_client_id: input.owner_client_id,
+          action: input.action,
+          type: input.type,
+          url: input.url,
+          secret_key: input.secret_key,
+          description: input.description ?? null,
+          filters: input.filters ? JSON.stringify(input.filters) : null,
+          additional_data: input.additional_data ? JSON.stringify(input.additional_data) : null,
+          created_at: nowIso(),
+        })
+        .execute();
+      return { id };
+    });
+  },
+});
+
+export const listWebhooks = defineAction({
+  name: 'list_webhooks',
+  area: 'webhooks',
+  summary: 'Lists the webhooks registered for the given client id.',
+  schema: ListWebhooks,
+  scopes: ['webhooks.configuration:rw'],
+  anyOf: ['webhooks.configuration:rw', 'webhooks--my:ro', 'webhooks--all:ro'],
+  async handler(ctx, input) {
+    await authorizeClient(ctx, input.owner_client_id, 'ro');
+    const rows = await ctx.db
+      .selectFrom('webhooks')
+      .selectAll()
+      .where('owner_client_id', '=', input.owner_client_id)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(webhookView);
+  },
+});
+
+export const unregisterWebhook = defineAction({
+  name: 'unregister_webhook',
+  area: 'webhooks',
+  summary: 'Unregisters a webhook of the given client id; its pending deliveries are cancelled.',
+  schema: UnregisterWebhook,
+  scopes: ['webhooks.configuration:rw'],
+  anyOf: ['webhooks.configuration:rw', 'webhooks--my:rw', 'webhooks--all:rw'],
+  async handler(ctx, input) {
+    await authorizeClient(ctx, input.owner_client_id, 'rw');
+    await ctx.tx(async (trx) => {
+      const deleted = await trx
+        .deleteFrom('webhooks')
+        .where('id', '=', input.id)
+        .where('owner_client_id', '=', input.owner_client_id)
+        .executeTakeFirst();
+      if (Number(deleted.numDeletedRows) === 0) throw new ApiError('not_found', `Webhook ${input.id} not found`);
+      await trx
+        .updateTable('webhook_deliveries')
+        .set({ status: 'cancelled', last_error: 'webhook unregistered', lease_owner: null, lease_until: null, updated_at: nowIso() })
+        .where('webhook_id', '=', input.id)
+        .where('status', '=', 'pending')
+        .execute();
+    });
+    return {};
+  },
+});
+
+export const listWebhookNames = defineAction({
+  name: 'list_webhook_names',
+  area: 'webhooks',
+  summary: 'Lists every webhook action of an API version with its filters and additional data (no authorization).',
+  schema: ListWebhookNames,
+  scopes: [],
+  auth: 'none',
+  async handler(_ctx, input) {
+    const version = input.version ?? WEBHOOK_NAME_VERSIONS[0];
+    if (!(WEBHOOK_NAME_VERSIONS as readonly string[]).includes(version)) {
+      throw new ApiError('unsupported_version', `Webhook names are available for version ${WEBHOOK_NAME_VERSIONS.join(', ')} only`);
+    }
+    return TRIGGERING_ACTIONS.map(([action, filters]) => {
+      const out: Record<string, unknown> = { action };
+      if (filters.length) out.filters = [...filters];
+      const extra = additionalDataOf(action);
+      if (extra.length) out.additional_data = [...extra];
+      return out;
+    });
+  },
+});
+
+/** owner_client_id: required with a PAT; with a Bearer token it defaults to the token's client id. */
+async function stateClientId(ctx: ActionContext, given: string | undefined): Promise<string> {
+  const clientId = given ?? ctx.caller.clientId;
+  if (!clientId) {
+    throw new ApiError('validation', '`owner_client_id` is required when the token carries no client id (e.g. a PAT)');
+  }
+  await assertOwnClient(ctx.db, ctx.caller, clientId);
+  return clientId;
+}
+
+async function setLicenseState(ctx: ActionContext, given: string | undefined, enabled: boolean): Promise<void> {
+  const clientId = await stateClientId(ctx, given);
+  const licenseId = ctx.caller.licenseId;
+  await ctx.tx(async (trx) => {
+    await trx
+      .insertInto('webhook_license_states')
+      .values({ license_id: licenseId, client_id: clientId, enabled: enabled ? 1 : 0, updated_at: nowIso() })
+      .onConflict((oc) =>
+        oc.columns(['license_id', 'client_id']).doUpdateSet({ enabled: enabled ? 1 : 0, updated_at: nowIso() }),
+      )
+      .execute();
+    if (!enabled) {
+      // Nothing more goes out for this application on this licence, queued deliveries included.
+      await trx
+        .updateTable('webhook_deliveries')
+        .set({ status: 'cancelled', last_error: 'licence webhooks disabled', lease_owner: null, lease_until: null, updated_at: nowIso() })
+        .where('license_id', '=', licenseId)
+        .where('status', '=', 'pending')
+        .where('webhook_id', 'in', (eb) => eb.selectFrom('webhooks').select('id').where('owner_client_id', '=', clientId))
+        .execute();
+    }
+  });
+}
+
+const stateSwitch = (name: string, alias: string, enabled: boolean, summary: string) =>
+  defineAction({
+    name,
+    aliases: [alias],
+    area: 'webhooks',
+    summary,
+    schema: StateRequest,
+    scopes: ['webhooks.state:rw'],
+    async handler(ctx, input) {
+      await setLicenseState(ctx, input.owner_client_id, enabled);
+      return {};
+    },
+  });
+
+export const enableLicenseWebhooks = stateSwitch(
+  'enable_license_webhooks',
+  'enable_license_webhook',
+  true,
+  'Enables the license webhooks of a client id on the caller’s licence.',
+);
+export const disableLicenseWebhooks = stateSwitch(
+  'disable_license_webhooks',
+  'disable_license_webhook',
+  false,
+  'Disables the license webhooks of a client id on the caller’s licence (survives reinstalls).',
+);
+
+export const getLicenseWebhooksState = defineAction({
+  name: 'get_license_webhooks_state',
+  area: 'webhooks',
+  summary: 'Tells whether the license webhooks of a client id are enabled on the caller’s licence.',
+  schema: StateRequest,
+  scopes: ['webhooks.state:ro'],
+  async handler(ctx, input) {
+    const clientId = await stateClientId(ctx, input.owner_client_id);
+    const row = await ctx.db
+      .selectFrom('webhook_license_states')
+      .select('enabled')
+      .where('license_id', '=', ctx.caller.licenseId)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    return { license_webhooks_enabled: row ? row.enabled === 1 : true };
+  },
+});
+
+export const webhookActions = [
+  registerWebhook,
+  listWebhooks,
+  unregisterWebhook,
+  listWebhookNames,
+  enableLicenseWebhooks,
+  disableLicenseWebhooks,
+  getLicenseWebhooksState,
+];

@@ -1,0 +1,84 @@
+/**
+ * Operator commands for webhook deliveries:
+ *   config-api deliveries list [--webhook ID] [--status pending|delivered|failed|cancelled] [--license L] [--limit N]
+ *   config-api deliveries retry <delivery id>
+ * Secrets (secret_key) are never printed.
+ */
+import { ApiError } from '../api/errors.js';
+import type { Command } from '../cli/main.js';
+import { nowIso } from '../store/db.js';
+import { deliveryCounts } from './delivery.js';
+import './tables.js';
+
+const STATUSES = ['pending', 'delivered', 'failed', 'cancelled'];
+
+function intFlag(value: unknown, name: string, def: number, max: number): number {
+  if (value === undefined) return def;
+  const v = Number(value);
+  if (!Number.isInteger(v) || v < 1 || v > max) throw new ApiError('validation', `--${name} must be an integer between 1 and ${max}`);
+  return v;
+}
+
+export const deliveryCommands: Record<string, Command> = {
+  async 'deliveries list'({ flags, withStore }) {
+    const status = flags.status as string | undefined;
+    if (status !== undefined && !STATUSES.includes(status)) {
+      throw new ApiError('validation', `--status must be one of ${STATUSES.join(', ')}`);
+    }
+    const webhook = flags.webhook as string | undefined;
+    const license = flags.license === undefined ? undefined : intFlag(flags.license, 'license', 0, Number.MAX_SAFE_INTEGER);
+    const limit = intFlag(flags.limit, 'limit', 100, 1000);
+    const { rows, counts } = await withStore(async (store) => {
+      let q = store.db
+        .selectFrom('webhook_deliveries as d')
+        .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
+        .leftJoin('webhooks as w', 'w.id', 'd.webhook_id')
+        .select([
+          'd.id', 'd.webhook_id', 'w.url', 'd.event_id', 'e.action', 'd.license_id', 'd.status', 'd.attempts',
+          'd.next_attempt_at', 'd.last_status', 'd.last_error', 'd.lease_owner', 'd.created_at', 'd.retried_at',
+          'd.delivered_at',
+        ])
+        .orderBy('d.created_at', 'desc')
+        .orderBy('d.event_seq', 'desc')
+        .limit(limit);
+      if (status) q = q.where('d.status', '=', status);
+      if (webhook) q = q.where('d.webhook_id', '=', webhook);
+      if (license !== undefined) q = q.where('d.license_id', '=', license);
+      return { rows: await q.execute(), counts: await deliveryCounts(store) };
+    });
+    const text = [
+      `pending ${counts.pending}, delivered ${counts.delivered}, failed ${counts.failed}, cancelled ${counts.cancelled}`,
+      ...rows.map(
+        (r) =>
+          `${r.id}  ${r.status.padEnd(9)} ${r.action.padEnd(18)} licence ${r.license_id}  webhook ${r.webhook_id}  ` +
+          `attempts ${r.attempts}${r.last_status ? `  last HTTP ${r.last_status}` : ''}${r.last_error ? `  (${r.last_error})` : ''}`,
+      ),
+    ].join('\n');
+    return { json: { counts, deliveries: rows }, text };
+  },
+
+  async 'deliveries retry'({ positionals, withStore }) {
+    const id = positionals[0];
+    if (!id || positionals.length > 1) throw new ApiError('validation', 'Usage: config-api deliveries retry <delivery id>');
+    const out = await withStore(async (store) =>
+      store.db.transaction().execute(async (trx) => {
+        const row = await trx.selectFrom('webhook_deliveries').select(['id', 'status', 'webhook_id']).where('id', '=', id).executeTakeFirst();
+        if (!row) throw new ApiError('not_found', `Delivery ${id} not found`);
+        if (row.status !== 'failed') {
+          throw new ApiError('validation', `Only failed deliveries can be retried; ${id} is ${row.status}`);
+        }
+        const hook = await trx.selectFrom('webhooks').select('id').where('id', '=', row.webhook_id).executeTakeFirst();
+        if (!hook) throw new ApiError('validation', `The webhook of delivery ${id} was unregistered`);
+        const now = nowIso();
+        await trx
+          .updateTable('webhook_deliveries')
+          .set({ status: 'pending', attempts: 0, next_attempt_at: now, retried_at: now, lease_owner: null, lease_until: null, updated_at: now })
+          .where('id', '=', id)
+          .where('status', '=', 'failed')
+          .execute();
+        return { id, status: 'pending' };
+      }),
+    );
+    return { json: out, text: `Delivery ${id} queued again` };
+  },
+};

@@ -1,0 +1,381 @@
+/**
+ * Webhook delivery worker: sends the deliveries queued by the outbox (outbox.ts) to the webhooks' URLs.
+ *
+ * - At least once: a delivery is claimed with a lease (claim = attempts + 1), POSTed with a timeout; 2xx marks it
+ *   delivered, anything else is retried with exponential backoff and jitter until the attempt or time budget runs
+ *   out, then it is marked failed. Everything lives in the database, so a restart resumes where it stopped, and
+ *   a crashed process's claims are taken over when their lease expires.
+ * - Several processes share the queue: the claim is one UPDATE over a `FOR UPDATE SKIP LOCKED` sub-select on
+ *   PostgreSQL (a single statement on SQLite, which has one writer), so each claim goes to exactly one process.
+ * - Order: only the oldest pending delivery of each (webhook, licence) stream can be claimed, so one webhook
+ *   receives one licence's events in event order.
+ * - Isolation: sending happens outside API requests, with bounded concurrency overall and per webhook.
+ */
+import { hostname } from 'node:os';
+import { Agent, request } from 'undici';
+import { sql } from 'kysely';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { BackgroundService } from '../app.js';
+import { nowIso, type Store } from '../store/db.js';
+import { randomHexId } from '../tenancy/secrets.js';
+import { deliverySignal } from './outbox.js';
+import type { WebhookDeliveriesTable } from './tables.js';
+
+export interface DeliveryConfig {
+  /** WEBHOOK_DELIVERY=off: this process queues deliveries but does not send them (API-only node). */
+  enabled: boolean;
+  timeoutMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** A delivery is given up after this long (counted from its event, or from a manual retry). */
+  maxAgeMs: number;
+  concurrency: number;
+  perWebhookConcurrency: number;
+  pollMs: number;
+  leaseMs: number;
+  /** Period of the "deliveries by status" log line; 0 = never. */
+  statsMs: number;
+}
+
+function intEnv(env: NodeJS.ProcessEnv, name: string, def: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return v;
+}
+
+export function loadDeliveryConfig(env: NodeJS.ProcessEnv = process.env): DeliveryConfig {
+  const flag = (env.WEBHOOK_DELIVERY ?? 'on').toLowerCase();
+  if (!['on', 'off', 'true', 'false', '1', '0'].includes(flag)) {
+    throw new Error(`WEBHOOK_DELIVERY must be "on" or "off", got "${env.WEBHOOK_DELIVERY}"`);
+  }
+  const timeoutMs = intEnv(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 1);
+  const concurrency = intEnv(env, 'WEBHOOK_CONCURRENCY', 16, 1);
+  return {
+    enabled: ['on', 'true', '1'].includes(flag),
+    timeoutMs,
+    maxAttempts: intEnv(env, 'WEBHOOK_MAX_ATTEMPTS', 10, 1),
+    retryBaseMs: intEnv(env, 'WEBHOOK_RETRY_BASE_MS', 1_000, 1),
+    retryMaxMs: intEnv(env, 'WEBHOOK_RETRY_MAX_MS', 600_000, 1),
+    maxAgeMs: intEnv(env, 'WEBHOOK_MAX_AGE_MS', 86_400_000, 1),
+    concurrency,
+    perWebhookConcurrency: intEnv(env, 'WEBHOOK_PER_WEBHOOK_CONCURRENCY', Math.max(1, Math.floor(concurrency / 4)), 1),
+    pollMs: intEnv(env, 'WEBHOOK_POLL_MS', 2_000, 10),
+    leaseMs: intEnv(env, 'WEBHOOK_LEASE_MS', timeoutMs + 30_000, timeoutMs + 1),
+    statsMs: intEnv(env, 'WEBHOOK_STATS_MS', 60_000, 0),
+  };
+}
+
+/** Exponential backoff with "equal jitter": half the step fixed, half random. */
+export function backoffMs(attempt: number, cfg: Pick<DeliveryConfig, 'retryBaseMs' | 'retryMaxMs'>): number {
+  const step = Math.min(cfg.retryMaxMs, cfg.retryBaseMs * 2 ** Math.min(30, Math.max(0, attempt - 1)));
+  return Math.round(step / 2 + Math.random() * (step / 2));
+}
+
+type Claimed = Pick<
+  WebhookDeliveriesTable,
+  'id' | 'webhook_id' | 'event_id' | 'license_id' | 'attempts' | 'created_at' | 'retried_at'
+>;
+
+interface Outcome {
+  ok: boolean;
+  status: number | null;
+  error: string | null;
+}
+
+export class DeliveryWorker implements BackgroundService {
+  readonly id = `${hostname()}:${process.pid}:${randomHexId(4)}`;
+  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly perWebhook = new Map<string, number>();
+  private readonly aborts = new Set<AbortController>();
+  private readonly agent: Agent;
+  private stopped = false;
+  private passing = false;
+  private again = false;
+  private lastSignal = deliverySignal.queued;
+  private pollTimer?: NodeJS.Timeout;
+  private statsTimer?: NodeJS.Timeout;
+  private wakeTimer?: NodeJS.Timeout;
+  private wakeAt = Infinity;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: FastifyBaseLogger,
+    private readonly cfg: DeliveryConfig,
+  ) {
+    this.agent = new Agent({ keepAliveTimeout: 4_000, connect: { timeout: cfg.timeoutMs } });
+  }
+
+  start(): this {
+    this.pollTimer = setInterval(() => this.kick(), this.cfg.pollMs);
+    this.pollTimer.unref();
+    if (this.cfg.statsMs > 0) {
+      this.statsTimer = setInterval(() => void this.logStats(), this.cfg.statsMs);
+      this.statsTimer.unref();
+    }
+    this.kick();
+    return this;
+  }
+
+  /** After an API commit: claim at once if this process queued deliveries since the last look. */
+  notify(): void {
+    if (deliverySignal.queued === this.lastSignal) return;
+    this.lastSignal = deliverySignal.queued;
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.pollTimer);
+    clearInterval(this.statsTimer);
+    clearTimeout(this.wakeTimer);
+    for (const ac of this.aborts) ac.abort(new Error('worker stopping'));
+    while (this.passing || this.inflight.size) {
+      await Promise.allSettled([...this.inflight.values()]);
+      if (this.passing) await new Promise((r) => setTimeout(r, 5));
+    }
+    await this.agent.destroy();
+  }
+
+  /** Run a claim pass now (or right after the current one). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.passing) {
+      this.again = true;
+      return;
+    }
+    this.passing = true;
+    void this.pass()
+      .catch((err) => this.log.warn({ err: errText(err) }, 'webhook delivery: claim failed'))
+      .finally(() => {
+        this.passing = false;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async pass(): Promise<void> {
+    this.lastSignal = deliverySignal.queued;
+    for (;;) {
+      if (this.stopped) return;
+      const free = this.cfg.concurrency - this.inflight.size;
+      if (free <= 0) return;
+      const claimed = await this.claim(free);
+      if (claimed.length === 0) return;
+      await this.dispatch(claimed);
+      if (claimed.length < free) return;
+    }
+  }
+
+  private async claim(limit: number): Promise<Claimed[]> {
+    const now = nowIso();
+    const busy = [...this.perWebhook].filter(([, n]) => n >= this.cfg.perWebhookConcurrency).map(([id]) => id);
+    let due = this.store.db
+      .selectFrom('webhook_deliveries as d')
+      .select('d.id')
+      .where('d.status', '=', 'pending')
+      .where('d.next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('d.lease_until', 'is', null), eb('d.lease_until', '<', now)]))
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('webhook_deliveries as e')
+              .select('e.id')
+              .whereRef('e.webhook_id', '=', 'd.webhook_id')
+              .whereRef('e.license_id', '=', 'd.license_id')
+              .where('e.status', '=', 'pending')
+              .whereRef('e.event_seq', '<', 'd.event_seq'),
+          ),
+        ),
+      )
+      .orderBy('d.next_attempt_at')
+      .orderBy('d.event_seq')
+      .limit(limit);
+    if (busy.length) due = due.where('d.webhook_id', 'not in', busy);
+    if (this.store.dialect === 'postgres') due = due.forUpdate().skipLocked();
+    return this.store.db
+      .updateTable('webhook_deliveries')
+      .set({
+        lease_owner: this.id,
+        lease_until: new Date(Date.now() + this.cfg.leaseMs).toISOString(),
+        attempts: sql<number>`attempts + 1`,
+        updated_at: now,
+      })
+      .where('id', 'in', due)
+      .where('status', '=', 'pending')
+      .returning(['id', 'webhook_id', 'event_id', 'license_id', 'attempts', 'created_at', 'retried_at'])
+      .execute();
+  }
+
+  /** Load the claimed deliveries' webhooks and events (one query each) and start sending. */
+  private async dispatch(claimed: Claimed[]): Promise<void> {
+    const [webhooks, events] = await Promise.all([
+      this.store.db
+        .selectFrom('webhooks')
+        .select(['id', 'url', 'secret_key'])
+        .where('id', 'in', [...new Set(claimed.map((c) => c.webhook_id))])
+        .execute(),
+      this.store.db
+        .selectFrom('webhook_events')
+        .select(['id', 'action', 'organization_id', 'payload'])
+        .where('id', 'in', [...new Set(claimed.map((c) => c.event_id))])
+        .execute(),
+    ]);
+    const hooks = new Map(webhooks.map((w) => [w.id, w]));
+    const evs = new Map(events.map((e) => [e.id, e]));
+    for (const d of claimed) {
+      const w = hooks.get(d.webhook_id);
+      const ev = evs.get(d.event_id);
+      this.perWebhook.set(d.webhook_id, (this.perWebhook.get(d.webhook_id) ?? 0) + 1);
+      const job = (async () => {
+        if (!w || !ev) {
+          await this.finish(d, { ok: false, status: null, error: 'webhook unregistered' }, 'cancelled');
+          return;
+        }
+        const body =
+          `{"webhook_id":${JSON.stringify(w.id)},"secret_key":${JSON.stringify(w.secret_key)},` +
+          `"action":${JSON.stringify(ev.action)},"organization_id":${JSON.stringify(ev.organization_id)},` +
+          `"payload":${ev.payload},"additional_data":{}}`;
+        const outcome = await this.post(w.url, body, d);
+        if (outcome === null) return; // stopping: the claim was released
+        await this.finish(d, outcome);
+      })()
+        .catch((err) => this.log.warn({ err: errText(err), delivery_id: d.id }, 'webhook delivery: bookkeeping failed'))
+        .finally(() => {
+          this.inflight.delete(d.id);
+          const n = (this.perWebhook.get(d.webhook_id) ?? 1) - 1;
+          if (n <= 0) this.perWebhook.delete(d.webhook_id);
+          else this.perWebhook.set(d.webhook_id, n);
+          this.kick(); // a slot is free, and the next delivery of this stream may now be due
+        });
+      this.inflight.set(d.id, job);
+    }
+  }
+
+  /** POST one delivery. Null when aborted because the worker stops (the claim is then released). */
+  private async post(url: string, body: string, d: Claimed): Promise<Outcome | null> {
+    if (this.stopped) {
+      await this.release(d);
+      return null;
+    }
+    const ac = new AbortController();
+    this.aborts.add(ac);
+    const timer = setTimeout(() => ac.abort(new Error(`timed out after ${this.cfg.timeoutMs} ms`)), this.cfg.timeoutMs);
+    try {
+      const res = await request(url, {
+        method: 'POST',
+        body,
+        dispatcher: this.agent,
+        signal: ac.signal,
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'config-api-webhooks/1',
+          'x-webhook-delivery-id': d.id,
+          'x-webhook-attempt': String(d.attempts),
+        },
+      });
+      await res.body.dump({ limit: 64 * 1024 }).catch(() => {});
+      const ok = res.statusCode >= 200 && res.statusCode < 300;
+      return { ok, status: res.statusCode, error: ok ? null : `HTTP ${res.statusCode}` };
+    } catch (err) {
+      if (this.stopped) {
+        await this.release(d);
+        return null;
+      }
+      return { ok: false, status: null, error: errText(ac.signal.aborted ? ac.signal.reason : err) };
+    } finally {
+      clearTimeout(timer);
+      this.aborts.delete(ac);
+    }
+  }
+
+  /** Give an interrupted claim back without spending an attempt. */
+  private async release(d: Claimed): Promise<void> {
+    await this.store.db
+      .updateTable('webhook_deliveries')
+      .set({ lease_owner: null, lease_until: null, attempts: sql<number>`attempts - 1`, updated_at: nowIso() })
+      .where('id', '=', d.id)
+      .where('lease_owner', '=', this.id)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+
+  private async finish(d: Claimed, o: Outcome, forced?: 'cancelled'): Promise<void> {
+    const now = Date.now();
+    const base = { last_status: o.status, last_error: o.error, lease_until: null, updated_at: new Date(now).toISOString() };
+    let set: Partial<WebhookDeliveriesTable>;
+    if (forced) set = { ...base, status: forced };
+    else if (o.ok) set = { ...base, status: 'delivered', delivered_at: new Date(now).toISOString() };
+    else {
+      const delay = backoffMs(d.attempts, this.cfg);
+      const deadline = Date.parse(d.retried_at ?? d.created_at) + this.cfg.maxAgeMs;
+      if (d.attempts >= this.cfg.maxAttempts || now + delay > deadline) {
+        set = { ...base, status: 'failed' };
+        this.log.warn(
+          { delivery_id: d.id, webhook_id: d.webhook_id, attempts: d.attempts, last_status: o.status, error: o.error },
+          'webhook delivery failed for good',
+        );
+      } else {
+        set = { ...base, status: 'pending', next_attempt_at: new Date(now + delay).toISOString() };
+        this.log.debug({ delivery_id: d.id, webhook_id: d.webhook_id, attempts: d.attempts, error: o.error }, 'webhook delivery will be retried');
+        this.wakeIn(delay);
+      }
+    }
+    await this.store.db
+      .updateTable('webhook_deliveries')
+      .set(set)
+      .where('id', '=', d.id)
+      .where('lease_owner', '=', this.id)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+
+  private wakeIn(ms: number): void {
+    const at = Date.now() + ms;
+    if (this.stopped || at >= this.wakeAt) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeAt = at;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeAt = Infinity;
+      this.kick();
+    }, ms + 1);
+    this.wakeTimer.unref();
+  }
+
+  private async logStats(): Promise<void> {
+    try {
+      const counts = await deliveryCounts(this.store);
+      this.log.info({ webhook_deliveries: counts, in_flight: this.inflight.size }, 'webhook deliveries by status');
+    } catch (err) {
+      this.log.warn({ err: errText(err) }, 'webhook delivery: stats query failed');
+    }
+  }
+}
+
+export async function deliveryCounts(store: Store): Promise<Record<string, number>> {
+  const rows = await store.db
+    .selectFrom('webhook_deliveries')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
+  const counts: Record<string, number> = { pending: 0, delivered: 0, failed: 0, cancelled: 0 };
+  for (const r of rows) counts[r.status] = Number(r.n);
+  return counts;
+}
+
+function errText(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  return [e?.code, e?.message ?? String(err)].filter(Boolean).join(': ').slice(0, 500);
+}
+
+/** The background-service factory registered in src/app.ts. */
+export function webhookDelivery(app: FastifyInstance, store: Store): BackgroundService {
+  const cfg = loadDeliveryConfig();
+  if (!cfg.enabled) return { notify() {}, stop: async () => {} };
+  return new DeliveryWorker(store, app.log, cfg).start();
+}

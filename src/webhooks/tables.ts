@@ -1,0 +1,61 @@
+/** Table types of the webhooks area (migration 0005). */
+import type {} from '../store/schema.js';
+
+export interface WebhooksTable {
+  id: string;
+  organization_id: string;
+  owner_client_id: string;
+  action: string;
+  /** 'license' | 'bot' */
+  type: string;
+  url: string;
+  /** Sent back in every delivery (the receiver verifies it), so it is kept as given; never logged or listed. */
+  secret_key: string;
+  description: string | null;
+  /** JSON */
+  filters: string | null;
+  /** JSON array */
+  additional_data: string | null;
+  created_at: string;
+}
+
+/** Per (licence, client id); no row = enabled (webhooks are enabled automatically on installation). */
+export interface WebhookLicenseStatesTable {
+  license_id: number;
+  client_id: string;
+  enabled: number;
+  updated_at: string;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'cancelled';
+
+/** One event for one webhook. Deliveries of one (webhook, licence) stream go out in event order. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  license_id: number;
+  event_seq: number;
+  status: string;
+  /** Claims so far (incremented when a process claims the delivery). */
+  attempts: number;
+  next_attempt_at: string;
+  /** The process that claimed it last, and until when the claim holds. */
+  lease_owner: string | null;
+  lease_until: string | null;
+  last_error: string | null;
+  last_status: number | null;
+  created_at: string;
+  /** Set by `config-api deliveries retry`: the retry window restarts here. */
+  retried_at: string | null;
+  updated_at: string;
+  delivered_at: string | null;
+}
+
+declare module '../store/schema.js' {
+  interface Database {
+    webhooks: WebhooksTable;
+    webhook_license_states: WebhookLicenseStatesTable;
+    webhook_deliveries: WebhookDeliveriesTable;
+  }
+}

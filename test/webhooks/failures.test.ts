@@ -1,0 +1,118 @@
+/**
+ * Delivery failures: the attempt budget, timeouts, a slow receiver next to a healthy one, and the operator CLI
+ * (`config-api deliveries list|retry`) run as a separate OS process on the same database.
+ */
+import { after, before, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describeStores, type Harness } from '../helpers.js';
+import { Receiver, useFastRetries, waitFor } from './support.js';
+import type { BootstrapResult } from '../../src/tenancy/tenancy.js';
+
+useFastRetries({ WEBHOOK_TIMEOUT_MS: '300', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_RETRY_MAX_MS: '20' });
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Run the CLI as its own process on the harness database; resolves with the exit code and the parsed JSON. */
+function cli(h: Harness, args: string[]): Promise<{ code: number; json: any }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', ...args, '--json'],
+      { cwd: ROOT, env: { ...process.env, DATABASE_URL: h.store.url, LOG_LEVEL: 'silent' }, timeout: 30_000 },
+      (err, stdout) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        try {
+          resolve({ code, json: JSON.parse(stdout) });
+        } catch {
+          reject(new Error(`CLI ${args.join(' ')} printed no JSON (exit ${code}): ${stdout} ${err?.message ?? ''}`));
+        }
+      },
+    );
+  });
+}
+
+describeStores('webhook delivery failures', (h) => {
+  const rx = new Receiver();
+  before(() => rx.start());
+  after(() => rx.stop());
+
+  const register = async (lic: BootstrapResult, path: string) =>
+    (await h().ok('register_webhook', {
+      action: 'group_created', url: rx.url(path), secret_key: 'never-printed', type: 'license', owner_client_id: lic.client_id,
+    }, { token: lic.bearer_token })).id as string;
+  const createGroup = (lic: BootstrapResult, name: string) =>
+    h().ok('create_group', { name, agent_priorities: { [lic.owner.id]: 'normal' } }, { token: lic.bearer_token });
+  const deliveriesOf = (webhookId: string) =>
+    h().store.db.selectFrom('webhook_deliveries').selectAll().where('webhook_id', '=', webhookId).orderBy('event_seq').execute();
+
+  it('marks a delivery failed after the attempt budget; the CLI lists and retries it', async () => {
+    const lic = await h().bootstrap();
+    const path = `/down/${lic.license_id}`;
+    const webhookId = await register(lic, path);
+    let up = false;
+    rx.behaviour = (p) => (p === path && !up ? 500 : 200);
+    try {
+      const { id: groupId } = await createGroup(lic, 'doomed');
+      const [failed] = await waitFor('the delivery to fail', async () => {
+        const rows = await deliveriesOf(webhookId);
+        return rows.length === 1 && rows[0]!.status === 'failed' && rows;
+      });
+      assert.equal(failed!.attempts, 3);
+      assert.equal(failed!.last_status, 500);
+      assert.equal(rx.on(path).length, 3);
+
+      const list = await cli(h(), ['deliveries', 'list', '--status', 'failed', '--webhook', webhookId]);
+      assert.equal(list.code, 0);
+      assert.deepEqual(list.json.deliveries.map((d: any) => [d.id, d.status, d.action, d.attempts, d.last_status]), [
+        [failed!.id, 'failed', 'group_created', 3, 500],
+      ]);
+      assert.ok(list.json.counts.failed >= 1);
+      assert.equal(JSON.stringify(list.json).includes('never-printed'), false, 'the secret key is never printed');
+
+      up = true;
+      const retry = await cli(h(), ['deliveries', 'retry', failed!.id]);
+      assert.deepEqual(retry, { code: 0, json: { id: failed!.id, status: 'pending' } });
+      await waitFor('the retried delivery', () => rx.acked(path).length === 1);
+      assert.equal(rx.acked(path)[0]!.body.payload.id, groupId);
+      await waitFor('delivered status', async () => (await deliveriesOf(webhookId))[0]!.status === 'delivered');
+
+      const again = await cli(h(), ['deliveries', 'retry', failed!.id]);
+      assert.equal(again.code, 1);
+      assert.equal(again.json.error.type, 'validation');
+      const missing = await cli(h(), ['deliveries', 'retry', 'no-such-delivery']);
+      assert.equal(missing.json.error.type, 'not_found');
+      const bad = await cli(h(), ['deliveries', 'list', '--status', 'lost']);
+      assert.equal(bad.code, 1);
+      assert.equal(bad.json.error.type, 'validation');
+    } finally {
+      rx.behaviour = () => 200;
+    }
+  });
+
+  it('times out a receiver that never answers without holding up another receiver or the API', async () => {
+    const lic = await h().bootstrap();
+    const slow = `/slow/${lic.license_id}`;
+    const fast = `/fast/${lic.license_id}`;
+    const slowId = await register(lic, slow);
+    await register(lic, fast);
+    rx.behaviour = (p) => (p === slow ? 'hang' : 200);
+    try {
+      await createGroup(lic, 'first');
+      await waitFor('the slow receiver to hold a request', () => rx.on(slow).length >= 1);
+      // While that request hangs, the API answers and the healthy receiver gets its deliveries.
+      await createGroup(lic, 'second');
+      await waitFor('the healthy receiver', () => rx.acked(fast).length === 2);
+      assert.deepEqual(rx.acked(fast).map((r) => r.body.payload.name), ['first', 'second']);
+      const rows = await waitFor('the slow deliveries to fail', async () => {
+        const r = await deliveriesOf(slowId);
+        return r.length === 2 && r.every((d) => d.status === 'failed') && r;
+      });
+      assert.match(String(rows[0]!.last_error), /timed out/);
+      assert.equal(rows[0]!.last_status, null);
+    } finally {
+      rx.behaviour = () => 200;
+    }
+  });
+});

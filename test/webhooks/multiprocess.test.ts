@@ -1,0 +1,161 @@
+/**
+ * `config-api serve` OS processes on one PostgreSQL database: every delivery is claimed by exactly one of them and
+ * sent once, each licence's events still arrive in order, and a killed process's claim is taken over.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { PG_ADMIN_URL, freshDatabase, postgresAvailable } from '../helpers.js';
+import { Receiver, appOn, callApp, useFastRetries, waitFor } from './support.js';
+import { bootstrap, installApplication } from '../../src/tenancy/tenancy.js';
+import { migrate, openStore } from '../../src/store/db.js';
+
+useFastRetries({ WEBHOOK_POLL_MS: '20', WEBHOOK_CONCURRENCY: '4' });
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const LICENCES = 4;
+const EVENTS_PER_LICENCE = 10;
+
+function startServer(databaseUrl: string, log: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => log.push(d.toString()));
+  child.stderr!.on('data', (d: Buffer) => log.push(d.toString()));
+  return child;
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+  clearTimeout(timer);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+}
+
+describe('webhook delivery with two server processes [postgres]', async () => {
+  if (!(await postgresAvailable())) {
+    if (process.env.CI === 'true') throw new Error(`PostgreSQL is required under CI but ${PG_ADMIN_URL} does not answer`);
+    describe('PostgreSQL unavailable', { skip: `no PostgreSQL at ${PG_ADMIN_URL}` }, () => {});
+    return;
+  }
+
+  it('sends each event exactly once, in order per licence', async (t) => {
+    const db = await freshDatabase('postgres');
+    const store = openStore(db.url, { poolSize: 4 });
+    const rx = await new Receiver().start();
+    const servers: ChildProcess[] = [];
+    const log: string[] = [];
+    // This process only makes changes: its own worker is off, so the two servers do all the sending.
+    let app: Awaited<ReturnType<typeof appOn>> | undefined;
+    try {
+      await migrate(store);
+      const vendor = await bootstrap(store, { region: 'dal' });
+      const licences = [vendor];
+      for (let i = 1; i < LICENCES; i++) {
+        const lic = await bootstrap(store, { region: 'dal' });
+        await installApplication(store.db, vendor.client_id, lic.license_id);
+        licences.push(lic);
+      }
+      app = await appOn(store, { delivery: false });
+      await callApp(app, vendor.bearer_token, 'register_webhook', {
+        action: 'group_created', url: rx.url('/shared'), secret_key: 's', type: 'license', owner_client_id: vendor.client_id,
+      });
+      servers.push(startServer(db.url, log), startServer(db.url, log));
+
+      const expected = new Map<number, number[]>();
+      for (let n = 0; n < EVENTS_PER_LICENCE; n++) {
+        for (const lic of licences) {
+          const { id } = await callApp(app, lic.bearer_token, 'create_group', {
+            name: `g${n}`, agent_priorities: { [lic.owner.id]: 'normal' },
+          });
+          expected.set(lic.license_id, [...(expected.get(lic.license_id) ?? []), id]);
+        }
+      }
+      const total = LICENCES * EVENTS_PER_LICENCE;
+      await waitFor(`${total} deliveries (server output: ${log.join('').slice(-500)})`, () => rx.acked('/shared').length >= total, 60_000);
+      const rows = await waitFor('every delivery marked delivered', async () => {
+        const r = await store.db.selectFrom('webhook_deliveries').selectAll().execute();
+        return r.length === total && r.every((d) => d.status === 'delivered') && r;
+      });
+      // Claimed once each (a claim increments attempts), received once each.
+      assert.deepEqual(rows.filter((d) => d.attempts !== 1), []);
+      const ids = rx.on('/shared').map((r) => String(r.headers['x-webhook-delivery-id']));
+      assert.equal(ids.length, total);
+      assert.equal(new Set(ids).size, total);
+      for (const lic of licences) {
+        const got = rx.acked('/shared').filter((r) => r.body.organization_id === lic.organization_id).map((r) => r.body.payload.id);
+        assert.deepEqual(got, expected.get(lic.license_id), `order of licence ${lic.license_id}`);
+      }
+      const byProcess = new Map<string, number>();
+      for (const d of rows) byProcess.set(String(d.lease_owner), (byProcess.get(String(d.lease_owner)) ?? 0) + 1);
+      t.diagnostic(`deliveries per process: ${JSON.stringify(Object.fromEntries(byProcess))}`);
+    } finally {
+      await Promise.all(servers.map(stopServer));
+      await app?.close();
+      await rx.stop();
+      await store.close();
+      await db.drop();
+    }
+  });
+
+  it('takes over the claim of a process that was killed mid-delivery once its lease expires', async () => {
+    const db = await freshDatabase('postgres');
+    const store = openStore(db.url, { poolSize: 4 });
+    const rx = await new Receiver().start();
+    const log: string[] = [];
+    let server: ChildProcess | undefined;
+    let app: Awaited<ReturnType<typeof appOn>> | undefined;
+    try {
+      await migrate(store);
+      const lic = await bootstrap(store, { region: 'dal' });
+      app = await appOn(store, { delivery: false });
+      await callApp(app, lic.bearer_token, 'register_webhook', {
+        action: 'agent_created', url: rx.url('/crash'), secret_key: 's', type: 'license', owner_client_id: lic.client_id,
+      });
+      rx.behaviour = (_p, n) => (n === 1 ? 'hang' : 200);
+      server = startServer(db.url, log, { WEBHOOK_TIMEOUT_MS: '60000', WEBHOOK_LEASE_MS: '61000' });
+      await callApp(app, lic.bearer_token, 'create_agent', { id: 'crash@example.com', name: 'Crash' });
+      await waitFor(`the server to hold the request (server output: ${log.join('').slice(-300)})`, () => rx.hangingCount() === 1, 60_000);
+      server.kill('SIGKILL');
+      await stopServer(server);
+      const [claimed] = await store.db.selectFrom('webhook_deliveries').selectAll().execute();
+      assert.equal(claimed!.status, 'pending');
+      assert.equal(claimed!.attempts, 1);
+      assert.ok(claimed!.lease_owner);
+      // Let the dead process's lease run out instead of waiting a minute, then start a healthy worker.
+      await store.db.updateTable('webhook_deliveries').set({ lease_until: new Date(Date.now() - 1).toISOString() }).execute();
+      await app.close();
+      app = await appOn(store);
+      await waitFor('the delivery by the new process', () => rx.acked('/crash').length === 1);
+      const [done] = await waitFor('delivered status', async () => {
+        const r = await store.db.selectFrom('webhook_deliveries').selectAll().execute();
+        return r[0]?.status === 'delivered' && r;
+      });
+      assert.equal(done!.attempts, 2);
+      assert.notEqual(done!.lease_owner, claimed!.lease_owner);
+      assert.equal(rx.acked('/crash')[0]!.body.payload.id, 'crash@example.com');
+      assert.equal(rx.acked('/crash')[0]!.headers['x-webhook-attempt'], '2');
+    } finally {
+      if (server) await stopServer(server);
+      await app?.close();
+      await rx.stop();
+      await store.close();
+      await db.drop();
+    }
+  });
+});
