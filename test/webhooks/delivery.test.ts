@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { describeStores, freshDatabase, type Harness } from '../helpers.js';
 import { Receiver, appOn, callApp, useFastRetries, waitFor } from './support.js';
 import { createApplication, installApplication, bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';
-import { PAYLOAD_CONTRACTS } from '../../src/webhooks/catalog.js';
-import type { ConfigurationAction } from '../../src/webhooks/outbox.js';
+import { AUTO_ACCESS_ITEM_CONTRACTS, PAYLOAD_CONTRACTS } from '../../src/webhooks/catalog.js';
+import { CONFIGURATION_ACTIONS, type ConfigurationAction } from '../../src/webhooks/outbox.js';
 import { migrate, openStore } from '../../src/store/db.js';
 
 useFastRetries();
@@ -24,7 +24,7 @@ interface Case {
 const SMITH = 'smith@example.com';
 const newAgent = (api: Api, extra: Record<string, unknown> = {}) => api('create_agent', { id: SMITH, name: 'Agent Smith', ...extra });
 
-/** One entry per configuration action this server emits; bots, tags and auto access add theirs here. */
+/** One entry per configuration action this server emits (all 16). */
 const CASES: Case[] = [
   {
     action: 'agent_created',
@@ -102,10 +102,95 @@ const CASES: Case[] = [
       return { exact: { id } };
     },
   },
+  {
+    action: 'bot_created',
+    async run(api, lic) {
+      const { id } = await api('create_bot', { name: 'Helper', max_chats_count: 3, groups: [{ id: 0, priority: 'first' }] });
+      return {
+        subset: {
+          id, name: 'Helper', owner_client_id: lic.client_id, max_chats_count: 3, groups: [{ id: 0, priority: 'first' }],
+        },
+      };
+    },
+  },
+  {
+    action: 'bot_updated',
+    async run(api) {
+      const { id } = await api('create_bot', { name: 'Helper' });
+      await api('update_bot', { id, name: 'Helper 2', max_chats_count: 4 });
+      return { exact: { id, name: 'Helper 2', max_chats_count: 4 } };
+    },
+  },
+  {
+    action: 'bot_deleted',
+    async run(api) {
+      const { id } = await api('create_bot', { name: 'Helper' });
+      await api('delete_bot', { id });
+      return { exact: { id } };
+    },
+  },
+  {
+    action: 'tag_created',
+    async run(api, lic) {
+      await api('create_tag', { name: 'vip', group_ids: [0] });
+      return { subset: { name: 'vip', author_id: lic.owner.id, group_ids: [0] } };
+    },
+  },
+  {
+    action: 'tag_updated',
+    async run(api, lic) {
+      const { id } = await api('create_group', { name: 'sales', agent_priorities: { [lic.owner.id]: 'normal' } });
+      await api('create_tag', { name: 'vip', group_ids: [0] });
+      await api('update_tag', { name: 'vip', group_ids: [0, id] });
+      return { exact: { name: 'vip', group_ids: [0, id] } };
+    },
+  },
+  {
+    action: 'tag_deleted',
+    async run(api) {
+      await api('create_tag', { name: 'vip' });
+      await api('delete_tag', { name: 'vip' });
+      return { exact: { name: 'vip' } };
+    },
+  },
+  {
+    action: 'auto_accesses_updated',
+    async run(api) {
+      const rule = {
+        description: 'Shoes',
+        access: { groups: [0] },
+        conditions: { domain: { values: [{ value: 'shop.example.com', exact_match: true }] } },
+      };
+      const { id } = await api('add_auto_access', rule);
+      return {
+        exact: [
+          {
+            id,
+            description: 'Shoes',
+            access: { groups: [0] },
+            conditions: { domain: { values: [{ value: 'shop.example.com', exact_match: true }] } },
+            next_id: '',
+            status: 'added',
+          },
+        ],
+      };
+    },
+  },
 ];
 
-function assertContract(action: ConfigurationAction, payload: Record<string, unknown>): void {
-  const contract = PAYLOAD_CONTRACTS[action as keyof typeof PAYLOAD_CONTRACTS];
+function assertContract(action: ConfigurationAction, payload: any): void {
+  if (action === 'auto_accesses_updated') {
+    assert.ok(Array.isArray(payload) && payload.length > 0, 'auto_accesses_updated carries an array of changes');
+    for (const item of payload) {
+      const contract = AUTO_ACCESS_ITEM_CONTRACTS[item.status];
+      assert.ok(contract, `unknown status ${item.status}`);
+      for (const f of contract.required) assert.ok(f in item, `auto_accesses_updated item lacks ${f}`);
+      const allowed = new Set([...contract.required, ...contract.optional]);
+      for (const k of Object.keys(item)) assert.ok(allowed.has(k), `auto_accesses_updated item carries unexpected field ${k}`);
+    }
+    return;
+  }
+  const contract = PAYLOAD_CONTRACTS[action];
   for (const f of contract.required) assert.ok(f in payload, `${action} payload lacks ${f}`);
   const allowed = new Set([...contract.required, ...contract.optional]);
   for (const k of Object.keys(payload)) assert.ok(allowed.has(k), `${action} payload carries unexpected field ${k}`);
@@ -123,6 +208,10 @@ describeStores('webhook delivery', (h) => {
     }, { token: lic.bearer_token })).id as string;
   const deliveriesOf = (webhookId: string) =>
     h().store.db.selectFrom('webhook_deliveries').selectAll().where('webhook_id', '=', webhookId).execute();
+
+  it('has a delivery case for every configuration action', () => {
+    assert.deepEqual(CASES.map((c) => c.action).sort(), [...CONFIGURATION_ACTIONS].sort());
+  });
 
   for (const c of CASES) {
     it(`delivers ${c.action} with the documented envelope and payload`, async () => {
