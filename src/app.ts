@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Store } from './store/db.js';
 import { buildRegistry } from './api/actions.js';
 import { buildServer } from './api/server.js';
+import type { RateLimitOptions } from './api/rate-limit.js';
 import { webhookDelivery } from './webhooks/delivery.js';
 
 export { backgroundFactories, bearerResolvers };
@@ -18,6 +19,7 @@ export interface AppOptions {
   region: string;
   logger?: boolean | object;
   authCacheTtlMs?: number;
+  rateLimit?: RateLimitOptions;
 }
 
 export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -29,6 +31,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     region: opts.region,
     logger: opts.logger,
     authCacheTtlMs: opts.authCacheTtlMs,
+    rateLimit: opts.rateLimit,
     bearerResolvers,
     onEventsCommitted: () => {
       for (const s of services) s.notify();

@@ -1,5 +1,6 @@
 /** Environment configuration shared by the server and the CLI. */
 import { DEFAULT_SQLITE_URL } from './store/db.js';
+import { rateLimitFromEnv, type RateLimitOptions } from './api/rate-limit.js';
 
 export interface Config {
   port: number;
@@ -7,6 +8,7 @@ export interface Config {
   region: 'dal' | 'fra';
   databaseUrl: string;
   logLevel: string;
+  rateLimit: RateLimitOptions;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -20,5 +22,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     region,
     databaseUrl: env.DATABASE_URL || DEFAULT_SQLITE_URL,
     logLevel: env.LOG_LEVEL ?? 'info',
+    rateLimit: rateLimitFromEnv(env),
   };
 }

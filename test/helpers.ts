@@ -88,13 +88,13 @@ export class Harness {
 
   constructor(readonly kind: StoreKind) {}
 
-  async start(opts: { region?: string } = {}): Promise<this> {
+  async start(opts: { region?: string; rateLimit?: { max: number; windowMs: number } } = {}): Promise<this> {
     this.region = opts.region ?? 'dal';
     const db = await freshDatabase(this.kind);
     this.dropDb = db.drop;
     this.store = openStore(db.url, { poolSize: 5 });
     await migrate(this.store);
-    this.app = await createApp({ store: this.store, region: this.region, logger: false, authCacheTtlMs: 0 });
+    this.app = await createApp({ store: this.store, region: this.region, logger: false, authCacheTtlMs: 0, rateLimit: opts.rateLimit });
     await this.app.ready();
     this.boot = await this.bootstrap();
     return this;

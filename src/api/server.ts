@@ -10,6 +10,7 @@ import { Authenticator } from './auth.js';
 import { Registry, type ActionContext, type Caller, type RegisteredAction, type Services } from './registry.js';
 import { requireAnyScope } from './scopes.js';
 import { compileValidator } from './validation.js';
+import { registerRateLimit, routeRateLimit, type RateLimitOptions } from './rate-limit.js';
 
 export const API_VERSION = 'v3.5';
 /** Maximum number of items in one batch request. */
@@ -23,6 +24,8 @@ export interface ServerOptions {
   authCacheTtlMs?: number;
   bearerResolvers?: ConstructorParameters<typeof Authenticator>[1]['bearerResolvers'];
   onEventsCommitted?: () => void;
+  /** Per-credential request limit (off when absent or max is 0). */
+  rateLimit?: RateLimitOptions;
 }
 
 const batchValidator = compileValidator(
@@ -157,7 +160,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     return reply.send({ responses });
   }
 
-  app.post('/:version/configuration/action/:action', dispatch);
+  await registerRateLimit(app, opts.rateLimit);
+  const limit = routeRateLimit(opts.rateLimit);
+  app.post('/:version/configuration/action/:action', limit ? { config: { rateLimit: limit } } : {}, dispatch);
   return app;
 }
 

@@ -11,6 +11,7 @@ export async function serve(config: Config): Promise<number> {
     store,
     region: config.region,
     logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
+    rateLimit: config.rateLimit,
   });
 
   const hasLicense = await store.db.selectFrom('licenses').select('id').limit(1).executeTakeFirst();

@@ -1,0 +1,46 @@
+/**
+ * Per-credential rate limiting of the action routes (off unless RATE_LIMIT_MAX > 0). Requests are counted per
+ * Authorization header (hashed; the raw credential is never kept) or per client IP without one, in memory per
+ * process. Over the limit → `too_many_requests` (429) with Retry-After and x-ratelimit-* headers.
+ */
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { hashSecret } from '../tenancy/secrets.js';
+import { ApiError } from './errors.js';
+
+export interface RateLimitOptions {
+  /** Requests per window per credential; 0 disables limiting. */
+  max: number;
+  /** Window length in milliseconds. */
+  windowMs: number;
+}
+
+export function rateLimitFromEnv(env: NodeJS.ProcessEnv = process.env): RateLimitOptions {
+  const max = Number(env.RATE_LIMIT_MAX ?? 0);
+  const windowMs = Number(env.RATE_LIMIT_WINDOW_MS ?? 60_000);
+  if (!Number.isInteger(max) || max < 0) throw new Error(`RATE_LIMIT_MAX must be a whole number, got "${env.RATE_LIMIT_MAX}"`);
+  if (!Number.isInteger(windowMs) || windowMs <= 0) throw new Error(`RATE_LIMIT_WINDOW_MS must be a positive whole number, got "${env.RATE_LIMIT_WINDOW_MS}"`);
+  return { max, windowMs };
+}
+
+const keyOf = (req: FastifyRequest): string => {
+  const auth = req.headers.authorization;
+  return auth ? `c:${hashSecret(auth)}` : `ip:${req.ip}`;
+};
+
+/** Registers the plugin; routes opt in with `config: { rateLimit: routeRateLimit(opts) }`. */
+export async function registerRateLimit(app: FastifyInstance, opts: RateLimitOptions | undefined): Promise<void> {
+  if (!opts || opts.max <= 0) return;
+  await app.register(rateLimit, {
+    global: false,
+    max: opts.max,
+    timeWindow: opts.windowMs,
+    keyGenerator: keyOf,
+    errorResponseBuilder: (_req, ctx) =>
+      new ApiError('too_many_requests', `Too many requests: at most ${ctx.max} per ${ctx.after}; retry later`),
+  });
+}
+
+export function routeRateLimit(opts: RateLimitOptions | undefined): false | { max: number; timeWindow: number } {
+  return opts && opts.max > 0 ? { max: opts.max, timeWindow: opts.windowMs } : false;
+}
