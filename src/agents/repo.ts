@@ -117,11 +117,12 @@ export interface NewAgent {
 
 /** Insert one agent or bot; `already_exists` if the id is taken in the licence. Returns the stored row. */
 export async function insertAgent(trx: Queryable, licenseId: number, a: NewAgent): Promise<AgentRow> {
+  // Agent ids are e-mail addresses: unique within the licence regardless of letter case.
   const existing = await trx
     .selectFrom('agents')
     .select('id')
     .where('license_id', '=', licenseId)
-    .where('id', '=', a.id)
+    .where((eb) => eb.fn('lower', ['id']), '=', a.id.toLowerCase())
     .executeTakeFirst();
   if (existing) throw new ApiError('already_exists', `Agent ${a.id} already exists`);
   const now = nowIso();

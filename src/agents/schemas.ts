@@ -87,7 +87,9 @@ export function checkWorkScheduler(ws: WorkScheduler, opts: { timezoneRequired?:
   });
   const out: WorkScheduler = {};
   if (ws.timezone) out.timezone = ws.timezone;
-  out.schedule = schedule.map((s) => ({ day: s.day, enabled: s.enabled, start: s.start, end: s.end }));
+  if (ws.schedule !== undefined) {
+    out.schedule = schedule.map((s) => ({ day: s.day, enabled: s.enabled, start: s.start, end: s.end }));
+  }
   return out;
 }
 

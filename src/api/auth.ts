@@ -118,7 +118,7 @@ export class Authenticator {
   private async loadBasic(credential: string): Promise<Omit<CacheEntry, 'cachedUntil'>> {
     const decoded = Buffer.from(credential, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon <= 0) throw new ApiError('authentication', 'Malformed Basic credentials');
+    if (colon <= 0 || decoded.includes('\0')) throw new ApiError('authentication', 'Malformed Basic credentials');
     const accountId = decoded.slice(0, colon);
     const pat = decoded.slice(colon + 1);
     const row = await this.store.db

@@ -39,10 +39,21 @@ export function toApiError(err: unknown): ApiError | null {
   if (e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE') {
     return new ApiError('already_exists');
   }
+  // PostgreSQL data exceptions (value out of range, invalid text) that validation should have caught: still the client's input.
+  if (e?.code === '22003' || e?.code === '22021' || e?.code === '22P05' || e?.code === '22001' || e?.code === 'SQLITE_TOOBIG') {
+    return new ApiError('validation', 'A value in the request is out of the supported range');
+  }
   if (e?.code === '40001' || e?.code === '40P01' || e?.code === 'SQLITE_BUSY') {
     return new ApiError('too_many_requests', 'Concurrent modification; retry the request');
   }
   return null;
+}
+
+function containsNul(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('\0');
+  if (Array.isArray(v)) return v.some(containsNul);
+  if (v && typeof v === 'object') return Object.entries(v).some(([k, x]) => k.includes('\0') || containsNul(x));
+  return false;
 }
 
 export function errorBody(err: unknown, log: FastifyBaseLogger): { status: number; body: ErrorBody } {
@@ -78,11 +89,17 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, {});
+    let value: unknown;
     try {
-      done(null, JSON.parse(text));
+      value = JSON.parse(text);
     } catch {
-      done(new ApiError('validation', 'Malformed JSON in request body'), undefined);
+      return done(new ApiError('validation', 'Malformed JSON in request body'), undefined);
     }
+    // NUL characters cannot be stored (PostgreSQL text refuses them): refuse them in any key or string.
+    if (text.includes('\\u0000') && containsNul(value)) {
+      return done(new ApiError('validation', 'Strings in the request body must not contain NUL (\\u0000) characters'), undefined);
+    }
+    done(null, value);
   });
 
   app.setErrorHandler((err, req, reply) => {

@@ -72,6 +72,8 @@ export function describeError(e: ValueError): string {
       return `${f} should be at least ${(e.schema as { minimum?: number }).minimum}`;
     case ValueErrorType.ObjectMinProperties:
       return `${f} should not be empty`;
+    case ValueErrorType.ObjectMaxProperties:
+      return `${f} should have at most ${(e.schema as { maxProperties?: number }).maxProperties} entries`;
     default:
       return `${f} should be ${typeName(e.schema)}`;
   }
@@ -83,7 +85,38 @@ export interface Validator<T> {
 }
 
 /** Compile a schema into a function that returns the typed value or throws `validation`. */
+/** Storage bounds: integers are int32 columns in both dialects; lists and maps stay below SQL parameter limits. */
+export const INT32_MAX = 2_147_483_647;
+export const INT32_MIN = -2_147_483_648;
+export const MAX_COLLECTION = 5000;
+
+/**
+ * Give every integer without explicit bounds the int32 range, and every array or map without an explicit size a
+ * cap, so odd input is a `validation` error on both stores instead of a database overflow.
+ */
+export function applyStorageBounds(schema: unknown, seen = new Set<unknown>()): void {
+  if (!schema || typeof schema !== 'object' || seen.has(schema)) return;
+  seen.add(schema);
+  const s = schema as Record<string, unknown>;
+  if (s.type === 'integer') {
+    if (s.maximum === undefined && s.exclusiveMaximum === undefined) s.maximum = INT32_MAX;
+    if (s.minimum === undefined && s.exclusiveMinimum === undefined) s.minimum = INT32_MIN;
+  }
+  if (s.type === 'array' && s.maxItems === undefined) s.maxItems = MAX_COLLECTION;
+  if (s.type === 'object' && s.patternProperties && s.maxProperties === undefined) s.maxProperties = MAX_COLLECTION;
+  for (const key of ['items', 'additionalProperties', 'not']) applyStorageBounds(s[key], seen);
+  for (const key of ['properties', 'patternProperties']) {
+    const m = s[key];
+    if (m && typeof m === 'object') for (const v of Object.values(m)) applyStorageBounds(v, seen);
+  }
+  for (const key of ['anyOf', 'allOf', 'oneOf']) {
+    const list = s[key];
+    if (Array.isArray(list)) for (const v of list) applyStorageBounds(v, seen);
+  }
+}
+
 export function compileValidator<S extends TSchema>(schema: S): Validator<Static<S>> {
+  applyStorageBounds(schema);
   const check: TypeCheck<S> = TypeCompiler.Compile(schema);
   const fn = ((value: unknown) => {
     if (check.Check(value)) return value as Static<S>;

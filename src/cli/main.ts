@@ -91,7 +91,26 @@ export function licenseFlag(flags: Flags): number {
 function scopesFlag(flags: Flags): string[] {
   const raw = need(flags, 'scopes');
   if (raw === 'all') return [...ALL_SCOPES];
-  return raw.split(/[,\s]+/).filter(Boolean);
+  const scopes = raw.split(/[,\s]+/).filter(Boolean);
+  const unknown = scopes.filter((x) => !ALL_SCOPES.includes(x));
+  if (unknown.length) throw new CliError(`Unknown scope(s): ${unknown.join(', ')} (see src/api/scopes.ts ALL_SCOPES, or use --scopes all)`);
+  if (scopes.length === 0) throw new CliError('--scopes needs at least one scope');
+  return scopes;
+}
+
+function ttlFlag(flags: Flags): number | null {
+  if (flags.ttl === undefined) return null;
+  const ttl = Number(flags.ttl);
+  if (!Number.isInteger(ttl) || ttl <= 0) throw new CliError('--ttl must be a positive whole number of seconds');
+  return ttl;
+}
+
+function expiresAtFlag(flags: Flags): string | null {
+  const raw = flags['expires-at'];
+  if (typeof raw !== 'string') return null;
+  const t = Date.parse(raw);
+  if (Number.isNaN(t)) throw new CliError('--expires-at must be an RFC 3339 date-time, e.g. 2027-01-01T00:00:00Z');
+  return new Date(t).toISOString();
 }
 
 async function agentAccount(store: Store, licenseId: number, agentId: string) {
@@ -119,7 +138,7 @@ const commands: Record<string, Command> = {
         region: config.region,
         ownerEmail: flags['owner-email'] as string | undefined,
         plan,
-        expiresAt: (flags['expires-at'] as string | undefined) ?? null,
+        expiresAt: expiresAtFlag(flags),
         source: {
           ...(flags['source-id'] !== undefined ? { source_id: flags['source-id'] as string } : {}),
           ...(flags['source-type'] !== undefined ? { source_type: flags['source-type'] as string } : {}),
@@ -151,7 +170,7 @@ const commands: Record<string, Command> = {
     const licenseId = licenseFlag(flags);
     const agentId = need(flags, 'agent');
     const scopes = scopesFlag(flags);
-    const ttl = flags.ttl ? Number(flags.ttl) : null;
+    const ttl = ttlFlag(flags);
     const token = await withStore(async (s) => {
       const lic = await s.db.selectFrom('licenses').select(['id', 'region', 'organization_id']).where('id', '=', licenseId).executeTakeFirst();
       if (!lic) throw new CliError(`Licence ${licenseId} not found`);

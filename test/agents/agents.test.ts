@@ -105,6 +105,7 @@ describeStores('agents', (h) => {
     assert.equal((await h().call('get_agent', { id: 'g@example.com' })).status, 404, 'rolled back');
     await h().ok('create_agent', { id: 'dup@example.com', name: 'Dup' });
     expectError(await h().call('create_agent', { id: 'dup@example.com', name: 'Dup again' }), 'already_exists', 409);
+    expectError(await h().call('create_agent', { id: 'DUP@Example.com', name: 'Dup in capitals' }), 'already_exists', 409);
   });
 
   it('create_agent scopes: rc creates awaiting agents, roles need accounts.roles.lc--all:rw, awaiting_approval=false needs subscription.lc:rw', async () => {
@@ -283,7 +284,7 @@ describeStores('agents', (h) => {
     await h().ok('update_agent', { id: 'ev@example.com', name: 'Ev2', job_title: '' });
     const updates = (await count('agent_updated')).filter((p: any) => p.id === 'ev@example.com');
     assert.deepEqual(updates, [{ id: 'ev@example.com', name: 'Ev2' }]);
-    await h().ok('update_agent', { id: 'ev@example.com', name: 'Ev2' });
+    await h().ok('update_agent', { id: 'ev@example.com', name: 'Ev2', work_scheduler: {} });
     assert.equal((await count('agent_updated')).filter((p: any) => p.id === 'ev@example.com').length, 1, 'no change, no event');
     await h().call('create_agent', { id: 'ev@example.com', name: 'again' });
     assert.equal((await count('agent_created')).filter((p: any) => p.id === 'ev@example.com').length, 1, 'failed call, no event');

@@ -47,6 +47,14 @@ describe('config-api CLI', () => {
     const err = await run(process.execPath, [...CLI, 'token', 'create', '--license', String(out.license_id), '--agent', 'nobody@example.com', '--scopes', 'x', '--json'], { env: { ...process.env, ...env } }).catch((e) => e);
     assert.equal(err.code, 1);
     assert.equal(JSON.parse(err.stdout.trim()).error.type, 'validation');
+    for (const bad of [['--ttl', 'abc'], ['--ttl', '-5'], ['--scopes', 'agnets--all:ro']]) {
+      const args = ['token', 'create', '--license', String(out.license_id), '--agent', 'boss@example.com', '--scopes', 'agents--all:ro', ...bad, '--json'];
+      const e = await run(process.execPath, [...CLI, ...args], { env: { ...process.env, ...env } }).catch((x) => x);
+      assert.equal(e.code, 1, bad.join(' '));
+      assert.match(JSON.parse(e.stdout.trim()).error.message, /--ttl|Unknown scope/);
+    }
+    const badDate = await run(process.execPath, [...CLI, 'bootstrap', '--expires-at', 'garbage', '--json'], { env: { ...process.env, ...env } }).catch((x) => x);
+    assert.equal(badDate.code, 1);
   });
 
   it('serve creates a demo licence on an empty database, serves requests and exits cleanly on SIGTERM', async () => {
