@@ -107,11 +107,11 @@ function checkFilters(input: RegisterInput): void {
 }
 
 /**
- * The client id whose webhooks the caller manages: an application of the caller's organization, or the
- * application the caller's bearer token was issued to (an installed application managing its own webhooks).
+ * The client id whose webhooks the caller manages must be an application of the caller's organization ("must be
+ * owned by your organization"). A token issued to an application installed on another organization's licence does
+ * not make that application's webhooks the caller's: they belong to the application's developer.
  */
 async function assertOwnClient(db: Queryable, caller: Caller, clientId: string): Promise<void> {
-  if (clientId === caller.clientId) return;
   const app = await db
     .selectFrom('applications')
     .select('organization_id')

@@ -198,7 +198,10 @@ export class DeliveryWorker implements BackgroundService {
       .limit(limit);
     if (busy.length) due = due.where('d.webhook_id', 'not in', busy);
     if (this.store.dialect === 'postgres') due = due.forUpdate().skipLocked();
-    return this.store.db
+    // A MATERIALIZED CTE evaluates the locking LIMIT query exactly once (an `IN (subquery)` may be re-evaluated by
+    // PostgreSQL's planner and claim more than `limit` rows).
+    const claimed = await this.store.db
+      .with((wb) => wb('due').materialized(), () => due)
       .updateTable('webhook_deliveries')
       .set({
         lease_owner: this.id,
@@ -206,10 +209,24 @@ export class DeliveryWorker implements BackgroundService {
         attempts: sql<number>`attempts + 1`,
         updated_at: now,
       })
-      .where('id', 'in', due)
+      .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
       .where('status', '=', 'pending')
       .returning(['id', 'webhook_id', 'event_id', 'license_id', 'attempts', 'created_at', 'retried_at'])
       .execute();
+    // One webhook may head several streams (one per licence): keep within its concurrency, hand the rest back.
+    const keep: Claimed[] = [];
+    const extra: Claimed[] = [];
+    const taken = new Map<string, number>();
+    for (const c of claimed) {
+      const n = (this.perWebhook.get(c.webhook_id) ?? 0) + (taken.get(c.webhook_id) ?? 0);
+      if (n >= this.cfg.perWebhookConcurrency) extra.push(c);
+      else {
+        taken.set(c.webhook_id, (taken.get(c.webhook_id) ?? 0) + 1);
+        keep.push(c);
+      }
+    }
+    if (extra.length) await this.releaseMany(extra.map((c) => c.id));
+    return keep;
   }
 
   /** Load the claimed deliveries' webhooks and events (one query each) and start sending. */
@@ -292,6 +309,16 @@ export class DeliveryWorker implements BackgroundService {
       clearTimeout(timer);
       this.aborts.delete(ac);
     }
+  }
+
+  /** Give claims beyond a webhook's concurrency back without spending an attempt. */
+  private async releaseMany(ids: string[]): Promise<void> {
+    await this.store.db
+      .updateTable('webhook_deliveries')
+      .set({ lease_owner: null, lease_until: null, attempts: sql<number>`attempts - 1`, updated_at: nowIso() })
+      .where('id', 'in', ids)
+      .where('lease_owner', '=', this.id)
+      .execute();
   }
 
   /** Give an interrupted claim back without spending an attempt. */

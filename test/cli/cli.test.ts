@@ -47,7 +47,7 @@ describe('config-api CLI', () => {
     const err = await run(process.execPath, [...CLI, 'token', 'create', '--license', String(out.license_id), '--agent', 'nobody@example.com', '--scopes', 'x', '--json'], { env: { ...process.env, ...env } }).catch((e) => e);
     assert.equal(err.code, 1);
     assert.equal(JSON.parse(err.stdout.trim()).error.type, 'validation');
-    for (const bad of [['--ttl', 'abc'], ['--ttl', '-5'], ['--scopes', 'agnets--all:ro']]) {
+    for (const bad of [['--ttl', 'abc'], ['--ttl=-5'], ['--scopes', 'agnets--all:ro']]) {
       const args = ['token', 'create', '--license', String(out.license_id), '--agent', 'boss@example.com', '--scopes', 'agents--all:ro', ...bad, '--json'];
       const e = await run(process.execPath, [...CLI, ...args], { env: { ...process.env, ...env } }).catch((x) => x);
       assert.equal(e.code, 1, bad.join(' '));

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describeStores, type Harness } from '../helpers.js';
+import { loadDeliveryConfig } from '../../src/webhooks/delivery.js';
+import { installApplication } from '../../src/tenancy/tenancy.js';
 import { Receiver, useFastRetries, waitFor } from './support.js';
 import type { BootstrapResult } from '../../src/tenancy/tenancy.js';
 
@@ -89,6 +91,38 @@ describeStores('webhook delivery failures', (h) => {
     } finally {
       rx.behaviour = () => 200;
     }
+  });
+
+  it('keeps a webhook installed on many licences within its per-webhook concurrency', async () => {
+    const lic = await h().bootstrap();
+    const path = `/wide/${lic.license_id}`;
+    await register(lic, path);
+    const others = [];
+    for (let i = 0; i < 6; i++) {
+      const other = await h().bootstrap();
+      await installApplication(h().store.db, lic.client_id, other.license_id);
+      others.push(other);
+    }
+    rx.behaviour = (p) => (p === path ? 'hang' : 200);
+    try {
+      for (const o of others) await createGroup(o, `wide-${o.license_id}`);
+      const cap = loadDeliveryConfig().perWebhookConcurrency;
+      await waitFor('the receiver to hold the first requests', () => rx.on(path).length >= Math.min(cap, others.length));
+      // Watch the requests held open over several poll cycles (well within the 300 ms attempt timeout, so the
+      // first attempts are still held and no delivery spends more than one attempt here).
+      assert.ok(cap < others.length, 'the scenario needs more streams than the cap');
+      let most = 0;
+      for (let i = 0; i < 15; i++) {
+        most = Math.max(most, rx.hangingCount());
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.ok(most <= cap, `at most ${cap} requests in flight for one webhook, saw ${most}`);
+      assert.ok(most >= 1);
+    } finally {
+      rx.behaviour = () => 200;
+      rx.dropHanging();
+    }
+    await waitFor('every licence delivered after the receiver recovers', () => new Set(rx.acked(path).map((r) => r.body.payload.name)).size === others.length);
   });
 
   it('times out a receiver that never answers without holding up another receiver or the API', async () => {

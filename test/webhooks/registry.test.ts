@@ -146,15 +146,18 @@ describeStores('webhooks registry', (h) => {
     assert.equal(missing.body.error.message, '`owner_client_id` is required');
   });
 
-  it('lets an installed application of another organization manage its own webhooks with its token', async () => {
+  it("refuses another organization's agents managing an installed application's webhooks, even with its token", async () => {
     const vendor = await h().bootstrap();
     await installApplication(h().store.db, vendor.client_id, h().boot.license_id);
+    const { id: vendorHook } = await h().ok('register_webhook', hook(h(), { owner_client_id: vendor.client_id, action: 'tag_updated' }), { token: vendor.bearer_token });
+    // An agent of this licence holding a token issued to the vendor's application is not the vendor.
     const { token } = await h().tokenFor(h().boot.owner.id, ['webhooks.configuration:rw'], { clientId: vendor.client_id });
-    const { id } = await h().ok('register_webhook', hook(h(), { owner_client_id: vendor.client_id, action: 'tag_updated' }), { token });
-    const list = await h().ok('list_webhooks', { owner_client_id: vendor.client_id }, { token });
-    assert.deepEqual(list.map((w: any) => w.id), [id]);
-    // The licence's own organization cannot manage the vendor's webhooks.
+    expectError(await h().call('register_webhook', hook(h(), { owner_client_id: vendor.client_id, action: 'tag_created' }), { token }), 'validation', 400);
+    expectError(await h().call('list_webhooks', { owner_client_id: vendor.client_id }, { token }), 'validation', 400);
+    expectError(await h().call('unregister_webhook', { id: vendorHook, owner_client_id: vendor.client_id }, { token }), 'validation', 400);
     expectError(await h().call('list_webhooks', { owner_client_id: vendor.client_id }), 'validation', 400);
+    const stillThere = await h().ok('list_webhooks', { owner_client_id: vendor.client_id }, { token: vendor.bearer_token });
+    assert.deepEqual(stillThere.map((w: any) => w.id), [vendorHook], 'the vendor keeps its webhook');
   });
 
   it('enforces the scopes of the registry methods', async () => {

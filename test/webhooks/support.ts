@@ -65,6 +65,11 @@ export class Receiver {
     return this.hanging.size;
   }
 
+  /** Drop every request held by 'hang' (the sender sees a failed attempt and retries). */
+  dropHanging(): void {
+    for (const res of this.hanging) res.destroy();
+  }
+
   async stop(): Promise<void> {
     for (const res of this.hanging) res.destroy();
     this.server?.closeAllConnections();
