@@ -62,13 +62,27 @@ export const deliveryCommands: Record<string, Command> = {
     if (!id || positionals.length > 1) throw new ApiError('validation', 'Usage: config-api deliveries retry <delivery id>');
     const out = await withStore(async (store) =>
       store.db.transaction().execute(async (trx) => {
-        const row = await trx.selectFrom('webhook_deliveries').select(['id', 'status', 'webhook_id']).where('id', '=', id).executeTakeFirst();
+        const row = await trx.selectFrom('webhook_deliveries').select(['id', 'status', 'webhook_id', 'license_id']).where('id', '=', id).executeTakeFirst();
         if (!row) throw new ApiError('not_found', `Delivery ${id} not found`);
         if (row.status !== 'failed') {
           throw new ApiError('validation', `Only failed deliveries can be retried; ${id} is ${row.status}`);
         }
-        const hook = await trx.selectFrom('webhooks').select('id').where('id', '=', row.webhook_id).executeTakeFirst();
+        const hook = await trx.selectFrom('webhooks').select(['id', 'owner_client_id']).where('id', '=', row.webhook_id).executeTakeFirst();
         if (!hook) throw new ApiError('validation', `The webhook of delivery ${id} was unregistered`);
+        // Same rules as new events: the application must still be installed and its licence webhooks enabled.
+        const installed = await trx
+          .selectFrom('installations as i')
+          .leftJoin('webhook_license_states as s', (j) =>
+            j.onRef('s.client_id', '=', 'i.client_id').onRef('s.license_id', '=', 'i.license_id'),
+          )
+          .select('s.enabled')
+          .where('i.client_id', '=', hook.owner_client_id)
+          .where('i.license_id', '=', row.license_id)
+          .executeTakeFirst();
+        if (!installed) throw new ApiError('validation', `The application is no longer installed on licence ${row.license_id}`);
+        if (installed.enabled === 0) {
+          throw new ApiError('validation', `Licence ${row.license_id} has its webhooks disabled for this application; enable them first`);
+        }
         const now = nowIso();
         await trx
           .updateTable('webhook_deliveries')

@@ -73,6 +73,13 @@ describeStores('webhook delivery failures', (h) => {
       assert.ok(list.json.counts.failed >= 1);
       assert.equal(JSON.stringify(list.json).includes('never-printed'), false, 'the secret key is never printed');
 
+      // While the licence has the application's webhooks disabled, a retry is refused.
+      await h().ok('disable_license_webhooks', {}, { token: lic.bearer_token });
+      const refused = await cli(h(), ['deliveries', 'retry', failed!.id]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.json.error.message, /disabled/);
+      await h().ok('enable_license_webhooks', {}, { token: lic.bearer_token });
+
       up = true;
       const retry = await cli(h(), ['deliveries', 'retry', failed!.id]);
       assert.deepEqual(retry, { code: 0, json: { id: failed!.id, status: 'pending' } });
