@@ -126,8 +126,9 @@ export const createTag = defineAction({
     const { caller } = ctx;
     const groupIds = sortedIds(input.group_ids ?? []);
     await ctx.tx(async (trx) => {
-      await assertGroupsExist(trx, caller.licenseId, groupIds);
+      // Reach first, so a `tags--groups` caller cannot probe which group ids exist.
       requireReach(await tagReach(trx, caller, 'rw'), groupIds, 'the tag');
+      await assertGroupsExist(trx, caller.licenseId, groupIds);
       const key = nameKey(input.name);
       const existing = await trx
         .selectFrom('tags')

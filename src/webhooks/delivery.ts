@@ -20,6 +20,7 @@ import { nowIso, type Store } from '../store/db.js';
 import { randomHexId } from '../tenancy/secrets.js';
 import { deliverySignal } from './outbox.js';
 import type { WebhookDeliveriesTable } from './tables.js';
+import { literalNonPublicHost, publicOnlyLookup } from './egress.js';
 
 export interface DeliveryConfig {
   /** WEBHOOK_DELIVERY=off: this process queues deliveries but does not send them (API-only node). */
@@ -36,6 +37,8 @@ export interface DeliveryConfig {
   leaseMs: number;
   /** Period of the "deliveries by status" log line; 0 = never. */
   statsMs: number;
+  /** WEBHOOK_ALLOW_PRIVATE=off refuses loopback/private/link-local destinations (SSRF guard for production). */
+  allowPrivate: boolean;
 }
 
 function intEnv(env: NodeJS.ProcessEnv, name: string, def: number, min: number): number {
@@ -44,6 +47,15 @@ function intEnv(env: NodeJS.ProcessEnv, name: string, def: number, min: number):
   const v = Number(raw);
   if (!Number.isInteger(v) || v < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
   return v;
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, def: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const v = raw.toLowerCase();
+  if (['on', 'true', '1'].includes(v)) return true;
+  if (['off', 'false', '0'].includes(v)) return false;
+  throw new Error(`${name} must be "on" or "off", got "${raw}"`);
 }
 
 export function loadDeliveryConfig(env: NodeJS.ProcessEnv = process.env): DeliveryConfig {
@@ -65,6 +77,7 @@ export function loadDeliveryConfig(env: NodeJS.ProcessEnv = process.env): Delive
     pollMs: intEnv(env, 'WEBHOOK_POLL_MS', 2_000, 10),
     leaseMs: intEnv(env, 'WEBHOOK_LEASE_MS', timeoutMs + 30_000, timeoutMs + 1),
     statsMs: intEnv(env, 'WEBHOOK_STATS_MS', 60_000, 0),
+    allowPrivate: onOff(env, 'WEBHOOK_ALLOW_PRIVATE', true),
   };
 }
 
@@ -105,7 +118,10 @@ export class DeliveryWorker implements BackgroundService {
     private readonly log: FastifyBaseLogger,
     private readonly cfg: DeliveryConfig,
   ) {
-    this.agent = new Agent({ keepAliveTimeout: 4_000, connect: { timeout: cfg.timeoutMs } });
+    this.agent = new Agent({
+      keepAliveTimeout: 4_000,
+      connect: { timeout: cfg.timeoutMs, ...(cfg.allowPrivate ? {} : { lookup: publicOnlyLookup }) },
+    });
   }
 
   start(): this {
@@ -279,6 +295,10 @@ export class DeliveryWorker implements BackgroundService {
     if (this.stopped) {
       await this.release(d);
       return null;
+    }
+    if (!this.cfg.allowPrivate) {
+      const host = literalNonPublicHost(url);
+      if (host) return { ok: false, status: null, error: `destination ${host} is not a public address (WEBHOOK_ALLOW_PRIVATE=off)` };
     }
     const ac = new AbortController();
     this.aborts.add(ac);
