@@ -21,6 +21,7 @@ import { randomHexId } from '../tenancy/secrets.js';
 import { deliverySignal } from './outbox.js';
 import type { WebhookDeliveriesTable } from './tables.js';
 import { literalNonPublicHost, publicOnlyLookup } from './egress.js';
+import { pruneWebhookHistory } from './retention.js';
 
 export interface DeliveryConfig {
   /** WEBHOOK_DELIVERY=off: this process queues deliveries but does not send them (API-only node). */
@@ -37,6 +38,10 @@ export interface DeliveryConfig {
   leaseMs: number;
   /** Period of the "deliveries by status" log line; 0 = never. */
   statsMs: number;
+  /** How long delivered/cancelled deliveries and their events are kept (WEBHOOK_RETENTION_MS); 0 = forever. */
+  retentionMs: number;
+  /** How often this process prunes history (WEBHOOK_PRUNE_MS). */
+  pruneMs: number;
   /** WEBHOOK_ALLOW_PRIVATE=off refuses loopback/private/link-local destinations (SSRF guard for production). */
   allowPrivate: boolean;
 }
@@ -78,6 +83,8 @@ export function loadDeliveryConfig(env: NodeJS.ProcessEnv = process.env): Delive
     leaseMs: intEnv(env, 'WEBHOOK_LEASE_MS', timeoutMs + 30_000, timeoutMs + 1),
     statsMs: intEnv(env, 'WEBHOOK_STATS_MS', 60_000, 0),
     allowPrivate: onOff(env, 'WEBHOOK_ALLOW_PRIVATE', true),
+    retentionMs: intEnv(env, 'WEBHOOK_RETENTION_MS', 7 * 86_400_000, 0),
+    pruneMs: intEnv(env, 'WEBHOOK_PRUNE_MS', 3_600_000, 1_000),
   };
 }
 
@@ -110,6 +117,7 @@ export class DeliveryWorker implements BackgroundService {
   private lastSignal = deliverySignal.queued;
   private pollTimer?: NodeJS.Timeout;
   private statsTimer?: NodeJS.Timeout;
+  private pruneTimer?: NodeJS.Timeout;
   private wakeTimer?: NodeJS.Timeout;
   private wakeAt = Infinity;
 
@@ -131,8 +139,22 @@ export class DeliveryWorker implements BackgroundService {
       this.statsTimer = setInterval(() => void this.logStats(), this.cfg.statsMs);
       this.statsTimer.unref();
     }
+    if (this.cfg.retentionMs > 0) {
+      this.pruneTimer = setInterval(() => void this.prune(), this.cfg.pruneMs);
+      this.pruneTimer.unref();
+    }
     this.kick();
     return this;
+  }
+
+  private async prune(): Promise<void> {
+    try {
+      const before = new Date(Date.now() - this.cfg.retentionMs).toISOString();
+      const n = await pruneWebhookHistory(this.store.db, before);
+      if (n.deliveries || n.events) this.log.info(n, 'webhook history pruned');
+    } catch (err) {
+      this.log.warn({ err: errText(err) }, 'webhook delivery: pruning failed');
+    }
   }
 
   /** After an API commit: claim at once if this process queued deliveries since the last look. */
@@ -146,6 +168,7 @@ export class DeliveryWorker implements BackgroundService {
     this.stopped = true;
     clearInterval(this.pollTimer);
     clearInterval(this.statsTimer);
+    clearInterval(this.pruneTimer);
     clearTimeout(this.wakeTimer);
     for (const ac of this.aborts) ac.abort(new Error('worker stopping'));
     while (this.passing || this.inflight.size) {
