@@ -48,6 +48,7 @@ const { values: flags } = parseArgs({
     out: { type: 'string', default: join(ROOT, 'bench/results.json') },
     'pg-url': { type: 'string', default: process.env.PG_BENCH_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
     keep: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -65,6 +66,8 @@ if (flags.help) {
   --log-level L          server LOG_LEVEL (default warn: no per-request logs)
   --out FILE             results file (default bench/results.json)
   --keep                 keep the database afterwards
+  --cpu-prof DIR         run the server under node --cpu-prof, profile written to DIR on exit
+                         (summarise with: node bench/profile-summary.ts DIR/<file>.cpuprofile)
 `);
   process.exit(0);
 }
@@ -148,7 +151,8 @@ async function main() {
       `${connections} connections, ${duration}s (+${warmup}s warm-up) per scenario\n`);
     const boot = JSON.parse(await runToEnd([...cliCommand(runtime), 'bootstrap', '--json', '--owner-email', 'owner@bench.example.com'], env));
     const port = await freePort();
-    const server = await startServer([...cliCommand(runtime), 'serve'], { ...env, PORT: String(port) }, port);
+    const prof = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}`] : [];
+    const server = await startServer([...prof, ...cliCommand(runtime), 'serve'], { ...env, PORT: String(port) }, port);
     children.push(server);
     const api = new ApiClient(server.url, boot.bearer_token);
 
@@ -169,7 +173,7 @@ async function main() {
     children.push(baseline);
 
     const headers = api.headers();
-    const common = { connections, duration, warmup, headers };
+    const common = { connections, duration, warmup, headers, serverCpuMs: server.cpuMs };
     const results: ScenarioResult[] = [];
     let counter = 0;
     const runId = Date.now().toString(36);
@@ -180,7 +184,7 @@ async function main() {
         status: 'ok',
         connections,
         note: `bare Fastify, constant ${Buffer.byteLength(sampleText)}-byte body`,
-        ...(await load({ ...common, url: baseline.url, path: api.path('get_agent'), body: getAgentBody })),
+        ...(await load({ ...common, serverCpuMs: baseline.cpuMs, url: baseline.url, path: api.path('get_agent'), body: getAgentBody })),
       }),
       get_agent: async () => ({
         name: 'get_agent',
@@ -297,7 +301,7 @@ async function main() {
           if (err instanceof NotAvailable) return { name: 'write_to_webhook', status: 'n/a', note: NA };
           throw err;
         }
-        const r = await webhookLatency(api, receiver, { agentIds: seeded.agentIds, concurrency: webhookWriters, duration, warmup });
+        const r = await webhookLatency(api, receiver, { agentIds: seeded.agentIds, concurrency: webhookWriters, duration, warmup, serverCpuMs: server.cpuMs });
         return {
           name: 'write_to_webhook',
           status: 'ok',
@@ -310,6 +314,7 @@ async function main() {
           max: r.max,
           errors: r.errors,
           durationS: r.durationS,
+          cpuUsPerReq: r.cpuUsPerReq,
         };
       },
     };
@@ -353,10 +358,10 @@ async function main() {
 }
 
 function printTable(results: ScenarioResult[], peakRss: number | null) {
-  const rows = [['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs baseline', 'note']];
+  const rows = [['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs baseline', 'cpu µs/req', 'note']];
   for (const r of results) {
     if (r.status === 'n/a') {
-      rows.push([r.name, '-', '-', '-', '-', '-', '-', r.note ?? NA]);
+      rows.push([r.name, '-', '-', '-', '-', '-', '-', '-', r.note ?? NA]);
       continue;
     }
     rows.push([
@@ -367,13 +372,14 @@ function printTable(results: ScenarioResult[], peakRss: number | null) {
       fmt(r.p99, 2),
       String(r.errors),
       r.ratio === null || r.ratio === undefined ? '-' : `${(r.ratio * 100).toFixed(1)}%`,
+      fmt(r.cpuUsPerReq, 0),
       r.note ?? '',
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   process.stdout.write('\n');
   for (const [i, row] of rows.entries()) {
-    process.stdout.write(row.map((c, j) => (j >= 1 && j <= 6 ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join('  ').trimEnd() + '\n');
+    process.stdout.write(row.map((c, j) => (j >= 1 && j <= 7 ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join('  ').trimEnd() + '\n');
     if (i === 0) process.stdout.write(widths.map((w) => '-'.repeat(w)).join('  ') + '\n');
   }
   process.stdout.write(`\nserver peak RSS: ${mb(peakRss)}\n`);

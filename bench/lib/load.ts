@@ -13,6 +13,8 @@ export interface LoadSpec {
   body?: string;
   /** ... or a request sequence each connection cycles through (bodies built per request). */
   requests?: autocannon.Request[];
+  /** CPU time of the server under test (ms), sampled around the measured run. */
+  serverCpuMs?: () => number | null;
 }
 
 export interface LoadResult {
@@ -24,6 +26,8 @@ export interface LoadResult {
   errors: number;
   non2xx: number;
   durationS: number;
+  /** Server CPU time per request, µs: robust to other load on the machine, unlike req/s. */
+  cpuUsPerReq: number | null;
 }
 
 /** Exact percentile (ms, sub-millisecond precision) over every recorded latency. */
@@ -75,7 +79,9 @@ function once(spec: LoadSpec, duration: number, samples?: Samples): Promise<auto
 export async function load(spec: LoadSpec): Promise<LoadResult> {
   if (spec.warmup > 0) await once(spec, spec.warmup);
   const samples = new Samples();
+  const cpu0 = spec.serverCpuMs?.() ?? null;
   const r = await once(spec, spec.duration, samples);
+  const cpu1 = spec.serverCpuMs?.() ?? null;
   const sorted = samples.sorted();
   const durationS = r.duration;
   return {
@@ -87,5 +93,6 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
     errors: r.errors + r.non2xx, // autocannon counts timeouts among errors already
     non2xx: r.non2xx,
     durationS,
+    cpuUsPerReq: cpu0 !== null && cpu1 !== null && r.requests.total > 0 ? ((cpu1 - cpu0) * 1000) / r.requests.total : null,
   };
 }

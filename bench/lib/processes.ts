@@ -45,6 +45,8 @@ export interface Child {
   peakRss(): number | null;
   /** Current resident set size (VmRSS), bytes. */
   rss(): number | null;
+  /** CPU time (user + system) used so far, ms; null where /proc is unavailable. */
+  cpuMs(): number | null;
   stop(): Promise<void>;
 }
 
@@ -52,6 +54,18 @@ function procStatus(pid: number, field: string): number | null {
   try {
     const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+function procCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime
   } catch {
     return null;
   }
@@ -90,6 +104,7 @@ export async function startServer(args: string[], env: NodeJS.ProcessEnv, port: 
     url,
     peakRss: () => procStatus(proc.pid!, 'VmHWM'),
     rss: () => procStatus(proc.pid!, 'VmRSS'),
+    cpuMs: () => procCpuMs(proc.pid!),
     stop: () =>
       new Promise<void>((resolve) => {
         if (proc.exitCode !== null) return resolve();

@@ -16,6 +16,7 @@ export interface WebhookResult {
   max: number;
   errors: number;
   durationS: number;
+  cpuUsPerReq: number | null;
 }
 
 const MARKER = /wh-mark-(\d+)-end/g;
@@ -70,7 +71,14 @@ export async function registerWebhook(api: ApiClient, clientId: string, url: str
 export async function webhookLatency(
   api: ApiClient,
   receiver: Receiver,
-  opts: { agentIds: string[]; concurrency: number; duration: number; warmup: number; drainMs?: number },
+  opts: {
+    agentIds: string[];
+    concurrency: number;
+    duration: number;
+    warmup: number;
+    drainMs?: number;
+    serverCpuMs?: () => number | null;
+  },
 ): Promise<WebhookResult> {
   let next = 0;
   const sentAt = new Map<number, number>();
@@ -112,7 +120,9 @@ export async function webhookLatency(
   sentAt.clear();
   measuring = true;
   const started = performance.now();
+  const cpu0 = opts.serverCpuMs?.() ?? null;
   const { writes, errors } = await phase(opts.duration);
+  const cpu1 = opts.serverCpuMs?.() ?? null;
   const durationS = (performance.now() - started) / 1000;
   // Let outstanding deliveries arrive; whatever is still missing afterwards counts as an error.
   const drainUntil = performance.now() + (opts.drainMs ?? 5000);
@@ -129,5 +139,6 @@ export async function webhookLatency(
     max: sorted.length ? sorted[sorted.length - 1]! : NaN,
     errors: errors + missing,
     durationS,
+    cpuUsPerReq: cpu0 !== null && cpu1 !== null && writes > 0 ? ((cpu1 - cpu0) * 1000) / writes : null,
   };
 }

@@ -21,6 +21,38 @@ export interface Store {
   dialect: Dialect;
   url: string;
   close(): Promise<void>;
+  /**
+   * SQLite only: a token that changes whenever the database may have changed (a write statement run by this
+   * process, or a commit by another connection, e.g. the CLI). Read caches key their entries by it. Undefined on
+   * PostgreSQL, where other servers may write at any time: nothing is cached there.
+   */
+  changeToken?: () => string;
+}
+
+/** Upper bound of prepared statements kept per SQLite connection (queries are parameterised, so few distinct SQL texts). */
+export const STATEMENT_CACHE_SIZE = 1000;
+
+/**
+ * Reuse prepared statements: better-sqlite3 `prepare` parses and plans the SQL on every call (tens of µs for a
+ * 24-column table), and Kysely calls it for every query. Statements are re-run synchronously, one at a time (Kysely
+ * holds the single connection per query or transaction), and SQLite re-prepares them itself after schema changes.
+ * Every write statement (anything that is not a reader) bumps `writes`, which feeds `Store.changeToken`.
+ */
+function cacheStatements(database: SQLite.Database): { writes: () => number } {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = database.prepare.bind(database);
+  let writes = 0;
+  database.prepare = ((source: string) => {
+    let stmt = cache.get(source);
+    if (!stmt) {
+      stmt = prepare(source);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      cache.set(source, stmt);
+    }
+    if (!stmt.reader) writes++;
+    return stmt;
+  }) as typeof database.prepare;
+  return { writes: () => writes };
 }
 
 // int8 (COUNT(*), bigint) as JS numbers; values stay far below 2^53.
@@ -47,8 +79,16 @@ export function openStore(url: string = DEFAULT_SQLITE_URL, opts: { poolSize?: n
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${process.env.SQLITE_SYNCHRONOUS ?? 'NORMAL'}`);
   database.pragma('foreign_keys = ON');
+  const dataVersion = database.prepare('PRAGMA data_version').pluck(); // prepared before caching: pluck() mutates it
+  const statements = cacheStatements(database);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return { db, dialect: 'sqlite', url, close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'sqlite',
+    url,
+    close: () => db.destroy(),
+    changeToken: () => `${statements.writes()}:${dataVersion.get() as number}`,
+  };
 }
 
 export async function migrate(store: Store): Promise<string[]> {
