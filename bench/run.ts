@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type autocannon from 'autocannon';
 import pg from 'pg';
 import { ApiClient, NotAvailable, isUnknownAction } from './lib/api.js';
 import { load, type LoadResult } from './lib/load.js';
@@ -26,6 +27,7 @@ export const SCENARIOS = [
   'baseline',
   'get_agent',
   'list_agents',
+  'list_agents_after_write',
   'update_agent',
   'create_delete_tag',
   'list_license_properties',
@@ -178,6 +180,17 @@ async function main() {
     let counter = 0;
     const runId = Date.now().toString(36);
 
+    /** update_agent with a new job_title on every call, round-robin over the seeded agents: always a real write. */
+    const updateRequest = (): autocannon.Request => ({
+      method: 'POST',
+      path: api.path('update_agent'),
+      setupRequest: (req) => {
+        const n = counter++;
+        const id = seeded.agentIds[n % seeded.agentIds.length];
+        return { ...req, body: JSON.stringify({ id, job_title: `Title ${runId}-${n}` }) };
+      },
+    });
+
     const scenarios: Record<ScenarioName, () => Promise<ScenarioResult>> = {
       baseline: async () => ({
         name: 'baseline',
@@ -205,6 +218,23 @@ async function main() {
           ...(await load({ ...common, url: server.url, path: api.path('list_agents'), body })),
         };
       },
+      list_agents_after_write: async () => {
+        const body = JSON.stringify({ fields: AGENT_FIELDS });
+        return {
+          name: 'list_agents_after_write',
+          status: 'ok',
+          connections,
+          note: 'update_agent then list_agents (all fields): every list is computed afresh; req/s counts both',
+          ...(await load({
+            ...common,
+            url: server.url,
+            requests: [
+              updateRequest(),
+              { method: 'POST', path: api.path('list_agents'), body },
+            ],
+          })),
+        };
+      },
       update_agent: async () => ({
         name: 'update_agent',
         status: 'ok',
@@ -214,14 +244,7 @@ async function main() {
           ...common,
           url: server.url,
           requests: [
-            {
-              method: 'POST',
-              path: api.path('update_agent'),
-              setupRequest: (req) => {
-                const n = counter++;
-                return { ...req, body: JSON.stringify({ id: seeded.agentIds[n % seeded.agentIds.length], job_title: `Title ${runId}-${n}` }) };
-              },
-            },
+            updateRequest(),
           ],
         })),
       }),
@@ -358,10 +381,10 @@ async function main() {
 }
 
 function printTable(results: ScenarioResult[], peakRss: number | null) {
-  const rows = [['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs baseline', 'cpu µs/req', 'note']];
+  const rows = [['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs baseline', 'server µs/req', 'client µs/req', 'note']];
   for (const r of results) {
     if (r.status === 'n/a') {
-      rows.push([r.name, '-', '-', '-', '-', '-', '-', '-', r.note ?? NA]);
+      rows.push([r.name, '-', '-', '-', '-', '-', '-', '-', '-', r.note ?? NA]);
       continue;
     }
     rows.push([
@@ -373,13 +396,14 @@ function printTable(results: ScenarioResult[], peakRss: number | null) {
       String(r.errors),
       r.ratio === null || r.ratio === undefined ? '-' : `${(r.ratio * 100).toFixed(1)}%`,
       fmt(r.cpuUsPerReq, 0),
+      fmt(r.clientCpuUsPerReq, 0),
       r.note ?? '',
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   process.stdout.write('\n');
   for (const [i, row] of rows.entries()) {
-    process.stdout.write(row.map((c, j) => (j >= 1 && j <= 7 ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join('  ').trimEnd() + '\n');
+    process.stdout.write(row.map((c, j) => (j >= 1 && j <= 8 ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join('  ').trimEnd() + '\n');
     if (i === 0) process.stdout.write(widths.map((w) => '-'.repeat(w)).join('  ') + '\n');
   }
   process.stdout.write(`\nserver peak RSS: ${mb(peakRss)}\n`);

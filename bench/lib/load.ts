@@ -28,6 +28,8 @@ export interface LoadResult {
   durationS: number;
   /** Server CPU time per request, µs: robust to other load on the machine, unlike req/s. */
   cpuUsPerReq: number | null;
+  /** CPU time of the load generator (this process) per request, µs. */
+  clientCpuUsPerReq: number;
 }
 
 /** Exact percentile (ms, sub-millisecond precision) over every recorded latency. */
@@ -80,7 +82,9 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
   if (spec.warmup > 0) await once(spec, spec.warmup);
   const samples = new Samples();
   const cpu0 = spec.serverCpuMs?.() ?? null;
+  const own0 = process.cpuUsage();
   const r = await once(spec, spec.duration, samples);
+  const own = process.cpuUsage(own0);
   const cpu1 = spec.serverCpuMs?.() ?? null;
   const sorted = samples.sorted();
   const durationS = r.duration;
@@ -94,5 +98,6 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
     non2xx: r.non2xx,
     durationS,
     cpuUsPerReq: cpu0 !== null && cpu1 !== null && r.requests.total > 0 ? ((cpu1 - cpu0) * 1000) / r.requests.total : null,
+    clientCpuUsPerReq: r.requests.total > 0 ? (own.user + own.system) / r.requests.total : NaN,
   };
 }

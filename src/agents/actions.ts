@@ -34,6 +34,7 @@ import {
   parseScheduler,
   type AgentRow,
 } from './repo.js';
+import { cachedJson } from './list-cache.js';
 
 export const MAX_CHATS_LIMIT = 100;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -178,6 +179,14 @@ export const getAgent = defineAction({
   },
 });
 
+/** Columns agentView reads: the base fields plus those of the requested `fields` (groups come from memberships). */
+const BASE_COLUMNS = ['id', 'account_id', 'name', 'avatar', 'role', 'login_status'] as const;
+function listColumns(fields: ReadonlySet<string>): (keyof AgentRow)[] {
+  const cols: (keyof AgentRow)[] = [...BASE_COLUMNS];
+  for (const f of AGENT_FIELDS) if (f !== 'groups' && fields.has(f)) cols.push(f);
+  return cols;
+}
+
 export const listAgents = defineAction({
   name: 'list_agents',
   area: 'agents',
@@ -188,29 +197,32 @@ export const listAgents = defineAction({
     const { caller } = ctx;
     const fields = new Set<string>(input.fields ?? []);
     const filters = input.filters ?? {};
-    let q = ctx.db
-      .selectFrom('agents')
-      .selectAll()
-      .where('license_id', '=', caller.licenseId)
-      .where('type', '=', 'agent');
-    if (filters.suspended !== undefined) q = q.where('suspended', '=', filters.suspended ? 1 : 0);
-    if (filters.group_ids !== undefined) {
-      if (filters.group_ids.length === 0) return [];
-      const groupIds = [...new Set(filters.group_ids)];
-      q = q.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('group_members as gm')
-            .select('gm.agent_id')
-            .where('gm.license_id', '=', caller.licenseId)
-            .whereRef('gm.agent_id', '=', 'agents.id')
-            .where('gm.group_id', 'in', groupIds),
-        ),
-      );
-    }
-    const rows = await q.orderBy('created_at').orderBy('id').execute();
-    const memberships = fields.has('groups') ? await membershipsByAgent(ctx.db, caller.licenseId) : undefined;
-    return rows.map((r) => agentView(r, memberships?.get(r.id), fields));
+    if (filters.group_ids !== undefined && filters.group_ids.length === 0) return [];
+    const groupIds = filters.group_ids === undefined ? undefined : [...new Set(filters.group_ids)].sort((a, b) => a - b);
+    const key = JSON.stringify([caller.licenseId, [...fields].sort(), filters.suspended ?? null, groupIds ?? null]);
+    return cachedJson(ctx.store, key, async () => {
+      let q = ctx.db
+        .selectFrom('agents')
+        .select(listColumns(fields))
+        .where('license_id', '=', caller.licenseId)
+        .where('type', '=', 'agent');
+      if (filters.suspended !== undefined) q = q.where('suspended', '=', filters.suspended ? 1 : 0);
+      if (groupIds !== undefined) {
+        q = q.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('group_members as gm')
+              .select('gm.agent_id')
+              .where('gm.license_id', '=', caller.licenseId)
+              .whereRef('gm.agent_id', '=', 'agents.id')
+              .where('gm.group_id', 'in', groupIds),
+          ),
+        );
+      }
+      const rows = (await q.orderBy('created_at').orderBy('id').execute()) as AgentRow[];
+      const memberships = fields.has('groups') ? await membershipsByAgent(ctx.db, caller.licenseId) : undefined;
+      return rows.map((r) => agentView(r, memberships?.get(r.id), fields));
+    });
   },
 });
 
