@@ -34,7 +34,7 @@ import {
   parseScheduler,
   type AgentRow,
 } from './repo.js';
-import { cachedJson } from './list-cache.js';
+import { cachedJson, type CacheLimits } from './response-cache.js';
 
 export const MAX_CHATS_LIMIT = 100;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -163,6 +163,18 @@ export const createAgent = defineAction({
   },
 });
 
+/** Few, large answers (one per licence and request shape) for list_agents; many small ones for get_agent. */
+const LIST_CACHE: CacheLimits = { entries: 64, bytes: 64 * 1024 * 1024 };
+const GET_CACHE: CacheLimits = { entries: 20_000, bytes: 16 * 1024 * 1024 };
+
+/** Columns agentView reads: the base fields plus those of the requested `fields` (groups come from memberships). */
+const BASE_COLUMNS = ['id', 'account_id', 'name', 'avatar', 'role', 'login_status'] as const;
+function viewColumns(fields: ReadonlySet<string>): (keyof AgentRow)[] {
+  const cols: (keyof AgentRow)[] = [...BASE_COLUMNS];
+  for (const f of AGENT_FIELDS) if (f !== 'groups' && fields.has(f)) cols.push(f);
+  return cols;
+}
+
 export const getAgent = defineAction({
   name: 'get_agent',
   area: 'agents',
@@ -172,20 +184,22 @@ export const getAgent = defineAction({
   async handler(ctx, input) {
     const { caller } = ctx;
     if (!isSelf(caller, input.id)) requireScopes(caller.scopes, 'agents--all:ro');
-    const row = await getAgentOrThrow(ctx.db, caller.licenseId, input.id);
     const fields = new Set<string>(input.fields ?? []);
-    const groups = fields.has('groups') ? (await membershipsByAgent(ctx.db, caller.licenseId, [row.id])).get(row.id) : undefined;
-    return agentView(row, groups, fields);
+    const key = JSON.stringify([caller.licenseId, input.id, [...fields].sort()]);
+    return cachedJson(ctx.store, 'get_agent', GET_CACHE, key, async () => {
+      const row = await ctx.db
+        .selectFrom('agents')
+        .select(viewColumns(fields))
+        .where('license_id', '=', caller.licenseId)
+        .where('id', '=', input.id)
+        .where('type', '=', 'agent')
+        .executeTakeFirst();
+      if (!row) throw new ApiError('not_found', `Agent ${input.id} not found`);
+      const groups = fields.has('groups') ? (await membershipsByAgent(ctx.db, caller.licenseId, [row.id])).get(row.id) : undefined;
+      return agentView(row as AgentRow, groups, fields);
+    });
   },
 });
-
-/** Columns agentView reads: the base fields plus those of the requested `fields` (groups come from memberships). */
-const BASE_COLUMNS = ['id', 'account_id', 'name', 'avatar', 'role', 'login_status'] as const;
-function listColumns(fields: ReadonlySet<string>): (keyof AgentRow)[] {
-  const cols: (keyof AgentRow)[] = [...BASE_COLUMNS];
-  for (const f of AGENT_FIELDS) if (f !== 'groups' && fields.has(f)) cols.push(f);
-  return cols;
-}
 
 export const listAgents = defineAction({
   name: 'list_agents',
@@ -200,10 +214,10 @@ export const listAgents = defineAction({
     if (filters.group_ids !== undefined && filters.group_ids.length === 0) return [];
     const groupIds = filters.group_ids === undefined ? undefined : [...new Set(filters.group_ids)].sort((a, b) => a - b);
     const key = JSON.stringify([caller.licenseId, [...fields].sort(), filters.suspended ?? null, groupIds ?? null]);
-    return cachedJson(ctx.store, key, async () => {
+    return cachedJson(ctx.store, 'list_agents', LIST_CACHE, key, async () => {
       let q = ctx.db
         .selectFrom('agents')
-        .select(listColumns(fields))
+        .select(viewColumns(fields))
         .where('license_id', '=', caller.licenseId)
         .where('type', '=', 'agent');
       if (filters.suspended !== undefined) q = q.where('suspended', '=', filters.suspended ? 1 : 0);

@@ -1,12 +1,13 @@
 /**
- * list_agents answers may be served from a cache (SQLite): they must never be stale, whoever wrote the change.
+ * get_agent and list_agents answers may be served from a cache (SQLite): they must never be stale, whoever wrote
+ * the change.
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores } from '../helpers.js';
+import { describeStores, expectError } from '../helpers.js';
 import { openStore } from '../../src/store/db.js';
 
-describeStores('list_agents read cache', (h) => {
+describeStores('get_agent / list_agents read cache', (h) => {
   const ids = (list: { id: string }[]) => list.map((a) => a.id);
 
   it('repeated lists are equal, and a write through the API shows at once', async () => {
@@ -58,5 +59,40 @@ describeStores('list_agents read cache', (h) => {
     assert.deepEqual(ids(theirs), [other.owner.id]);
     assert.ok(ids(mine).includes('cache1@example.com'));
     assert.ok(!ids(mine).includes(other.owner.id));
+  });
+
+  it('get_agent follows creates, updates, deletes and changes made elsewhere', async () => {
+    expectError(await h().call('get_agent', { id: 'cache2@example.com' }), 'not_found', 404);
+    await h().ok('create_agent', { id: 'cache2@example.com', name: 'Two', mobile: '+1 555' });
+    const plain = await h().ok('get_agent', { id: 'cache2@example.com' });
+    assert.deepEqual(await h().ok('get_agent', { id: 'cache2@example.com' }), plain);
+    assert.equal(plain.mobile, undefined);
+    const withFields = await h().ok('get_agent', { id: 'cache2@example.com', fields: ['mobile', 'groups'] });
+    assert.equal(withFields.mobile, '+1 555');
+    assert.deepEqual(withFields.groups, []);
+    await h().ok('update_agent', { id: 'cache2@example.com', mobile: '+1 556', groups: [{ id: 0, priority: 'last' }] });
+    const updated = await h().ok('get_agent', { id: 'cache2@example.com', fields: ['groups', 'mobile'] });
+    assert.equal(updated.mobile, '+1 556');
+    assert.deepEqual(updated.groups, [{ id: 0, priority: 'last' }]);
+    const other = openStore(h().store.url, { poolSize: 1 });
+    try {
+      await other.db
+        .updateTable('agents')
+        .set({ name: 'Two Renamed' })
+        .where('license_id', '=', h().boot.license_id)
+        .where('id', '=', 'cache2@example.com')
+        .execute();
+    } finally {
+      await other.close();
+    }
+    assert.equal((await h().ok('get_agent', { id: 'cache2@example.com' })).name, 'Two Renamed');
+    await h().ok('delete_agent', { id: 'cache2@example.com' });
+    expectError(await h().call('get_agent', { id: 'cache2@example.com' }), 'not_found', 404);
+  });
+
+  it('get_agent of another licence is refused whatever was cached', async () => {
+    await h().ok('get_agent', { id: h().boot.owner.id });
+    const other = await h().bootstrap();
+    expectError(await h().call('get_agent', { id: h().boot.owner.id }, { token: other.bearer_token }), 'not_found', 404);
   });
 });
