@@ -43,6 +43,7 @@ const { values: flags } = parseArgs({
     connections: { type: 'string', default: '50' },
     'batch-connections': { type: 'string', default: '1' },
     'webhook-writers': { type: 'string', default: '10' },
+    'list-workers': { type: 'string', default: '2' },
     scenarios: { type: 'string', default: SCENARIOS.join(',') },
     store: { type: 'string', default: 'sqlite' },
     runtime: { type: 'string', default: 'dist' },
@@ -62,6 +63,7 @@ if (flags.help) {
   --connections N        autocannon connections (default 50)
   --batch-connections N  connections for batch_create_agents (default 1: the latency of one batch)
   --webhook-writers N    concurrent writers in write_to_webhook (default 10)
+  --list-workers N       autocannon worker threads for list_agents (default 2; 0 = main thread only)
   --scenarios a,b        subset of: ${SCENARIOS.join(', ')} (baseline always runs)
   --store sqlite|postgres  fresh SQLite file (default) or fresh PostgreSQL database
   --runtime dist|tsx     run the compiled server (dist/, default; npm run bench builds it) or the TS sources
@@ -84,6 +86,7 @@ const warmup = num('warmup', flags.warmup);
 const connections = Math.max(1, Math.floor(num('connections', flags.connections)));
 const batchConnections = Math.max(1, Math.floor(num('batch-connections', flags['batch-connections'])));
 const webhookWriters = Math.max(1, Math.floor(num('webhook-writers', flags['webhook-writers'])));
+const listWorkers = Math.floor(num('list-workers', flags['list-workers']));
 const storeKind = flags.store;
 if (storeKind !== 'sqlite' && storeKind !== 'postgres') throw new Error('--store must be sqlite or postgres');
 const runtime = flags.runtime as Runtime;
@@ -214,8 +217,9 @@ async function main() {
           name: 'list_agents',
           status: 'ok',
           connections,
-          note: `${(probe.body as unknown[]).length} agents, all fields, ${(size / 1024).toFixed(0)} KiB`,
-          ...(await load({ ...common, url: server.url, path: api.path('list_agents'), body })),
+          note: `${(probe.body as unknown[]).length} agents, all fields, ${(size / 1024).toFixed(0)} KiB` +
+            (listWorkers ? `; ${listWorkers} client threads` : ''),
+          ...(await load({ ...common, workers: listWorkers, url: server.url, path: api.path('list_agents'), body })),
         };
       },
       list_agents_after_write: async () => {
@@ -359,7 +363,10 @@ async function main() {
     const out = {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryBytes: totalmem(), node: process.version, platform: process.platform },
-      options: { store: storeKind, runtime, duration, warmup, connections, batchConnections, webhookWriters, logLevel: flags['log-level'] },
+      options: {
+        store: storeKind, runtime, duration, warmup, connections, batchConnections, webhookWriters, listWorkers,
+        logLevel: flags['log-level'],
+      },
       seed: { agents: seeded.agents, groups: seeded.groups, tags: seeded.tags, properties: seeded.properties, ms: seeded.ms },
       server: { peakRssBytes: peakRss, rssAfterSeedBytes: rssAfterSeed },
       scenarios: results,
