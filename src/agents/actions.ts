@@ -34,7 +34,7 @@ import {
   parseScheduler,
   type AgentRow,
 } from './repo.js';
-import { cachedJson, type CacheLimits } from './response-cache.js';
+import { cachedJson, concurrencyLimit, type CacheLimits } from './response-cache.js';
 
 export const MAX_CHATS_LIMIT = 100;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -166,6 +166,8 @@ export const createAgent = defineAction({
 /** Few, large answers (one per licence and request shape) for list_agents; many small ones for get_agent. */
 const LIST_CACHE: CacheLimits = { entries: 64, bytes: 64 * 1024 * 1024 };
 const GET_CACHE: CacheLimits = { entries: 20_000, bytes: 16 * 1024 * 1024 };
+/** list_agents answers computed at once (each holds every row of the licence until sent). */
+const listSlots = concurrencyLimit(2);
 
 /** Columns agentView reads: the base fields plus those of the requested `fields` (groups come from memberships). */
 const BASE_COLUMNS = ['id', 'account_id', 'name', 'avatar', 'role', 'login_status'] as const;
@@ -214,7 +216,7 @@ export const listAgents = defineAction({
     if (filters.group_ids !== undefined && filters.group_ids.length === 0) return [];
     const groupIds = filters.group_ids === undefined ? undefined : [...new Set(filters.group_ids)].sort((a, b) => a - b);
     const key = JSON.stringify([caller.licenseId, [...fields].sort(), filters.suspended ?? null, groupIds ?? null]);
-    return cachedJson(ctx.store, 'list_agents', LIST_CACHE, key, async () => {
+    return cachedJson(ctx.store, 'list_agents', LIST_CACHE, key, () => listSlots(async () => {
       let q = ctx.db
         .selectFrom('agents')
         .select(viewColumns(fields))
@@ -236,7 +238,7 @@ export const listAgents = defineAction({
       const rows = (await q.orderBy('created_at').orderBy('id').execute()) as AgentRow[];
       const memberships = fields.has('groups') ? await membershipsByAgent(ctx.db, caller.licenseId) : undefined;
       return rows.map((r) => agentView(r, memberships?.get(r.id), fields));
-    });
+    }));
   },
 });
 

@@ -74,3 +74,24 @@ export async function cachedJson(
   if (hit) return hit;
   return cache.set(key, token, await compute());
 }
+
+/**
+ * At most `max` calls of the returned runner execute at once; the others wait in arrival order. Bounds the memory
+ * of answers that materialise thousands of rows (list_agents) when many arrive together: each in-flight one holds
+ * its rows, views and JSON text, while running them all at once is no faster on a single event loop.
+ */
+export function concurrencyLimit(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (fn) => {
+    if (active < max) active++;
+    else await new Promise<void>((resolve) => waiting.push(resolve)); // the releasing call hands its slot over
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}
