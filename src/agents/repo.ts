@@ -1,7 +1,7 @@
 /** Agent rows: reading, projecting (`fields`) and inserting. Bots share the table with type = 'bot'. */
 import type { Selectable } from 'kysely';
 import { ApiError } from '../api/errors.js';
-import { nowIso, type Queryable } from '../store/db.js';
+import { nowIso, preparedQuery, type Queryable } from '../store/db.js';
 import type { AgentsTable } from '../store/schema.js';
 import { uuid } from '../tenancy/secrets.js';
 import type { Membership } from '../groups/membership.js';
@@ -55,20 +55,22 @@ export function agentFullState(row: AgentRow, groups: Membership[]): Record<stri
   return agentView(row, groups, ALL_FIELDS);
 }
 
+const selectAgent = preparedQuery(3, (db, licenseId: number, id: string, type: string) =>
+  db.selectFrom('agents').selectAll().where('license_id', '=', licenseId).where('id', '=', id).where('type', '=', type),
+);
+
 export async function findAgent(
   db: Queryable,
   licenseId: number,
   id: string,
   type: 'agent' | 'bot' = 'agent',
 ): Promise<AgentRow | undefined> {
-  return db
-    .selectFrom('agents')
-    .selectAll()
-    .where('license_id', '=', licenseId)
-    .where('id', '=', id)
-    .where('type', '=', type)
-    .executeTakeFirst();
+  return (await selectAgent(db, licenseId, id, type)).rows[0];
 }
+
+const agentIdTaken = preparedQuery(2, (db, licenseId: number, id: string) =>
+  db.selectFrom('agents').select('id').where('license_id', '=', licenseId).where('id', '=', id),
+);
 
 export async function getAgentOrThrow(
   db: Queryable,
@@ -117,12 +119,7 @@ export interface NewAgent {
 
 /** Insert one agent or bot; `already_exists` if the id is taken in the licence. Returns the stored row. */
 export async function insertAgent(trx: Queryable, licenseId: number, a: NewAgent): Promise<AgentRow> {
-  const existing = await trx
-    .selectFrom('agents')
-    .select('id')
-    .where('license_id', '=', licenseId)
-    .where('id', '=', a.id)
-    .executeTakeFirst();
+  const existing = (await agentIdTaken(trx, licenseId, a.id)).rows[0];
   if (existing) throw new ApiError('already_exists', `Agent ${a.id} already exists`);
   const now = nowIso();
   const row: AgentRow = {
