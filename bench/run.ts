@@ -42,7 +42,7 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
     'batch-connections': { type: 'string', default: '1' },
-    'webhook-writers': { type: 'string', default: '10' },
+    'webhook-rate': { type: 'string', default: '100' },
     'list-workers': { type: 'string', default: '2' },
     scenarios: { type: 'string', default: SCENARIOS.join(',') },
     store: { type: 'string', default: 'sqlite' },
@@ -62,7 +62,7 @@ if (flags.help) {
   --warmup S             warm-up seconds per scenario, discarded (default 2)
   --connections N        autocannon connections (default 50)
   --batch-connections N  connections for batch_create_agents (default 1: the latency of one batch)
-  --webhook-writers N    concurrent writers in write_to_webhook (default 10)
+  --webhook-rate N       update_agent calls per second in write_to_webhook (default 100, paced)
   --list-workers N       autocannon worker threads for list_agents (default 2; 0 = main thread only)
   --scenarios a,b        subset of: ${SCENARIOS.join(', ')} (baseline always runs)
   --store sqlite|postgres  fresh SQLite file (default) or fresh PostgreSQL database
@@ -85,7 +85,7 @@ const duration = num('duration', flags.duration);
 const warmup = num('warmup', flags.warmup);
 const connections = Math.max(1, Math.floor(num('connections', flags.connections)));
 const batchConnections = Math.max(1, Math.floor(num('batch-connections', flags['batch-connections'])));
-const webhookWriters = Math.max(1, Math.floor(num('webhook-writers', flags['webhook-writers'])));
+const webhookRate = Math.max(1, num('webhook-rate', flags['webhook-rate']));
 const listWorkers = Math.floor(num('list-workers', flags['list-workers']));
 const storeKind = flags.store;
 if (storeKind !== 'sqlite' && storeKind !== 'postgres') throw new Error('--store must be sqlite or postgres');
@@ -104,6 +104,8 @@ interface ScenarioResult extends Partial<LoadResult> {
   connections?: number;
   ratio?: number | null;
   serverRssAfter?: number | null;
+  /** Server peak RSS during this scenario (warm-up included), bytes; null when the peak cannot be reset. */
+  serverPeakRss?: number | null;
 }
 
 /** A fresh database for the run and how to remove it. */
@@ -167,6 +169,7 @@ async function main() {
       `seeded in ${seeded.ms} ms: ${seeded.agents} agents, ${seeded.groups} groups, tags: ${seeded.tags}, properties: ${seeded.properties}\n`,
     );
     const rssAfterSeed = server.rss();
+    let peakRss = server.peakRss();
 
     // The baseline answers with get_agent's exact response text, so both move the same bytes.
     const getAgentBody = JSON.stringify({ id: agentId(1) });
@@ -328,12 +331,11 @@ async function main() {
           if (err instanceof NotAvailable) return { name: 'write_to_webhook', status: 'n/a', note: NA };
           throw err;
         }
-        const r = await webhookLatency(api, receiver, { agentIds: seeded.agentIds, concurrency: webhookWriters, duration, warmup, serverCpuMs: server.cpuMs });
+        const r = await webhookLatency(api, receiver, { agentIds: seeded.agentIds, rate: webhookRate, duration, warmup, serverCpuMs: server.cpuMs });
         return {
           name: 'write_to_webhook',
           status: 'ok',
-          connections: webhookWriters,
-          note: `update_agent → agent_updated at 127.0.0.1; ${r.received}/${r.writes} received`,
+          note: `update_agent at ${webhookRate}/s → agent_updated at 127.0.0.1; ${r.received}/${r.writes} received`,
           requests: r.writes,
           reqPerSec: r.reqPerSec,
           p50: r.p50,
@@ -349,13 +351,16 @@ async function main() {
     for (const name of SCENARIOS) {
       if (!selected.has(name)) continue;
       process.stdout.write(`${name}…\n`);
+      const resettable = server.resetPeakRss();
       const r = await scenarios[name]();
       r.serverRssAfter = server.rss();
+      const peak = server.peakRss();
+      r.serverPeakRss = resettable ? peak : null;
+      if (peak !== null) peakRss = Math.max(peakRss ?? 0, peak);
       results.push(r);
     }
     const base = results.find((r) => r.name === 'baseline');
     for (const r of results) r.ratio = r.status === 'ok' && base?.reqPerSec && r.reqPerSec !== undefined ? r.reqPerSec / base.reqPerSec : null;
-    const peakRss = server.peakRss();
 
     printTable(results, peakRss);
     const targets = checkTargets(results, peakRss, storeKind);
@@ -364,7 +369,7 @@ async function main() {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryBytes: totalmem(), node: process.version, platform: process.platform },
       options: {
-        store: storeKind, runtime, duration, warmup, connections, batchConnections, webhookWriters, listWorkers,
+        store: storeKind, runtime, duration, warmup, connections, batchConnections, webhookRate, listWorkers,
         logLevel: flags['log-level'],
       },
       seed: { agents: seeded.agents, groups: seeded.groups, tags: seeded.tags, properties: seeded.properties, ms: seeded.ms },
@@ -388,15 +393,15 @@ async function main() {
 }
 
 function printTable(results: ScenarioResult[], peakRss: number | null) {
-  const rows = [['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs baseline', 'server µs/req', 'client µs/req', 'note']];
+  const rows = [['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs baseline', 'server µs/req', 'client µs/req', 'peak RSS MB', 'note']];
   for (const r of results) {
     if (r.status === 'n/a') {
-      rows.push([r.name, '-', '-', '-', '-', '-', '-', '-', '-', r.note ?? NA]);
+      rows.push([r.name, '-', '-', '-', '-', '-', '-', '-', '-', '-', r.note ?? NA]);
       continue;
     }
     rows.push([
       r.name,
-      String(r.connections),
+      r.connections === undefined ? '-' : String(r.connections),
       fmt(r.reqPerSec, 0),
       fmt(r.p50, 2),
       fmt(r.p99, 2),
@@ -404,13 +409,14 @@ function printTable(results: ScenarioResult[], peakRss: number | null) {
       r.ratio === null || r.ratio === undefined ? '-' : `${(r.ratio * 100).toFixed(1)}%`,
       fmt(r.cpuUsPerReq, 0),
       fmt(r.clientCpuUsPerReq, 0),
+      r.serverPeakRss ? (r.serverPeakRss / 1024 / 1024).toFixed(0) : '-',
       r.note ?? '',
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   process.stdout.write('\n');
   for (const [i, row] of rows.entries()) {
-    process.stdout.write(row.map((c, j) => (j >= 1 && j <= 8 ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join('  ').trimEnd() + '\n');
+    process.stdout.write(row.map((c, j) => (j >= 1 && j <= 9 ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join('  ').trimEnd() + '\n');
     if (i === 0) process.stdout.write(widths.map((w) => '-'.repeat(w)).join('  ') + '\n');
   }
   process.stdout.write(`\nserver peak RSS: ${mb(peakRss)}\n`);

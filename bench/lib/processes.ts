@@ -1,6 +1,6 @@
 /** Child processes of the benchmark: the API server, the baseline server and the CLI (bootstrap). */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -43,6 +43,8 @@ export interface Child {
   url: string;
   /** Peak resident set size so far (VmHWM), bytes; null where /proc is unavailable. */
   peakRss(): number | null;
+  /** Reset the peak RSS to the current RSS (Linux `clear_refs` 5); false when not permitted. */
+  resetPeakRss(): boolean;
   /** Current resident set size (VmRSS), bytes. */
   rss(): number | null;
   /** CPU time (user + system) used so far, ms; null where /proc is unavailable. */
@@ -104,6 +106,14 @@ export async function startServer(args: string[], env: NodeJS.ProcessEnv, port: 
     url,
     peakRss: () => procStatus(proc.pid!, 'VmHWM'),
     rss: () => procStatus(proc.pid!, 'VmRSS'),
+    resetPeakRss: () => {
+      try {
+        writeFileSync(`/proc/${proc.pid}/clear_refs`, '5');
+        return true;
+      } catch {
+        return false;
+      }
+    },
     cpuMs: () => procCpuMs(proc.pid!),
     stop: () =>
       new Promise<void>((resolve) => {

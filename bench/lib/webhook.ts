@@ -1,6 +1,8 @@
 /**
- * write → webhook latency: a receiver on 127.0.0.1 gets the licence's `agent_updated` webhooks; writers call
- * update_agent with a unique marker in `job_title` and the latency is "request sent" → "webhook received".
+ * write → webhook latency: a receiver on 127.0.0.1 gets the licence's `agent_updated` webhooks; update_agent calls
+ * carry a unique marker in `job_title` and the latency is "request sent" → "webhook with that marker received".
+ * Writes are paced (open loop, a fixed rate) rather than closed loop: as many writers as the API accepts would
+ * outrun any delivery pipeline and measure only the growing backlog.
  */
 import { createServer, type Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -73,7 +75,8 @@ export async function webhookLatency(
   receiver: Receiver,
   opts: {
     agentIds: string[];
-    concurrency: number;
+    /** Writes per second. */
+    rate: number;
     duration: number;
     warmup: number;
     drainMs?: number;
@@ -91,31 +94,37 @@ export async function webhookLatency(
     if (measuring) latencies.push(at - t0);
   };
 
-  async function phase(seconds: number): Promise<{ writes: number; errors: number }> {
-    const until = performance.now() + seconds * 1000;
-    let writes = 0;
-    let errors = 0;
-    const worker = async () => {
-      while (performance.now() < until) {
-        const marker = next++;
-        const id = opts.agentIds[marker % opts.agentIds.length]!;
-        const t0 = performance.now();
-        sentAt.set(marker, t0);
-        const res = await api.call('update_agent', { id, job_title: `wh-mark-${marker}-end` });
-        writes++;
-        if (res.status !== 200) {
-          errors++;
-          sentAt.delete(marker);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: opts.concurrency }, worker));
-    return { writes, errors };
+  async function write(): Promise<boolean> {
+    const marker = next++;
+    const id = opts.agentIds[marker % opts.agentIds.length]!;
+    sentAt.set(marker, performance.now());
+    const res = await api.call('update_agent', { id, job_title: `wh-mark-${marker}-end` });
+    if (res.status === 200) return true;
+    sentAt.delete(marker);
+    return false;
   }
+
+  async function phase(seconds: number): Promise<{ writes: number; errors: number }> {
+    const start = performance.now();
+    const total = Math.max(1, Math.floor(seconds * opts.rate));
+    const pending: Promise<boolean>[] = [];
+    for (let i = 0; i < total; i++) {
+      const wait = start + (i * 1000) / opts.rate - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      pending.push(write());
+    }
+    const ok = await Promise.all(pending);
+    return { writes: ok.length, errors: ok.filter((x) => !x).length };
+  }
+
+  const drain = async (ms: number) => {
+    const until = performance.now() + ms;
+    while (sentAt.size > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 20));
+  };
 
   if (opts.warmup > 0) {
     await phase(opts.warmup);
-    await new Promise((r) => setTimeout(r, 500));
+    await drain(opts.drainMs ?? 5000);
   }
   sentAt.clear();
   measuring = true;
@@ -125,8 +134,7 @@ export async function webhookLatency(
   const cpu1 = opts.serverCpuMs?.() ?? null;
   const durationS = (performance.now() - started) / 1000;
   // Let outstanding deliveries arrive; whatever is still missing afterwards counts as an error.
-  const drainUntil = performance.now() + (opts.drainMs ?? 5000);
-  while (sentAt.size > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 20));
+  await drain(opts.drainMs ?? 5000);
   measuring = false;
   const missing = sentAt.size;
   const sorted = Float64Array.from(latencies).sort();
