@@ -46,7 +46,7 @@ export const STATEMENT_CACHE_SIZE = 1000;
  * Reuse prepared statements: better-sqlite3 `prepare` parses and plans the SQL on every call (tens of µs for a
  * 24-column table), and Kysely calls it for every query. Statements are re-run synchronously, one at a time (Kysely
  * holds the single connection per query or transaction), and SQLite re-prepares them itself after schema changes.
- * Every write statement (anything that is not a reader) bumps `writes`, which feeds `Store.changeToken`.
+ * Every statement that may write (BEGIN and COMMIT included) bumps `writes`, which feeds `Store.changeToken`.
  */
 function cacheStatements(database: SQLite.Database): { writes: () => number } {
   const cache = new Map<string, SQLite.Statement>();
@@ -59,7 +59,7 @@ function cacheStatements(database: SQLite.Database): { writes: () => number } {
       if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
       cache.set(source, stmt);
     }
-    if (!stmt.reader) writes++;
+    if (!stmt.readonly) writes++; // `readonly`, not `reader`: INSERT … RETURNING is a reader that writes
     return stmt;
   }) as typeof database.prepare;
   return { writes: () => writes };

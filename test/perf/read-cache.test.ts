@@ -52,6 +52,22 @@ describeStores('get_agent / list_agents read cache', (h) => {
     assert.equal(list.find((a: { id: string }) => a.id === 'cache1@example.com').name, 'Renamed Elsewhere');
   });
 
+  it('a write through the same connection outside the API (UPDATE … RETURNING, no transaction) shows at once', async () => {
+    await h().ok('list_agents', {});
+    await h().ok('get_agent', { id: 'cache1@example.com' });
+    const updated = await h()
+      .store.db.updateTable('agents')
+      .set({ name: 'Renamed Here' })
+      .where('license_id', '=', h().boot.license_id)
+      .where('id', '=', 'cache1@example.com')
+      .returning('id')
+      .execute();
+    assert.equal(updated.length, 1);
+    const list = await h().ok('list_agents', {});
+    assert.equal(list.find((a: { id: string }) => a.id === 'cache1@example.com').name, 'Renamed Here');
+    assert.equal((await h().ok('get_agent', { id: 'cache1@example.com' })).name, 'Renamed Here');
+  });
+
   it('each licence sees only its own agents', async () => {
     const other = await h().bootstrap();
     const mine = await h().ok('list_agents', {});
