@@ -26,6 +26,7 @@ const AGENT_FIELDS = [
 export const SCENARIOS = [
   'baseline',
   'get_agent',
+  'get_agent_after_write',
   'list_agents',
   'list_agents_after_write',
   'update_agent',
@@ -211,6 +212,17 @@ async function main() {
         connections,
         note: `${Buffer.byteLength(sampleText)}-byte answer`,
         ...(await load({ ...common, url: server.url, path: api.path('get_agent'), body: getAgentBody })),
+      }),
+      get_agent_after_write: async () => ({
+        name: 'get_agent_after_write',
+        status: 'ok',
+        connections,
+        note: 'update_agent then get_agent: every get follows a write (never a cached answer); req/s counts both',
+        ...(await load({
+          ...common,
+          url: server.url,
+          requests: [updateRequest(), { method: 'POST', path: api.path('get_agent'), body: getAgentBody }],
+        })),
       }),
       list_agents: async () => {
         const body = JSON.stringify({ fields: AGENT_FIELDS });
