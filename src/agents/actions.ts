@@ -164,8 +164,8 @@ export const createAgent = defineAction({
 });
 
 /** Few, large answers (one per licence and request shape) for list_agents; many small ones for get_agent. */
-const LIST_CACHE: CacheLimits = { entries: 64, bytes: 64 * 1024 * 1024 };
-const GET_CACHE: CacheLimits = { entries: 20_000, bytes: 16 * 1024 * 1024 };
+const LIST_CACHE: CacheLimits = { entries: 64, bytes: 24 * 1024 * 1024 };
+const GET_CACHE: CacheLimits = { entries: 20_000, bytes: 8 * 1024 * 1024 };
 /** list_agents answers computed at once (each holds every row of the licence until sent). */
 const listSlots = concurrencyLimit(2);
 

@@ -12,41 +12,42 @@ export interface CacheLimits {
   bytes: number;
 }
 
-interface Entry {
-  token: string;
-  json: RawJson;
-}
-
+/**
+ * Entries of one token only: the change token never returns to an earlier value, so when it moves every entry is
+ * stale and all are dropped at once (memory is not held by answers that can never be served again).
+ */
 class ResponseCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, RawJson>();
+  private token: string | undefined;
   private bytes = 0;
   constructor(private readonly limits: CacheLimits) {}
 
   get(key: string, token: string): RawJson | undefined {
-    const e = this.entries.get(key);
-    if (!e) return undefined;
-    if (e.token === token) return e.json;
-    this.drop(key, e);
-    return undefined;
+    if (token !== this.token) {
+      this.entries.clear();
+      this.bytes = 0;
+      this.token = token;
+      return undefined;
+    }
+    return this.entries.get(key);
   }
 
-  set(key: string, token: string, value: unknown): RawJson {
-    const json = new RawJson(Buffer.from(JSON.stringify(value), 'utf8'));
+  /** Keep `json` for `key`, computed from the database as it was at `token` (the current token). */
+  set(key: string, token: string, json: RawJson): void {
+    if (token !== this.token) this.get(key, token); // adopt the newer token, dropping the older entries
     const old = this.entries.get(key);
-    if (old) this.drop(key, old);
-    if (json.body.length > this.limits.bytes) return json;
+    if (old) {
+      this.entries.delete(key);
+      this.bytes -= old.body.length;
+    }
+    if (json.body.length > this.limits.bytes) return;
     while (this.entries.size >= this.limits.entries || this.bytes + json.body.length > this.limits.bytes) {
       const [k, e] = this.entries.entries().next().value!;
-      this.drop(k, e);
+      this.entries.delete(k);
+      this.bytes -= e.body.length;
     }
-    this.entries.set(key, { token, json });
+    this.entries.set(key, json);
     this.bytes += json.body.length;
-    return json;
-  }
-
-  private drop(key: string, e: Entry): void {
-    this.entries.delete(key);
-    this.bytes -= e.json.body.length;
   }
 }
 
@@ -54,8 +55,8 @@ const caches = new WeakMap<Store, Map<string, ResponseCache>>();
 
 /**
  * The cached answer for `key` in the cache `name`, or `compute()` serialised (and cached when the store supports
- * it). The change token is read before computing, so a write that lands meanwhile makes the entry stale, never wrong.
- * Errors thrown by `compute` are not cached.
+ * it). The answer is kept only when the change token is the same before and after computing it, i.e. nothing was
+ * written meanwhile, so a kept answer always matches the database at its token. Errors are not cached.
  */
 export async function cachedJson(
   store: Store,
@@ -72,7 +73,9 @@ export async function cachedJson(
   if (!cache) byName.set(name, (cache = new ResponseCache(limits)));
   const hit = cache.get(key, token);
   if (hit) return hit;
-  return cache.set(key, token, await compute());
+  const json = new RawJson(Buffer.from(JSON.stringify(await compute()), 'utf8'));
+  if (store.changeToken!() === token) cache.set(key, token, json);
+  return json;
 }
 
 /**
