@@ -54,7 +54,8 @@ function cacheStatements(database: SQLite.Database): { writes: () => number } {
   let writes = 0;
   database.prepare = ((source: string) => {
     let stmt = cache.get(source);
-    if (!stmt) {
+    if (stmt?.busy) stmt = prepare(source); // still iterating (a stream): use a fresh one, keep the cached one
+    else if (!stmt) {
       stmt = prepare(source);
       if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
       cache.set(source, stmt);
