@@ -72,7 +72,7 @@ if (flags.help) {
   --out FILE             results file (default bench/results.json)
   --keep                 keep the database afterwards
   --cpu-prof DIR         run the server under node --cpu-prof, profile written to DIR on exit
-                         (summarise with: node bench/profile-summary.ts DIR/<file>.cpuprofile)
+                         (summarise: node --import tsx bench/profile-summary.ts DIR/<file>.cpuprofile)
 `);
   process.exit(0);
 }
