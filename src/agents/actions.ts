@@ -166,8 +166,11 @@ export const createAgent = defineAction({
 /** Few, large answers (one per licence and request shape) for list_agents; many small ones for get_agent. */
 const LIST_CACHE: CacheLimits = { entries: 64, bytes: 24 * 1024 * 1024 };
 const GET_CACHE: CacheLimits = { entries: 20_000, bytes: 8 * 1024 * 1024 };
-/** list_agents answers computed at once (each holds every row of the licence until sent). */
-const listSlots = concurrencyLimit(2);
+/**
+ * list_agents answers computed at once (each holds every row of the licence until sent): one on SQLite, where the
+ * queries run synchronously anyway; two on PostgreSQL, so one computes while the other waits for the database.
+ */
+const listSlots = { sqlite: concurrencyLimit(1), postgres: concurrencyLimit(2) };
 
 /** Columns agentView reads: the base fields plus those of the requested `fields` (groups come from memberships). */
 const BASE_COLUMNS = ['id', 'account_id', 'name', 'avatar', 'role', 'login_status'] as const;
@@ -216,7 +219,7 @@ export const listAgents = defineAction({
     if (filters.group_ids !== undefined && filters.group_ids.length === 0) return [];
     const groupIds = filters.group_ids === undefined ? undefined : [...new Set(filters.group_ids)].sort((a, b) => a - b);
     const key = JSON.stringify([caller.licenseId, [...fields].sort(), filters.suspended ?? null, groupIds ?? null]);
-    return cachedJson(ctx.store, 'list_agents', LIST_CACHE, key, () => listSlots(async () => {
+    return cachedJson(ctx.store, 'list_agents', LIST_CACHE, key, () => listSlots[ctx.dialect](async () => {
       let q = ctx.db
         .selectFrom('agents')
         .select(viewColumns(fields))
