@@ -53,6 +53,7 @@ const { values: flags } = parseArgs({
     'pg-url': { type: 'string', default: process.env.PG_BENCH_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
     keep: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    'node-options': { type: 'string', default: '' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -71,6 +72,7 @@ if (flags.help) {
   --log-level L          server LOG_LEVEL (default warn: no per-request logs)
   --out FILE             results file (default bench/results.json)
   --keep                 keep the database afterwards
+  --node-options=FLAGS  extra node flags for the server process (e.g. --node-options=--max-old-space-size=96)
   --cpu-prof DIR         run the server under node --cpu-prof, profile written to DIR on exit
                          (summarise: node --import tsx bench/profile-summary.ts DIR/<file>.cpuprofile)
 `);
@@ -160,7 +162,8 @@ async function main() {
     const boot = JSON.parse(await runToEnd([...cliCommand(runtime), 'bootstrap', '--json', '--owner-email', 'owner@bench.example.com'], env));
     const port = await freePort();
     const prof = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}`] : [];
-    const server = await startServer([...prof, ...cliCommand(runtime), 'serve'], { ...env, PORT: String(port) }, port);
+    const nodeFlags = flags['node-options']!.split(/\s+/).filter(Boolean);
+    const server = await startServer([...nodeFlags, ...prof, ...cliCommand(runtime), 'serve'], { ...env, PORT: String(port) }, port);
     children.push(server);
     const api = new ApiClient(server.url, boot.bearer_token);
 
@@ -383,6 +386,7 @@ async function main() {
       options: {
         store: storeKind, runtime, duration, warmup, connections, batchConnections, webhookRate, listWorkers,
         logLevel: flags['log-level'],
+        nodeOptions: flags['node-options'],
       },
       seed: { agents: seeded.agents, groups: seeded.groups, tags: seeded.tags, properties: seeded.properties, ms: seeded.ms },
       server: { peakRssBytes: peakRss, rssAfterSeedBytes: rssAfterSeed },
