@@ -34,6 +34,7 @@ import {
   parseScheduler,
   type AgentRow,
 } from './repo.js';
+import { cachedJson, concurrencyLimit, type CacheLimits } from './response-cache.js';
 
 export const MAX_CHATS_LIMIT = 100;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -162,6 +163,23 @@ export const createAgent = defineAction({
   },
 });
 
+/** Few, large answers (one per licence and request shape) for list_agents; many small ones for get_agent. */
+const LIST_CACHE: CacheLimits = { entries: 64, bytes: 24 * 1024 * 1024 };
+const GET_CACHE: CacheLimits = { entries: 20_000, bytes: 8 * 1024 * 1024 };
+/**
+ * list_agents answers computed at once (each holds every row of the licence until sent): one on SQLite, where the
+ * queries run synchronously anyway; two on PostgreSQL, so one computes while the other waits for the database.
+ */
+const listSlots = { sqlite: concurrencyLimit(1), postgres: concurrencyLimit(2) };
+
+/** Columns agentView reads: the base fields plus those of the requested `fields` (groups come from memberships). */
+const BASE_COLUMNS = ['id', 'account_id', 'name', 'avatar', 'role', 'login_status'] as const;
+function viewColumns(fields: ReadonlySet<string>): (keyof AgentRow)[] {
+  const cols: (keyof AgentRow)[] = [...BASE_COLUMNS];
+  for (const f of AGENT_FIELDS) if (f !== 'groups' && fields.has(f)) cols.push(f);
+  return cols;
+}
+
 export const getAgent = defineAction({
   name: 'get_agent',
   area: 'agents',
@@ -171,10 +189,20 @@ export const getAgent = defineAction({
   async handler(ctx, input) {
     const { caller } = ctx;
     if (!isSelf(caller, input.id)) requireScopes(caller.scopes, 'agents--all:ro');
-    const row = await getAgentOrThrow(ctx.db, caller.licenseId, input.id);
     const fields = new Set<string>(input.fields ?? []);
-    const groups = fields.has('groups') ? (await membershipsByAgent(ctx.db, caller.licenseId, [row.id])).get(row.id) : undefined;
-    return agentView(row, groups, fields);
+    const key = JSON.stringify([caller.licenseId, input.id, [...fields].sort()]);
+    return cachedJson(ctx.store, 'get_agent', GET_CACHE, key, async () => {
+      const row = await ctx.db
+        .selectFrom('agents')
+        .select(viewColumns(fields))
+        .where('license_id', '=', caller.licenseId)
+        .where('id', '=', input.id)
+        .where('type', '=', 'agent')
+        .executeTakeFirst();
+      if (!row) throw new ApiError('not_found', `Agent ${input.id} not found`);
+      const groups = fields.has('groups') ? (await membershipsByAgent(ctx.db, caller.licenseId, [row.id])).get(row.id) : undefined;
+      return agentView(row as AgentRow, groups, fields);
+    });
   },
 });
 
@@ -188,29 +216,32 @@ export const listAgents = defineAction({
     const { caller } = ctx;
     const fields = new Set<string>(input.fields ?? []);
     const filters = input.filters ?? {};
-    let q = ctx.db
-      .selectFrom('agents')
-      .selectAll()
-      .where('license_id', '=', caller.licenseId)
-      .where('type', '=', 'agent');
-    if (filters.suspended !== undefined) q = q.where('suspended', '=', filters.suspended ? 1 : 0);
-    if (filters.group_ids !== undefined) {
-      if (filters.group_ids.length === 0) return [];
-      const groupIds = [...new Set(filters.group_ids)];
-      q = q.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('group_members as gm')
-            .select('gm.agent_id')
-            .where('gm.license_id', '=', caller.licenseId)
-            .whereRef('gm.agent_id', '=', 'agents.id')
-            .where('gm.group_id', 'in', groupIds),
-        ),
-      );
-    }
-    const rows = await q.orderBy('created_at').orderBy('id').execute();
-    const memberships = fields.has('groups') ? await membershipsByAgent(ctx.db, caller.licenseId) : undefined;
-    return rows.map((r) => agentView(r, memberships?.get(r.id), fields));
+    if (filters.group_ids !== undefined && filters.group_ids.length === 0) return [];
+    const groupIds = filters.group_ids === undefined ? undefined : [...new Set(filters.group_ids)].sort((a, b) => a - b);
+    const key = JSON.stringify([caller.licenseId, [...fields].sort(), filters.suspended ?? null, groupIds ?? null]);
+    return cachedJson(ctx.store, 'list_agents', LIST_CACHE, key, () => listSlots[ctx.dialect](async () => {
+      let q = ctx.db
+        .selectFrom('agents')
+        .select(viewColumns(fields))
+        .where('license_id', '=', caller.licenseId)
+        .where('type', '=', 'agent');
+      if (filters.suspended !== undefined) q = q.where('suspended', '=', filters.suspended ? 1 : 0);
+      if (groupIds !== undefined) {
+        q = q.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('group_members as gm')
+              .select('gm.agent_id')
+              .where('gm.license_id', '=', caller.licenseId)
+              .whereRef('gm.agent_id', '=', 'agents.id')
+              .where('gm.group_id', 'in', groupIds),
+          ),
+        );
+      }
+      const rows = (await q.orderBy('created_at').orderBy('id').execute()) as AgentRow[];
+      const memberships = fields.has('groups') ? await membershipsByAgent(ctx.db, caller.licenseId) : undefined;
+      return rows.map((r) => agentView(r, memberships?.get(r.id), fields));
+    }));
   },
 });
 

@@ -1,7 +1,7 @@
 /** Agent rows: reading, projecting (`fields`) and inserting. Bots share the table with type = 'bot'. */
 import type { Selectable } from 'kysely';
 import { ApiError } from '../api/errors.js';
-import { nowIso, type Queryable } from '../store/db.js';
+import { nowIso, preparedQuery, type Queryable } from '../store/db.js';
 import type { AgentsTable } from '../store/schema.js';
 import { uuid } from '../tenancy/secrets.js';
 import type { Membership } from '../groups/membership.js';
@@ -55,20 +55,23 @@ export function agentFullState(row: AgentRow, groups: Membership[]): Record<stri
   return agentView(row, groups, ALL_FIELDS);
 }
 
+const selectAgent = preparedQuery(3, (db, licenseId: number, id: string, type: string) =>
+  db.selectFrom('agents').selectAll().where('license_id', '=', licenseId).where('id', '=', id).where('type', '=', type),
+);
+
 export async function findAgent(
   db: Queryable,
   licenseId: number,
   id: string,
   type: 'agent' | 'bot' = 'agent',
 ): Promise<AgentRow | undefined> {
-  return db
-    .selectFrom('agents')
-    .selectAll()
-    .where('license_id', '=', licenseId)
-    .where('id', '=', id)
-    .where('type', '=', type)
-    .executeTakeFirst();
+  return (await selectAgent(db, licenseId, id, type)).rows[0];
 }
+
+/** Is the (lower-cased) id taken in the licence, in any letter case? */
+const agentIdTaken = preparedQuery(2, (db, licenseId: number, lowerId: string) =>
+  db.selectFrom('agents').select('id').where('license_id', '=', licenseId).where((eb) => eb.fn('lower', ['id']), '=', lowerId),
+);
 
 export async function getAgentOrThrow(
   db: Queryable,
@@ -118,12 +121,7 @@ export interface NewAgent {
 /** Insert one agent or bot; `already_exists` if the id is taken in the licence. Returns the stored row. */
 export async function insertAgent(trx: Queryable, licenseId: number, a: NewAgent): Promise<AgentRow> {
   // Agent ids are e-mail addresses: unique within the licence regardless of letter case.
-  const existing = await trx
-    .selectFrom('agents')
-    .select('id')
-    .where('license_id', '=', licenseId)
-    .where((eb) => eb.fn('lower', ['id']), '=', a.id.toLowerCase())
-    .executeTakeFirst();
+  const existing = (await agentIdTaken(trx, licenseId, a.id.toLowerCase())).rows[0];
   if (existing) throw new ApiError('already_exists', `Agent ${a.id} already exists`);
   const now = nowIso();
   const row: AgentRow = {

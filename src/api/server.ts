@@ -28,6 +28,17 @@ export interface ServerOptions {
   rateLimit?: RateLimitOptions;
 }
 
+/**
+ * A response body already serialised to JSON (e.g. a cached list). Sent as is, with the content type Fastify gives
+ * objects; anywhere else (batch responses) it serialises to the same value through `toJSON`.
+ */
+export class RawJson {
+  constructor(readonly body: Buffer) {}
+  toJSON(): unknown {
+    return JSON.parse(this.body.toString('utf8'));
+  }
+}
+
 const batchValidator = compileValidator(
   Type.Object({ requests: Type.Array(Type.Any(), { maxItems: MAX_BATCH_SIZE }) }, { additionalProperties: false }),
 );
@@ -163,7 +174,11 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     }
     const ctx = makeContext(caller, req.log);
 
-    if (!batch) return reply.send(await runOne(action, ctx, req.body));
+    if (!batch) {
+      const out = await runOne(action, ctx, req.body);
+      if (out instanceof RawJson) return reply.type('application/json; charset=utf-8').send(out.body);
+      return reply.send(out);
+    }
 
     const { requests } = batchValidator(req.body) as { requests: unknown[] };
     const responses: unknown[] = [];

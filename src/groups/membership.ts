@@ -3,7 +3,7 @@
  * `agent_priorities` are both read from `group_members`.
  */
 import { ApiError } from '../api/errors.js';
-import type { Queryable } from '../store/db.js';
+import { preparedQuery, type Queryable } from '../store/db.js';
 
 export const PRIORITIES = ['first', 'normal', 'last', 'supervisor'] as const;
 export type Priority = (typeof PRIORITIES)[number];
@@ -82,6 +82,10 @@ export async function prioritiesByGroup(
   return out;
 }
 
+const deleteAgentMemberships = preparedQuery(2, (db, licenseId: number, agentId: string) =>
+  db.deleteFrom('group_members').where('license_id', '=', licenseId).where('agent_id', '=', agentId),
+);
+
 /** Replace all memberships of one agent or bot (groups must already be checked). */
 export async function replaceAgentGroups(
   trx: Queryable,
@@ -89,7 +93,7 @@ export async function replaceAgentGroups(
   agentId: string,
   groups: readonly Membership[],
 ): Promise<void> {
-  await trx.deleteFrom('group_members').where('license_id', '=', licenseId).where('agent_id', '=', agentId).execute();
+  await deleteAgentMemberships(trx, licenseId, agentId);
   if (groups.length === 0) return;
   await trx
     .insertInto('group_members')
@@ -114,7 +118,7 @@ export async function replaceGroupMembers(
 }
 
 export async function removeAgentFromGroups(trx: Queryable, licenseId: number, agentId: string): Promise<void> {
-  await trx.deleteFrom('group_members').where('license_id', '=', licenseId).where('agent_id', '=', agentId).execute();
+  await deleteAgentMemberships(trx, licenseId, agentId);
 }
 
 /** Group ids the agent belongs to. */

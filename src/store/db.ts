@@ -6,7 +6,17 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type CompiledQuery,
+  type DialectAdapter,
+  type QueryResult,
+  type Transaction,
+} from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 
@@ -21,6 +31,39 @@ export interface Store {
   dialect: Dialect;
   url: string;
   close(): Promise<void>;
+  /**
+   * SQLite only: a token that changes whenever the database may have changed (a write statement run by this
+   * process, or a commit by another connection, e.g. the CLI). Read caches key their entries by it. Undefined on
+   * PostgreSQL, where other servers may write at any time: nothing is cached there.
+   */
+  changeToken?: () => string;
+}
+
+/** Upper bound of prepared statements kept per SQLite connection (queries are parameterised, so few distinct SQL texts). */
+export const STATEMENT_CACHE_SIZE = 1000;
+
+/**
+ * Reuse prepared statements: better-sqlite3 `prepare` parses and plans the SQL on every call (tens of µs for a
+ * 24-column table), and Kysely calls it for every query. Statements are re-run synchronously, one at a time (Kysely
+ * holds the single connection per query or transaction), and SQLite re-prepares them itself after schema changes.
+ * Every statement that may write (BEGIN and COMMIT included) bumps `writes`, which feeds `Store.changeToken`.
+ */
+function cacheStatements(database: SQLite.Database): { writes: () => number } {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = database.prepare.bind(database);
+  let writes = 0;
+  database.prepare = ((source: string) => {
+    let stmt = cache.get(source);
+    if (stmt?.busy) stmt = prepare(source); // still iterating (a stream): use a fresh one, keep the cached one
+    else if (!stmt) {
+      stmt = prepare(source);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      cache.set(source, stmt);
+    }
+    if (!stmt.readonly) writes++; // `readonly`, not `reader`: INSERT … RETURNING is a reader that writes
+    return stmt;
+  }) as typeof database.prepare;
+  return { writes: () => writes };
 }
 
 // int8 (COUNT(*), bigint) as JS numbers; values stay far below 2^53.
@@ -47,8 +90,16 @@ export function openStore(url: string = DEFAULT_SQLITE_URL, opts: { poolSize?: n
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${process.env.SQLITE_SYNCHRONOUS ?? 'NORMAL'}`);
   database.pragma('foreign_keys = ON');
+  const dataVersion = database.prepare('PRAGMA data_version').pluck(); // prepared before caching: pluck() mutates it
+  const statements = cacheStatements(database);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return { db, dialect: 'sqlite', url, close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'sqlite',
+    url,
+    close: () => db.destroy(),
+    changeToken: () => `${statements.writes()}:${dataVersion.get() as number}`,
+  };
 }
 
 export async function migrate(store: Store): Promise<string[]> {
@@ -61,15 +112,49 @@ export async function migrate(store: Store): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-/** Next value of a named counter, inside the caller's transaction (row-locked on PostgreSQL). */
-export async function nextCounter(trx: Queryable, name: string, start = 1): Promise<number> {
-  const row = await trx
+/** Stands for the i-th argument of a prepared query while it is compiled. */
+class Param {
+  constructor(readonly index: number) {}
+}
+
+/**
+ * A query of fixed shape, built and compiled by Kysely once per dialect; later calls only bind their arguments.
+ * Skips Kysely's per-call building and compiling (immutable node trees, frozen objects, SQL generation: several µs
+ * per query). `build` must produce the same SQL whatever the arguments: use them only as plain values (no `in`
+ * lists, no optional columns, no `undefined`), since they are stand-in objects while compiling.
+ */
+export function preparedQuery<A extends unknown[], R>(
+  arity: A['length'],
+  build: (db: Queryable, ...args: A) => { compile(): CompiledQuery<R> },
+): (db: Queryable, ...args: A) => Promise<QueryResult<R>> {
+  const compiled = new WeakMap<DialectAdapter, CompiledQuery<R>>();
+  return async (db, ...args) => {
+    const adapter = db.getExecutor().adapter;
+    let query = compiled.get(adapter);
+    if (!query) {
+      const stand = Array.from({ length: arity }, (_, i) => new Param(i)) as unknown as A;
+      query = build(db, ...stand).compile();
+      if (!query.parameters.some((p) => p instanceof Param)) throw new Error('preparedQuery: arguments are not bound');
+      compiled.set(adapter, query);
+    }
+    const parameters = query.parameters.map((p) => (p instanceof Param ? args[p.index] : p));
+    return db.executeQuery<R>({ ...query, parameters });
+  };
+}
+
+const counterUpsert = preparedQuery(2, (db, name: string, start: number) =>
+  db
     .insertInto('counters')
     .values({ name, value: start })
     .onConflict((oc) => oc.column('name').doUpdateSet({ value: sql`counters.value + 1` }))
-    .returning('value')
-    .executeTakeFirstOrThrow();
-  return Number(row.value);
+    .returning('value'),
+);
+
+/** Next value of a named counter, inside the caller's transaction (row-locked on PostgreSQL). */
+export async function nextCounter(trx: Queryable, name: string, start = 1): Promise<number> {
+  const { rows } = await counterUpsert(trx, name, start);
+  if (!rows[0]) throw new Error(`counter ${name} returned no row`);
+  return Number(rows[0].value);
 }
 
 /**

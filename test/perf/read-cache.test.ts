@@ -1,0 +1,114 @@
+/**
+ * get_agent and list_agents answers may be served from a cache (SQLite): they must never be stale, whoever wrote
+ * the change.
+ */
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeStores, expectError } from '../helpers.js';
+import { openStore } from '../../src/store/db.js';
+
+describeStores('get_agent / list_agents read cache', (h) => {
+  const ids = (list: { id: string }[]) => list.map((a) => a.id);
+
+  it('repeated lists are equal, and a write through the API shows at once', async () => {
+    const first = await h().ok('list_agents', { fields: ['groups', 'job_title'] });
+    assert.deepEqual(await h().ok('list_agents', { fields: ['groups', 'job_title'] }), first);
+    await h().ok('create_agent', { id: 'cache1@example.com', name: 'Cache One', job_title: 'Tester' });
+    const after = await h().ok('list_agents', { fields: ['groups', 'job_title'] });
+    assert.deepEqual(ids(after), [...ids(first), 'cache1@example.com']);
+    assert.equal(after.at(-1).job_title, 'Tester');
+    await h().ok('update_agent', { id: 'cache1@example.com', job_title: 'Lead', groups: [{ id: 0, priority: 'first' }] });
+    const updated = (await h().ok('list_agents', { fields: ['groups', 'job_title'] })).at(-1);
+    assert.equal(updated.job_title, 'Lead');
+    assert.deepEqual(updated.groups, [{ id: 0, priority: 'first' }]);
+  });
+
+  it('requests with different fields or filters get their own answers', async () => {
+    const plain = await h().ok('list_agents', {});
+    const withFields = await h().ok('list_agents', { fields: ['max_chats_count'] });
+    assert.equal(plain[0].max_chats_count, undefined);
+    assert.equal(typeof withFields[0].max_chats_count, 'number');
+    await h().ok('suspend_agent', { id: 'cache1@example.com' });
+    assert.deepEqual(ids(await h().ok('list_agents', { filters: { suspended: true } })), ['cache1@example.com']);
+    assert.ok(!ids(await h().ok('list_agents', { filters: { suspended: false } })).includes('cache1@example.com'));
+    await h().ok('unsuspend_agent', { id: 'cache1@example.com' });
+    assert.deepEqual(ids(await h().ok('list_agents', { filters: { suspended: true } })), []);
+  });
+
+  it('a change committed by another connection (e.g. the CLI) shows at once', async () => {
+    await h().ok('list_agents', {});
+    const other = openStore(h().store.url, { poolSize: 1 });
+    try {
+      await other.db
+        .updateTable('agents')
+        .set({ name: 'Renamed Elsewhere' })
+        .where('license_id', '=', h().boot.license_id)
+        .where('id', '=', 'cache1@example.com')
+        .execute();
+    } finally {
+      await other.close();
+    }
+    const list = await h().ok('list_agents', {});
+    assert.equal(list.find((a: { id: string }) => a.id === 'cache1@example.com').name, 'Renamed Elsewhere');
+  });
+
+  it('a write through the same connection outside the API (UPDATE … RETURNING, no transaction) shows at once', async () => {
+    await h().ok('list_agents', {});
+    await h().ok('get_agent', { id: 'cache1@example.com' });
+    const updated = await h()
+      .store.db.updateTable('agents')
+      .set({ name: 'Renamed Here' })
+      .where('license_id', '=', h().boot.license_id)
+      .where('id', '=', 'cache1@example.com')
+      .returning('id')
+      .execute();
+    assert.equal(updated.length, 1);
+    const list = await h().ok('list_agents', {});
+    assert.equal(list.find((a: { id: string }) => a.id === 'cache1@example.com').name, 'Renamed Here');
+    assert.equal((await h().ok('get_agent', { id: 'cache1@example.com' })).name, 'Renamed Here');
+  });
+
+  it('each licence sees only its own agents', async () => {
+    const other = await h().bootstrap();
+    const mine = await h().ok('list_agents', {});
+    const theirs = await h().ok('list_agents', {}, { token: other.bearer_token });
+    assert.deepEqual(ids(theirs), [other.owner.id]);
+    assert.ok(ids(mine).includes('cache1@example.com'));
+    assert.ok(!ids(mine).includes(other.owner.id));
+  });
+
+  it('get_agent follows creates, updates, deletes and changes made elsewhere', async () => {
+    expectError(await h().call('get_agent', { id: 'cache2@example.com' }), 'not_found', 404);
+    await h().ok('create_agent', { id: 'cache2@example.com', name: 'Two', mobile: '+1 555' });
+    const plain = await h().ok('get_agent', { id: 'cache2@example.com' });
+    assert.deepEqual(await h().ok('get_agent', { id: 'cache2@example.com' }), plain);
+    assert.equal(plain.mobile, undefined);
+    const withFields = await h().ok('get_agent', { id: 'cache2@example.com', fields: ['mobile', 'groups'] });
+    assert.equal(withFields.mobile, '+1 555');
+    assert.deepEqual(withFields.groups, []);
+    await h().ok('update_agent', { id: 'cache2@example.com', mobile: '+1 556', groups: [{ id: 0, priority: 'last' }] });
+    const updated = await h().ok('get_agent', { id: 'cache2@example.com', fields: ['groups', 'mobile'] });
+    assert.equal(updated.mobile, '+1 556');
+    assert.deepEqual(updated.groups, [{ id: 0, priority: 'last' }]);
+    const other = openStore(h().store.url, { poolSize: 1 });
+    try {
+      await other.db
+        .updateTable('agents')
+        .set({ name: 'Two Renamed' })
+        .where('license_id', '=', h().boot.license_id)
+        .where('id', '=', 'cache2@example.com')
+        .execute();
+    } finally {
+      await other.close();
+    }
+    assert.equal((await h().ok('get_agent', { id: 'cache2@example.com' })).name, 'Two Renamed');
+    await h().ok('delete_agent', { id: 'cache2@example.com' });
+    expectError(await h().call('get_agent', { id: 'cache2@example.com' }), 'not_found', 404);
+  });
+
+  it('get_agent of another licence is refused whatever was cached', async () => {
+    await h().ok('get_agent', { id: h().boot.owner.id });
+    const other = await h().bootstrap();
+    expectError(await h().call('get_agent', { id: h().boot.owner.id }, { token: other.bearer_token }), 'not_found', 404);
+  });
+});
