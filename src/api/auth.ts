@@ -48,7 +48,9 @@ export class Authenticator {
     if (!credential || (scheme !== 'bearer' && scheme !== 'basic')) {
       throw new ApiError('authentication', 'Unsupported Authorization header; use Bearer or Basic');
     }
-    const key = `${scheme}:${hashSecret(credential)}`;
+    // Keyed by the credential itself (process memory only, never logged or stored): hashing it per request cost more
+    // than the rest of a cached lookup.
+    const key = `${scheme}:${credential}`;
     const now = Date.now();
     let entry = this.cache.get(key);
     if (!entry || entry.cachedUntil <= now) {

@@ -4,7 +4,7 @@
  * is fanned out to the deliveries it needs (one per matching `license` webhook of every application installed on
  * the licence whose licence webhook state is enabled); the delivery worker (delivery.ts) sends them afterwards.
  */
-import { nextCounter, nowIso, type Queryable } from '../store/db.js';
+import { nextCounter, nowIso, preparedQuery, type Queryable } from '../store/db.js';
 import type { Caller } from '../api/registry.js';
 import { uuid } from '../tenancy/secrets.js';
 import { contractPayload, type ConfigurationAction, type SourceType } from './catalog.js';
@@ -45,6 +45,47 @@ export function filtersMatch(filtersJson: string | null, sourceClientId: string 
  */
 export const deliverySignal = { queued: 0 };
 
+const insertEvent = preparedQuery(
+  8,
+  (
+    db,
+    id: string,
+    seq: number,
+    licenseId: number,
+    organizationId: string,
+    action: string,
+    payload: string,
+    sourceClientId: string | null,
+    createdAt: string,
+  ) =>
+    db.insertInto('webhook_events').values({
+      id,
+      seq,
+      license_id: licenseId,
+      organization_id: organizationId,
+      action,
+      payload,
+      source_client_id: sourceClientId,
+      created_at: createdAt,
+    }),
+);
+
+/** The enabled licence webhooks for `action` of every application installed on the licence, oldest first. */
+const selectTargets = preparedQuery(2, (db, licenseId: number, action: string) =>
+  db
+    .selectFrom('installations as i')
+    .innerJoin('webhooks as w', 'w.owner_client_id', 'i.client_id')
+    .leftJoin('webhook_license_states as s', (j) =>
+      j.onRef('s.client_id', '=', 'i.client_id').onRef('s.license_id', '=', 'i.license_id'),
+    )
+    .select(['w.id', 'w.owner_client_id', 'w.filters'])
+    .where('i.license_id', '=', licenseId)
+    .where('w.action', '=', action)
+    .where('w.type', '=', 'license')
+    .where((eb) => eb.or([eb('s.enabled', 'is', null), eb('s.enabled', '=', 1)]))
+    .orderBy('w.created_at'),
+);
+
 /**
  * Record one event inside `trx`. Call once per changed object (batch calls record one event per item).
  * The stored payload keeps only the fields clients expect for the action (catalog.ts `PAYLOAD_CONTRACTS`).
@@ -58,33 +99,18 @@ export async function recordEvent(
   const seq = await nextCounter(trx, `events:${source.licenseId}`);
   const id = uuid();
   const now = nowIso();
-  await trx
-    .insertInto('webhook_events')
-    .values({
-      id,
-      seq,
-      license_id: source.licenseId,
-      organization_id: source.organizationId,
-      action,
-      payload: JSON.stringify(contractPayload(action, payload)),
-      source_client_id: source.clientId,
-      created_at: now,
-    })
-    .execute();
-
-  const targets = await trx
-    .selectFrom('installations as i')
-    .innerJoin('webhooks as w', 'w.owner_client_id', 'i.client_id')
-    .leftJoin('webhook_license_states as s', (j) =>
-      j.onRef('s.client_id', '=', 'i.client_id').onRef('s.license_id', '=', 'i.license_id'),
-    )
-    .select(['w.id', 'w.owner_client_id', 'w.filters'])
-    .where('i.license_id', '=', source.licenseId)
-    .where('w.action', '=', action)
-    .where('w.type', '=', 'license')
-    .where((eb) => eb.or([eb('s.enabled', 'is', null), eb('s.enabled', '=', 1)]))
-    .orderBy('w.created_at')
-    .execute();
+  await insertEvent(
+    trx,
+    id,
+    seq,
+    source.licenseId,
+    source.organizationId,
+    action,
+    JSON.stringify(contractPayload(action, payload)),
+    source.clientId,
+    now,
+  );
+  const { rows: targets } = await selectTargets(trx, source.licenseId, action);
   const matching = targets.filter((t) => filtersMatch(t.filters, source.clientId, t.owner_client_id));
   if (matching.length === 0) return;
   await trx
