@@ -62,7 +62,8 @@ export function requireScopes(granted: ReadonlySet<string>, ...required: string[
 export function requireAnyScope(granted: ReadonlySet<string>, ...required: string[]): void {
   if (required.length === 0) return;
   if (required.some((r) => hasScope(granted, r))) return;
-  throw new ApiError('authorization', `Missing required scope: one of ${required.join(', ')}`);
+  const which = required.length === 1 ? required[0] : `one of ${required.join(', ')}`;
+  throw new ApiError('authorization', `Missing required scope: ${which}`);
 }
 
 /**

@@ -96,4 +96,15 @@ describeStores('request pipeline', (h) => {
     const { token } = await h().agentWithToken('reader@example.com', ['agents--all:ro']);
     expectError(await h().call('batch_create_agents', { requests: [{ id: 'z@example.com', name: 'Z' }] }, { token }), 'authorization', 403);
   });
+
+  it('names the missing scope: one scope alone, "one of" only for alternatives', async () => {
+    const { token } = await h().agentWithToken('scopeless@example.com', ['agents--all:ro']);
+    const one = await h().call('list_groups', {}, { token });
+    expectError(one, 'authorization', 403);
+    assert.equal(one.body.error.message, 'Missing required scope: groups--all:ro');
+    const { token: my } = await h().agentWithToken('mine@example.com', ['agents--my:ro']);
+    const alternatives = await h().call('update_agent', { id: 'mine@example.com', job_title: 'x' }, { token: my });
+    expectError(alternatives, 'authorization', 403);
+    assert.equal(alternatives.body.error.message, 'Missing required scope: one of agents--my:rw, agents--all:rw');
+  });
 });
