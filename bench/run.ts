@@ -13,7 +13,7 @@ import type autocannon from 'autocannon';
 import pg from 'pg';
 import { ApiClient, NotAvailable, isUnknownAction } from './lib/api.js';
 import { load, type LoadResult } from './lib/load.js';
-import { ROOT, cliCommand, freePort, runToEnd, startServer, type Child, type Runtime } from './lib/processes.js';
+import { ROOT, cliCommand, freePort, runToEnd, startScriptLaunch, startServer, type Child, type Runtime } from './lib/processes.js';
 import { agentBody, agentId, seed, type SeedReport } from './lib/seed.js';
 import { registerWebhook, startReceiver, webhookLatency } from './lib/webhook.js';
 
@@ -72,7 +72,7 @@ if (flags.help) {
   --log-level L          server LOG_LEVEL (default warn: no per-request logs)
   --out FILE             results file (default bench/results.json)
   --keep                 keep the database afterwards
-  --node-options=FLAGS  extra node flags for the server process (e.g. --node-options=--max-old-space-size=96)
+  --node-options=FLAGS  extra node flags for the server process, after those of "npm start" (e.g. --node-options=--max-old-space-size=96)
   --cpu-prof DIR         run the server under node --cpu-prof, profile written to DIR on exit
                          (summarise: node --import tsx bench/profile-summary.ts DIR/<file>.cpuprofile)
 `);
@@ -162,8 +162,13 @@ async function main() {
     const boot = JSON.parse(await runToEnd([...cliCommand(runtime), 'bootstrap', '--json', '--owner-email', 'owner@bench.example.com'], env));
     const port = await freePort();
     const prof = flags['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${flags['cpu-prof']}`] : [];
-    const nodeFlags = flags['node-options']!.split(/\s+/).filter(Boolean);
-    const server = await startServer([...nodeFlags, ...prof, ...cliCommand(runtime), 'serve'], { ...env, PORT: String(port) }, port);
+    const launch = startScriptLaunch(); // as `npm start` runs it
+    const nodeFlags = [...launch.nodeFlags, ...flags['node-options']!.split(/\s+/).filter(Boolean)];
+    const server = await startServer(
+      [...nodeFlags, ...prof, ...cliCommand(runtime), 'serve'],
+      { ...launch.env, ...env, PORT: String(port) },
+      port,
+    );
     children.push(server);
     const api = new ApiClient(server.url, boot.bearer_token);
 
@@ -387,6 +392,7 @@ async function main() {
         store: storeKind, runtime, duration, warmup, connections, batchConnections, webhookRate, listWorkers,
         logLevel: flags['log-level'],
         nodeOptions: flags['node-options'],
+        serverLaunch: startScriptLaunch(),
       },
       seed: { agents: seeded.agents, groups: seeded.groups, tags: seeded.tags, properties: seeded.properties, ms: seeded.ms },
       server: { peakRssBytes: peakRss, rssAfterSeedBytes: rssAfterSeed },
