@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { startScriptLaunch } from '../../bench/lib/processes.js';
 
 const run = promisify(execFile);
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -57,10 +58,12 @@ describe('config-api CLI', () => {
     assert.equal(badDate.code, 1);
   });
 
-  it('serve creates a demo licence on an empty database, serves requests and exits cleanly on SIGTERM', async () => {
+  it('serve (launched as npm start launches it) creates a demo licence on an empty database, serves requests and exits cleanly on SIGTERM', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const serveEnv = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'serve.sqlite')}`, PORT: String(port), HOST: '127.0.0.1', REGION: 'dal', LOG_LEVEL: 'silent' };
-    const child = spawn(process.execPath, [...CLI, 'serve'], { env: serveEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const launch = startScriptLaunch(); // package.json scripts.start: its env assignments and node flags
+    assert.deepEqual(Object.keys(launch.env), ['MALLOC_MMAP_THRESHOLD_']);
+    const serveEnv = { ...launch.env, ...process.env, DATABASE_URL: `sqlite:${join(dir, 'serve.sqlite')}`, PORT: String(port), HOST: '127.0.0.1', REGION: 'dal', LOG_LEVEL: 'silent' };
+    const child = spawn(process.execPath, [...launch.nodeFlags, ...CLI, 'serve'], { env: serveEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
