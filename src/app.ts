@@ -10,6 +10,7 @@ import { buildRegistry } from './api/actions.js';
 import { buildServer } from './api/server.js';
 import type { RateLimitOptions } from './api/rate-limit.js';
 import { webhookDelivery } from './webhooks/delivery.js';
+import { eventLogModeFromEnv, setEventLogMode, type EventLogMode } from './webhooks/outbox.js';
 
 export { backgroundFactories, bearerResolvers };
 export type { BackgroundFactory, BackgroundService, BearerResolver } from './app-hooks.js';
@@ -20,9 +21,12 @@ export interface AppOptions {
   logger?: boolean | object;
   authCacheTtlMs?: number;
   rateLimit?: RateLimitOptions;
+  /** Which webhook events are stored (default: WEBHOOK_EVENT_LOG, else `subscribed`). */
+  eventLog?: EventLogMode;
 }
 
 export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
+  setEventLogMode(opts.store.db, opts.eventLog ?? eventLogModeFromEnv());
   const registry = buildRegistry();
   const services: BackgroundService[] = [];
   const app = await buildServer({

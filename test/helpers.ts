@@ -88,13 +88,26 @@ export class Harness {
 
   constructor(readonly kind: StoreKind) {}
 
-  async start(opts: { region?: string; rateLimit?: { max: number; windowMs: number } } = {}): Promise<this> {
+  /**
+   * `eventLog` defaults to `all` here: suites read the stored events (webhook_events) to check which event each
+   * action records, whether or not a webhook subscribes to it.
+   */
+  async start(
+    opts: { region?: string; rateLimit?: { max: number; windowMs: number }; eventLog?: 'subscribed' | 'all' } = {},
+  ): Promise<this> {
     this.region = opts.region ?? 'dal';
     const db = await freshDatabase(this.kind);
     this.dropDb = db.drop;
     this.store = openStore(db.url, { poolSize: 5 });
     await migrate(this.store);
-    this.app = await createApp({ store: this.store, region: this.region, logger: false, authCacheTtlMs: 0, rateLimit: opts.rateLimit });
+    this.app = await createApp({
+      store: this.store,
+      region: this.region,
+      logger: false,
+      authCacheTtlMs: 0,
+      rateLimit: opts.rateLimit,
+      eventLog: opts.eventLog ?? 'all',
+    });
     await this.app.ready();
     this.boot = await this.bootstrap();
     return this;
@@ -183,7 +196,11 @@ export class Harness {
  * Declare a suite that runs once per store. `fn` receives a getter for the started harness.
  * PostgreSQL is skipped (with a reason) only when it is unreachable and CI is not set.
  */
-export function describeStores(name: string, fn: (h: () => Harness) => void): void {
+export function describeStores(
+  name: string,
+  fn: (h: () => Harness) => void,
+  startOptions: Parameters<Harness['start']>[0] = {},
+): void {
   for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
     describe(`${name} [${kind}]`, async () => {
       if (kind === 'postgres' && !(await postgresAvailable())) {
@@ -193,7 +210,7 @@ export function describeStores(name: string, fn: (h: () => Harness) => void): vo
       }
       const harness = new Harness(kind);
       before(async () => {
-        await harness.start();
+        await harness.start(startOptions);
       });
       after(async () => {
         await harness.stop();

@@ -1,8 +1,9 @@
 /**
  * Transactional outbox: configuration events are written in the same transaction as the change they describe,
- * so there is no change without its event and no event without its change. In that same transaction each event
- * is fanned out to the deliveries it needs (one per matching `license` webhook of every application installed on
- * the licence whose licence webhook state is enabled); the delivery worker (delivery.ts) sends them afterwards.
+ * so no subscribed change goes without its event and there is no event without its change. In that same transaction
+ * each event is fanned out to the deliveries it needs (one per matching `license` webhook of every application
+ * installed on the licence whose licence webhook state is enabled); the delivery worker (delivery.ts) sends them
+ * afterwards. Events no webhook wants are not stored unless the store's event log mode is `all`.
  */
 import { nextCounter, nowIso, preparedQuery, type Queryable } from '../store/db.js';
 import type { Caller } from '../api/registry.js';
@@ -37,6 +38,29 @@ export function filtersMatch(filtersJson: string | null, sourceClientId: string 
   const filters = JSON.parse(filtersJson) as { source_type?: string[] };
   if (filters.source_type && !filters.source_type.includes(sourceTypeOf(sourceClientId, ownerClientId))) return false;
   return true;
+}
+
+/**
+ * Which events are stored. `subscribed` (default): only events at least one webhook will receive — an event no
+ * webhook wants at commit time can never be delivered, so storing it would only cost the write. `all`: every event,
+ * an audit log of configuration changes kept like delivery history (WEBHOOK_RETENTION_MS). Set per store.
+ */
+export type EventLogMode = 'subscribed' | 'all';
+
+// Keyed by the store's dialect adapter: one instance per Kysely instance, shared by its transactions.
+const eventLogModes = new WeakMap<object, EventLogMode>();
+
+export function setEventLogMode(db: Queryable, mode: EventLogMode): void {
+  eventLogModes.set(db.getExecutor().adapter, mode);
+}
+
+/** WEBHOOK_EVENT_LOG: `subscribed` (default) or `all`. */
+export function eventLogModeFromEnv(env: NodeJS.ProcessEnv = process.env): EventLogMode {
+  const raw = env.WEBHOOK_EVENT_LOG;
+  if (raw === undefined || raw === '') return 'subscribed';
+  const v = raw.toLowerCase();
+  if (v === 'subscribed' || v === 'all') return v;
+  throw new Error(`WEBHOOK_EVENT_LOG must be "subscribed" or "all", got "${raw}"`);
 }
 
 /**
@@ -87,7 +111,8 @@ const selectTargets = preparedQuery(2, (db, licenseId: number, action: string) =
 );
 
 /**
- * Record one event inside `trx`. Call once per changed object (batch calls record one event per item).
+ * Record one event inside `trx` (when a webhook wants it, or always in `all` mode). Call once per changed object
+ * (batch calls record one event per item).
  * The stored payload keeps only the fields clients expect for the action (catalog.ts `PAYLOAD_CONTRACTS`).
  */
 export async function recordEvent(
@@ -96,6 +121,9 @@ export async function recordEvent(
   action: ConfigurationAction,
   payload: unknown,
 ): Promise<void> {
+  const { rows: targets } = await selectTargets(trx, source.licenseId, action);
+  const matching = targets.filter((t) => filtersMatch(t.filters, source.clientId, t.owner_client_id));
+  if (matching.length === 0 && eventLogModes.get(trx.getExecutor().adapter) !== 'all') return;
   const seq = await nextCounter(trx, `events:${source.licenseId}`);
   const id = uuid();
   const now = nowIso();
@@ -110,8 +138,6 @@ export async function recordEvent(
     source.clientId,
     now,
   );
-  const { rows: targets } = await selectTargets(trx, source.licenseId, action);
-  const matching = targets.filter((t) => filtersMatch(t.filters, source.clientId, t.owner_client_id));
   if (matching.length === 0) return;
   await trx
     .insertInto('webhook_deliveries')

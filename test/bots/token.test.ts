@@ -92,7 +92,7 @@ describeStores('bots: issue_bot_token and bot tokens', (h) => {
 
   it('another server process on the same database accepts the token (shared signing key)', async () => {
     const { id, token } = await botWithToken('Shared');
-    const second = await createApp({ store: h().store, region: 'dal', logger: false, authCacheTtlMs: 0 });
+    const second = await createApp({ store: h().store, region: 'dal', logger: false, authCacheTtlMs: 0, eventLog: 'all' });
     try {
       const res = await second.inject({
         method: 'POST',
