@@ -122,13 +122,9 @@ export interface NewAgent {
   created_via?: string | null;
 }
 
-/** Insert one agent or bot; `already_exists` if the id is taken in the licence. Returns the stored row. */
-export async function insertAgent(trx: Queryable, licenseId: number, a: NewAgent): Promise<AgentRow> {
-  // Agent ids are e-mail addresses: unique within the licence regardless of letter case.
-  const existing = (await agentIdTaken(trx, licenseId, a.id.toLowerCase())).rows[0];
-  if (existing) throw new ApiError('already_exists', `Agent ${a.id} already exists`);
-  const now = nowIso();
-  const row: AgentRow = {
+/** The row of a new agent or bot: `a` with every default filled in. */
+export function newAgentRow(licenseId: number, a: NewAgent, now = nowIso()): AgentRow {
+  return {
     license_id: licenseId,
     id: a.id,
     account_id: uuid(),
@@ -154,6 +150,14 @@ export async function insertAgent(trx: Queryable, licenseId: number, a: NewAgent
     created_at: now,
     updated_at: now,
   };
+}
+
+/** Insert one agent or bot; `already_exists` if the id is taken in the licence. Returns the stored row. */
+export async function insertAgent(trx: Queryable, licenseId: number, a: NewAgent): Promise<AgentRow> {
+  // Agent ids are e-mail addresses: unique within the licence regardless of letter case.
+  const existing = (await agentIdTaken(trx, licenseId, a.id.toLowerCase())).rows[0];
+  if (existing) throw new ApiError('already_exists', `Agent ${a.id} already exists`);
+  const row = newAgentRow(licenseId, a);
   await trx.insertInto('agents').values(row).execute();
   return row;
 }

@@ -84,7 +84,6 @@ export interface Validator<T> {
   schema: TSchema;
 }
 
-/** Compile a schema into a function that returns the typed value or throws `validation`. */
 /** Storage bounds: integers are int32 columns in both dialects; lists and maps stay below SQL parameter limits. */
 export const INT32_MAX = 2_147_483_647;
 export const INT32_MIN = -2_147_483_648;
@@ -115,6 +114,7 @@ export function applyStorageBounds(schema: unknown, seen = new Set<unknown>()): 
   }
 }
 
+/** Compile a schema into a function that returns the typed value or throws `validation`. */
 export function compileValidator<S extends TSchema>(schema: S): Validator<Static<S>> {
   applyStorageBounds(schema);
   const check: TypeCheck<S> = TypeCompiler.Compile(schema);

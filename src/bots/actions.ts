@@ -3,11 +3,10 @@
  * templates (create/update/delete/list, reset_bot_template_secret).
  */
 import { Type, type Static, type TSchema, type TOptional } from '@sinclair/typebox';
-import { sql } from 'kysely';
 import { ApiError } from '../api/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../api/registry.js';
 import { requireScopes } from '../api/scopes.js';
-import { nowIso, type Queryable } from '../store/db.js';
+import { lockApplication, nowIso, type Queryable } from '../store/db.js';
 import { hashSecret, randomHexId, secretMatches } from '../tenancy/secrets.js';
 import {
   assertGroupsExist,
@@ -18,7 +17,7 @@ import {
 } from '../groups/membership.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
 import { GroupsSchema, PrioritySchema, WorkSchedulerSchema, checkWorkScheduler, literalUnion } from '../agents/schemas.js';
-import { getAgentOrThrow, insertAgent, parseScheduler, type AgentRow } from '../agents/repo.js';
+import { DEFAULT_MAX_CHATS, getAgentOrThrow, insertAgent, parseScheduler, type AgentRow } from '../agents/repo.js';
 import { applyAgentUpdate, deleteAgentRow } from '../agents/actions.js';
 import { bearerResolvers } from '../app.js';
 import {
@@ -342,7 +341,7 @@ export const createBotTemplate = defineAction({
     const secret = newSecret();
     return ctx.tx(async (trx) => {
       // Serialise template creation per application (the limit is per client id, across licences).
-      if (ctx.dialect === 'postgres') await sql`SELECT client_id FROM applications WHERE client_id = ${owner} FOR UPDATE`.execute(trx);
+      await lockApplication(trx, ctx.dialect, owner);
       const count = await trx
         .selectFrom('bot_templates')
         .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -358,7 +357,7 @@ export const createBotTemplate = defineAction({
         owner_client_id: owner,
         name: input.name,
         avatar: input.avatar ?? null,
-        max_chats_count: input.max_chats_count ?? 6,
+        max_chats_count: input.max_chats_count ?? DEFAULT_MAX_CHATS,
         default_group_priority: input.default_group_priority ?? DEFAULT_BOT_PRIORITY,
         job_title: input.job_title ?? null,
         secret_hash: hashSecret(secret),

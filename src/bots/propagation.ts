@@ -6,10 +6,9 @@
  */
 import { sql } from 'kysely';
 import { nowIso, type Dialect, type Queryable } from '../store/db.js';
-import { uuid } from '../tenancy/secrets.js';
 import { installHooks } from '../tenancy/tenancy.js';
 import { deleteAgentRow } from '../agents/actions.js';
-import type { AgentRow } from '../agents/repo.js';
+import { newAgentRow, type AgentRow } from '../agents/repo.js';
 import { recordEvent, type EventSource } from '../webhooks/outbox.js';
 import { botFullState, type TemplateRow } from './repo.js';
 
@@ -59,32 +58,24 @@ export async function createTemplateBots(trx: Queryable, t: TemplateRow, license
   const targets = licenses.filter((l) => !existing.has(l.id));
   if (targets.length === 0) return;
   const now = nowIso();
-  const rows: AgentRow[] = targets.map((l) => ({
-    license_id: l.id,
-    id: t.id,
-    account_id: uuid(),
-    type: 'bot',
-    name: t.name,
-    avatar: t.avatar,
-    role: 'normal',
-    login_status: 'not accepting chats',
-    job_title: t.job_title,
-    mobile: null,
-    max_chats_count: t.max_chats_count,
-    awaiting_approval: 0,
-    suspended: 0,
-    notifications: '[]',
-    email_subscriptions: '[]',
-    work_scheduler: null,
-    last_logout: null,
-    default_group_priority: t.default_group_priority,
-    timezone: null,
-    owner_client_id: t.owner_client_id,
-    secret_hash: t.secret_hash,
-    created_via: 'template',
-    created_at: now,
-    updated_at: now,
-  }));
+  const rows = targets.map((l) =>
+    newAgentRow(
+      l.id,
+      {
+        id: t.id,
+        type: 'bot',
+        name: t.name,
+        avatar: t.avatar,
+        job_title: t.job_title,
+        max_chats_count: t.max_chats_count,
+        default_group_priority: t.default_group_priority,
+        owner_client_id: t.owner_client_id,
+        secret_hash: t.secret_hash,
+        created_via: 'template',
+      },
+      now,
+    ),
+  );
   await trx.insertInto('agents').values(rows).execute();
   for (const [i, row] of rows.entries()) {
     await recordEvent(trx, templateSource(t, targets[i]!), 'bot_created', botFullState(row, []));

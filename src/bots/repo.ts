@@ -9,6 +9,7 @@ import type { Queryable } from '../store/db.js';
 import type {} from '../store/schema.js';
 import type { Membership } from '../groups/membership.js';
 import { parseScheduler, type AgentRow } from '../agents/repo.js';
+import { isOrganizationApplication } from '../tenancy/tenancy.js';
 
 export interface BotTemplatesTable {
   id: string;
@@ -96,13 +97,7 @@ export function isMyBot(caller: Caller, row: AgentRow): boolean {
 
 /** Throws `validation` unless `clientId` is an application of the organization. */
 export async function assertOrganizationApp(db: Queryable, organizationId: string, clientId: string): Promise<void> {
-  const app = await db
-    .selectFrom('applications')
-    .select('client_id')
-    .where('client_id', '=', clientId)
-    .where('organization_id', '=', organizationId)
-    .executeTakeFirst();
-  if (!app) {
+  if (!(await isOrganizationApplication(db, organizationId, clientId))) {
     throw new ApiError('validation', `\`owner_client_id\` ${clientId} is not an application of your organization`);
   }
 }

@@ -5,8 +5,10 @@
 import { ApiError } from '../api/errors.js';
 import type { Caller } from '../api/registry.js';
 import { hasScope, requireScopes } from '../api/scopes.js';
+import { INT32_MAX, INT32_MIN } from '../api/validation.js';
 import { sql } from 'kysely';
 import type { Dialect, Queryable } from '../store/db.js';
+import { isOrganizationApplication } from '../tenancy/tenancy.js';
 import type {} from '../store/schema.js';
 
 export interface PropertyDefinitionsTable {
@@ -52,8 +54,6 @@ export const LOCATIONS = ['chat', 'thread', 'event', 'license', 'group'] as cons
 export const USERS = ['agent', 'customer'] as const;
 export const ACCESS_TYPES = ['read', 'write'] as const;
 export const TEST_NAMESPACE = 'test';
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
 
 export type PropertyType = (typeof PROPERTY_TYPES)[number];
 export type Location = (typeof LOCATIONS)[number];
@@ -163,13 +163,7 @@ export function checkValue(
 
 /** The owner client id must be an application of the caller's organization (`not_found` otherwise). */
 export async function assertOwnApplication(db: Queryable, caller: Caller, clientId: string): Promise<void> {
-  const app = await db
-    .selectFrom('applications')
-    .select('client_id')
-    .where('client_id', '=', clientId)
-    .where('organization_id', '=', caller.organizationId)
-    .executeTakeFirst();
-  if (!app) throw new ApiError('not_found', `Application ${clientId} not found in your organization`);
+  if (!(await isOrganizationApplication(db, caller.organizationId, clientId))) throw new ApiError('not_found', `Application ${clientId} not found in your organization`);
 }
 
 /** One definition; `lockFor: 'postgres'` row-locks it (FOR UPDATE) to the end of the transaction. */

@@ -2,11 +2,11 @@
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../api/errors.js';
 import { defineAction } from '../api/registry.js';
+import { INT32_MAX, INT32_MIN } from '../api/validation.js';
 import { nowIso } from '../store/db.js';
 import { literalUnion } from '../agents/schemas.js';
 import {
   ACCESS_TYPES,
-  LOCATIONS,
   PROPERTY_TYPES,
   assertOwnApplication,
   checkRange,
@@ -36,7 +36,7 @@ const AccessSchema = Type.Object(
   },
   { additionalProperties: false, minProperties: 1 },
 );
-const Int32 = Type.Integer({ minimum: -2147483648, maximum: 2147483647 });
+const Int32 = Type.Integer({ minimum: INT32_MIN, maximum: INT32_MAX });
 
 const RegisterProperty = Type.Object(
   {

@@ -6,8 +6,9 @@
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../api/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../api/registry.js';
-import { nowIso, type Queryable } from '../store/db.js';
+import { nowIso } from '../store/db.js';
 import { groupDeleteHooks } from '../groups/actions.js';
+import { assertGroupsExist } from '../groups/membership.js';
 import {
   LICENSE_TARGET,
   checkValue,
@@ -66,16 +67,6 @@ function writableDefinition(caller: Caller, defs: DefIndex, kind: ValueKind, ns:
   return def;
 }
 
-async function assertGroupExists(db: Queryable, licenseId: number, groupId: number): Promise<void> {
-  const g = await db
-    .selectFrom('groups')
-    .select('id')
-    .where('license_id', '=', licenseId)
-    .where('id', '=', groupId)
-    .executeTakeFirst();
-  if (!g) throw new ApiError('group_not_found', `Group ${groupId} not found`);
-}
-
 const UPSERT_CHUNK = 500;
 
 async function updateValues(
@@ -88,7 +79,7 @@ async function updateValues(
   const namespaces = Object.keys(properties);
   for (const ns of namespaces) requireNamespaceScope(caller, kind, ns, 'write');
   await ctx.tx(async (trx) => {
-    if (kind === 'group') await assertGroupExists(trx, caller.licenseId, target);
+    if (kind === 'group') await assertGroupsExist(trx, caller.licenseId, [target]);
     const defs = await loadDefinitions(trx, caller, { namespaces, lockFor: ctx.dialect });
     const updatedAt = nowIso();
     const rows = [];
@@ -123,7 +114,7 @@ async function deleteValues(
   const namespaces = Object.keys(properties);
   for (const ns of namespaces) requireNamespaceScope(caller, kind, ns, 'write');
   await ctx.tx(async (trx) => {
-    if (kind === 'group') await assertGroupExists(trx, caller.licenseId, target);
+    if (kind === 'group') await assertGroupsExist(trx, caller.licenseId, [target]);
     const defs = await loadDefinitions(trx, caller, { namespaces, lockFor: ctx.dialect });
     for (const [ns, names] of Object.entries(properties)) {
       for (const name of names) writableDefinition(caller, defs, kind, ns, name);
@@ -247,16 +238,11 @@ export const listGroupsProperties = defineAction({
   scopes: [valueScope('group', 'all', 'read')],
   async handler(ctx, input) {
     const { caller } = ctx;
-    const requested = [...new Set(input.group_ids ?? [])];
-    let q = ctx.db.selectFrom('groups').select('id').where('license_id', '=', caller.licenseId);
-    if (requested.length) q = q.where('id', 'in', requested);
-    const found = (await q.orderBy('id').execute()).map((g) => g.id);
-    let ids = found;
-    if (requested.length) {
-      const exists = new Set(found);
-      const missing = requested.find((id) => !exists.has(id));
-      if (missing !== undefined) throw new ApiError('group_not_found', `Group ${missing} not found`);
-      ids = requested;
+    let ids = [...new Set(input.group_ids ?? [])];
+    if (ids.length) await assertGroupsExist(ctx.db, caller.licenseId, ids);
+    else {
+      const all = await ctx.db.selectFrom('groups').select('id').where('license_id', '=', caller.licenseId).orderBy('id').execute();
+      ids = all.map((g) => g.id);
     }
     const values = await listValues(ctx, 'group', ids, input);
     return ids.map((id) => ({ id, properties: values.get(id) }));

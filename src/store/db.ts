@@ -166,6 +166,15 @@ export async function lockLicense(trx: Queryable, dialect: Dialect, licenseId: n
   await sql`SELECT id FROM licenses WHERE id = ${licenseId} FOR UPDATE`.execute(trx);
 }
 
+/**
+ * Serialise writers that enforce a per-application limit (bot templates, webhooks per action): on PostgreSQL a row
+ * lock on the application, held to the end of the transaction. SQLite has one writer at a time already.
+ */
+export async function lockApplication(trx: Queryable, dialect: Dialect, clientId: string): Promise<void> {
+  if (dialect !== 'postgres') return;
+  await sql`SELECT client_id FROM applications WHERE client_id = ${clientId} FOR UPDATE`.execute(trx);
+}
+
 export const nowIso = (): string => new Date().toISOString();
 export const toBool = (v: number | boolean | null | undefined): boolean => v === 1 || v === true;
 export const fromBool = (v: boolean): number => (v ? 1 : 0);

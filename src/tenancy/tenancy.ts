@@ -86,6 +86,17 @@ export async function createApplication(trx: Queryable, organizationId: string, 
   return clientId;
 }
 
+/** Is `clientId` an application owned by the organization? (Each area answers a "no" with its own error.) */
+export async function isOrganizationApplication(db: Queryable, organizationId: string, clientId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('applications')
+    .select('client_id')
+    .where('client_id', '=', clientId)
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * Hooks run inside the installation transaction (e.g. bots from templates, webhook state).
  * Areas append to this list at module load.

@@ -4,13 +4,13 @@
  * client id. Delivery of configuration events lives in outbox.ts (fan-out) and delivery.ts (sending).
  */
 import { Type } from '@sinclair/typebox';
-import { sql } from 'kysely';
 import { ApiError } from '../api/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../api/registry.js';
 import { hasScope } from '../api/scopes.js';
 import { literalUnion } from '../agents/schemas.js';
-import { nowIso, type Queryable } from '../store/db.js';
+import { lockApplication, nowIso, type Queryable } from '../store/db.js';
 import { randomHexId } from '../tenancy/secrets.js';
+import { isOrganizationApplication } from '../tenancy/tenancy.js';
 import {
   ADDITIONAL_DATA,
   SOURCE_TYPES,
@@ -112,12 +112,7 @@ function checkFilters(input: RegisterInput): void {
  * not make that application's webhooks the caller's: they belong to the application's developer.
  */
 async function assertOwnClient(db: Queryable, caller: Caller, clientId: string): Promise<void> {
-  const app = await db
-    .selectFrom('applications')
-    .select('organization_id')
-    .where('client_id', '=', clientId)
-    .executeTakeFirst();
-  if (!app || app.organization_id !== caller.organizationId) {
+  if (!(await isOrganizationApplication(db, caller.organizationId, clientId))) {
     throw new ApiError('validation', '`owner_client_id` should be a client id of your organization');
   }
 }
@@ -133,6 +128,13 @@ async function authorizeClient(ctx: ActionContext, clientId: string, access: 'ro
   requireReach(ctx.caller, clientId, access);
   await assertOwnClient(ctx.db, ctx.caller, clientId);
 }
+
+/** Queued deliveries that must not go out: cancelled with `reason` as their last error (narrow with `.where`). */
+const cancelPending = (trx: Queryable, reason: string) =>
+  trx
+    .updateTable('webhook_deliveries')
+    .set({ status: 'cancelled', last_error: reason, lease_owner: null, lease_until: null, updated_at: nowIso() })
+    .where('status', '=', 'pending');
 
 export function webhookView(w: WebhooksTable): Record<string, unknown> {
   const out: Record<string, unknown> = { id: w.id, url: w.url };
@@ -158,9 +160,7 @@ export const registerWebhook = defineAction({
     await assertOwnClient(ctx.db, caller, input.owner_client_id);
     return ctx.tx(async (trx) => {
       // Serialise registrations of one client id so the per-action limit holds under concurrency.
-      if (ctx.dialect === 'postgres') {
-        await sql`SELECT client_id FROM applications WHERE client_id = ${input.owner_client_id} FOR UPDATE`.execute(trx);
-      }
+      await lockApplication(trx, ctx.dialect, input.owner_client_id);
       const { n } = await trx
         .selectFrom('webhooks')
         .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -231,12 +231,7 @@ export const unregisterWebhook = defineAction({
         .where('owner_client_id', '=', input.owner_client_id)
         .executeTakeFirst();
       if (Number(deleted.numDeletedRows) === 0) throw new ApiError('not_found', `Webhook ${input.id} not found`);
-      await trx
-        .updateTable('webhook_deliveries')
-        .set({ status: 'cancelled', last_error: 'webhook unregistered', lease_owner: null, lease_until: null, updated_at: nowIso() })
-        .where('webhook_id', '=', input.id)
-        .where('status', '=', 'pending')
-        .execute();
+      await cancelPending(trx, 'webhook unregistered').where('webhook_id', '=', input.id).execute();
     });
     return {};
   },
@@ -287,11 +282,8 @@ async function setLicenseState(ctx: ActionContext, given: string | undefined, en
       .execute();
     if (!enabled) {
       // Nothing more goes out for this application on this licence, queued deliveries included.
-      await trx
-        .updateTable('webhook_deliveries')
-        .set({ status: 'cancelled', last_error: 'licence webhooks disabled', lease_owner: null, lease_until: null, updated_at: nowIso() })
+      await cancelPending(trx, 'licence webhooks disabled')
         .where('license_id', '=', licenseId)
-        .where('status', '=', 'pending')
         .where('webhook_id', 'in', (eb) => eb.selectFrom('webhooks').select('id').where('owner_client_id', '=', clientId))
         .execute();
     }

@@ -8,9 +8,9 @@ import { ApiError } from '../api/errors.js';
 import type { Command } from '../cli/main.js';
 import { nowIso } from '../store/db.js';
 import { deliveryCounts } from './delivery.js';
-import './tables.js';
+import { DELIVERY_STATUSES } from './tables.js';
 
-const STATUSES = ['pending', 'delivered', 'failed', 'cancelled'];
+const STATUSES: readonly string[] = DELIVERY_STATUSES;
 
 function intFlag(value: unknown, name: string, def: number, max: number): number {
   if (value === undefined) return def;

@@ -19,7 +19,7 @@ import type { BackgroundService } from '../app.js';
 import { nowIso, type Store } from '../store/db.js';
 import { randomHexId } from '../tenancy/secrets.js';
 import { deliverySignal } from './outbox.js';
-import type { WebhookDeliveriesTable } from './tables.js';
+import { DELIVERY_STATUSES, type WebhookDeliveriesTable } from './tables.js';
 import { literalNonPublicHost, publicOnlyLookup } from './egress.js';
 import { pruneWebhookHistory } from './retention.js';
 
@@ -264,7 +264,7 @@ export class DeliveryWorker implements BackgroundService {
         keep.push(c);
       }
     }
-    if (extra.length) await this.releaseMany(extra.map((c) => c.id));
+    if (extra.length) await this.release(extra.map((c) => c.id));
     return keep;
   }
 
@@ -316,7 +316,7 @@ export class DeliveryWorker implements BackgroundService {
   /** POST one delivery. Null when aborted because the worker stops (the claim is then released). */
   private async post(url: string, body: string, d: Claimed): Promise<Outcome | null> {
     if (this.stopped) {
-      await this.release(d);
+      await this.release([d.id]);
       return null;
     }
     if (!this.cfg.allowPrivate) {
@@ -344,7 +344,7 @@ export class DeliveryWorker implements BackgroundService {
       return { ok, status: res.statusCode, error: ok ? null : `HTTP ${res.statusCode}` };
     } catch (err) {
       if (this.stopped) {
-        await this.release(d);
+        await this.release([d.id]);
         return null;
       }
       return { ok: false, status: null, error: errText(ac.signal.aborted ? ac.signal.reason : err) };
@@ -354,22 +354,12 @@ export class DeliveryWorker implements BackgroundService {
     }
   }
 
-  /** Give claims beyond a webhook's concurrency back without spending an attempt. */
-  private async releaseMany(ids: string[]): Promise<void> {
+  /** Give claims back without spending an attempt (beyond a webhook's concurrency, or interrupted by a stop). */
+  private async release(ids: string[]): Promise<void> {
     await this.store.db
       .updateTable('webhook_deliveries')
       .set({ lease_owner: null, lease_until: null, attempts: sql<number>`attempts - 1`, updated_at: nowIso() })
       .where('id', 'in', ids)
-      .where('lease_owner', '=', this.id)
-      .execute();
-  }
-
-  /** Give an interrupted claim back without spending an attempt. */
-  private async release(d: Claimed): Promise<void> {
-    await this.store.db
-      .updateTable('webhook_deliveries')
-      .set({ lease_owner: null, lease_until: null, attempts: sql<number>`attempts - 1`, updated_at: nowIso() })
-      .where('id', '=', d.id)
       .where('lease_owner', '=', this.id)
       .where('status', '=', 'pending')
       .execute();
@@ -433,7 +423,7 @@ export async function deliveryCounts(store: Store): Promise<Record<string, numbe
     .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
     .groupBy('status')
     .execute();
-  const counts: Record<string, number> = { pending: 0, delivered: 0, failed: 0, cancelled: 0 };
+  const counts: Record<string, number> = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, 0]));
   for (const r of rows) counts[r.status] = Number(r.n);
   return counts;
 }

@@ -27,7 +27,8 @@ export interface WebhookLicenseStatesTable {
   updated_at: string;
 }
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'cancelled';
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'cancelled'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** One event for one webhook. Deliveries of one (webhook, licence) stream go out in event order. */
 export interface WebhookDeliveriesTable {
