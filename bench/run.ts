@@ -182,6 +182,7 @@ async function main() {
 
     // The baseline answers with get_agent's exact response text, so both move the same bytes.
     const getAgentBody = JSON.stringify({ id: agentId(1) });
+    const listAgentsBody = JSON.stringify({ fields: AGENT_FIELDS });
     const sample = await fetch(server.url + api.path('get_agent'), { method: 'POST', headers: api.headers(), body: getAgentBody });
     const sampleText = await sample.text();
     if (sample.status !== 200) throw new Error(`get_agent answered ${sample.status}: ${sampleText}`);
@@ -233,8 +234,8 @@ async function main() {
         })),
       }),
       list_agents: async () => {
-        const body = JSON.stringify({ fields: AGENT_FIELDS });
-        const probe = await api.call('list_agents', JSON.parse(body));
+        const body = listAgentsBody;
+        const probe = await api.call('list_agents', { fields: AGENT_FIELDS });
         const size = Buffer.byteLength(JSON.stringify(probe.body));
         return {
           name: 'list_agents',
@@ -246,7 +247,7 @@ async function main() {
         };
       },
       list_agents_after_write: async () => {
-        const body = JSON.stringify({ fields: AGENT_FIELDS });
+        const body = listAgentsBody;
         return {
           name: 'list_agents_after_write',
           status: 'ok',
@@ -392,7 +393,7 @@ async function main() {
         store: storeKind, runtime, duration, warmup, connections, batchConnections, webhookRate, listWorkers,
         logLevel: flags['log-level'],
         nodeOptions: flags['node-options'],
-        serverLaunch: startScriptLaunch(),
+        serverLaunch: launch,
       },
       seed: { agents: seeded.agents, groups: seeded.groups, tags: seeded.tags, properties: seeded.properties, ms: seeded.ms },
       server: { peakRssBytes: peakRss, rssAfterSeedBytes: rssAfterSeed },

@@ -3,6 +3,7 @@
  * SQLite: a fresh file in a temp dir. PostgreSQL: a fresh database per harness on 127.0.0.1:5432, dropped after.
  * Under CI=true the PostgreSQL suite is required: an unreachable server fails the run instead of skipping.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import {
   type BootstrapOptions,
 } from '../src/tenancy/tenancy.js';
 import { ALL_SCOPES } from '../src/api/scopes.js';
+import { ROOT, cliCommand } from '../bench/lib/processes.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export const PG_ADMIN_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -226,4 +228,59 @@ export function expectError(res: CallResult, type: string, status?: number): voi
   if (got !== type || (status !== undefined && res.status !== status)) {
     throw new Error(`expected ${type}${status ? ` (${status})` : ''}, got ${res.status} ${JSON.stringify(res.body)}`);
   }
+}
+
+// ---------------------------------------------------------------- recorded webhook events (eventLog: all)
+
+export interface RecordedEvent {
+  action: string;
+  payload: any;
+  source_client_id: string | null;
+}
+
+/** Events of one licence recorded after sequence number `after`, oldest first (optionally one action only). */
+export async function eventsSince(h: Harness, after: number, action?: string, licenseId = h.boot.license_id): Promise<RecordedEvent[]> {
+  let q = h.store.db
+    .selectFrom('webhook_events')
+    .select(['action', 'payload', 'source_client_id', 'seq'])
+    .where('license_id', '=', licenseId)
+    .where('seq', '>', after);
+  if (action) q = q.where('action', '=', action);
+  const rows = await q.orderBy('seq').execute();
+  return rows.map((r) => ({ action: r.action, payload: JSON.parse(r.payload), source_client_id: r.source_client_id }));
+}
+
+/** The last recorded sequence number of the licence (0 when none). */
+export async function lastSeq(h: Harness, licenseId = h.boot.license_id): Promise<number> {
+  const row = await h.store.db
+    .selectFrom('webhook_events')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .where('license_id', '=', licenseId)
+    .executeTakeFirst();
+  return Number(row?.seq ?? 0);
+}
+
+/** A new group through the API (the owner as its only member); returns its id. */
+export async function newGroup(h: Harness, name = 'Group'): Promise<number> {
+  const res = await h.ok('create_group', { name, agent_priorities: { [h.boot.owner.id]: 'normal' } });
+  return res.id as number;
+}
+
+/** Run the real CLI as its own process on the harness database; resolves with the exit code and the parsed JSON. */
+export function runCli(h: Harness, args: string[]): Promise<{ code: number; json: any }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [...cliCommand('tsx'), ...args, '--json'],
+      { cwd: ROOT, env: { ...process.env, DATABASE_URL: h.store.url, LOG_LEVEL: 'silent' }, timeout: 30_000 },
+      (err, stdout) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        try {
+          resolve({ code, json: JSON.parse(stdout) });
+        } catch {
+          reject(new Error(`CLI ${args.join(' ')} printed no JSON (exit ${code}): ${stdout} ${err?.message ?? ''}`));
+        }
+      },
+    );
+  });
 }

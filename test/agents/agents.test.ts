@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError } from '../helpers.js';
+import { describeStores, eventsSince, expectError } from '../helpers.js';
 
 const SCHEDULE = {
   timezone: 'Europe/Warsaw',
@@ -276,7 +276,7 @@ describeStores('agents', (h) => {
 
   it('records webhook events in the same transaction as each change', async () => {
     const count = async (action: string) =>
-      (await h().store.db.selectFrom('webhook_events').select('payload').where('license_id', '=', h().boot.license_id).where('action', '=', action).execute()).map((r) => JSON.parse(r.payload));
+      (await eventsSince(h(), 0, action)).map((e) => e.payload);
     await h().ok('create_agent', { id: 'ev@example.com', name: 'Ev', groups: [{ id: 0, priority: 'normal' }] });
     const created = (await count('agent_created')).find((p: any) => p.id === 'ev@example.com');
     assert.equal(created.name, 'Ev');

@@ -1,7 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError, type Harness } from '../helpers.js';
-import { eventsSince, lastSeq } from '../other/events.js';
+import { describeStores, expectError, type Harness, eventsSince, lastSeq } from '../helpers.js';
 
 const domainRule = (description: string, extra: Record<string, unknown> = {}) => ({
   description,

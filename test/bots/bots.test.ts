@@ -1,8 +1,8 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError } from '../helpers.js';
+import { describeStores, expectError, eventsSince, lastSeq } from '../helpers.js';
 import { hashSecret } from '../../src/tenancy/secrets.js';
-import { HEX32, botRow, eventsSince, lastSeq, newApp } from './util.js';
+import { HEX32, botRow, newApp } from './util.js';
 
 const WEBHOOK_BOT_FIELDS = [
   'id', 'name', 'default_group_priority', 'owner_client_id', 'avatar', 'max_chats_count', 'groups', 'work_scheduler',
@@ -65,12 +65,12 @@ describeStores('bots: create_bot / get_bot', (h) => {
   });
 
   it('records bot_created with the full state (exactly the webhook fields)', async () => {
-    const seq = await lastSeq(h(), h().boot.license_id);
+    const seq = await lastSeq(h());
     const { id } = await h().ok('create_bot', { name: 'Hooked', groups: [{ id: 0, priority: 'first' }] });
-    const events = await eventsSince(h(), h().boot.license_id, seq);
+    const events = await eventsSince(h(), seq);
     assert.equal(events.length, 1);
     assert.equal(events[0]!.action, 'bot_created');
-    assert.equal(events[0]!.source, h().boot.client_id);
+    assert.equal(events[0]!.source_client_id, h().boot.client_id);
     assert.deepEqual(Object.keys(events[0]!.payload).sort(), WEBHOOK_BOT_FIELDS);
     assert.equal(events[0]!.payload.id, id);
     assert.deepEqual(events[0]!.payload.groups, [{ id: 0, priority: 'first' }]);
@@ -130,7 +130,7 @@ describeStores('bots: create_bot / get_bot', (h) => {
     const row = await botRow(h(), h().boot.license_id, id);
     assert.equal(row?.created_via, 'pat');
     assert.equal(row?.owner_client_id, h().boot.client_id);
-    assert.equal((await eventsSince(h(), h().boot.license_id, (await lastSeq(h(), h().boot.license_id)) - 1))[0]!.source, null);
+    assert.equal((await eventsSince(h(), (await lastSeq(h())) - 1))[0]!.source_client_id, null);
   });
 
   it('scopes: create needs agents-bot--my:rw; a bot token cannot create bots', async () => {
@@ -213,7 +213,7 @@ describeStores('bots: update_bot / delete_bot / reset_bot_secret / batches', (h)
   it('update_bot changes what it names and records only the changed fields', async () => {
     const { id } = await h().ok('create_bot', { name: 'Old', max_chats_count: 3 });
     const { id: groupId } = await h().ok('create_group', { name: 'Support', agent_priorities: { [h().boot.owner.id]: 'normal' } });
-    const seq = await lastSeq(h(), h().boot.license_id);
+    const seq = await lastSeq(h());
     await h().ok('update_bot', {
       id,
       name: 'New',
@@ -223,7 +223,7 @@ describeStores('bots: update_bot / delete_bot / reset_bot_secret / batches', (h)
       groups: [{ id: groupId, priority: 'first' }],
       work_scheduler: { timezone: 'America/New_York', schedule: [] },
     });
-    const events = await eventsSince(h(), h().boot.license_id, seq);
+    const events = await eventsSince(h(), seq);
     assert.equal(events.length, 1);
     assert.equal(events[0]!.action, 'bot_updated');
     assert.deepEqual(events[0]!.payload, {
@@ -245,9 +245,9 @@ describeStores('bots: update_bot / delete_bot / reset_bot_secret / batches', (h)
     const group = await h().ok('get_group', { id: groupId, fields: ['agent_priorities'] });
     assert.equal(group.agent_priorities[id], 'first');
     // nothing changes → no event
-    const seq2 = await lastSeq(h(), h().boot.license_id);
+    const seq2 = await lastSeq(h());
     assert.deepEqual(await h().ok('update_bot', { id, name: 'New' }), {});
-    assert.equal((await eventsSince(h(), h().boot.license_id, seq2)).length, 0);
+    assert.equal((await eventsSince(h(), seq2)).length, 0);
   });
 
   it('update_bot validates like create_bot', async () => {
@@ -283,12 +283,12 @@ describeStores('bots: update_bot / delete_bot / reset_bot_secret / batches', (h)
 
   it('delete_bot removes the bot and its group memberships and records bot_deleted', async () => {
     const { id } = await h().ok('create_bot', { name: 'Doomed', groups: [{ id: 0, priority: 'normal' }] });
-    const seq = await lastSeq(h(), h().boot.license_id);
+    const seq = await lastSeq(h());
     assert.deepEqual(await h().ok('delete_bot', { id }), {});
     expectError(await h().call('get_bot', { id }), 'not_found', 404);
     const group = await h().ok('get_group', { id: 0, fields: ['agent_priorities'] });
     assert.equal(group.agent_priorities[id], undefined);
-    const events = await eventsSince(h(), h().boot.license_id, seq);
+    const events = await eventsSince(h(), seq);
     assert.deepEqual(events.map((e) => [e.action, e.payload]), [['bot_deleted', { id }]]);
     expectError(await h().call('delete_bot', { id }), 'not_found', 404);
     expectError(await h().call('delete_bot', {}), 'validation', 400);
@@ -326,7 +326,7 @@ describeStores('bots: update_bot / delete_bot / reset_bot_secret / batches', (h)
   });
 
   it('batch_create/update/delete_bots answer per item and record one event per item', async () => {
-    const seq = await lastSeq(h(), h().boot.license_id);
+    const seq = await lastSeq(h());
     const created = await h().ok('batch_create_bots', {
       requests: [{ name: 'B1' }, { name: 'B2', groups: [{ id: 77, priority: 'normal' }] }, {}, { name: 'B3' }],
     });
@@ -342,7 +342,7 @@ describeStores('bots: update_bot / delete_bot / reset_bot_secret / batches', (h)
     assert.equal(updated.responses[2].error.type, 'not_found');
     const deleted = await h().ok('batch_delete_bots', { requests: [{ id: b1.id }, { id: b3.id }] });
     assert.deepEqual(deleted.responses, [{}, {}]);
-    const actions = (await eventsSince(h(), h().boot.license_id, seq)).map((e) => e.action);
+    const actions = (await eventsSince(h(), seq)).map((e) => e.action);
     assert.deepEqual(actions, ['bot_created', 'bot_created', 'bot_updated', 'bot_updated', 'bot_deleted', 'bot_deleted']);
     const { token } = await h().agentWithToken('batch-ro@example.com', ['agents-bot--all:ro']);
     expectError(await h().call('batch_create_bots', { requests: [{ name: 'x' }] }, { token }), 'authorization', 403);

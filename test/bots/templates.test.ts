@@ -1,8 +1,8 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError, type Harness } from '../helpers.js';
+import { describeStores, expectError, type Harness, eventsSince, lastSeq } from '../helpers.js';
 import { hashSecret } from '../../src/tenancy/secrets.js';
-import { HEX32, botRow, eventsSince, install, lastSeq, newApp } from './util.js';
+import { HEX32, botRow, install, newApp } from './util.js';
 
 /** A token of the bootstrap owner bound to `clientId`. */
 async function tokenForApp(h: Harness, clientId: string, scopes = ['bots.templates:rw']): Promise<string> {
@@ -126,10 +126,10 @@ describeStores('bots: templates', (h) => {
     assert.deepEqual(bot, {
       id: tpl.id, name: 'Installed', avatar: '', default_group_priority: 'first', owner_client_id: app, job_title: 'Greeter', max_chats_count: 9,
     });
-    const events = await eventsSince(h(), lic.license_id, seq);
+    const events = await eventsSince(h(), seq, undefined, lic.license_id);
     assert.equal(events.length, 1);
     assert.equal(events[0]!.action, 'bot_created');
-    assert.equal(events[0]!.source, app);
+    assert.equal(events[0]!.source_client_id, app);
     assert.equal(events[0]!.payload.id, tpl.id);
     assert.equal((await issue(h(), tpl.id, app, tpl.secret, lic.organization_id)).status, 200);
     // the template bot is visible to callers using the application (all:false)
@@ -191,11 +191,11 @@ describeStores('bots: templates', (h) => {
     assert.deepEqual(await h().ok('list_bot_templates', { owner_client_id: app }), []);
 
     // events per licence: created, updated (only changed fields), deleted — sourced from the template's client id
-    const ev1 = (await eventsSince(h(), lic1.license_id, seq1)).filter((e) => e.payload.id === tpl.id);
+    const ev1 = (await eventsSince(h(), seq1, undefined, lic1.license_id)).filter((e) => e.payload.id === tpl.id);
     assert.deepEqual(ev1.map((e) => e.action), ['bot_created', 'bot_updated', 'bot_updated', 'bot_deleted']);
     assert.deepEqual(ev1[1]!.payload, { id: tpl.id, name: 'Louder' });
-    assert.ok(ev1.filter((e) => e.action !== 'bot_updated' || e.payload.name).every((e) => e.source === app));
-    const ev2 = (await eventsSince(h(), lic2.license_id, seq2)).filter((e) => e.payload.id === tpl.id);
-    assert.deepEqual(ev2.map((e) => [e.action, e.source]), [['bot_created', app], ['bot_updated', app], ['bot_deleted', app]]);
+    assert.ok(ev1.filter((e) => e.action !== 'bot_updated' || e.payload.name).every((e) => e.source_client_id === app));
+    const ev2 = (await eventsSince(h(), seq2, undefined, lic2.license_id)).filter((e) => e.payload.id === tpl.id);
+    assert.deepEqual(ev2.map((e) => [e.action, e.source_client_id]), [['bot_created', app], ['bot_updated', app], ['bot_deleted', app]]);
   });
 });

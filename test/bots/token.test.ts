@@ -1,11 +1,10 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
-import { describeStores, expectError } from '../helpers.js';
+import { describeStores, expectError, eventsSince, lastSeq } from '../helpers.js';
 import { createApp } from '../../src/app.js';
 import { insertAgent } from '../../src/agents/repo.js';
 import { hashSecret } from '../../src/tenancy/secrets.js';
-import { eventsSince, lastSeq } from './util.js';
 
 describeStores('bots: issue_bot_token and bot tokens', (h) => {
   async function botWithToken(name = 'Chatty') {
@@ -62,10 +61,10 @@ describeStores('bots: issue_bot_token and bot tokens', (h) => {
     const { id, token } = await botWithToken('Self');
     const { id: sibling } = await h().ok('create_bot', { name: 'Sibling' });
     assert.equal((await h().ok('get_bot', { id }, { token })).id, id);
-    const seq = await lastSeq(h(), h().boot.license_id);
+    const seq = await lastSeq(h());
     assert.deepEqual(await h().ok('update_bot', { id, name: 'Self 2' }, { token }), {});
-    const events = await eventsSince(h(), h().boot.license_id, seq);
-    assert.deepEqual(events.map((e) => [e.action, e.payload, e.source]), [['bot_updated', { id, name: 'Self 2' }, h().boot.client_id]]);
+    const events = await eventsSince(h(), seq);
+    assert.deepEqual(events.map((e) => [e.action, e.payload, e.source_client_id]), [['bot_updated', { id, name: 'Self 2' }, h().boot.client_id]]);
     assert.deepEqual((await h().ok('list_bots', {}, { token })).map((b: any) => b.id), [id]);
     expectError(await h().call('get_bot', { id: sibling }, { token }), 'authorization', 403);
     expectError(await h().call('update_bot', { id: sibling, name: 'x' }, { token }), 'authorization', 403);

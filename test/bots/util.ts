@@ -3,7 +3,6 @@ import type { Harness } from '../helpers.js';
 import { createApplication, installApplication } from '../../src/tenancy/tenancy.js';
 
 export const HEX32 = /^[0-9a-f]{32}$/;
-export const BOT_SCOPES = ['agents-bot--my:rw'];
 
 /** A new application of the organization (default: the bootstrap one), optionally installed on licences. */
 export async function newApp(h: Harness, o: { organizationId?: string; install?: number[] } = {}): Promise<string> {
@@ -16,27 +15,6 @@ export async function newApp(h: Harness, o: { organizationId?: string; install?:
 
 export async function install(h: Harness, clientId: string, licenseId: number): Promise<boolean> {
   return h.store.db.transaction().execute((trx) => installApplication(trx, clientId, licenseId));
-}
-
-/** Webhook events recorded on a licence after `afterSeq`, oldest first. */
-export async function eventsSince(h: Harness, licenseId: number, afterSeq = 0) {
-  const rows = await h.store.db
-    .selectFrom('webhook_events')
-    .selectAll()
-    .where('license_id', '=', licenseId)
-    .where('seq', '>', afterSeq)
-    .orderBy('seq')
-    .execute();
-  return rows.map((r) => ({ seq: r.seq, action: r.action, payload: JSON.parse(r.payload), source: r.source_client_id }));
-}
-
-export async function lastSeq(h: Harness, licenseId: number): Promise<number> {
-  const row = await h.store.db
-    .selectFrom('webhook_events')
-    .select((eb) => eb.fn.max('seq').as('m'))
-    .where('license_id', '=', licenseId)
-    .executeTakeFirst();
-  return Number(row?.m ?? 0);
 }
 
 /** The bot row as stored (or undefined). */

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { startScriptLaunch } from '../../bench/lib/processes.js';
+import { cliCommand, startScriptLaunch } from '../../bench/lib/processes.js';
 
 const run = promisify(execFile);
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+const CLI = cliCommand('tsx');
 
 async function cli(args: string[], env: Record<string, string>): Promise<any> {
   const { stdout } = await run(process.execPath, [...CLI, ...args], { env: { ...process.env, ...env }, timeout: 60_000 });

@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError } from '../helpers.js';
+import { describeStores, eventsSince, expectError } from '../helpers.js';
 
 describeStores('groups', (h) => {
   const owner = () => h().boot.owner.id;
@@ -141,8 +141,9 @@ describeStores('groups', (h) => {
     const g = await h().ok('create_group', { name: 'Evented', agent_priorities: { [owner()]: 'normal' } });
     await h().ok('update_group', { id: g.id, name: 'Evented 2' });
     await h().ok('delete_group', { id: g.id });
-    const rows = await h().store.db.selectFrom('webhook_events').select(['action', 'payload']).where('license_id', '=', h().boot.license_id).where('action', 'like', 'group_%').orderBy('seq').execute();
-    const mine = rows.map((r) => ({ action: r.action, payload: JSON.parse(r.payload) })).filter((e) => e.payload.id === g.id);
+    const mine = (await eventsSince(h(), 0))
+      .filter((e) => e.action.startsWith('group_') && e.payload.id === g.id)
+      .map(({ action, payload }) => ({ action, payload }));
     assert.deepEqual(mine, [
       { action: 'group_created', payload: { id: g.id, name: 'Evented', language_code: 'en', agent_priorities: { [owner()]: 'normal' } } },
       { action: 'group_updated', payload: { id: g.id, name: 'Evented 2' } },

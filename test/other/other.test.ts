@@ -1,32 +1,9 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { describeStores, expectError, type Harness } from '../helpers.js';
+import { describeStores, expectError, runCli } from '../helpers.js';
 import { PLAN_LIMITS } from '../../src/other/limits.js';
 import { DEFAULT_PRODUCT_SOURCE } from '../../src/tenancy/tenancy.js';
 import { insertAgent } from '../../src/agents/repo.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-/** Run the real CLI against the harness database; resolves with exit code and parsed JSON stdout. */
-function cli(h: Harness, args: string[]): Promise<{ code: number; json: any }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', ...args, '--json'],
-      { cwd: ROOT, env: { ...process.env, DATABASE_URL: h.store.url, LOG_LEVEL: 'silent' } },
-      (err, stdout) => {
-        const code = err ? Number((err as { code?: number }).code ?? 1) : 0;
-        try {
-          resolve({ code, json: JSON.parse(stdout) });
-        } catch {
-          reject(new Error(`CLI printed no JSON (exit ${code}): ${stdout}`));
-        }
-      },
-    );
-  });
-}
 
 describeStores('other', (h) => {
   it('list_channels answers [] for a licence without activity, with any token and no scope', async () => {
@@ -43,14 +20,14 @@ describeStores('other', (h) => {
     const lic = await h().bootstrap();
     const other = await h().bootstrap();
     const L = String(lic.license_id);
-    const first = await cli(h(), ['channels', 'record', '--license', L, '--type', 'code', '--at', '2017-10-12T15:56:16.250+02:00']);
+    const first = await runCli(h(), ['channels', 'record', '--license', L, '--type', 'code', '--at', '2017-10-12T15:56:16.250+02:00']);
     assert.equal(first.code, 0);
     assert.deepEqual(first.json, { channel_type: 'code', channel_subtype: '', first_activity_timestamp: '2017-10-12T13:56:16Z' });
-    const later = await cli(h(), ['channels', 'record', '--license', L, '--type', 'code', '--at', '2018-01-01T00:00:00Z']);
+    const later = await runCli(h(), ['channels', 'record', '--license', L, '--type', 'code', '--at', '2018-01-01T00:00:00Z']);
     assert.equal(later.json.first_activity_timestamp, '2017-10-12T13:56:16Z', 'the earliest activity is kept');
-    await cli(h(), ['channels', 'record', '--license', L, '--type', 'direct_link', '--at', '2017-10-12T15:20:00Z']);
-    await cli(h(), ['channels', 'record', '--license', L, '--type', 'integration', '--subtype', lic.client_id, '--at', '2019-08-16T16:55:51Z']);
-    const earlier = await cli(h(), ['channels', 'record', '--license', L, '--type', 'direct_link', '--at', '2017-10-12T15:00:00Z']);
+    await runCli(h(), ['channels', 'record', '--license', L, '--type', 'direct_link', '--at', '2017-10-12T15:20:00Z']);
+    await runCli(h(), ['channels', 'record', '--license', L, '--type', 'integration', '--subtype', lic.client_id, '--at', '2019-08-16T16:55:51Z']);
+    const earlier = await runCli(h(), ['channels', 'record', '--license', L, '--type', 'direct_link', '--at', '2017-10-12T15:00:00Z']);
     assert.equal(earlier.json.first_activity_timestamp, '2017-10-12T15:00:00Z', 'an earlier activity replaces a later one');
     const expected = [
       { channel_type: 'code', channel_subtype: '', first_activity_timestamp: '2017-10-12T13:56:16Z' },
@@ -59,7 +36,7 @@ describeStores('other', (h) => {
     ];
     assert.deepEqual(await h().ok('list_channels', {}, { token: lic.bearer_token }), expected);
     assert.deepEqual(await h().ok('list_channels', {}, { token: other.bearer_token }), [], 'another licence sees none');
-    const listed = await cli(h(), ['channels', 'list', '--license', L]);
+    const listed = await runCli(h(), ['channels', 'list', '--license', L]);
     assert.deepEqual(listed.json, { license_id: lic.license_id, channels: expected });
   });
 
@@ -72,11 +49,11 @@ describeStores('other', (h) => {
       [['--type', 'code', '--at', 'yesterday'], 'validation'],
     ];
     for (const [args, type] of bad) {
-      const res = await cli(h(), ['channels', 'record', '--license', L, ...args]);
+      const res = await runCli(h(), ['channels', 'record', '--license', L, ...args]);
       assert.equal(res.code, 1, args.join(' '));
       assert.equal(res.json.error.type, type, args.join(' '));
     }
-    const missing = await cli(h(), ['channels', 'record', '--license', '1', '--type', 'code']);
+    const missing = await runCli(h(), ['channels', 'record', '--license', '1', '--type', 'code']);
     assert.equal(missing.json.error.type, 'not_found');
     assert.deepEqual(await h().ok('list_channels', {}), []);
   });

@@ -4,7 +4,7 @@
  */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, freshDatabase, type Harness } from '../helpers.js';
+import { describeStores, freshDatabase } from '../helpers.js';
 import { Receiver, appOn, callApp, useFastRetries, waitFor } from './support.js';
 import { createApplication, installApplication, bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';
 import { AUTO_ACCESS_ITEM_CONTRACTS, PAYLOAD_CONTRACTS } from '../../src/webhooks/catalog.js';

@@ -1,19 +1,11 @@
 /** Which webhook events are stored: only those a webhook wants (default), or all of them (WEBHOOK_EVENT_LOG=all). */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, type Harness } from '../helpers.js';
+import { describeStores, eventsSince, type Harness } from '../helpers.js';
 import { eventLogModeFromEnv } from '../../src/webhooks/outbox.js';
 import { Receiver, waitFor } from './support.js';
 
-const storedEvents = async (h: Harness) =>
-  (
-    await h.store.db
-      .selectFrom('webhook_events')
-      .select(['action', 'payload'])
-      .where('license_id', '=', h.boot.license_id)
-      .orderBy('seq')
-      .execute()
-  ).map((r) => ({ action: r.action, payload: JSON.parse(r.payload) }));
+const storedEvents = (h: Harness) => eventsSince(h, 0);
 
 describeStores(
   'webhook event log: subscribed (the default)',

@@ -4,36 +4,13 @@
  */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { describeStores, type Harness } from '../helpers.js';
+import { describeStores, runCli } from '../helpers.js';
 import { loadDeliveryConfig } from '../../src/webhooks/delivery.js';
 import { installApplication } from '../../src/tenancy/tenancy.js';
 import { Receiver, useFastRetries, waitFor } from './support.js';
 import type { BootstrapResult } from '../../src/tenancy/tenancy.js';
 
 useFastRetries({ WEBHOOK_TIMEOUT_MS: '300', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_RETRY_MAX_MS: '20' });
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Run the CLI as its own process on the harness database; resolves with the exit code and the parsed JSON. */
-function cli(h: Harness, args: string[]): Promise<{ code: number; json: any }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', ...args, '--json'],
-      { cwd: ROOT, env: { ...process.env, DATABASE_URL: h.store.url, LOG_LEVEL: 'silent' }, timeout: 30_000 },
-      (err, stdout) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-        try {
-          resolve({ code, json: JSON.parse(stdout) });
-        } catch {
-          reject(new Error(`CLI ${args.join(' ')} printed no JSON (exit ${code}): ${stdout} ${err?.message ?? ''}`));
-        }
-      },
-    );
-  });
-}
 
 describeStores('webhook delivery failures', (h) => {
   const rx = new Receiver();
@@ -65,7 +42,7 @@ describeStores('webhook delivery failures', (h) => {
       assert.equal(failed!.last_status, 500);
       assert.equal(rx.on(path).length, 3);
 
-      const list = await cli(h(), ['deliveries', 'list', '--status', 'failed', '--webhook', webhookId]);
+      const list = await runCli(h(), ['deliveries', 'list', '--status', 'failed', '--webhook', webhookId]);
       assert.equal(list.code, 0);
       assert.deepEqual(list.json.deliveries.map((d: any) => [d.id, d.status, d.action, d.attempts, d.last_status]), [
         [failed!.id, 'failed', 'group_created', 3, 500],
@@ -75,24 +52,24 @@ describeStores('webhook delivery failures', (h) => {
 
       // While the licence has the application's webhooks disabled, a retry is refused.
       await h().ok('disable_license_webhooks', {}, { token: lic.bearer_token });
-      const refused = await cli(h(), ['deliveries', 'retry', failed!.id]);
+      const refused = await runCli(h(), ['deliveries', 'retry', failed!.id]);
       assert.equal(refused.code, 1);
       assert.match(refused.json.error.message, /disabled/);
       await h().ok('enable_license_webhooks', {}, { token: lic.bearer_token });
 
       up = true;
-      const retry = await cli(h(), ['deliveries', 'retry', failed!.id]);
+      const retry = await runCli(h(), ['deliveries', 'retry', failed!.id]);
       assert.deepEqual(retry, { code: 0, json: { id: failed!.id, status: 'pending' } });
       await waitFor('the retried delivery', () => rx.acked(path).length === 1);
       assert.equal(rx.acked(path)[0]!.body.payload.id, groupId);
       await waitFor('delivered status', async () => (await deliveriesOf(webhookId))[0]!.status === 'delivered');
 
-      const again = await cli(h(), ['deliveries', 'retry', failed!.id]);
+      const again = await runCli(h(), ['deliveries', 'retry', failed!.id]);
       assert.equal(again.code, 1);
       assert.equal(again.json.error.type, 'validation');
-      const missing = await cli(h(), ['deliveries', 'retry', 'no-such-delivery']);
+      const missing = await runCli(h(), ['deliveries', 'retry', 'no-such-delivery']);
       assert.equal(missing.json.error.type, 'not_found');
-      const bad = await cli(h(), ['deliveries', 'list', '--status', 'lost']);
+      const bad = await runCli(h(), ['deliveries', 'list', '--status', 'lost']);
       assert.equal(bad.code, 1);
       assert.equal(bad.json.error.type, 'validation');
     } finally {
