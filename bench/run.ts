@@ -5,14 +5,14 @@
  *   npm run bench -- [--duration 10] [--warmup 2] [--connections 50] [--scenarios a,b] [--store sqlite|postgres]
  *                    [--runtime dist|tsx] [--log-level warn] [--out bench/results.json] [--keep]
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type autocannon from 'autocannon';
-import pg from 'pg';
 import { ApiClient, NotAvailable, isUnknownAction } from './lib/api.js';
 import { load, type LoadResult } from './lib/load.js';
+import { createDatabase } from './lib/database.js';
 import { ROOT, cliCommand, freePort, runToEnd, startScriptLaunch, startServer, type Child, type Runtime } from './lib/processes.js';
 import { agentBody, agentId, seed, type SeedReport } from './lib/seed.js';
 import { registerWebhook, startReceiver, webhookLatency } from './lib/webhook.js';
@@ -112,28 +112,7 @@ interface ScenarioResult extends Partial<LoadResult> {
 }
 
 /** A fresh database for the run and how to remove it. */
-async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  if (storeKind === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'config-api-bench-'));
-    return { url: `sqlite:${join(dir, 'bench.sqlite')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
-  const name = `config_api_bench_${process.pid}_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: flags['pg-url'] });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(flags['pg-url']!);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: flags['pg-url'] });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
+const freshDatabase = () => createDatabase(storeKind, { purpose: 'bench', pgAdminUrl: flags['pg-url']! });
 
 /** Probe an action with a harmless body: false when the server does not serve it. */
 async function served(api: ApiClient, action: string, body: unknown): Promise<boolean> {

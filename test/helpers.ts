@@ -4,9 +4,6 @@
  * Under CI=true the PostgreSQL suite is required: an unreachable server fails the run instead of skipping.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, before, after } from 'node:test';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
@@ -14,7 +11,9 @@ import { openStore, migrate, type Store } from '../src/store/db.js';
 import { createApp } from '../src/app.js';
 import {
   bootstrap,
+  createApplication,
   createPat,
+  installApplication,
   issueAccessToken,
   basicAuth,
   type BootstrapResult,
@@ -22,6 +21,7 @@ import {
 } from '../src/tenancy/tenancy.js';
 import { ALL_SCOPES } from '../src/api/scopes.js';
 import { ROOT, cliCommand } from '../bench/lib/processes.js';
+import { createDatabase, type ThrowAwayDatabase } from '../bench/lib/database.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export const PG_ADMIN_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -44,25 +44,26 @@ export function postgresAvailable(): Promise<boolean> {
 }
 
 /** A fresh, empty database URL for the given store kind, and a function that removes it. */
-export async function freshDatabase(kind: StoreKind): Promise<{ url: string; drop(): Promise<void> }> {
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'config-api-test-'));
-    return { url: `sqlite:${join(dir, 'test.sqlite')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+export function freshDatabase(kind: StoreKind): Promise<ThrowAwayDatabase> {
+  return createDatabase(kind, { purpose: 'test', pgAdminUrl: PG_ADMIN_URL });
+}
+
+/** A migrated store on a fresh database; `drop()` closes it and removes the database. */
+export async function freshStore(kind: StoreKind, poolSize = 5): Promise<{ store: Store; drop(): Promise<void> }> {
+  const db = await freshDatabase(kind);
+  const store = openStore(db.url, { poolSize });
+  try {
+    await migrate(store);
+  } catch (err) {
+    await store.close();
+    await db.drop();
+    throw err;
   }
-  const name = `cfgtest_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
   return {
-    url: url.toString(),
+    store,
     drop: async () => {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await store.close();
+      await db.drop();
     },
   };
 }
@@ -98,10 +99,9 @@ export class Harness {
     opts: { region?: string; rateLimit?: { max: number; windowMs: number }; eventLog?: 'subscribed' | 'all' } = {},
   ): Promise<this> {
     this.region = opts.region ?? 'dal';
-    const db = await freshDatabase(this.kind);
-    this.dropDb = db.drop;
-    this.store = openStore(db.url, { poolSize: 5 });
-    await migrate(this.store);
+    const fresh = await freshStore(this.kind);
+    this.store = fresh.store;
+    this.dropDb = fresh.drop;
     this.app = await createApp({
       store: this.store,
       region: this.region,
@@ -117,7 +117,6 @@ export class Harness {
 
   async stop(): Promise<void> {
     await this.app?.close();
-    await this.store?.close();
     await this.dropDb?.();
   }
 
@@ -195,6 +194,17 @@ export class Harness {
 }
 
 /**
+ * Inside a suite: true when PostgreSQL answers; otherwise declares a skipped suite saying why and returns false.
+ * Under CI (`CI=true`) PostgreSQL is required: throws instead.
+ */
+export async function postgresOrSkip(): Promise<boolean> {
+  if (await postgresAvailable()) return true;
+  if (process.env.CI === 'true') throw new Error(`PostgreSQL is required under CI but ${PG_ADMIN_URL} does not answer`);
+  describe('PostgreSQL unavailable', { skip: `no PostgreSQL at ${PG_ADMIN_URL}` }, () => {});
+  return false;
+}
+
+/**
  * Declare a suite that runs once per store. `fn` receives a getter for the started harness.
  * PostgreSQL is skipped (with a reason) only when it is unreachable and CI is not set.
  */
@@ -205,11 +215,7 @@ export function describeStores(
 ): void {
   for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
     describe(`${name} [${kind}]`, async () => {
-      if (kind === 'postgres' && !(await postgresAvailable())) {
-        if (process.env.CI === 'true') throw new Error(`PostgreSQL is required under CI but ${PG_ADMIN_URL} does not answer`);
-        describe('PostgreSQL unavailable', { skip: `no PostgreSQL at ${PG_ADMIN_URL}` }, () => {});
-        return;
-      }
+      if (kind === 'postgres' && !(await postgresOrSkip())) return;
       const harness = new Harness(kind);
       before(async () => {
         await harness.start(startOptions);
@@ -283,4 +289,17 @@ export function runCli(h: Harness, args: string[]): Promise<{ code: number; json
       },
     );
   });
+}
+
+/** A new application of the organization (default: the bootstrap one), optionally installed on licences. */
+export async function newApp(h: Harness, o: { organizationId?: string; install?: number[] } = {}): Promise<string> {
+  return h.store.db.transaction().execute(async (trx) => {
+    const clientId = await createApplication(trx, o.organizationId ?? h.boot.organization_id, 'Test app');
+    for (const lic of o.install ?? []) await installApplication(trx, clientId, lic);
+    return clientId;
+  });
+}
+
+export async function install(h: Harness, clientId: string, licenseId: number): Promise<boolean> {
+  return h.store.db.transaction().execute((trx) => installApplication(trx, clientId, licenseId));
 }

@@ -1,21 +1,17 @@
 /** SQLite statement reuse and the change token (src/store/db.ts). */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshDatabase } from '../helpers.js';
-import { migrate, nextCounter, openStore, type Store } from '../../src/store/db.js';
+import { freshStore } from '../helpers.js';
+import { nextCounter, type Store } from '../../src/store/db.js';
 
 describe('SQLite statement cache', () => {
   let store: Store;
   let drop: () => Promise<void>;
   before(async () => {
-    const db = await freshDatabase('sqlite');
-    drop = db.drop;
-    store = openStore(db.url);
-    await migrate(store);
+    ({ store, drop } = await freshStore('sqlite', 1));
     for (let i = 0; i < 3; i++) await nextCounter(store.db, `c${i}`);
   });
   after(async () => {
-    await store.close();
     await drop();
   });
 

@@ -1,7 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError } from '../helpers.js';
-import { createApplication } from '../../src/tenancy/tenancy.js';
+import { describeStores, expectError, newApp } from '../helpers.js';
 
 const RW = { agent: ['read', 'write'], customer: ['read', 'write'] };
 
@@ -117,7 +116,7 @@ describeStores('properties registry', (h) => {
       404,
     );
     // A second application of the same organization can own properties too.
-    const second = await createApplication(h().store.db, h().boot.organization_id, 'Second');
+    const second = await newApp(h());
     assert.equal((await reg({ name: 'second_prop', owner_client_id: second })).status, 200);
     assert.deepEqual(Object.keys(await h().ok('list_properties', { owner_client_id: second })), ['second_prop']);
   });

@@ -1,7 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError, type Harness } from '../helpers.js';
-import { createApplication } from '../../src/tenancy/tenancy.js';
+import { describeStores, expectError, newApp, type Harness } from '../helpers.js';
 import { ALL_SCOPES } from '../../src/api/scopes.js';
 
 const RW = { agent: ['read', 'write'], customer: ['read', 'write'] };
@@ -23,7 +22,7 @@ function fixture(h: Harness): Promise<Fixture> {
   if (!f) {
     f = (async () => {
       const ns1 = h.boot.client_id;
-      const ns2 = await createApplication(h.store.db, h.boot.organization_id, 'Second');
+      const ns2 = await newApp(h);
       const reg = (name: string, body: Record<string, unknown>) =>
         h.ok('register_property', { name, owner_client_id: ns1, type: 'string', access: { license: RW }, ...body });
       await reg('lic_str', {});

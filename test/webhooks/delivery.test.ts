@@ -4,12 +4,11 @@
  */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, freshDatabase } from '../helpers.js';
+import { describeStores, freshStore, newApp } from '../helpers.js';
 import { Receiver, appOn, callApp, useFastRetries, waitFor } from './support.js';
-import { createApplication, installApplication, bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';
+import { bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';
 import { AUTO_ACCESS_ITEM_CONTRACTS, PAYLOAD_CONTRACTS } from '../../src/webhooks/catalog.js';
 import { CONFIGURATION_ACTIONS, type ConfigurationAction } from '../../src/webhooks/outbox.js';
-import { migrate, openStore } from '../../src/store/db.js';
 
 useFastRetries();
 
@@ -239,8 +238,7 @@ describeStores('webhook delivery', (h) => {
 
   it('honours filters.source_type (my_client, other_clients, system)', async () => {
     const lic = await h().bootstrap();
-    const other = await createApplication(h().store.db, lic.organization_id, 'Other app');
-    await installApplication(h().store.db, other, lic.license_id);
+    const other = await newApp(h(), { organizationId: lic.organization_id, install: [lic.license_id] });
     const mine = await register(lic, 'group_created', `/src/${lic.license_id}/my`, { filters: { source_type: ['my_client'] } });
     const others = await register(lic, 'group_created', `/src/${lic.license_id}/other`, { filters: { source_type: ['other_clients'] } });
     const system = await register(lic, 'group_created', `/src/${lic.license_id}/system`, { filters: { source_type: ['system', 'other_clients'] } });
@@ -286,7 +284,7 @@ describeStores('webhook delivery', (h) => {
 
   it('sends nothing to an application that is not installed on the licence, nor to bot webhooks', async () => {
     const lic = await h().bootstrap();
-    const notInstalled = await createApplication(h().store.db, lic.organization_id, 'Not installed');
+    const notInstalled = await newApp(h(), { organizationId: lic.organization_id });
     const bot = await register(lic, 'agent_created', `/bot/${lic.license_id}`, { type: 'bot' });
     const stranger = await register(lic, 'agent_created', `/stranger/${lic.license_id}`, { owner_client_id: notInstalled });
     const path = `/licence/${lic.license_id}`;
@@ -338,10 +336,8 @@ describeStores('webhook delivery', (h) => {
 
   it('loses nothing when the server restarts in the middle of a backlog', async () => {
     // A database of its own, so no other worker touches this backlog.
-    const db = await freshDatabase(h().kind);
-    const store = openStore(db.url, { poolSize: 4 });
+    const { store, drop } = await freshStore(h().kind, 4);
     try {
-      await migrate(store);
       const lic = await bootstrap(store, { region: 'dal' });
       let app = await appOn(store);
       const path = '/restart';
@@ -373,8 +369,7 @@ describeStores('webhook delivery', (h) => {
       }
     } finally {
       rx.behaviour = () => 200;
-      await store.close();
-      await db.drop();
+      await drop();
     }
   });
 });

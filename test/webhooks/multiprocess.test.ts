@@ -6,10 +6,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { PG_ADMIN_URL, freshDatabase, postgresAvailable } from '../helpers.js';
+import { freshStore, postgresOrSkip } from '../helpers.js';
 import { Receiver, appOn, callApp, useFastRetries, waitFor } from './support.js';
 import { bootstrap, installApplication } from '../../src/tenancy/tenancy.js';
-import { migrate, openStore } from '../../src/store/db.js';
 
 useFastRetries({ WEBHOOK_POLL_MS: '20', WEBHOOK_CONCURRENCY: '4' });
 
@@ -48,22 +47,16 @@ async function stopServer(child: ChildProcess): Promise<void> {
 }
 
 describe('webhook delivery with two server processes [postgres]', async () => {
-  if (!(await postgresAvailable())) {
-    if (process.env.CI === 'true') throw new Error(`PostgreSQL is required under CI but ${PG_ADMIN_URL} does not answer`);
-    describe('PostgreSQL unavailable', { skip: `no PostgreSQL at ${PG_ADMIN_URL}` }, () => {});
-    return;
-  }
+  if (!(await postgresOrSkip())) return;
 
   it('sends each event exactly once, in order per licence', async (t) => {
-    const db = await freshDatabase('postgres');
-    const store = openStore(db.url, { poolSize: 4 });
+    const { store, drop } = await freshStore('postgres', 4);
     const rx = await new Receiver().start();
     const servers: ChildProcess[] = [];
     const log: string[] = [];
     // This process only makes changes: its own worker is off, so the two servers do all the sending.
     let app: Awaited<ReturnType<typeof appOn>> | undefined;
     try {
-      await migrate(store);
       const vendor = await bootstrap(store, { region: 'dal' });
       const licences = [vendor];
       for (let i = 1; i < LICENCES; i++) {
@@ -75,7 +68,7 @@ describe('webhook delivery with two server processes [postgres]', async () => {
       await callApp(app, vendor.bearer_token, 'register_webhook', {
         action: 'group_created', url: rx.url('/shared'), secret_key: 's', type: 'license', owner_client_id: vendor.client_id,
       });
-      servers.push(startServer(db.url, log), startServer(db.url, log));
+      servers.push(startServer(store.url, log), startServer(store.url, log));
 
       const expected = new Map<number, number[]>();
       for (let n = 0; n < EVENTS_PER_LICENCE; n++) {
@@ -108,27 +101,24 @@ describe('webhook delivery with two server processes [postgres]', async () => {
       await Promise.all(servers.map(stopServer));
       await app?.close();
       await rx.stop();
-      await store.close();
-      await db.drop();
+      await drop();
     }
   });
 
   it('takes over the claim of a process that was killed mid-delivery once its lease expires', async () => {
-    const db = await freshDatabase('postgres');
-    const store = openStore(db.url, { poolSize: 4 });
+    const { store, drop } = await freshStore('postgres', 4);
     const rx = await new Receiver().start();
     const log: string[] = [];
     let server: ChildProcess | undefined;
     let app: Awaited<ReturnType<typeof appOn>> | undefined;
     try {
-      await migrate(store);
       const lic = await bootstrap(store, { region: 'dal' });
       app = await appOn(store, { delivery: false });
       await callApp(app, lic.bearer_token, 'register_webhook', {
         action: 'agent_created', url: rx.url('/crash'), secret_key: 's', type: 'license', owner_client_id: lic.client_id,
       });
       rx.behaviour = (_p, n) => (n === 1 ? 'hang' : 200);
-      server = startServer(db.url, log, { WEBHOOK_TIMEOUT_MS: '60000', WEBHOOK_LEASE_MS: '61000' });
+      server = startServer(store.url, log, { WEBHOOK_TIMEOUT_MS: '60000', WEBHOOK_LEASE_MS: '61000' });
       await callApp(app, lic.bearer_token, 'create_agent', { id: 'crash@example.com', name: 'Crash' });
       await waitFor(`the server to hold the request (server output: ${log.join('').slice(-300)})`, () => rx.hangingCount() === 1, 60_000);
       server.kill('SIGKILL');
@@ -154,8 +144,7 @@ describe('webhook delivery with two server processes [postgres]', async () => {
       if (server) await stopServer(server);
       await app?.close();
       await rx.stop();
-      await store.close();
-      await db.drop();
+      await drop();
     }
   });
 });

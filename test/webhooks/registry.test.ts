@@ -1,7 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError, type Harness } from '../helpers.js';
-import { createApplication, installApplication } from '../../src/tenancy/tenancy.js';
+import { describeStores, expectError, install, newApp, type Harness } from '../helpers.js';
 import { WEBHOOK_ACTIONS } from '../../src/webhooks/catalog.js';
 
 const hook = (h: Harness, extra: Record<string, unknown> = {}) => ({
@@ -12,10 +11,6 @@ const hook = (h: Harness, extra: Record<string, unknown> = {}) => ({
   owner_client_id: h.boot.client_id,
   ...extra,
 });
-
-async function secondApp(h: Harness): Promise<string> {
-  return createApplication(h.store.db, h.boot.organization_id, 'Second app');
-}
 
 describeStores('webhooks registry', (h) => {
   it('registers, lists and unregisters a webhook', async () => {
@@ -116,12 +111,12 @@ describeStores('webhooks registry', (h) => {
   });
 
   it('allows three webhooks per action per client id (the fourth is limit_reached)', async () => {
-    const app = await secondApp(h());
+    const app = await newApp(h());
     for (let i = 0; i < 3; i++) await h().ok('register_webhook', hook(h(), { owner_client_id: app, action: 'bot_deleted', url: `https://e.com/${i}` }));
     const res = await h().call('register_webhook', hook(h(), { owner_client_id: app, action: 'bot_deleted', type: 'bot' }));
     expectError(res, 'limit_reached', 422);
     await h().ok('register_webhook', hook(h(), { owner_client_id: app, action: 'bot_created' }));
-    const other = await secondApp(h());
+    const other = await newApp(h());
     await h().ok('register_webhook', hook(h(), { owner_client_id: other, action: 'bot_deleted' }));
     const list = await h().ok('list_webhooks', { owner_client_id: app });
     assert.equal(list.filter((w: any) => w.action === 'bot_deleted').length, 3);
@@ -148,7 +143,7 @@ describeStores('webhooks registry', (h) => {
 
   it("refuses another organization's agents managing an installed application's webhooks, even with its token", async () => {
     const vendor = await h().bootstrap();
-    await installApplication(h().store.db, vendor.client_id, h().boot.license_id);
+    await install(h(), vendor.client_id, h().boot.license_id);
     const { id: vendorHook } = await h().ok('register_webhook', hook(h(), { owner_client_id: vendor.client_id, action: 'tag_updated' }), { token: vendor.bearer_token });
     // An agent of this licence holding a token issued to the vendor's application is not the vendor.
     const { token } = await h().tokenFor(h().boot.owner.id, ['webhooks.configuration:rw'], { clientId: vendor.client_id });
@@ -161,7 +156,7 @@ describeStores('webhooks registry', (h) => {
   });
 
   it('enforces the scopes of the registry methods', async () => {
-    const app = await secondApp(h());
+    const app = await newApp(h());
     const { token: none } = await h().agentWithToken('nohooks@example.com', ['agents--all:ro'], { role: 'administrator' });
     expectError(await h().call('register_webhook', hook(h()), { token: none }), 'authorization', 403);
     expectError(await h().call('list_webhooks', { owner_client_id: h().boot.client_id }, { token: none }), 'authorization', 403);
@@ -225,7 +220,7 @@ describeStores('webhooks registry', (h) => {
     await h().ok('disable_license_webhooks', {});
     assert.deepEqual(await h().ok('get_license_webhooks_state', {}), { license_webhooks_enabled: false });
     // Another client id of the organization keeps its own state.
-    const app = await secondApp(h());
+    const app = await newApp(h());
     assert.deepEqual(await h().ok('get_license_webhooks_state', { owner_client_id: app }), { license_webhooks_enabled: true });
     await h().ok('enable_license_webhooks', {});
     assert.deepEqual(await h().ok('get_license_webhooks_state', {}), { license_webhooks_enabled: true });
@@ -237,9 +232,9 @@ describeStores('webhooks registry', (h) => {
   });
 
   it('keeps a disable across reinstalls and per licence', async () => {
-    const app = await secondApp(h());
+    const app = await newApp(h());
     await h().ok('disable_license_webhooks', { owner_client_id: app });
-    await installApplication(h().store.db, app, h().boot.license_id);
+    await install(h(), app, h().boot.license_id);
     assert.deepEqual(await h().ok('get_license_webhooks_state', { owner_client_id: app }), { license_webhooks_enabled: false });
     // Another licence of another organization does not see or change it.
     const other = await h().bootstrap();

@@ -1,0 +1,38 @@
+/** Throw-away databases for the benchmark and the tests: a temp SQLite file, or a new PostgreSQL database. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+export interface ThrowAwayDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, empty database and a function that removes it. SQLite: `<tmp>/config-api-<purpose>-XXXX/<purpose>.sqlite`;
+ * PostgreSQL: `config_api_<purpose>_<pid>_<random>` created through `pgAdminUrl`.
+ */
+export async function createDatabase(
+  kind: 'sqlite' | 'postgres',
+  o: { purpose: string; pgAdminUrl: string },
+): Promise<ThrowAwayDatabase> {
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), `config-api-${o.purpose}-`));
+    return { url: `sqlite:${join(dir, `${o.purpose}.sqlite`)}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `config_api_${o.purpose}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = async (statement: string) => {
+    const c = new pg.Client({ connectionString: o.pgAdminUrl });
+    await c.connect();
+    try {
+      await c.query(statement);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(o.pgAdminUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
