@@ -1,5 +1,6 @@
 /** Environment configuration shared by the server and the CLI. */
 import { DEFAULT_SQLITE_URL } from './store/db.js';
+import { intEnv } from './env.js';
 import { rateLimitFromEnv, type RateLimitOptions } from './api/rate-limit.js';
 
 export interface Config {
@@ -7,6 +8,8 @@ export interface Config {
   host: string;
   region: 'dal' | 'fra';
   databaseUrl: string;
+  /** PostgreSQL connections per process (DATABASE_POOL_SIZE). */
+  databasePoolSize: number;
   logLevel: string;
   rateLimit: RateLimitOptions;
 }
@@ -21,6 +24,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? '127.0.0.1',
     region,
     databaseUrl: env.DATABASE_URL || DEFAULT_SQLITE_URL,
+    databasePoolSize: intEnv(env, 'DATABASE_POOL_SIZE', 10, 1),
     logLevel: env.LOG_LEVEL ?? 'info',
     rateLimit: rateLimitFromEnv(env),
   };

@@ -205,15 +205,16 @@ export async function postgresOrSkip(): Promise<boolean> {
 }
 
 /**
- * Declare a suite that runs once per store. `fn` receives a getter for the started harness.
+ * Declare a suite that runs once per store (or per store of `kinds`). `fn` receives a getter for the started harness.
  * PostgreSQL is skipped (with a reason) only when it is unreachable and CI is not set.
  */
 export function describeStores(
   name: string,
   fn: (h: () => Harness) => void,
   startOptions: Parameters<Harness['start']>[0] = {},
+  kinds: readonly StoreKind[] = ['sqlite', 'postgres'],
 ): void {
-  for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
+  for (const kind of kinds) {
     describe(`${name} [${kind}]`, async () => {
       if (kind === 'postgres' && !(await postgresOrSkip())) return;
       const harness = new Harness(kind);

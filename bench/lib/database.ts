@@ -22,17 +22,20 @@ export async function createDatabase(
     return { url: `sqlite:${join(dir, `${o.purpose}.sqlite`)}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const name = `config_api_${o.purpose}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = async (statement: string) => {
-    const c = new pg.Client({ connectionString: o.pgAdminUrl });
-    await c.connect();
-    try {
-      await c.query(statement);
-    } finally {
-      await c.end();
-    }
-  };
+  const admin = (statement: string) => runStatement(o.pgAdminUrl, statement);
   await admin(`CREATE DATABASE ${name}`);
   const url = new URL(o.pgAdminUrl);
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/** One statement on its own connection. */
+export async function runStatement(url: string, statement: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(statement);
+  } finally {
+    await c.end();
+  }
 }

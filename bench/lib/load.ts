@@ -1,5 +1,9 @@
 /** Closed-loop load with autocannon on loopback: a warm-up (discarded), then the measured run. */
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+
+/** See discard-bodies.cjs: the load generator does not decode answers it never reads. */
+const DISCARD_BODIES = fileURLToPath(new URL('./discard-bodies.cjs', import.meta.url));
 
 export interface LoadSpec {
   url: string;
@@ -72,6 +76,7 @@ function once(spec: LoadSpec, duration: number, samples?: Samples): Promise<auto
         body: spec.body,
         requests: spec.requests,
         timeout: 10,
+        setupClient: DISCARD_BODIES as unknown as autocannon.Options['setupClient'],
         ...(spec.workers ? { workers: spec.workers } : {}),
       },
       (err, result) => (err ? reject(err) : resolve(result)),

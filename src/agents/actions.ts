@@ -34,7 +34,7 @@ import {
   parseScheduler,
   type AgentRow,
 } from './repo.js';
-import { cachedJson, concurrencyLimit, type CacheLimits } from './response-cache.js';
+import { cachedJson, concurrencyLimit, type CacheSpec } from './response-cache.js';
 
 export const MAX_CHATS_LIMIT = 100;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -164,8 +164,8 @@ export const createAgent = defineAction({
 });
 
 /** Few, large answers (one per licence and request shape) for list_agents; many small ones for get_agent. */
-const LIST_CACHE: CacheLimits = { entries: 64, bytes: 24 * 1024 * 1024 };
-const GET_CACHE: CacheLimits = { entries: 20_000, bytes: 8 * 1024 * 1024 };
+const LIST_CACHE: CacheSpec = { name: 'list_agents', limits: { entries: 64, bytes: 24 * 1024 * 1024 }, postgres: true };
+const GET_CACHE: CacheSpec = { name: 'get_agent', limits: { entries: 20_000, bytes: 8 * 1024 * 1024 }, postgres: false };
 /**
  * list_agents answers computed at once (each holds every row of the licence until sent): one on SQLite, where the
  * queries run synchronously anyway; two on PostgreSQL, so one computes while the other waits for the database.
@@ -191,15 +191,14 @@ export const getAgent = defineAction({
     if (!isSelf(caller, input.id)) requireScopes(caller.scopes, 'agents--all:ro');
     const fields = new Set<string>(input.fields ?? []);
     const key = JSON.stringify([caller.licenseId, input.id, [...fields].sort()]);
-    return cachedJson(ctx.store, 'get_agent', GET_CACHE, key, async () => {
+    return cachedJson(ctx.store, GET_CACHE, caller.licenseId, key, async () => {
       const row = await ctx.db
         .selectFrom('agents')
-        .select(viewColumns(fields))
+        .select([...viewColumns(fields), 'type'])
         .where('license_id', '=', caller.licenseId)
-        .where('id', '=', input.id)
-        .where('type', '=', 'agent')
+        .where('id', '=', input.id) // the primary key only; the type is checked on the row (see findAgent)
         .executeTakeFirst();
-      if (!row) throw new ApiError('not_found', `Agent ${input.id} not found`);
+      if (!row || row.type !== 'agent') throw new ApiError('not_found', `Agent ${input.id} not found`);
       const groups = fields.has('groups') ? (await membershipsByAgent(ctx.db, caller.licenseId, [row.id])).get(row.id) : undefined;
       return agentView(row as AgentRow, groups, fields);
     });
@@ -219,7 +218,7 @@ export const listAgents = defineAction({
     if (filters.group_ids !== undefined && filters.group_ids.length === 0) return [];
     const groupIds = filters.group_ids === undefined ? undefined : [...new Set(filters.group_ids)].sort((a, b) => a - b);
     const key = JSON.stringify([caller.licenseId, [...fields].sort(), filters.suspended ?? null, groupIds ?? null]);
-    return cachedJson(ctx.store, 'list_agents', LIST_CACHE, key, () => listSlots[ctx.dialect](async () => {
+    return cachedJson(ctx.store, LIST_CACHE, caller.licenseId, key, () => listSlots[ctx.dialect](async () => {
       let q = ctx.db
         .selectFrom('agents')
         .select(viewColumns(fields))

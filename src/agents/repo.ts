@@ -55,8 +55,13 @@ export function agentFullState(row: AgentRow, groups: Membership[]): Record<stri
   return agentView(row, groups, ALL_FIELDS);
 }
 
-const selectAgent = preparedQuery(3, (db, licenseId: number, id: string, type: string) =>
-  db.selectFrom('agents').selectAll().where('license_id', '=', licenseId).where('id', '=', id).where('type', '=', type),
+/**
+ * By primary key only. The type is checked on the row, not in SQL: with `type = $3` in the WHERE clause and no
+ * planner statistics yet (a freshly imported licence), PostgreSQL may serve the lookup from the (license_id, type)
+ * index and filter every agent of the licence; on the full primary key it always seeks one row.
+ */
+const selectAgent = preparedQuery(2, (db, licenseId: number, id: string) =>
+  db.selectFrom('agents').selectAll().where('license_id', '=', licenseId).where('id', '=', id),
 );
 
 export async function findAgent(
@@ -65,7 +70,8 @@ export async function findAgent(
   id: string,
   type: 'agent' | 'bot' = 'agent',
 ): Promise<AgentRow | undefined> {
-  return (await selectAgent(db, licenseId, id, type)).rows[0];
+  const row = (await selectAgent(db, licenseId, id)).rows[0];
+  return row?.type === type ? row : undefined;
 }
 
 /**

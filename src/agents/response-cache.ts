@@ -1,80 +1,131 @@
 /**
- * Serialised read answers (get_agent, list_agents), reused while the database is unchanged. Only where the store can
- * tell cheaply and exactly that nothing changed (`Store.changeToken`: SQLite, where every write of this process and
- * every commit of another connection changes the token); on PostgreSQL nothing is cached. Entries are per store,
- * per cache (action) and per licence + normalised request, bounded in count and bytes.
+ * Serialised read answers (get_agent, list_agents), reused while what they were computed from is unchanged. Only
+ * where the store can tell exactly that nothing changed:
+ * - SQLite: `Store.changeToken`, database-wide, free to read (every write of this process and every commit of
+ *   another connection changes it).
+ * - PostgreSQL, for caches that opt in (`postgres: true`): the licence's `agents_version`, bumped by triggers in the
+ *   same transaction as any change to its agents or memberships, whoever writes (migration 0007). Reading it costs
+ *   a round trip, so only answers much dearer than that opt in (list_agents; get_agent's lookup is one round trip
+ *   itself, so it is not cached there).
+ * Entries are per store, per cache (action) and per licence + normalised request, bounded in count and bytes.
  */
 import { RawJson } from '../api/server.js';
-import type { Store } from '../store/db.js';
+import { preparedQuery, type Store } from '../store/db.js';
 
 export interface CacheLimits {
   entries: number;
   bytes: number;
 }
 
-/**
- * Entries of one token only: the change token never returns to an earlier value, so when it moves every entry is
- * stale and all are dropped at once (memory is not held by answers that can never be served again).
- */
+export interface CacheSpec {
+  /** One cache per name (the action). */
+  name: string;
+  limits: CacheLimits;
+  /** Also cache on PostgreSQL (one extra round trip per request to read the licence's agents_version). */
+  postgres: boolean;
+}
+
+interface Entry {
+  token: string;
+  json: RawJson;
+}
+
 class ResponseCache {
-  private readonly entries = new Map<string, RawJson>();
-  private token: string | undefined;
+  private readonly entries = new Map<string, Entry>();
   private bytes = 0;
+  private databaseToken: string | undefined;
   constructor(private readonly limits: CacheLimits) {}
 
-  get(key: string, token: string): RawJson | undefined {
-    if (token !== this.token) {
-      this.entries.clear();
-      this.bytes = 0;
-      this.token = token;
-      return undefined;
-    }
-    return this.entries.get(key);
+  /**
+   * A database-wide token (SQLite) never returns to an earlier value: when it moves, every entry is stale and all
+   * are dropped at once (memory is not held by answers that can never be served again).
+   */
+  adoptDatabaseToken(token: string): void {
+    if (token === this.databaseToken) return;
+    this.entries.clear();
+    this.bytes = 0;
+    this.databaseToken = token;
   }
 
-  /** Keep `json` for `key`, computed from the database as it was at `token` (the current token). */
+  get(key: string, token: string): RawJson | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    if (e.token === token) return e.json;
+    this.drop(key, e); // computed at an older version: never valid again
+    return undefined;
+  }
+
+  /** Keep `json` for `key`, computed from the data as it was at `token`. */
   set(key: string, token: string, json: RawJson): void {
-    if (token !== this.token) this.get(key, token); // adopt the newer token, dropping the older entries
     const old = this.entries.get(key);
-    if (old) {
-      this.entries.delete(key);
-      this.bytes -= old.body.length;
-    }
+    if (old) this.drop(key, old);
     if (json.body.length > this.limits.bytes) return;
     while (this.entries.size >= this.limits.entries || this.bytes + json.body.length > this.limits.bytes) {
       const [k, e] = this.entries.entries().next().value!;
-      this.entries.delete(k);
-      this.bytes -= e.body.length;
+      this.drop(k, e);
     }
-    this.entries.set(key, json);
+    this.entries.set(key, { token, json });
     this.bytes += json.body.length;
+  }
+
+  private drop(key: string, e: Entry): void {
+    this.entries.delete(key);
+    this.bytes -= e.json.body.length;
   }
 }
 
 const caches = new WeakMap<Store, Map<string, ResponseCache>>();
 
+function cacheOf(store: Store, spec: CacheSpec): ResponseCache {
+  let byName = caches.get(store);
+  if (!byName) caches.set(store, (byName = new Map()));
+  let cache = byName.get(spec.name);
+  if (!cache) byName.set(spec.name, (cache = new ResponseCache(spec.limits)));
+  return cache;
+}
+
+const selectAgentsVersion = preparedQuery(1, (db, licenseId: number) =>
+  db.selectFrom('licenses').select('agents_version').where('id', '=', licenseId),
+);
+
+async function agentsVersion(store: Store, licenseId: number): Promise<string | undefined> {
+  const row = (await selectAgentsVersion(store.db, licenseId)).rows[0];
+  return row === undefined ? undefined : String(row.agents_version);
+}
+
+const serialise = (value: unknown): RawJson => new RawJson(Buffer.from(JSON.stringify(value), 'utf8'));
+
 /**
- * The cached answer for `key` in the cache `name`, or `compute()` serialised (and cached when the store supports
- * it). The answer is kept only when the change token is the same before and after computing it, i.e. nothing was
- * written meanwhile, so a kept answer always matches the database at its token. Errors are not cached.
+ * The cached answer for `key` (which must include the licence) in the cache `spec`, or `compute()` serialised, and
+ * cached when the store supports it. The answer is kept only when the token read before computing is still the
+ * token afterwards, i.e. nothing it depends on was committed meanwhile, so a kept answer always matches the data at
+ * its token (on PostgreSQL every statement in between saw the same committed state). Errors are not cached.
  */
 export async function cachedJson(
   store: Store,
-  name: string,
-  limits: CacheLimits,
+  spec: CacheSpec,
+  licenseId: number,
   key: string,
   compute: () => Promise<unknown>,
 ): Promise<unknown> {
-  const token = store.changeToken?.();
-  if (token === undefined) return compute();
-  let byName = caches.get(store);
-  if (!byName) caches.set(store, (byName = new Map()));
-  let cache = byName.get(name);
-  if (!cache) byName.set(name, (cache = new ResponseCache(limits)));
-  const hit = cache.get(key, token);
+  if (store.changeToken) {
+    const token = store.changeToken();
+    const cache = cacheOf(store, spec);
+    cache.adoptDatabaseToken(token);
+    const hit = cache.get(key, token);
+    if (hit) return hit;
+    const json = serialise(await compute());
+    if (store.changeToken() === token) cache.set(key, token, json);
+    return json;
+  }
+  if (!spec.postgres) return compute();
+  const version = await agentsVersion(store, licenseId);
+  if (version === undefined) return compute();
+  const cache = cacheOf(store, spec);
+  const hit = cache.get(key, version);
   if (hit) return hit;
-  const json = new RawJson(Buffer.from(JSON.stringify(await compute()), 'utf8'));
-  if (store.changeToken!() === token) cache.set(key, token, json);
+  const json = serialise(await compute());
+  if ((await agentsVersion(store, licenseId)) === version) cache.set(key, version, json);
   return json;
 }
 

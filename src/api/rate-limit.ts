@@ -7,6 +7,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { hashSecret } from '../tenancy/secrets.js';
 import { ApiError } from './errors.js';
+import { intEnv } from '../env.js';
 
 export interface RateLimitOptions {
   /** Requests per window per credential; 0 disables limiting. */
@@ -16,11 +17,7 @@ export interface RateLimitOptions {
 }
 
 export function rateLimitFromEnv(env: NodeJS.ProcessEnv = process.env): RateLimitOptions {
-  const max = Number(env.RATE_LIMIT_MAX ?? 0);
-  const windowMs = Number(env.RATE_LIMIT_WINDOW_MS ?? 60_000);
-  if (!Number.isInteger(max) || max < 0) throw new Error(`RATE_LIMIT_MAX must be a whole number, got "${env.RATE_LIMIT_MAX}"`);
-  if (!Number.isInteger(windowMs) || windowMs <= 0) throw new Error(`RATE_LIMIT_WINDOW_MS must be a positive whole number, got "${env.RATE_LIMIT_WINDOW_MS}"`);
-  return { max, windowMs };
+  return { max: intEnv(env, 'RATE_LIMIT_MAX', 0, 0), windowMs: intEnv(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1) };
 }
 
 const keyOf = (req: FastifyRequest): string => {

@@ -5,7 +5,7 @@ import { createApp } from '../app.js';
 import { bootstrap } from '../tenancy/tenancy.js';
 
 export async function serve(config: Config): Promise<number> {
-  const store = openStore(config.databaseUrl);
+  const store = openStore(config.databaseUrl, { poolSize: config.databasePoolSize });
   await migrate(store);
   const app = await createApp({
     store,

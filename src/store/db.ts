@@ -34,7 +34,8 @@ export interface Store {
   /**
    * SQLite only: a token that changes whenever the database may have changed (a write statement run by this
    * process, or a commit by another connection, e.g. the CLI). Read caches key their entries by it. Undefined on
-   * PostgreSQL, where other servers may write at any time: nothing is cached there.
+   * PostgreSQL, where other servers may write at any time: caches there key on a licence's `agents_version`
+   * instead (read per request, see src/agents/response-cache.ts).
    */
   changeToken?: () => string;
 }
@@ -66,6 +67,42 @@ function cacheStatements(database: SQLite.Database): { writes: () => number } {
   return { writes: () => writes };
 }
 
+/** Upper bound of named prepared statements per PostgreSQL connection; further SQL texts run unnamed. */
+export const PG_STATEMENTS_PER_CONNECTION = 500;
+
+/** Distinct SQL texts given a name, process-wide (the name map itself stays bounded). */
+const PG_STATEMENT_NAMES = 10_000;
+const statementNames = new Map<string, string>();
+
+/**
+ * Makes a pg client run parameterised queries as named prepared statements: PostgreSQL then parses and plans each
+ * SQL text once per connection instead of on every call (Kysely sends text + values, which pg runs as an unnamed
+ * statement, parsed and planned anew each time). Queries without parameters (BEGIN, COMMIT, DDL) keep the simple
+ * protocol. Names are shared by all connections (one per distinct text); a connection that already holds
+ * PG_STATEMENTS_PER_CONNECTION statements runs further texts unnamed, so memory stays bounded even for queries whose
+ * text varies (`in` lists of varying length).
+ */
+function prepareStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const parsed = (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection
+    .parsedStatements;
+  let held = 0;
+  client.query = ((...args: unknown[]) => {
+    const [text, values] = args;
+    if (args.length === 2 && typeof text === 'string' && Array.isArray(values) && values.length > 0) {
+      let name = statementNames.get(text);
+      if (name === undefined || !(name in parsed)) {
+        if (held >= PG_STATEMENTS_PER_CONNECTION) return query(text, values);
+        if (name === undefined && statementNames.size >= PG_STATEMENT_NAMES) return query(text, values);
+        if (name === undefined) statementNames.set(text, (name = `s${statementNames.size + 1}`));
+        held++;
+      }
+      return query({ name, text, values });
+    }
+    return query(...args);
+  }) as typeof client.query;
+}
+
 // int8 (COUNT(*), bigint) as JS numbers; values stay far below 2^53.
 pg.types.setTypeParser(20, (v: string) => Number.parseInt(v, 10));
 
@@ -78,6 +115,7 @@ export function isPostgresUrl(url: string): boolean {
 export function openStore(url: string = DEFAULT_SQLITE_URL, opts: { poolSize?: number } = {}): Store {
   if (isPostgresUrl(url)) {
     const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+    pool.on('connect', prepareStatements);
     pool.on('error', () => {
       /* idle client errors are reported on the next query */
     });

@@ -3,6 +3,8 @@
  *   declare module '../store/schema.js' { interface Database { tags: TagsTable } }
  * Conventions for both dialects: booleans are integers 0/1, JSON is TEXT, timestamps are RFC 3339 TEXT (UTC).
  */
+import type { Generated } from 'kysely';
+
 export interface OrganizationsTable {
   id: string;
   name: string;
@@ -20,6 +22,8 @@ export interface LicensesTable {
   source_url: string;
   next_group_id: number;
   created_at: string;
+  /** PostgreSQL: bumped by triggers on every change to the licence's agents or memberships (read-cache key). */
+  agents_version: Generated<number>;
 }
 
 /** Agents and bots (type = 'bot') of one licence. */

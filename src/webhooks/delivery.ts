@@ -22,6 +22,7 @@ import { deliverySignal } from './outbox.js';
 import { DELIVERY_STATUSES, type WebhookDeliveriesTable } from './tables.js';
 import { literalNonPublicHost, publicOnlyLookup } from './egress.js';
 import { pruneWebhookHistory } from './retention.js';
+import { intEnv, onOff } from '../env.js';
 
 export interface DeliveryConfig {
   /** WEBHOOK_DELIVERY=off: this process queues deliveries but does not send them (API-only node). */
@@ -44,23 +45,6 @@ export interface DeliveryConfig {
   pruneMs: number;
   /** WEBHOOK_ALLOW_PRIVATE=off refuses loopback/private/link-local destinations (SSRF guard for production). */
   allowPrivate: boolean;
-}
-
-function intEnv(env: NodeJS.ProcessEnv, name: string, def: number, min: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return def;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
-  return v;
-}
-
-function onOff(env: NodeJS.ProcessEnv, name: string, def: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return def;
-  const v = raw.toLowerCase();
-  if (['on', 'true', '1'].includes(v)) return true;
-  if (['off', 'false', '0'].includes(v)) return false;
-  throw new Error(`${name} must be "on" or "off", got "${raw}"`);
 }
 
 export function loadDeliveryConfig(env: NodeJS.ProcessEnv = process.env): DeliveryConfig {

@@ -5,7 +5,8 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores, expectError } from '../helpers.js';
-import { openStore } from '../../src/store/db.js';
+import { sql } from 'kysely';
+import { openStore, type Store } from '../../src/store/db.js';
 
 describeStores('get_agent / list_agents read cache', (h) => {
   const ids = (list: { id: string }[]) => list.map((a) => a.id);
@@ -112,3 +113,44 @@ describeStores('get_agent / list_agents read cache', (h) => {
     expectError(await h().call('get_agent', { id: h().boot.owner.id }, { token: other.bearer_token }), 'not_found', 404);
   });
 });
+
+describeStores('list_agents cache on PostgreSQL (licenses.agents_version)', (h) => {
+  const nameOf = (list: { id: string; name: string }[], id: string) => list.find((a) => a.id === id)?.name;
+
+  it('serves repeated lists from the cache until the licence agents_version moves', async () => {
+    const id = h().boot.owner.id;
+    await h().ok('list_agents', {});
+    // A write with triggers disabled does not bump agents_version: the cached answer (old name) is still served,
+    // which shows the list came from the cache and that nothing but the version decides.
+    const other = openStore(h().store.url, { poolSize: 1 });
+    try {
+      await other.db.connection().execute(async (c) => {
+        await sql`SET session_replication_role = replica`.execute(c);
+        await c.updateTable('agents').set({ name: 'Silent Rename' }).where('id', '=', id).execute();
+        await sql`SET session_replication_role = origin`.execute(c);
+      });
+      assert.notEqual(nameOf(await h().ok('list_agents', {}), id), 'Silent Rename');
+      // Any write to the licence's agents or memberships, by anyone, bumps it (statement triggers).
+      const before = await versionOf(other);
+      await other.db.deleteFrom('group_members').where('license_id', '=', h().boot.license_id).where('agent_id', '=', 'nobody').execute();
+      assert.equal(await versionOf(other), before, 'a statement that changes no row does not bump');
+      await other.db.updateTable('agents').set({ name: 'Loud Rename' }).where('id', '=', id).execute();
+      assert.equal(await versionOf(other), before + 1);
+      assert.equal(nameOf(await h().ok('list_agents', {}), id), 'Loud Rename');
+      await h().ok('update_agent', { id, groups: [{ id: 0, priority: 'first' }] });
+      const withGroups = await h().ok('list_agents', { fields: ['groups'] });
+      await other.db.deleteFrom('group_members').where('license_id', '=', h().boot.license_id).where('agent_id', '=', id).execute();
+      assert.ok(await versionOf(other) > before + 1);
+      const after = await h().ok('list_agents', { fields: ['groups'] });
+      assert.deepEqual(withGroups.find((a: { id: string }) => a.id === id).groups, [{ id: 0, priority: 'first' }]);
+      assert.deepEqual(after.find((a: { id: string }) => a.id === id).groups, []);
+    } finally {
+      await other.close();
+    }
+  });
+
+  async function versionOf(store: Store): Promise<number> {
+    const row = await store.db.selectFrom('licenses').select('agents_version').where('id', '=', h().boot.license_id).executeTakeFirstOrThrow();
+    return Number(row.agents_version);
+  }
+}, {}, ['postgres']); // SQLite keys its cache on PRAGMA data_version (tests above)
