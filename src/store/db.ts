@@ -82,7 +82,7 @@ const statementNames = new Map<string, string>();
  * PG_STATEMENTS_PER_CONNECTION statements runs further texts unnamed, so memory stays bounded even for queries whose
  * text varies (`in` lists of varying length).
  */
-function prepareStatements(client: pg.PoolClient): void {
+function prepareStatements(client: pg.PoolClient, perConnection: number): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   const parsed = (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection
     .parsedStatements;
@@ -92,7 +92,7 @@ function prepareStatements(client: pg.PoolClient): void {
     if (args.length === 2 && typeof text === 'string' && Array.isArray(values) && values.length > 0) {
       let name = statementNames.get(text);
       if (name === undefined || !(name in parsed)) {
-        if (held >= PG_STATEMENTS_PER_CONNECTION) return query(text, values);
+        if (held >= perConnection) return query(text, values);
         if (name === undefined && statementNames.size >= PG_STATEMENT_NAMES) return query(text, values);
         if (name === undefined) statementNames.set(text, (name = `s${statementNames.size + 1}`));
         held++;
@@ -112,10 +112,14 @@ export function isPostgresUrl(url: string): boolean {
   return url.startsWith('postgres://') || url.startsWith('postgresql://');
 }
 
-export function openStore(url: string = DEFAULT_SQLITE_URL, opts: { poolSize?: number } = {}): Store {
+export function openStore(
+  url: string = DEFAULT_SQLITE_URL,
+  opts: { poolSize?: number; statementsPerConnection?: number } = {},
+): Store {
   if (isPostgresUrl(url)) {
     const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
-    pool.on('connect', prepareStatements);
+    const perConnection = opts.statementsPerConnection ?? PG_STATEMENTS_PER_CONNECTION;
+    pool.on('connect', (client) => prepareStatements(client, perConnection));
     pool.on('error', () => {
       /* idle client errors are reported on the next query */
     });

@@ -1,8 +1,9 @@
-/** SQLite statement reuse and the change token (src/store/db.ts). */
+/** SQLite statement reuse and the change token; PostgreSQL named prepared statements (src/store/db.ts). */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshStore } from '../helpers.js';
-import { nextCounter, type Store } from '../../src/store/db.js';
+import { sql } from 'kysely';
+import { freshStore, postgresOrSkip } from '../helpers.js';
+import { nextCounter, openStore, type Store } from '../../src/store/db.js';
 
 describe('SQLite statement cache', () => {
   let store: Store;
@@ -32,5 +33,38 @@ describe('SQLite statement cache', () => {
     assert.notEqual(t1, t0);
     await store.db.updateTable('counters').set({ value: 7 }).where('name', '=', 'c1').execute();
     assert.notEqual(store.changeToken!(), t1);
+  });
+});
+
+describe('PostgreSQL named prepared statements', async () => {
+  if (!(await postgresOrSkip())) return;
+  let store: Store;
+  let drop: () => Promise<void>;
+  before(async () => {
+    ({ store, drop } = await freshStore('postgres', 1));
+  });
+  after(async () => {
+    await drop();
+  });
+
+  it('prepares parameterised queries once per connection, at most statementsPerConnection, with correct results', async () => {
+    const one = openStore(store.url, { poolSize: 1, statementsPerConnection: 2 });
+    try {
+      const prepared = async () =>
+        (await sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%counters%' ORDER BY prepare_time`.execute(one.db)).rows.map((r) => r.statement);
+      const byName = (name: string) => one.db.selectFrom('counters').select('value').where('name', '=', name);
+      for (let i = 1; i <= 3; i++) assert.equal(await nextCounter(one.db, 'p'), i); // same text three times
+      assert.equal((await prepared()).length, 1, 'one statement for one text, however often it runs');
+      assert.equal((await byName('p').executeTakeFirst())?.value, 3);
+      // A third distinct text exceeds the bound of 2: it runs unnamed, and still right.
+      assert.equal((await byName('p').where('value', '>', 0).executeTakeFirst())?.value, 3);
+      assert.equal((await byName('p').where('value', '>', 5).executeTakeFirst()), undefined);
+      assert.equal((await prepared()).length, 2);
+      // Queries without parameters keep the simple protocol (not prepared).
+      await sql`SELECT count(*) FROM counters`.execute(one.db);
+      assert.equal((await prepared()).length, 2);
+    } finally {
+      await one.close();
+    }
   });
 });
