@@ -10,6 +10,7 @@ import {
   assertNoDuplicateGroups,
   membershipsByAgent,
   removeAgentFromGroups,
+  addAgentGroups,
   replaceAgentGroups,
   type Membership,
 } from '../groups/membership.js';
@@ -156,7 +157,7 @@ export const createAgent = defineAction({
         email_subscriptions: emailSubs,
         work_scheduler: ws,
       });
-      await replaceAgentGroups(trx, caller.licenseId, row.id, groups);
+      await addAgentGroups(trx, caller.licenseId, row.id, groups);
       await recordEvent(trx, sourceOf(caller), 'agent_created', agentFullState(row, groups));
       return { id: row.id };
     });

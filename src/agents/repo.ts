@@ -74,15 +74,6 @@ export async function findAgent(
   return row?.type === type ? row : undefined;
 }
 
-/**
- * Is the (lower-cased) id taken in the licence, in any letter case? Selects `account_id`, not `id`: with `id` the
- * SQLite planner prefers the covering primary-key index and scans every agent of the licence (O(agents) per
- * insert); with a column outside it, it seeks `agents_lower_id (license_id, lower(id))`.
- */
-const agentIdTaken = preparedQuery(2, (db, licenseId: number, lowerId: string) =>
-  db.selectFrom('agents').select('account_id').where('license_id', '=', licenseId).where((eb) => eb.fn('lower', ['id']), '=', lowerId),
-);
-
 export async function getAgentOrThrow(
   db: Queryable,
   licenseId: number,
@@ -160,10 +151,10 @@ export function newAgentRow(licenseId: number, a: NewAgent, now = nowIso()): Age
 
 /** Insert one agent or bot; `already_exists` if the id is taken in the licence. Returns the stored row. */
 export async function insertAgent(trx: Queryable, licenseId: number, a: NewAgent): Promise<AgentRow> {
-  // Agent ids are e-mail addresses: unique within the licence regardless of letter case.
-  const existing = (await agentIdTaken(trx, licenseId, a.id.toLowerCase())).rows[0];
-  if (existing) throw new ApiError('already_exists', `Agent ${a.id} already exists`);
+  // Agent ids are e-mail addresses: unique within the licence regardless of letter case (unique index
+  // agents_lower_id). One statement checks and writes; the account id is a fresh UUID, so a conflict is the id.
   const row = newAgentRow(licenseId, a);
-  await trx.insertInto('agents').values(row).execute();
+  const { numInsertedOrUpdatedRows } = await trx.insertInto('agents').values(row).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+  if (numInsertedOrUpdatedRows === 0n) throw new ApiError('already_exists', `Agent ${a.id} already exists`);
   return row;
 }

@@ -4,7 +4,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyBaseLogger } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { lockLicense, type Store } from '../store/db.js';
+import { enableTransactionMemo, lockLicense, nextSavepoint, rollbackToSavepoint, type Store } from '../store/db.js';
 import { ApiError, type ErrorBody } from './errors.js';
 import { Authenticator } from './auth.js';
 import { Registry, type ActionContext, type Caller, type RegisteredAction, type Services } from './registry.js';
@@ -181,15 +181,48 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     }
 
     const { requests } = batchValidator(req.body) as { requests: unknown[] };
-    const responses: unknown[] = [];
-    for (const item of requests) {
-      try {
-        responses.push(await runOne(action, ctx, item));
-      } catch (err) {
-        responses.push(errorBody(err, req.log).body);
+    return reply.send({ responses: await runBatch(action, caller, req.log, requests) });
+  }
+
+  /**
+   * A batch call is one transaction (one licence lock, one commit) in which each item runs under its own savepoint:
+   * a failing item is rolled back alone and answers its error, the others keep their effects, and all of them
+   * commit together. Items see the effects of the items before them. What the handlers ask of the services (wake the
+   * webhook worker, drop cached token lookups) happens after the commit, as for a single call.
+   */
+  async function runBatch(action: RegisteredAction, caller: Caller, log: FastifyBaseLogger, requests: unknown[]) {
+    let invalidateAuth = false;
+    const deferred: Services = {
+      onEventsCommitted: () => {}, // called once after the commit below
+      invalidateAuth: () => void (invalidateAuth = true),
+    };
+    const responses = await store.db.transaction().execute(async (trx) => {
+      await lockLicense(trx, store.dialect, caller.licenseId);
+      enableTransactionMemo(trx);
+      const ctx: ActionContext = {
+        store,
+        db: trx,
+        dialect: store.dialect,
+        caller,
+        log,
+        services: deferred,
+        tx: (fn) => fn(trx),
+      };
+      const out: unknown[] = [];
+      for (const [i, item] of requests.entries()) {
+        await nextSavepoint(trx, store.dialect, i === 0);
+        try {
+          out.push(await runOne(action, ctx, item));
+        } catch (err) {
+          await rollbackToSavepoint(trx);
+          out.push(errorBody(err, log).body);
+        }
       }
-    }
-    return reply.send({ responses });
+      return out;
+    });
+    if (invalidateAuth) services.invalidateAuth();
+    services.onEventsCommitted();
+    return responses;
   }
 
   await registerRateLimit(app, opts.rateLimit);

@@ -12,7 +12,7 @@ import {
   assertGroupsExist,
   assertNoDuplicateGroups,
   membershipsByAgent,
-  replaceAgentGroups,
+  addAgentGroups,
   type Membership,
 } from '../groups/membership.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
@@ -135,7 +135,7 @@ export const createBot = defineAction({
         secret_hash: hashSecret(secret),
         created_via: createdVia,
       });
-      await replaceAgentGroups(trx, caller.licenseId, row.id, groups);
+      await addAgentGroups(trx, caller.licenseId, row.id, groups);
       await recordEvent(trx, sourceOf(caller), 'bot_created', botFullState(row, groups));
       return { id: row.id, secret };
     });

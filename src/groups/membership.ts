@@ -3,7 +3,7 @@
  * `agent_priorities` are both read from `group_members`.
  */
 import { ApiError } from '../api/errors.js';
-import { preparedQuery, type Queryable } from '../store/db.js';
+import { preparedQuery, transactionMemo, type Queryable } from '../store/db.js';
 
 export const PRIORITIES = ['first', 'normal', 'last', 'supervisor'] as const;
 export type Priority = (typeof PRIORITIES)[number];
@@ -16,16 +16,20 @@ export interface Membership {
 /** Throws `group_not_found` naming the first id that is not a group of the licence. */
 export async function assertGroupsExist(db: Queryable, licenseId: number, ids: readonly number[]): Promise<void> {
   if (ids.length === 0) return;
-  const unique = [...new Set(ids)];
+  // Within a batch call, groups found once are not looked up again: the transaction holds the licence lock that
+  // every group change takes, and batchable actions do not delete groups.
+  const known = await transactionMemo(db, `groups:${licenseId}`, async () => new Set<number>());
+  const unique = [...new Set(ids)].filter((id) => !known.has(id));
+  if (unique.length === 0) return;
   const rows = await db
     .selectFrom('groups')
     .select('id')
     .where('license_id', '=', licenseId)
     .where('id', 'in', unique)
     .execute();
+  for (const r of rows) known.add(r.id);
   if (rows.length === unique.length) return;
-  const found = new Set(rows.map((r) => r.id));
-  const missing = unique.find((id) => !found.has(id));
+  const missing = unique.find((id) => !known.has(id));
   throw new ApiError('group_not_found', `Group ${missing} not found`);
 }
 
@@ -94,6 +98,16 @@ export async function replaceAgentGroups(
   groups: readonly Membership[],
 ): Promise<void> {
   await deleteAgentMemberships(trx, licenseId, agentId);
+  await addAgentGroups(trx, licenseId, agentId, groups);
+}
+
+/** Memberships of an agent or bot created in this transaction (it has none yet; groups must already be checked). */
+export async function addAgentGroups(
+  trx: Queryable,
+  licenseId: number,
+  agentId: string,
+  groups: readonly Membership[],
+): Promise<void> {
   if (groups.length === 0) return;
   await trx
     .insertInto('group_members')

@@ -217,6 +217,48 @@ export async function lockApplication(trx: Queryable, dialect: Dialect, clientId
   await sql`SELECT client_id FROM applications WHERE client_id = ${clientId} FOR UPDATE`.execute(trx);
 }
 
+/**
+ * Start a fresh savepoint for the next unit of work inside a transaction (one item of a batch call), releasing the
+ * previous one: `ROLLBACK TO SAVEPOINT item` then undoes that unit alone and keeps the savepoint, so the next call
+ * works after a rollback too. PostgreSQL: one round trip (both statements in one simple-protocol query).
+ */
+export async function nextSavepoint(trx: Queryable, dialect: Dialect, first: boolean): Promise<void> {
+  if (first) await sql`SAVEPOINT item`.execute(trx);
+  else if (dialect === 'postgres') await sql`RELEASE SAVEPOINT item; SAVEPOINT item`.execute(trx);
+  else {
+    await sql`RELEASE SAVEPOINT item`.execute(trx);
+    await sql`SAVEPOINT item`.execute(trx);
+  }
+}
+
+const transactionMemos = new WeakMap<object, Map<string, unknown>>();
+
+/**
+ * Let `trx` remember values for the rest of the transaction (see `transactionMemo`). Used for batch calls: their
+ * items run in one transaction and repeat the same lookups.
+ */
+export function enableTransactionMemo(trx: Queryable): void {
+  transactionMemos.set(trx, new Map());
+}
+
+/**
+ * `load()`'s value for `key`, computed once per transaction where the transaction enabled it, else every call.
+ * Only for lookups the transaction itself cannot change and whose value may be taken at any point of it (e.g.
+ * webhook subscriptions, which batchable actions never change).
+ */
+export async function transactionMemo<T>(trx: Queryable, key: string, load: () => Promise<T>): Promise<T> {
+  const memo = transactionMemos.get(trx);
+  if (!memo) return load();
+  if (memo.has(key)) return memo.get(key) as T;
+  const value = await load();
+  memo.set(key, value);
+  return value;
+}
+
+export async function rollbackToSavepoint(trx: Queryable): Promise<void> {
+  await sql`ROLLBACK TO SAVEPOINT item`.execute(trx);
+}
+
 export const nowIso = (): string => new Date().toISOString();
 export const toBool = (v: number | boolean | null | undefined): boolean => v === 1 || v === true;
 export const fromBool = (v: boolean): number => (v ? 1 : 0);

@@ -5,7 +5,7 @@
  * installed on the licence whose licence webhook state is enabled); the delivery worker (delivery.ts) sends them
  * afterwards. Events no webhook wants are not stored unless the store's event log mode is `all`.
  */
-import { nextCounter, nowIso, preparedQuery, type Queryable } from '../store/db.js';
+import { nextCounter, nowIso, preparedQuery, transactionMemo, type Queryable } from '../store/db.js';
 import type { Caller } from '../api/registry.js';
 import { uuid } from '../tenancy/secrets.js';
 import { contractPayload, type ConfigurationAction, type SourceType } from './catalog.js';
@@ -121,7 +121,10 @@ export async function recordEvent(
   action: ConfigurationAction,
   payload: unknown,
 ): Promise<void> {
-  const { rows: targets } = await selectTargets(trx, source.licenseId, action);
+  // Within a batch call (one transaction) the subscriptions are looked up once per action.
+  const targets = await transactionMemo(trx, `webhook-targets:${source.licenseId}:${action}`, async () =>
+    (await selectTargets(trx, source.licenseId, action)).rows,
+  );
   const matching = targets.filter((t) => filtersMatch(t.filters, source.clientId, t.owner_client_id));
   if (matching.length === 0 && eventLogModes.get(trx.getExecutor().adapter) !== 'all') return;
   const seq = await nextCounter(trx, `events:${source.licenseId}`);

@@ -7,6 +7,7 @@ import * as m0004 from './0004_properties.js';
 import * as m0005 from './0005_webhooks.js';
 import * as m0006 from './0006_indexes.js';
 import * as m0007 from './0007_agents_version.js';
+import * as m0008 from './0008_agents_unique_lower_id.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005_webhooks': m0005,
   '0006_indexes': m0006,
   '0007_agents_version': m0007,
+  '0008_agents_unique_lower_id': m0008,
 };
