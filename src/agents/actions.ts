@@ -1,5 +1,6 @@
 /** Agents: create, get, list, update, delete, suspend, unsuspend, request_agent_unsuspension, approve (+ batches). */
 import { Type } from '@sinclair/typebox';
+import { RawJson } from '../api/server.js';
 import { ApiError } from '../api/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../api/registry.js';
 import { hasScope, requireScopes, roleRank } from '../api/scopes.js';
@@ -29,6 +30,7 @@ import {
 import {
   AGENT_FIELDS,
   agentFullState,
+  agentJson,
   agentView,
   getAgentOrThrow,
   insertAgent,
@@ -240,7 +242,8 @@ export const listAgents = defineAction({
       }
       const rows = (await q.orderBy('created_at').orderBy('id').execute()) as AgentRow[];
       const memberships = fields.has('groups') ? await membershipsByAgent(ctx.db, caller.licenseId) : undefined;
-      return rows.map((r) => agentView(r, memberships?.get(r.id), fields));
+      const parts = rows.map((r) => agentJson(r, memberships?.get(r.id), fields));
+      return new RawJson(Buffer.from(`[${parts.join(',')}]`, 'utf8'));
     }));
   },
 });

@@ -48,6 +48,32 @@ export function agentView(
   return out;
 }
 
+const str = (v: string): string => JSON.stringify(v);
+
+/**
+ * `JSON.stringify(agentView(row, groups, fields))`, built as text: the JSON columns (work schedule, notifications,
+ * e-mail subscriptions) are stored as JSON.stringify wrote them and are copied verbatim instead of being parsed into
+ * objects and serialised again. For list_agents, where that round trip and its garbage dominated the cost of an
+ * uncached answer. Same keys, order and values as agentView (test/agents/view-json.test.ts).
+ */
+export function agentJson(row: AgentRow, groups: Membership[] | undefined, fields: ReadonlySet<string>): string {
+  let s =
+    `{"id":${str(row.id)},"account_id":${str(row.account_id)},"name":${str(row.name)},"avatar":${str(row.avatar ?? '')}` +
+    `,"role":${str(row.role)},"login_status":${str(row.login_status)}`;
+  if (fields.size === 0) return s + '}';
+  if (fields.has('work_scheduler')) s += `,"work_scheduler":${row.work_scheduler || '{}'}`;
+  if (fields.has('groups')) s += `,"groups":${JSON.stringify(groups ?? [])}`;
+  if (fields.has('email_subscriptions')) s += `,"email_subscriptions":${row.email_subscriptions || '[]'}`;
+  if (fields.has('notifications')) s += `,"notifications":${row.notifications || '[]'}`;
+  if (fields.has('job_title')) s += `,"job_title":${str(row.job_title ?? '')}`;
+  if (fields.has('mobile')) s += `,"mobile":${str(row.mobile ?? '')}`;
+  if (fields.has('max_chats_count')) s += `,"max_chats_count":${JSON.stringify(row.max_chats_count)}`;
+  if (fields.has('suspended')) s += `,"suspended":${row.suspended === 1}`;
+  if (fields.has('awaiting_approval')) s += `,"awaiting_approval":${row.awaiting_approval === 1}`;
+  if (fields.has('last_logout') && row.last_logout) s += `,"last_logout":${str(row.last_logout)}`;
+  return s + '}';
+}
+
 const ALL_FIELDS: ReadonlySet<string> = new Set(AGENT_FIELDS);
 
 /** Full state, as the agent_created webhook carries it. */

@@ -93,10 +93,12 @@ async function agentsVersion(store: Store, licenseId: number): Promise<string | 
   return row === undefined ? undefined : String(row.agents_version);
 }
 
-const serialise = (value: unknown): RawJson => new RawJson(Buffer.from(JSON.stringify(value), 'utf8'));
+const serialise = (value: unknown): RawJson =>
+  value instanceof RawJson ? value : new RawJson(Buffer.from(JSON.stringify(value), 'utf8'));
 
 /**
- * The cached answer for `key` (which must include the licence) in the cache `spec`, or `compute()` serialised, and
+ * The cached answer for `key` (which must include the licence) in the cache `spec`, or `compute()` serialised (or
+ * as is, when it built its JSON text itself: a RawJson), and
  * cached when the store supports it. The answer is kept only when the token read before computing is still the
  * token afterwards, i.e. nothing it depends on was committed meanwhile, so a kept answer always matches the data at
  * its token (on PostgreSQL every statement in between saw the same committed state). Errors are not cached.

@@ -1,0 +1,40 @@
+/** agentJson (list_agents' text builder) must equal JSON.stringify(agentView(…)) for every row and field set. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { AGENT_FIELDS, agentJson, agentView, newAgentRow, type AgentRow } from '../../src/agents/repo.js';
+
+const base = newAgentRow(7, { id: 'a@example.com', name: 'A' });
+const rows: AgentRow[] = [
+  base,
+  newAgentRow(7, {
+    id: 'ünï"cøde\\@example.com',
+    name: 'Zoë "Q" \u2028 <tab>\t',
+    avatar: 'https://cdn.example.com/a.png',
+    role: 'viceowner',
+    job_title: 'Lead',
+    mobile: '+1 555',
+    max_chats_count: 0,
+    awaiting_approval: true,
+    notifications: ['new_visitor', 'incoming_chat'],
+    email_subscriptions: ['weekly_summary'],
+    work_scheduler: { timezone: 'Europe/Warsaw', schedule: [{ day: 'monday', enabled: true, start: '08:00', end: '16:00' }] },
+  }),
+  { ...base, suspended: 1, last_logout: '2026-11-24T10:00:00Z', notifications: '', email_subscriptions: null as unknown as string, work_scheduler: '' },
+];
+const groupSets = [undefined, [], [{ id: 0, priority: 'first' }, { id: 3, priority: 'supervisor' }]];
+
+describe('agentJson', () => {
+  it('equals JSON.stringify(agentView()) for every subset of fields', () => {
+    let checked = 0;
+    for (let mask = 0; mask < 1 << AGENT_FIELDS.length; mask++) {
+      const fields = new Set<string>(AGENT_FIELDS.filter((_, i) => mask & (1 << i)));
+      for (const row of rows) {
+        for (const groups of groupSets) {
+          assert.equal(agentJson(row, groups, fields), JSON.stringify(agentView(row, groups, fields)));
+          checked++;
+        }
+      }
+    }
+    assert.equal(checked, 1024 * rows.length * groupSets.length);
+  });
+});
