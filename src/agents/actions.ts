@@ -243,7 +243,7 @@ export const listAgents = defineAction({
       const rows = (await q.orderBy('created_at').orderBy('id').execute()) as AgentRow[];
       const memberships = fields.has('groups') ? await membershipsByAgent(ctx.db, caller.licenseId) : undefined;
       const parts = rows.map((r) => agentJson(r, memberships?.get(r.id), fields));
-      return new RawJson(Buffer.from(`[${parts.join(',')}]`, 'utf8'));
+      return RawJson.ofArray(parts);
     }));
   },
 });

@@ -38,3 +38,14 @@ describe('agentJson', () => {
     assert.equal(checked, 1024 * rows.length * groupSets.length);
   });
 });
+
+describe('RawJson.ofArray', () => {
+  it('writes the same bytes as JSON.stringify of the array, multi-byte characters included', async () => {
+    const { RawJson } = await import('../../src/api/server.js');
+    for (const values of [[], [{ a: 1 }], [{ n: 'Zoë ✓ 😀' }, 'x', 3, null, { nested: ['é'] }]]) {
+      const raw = RawJson.ofArray(values.map((v) => JSON.stringify(v)));
+      assert.equal(raw.body.toString('utf8'), JSON.stringify(values));
+      assert.equal(raw.body.length, Buffer.byteLength(JSON.stringify(values)));
+    }
+  });
+});
