@@ -1,7 +1,7 @@
 /** Agent rows: reading, projecting (`fields`) and inserting. Bots share the table with type = 'bot'. */
 import type { Selectable } from 'kysely';
 import { ApiError } from '../api/errors.js';
-import { nowIso, preparedQuery, type Queryable } from '../store/db.js';
+import { creationTimeIso, preparedQuery, type Queryable } from '../store/db.js';
 import type { AgentsTable } from '../store/schema.js';
 import { uuid } from '../tenancy/secrets.js';
 import type { Membership } from '../groups/membership.js';
@@ -146,7 +146,7 @@ export interface NewAgent {
 }
 
 /** The row of a new agent or bot: `a` with every default filled in. */
-export function newAgentRow(licenseId: number, a: NewAgent, now = nowIso()): AgentRow {
+export function newAgentRow(licenseId: number, a: NewAgent, now = creationTimeIso()): AgentRow {
   return {
     license_id: licenseId,
     id: a.id,

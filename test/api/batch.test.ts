@@ -48,4 +48,11 @@ describeStores('batch calls', (h) => {
     assert.deepEqual(upd.responses, [{}, {}]);
     assert.equal((await h().ok('get_agent', { id: 'twice@example.com', fields: ['job_title'] })).job_title, 'B');
   });
+
+  it('list_agents keeps creation order for agents created in the same millisecond (one batch)', async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `order-${String.fromCharCode(122 - i)}@example.com`); // z…, y…, x…
+    await h().ok('batch_create_agents', { requests: ids.map((id) => ({ id, name: id })) });
+    const listed = (await h().ok('list_agents', {})).map((a: { id: string }) => a.id).filter((id: string) => id.startsWith('order-'));
+    assert.deepEqual(listed, ids);
+  });
 });
