@@ -110,24 +110,16 @@ export async function cachedJson(
   key: string,
   compute: () => Promise<unknown>,
 ): Promise<unknown> {
-  if (store.changeToken) {
-    const token = store.changeToken();
-    const cache = cacheOf(store, spec);
-    cache.adoptDatabaseToken(token);
-    const hit = cache.get(key, token);
-    if (hit) return hit;
-    const json = serialise(await compute());
-    if (store.changeToken() === token) cache.set(key, token, json);
-    return json;
-  }
-  if (!spec.postgres) return compute();
-  const version = await agentsVersion(store, licenseId);
-  if (version === undefined) return compute();
+  // SQLite's token is read synchronously; the licence version (PostgreSQL) only when this cache opts in.
+  const token = store.changeToken?.() ?? (spec.postgres ? await agentsVersion(store, licenseId) : undefined);
+  if (token === undefined) return compute();
   const cache = cacheOf(store, spec);
-  const hit = cache.get(key, version);
+  if (store.changeToken) cache.adoptDatabaseToken(token);
+  const hit = cache.get(key, token);
   if (hit) return hit;
   const json = serialise(await compute());
-  if ((await agentsVersion(store, licenseId)) === version) cache.set(key, version, json);
+  const after = store.changeToken?.() ?? (await agentsVersion(store, licenseId));
+  if (after === token) cache.set(key, token, json);
   return json;
 }
 

@@ -219,15 +219,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     const responses = await store.db.transaction().execute(async (trx) => {
       await lockLicense(trx, store.dialect, caller.licenseId);
       enableTransactionMemo(trx);
-      const ctx: ActionContext = {
-        store,
-        db: trx,
-        dialect: store.dialect,
-        caller,
-        log,
-        services: deferred,
-        tx: (fn) => fn(trx),
-      };
+      const ctx: ActionContext = { ...makeContext(caller, log), db: trx, services: deferred, tx: (fn) => fn(trx) };
       const out: unknown[] = [];
       for (const [i, item] of requests.entries()) {
         await nextSavepoint(trx, store.dialect, i === 0);

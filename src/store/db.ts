@@ -84,22 +84,19 @@ const statementNames = new Map<string, string>();
  */
 function prepareStatements(client: pg.PoolClient, perConnection: number): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  const parsed = (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection
-    .parsedStatements;
-  let held = 0;
+  const named = new Set<string>(); // names this connection has used (pg itself decides when to send Parse)
   client.query = ((...args: unknown[]) => {
     const [text, values] = args;
-    if (args.length === 2 && typeof text === 'string' && Array.isArray(values) && values.length > 0) {
-      let name = statementNames.get(text);
-      if (name === undefined || !(name in parsed)) {
-        if (held >= perConnection) return query(text, values);
-        if (name === undefined && statementNames.size >= PG_STATEMENT_NAMES) return query(text, values);
-        if (name === undefined) statementNames.set(text, (name = `s${statementNames.size + 1}`));
-        held++;
-      }
-      return query({ name, text, values });
+    if (args.length !== 2 || typeof text !== 'string' || !Array.isArray(values) || values.length === 0) {
+      return query(...args);
     }
-    return query(...args);
+    let name = statementNames.get(text);
+    if (name === undefined && statementNames.size < PG_STATEMENT_NAMES) {
+      statementNames.set(text, (name = `s${statementNames.size + 1}`));
+    }
+    if (name === undefined || (!named.has(name) && named.size >= perConnection)) return query(text, values);
+    named.add(name);
+    return query({ name, text, values });
   }) as typeof client.query;
 }
 

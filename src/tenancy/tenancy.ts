@@ -104,13 +104,11 @@ export async function isOrganizationApplication(db: Queryable, organizationId: s
 export const installHooks: Array<(trx: Queryable, clientId: string, licenseId: number) => Promise<void>> = [];
 
 export async function installApplication(trx: Queryable, clientId: string, licenseId: number): Promise<boolean> {
-  const app = await trx.selectFrom('applications').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+  // Applications of other organizations may be installed too (marketplace apps): only existence is checked.
+  const app = await trx.selectFrom('applications').select('client_id').where('client_id', '=', clientId).executeTakeFirst();
   if (!app) throw new ApiError('not_found', `Application ${clientId} not found`);
-  const lic = await trx.selectFrom('licenses').selectAll().where('id', '=', licenseId).executeTakeFirst();
+  const lic = await trx.selectFrom('licenses').select('id').where('id', '=', licenseId).executeTakeFirst();
   if (!lic) throw new ApiError('not_found', `License ${licenseId} not found`);
-  if (lic.organization_id !== app.organization_id) {
-    // Applications of other organizations may be installed too (marketplace apps); nothing to check.
-  }
   const existing = await trx
     .selectFrom('installations')
     .select('client_id')

@@ -48,14 +48,10 @@ export interface DeliveryConfig {
 }
 
 export function loadDeliveryConfig(env: NodeJS.ProcessEnv = process.env): DeliveryConfig {
-  const flag = (env.WEBHOOK_DELIVERY ?? 'on').toLowerCase();
-  if (!['on', 'off', 'true', 'false', '1', '0'].includes(flag)) {
-    throw new Error(`WEBHOOK_DELIVERY must be "on" or "off", got "${env.WEBHOOK_DELIVERY}"`);
-  }
   const timeoutMs = intEnv(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 1);
   const concurrency = intEnv(env, 'WEBHOOK_CONCURRENCY', 16, 1);
   return {
-    enabled: ['on', 'true', '1'].includes(flag),
+    enabled: onOff(env, 'WEBHOOK_DELIVERY', true),
     timeoutMs,
     maxAttempts: intEnv(env, 'WEBHOOK_MAX_ATTEMPTS', 10, 1),
     retryBaseMs: intEnv(env, 'WEBHOOK_RETRY_BASE_MS', 1_000, 1),

@@ -10,6 +10,15 @@ import { openStore, type Store } from '../../src/store/db.js';
 
 describeStores('get_agent / list_agents read cache', (h) => {
   const ids = (list: { id: string }[]) => list.map((a) => a.id);
+  /** Rename an agent through another connection (as the CLI or another process would), outside the API. */
+  async function renameElsewhere(id: string, name: string): Promise<void> {
+    const other = openStore(h().store.url, { poolSize: 1 });
+    try {
+      await other.db.updateTable('agents').set({ name }).where('license_id', '=', h().boot.license_id).where('id', '=', id).execute();
+    } finally {
+      await other.close();
+    }
+  }
 
   it('repeated lists are equal, and a write through the API shows at once', async () => {
     const first = await h().ok('list_agents', { fields: ['groups', 'job_title'] });
@@ -38,17 +47,7 @@ describeStores('get_agent / list_agents read cache', (h) => {
 
   it('a change committed by another connection (e.g. the CLI) shows at once', async () => {
     await h().ok('list_agents', {});
-    const other = openStore(h().store.url, { poolSize: 1 });
-    try {
-      await other.db
-        .updateTable('agents')
-        .set({ name: 'Renamed Elsewhere' })
-        .where('license_id', '=', h().boot.license_id)
-        .where('id', '=', 'cache1@example.com')
-        .execute();
-    } finally {
-      await other.close();
-    }
+    await renameElsewhere('cache1@example.com', 'Renamed Elsewhere');
     const list = await h().ok('list_agents', {});
     assert.equal(list.find((a: { id: string }) => a.id === 'cache1@example.com').name, 'Renamed Elsewhere');
   });
@@ -91,17 +90,7 @@ describeStores('get_agent / list_agents read cache', (h) => {
     const updated = await h().ok('get_agent', { id: 'cache2@example.com', fields: ['groups', 'mobile'] });
     assert.equal(updated.mobile, '+1 556');
     assert.deepEqual(updated.groups, [{ id: 0, priority: 'last' }]);
-    const other = openStore(h().store.url, { poolSize: 1 });
-    try {
-      await other.db
-        .updateTable('agents')
-        .set({ name: 'Two Renamed' })
-        .where('license_id', '=', h().boot.license_id)
-        .where('id', '=', 'cache2@example.com')
-        .execute();
-    } finally {
-      await other.close();
-    }
+    await renameElsewhere('cache2@example.com', 'Two Renamed');
     assert.equal((await h().ok('get_agent', { id: 'cache2@example.com' })).name, 'Two Renamed');
     await h().ok('delete_agent', { id: 'cache2@example.com' });
     expectError(await h().call('get_agent', { id: 'cache2@example.com' }), 'not_found', 404);
