@@ -15,7 +15,13 @@ export interface BackgroundService {
 }
 
 export type BackgroundFactory = (app: FastifyInstance, store: Store) => BackgroundService;
-export type BearerResolver = (token: string, store: Store) => Promise<Caller | null>;
+/** A token a resolver recognised: who calls, and when their licence expires (epoch ms; null = never). */
+export interface ResolvedBearer {
+  caller: Caller;
+  licenseExpiresAt: number | null;
+}
+/** Resolves the Bearer tokens it recognises (e.g. bot JWTs); null for any other token. */
+export type BearerResolver = (token: string, store: Store) => Promise<ResolvedBearer | null>;
 
 /** Areas register background services and extra bearer-token resolvers here. */
 export const backgroundFactories: BackgroundFactory[] = [];

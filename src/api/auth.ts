@@ -7,6 +7,7 @@ import type { Store } from '../store/db.js';
 import { hashSecret } from '../tenancy/secrets.js';
 import { ApiError } from './errors.js';
 import type { Caller } from './registry.js';
+import type { BearerResolver } from '../app-hooks.js';
 import type { Role } from './scopes.js';
 
 export const REGIONS = ['dal', 'fra'] as const;
@@ -21,8 +22,8 @@ interface CacheEntry {
 export interface AuthOptions {
   region: string;
   cacheTtlMs?: number;
-  /** Extra Bearer-token resolvers (e.g. bot JWTs); return null when the token is not theirs. */
-  bearerResolvers?: Array<(token: string, store: Store) => Promise<Caller | null>>;
+  /** Extra Bearer-token resolvers (e.g. bot JWTs); they return null when the token is not theirs. */
+  bearerResolvers?: readonly BearerResolver[];
 }
 
 export class Authenticator {
@@ -77,15 +78,8 @@ export class Authenticator {
 
   private async loadBearer(token: string): Promise<Omit<CacheEntry, 'cachedUntil'>> {
     for (const resolve of this.opts.bearerResolvers ?? []) {
-      const caller = await resolve(token, this.store);
-      if (caller) {
-        const lic = await this.store.db
-          .selectFrom('licenses')
-          .select('expires_at')
-          .where('id', '=', caller.licenseId)
-          .executeTakeFirst();
-        return { caller, licenseExpiresAt: lic?.expires_at ? Date.parse(lic.expires_at) : null, tokenExpiresAt: null };
-      }
+      const resolved = await resolve(token, this.store);
+      if (resolved) return { ...resolved, tokenExpiresAt: null };
     }
     const row = await this.store.db
       .selectFrom('access_tokens as t')

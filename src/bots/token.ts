@@ -6,6 +6,7 @@
 import { SignJWT, jwtVerify } from 'jose';
 import { ApiError } from '../api/errors.js';
 import type { Caller } from '../api/registry.js';
+import type { ResolvedBearer } from '../app-hooks.js';
 import type { Queryable, Store } from '../store/db.js';
 import { randomSecret } from '../tenancy/secrets.js';
 
@@ -69,7 +70,7 @@ export async function signBotToken(key: Uint8Array, s: BotTokenSubject): Promise
 const JWT_SHAPE = /^(?:([a-z]+):)?(eyJ[\w-]*\.[\w-]+\.[\w-]+)$/;
 
 /** Bearer resolver: a Caller of kind 'bot' for a bot JWT, null for any other token. */
-export async function resolveBotToken(token: string, store: Store): Promise<Caller | null> {
+export async function resolveBotToken(token: string, store: Store): Promise<ResolvedBearer | null> {
   const m = JWT_SHAPE.exec(token);
   if (!m) return null;
   const invalid = () => new ApiError('authentication', 'Invalid or expired bot token');
@@ -85,14 +86,14 @@ export async function resolveBotToken(token: string, store: Store): Promise<Call
   const row = await store.db
     .selectFrom('agents as a')
     .innerJoin('licenses as l', 'l.id', 'a.license_id')
-    .select(['a.id', 'a.account_id', 'a.owner_client_id', 'l.id as license_id', 'l.organization_id', 'l.region'])
+    .select(['a.id', 'a.account_id', 'a.owner_client_id', 'l.id as license_id', 'l.organization_id', 'l.region', 'l.expires_at'])
     .where('a.license_id', '=', claims.lic)
     .where('a.id', '=', claims.sub)
     .where('a.type', '=', 'bot')
     .executeTakeFirst();
   if (!row) throw new ApiError('authentication', 'The bot of this token no longer exists');
   if (m[1] !== undefined && m[1] !== row.region) throw invalid();
-  return {
+  const caller: Caller = {
     kind: 'bot',
     licenseId: row.license_id,
     organizationId: row.organization_id,
@@ -105,4 +106,5 @@ export async function resolveBotToken(token: string, store: Store): Promise<Call
     clientId: row.owner_client_id,
     scopes: new Set(BOT_TOKEN_SCOPES),
   };
+  return { caller, licenseExpiresAt: row.expires_at ? Date.parse(row.expires_at) : null };
 }

@@ -76,6 +76,18 @@ describeStores('bots: issue_bot_token and bot tokens', (h) => {
     expectError(await h().call('create_bot_template', { name: 't' }, { token }), 'authorization', 403);
   });
 
+  it("answers license_expired for a bot token once the bot's licence has expired", async () => {
+    const { id, token } = await botWithToken('Expiring');
+    assert.equal((await h().ok('get_bot', { id }, { token })).id, id);
+    const licence = () => h().store.db.updateTable('licenses').where('id', '=', h().boot.license_id);
+    await licence().set({ expires_at: '2020-01-01T00:00:00Z' }).execute();
+    try {
+      expectError(await h().call('get_bot', { id }, { token }), 'license_expired', 402);
+    } finally {
+      await licence().set({ expires_at: null }).execute();
+    }
+  });
+
   it('accepts the bare JWT; refuses tampered tokens, a wrong prefix, and tokens of deleted bots', async () => {
     const { id, token } = await botWithToken('Bare');
     const jwt = token.slice(4);
