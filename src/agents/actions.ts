@@ -34,8 +34,10 @@ import {
   agentView,
   getAgentOrThrow,
   insertAgent,
-  parseScheduler,
+  plainColumnChanges,
+  schedulerChange,
   type AgentRow,
+  type ColumnChanges,
 } from './repo.js';
 import { cachedJson, concurrencyLimit, type CacheSpec } from './response-cache.js';
 
@@ -251,19 +253,10 @@ export const listAgents = defineAction({
 type UpdateInput = import('@sinclair/typebox').Static<typeof UpdateAgent>;
 
 /** Fields of update_agent that are stored as columns, with how they compare/serialise. */
-function columnChanges(row: AgentRow, input: UpdateInput) {
-  const set: Partial<AgentRow> = {};
-  const changed: Record<string, unknown> = {};
+function columnChanges(row: AgentRow, input: UpdateInput): ColumnChanges {
+  const out: ColumnChanges = { set: {}, changed: {} };
   const simple = ['name', 'role', 'avatar', 'login_status', 'job_title', 'mobile', 'max_chats_count'] as const;
-  for (const k of simple) {
-    const v = input[k];
-    if (v === undefined) continue;
-    const current = row[k] ?? (k === 'avatar' || k === 'job_title' || k === 'mobile' ? '' : null);
-    if (current !== v) {
-      (set as Record<string, unknown>)[k] = v;
-      changed[k] = v;
-    }
-  }
+  plainColumnChanges(row, input, simple, (k) => (k === 'avatar' || k === 'job_title' || k === 'mobile' ? '' : null), out);
   const lists = [
     ['notifications', input.notifications],
     ['email_subscriptions', input.email_subscriptions],
@@ -273,18 +266,12 @@ function columnChanges(row: AgentRow, input: UpdateInput) {
     const list = uniqueList(v, k)!;
     const json = JSON.stringify(list);
     if (json !== row[k]) {
-      set[k] = json;
-      changed[k] = list;
+      out.set[k] = json;
+      out.changed[k] = list;
     }
   }
-  if (input.work_scheduler !== undefined) {
-    const ws = checkWorkScheduler(input.work_scheduler);
-    if (JSON.stringify(ws) !== JSON.stringify(parseScheduler(row.work_scheduler))) {
-      set.work_scheduler = JSON.stringify(ws);
-      changed.work_scheduler = ws;
-    }
-  }
-  return { set, changed };
+  schedulerChange(row, input.work_scheduler, out);
+  return out;
 }
 
 const sameGroups = (a: Membership[], b: Membership[]) =>

@@ -5,7 +5,7 @@ import { creationTimeIso, preparedQuery, type Queryable } from '../store/db.js';
 import type { AgentsTable } from '../store/schema.js';
 import { uuid } from '../tenancy/secrets.js';
 import type { Membership } from '../groups/membership.js';
-import type { WorkScheduler } from './schemas.js';
+import { checkWorkScheduler, type WorkScheduler } from './schemas.js';
 
 export type AgentRow = Selectable<AgentsTable>;
 
@@ -72,6 +72,41 @@ export function agentJson(row: AgentRow, groups: Membership[] | undefined, field
   if (fields.has('awaiting_approval')) s += `,"awaiting_approval":${row.awaiting_approval === 1}`;
   if (fields.has('last_logout') && row.last_logout) s += `,"last_logout":${str(row.last_logout)}`;
   return s + '}';
+}
+
+/** An update's column changes: `set` for the UPDATE, `changed` for the event payload. */
+export interface ColumnChanges {
+  set: Partial<AgentRow>;
+  changed: Record<string, unknown>;
+}
+
+/**
+ * Adds to `out` the plain columns among `keys` that `input` gives with a value other than the stored one (a stored
+ * null compares as `stored(k)`).
+ */
+export function plainColumnChanges<K extends keyof AgentRow & string>(
+  row: AgentRow,
+  input: Partial<Record<K, unknown>>,
+  keys: readonly K[],
+  stored: (k: K) => unknown,
+  out: ColumnChanges,
+): void {
+  for (const k of keys) {
+    const v = input[k];
+    if (v === undefined || (row[k] ?? stored(k)) === v) continue;
+    (out.set as Record<string, unknown>)[k] = v;
+    out.changed[k] = v;
+  }
+}
+
+/** The checked new work schedule when `input` gives one that differs from the stored one, else undefined. */
+export function schedulerChange(row: AgentRow, input: WorkScheduler | undefined, out: ColumnChanges): WorkScheduler | undefined {
+  if (input === undefined) return undefined;
+  const ws = checkWorkScheduler(input);
+  if (JSON.stringify(ws) === JSON.stringify(parseScheduler(row.work_scheduler))) return undefined;
+  out.set.work_scheduler = JSON.stringify(ws);
+  out.changed.work_scheduler = ws;
+  return ws;
 }
 
 const ALL_FIELDS: ReadonlySet<string> = new Set(AGENT_FIELDS);

@@ -17,7 +17,15 @@ import {
 } from '../groups/membership.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
 import { GroupsSchema, PrioritySchema, WorkSchedulerSchema, checkWorkScheduler, literalUnion } from '../agents/schemas.js';
-import { DEFAULT_MAX_CHATS, getAgentOrThrow, insertAgent, parseScheduler, type AgentRow } from '../agents/repo.js';
+import {
+  DEFAULT_MAX_CHATS,
+  getAgentOrThrow,
+  insertAgent,
+  plainColumnChanges,
+  schedulerChange,
+  type AgentRow,
+  type ColumnChanges,
+} from '../agents/repo.js';
 import { applyAgentUpdate, deleteAgentRow } from '../agents/actions.js';
 import { bearerResolvers } from '../app.js';
 import {
@@ -185,30 +193,17 @@ export const listBots = defineAction({
 
 type UpdateInput = Static<typeof UpdateBot>;
 
-function botColumnChanges(row: AgentRow, input: UpdateInput) {
-  const set: Partial<AgentRow> = {};
-  const changed: Record<string, unknown> = {};
-  for (const k of ['name', 'avatar', 'max_chats_count', 'default_group_priority', 'job_title'] as const) {
-    const v = input[k];
-    if (v === undefined) continue;
-    if ((row[k] ?? (k === 'default_group_priority' ? DEFAULT_BOT_PRIORITY : '')) !== v) {
-      (set as Record<string, unknown>)[k] = v;
-      changed[k] = v;
-    }
+function botColumnChanges(row: AgentRow, input: UpdateInput): ColumnChanges {
+  const out: ColumnChanges = { set: {}, changed: {} };
+  const keys = ['name', 'avatar', 'max_chats_count', 'default_group_priority', 'job_title'] as const;
+  plainColumnChanges(row, input, keys, (k) => (k === 'default_group_priority' ? DEFAULT_BOT_PRIORITY : ''), out);
+  const ws = schedulerChange(row, input.work_scheduler, out);
+  const tz = ws?.timezone ?? null;
+  if (ws && tz !== row.timezone) {
+    out.set.timezone = tz;
+    out.changed.timezone = tz ?? '';
   }
-  if (input.work_scheduler !== undefined) {
-    const ws = checkWorkScheduler(input.work_scheduler);
-    if (JSON.stringify(ws) !== JSON.stringify(parseScheduler(row.work_scheduler))) {
-      set.work_scheduler = JSON.stringify(ws);
-      changed.work_scheduler = ws;
-      const tz = ws.timezone ?? null;
-      if (tz !== row.timezone) {
-        set.timezone = tz;
-        changed.timezone = tz ?? '';
-      }
-    }
-  }
-  return { set, changed };
+  return out;
 }
 
 export const updateBot = defineAction({
