@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Store } from './store/db.js';
-import type { Caller } from './api/registry.js';
+import type { Caller } from './kernel/registry.js';
 
 /** A background service started with the app and stopped on close (e.g. webhook delivery). */
 export interface BackgroundService {

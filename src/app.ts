@@ -6,9 +6,9 @@
 import { backgroundFactories, bearerResolvers, type BackgroundService } from './app-hooks.js';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from './store/db.js';
-import { buildRegistry } from './api/actions.js';
-import { buildServer } from './api/server.js';
-import type { RateLimitOptions } from './api/rate-limit.js';
+import { buildRegistry } from './areas.js';
+import { buildServer } from './http/server.js';
+import type { RateLimitOptions } from './http/rate-limit.js';
 import { webhookDelivery } from './webhooks/delivery.js';
 import { eventLogModeFromEnv, setEventLogMode, type EventLogMode } from './webhooks/outbox.js';
 

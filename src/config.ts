@@ -1,7 +1,7 @@
 /** Environment configuration shared by the server and the CLI. */
 import { DEFAULT_SQLITE_URL } from './store/db.js';
 import { intEnv } from './env.js';
-import { rateLimitFromEnv, type RateLimitOptions } from './api/rate-limit.js';
+import { rateLimitFromEnv, type RateLimitOptions } from './http/rate-limit.js';
 
 export interface Config {
   port: number;

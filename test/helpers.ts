@@ -19,7 +19,7 @@ import {
   type BootstrapResult,
   type BootstrapOptions,
 } from '../src/tenancy/tenancy.js';
-import { ALL_SCOPES } from '../src/api/scopes.js';
+import { ALL_SCOPES } from '../src/kernel/scopes.js';
 import { ROOT, cliCommand } from '../bench/lib/processes.js';
 import { createDatabase, type ThrowAwayDatabase } from '../bench/lib/database.js';
 

@@ -1,9 +1,9 @@
 /** Agents: create, get, list, update, delete, suspend, unsuspend, request_agent_unsuspension, approve (+ batches). */
 import { Type } from '@sinclair/typebox';
-import { RawJson } from '../api/server.js';
-import { ApiError } from '../api/errors.js';
-import { defineAction, type ActionContext, type Caller } from '../api/registry.js';
-import { hasScope, requireScopes, roleRank } from '../api/scopes.js';
+import { RawJson } from '../http/server.js';
+import { ApiError } from '../kernel/errors.js';
+import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
+import { hasScope, requireScopes, roleRank } from '../kernel/scopes.js';
 import { nowIso, type Queryable } from '../store/db.js';
 import { uuid } from '../tenancy/secrets.js';
 import {

@@ -1,6 +1,6 @@
 /** Agent rows: reading, projecting (`fields`) and inserting. Bots share the table with type = 'bot'. */
 import type { Selectable } from 'kysely';
-import { ApiError } from '../api/errors.js';
+import { ApiError } from '../kernel/errors.js';
 import { creationTimeIso, preparedQuery, type Queryable } from '../store/db.js';
 import type { AgentsTable } from '../store/schema.js';
 import { uuid } from '../tenancy/secrets.js';

@@ -1,6 +1,6 @@
 /** Request schemas shared by agents and bots (groups with priorities, work scheduler). */
 import { Type, type TSchema } from '@sinclair/typebox';
-import { ApiError } from '../api/errors.js';
+import { ApiError } from '../kernel/errors.js';
 import { PRIORITIES } from '../groups/membership.js';
 
 /** A union of string literals (an enum) typed as the union of its values. */

@@ -1,6 +1,6 @@
 /** Auto access: add, list, update (incl. moving within the list), delete. Rules form one linked list per licence. */
-import { ApiError } from '../api/errors.js';
-import { defineAction } from '../api/registry.js';
+import { ApiError } from '../kernel/errors.js';
+import { defineAction } from '../kernel/registry.js';
 import { assertGroupsExist } from '../groups/membership.js';
 import { groupDeleteHooks } from '../groups/actions.js';
 import { randomHexId } from '../tenancy/secrets.js';

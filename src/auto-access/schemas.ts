@@ -1,6 +1,6 @@
 /** Request schemas of auto access rules and the checks TypeBox cannot express (footnotes 1–3 of the spec). */
 import { Type, type Static } from '@sinclair/typebox';
-import { ApiError } from '../api/errors.js';
+import { ApiError } from '../kernel/errors.js';
 
 const MatchObject = Type.Object(
   { value: Type.String({ minLength: 1 }), exact_match: Type.Optional(Type.Boolean()) },

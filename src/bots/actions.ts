@@ -3,9 +3,9 @@
  * templates (create/update/delete/list, reset_bot_template_secret).
  */
 import { Type, type Static, type TSchema, type TOptional } from '@sinclair/typebox';
-import { ApiError } from '../api/errors.js';
-import { defineAction, type ActionContext, type Caller } from '../api/registry.js';
-import { requireScopes } from '../api/scopes.js';
+import { ApiError } from '../kernel/errors.js';
+import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
+import { requireScopes } from '../kernel/scopes.js';
 import { lockApplication, nowIso, type Queryable } from '../store/db.js';
 import { hashSecret, randomHexId, secretMatches } from '../tenancy/secrets.js';
 import {

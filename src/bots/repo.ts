@@ -3,8 +3,8 @@
  * Views (`fields` projection), full state for webhooks, "my bots" for each kind of caller.
  */
 import type { Selectable } from 'kysely';
-import { ApiError } from '../api/errors.js';
-import type { Caller } from '../api/registry.js';
+import { ApiError } from '../kernel/errors.js';
+import type { Caller } from '../kernel/registry.js';
 import type { Queryable } from '../store/db.js';
 import type {} from '../store/schema.js';
 import type { Membership } from '../groups/membership.js';

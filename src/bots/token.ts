@@ -4,8 +4,8 @@
  * verifies the tokens of the others. Tokens cannot be revoked; a deleted bot's token stops working.
  */
 import { SignJWT, jwtVerify } from 'jose';
-import { ApiError } from '../api/errors.js';
-import type { Caller } from '../api/registry.js';
+import { ApiError } from '../kernel/errors.js';
+import type { Caller } from '../kernel/registry.js';
 import type { ResolvedBearer } from '../app-hooks.js';
 import type { Queryable, Store } from '../store/db.js';
 import { randomSecret } from '../tenancy/secrets.js';

@@ -5,8 +5,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
 import { migrate, openStore, type Store } from '../store/db.js';
-import { ALL_SCOPES } from '../api/scopes.js';
-import { ApiError } from '../api/errors.js';
+import { ALL_SCOPES } from '../kernel/scopes.js';
+import { ApiError } from '../kernel/errors.js';
 import {
   bootstrap,
   createApplication,

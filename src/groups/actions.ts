@@ -1,8 +1,8 @@
 /** Groups: create, update, delete, list, get. Group 0 ("General") exists on every licence and cannot be deleted. */
 import { Type } from '@sinclair/typebox';
-import { ApiError } from '../api/errors.js';
-import { defineAction, type Caller } from '../api/registry.js';
-import { requireScopes } from '../api/scopes.js';
+import { ApiError } from '../kernel/errors.js';
+import { defineAction, type Caller } from '../kernel/registry.js';
+import { requireScopes } from '../kernel/scopes.js';
 import type { Queryable } from '../store/db.js';
 import { literalUnion } from '../agents/schemas.js';
 import { missingAgentIds } from '../agents/repo.js';

@@ -2,7 +2,7 @@
  * Group membership is one fact seen from both sides: an agent's (or bot's) `groups` and a group's
  * `agent_priorities` are both read from `group_members`.
  */
-import { ApiError } from '../api/errors.js';
+import { ApiError } from '../kernel/errors.js';
 import { preparedQuery, transactionMemo, type Queryable } from '../store/db.js';
 
 export const PRIORITIES = ['first', 'normal', 'last', 'supervisor'] as const;

@@ -1,7 +1,7 @@
 /** Other: list_channels, check_product_limits_for_plan, get_product_source. */
 import { Type } from '@sinclair/typebox';
-import { ApiError } from '../api/errors.js';
-import { defineAction } from '../api/registry.js';
+import { ApiError } from '../kernel/errors.js';
+import { defineAction } from '../kernel/registry.js';
 import { literalUnion } from '../agents/schemas.js';
 import { PLANS } from '../tenancy/tenancy.js';
 import { listChannels } from './channels.js';

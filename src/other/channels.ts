@@ -3,7 +3,7 @@
  * chat traffic of its own, so operators record activity with `config-api channels record`; the earliest time wins.
  */
 import { sql } from 'kysely';
-import { ApiError } from '../api/errors.js';
+import { ApiError } from '../kernel/errors.js';
 import type { Queryable } from '../store/db.js';
 import type {} from '../store/schema.js';
 

@@ -2,10 +2,10 @@
  * The property registry (organization-level, one definition per owner client id + name), the built-in `test`
  * namespace, value validation (type, domain, range) and the namespace reach rules of the value methods.
  */
-import { ApiError } from '../api/errors.js';
-import type { Caller } from '../api/registry.js';
-import { hasScope, requireScopes } from '../api/scopes.js';
-import { INT32_MAX, INT32_MIN } from '../api/validation.js';
+import { ApiError } from '../kernel/errors.js';
+import type { Caller } from '../kernel/registry.js';
+import { hasScope, requireScopes } from '../kernel/scopes.js';
+import { INT32_MAX, INT32_MIN } from '../kernel/validation.js';
 import { sql } from 'kysely';
 import type { Dialect, Queryable } from '../store/db.js';
 import { isOrganizationApplication } from '../tenancy/tenancy.js';

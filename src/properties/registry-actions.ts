@@ -1,8 +1,8 @@
 /** Property registry: register_property, unregister_property, publish_property, list_properties. */
 import { Type } from '@sinclair/typebox';
-import { ApiError } from '../api/errors.js';
-import { defineAction } from '../api/registry.js';
-import { INT32_MAX, INT32_MIN } from '../api/validation.js';
+import { ApiError } from '../kernel/errors.js';
+import { defineAction } from '../kernel/registry.js';
+import { INT32_MAX, INT32_MIN } from '../kernel/validation.js';
 import { nowIso } from '../store/db.js';
 import { literalUnion } from '../agents/schemas.js';
 import {

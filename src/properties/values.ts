@@ -4,8 +4,8 @@
  * published properties, limited by their public access (`read` for lists, `write` for updates and deletes).
  */
 import { Type } from '@sinclair/typebox';
-import { ApiError } from '../api/errors.js';
-import { defineAction, type ActionContext, type Caller } from '../api/registry.js';
+import { ApiError } from '../kernel/errors.js';
+import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
 import { nowIso } from '../store/db.js';
 import { groupDeleteHooks } from '../groups/actions.js';
 import { assertGroupsExist } from '../groups/membership.js';

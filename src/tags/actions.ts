@@ -4,9 +4,9 @@
  * `tags--all:*` reaches every tag; `tags--groups:*` only tags that have groups, all of them the caller's.
  */
 import { Type } from '@sinclair/typebox';
-import { ApiError } from '../api/errors.js';
-import { defineAction, type Caller } from '../api/registry.js';
-import { hasScope } from '../api/scopes.js';
+import { ApiError } from '../kernel/errors.js';
+import { defineAction, type Caller } from '../kernel/registry.js';
+import { hasScope } from '../kernel/scopes.js';
 import { nextCounter, type Queryable } from '../store/db.js';
 import { assertGroupsExist, groupIdsOfAgent } from '../groups/membership.js';
 import { groupDeleteHooks } from '../groups/actions.js';

@@ -1,8 +1,8 @@
 /**
  * Organizations, licences, applications and credentials. Used by the CLI (bootstrap, app, token) and by tests.
  */
-import { ApiError } from '../api/errors.js';
-import { ALL_SCOPES } from '../api/scopes.js';
+import { ApiError } from '../kernel/errors.js';
+import { ALL_SCOPES } from '../kernel/scopes.js';
 import { insertAgent } from '../agents/repo.js';
 import { nextCounter, nowIso, type Queryable, type Store } from '../store/db.js';
 import { hashSecret, randomHexId, randomSecret, uuid } from './secrets.js';

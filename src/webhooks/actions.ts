@@ -4,9 +4,9 @@
  * client id. Delivery of configuration events lives in outbox.ts (fan-out) and delivery.ts (sending).
  */
 import { Type } from '@sinclair/typebox';
-import { ApiError } from '../api/errors.js';
-import { defineAction, type ActionContext, type Caller } from '../api/registry.js';
-import { hasScope } from '../api/scopes.js';
+import { ApiError } from '../kernel/errors.js';
+import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
+import { hasScope } from '../kernel/scopes.js';
 import { literalUnion } from '../agents/schemas.js';
 import { lockApplication, nowIso, type Queryable } from '../store/db.js';
 import { randomHexId } from '../tenancy/secrets.js';

@@ -4,7 +4,7 @@
  *   config-api deliveries retry <delivery id>
  * Secrets (secret_key) are never printed.
  */
-import { ApiError } from '../api/errors.js';
+import { ApiError } from '../kernel/errors.js';
 import type { Command } from '../cli/main.js';
 import { nowIso } from '../store/db.js';
 import { deliveryCounts } from './delivery.js';

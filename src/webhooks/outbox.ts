@@ -6,7 +6,7 @@
  * afterwards. Events no webhook wants are not stored unless the store's event log mode is `all`.
  */
 import { nextCounter, nowIso, preparedQuery, transactionMemo, type Queryable } from '../store/db.js';
-import type { Caller } from '../api/registry.js';
+import type { Caller } from '../kernel/registry.js';
 import { uuid } from '../tenancy/secrets.js';
 import { contractPayload, type ConfigurationAction, type SourceType } from './catalog.js';
 import './tables.js';

@@ -3,7 +3,7 @@ import { it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores, eventsSince, lastSeq } from '../helpers.js';
 import { agentDeleteHooks } from '../../src/agents/actions.js';
-import { ApiError } from '../../src/api/errors.js';
+import { ApiError } from '../../src/kernel/errors.js';
 
 // Fails the deletion of one agent after its memberships and credentials are already deleted (an item failing
 // half-way through its writes).

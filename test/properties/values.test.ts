@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores, expectError, newApp, type Harness } from '../helpers.js';
-import { ALL_SCOPES } from '../../src/api/scopes.js';
+import { ALL_SCOPES } from '../../src/kernel/scopes.js';
 
 const RW = { agent: ['read', 'write'], customer: ['read', 'write'] };
 

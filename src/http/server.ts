@@ -5,11 +5,11 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyBaseLogger } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { enableTransactionMemo, lockLicense, nextSavepoint, rollbackToSavepoint, type Store } from '../store/db.js';
-import { ApiError, type ErrorBody } from './errors.js';
+import { ApiError, type ErrorBody } from '../kernel/errors.js';
 import { Authenticator } from './auth.js';
-import { Registry, type ActionContext, type Caller, type RegisteredAction, type Services } from './registry.js';
-import { requireAnyScope } from './scopes.js';
-import { compileValidator } from './validation.js';
+import { Registry, type ActionContext, type Caller, type RegisteredAction, type Services } from '../kernel/registry.js';
+import { requireAnyScope } from '../kernel/scopes.js';
+import { compileValidator } from '../kernel/validation.js';
 import { registerRateLimit, routeRateLimit, type RateLimitOptions } from './rate-limit.js';
 
 export const API_VERSION = 'v3.5';

@@ -6,7 +6,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { hashSecret } from '../tenancy/secrets.js';
-import { ApiError } from './errors.js';
+import { ApiError } from '../kernel/errors.js';
 import { intEnv } from '../env.js';
 
 export interface RateLimitOptions {

@@ -5,10 +5,10 @@
  */
 import type { Store } from '../store/db.js';
 import { hashSecret } from '../tenancy/secrets.js';
-import { ApiError } from './errors.js';
-import type { Caller } from './registry.js';
+import { ApiError } from '../kernel/errors.js';
+import type { Caller } from '../kernel/registry.js';
 import type { BearerResolver } from '../app-hooks.js';
-import type { Role } from './scopes.js';
+import type { Role } from '../kernel/scopes.js';
 
 export const REGIONS = ['dal', 'fra'] as const;
 
