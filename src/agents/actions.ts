@@ -1,6 +1,6 @@
 /** Agents: create, get, list, update, delete, suspend, unsuspend, request_agent_unsuspension, approve (+ batches). */
 import { Type } from '@sinclair/typebox';
-import { RawJson } from '../http/server.js';
+import { RawJson } from '../kernel/raw-json.js';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
 import { hasScope, requireScopes, roleRank } from '../kernel/scopes.js';
@@ -24,9 +24,9 @@ import {
   ROLE_VALUES,
   WorkSchedulerSchema,
   checkWorkScheduler,
-  literalUnion,
   uniqueList,
 } from './schemas.js';
+import { literalUnion } from '../kernel/schema.js';
 import {
   AGENT_FIELDS,
   agentFullState,

@@ -9,7 +9,7 @@
  *   itself, so it is not cached there).
  * Entries are per store, per cache (action) and per licence + normalised request, bounded in count and bytes.
  */
-import { RawJson } from '../http/server.js';
+import { RawJson } from '../kernel/raw-json.js';
 import { preparedQuery, type Store } from '../store/db.js';
 
 export interface CacheLimits {

@@ -1,12 +1,10 @@
 /** Request schemas shared by agents and bots (groups with priorities, work scheduler). */
 import { Type, type TSchema } from '@sinclair/typebox';
+import { literalUnion } from '../kernel/schema.js';
 import { ApiError } from '../kernel/errors.js';
 import { PRIORITIES } from '../groups/membership.js';
 
 /** A union of string literals (an enum) typed as the union of its values. */
-export const literalUnion = <const T extends readonly string[]>(values: T, opts: object = {}) =>
-  Type.Unsafe<T[number]>(Type.Union(values.map((v) => Type.Literal(v)), opts) as TSchema);
-
 export const ROLE_VALUES = ['viceowner', 'administrator', 'normal'] as const;
 export const LOGIN_STATUSES = ['accepting chats', 'not accepting chats'] as const;
 export const NOTIFICATIONS = [

@@ -16,7 +16,8 @@ import {
   type Membership,
 } from '../groups/membership.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
-import { GroupsSchema, PrioritySchema, WorkSchedulerSchema, checkWorkScheduler, literalUnion } from '../agents/schemas.js';
+import { GroupsSchema, PrioritySchema, WorkSchedulerSchema, checkWorkScheduler } from '../agents/schemas.js';
+import { literalUnion } from '../kernel/schema.js';
 import {
   DEFAULT_MAX_CHATS,
   getAgentOrThrow,

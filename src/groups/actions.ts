@@ -4,7 +4,7 @@ import { ApiError } from '../kernel/errors.js';
 import { defineAction, type Caller } from '../kernel/registry.js';
 import { requireScopes } from '../kernel/scopes.js';
 import type { Queryable } from '../store/db.js';
-import { literalUnion } from '../agents/schemas.js';
+import { literalUnion } from '../kernel/schema.js';
 import { missingAgentIds } from '../agents/repo.js';
 import { recordEvent, sourceOf, type EventSource } from '../webhooks/outbox.js';
 import { PRIORITIES, groupIdsOfAgent, prioritiesByGroup, replaceGroupMembers } from './membership.js';

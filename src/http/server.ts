@@ -10,6 +10,7 @@ import { Authenticator } from './auth.js';
 import { Registry, type ActionContext, type Caller, type RegisteredAction, type Services } from '../kernel/registry.js';
 import { requireAnyScope } from '../kernel/scopes.js';
 import { compileValidator } from '../kernel/validation.js';
+import { RawJson } from '../kernel/raw-json.js';
 import { registerRateLimit, routeRateLimit, type RateLimitOptions } from './rate-limit.js';
 
 export const API_VERSION = 'v3.5';
@@ -26,37 +27,6 @@ export interface ServerOptions {
   onEventsCommitted?: () => void;
   /** Per-credential request limit (off when absent or max is 0). */
   rateLimit?: RateLimitOptions;
-}
-
-/**
- * A response body already serialised to JSON (e.g. a cached list). Sent as is, with the content type Fastify gives
- * objects; anywhere else (batch responses) it serialises to the same value through `toJSON`.
- */
-export class RawJson {
-  constructor(readonly body: Buffer) {}
-
-  /**
-   * A JSON array of already serialised elements, written straight into one buffer: no joined string of the whole
-   * answer is built and copied again (for list answers of hundreds of KB such strings are allocated in V8's
-   * large-object space and live until a full GC).
-   */
-  static ofArray(elements: readonly string[]): RawJson {
-    let size = 2 + Math.max(0, elements.length - 1);
-    const lengths = elements.map((e) => Buffer.byteLength(e, 'utf8'));
-    for (const n of lengths) size += n;
-    const body = Buffer.allocUnsafe(size);
-    let at = body.write('[', 0, 'latin1');
-    elements.forEach((e, i) => {
-      if (i > 0) at += body.write(',', at, 'latin1');
-      at += body.write(e, at, lengths[i], 'utf8');
-    });
-    body.write(']', at, 'latin1');
-    return new RawJson(body);
-  }
-
-  toJSON(): unknown {
-    return JSON.parse(this.body.toString('utf8'));
-  }
 }
 
 const batchValidator = compileValidator(

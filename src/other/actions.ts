@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction } from '../kernel/registry.js';
-import { literalUnion } from '../agents/schemas.js';
+import { literalUnion } from '../kernel/schema.js';
 import { PLANS } from '../tenancy/tenancy.js';
 import { listChannels } from './channels.js';
 import { exceededLimits } from './limits.js';

@@ -4,7 +4,7 @@ import { ApiError } from '../kernel/errors.js';
 import { defineAction } from '../kernel/registry.js';
 import { INT32_MAX, INT32_MIN } from '../kernel/validation.js';
 import { nowIso } from '../store/db.js';
-import { literalUnion } from '../agents/schemas.js';
+import { literalUnion } from '../kernel/schema.js';
 import {
   ACCESS_TYPES,
   PROPERTY_TYPES,

@@ -7,7 +7,7 @@ import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
 import { hasScope } from '../kernel/scopes.js';
-import { literalUnion } from '../agents/schemas.js';
+import { literalUnion } from '../kernel/schema.js';
 import { lockApplication, nowIso, type Queryable } from '../store/db.js';
 import { randomHexId } from '../tenancy/secrets.js';
 import { isOrganizationApplication } from '../tenancy/tenancy.js';

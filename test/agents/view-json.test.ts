@@ -41,7 +41,7 @@ describe('agentJson', () => {
 
 describe('RawJson.ofArray', () => {
   it('writes the same bytes as JSON.stringify of the array, multi-byte characters included', async () => {
-    const { RawJson } = await import('../../src/http/server.js');
+    const { RawJson } = await import('../../src/kernel/raw-json.js');
     for (const values of [[], [{ a: 1 }], [{ n: 'Zoë ✓ 😀' }, 'x', 3, null, { nested: ['é'] }]]) {
       const raw = RawJson.ofArray(values.map((v) => JSON.stringify(v)));
       assert.equal(raw.body.toString('utf8'), JSON.stringify(values));
