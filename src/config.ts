@@ -1,31 +1,228 @@
-/** Environment configuration shared by the server and the CLI. */
-import { DEFAULT_SQLITE_URL } from './store/db.js';
-import { intEnv } from './env.js';
-import { rateLimitFromEnv, type RateLimitOptions } from './http/rate-limit.js';
+/**
+ * The one validated configuration of the server and the CLI. `loadConfig(env)` reads every environment variable
+ * either of them uses, validates all of them at once against one schema (env-schema over TypeBox) and returns a
+ * typed object; nothing else in src/ reads `process.env`. Problems are reported together, each naming the variable
+ * and what it accepts, as a `ConfigError` (the CLI prints its message and exits with status 2).
+ */
+import envSchema from 'env-schema';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/** A string among `values` (compared after the normalisation `loadConfig` applies to that variable). */
+const choice = <const T extends readonly string[]>(values: T, def: T[number], description: string) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], default: def, description });
+const int = (def: number, min: number, description: string, max?: number) =>
+  Type.Integer({ default: def, minimum: min, ...(max === undefined ? {} : { maximum: max }), description });
+/** Integers whose default depends on another variable: no schema default, filled in by loadConfig. */
+const derivedInt = (min: number, description: string) => Type.Optional(Type.Integer({ minimum: min, description }));
+const ON_OFF = ['on', 'off'] as const;
+const onOff = (def: 'on' | 'off', description: string) => choice(ON_OFF, def, description);
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/config-api.sqlite';
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export const SQLITE_SYNCHRONOUS_VALUES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
+
+/** Every environment variable, with its default and meaning (also the source of `config-api help`'s list). */
+export const EnvSchema = Type.Object({
+  PORT: int(8080, 0, 'HTTP port', 65535),
+  HOST: Type.String({ default: '127.0.0.1', minLength: 1, description: 'Interface to bind' }),
+  REGION: choice(['dal', 'fra'], 'dal', "This server's data center; tokens of the other region get misdirected_request"),
+  DATABASE_URL: Type.String({
+    default: DEFAULT_DATABASE_URL,
+    minLength: 1,
+    description: 'sqlite:<file> or a bare file path (SQLite, WAL; sqlite::memory: = throwaway), or postgres://user@host:5432/db',
+  }),
+  DATABASE_POOL_SIZE: int(10, 1, 'PostgreSQL connections per process'),
+  SQLITE_SYNCHRONOUS: choice(SQLITE_SYNCHRONOUS_VALUES, 'NORMAL', 'SQLite synchronous pragma (FULL survives power loss, slower)'),
+  LOG_LEVEL: choice(LOG_LEVELS, 'info', 'pino log level'),
+  AUTH_CACHE_TTL_MS: int(5000, 0, 'How long a token lookup is cached per process (0 = not cached)'),
+  RATE_LIMIT_MAX: int(0, 0, 'Requests per window per credential (0 = off)'),
+  RATE_LIMIT_WINDOW_MS: int(60_000, 1, 'Rate-limit window'),
+  WEBHOOK_DELIVERY: onOff('on', 'off: this process queues webhook deliveries but does not send them'),
+  WEBHOOK_TIMEOUT_MS: int(10_000, 1, 'Timeout of one webhook POST'),
+  WEBHOOK_MAX_ATTEMPTS: int(10, 1, 'Attempts before a delivery is failed'),
+  WEBHOOK_MAX_AGE_MS: int(86_400_000, 1, 'Time budget of a delivery before it is failed'),
+  WEBHOOK_RETRY_BASE_MS: int(1_000, 1, 'First retry delay (doubles each attempt, with jitter)'),
+  WEBHOOK_RETRY_MAX_MS: int(600_000, 1, 'Longest retry delay'),
+  WEBHOOK_CONCURRENCY: int(16, 1, 'Webhook requests in flight per process'),
+  WEBHOOK_PER_WEBHOOK_CONCURRENCY: derivedInt(1, 'Webhook requests in flight per process to one webhook (default WEBHOOK_CONCURRENCY / 4)'),
+  WEBHOOK_POLL_MS: int(2_000, 10, 'How often to look for deliveries queued by other processes or due for retry'),
+  WEBHOOK_LEASE_MS: derivedInt(2, 'How long a claim holds before another process may take it over (default WEBHOOK_TIMEOUT_MS + 30000)'),
+  WEBHOOK_STATS_MS: int(60_000, 0, 'Period of the deliveries-by-status log line (0 = off)'),
+  WEBHOOK_RETENTION_MS: int(7 * 86_400_000, 0, 'Delivered/cancelled deliveries and unreferenced events older than this are deleted (0 = keep)'),
+  WEBHOOK_PRUNE_MS: int(3_600_000, 1_000, 'How often each server prunes webhook history'),
+  WEBHOOK_EVENT_LOG: choice(['subscribed', 'all'], 'subscribed', 'subscribed: store an event only when a webhook will receive it; all: audit log of every event'),
+  WEBHOOK_ALLOW_PRIVATE: onOff('on', 'off refuses webhook destinations on loopback, private, link-local and other non-public ranges'),
+});
+export type Env = Static<typeof EnvSchema>;
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+export interface DatabaseConfig {
+  kind: StoreKind;
+  /** As given (for messages; may hold a password: never log it whole). */
+  url: string;
+  /** SQLite: the file path, or ':memory:'. */
+  file?: string;
+  poolSize: number;
+  sqliteSynchronous: (typeof SQLITE_SYNCHRONOUS_VALUES)[number];
+}
+
+export interface DeliveryConfig {
+  /** WEBHOOK_DELIVERY=off: this process queues deliveries but does not send them (API-only node). */
+  enabled: boolean;
+  timeoutMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** A delivery is given up after this long (counted from its event, or from a manual retry). */
+  maxAgeMs: number;
+  concurrency: number;
+  perWebhookConcurrency: number;
+  pollMs: number;
+  leaseMs: number;
+  /** Period of the "deliveries by status" log line; 0 = never. */
+  statsMs: number;
+  /** How long delivered/cancelled deliveries and their events are kept; 0 = forever. */
+  retentionMs: number;
+  /** How often this process prunes history. */
+  pruneMs: number;
+  /** false refuses loopback/private/link-local destinations (SSRF guard for production). */
+  allowPrivate: boolean;
+  /** Which events are stored: only those a webhook will receive, or all of them (an audit log). */
+  eventLog: 'subscribed' | 'all';
+}
+
+export interface RateLimitConfig {
+  /** Requests per window per credential; 0 disables limiting. */
+  max: number;
+  windowMs: number;
+}
 
 export interface Config {
   port: number;
   host: string;
   region: 'dal' | 'fra';
-  databaseUrl: string;
-  /** PostgreSQL connections per process (DATABASE_POOL_SIZE). */
-  databasePoolSize: number;
-  logLevel: string;
-  rateLimit: RateLimitOptions;
+  database: DatabaseConfig;
+  logLevel: (typeof LOG_LEVELS)[number];
+  auth: { cacheTtlMs: number };
+  rateLimit: RateLimitConfig;
+  webhooks: DeliveryConfig;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const region = env.REGION ?? 'dal';
-  if (region !== 'dal' && region !== 'fra') throw new Error(`REGION must be "dal" or "fra", got "${region}"`);
-  const port = Number(env.PORT ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
+/** Configuration problems, all of them, one per line of `message` (no stack trace is meant to be shown). */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** `DATABASE_URL` → store kind and location; null when it names neither SQLite nor PostgreSQL. */
+export function parseDatabaseUrl(url: string): Pick<DatabaseConfig, 'kind' | 'file'> | null {
+  if (/^postgres(ql)?:\/\//i.test(url)) return { kind: 'postgres' };
+  if (/^sqlite:/i.test(url)) return { kind: 'sqlite', file: url.replace(/^sqlite:(\/\/)?/i, '') || ':memory:' };
+  // Any other scheme (mysql://, postgress://, http:…) is a mistake, not a file name. A single letter before the
+  // colon is a Windows drive, not a scheme.
+  if (/^[a-z][a-z0-9+.-]+:/i.test(url)) return null;
+  return { kind: 'sqlite', file: url };
+}
+
+function describe(schema: TSchema): string {
+  if (Array.isArray(schema.enum)) return `one of ${schema.enum.join(', ')}`;
+  if (schema.type === 'integer') {
+    const range = schema.maximum !== undefined ? `between ${schema.minimum} and ${schema.maximum}` : `>= ${schema.minimum}`;
+    return `an integer ${range}`;
+  }
+  return 'a non-empty string';
+}
+
+/** Variables whose values are compared ignoring case (normalised before validation). */
+const LOWER = new Set(['REGION', 'LOG_LEVEL', 'WEBHOOK_EVENT_LOG', 'WEBHOOK_DELIVERY', 'WEBHOOK_ALLOW_PRIVATE']);
+const UPPER = new Set(['SQLITE_SYNCHRONOUS']);
+const ON_OFF_ALIASES: Record<string, 'on' | 'off'> = { on: 'on', true: 'on', '1': 'on', off: 'off', false: 'off', '0': 'off' };
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const properties = EnvSchema.properties as Record<string, TSchema>;
+  const data: Record<string, string> = {};
+  for (const name of Object.keys(properties)) {
+    let v = env[name];
+    if (v === undefined || v === '') continue; // empty = unset: the default applies
+    v = v.trim();
+    if (LOWER.has(name)) v = v.toLowerCase();
+    if (UPPER.has(name)) v = v.toUpperCase();
+    if (properties[name].enum?.includes('on')) v = ON_OFF_ALIASES[v] ?? v;
+    data[name] = v;
+  }
+  const problems: string[] = [];
+  const url = data.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  const db = parseDatabaseUrl(url);
+  if (!db) {
+    problems.push(
+      `DATABASE_URL must be sqlite:<path>, a file path, or postgres://user@host:port/database, got ${JSON.stringify(redactUrl(url))}`,
+    );
+  }
+  let e: Env;
+  try {
+    e = envSchema<Env>({ schema: EnvSchema, data, env: false, dotenv: false });
+  } catch (err) {
+    const errors = (err as { errors?: Array<{ instancePath: string; params: Record<string, unknown> }> }).errors ?? [];
+    const seen = new Set<string>();
+    for (const x of errors) {
+      const name = x.instancePath.replace(/^\//, '') || String(x.params.missingProperty ?? '');
+      if (seen.has(name)) continue;
+      seen.add(name);
+      problems.push(`${name} must be ${describe(properties[name] ?? {})}, got ${JSON.stringify(env[name] ?? '')}`);
+    }
+    if (errors.length === 0) problems.push((err as Error).message);
+    throw new ConfigError(problems);
+  }
+  const leaseMs = e.WEBHOOK_LEASE_MS ?? e.WEBHOOK_TIMEOUT_MS + 30_000;
+  if (leaseMs <= e.WEBHOOK_TIMEOUT_MS) {
+    problems.push(`WEBHOOK_LEASE_MS must be greater than WEBHOOK_TIMEOUT_MS (${e.WEBHOOK_TIMEOUT_MS}), got ${JSON.stringify(env.WEBHOOK_LEASE_MS)}`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+
   return {
-    port,
-    host: env.HOST ?? '127.0.0.1',
-    region,
-    databaseUrl: env.DATABASE_URL || DEFAULT_SQLITE_URL,
-    databasePoolSize: intEnv(env, 'DATABASE_POOL_SIZE', 10, 1),
-    logLevel: env.LOG_LEVEL ?? 'info',
-    rateLimit: rateLimitFromEnv(env),
+    port: e.PORT,
+    host: e.HOST,
+    region: e.REGION,
+    database: { ...db!, url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, sqliteSynchronous: e.SQLITE_SYNCHRONOUS },
+    logLevel: e.LOG_LEVEL,
+    auth: { cacheTtlMs: e.AUTH_CACHE_TTL_MS },
+    rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_MS },
+    webhooks: {
+      enabled: e.WEBHOOK_DELIVERY === 'on',
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: e.WEBHOOK_RETRY_MAX_MS,
+      maxAgeMs: e.WEBHOOK_MAX_AGE_MS,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+      perWebhookConcurrency: e.WEBHOOK_PER_WEBHOOK_CONCURRENCY ?? Math.max(1, Math.floor(e.WEBHOOK_CONCURRENCY / 4)),
+      pollMs: e.WEBHOOK_POLL_MS,
+      leaseMs,
+      statsMs: e.WEBHOOK_STATS_MS,
+      retentionMs: e.WEBHOOK_RETENTION_MS,
+      pruneMs: e.WEBHOOK_PRUNE_MS,
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'on',
+      eventLog: e.WEBHOOK_EVENT_LOG,
+    },
   };
+}
+
+/** A configuration for tests and embedding: the defaults, with the given variables. */
+export const configWith = (env: Record<string, string | undefined> = {}): Config => loadConfig(env);
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1***@');
+}
+
+/** Every variable with its default and meaning, for help texts. */
+export function environmentVariables(): Array<{ name: string; default: string; description: string }> {
+  return Object.entries(EnvSchema.properties as Record<string, TSchema>).map(([name, s]) => ({
+    name,
+    default: s.default === undefined ? '' : String(s.default),
+    description: String(s.description ?? ''),
+  }));
 }

@@ -226,7 +226,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   let config: Config;
   try {
-    config = loadConfig();
+    config = loadConfig(process.env);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     return 2;
@@ -238,7 +238,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const withStore = async <T>(fn: (store: Store) => Promise<T>): Promise<T> => {
-    const store = openStore(config.databaseUrl, { poolSize: 2 });
+    const store = openStore(config.database.url, { poolSize: 2 });
     try {
       await migrate(store);
       return await fn(store);

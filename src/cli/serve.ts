@@ -5,7 +5,7 @@ import { createApp } from '../app.js';
 import { bootstrap } from '../tenancy/tenancy.js';
 
 export async function serve(config: Config): Promise<number> {
-  const store = openStore(config.databaseUrl, { poolSize: config.databasePoolSize });
+  const store = openStore(config.database.url, { poolSize: config.database.poolSize });
   await migrate(store);
   const app = await createApp({
     store,
