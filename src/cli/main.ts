@@ -2,9 +2,10 @@
  * `config-api` CLI: serve, migrate, bootstrap, app create/install, token create, pat create, unsuspension-requests.
  * Same env vars as the server. With --json every command prints exactly one JSON object on stdout.
  */
+import { CASCADES } from '../areas.js';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
-import { migrate, openStore, type Store } from '../store/db.js';
+import { migrate, openStore, runTransaction, type Store } from '../store/db.js';
 import { ALL_SCOPES } from '../kernel/scopes.js';
 import { ApiError } from '../kernel/errors.js';
 import {
@@ -134,7 +135,7 @@ const commands: Record<string, Command> = {
     if (plan && !(PLANS as readonly string[]).includes(plan)) throw new CliError(`--plan must be one of ${PLANS.join(', ')}`);
     const result = await withStore(async (s) => {
       await migrate(s);
-      return bootstrap(s, {
+      return runTransaction(s, { settings: { eventLog: config.webhooks.eventLog } }, (trx) => bootstrap(trx, CASCADES, {
         region: config.region,
         ownerEmail: flags['owner-email'] as string | undefined,
         plan,
@@ -144,7 +145,7 @@ const commands: Record<string, Command> = {
           ...(flags['source-type'] !== undefined ? { source_type: flags['source-type'] as string } : {}),
           ...(flags['source-url'] !== undefined ? { source_url: flags['source-url'] as string } : {}),
         },
-      });
+      }));
     });
     return { json: result, text: JSON.stringify(result, null, 2) };
   },
@@ -154,7 +155,7 @@ const commands: Record<string, Command> = {
     const clientId = await withStore((s) =>
       s.db.transaction().execute(async (trx) => {
         const id = await createApplication(trx, org, (flags.name as string | undefined) ?? 'Application');
-        if (install) await installApplication(trx, id, Number(install));
+        if (install) await installApplication(trx, CASCADES, id, Number(install));
         return id;
       }),
     );
@@ -163,7 +164,7 @@ const commands: Record<string, Command> = {
   async 'app install'({ flags, withStore }) {
     const clientId = need(flags, 'client-id');
     const licenseId = licenseFlag(flags);
-    const installed = await withStore((s) => s.db.transaction().execute((trx) => installApplication(trx, clientId, licenseId)));
+    const installed = await withStore((s) => s.db.transaction().execute((trx) => installApplication(trx, CASCADES, clientId, licenseId)));
     return { json: { client_id: clientId, license_id: licenseId, installed }, text: installed ? 'Installed' : 'Already installed' };
   },
   async 'token create'({ config, flags, withStore }) {

@@ -3,20 +3,17 @@ import type { Config } from '../config.js';
 import { migrate, openStore } from '../store/db.js';
 import { createApp } from '../app.js';
 import { bootstrap } from '../tenancy/tenancy.js';
+import { createCore } from '../core.js';
 
 export async function serve(config: Config): Promise<number> {
-  const store = openStore(config.database.url, { poolSize: config.database.poolSize });
+  const store = openStore(config.database.url, { poolSize: config.database.poolSize, sqliteSynchronous: config.database.sqliteSynchronous });
   await migrate(store);
-  const app = await createApp({
-    store,
-    region: config.region,
-    logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
-    rateLimit: config.rateLimit,
-  });
+  const core = createCore(store, config);
+  const app = await createApp({ core, logger: { level: config.logLevel, redact: ['req.headers.authorization'] } });
 
   const hasLicense = await store.db.selectFrom('licenses').select('id').limit(1).executeTakeFirst();
   if (!hasLicense) {
-    const demo = await bootstrap(store, { region: config.region, ownerEmail: 'owner@example.com', ownerName: 'Demo Owner' });
+    const demo = await core.transaction((trx) => bootstrap(trx, core.cascades, { region: config.region, ownerEmail: 'owner@example.com', ownerName: 'Demo Owner' }));
     const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
     process.stdout.write(
       [

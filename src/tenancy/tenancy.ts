@@ -4,8 +4,13 @@
 import { ApiError } from '../kernel/errors.js';
 import { ALL_SCOPES } from '../kernel/scopes.js';
 import { insertAgent } from '../agents/repo.js';
-import { nextCounter, nowIso, type Queryable, type Store } from '../store/db.js';
-import { hashSecret, randomHexId, randomSecret, uuid } from './secrets.js';
+import { nextCounter, nowIso, preparedQuery, type Queryable } from '../store/db.js';
+import type { Cascades } from '../kernel/area.js';
+import { addAgentGroups, createGeneralGroup } from '../groups/membership.js';
+import { randomHexId, uuid } from './secrets.js';
+import { basicAuth, createPat, issueAccessToken } from './credentials.js';
+
+export { basicAuth, createPat, issueAccessToken, type NewAccessToken } from './credentials.js';
 
 export const PLANS = ['starter', 'team', 'enterprise', 'enterpriseplus'] as const;
 
@@ -54,11 +59,21 @@ export async function createLicense(trx: Queryable, l: NewLicense): Promise<numb
       created_at: now,
     })
     .execute();
-  await trx
-    .insertInto('groups')
-    .values({ license_id: id, id: 0, name: 'General', language_code: 'en', routing_status: 'offline', created_at: now })
-    .execute();
+  await createGeneralGroup(trx, id, now);
   return id;
+}
+
+const selectAgentsVersion = preparedQuery(1, (db, licenseId: number) =>
+  db.selectFrom('licenses').select('agents_version').where('id', '=', licenseId),
+);
+
+/**
+ * The version of a licence's agents and memberships: bumped by triggers (PostgreSQL, migration 0007) in the same
+ * transaction as any change to them, whoever writes. Undefined for an unknown licence.
+ */
+export async function agentsVersion(db: Queryable, licenseId: number): Promise<string | undefined> {
+  const row = (await selectAgentsVersion(db, licenseId)).rows[0];
+  return row === undefined ? undefined : String(row.agents_version);
 }
 
 export async function createOwner(
@@ -68,10 +83,7 @@ export async function createOwner(
   name = 'Owner',
 ): Promise<{ id: string; account_id: string }> {
   const row = await insertAgent(trx, licenseId, { id: email, name, role: 'owner', login_status: 'accepting chats' });
-  await trx
-    .insertInto('group_members')
-    .values({ license_id: licenseId, group_id: 0, agent_id: email, priority: 'normal' })
-    .execute();
+  await addAgentGroups(trx, licenseId, row.id, [{ id: 0, priority: 'normal' }]);
   return { id: row.id, account_id: row.account_id };
 }
 
@@ -98,12 +110,15 @@ export async function isOrganizationApplication(db: Queryable, organizationId: s
 }
 
 /**
- * Hooks run inside the installation transaction (e.g. bots from templates, webhook state).
- * Areas append to this list at module load.
+ * Install an application on a licence; what that does in other areas (e.g. bots from its templates) runs as the
+ * `applicationInstalled` cascade inside the same transaction. False when it was installed already.
  */
-export const installHooks: Array<(trx: Queryable, clientId: string, licenseId: number) => Promise<void>> = [];
-
-export async function installApplication(trx: Queryable, clientId: string, licenseId: number): Promise<boolean> {
+export async function installApplication(
+  trx: Queryable,
+  cascades: Pick<Cascades, 'applicationInstalled'>,
+  clientId: string,
+  licenseId: number,
+): Promise<boolean> {
   // Applications of other organizations may be installed too (marketplace apps): only existence is checked.
   const app = await trx.selectFrom('applications').select('client_id').where('client_id', '=', clientId).executeTakeFirst();
   if (!app) throw new ApiError('not_found', `Application ${clientId} not found`);
@@ -117,60 +132,9 @@ export async function installApplication(trx: Queryable, clientId: string, licen
     .executeTakeFirst();
   if (existing) return false;
   await trx.insertInto('installations').values({ client_id: clientId, license_id: licenseId, installed_at: nowIso() }).execute();
-  for (const hook of installHooks) await hook(trx, clientId, licenseId);
+  await cascades.applicationInstalled(trx, clientId, licenseId);
   return true;
 }
-
-export interface NewAccessToken {
-  licenseId: number;
-  accountId: string;
-  clientId: string | null;
-  scopes: readonly string[];
-  region: string;
-  /** Seconds; null = no expiry. */
-  ttlSeconds?: number | null;
-}
-
-/** Returns `<region>:<opaque>`; only its hash is stored. */
-export async function issueAccessToken(trx: Queryable, t: NewAccessToken): Promise<string> {
-  const token = `${t.region}:${randomSecret(24)}`;
-  await trx
-    .insertInto('access_tokens')
-    .values({
-      token_hash: hashSecret(token),
-      license_id: t.licenseId,
-      account_id: t.accountId,
-      client_id: t.clientId,
-      scopes: t.scopes.join(' '),
-      region: t.region,
-      expires_at: t.ttlSeconds ? new Date(Date.now() + t.ttlSeconds * 1000).toISOString() : null,
-      created_at: nowIso(),
-    })
-    .execute();
-  return token;
-}
-
-/** Returns the PAT; only its hash is stored. */
-export async function createPat(
-  trx: Queryable,
-  p: { licenseId: number; accountId: string; scopes: readonly string[] },
-): Promise<string> {
-  const pat = randomSecret(24);
-  await trx
-    .insertInto('pats')
-    .values({
-      token_hash: hashSecret(pat),
-      license_id: p.licenseId,
-      account_id: p.accountId,
-      scopes: p.scopes.join(' '),
-      created_at: nowIso(),
-    })
-    .execute();
-  return pat;
-}
-
-export const basicAuth = (accountId: string, pat: string): string =>
-  Buffer.from(`${accountId}:${pat}`).toString('base64');
 
 export interface BootstrapResult {
   organization_id: string;
@@ -193,37 +157,42 @@ export interface BootstrapOptions {
   source?: Partial<ProductSource>;
 }
 
-/** Organization + licence + owner + application (installed) + owner's bearer token and PAT with every scope. */
-export async function bootstrap(store: Store, o: BootstrapOptions): Promise<BootstrapResult> {
-  return store.db.transaction().execute(async (trx) => {
-    const organizationId = await createOrganization(trx, o.organizationName);
-    const licenseId = await createLicense(trx, {
-      organizationId,
-      region: o.region,
-      plan: o.plan,
-      expiresAt: o.expiresAt,
-      source: o.source,
-    });
-    const owner = await createOwner(trx, licenseId, o.ownerEmail ?? `owner+${licenseId}@example.com`, o.ownerName);
-    const clientId = await createApplication(trx, organizationId, 'Demo application');
-    await installApplication(trx, clientId, licenseId);
-    const bearer = await issueAccessToken(trx, {
-      licenseId,
-      accountId: owner.account_id,
-      clientId,
-      scopes: ALL_SCOPES,
-      region: o.region,
-    });
-    const pat = await createPat(trx, { licenseId, accountId: owner.account_id, scopes: ALL_SCOPES });
-    return {
-      organization_id: organizationId,
-      license_id: licenseId,
-      region: o.region,
-      owner,
-      client_id: clientId,
-      bearer_token: bearer,
-      pat,
-      basic_auth: basicAuth(owner.account_id, pat),
-    };
+/**
+ * Organization + licence + owner + application (installed) + owner's bearer token and PAT with every scope, inside
+ * the caller's transaction.
+ */
+export async function bootstrap(
+  trx: Queryable,
+  cascades: Pick<Cascades, 'applicationInstalled'>,
+  o: BootstrapOptions,
+): Promise<BootstrapResult> {
+  const organizationId = await createOrganization(trx, o.organizationName);
+  const licenseId = await createLicense(trx, {
+    organizationId,
+    region: o.region,
+    plan: o.plan,
+    expiresAt: o.expiresAt,
+    source: o.source,
   });
+  const owner = await createOwner(trx, licenseId, o.ownerEmail ?? `owner+${licenseId}@example.com`, o.ownerName);
+  const clientId = await createApplication(trx, organizationId, 'Demo application');
+  await installApplication(trx, cascades, clientId, licenseId);
+  const bearer = await issueAccessToken(trx, {
+    licenseId,
+    accountId: owner.account_id,
+    clientId,
+    scopes: ALL_SCOPES,
+    region: o.region,
+  });
+  const pat = await createPat(trx, { licenseId, accountId: owner.account_id, scopes: ALL_SCOPES });
+  return {
+    organization_id: organizationId,
+    license_id: licenseId,
+    region: o.region,
+    owner,
+    client_id: clientId,
+    bearer_token: bearer,
+    pat,
+    basic_auth: basicAuth(owner.account_id, pat),
+  };
 }
