@@ -5,7 +5,7 @@
 import { CASCADES } from '../areas.js';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
-import { migrate, openStore, runTransaction, type Store } from '../store/db.js';
+import { migrate, openReachableStore, runTransaction, StoreUnavailableError, type Store } from '../store/db.js';
 import { ALL_SCOPES } from '../kernel/scopes.js';
 import { ApiError } from '../kernel/errors.js';
 import {
@@ -232,14 +232,22 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${(err as Error).message}\n`);
     return 2;
   }
-  if (name === 'serve') return serve(config);
+  if (name === 'serve') {
+    try {
+      return await serve(config);
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+  }
   const command = commands[name];
   if (!command) {
     process.stderr.write(`Unknown command: ${positionals.join(' ')}\n${usage()}\n`);
     return 2;
   }
   const withStore = async <T>(fn: (store: Store) => Promise<T>): Promise<T> => {
-    const store = openStore(config.database.url, { poolSize: 2 });
+    const store = await openReachableStore(config.database.url, { poolSize: 2, sqliteSynchronous: config.database.sqliteSynchronous });
     try {
       await migrate(store);
       return await fn(store);
@@ -252,6 +260,10 @@ export async function main(argv: string[]): Promise<number> {
     if (out) process.stdout.write(`${json ? JSON.stringify(out.json) : out.text}\n`);
     return 0;
   } catch (err) {
+    if (err instanceof StoreUnavailableError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
     const known = err instanceof CliError || err instanceof ApiError;
     const message = known ? (err as Error).message : `Unexpected error: ${(err as Error).message}`;
     if (json) {

@@ -1,12 +1,12 @@
 /** `config-api serve`: migrate, create a demo licence on an empty database, listen, drain on SIGTERM. */
 import type { Config } from '../config.js';
-import { migrate, openStore } from '../store/db.js';
+import { migrate, openReachableStore } from '../store/db.js';
 import { createApp } from '../app.js';
 import { bootstrap } from '../tenancy/tenancy.js';
 import { createCore } from '../core.js';
 
 export async function serve(config: Config): Promise<number> {
-  const store = openStore(config.database.url, { poolSize: config.database.poolSize, sqliteSynchronous: config.database.sqliteSynchronous });
+  const store = await openReachableStore(config.database.url, { poolSize: config.database.poolSize, sqliteSynchronous: config.database.sqliteSynchronous });
   await migrate(store);
   const core = createCore(store, config);
   const app = await createApp({ core, logger: { level: config.logLevel, redact: ['req.headers.authorization'] } });

@@ -6,7 +6,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import type { Queryable, Tx } from '../store/db.js';
 import { compileValidator, type Validator } from './validation.js';
 import type { Role } from './scopes.js';
-import type { Cascades } from './area.js';
+import type { Cascades } from './cascades.js';
 import type { ReadCacheSpec } from './read-cache.js';
 
 export type AuthKind = 'bearer' | 'pat' | 'bot';

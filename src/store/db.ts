@@ -339,3 +339,39 @@ export const nowIso = (): string => new Date().toISOString();
 
 /** A creation timestamp from the store's clock (strictly increasing per store, see `CreationClock`). */
 export const creationTimeIso = (db: Queryable): string => storeOf(db).clock.next();
+
+/** The database named by DATABASE_URL cannot be opened or reached; the message is one line meant for operators. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}
+
+/** Where a URL points, for messages: `host:port/database` (PostgreSQL) or the file (SQLite); never the password. */
+export function describeTarget(url: string): string {
+  const target = parseDatabaseUrl(url);
+  if (target?.kind === 'sqlite') return `SQLite file ${target.file}`;
+  try {
+    const u = new URL(url);
+    return `PostgreSQL at ${u.hostname || 'localhost'}:${u.port || '5432'}, database ${JSON.stringify(decodeURIComponent(u.pathname.slice(1)) || u.username || 'postgres')}`;
+  } catch {
+    return `PostgreSQL at ${redactUrl(url)}`;
+  }
+}
+
+/** Open the store and check that it answers; failures become one StoreUnavailableError line naming DATABASE_URL. */
+export async function openReachableStore(url: string, opts: StoreOptions = {}): Promise<Store> {
+  let store: Store;
+  try {
+    store = openStore(url, opts);
+  } catch (err) {
+    throw new StoreUnavailableError(`DATABASE_URL: cannot open ${describeTarget(url)}: ${(err as Error).message}`);
+  }
+  try {
+    await sql`SELECT 1`.execute(store.db);
+  } catch (err) {
+    await store.close().catch(() => {});
+    const e = err as { code?: string; message?: string; errors?: Array<{ message?: string }> };
+    const reason = e.message || e.errors?.map((x) => x.message).join('; ') || e.code || String(err);
+    throw new StoreUnavailableError(`DATABASE_URL: cannot reach ${describeTarget(url)}: ${reason}`);
+  }
+  return store;
+}
