@@ -32,7 +32,6 @@ import {
   AGENT_FIELDS,
   agentFullState,
   agentJson,
-  agentView,
   getAgentOrThrow,
   deleteAgentRecord,
   insertAgent,
@@ -171,7 +170,7 @@ export const createAgent = defineAction({
   },
 });
 
-/** Columns agentView reads: the base fields plus those of the requested `fields` (groups come from memberships). */
+/** Columns agentJson reads: the base fields plus those of the requested `fields` (groups come from memberships). */
 const BASE_COLUMNS = ['id', 'account_id', 'name', 'avatar', 'role', 'login_status'] as const;
 function viewColumns(fields: ReadonlySet<string>): (keyof AgentRow)[] {
   const cols: (keyof AgentRow)[] = [...BASE_COLUMNS];
@@ -208,7 +207,7 @@ export const getAgent = defineAction({
       .executeTakeFirst();
     if (!row || row.type !== 'agent') throw new ApiError('not_found', `Agent ${input.id} not found`);
     const groups = fields.has('groups') ? (await membershipsByAgent(ctx.db, caller.licenseId, [row.id])).get(row.id) : undefined;
-    return agentView(row as AgentRow, groups, fields);
+    return new RawJson(Buffer.from(agentJson(row as AgentRow, groups, fields), 'utf8'));
   },
 });
 

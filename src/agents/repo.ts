@@ -20,41 +20,13 @@ export const DEFAULT_MAX_CHATS = 6;
 const parseList = (s: string | null): string[] => (s ? (JSON.parse(s) as string[]) : []);
 export const parseScheduler = (s: string | null): WorkScheduler => (s ? (JSON.parse(s) as WorkScheduler) : {});
 
-/** The agent as get_agent / list_agents show it: base fields plus the requested extras. */
-export function agentView(
-  row: AgentRow,
-  groups: Membership[] | undefined,
-  fields: ReadonlySet<string>,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    id: row.id,
-    account_id: row.account_id,
-    name: row.name,
-    avatar: row.avatar ?? '',
-    role: row.role,
-    login_status: row.login_status,
-  };
-  if (fields.size === 0) return out;
-  if (fields.has('work_scheduler')) out.work_scheduler = parseScheduler(row.work_scheduler);
-  if (fields.has('groups')) out.groups = groups ?? [];
-  if (fields.has('email_subscriptions')) out.email_subscriptions = parseList(row.email_subscriptions);
-  if (fields.has('notifications')) out.notifications = parseList(row.notifications);
-  if (fields.has('job_title')) out.job_title = row.job_title ?? '';
-  if (fields.has('mobile')) out.mobile = row.mobile ?? '';
-  if (fields.has('max_chats_count')) out.max_chats_count = row.max_chats_count;
-  if (fields.has('suspended')) out.suspended = row.suspended === 1;
-  if (fields.has('awaiting_approval')) out.awaiting_approval = row.awaiting_approval === 1;
-  if (fields.has('last_logout') && row.last_logout) out.last_logout = row.last_logout;
-  return out;
-}
-
 const str = (v: string): string => JSON.stringify(v);
 
 /**
- * `JSON.stringify(agentView(row, groups, fields))`, built as text: the JSON columns (work schedule, notifications,
- * e-mail subscriptions) are stored as JSON.stringify wrote them and are copied verbatim instead of being parsed into
- * objects and serialised again. For list_agents, where that round trip and its garbage dominated the cost of an
- * uncached answer. Same keys, order and values as agentView (test/agents/view-json.test.ts).
+ * The agent as get_agent / list_agents show it (base fields plus the requested extras), as JSON text: the one
+ * serialiser of the agent view. The JSON columns (work schedule, notifications, e-mail subscriptions) are stored as
+ * JSON.stringify wrote them and are copied verbatim instead of being parsed into objects and serialised again
+ * (for list_agents that round trip and its garbage dominated the cost of an uncached answer).
  */
 export function agentJson(row: AgentRow, groups: Membership[] | undefined, fields: ReadonlySet<string>): string {
   let s =
@@ -72,6 +44,11 @@ export function agentJson(row: AgentRow, groups: Membership[] | undefined, field
   if (fields.has('awaiting_approval')) s += `,"awaiting_approval":${row.awaiting_approval === 1}`;
   if (fields.has('last_logout') && row.last_logout) s += `,"last_logout":${str(row.last_logout)}`;
   return s + '}';
+}
+
+/** The agent view as an object (derived from `agentJson`, so both can never differ). */
+export function agentView(row: AgentRow, groups: Membership[] | undefined, fields: ReadonlySet<string>): Record<string, unknown> {
+  return JSON.parse(agentJson(row, groups, fields)) as Record<string, unknown>;
 }
 
 /** An update's column changes: `set` for the UPDATE, `changed` for the event payload. */
