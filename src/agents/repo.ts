@@ -1,5 +1,5 @@
 /** Agent rows: reading, projecting (`fields`) and inserting. Bots share the table with type = 'bot'. */
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
 import { creationTimeIso, preparedQuery, type Queryable } from '../store/db.js';
 import type { AgentsTable } from '../store/schema.js';
@@ -94,14 +94,36 @@ export function agentFullState(row: AgentRow, groups: Membership[]): Record<stri
 }
 
 /**
- * By primary key only. The type is checked on the row, not in SQL: with `type = $3` in the WHERE clause and no
- * planner statistics yet (a freshly imported licence), PostgreSQL may serve the lookup from the (license_id, type)
- * index and filter every agent of the licence; on the full primary key it always seeks one row.
+ * Agent ids are e-mail addresses, compared ignoring letter case as the stores' `lower()` does (the unique index
+ * agents_lower_id on (license_id, lower(id))). Ids that differ only in ASCII letter case are the same agent in both
+ * stores (every `lower()` folds ASCII), so this comparison never confuses two agents; it serves checks made before
+ * any lookup (is the caller acting on itself?) and cache keys.
  */
+export const foldAgentId = (id: string): string => (/[A-Z]/.test(id) ? id.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : id);
+export const sameAgentId = (a: string, b: string): boolean => a === b || foldAgentId(a) === foldAgentId(b);
+
+/**
+ * One agent (or bot) by id whatever its letter case: a seek on the unique index (license_id, lower(id)). The type
+ * is checked on the row, not in SQL: with `type = $3` in the WHERE clause and no planner statistics yet (a freshly
+ * imported licence), PostgreSQL may serve the lookup from the (license_id, type) index and filter every agent of the
+ * licence; on the full unique index it always seeks one row.
+ */
+export const selectAgentColumns = <C extends keyof AgentRow & string>(db: Queryable, licenseId: number, id: string, columns: readonly C[]) =>
+  db
+    .selectFrom('agents')
+    .select(columns as C[])
+    .where('license_id', '=', licenseId)
+    .where((eb) => eb(eb.fn('lower', ['id']), '=', eb.fn('lower', [eb.val(id)])));
+
 const selectAgent = preparedQuery(2, (db, licenseId: number, id: string) =>
-  db.selectFrom('agents').selectAll().where('license_id', '=', licenseId).where('id', '=', id),
+  db
+    .selectFrom('agents')
+    .selectAll()
+    .where('license_id', '=', licenseId)
+    .where((eb) => eb(eb.fn('lower', ['id']), '=', eb.fn('lower', [eb.val(id)]))),
 );
 
+/** The agent (or bot, with `type`) whose id equals `id` ignoring letter case; the row keeps the id as created. */
 export async function findAgent(
   db: Queryable,
   licenseId: number,
@@ -123,17 +145,21 @@ export async function getAgentOrThrow(
   return row;
 }
 
-/** Ids among `ids` that are not agents or bots of the licence. */
-export async function missingAgentIds(db: Queryable, licenseId: number, ids: readonly string[]): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const rows = await db
-    .selectFrom('agents')
-    .select('id')
-    .where('license_id', '=', licenseId)
-    .where('id', 'in', ids as string[])
-    .execute();
-  const found = new Set(rows.map((r) => r.id));
-  return ids.filter((id) => !found.has(id));
+/**
+ * The agents or bots of the licence named by `ids` (any letter case): a map from each given id that names one to
+ * its id as created. One statement, one index seek per given id (joined on lower(id) = lower(given), so the
+ * store's own case folding decides, exactly as the unique index does).
+ */
+export async function resolveAgentIds(db: Queryable, licenseId: number, ids: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (ids.length === 0) return out;
+  const given = sql.join(ids.map((id) => sql`(CAST(${id} AS TEXT))`));
+  const { rows } = await sql<{ given: string; id: string }>`
+    SELECT k.column1 AS given, a.id AS id
+    FROM (VALUES ${given}) AS k
+    JOIN agents a ON a.license_id = ${licenseId} AND lower(a.id) = lower(k.column1)`.execute(db);
+  for (const r of rows) out.set(r.given, r.id);
+  return out;
 }
 
 export interface NewAgent {

@@ -9,7 +9,7 @@ import type { Queryable } from '../store/db.js';
 import type {} from '../store/schema.js';
 import type { Membership } from '../groups/membership.js';
 import { parseScheduler, type AgentRow } from '../agents/repo.js';
-import { isOrganizationApplication } from '../tenancy/tenancy.js';
+import { assertUsableClientId } from '../tenancy/tenancy.js';
 
 export interface BotTemplatesTable {
   id: string;
@@ -95,11 +95,17 @@ export function isMyBot(caller: Caller, row: AgentRow): boolean {
   return caller.clientId !== null && row.owner_client_id === caller.clientId && row.created_via !== 'pat';
 }
 
-/** Throws `validation` unless `clientId` is an application of the organization. */
-export async function assertOrganizationApp(db: Queryable, organizationId: string, clientId: string): Promise<void> {
-  if (!(await isOrganizationApplication(db, organizationId, clientId))) {
-    throw new ApiError('validation', `\`owner_client_id\` ${clientId} is not an application of your organization`);
-  }
+/**
+ * The owner client id must be one the caller may act for: an application of the caller's organization, or (with
+ * `ownToken`: create_bot, reset_bot_secret) the token's own client id. Anything else → `authorization`.
+ */
+export async function assertOrganizationApp(
+  db: Queryable,
+  caller: Caller,
+  clientId: string,
+  opts: { ownToken?: boolean } = {},
+): Promise<void> {
+  await assertUsableClientId(db, caller, clientId, opts);
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   basicAuth,
   PLANS,
 } from '../tenancy/tenancy.js';
+import { selectAgentColumns } from '../agents/repo.js';
 import { serve } from './serve.js';
 import { extraCommands } from './commands.js';
 
@@ -115,12 +116,7 @@ function expiresAtFlag(flags: Flags): string | null {
 }
 
 async function agentAccount(store: Store, licenseId: number, agentId: string) {
-  const row = await store.db
-    .selectFrom('agents')
-    .select(['account_id', 'id'])
-    .where('license_id', '=', licenseId)
-    .where('id', '=', agentId)
-    .executeTakeFirst();
+  const row = await selectAgentColumns(store.db, licenseId, agentId, ['account_id', 'id']).executeTakeFirst(); // any letter case
   if (!row) throw new CliError(`Agent ${agentId} not found on licence ${licenseId}`);
   return row;
 }

@@ -110,6 +110,23 @@ export async function isOrganizationApplication(db: Queryable, organizationId: s
 }
 
 /**
+ * The one answer, in every area, to an `owner_client_id` the caller may not act for (not an application of the
+ * caller's organization): `authorization`, the same for unknown and foreign client ids. `ownToken` (the token's own
+ * client id) is accepted too where the reference lets an application act for itself (the licence-webhooks state
+ * methods, create_bot, reset_bot_secret).
+ */
+export async function assertUsableClientId(
+  db: Queryable,
+  caller: { organizationId: string; clientId: string | null },
+  clientId: string,
+  opts: { ownToken?: boolean } = {},
+): Promise<void> {
+  if (opts.ownToken && caller.clientId !== null && clientId === caller.clientId) return;
+  if (await isOrganizationApplication(db, caller.organizationId, clientId)) return;
+  throw new ApiError('authorization', `\`owner_client_id\` ${clientId} is not an application of your organization`);
+}
+
+/**
  * Install an application on a licence; what that does in other areas (e.g. bots from its templates) runs as the
  * `applicationInstalled` cascade inside the same transaction. False when it was installed already.
  */
