@@ -116,9 +116,9 @@ describeStores('bots: create_bot / get_bot', (h) => {
     assert.equal((await h().ok('get_bot', { id })).owner_client_id, app2);
     const foreign = await h().bootstrap();
     const res = await h().call('create_bot', { name: 'x', owner_client_id: foreign.client_id });
-    expectError(res, 'validation', 400);
+    expectError(res, 'authorization', 403);
     assert.match(res.body.error.message, /not an application of your organization/);
-    expectError(await h().call('create_bot', { name: 'x', owner_client_id: 'no-such-client' }), 'validation', 400);
+    expectError(await h().call('create_bot', { name: 'x', owner_client_id: 'no-such-client' }), 'authorization', 403);
   });
 
   it('with a PAT owner_client_id is required and the bot counts as PAT-created', async () => {
@@ -318,7 +318,7 @@ describeStores('bots: update_bot / delete_bot / reset_bot_secret / batches', (h)
     const app2 = await newApp(h());
     expectError(await h().call('reset_bot_secret', { id, owner_client_id: app2 }), 'authorization', 403);
     const foreign = await h().bootstrap();
-    expectError(await h().call('reset_bot_secret', { id, owner_client_id: foreign.client_id }), 'validation', 400);
+    expectError(await h().call('reset_bot_secret', { id, owner_client_id: foreign.client_id }), 'authorization', 403);
     const { token: ro } = await h().agentWithToken('reset-ro@example.com', ['agents-bot--all:ro']);
     expectError(await h().call('reset_bot_secret', { id }, { token: ro }), 'authorization', 403);
     expectError(await h().call('reset_bot_secret', { id: 'ffffffffffffffffffffffffffffffff' }), 'not_found', 404);

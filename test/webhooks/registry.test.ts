@@ -128,11 +128,11 @@ describeStores('webhooks registry', (h) => {
   it('needs owner_client_id to be an application of the caller’s organization', async () => {
     const other = await h().bootstrap();
     const res = await h().call('register_webhook', hook(h(), { owner_client_id: other.client_id }));
-    expectError(res, 'validation', 400);
+    expectError(res, 'authorization', 403);
     assert.match(res.body.error.message, /`owner_client_id`/);
-    expectError(await h().call('register_webhook', hook(h(), { owner_client_id: 'no-such-client' })), 'validation', 400);
-    expectError(await h().call('list_webhooks', { owner_client_id: other.client_id }), 'validation', 400);
-    expectError(await h().call('unregister_webhook', { id: 'x', owner_client_id: other.client_id }), 'validation', 400);
+    expectError(await h().call('register_webhook', hook(h(), { owner_client_id: 'no-such-client' })), 'authorization', 403);
+    expectError(await h().call('list_webhooks', { owner_client_id: other.client_id }), 'authorization', 403);
+    expectError(await h().call('unregister_webhook', { id: 'x', owner_client_id: other.client_id }), 'authorization', 403);
     // A PAT works with an application of the organization; owner_client_id stays required.
     const pat = await h().patFor(h().boot.owner.id);
     await h().ok('register_webhook', hook(h(), { action: 'tag_deleted' }), { authorization: pat });
@@ -147,10 +147,10 @@ describeStores('webhooks registry', (h) => {
     const { id: vendorHook } = await h().ok('register_webhook', hook(h(), { owner_client_id: vendor.client_id, action: 'tag_updated' }), { token: vendor.bearer_token });
     // An agent of this licence holding a token issued to the vendor's application is not the vendor.
     const { token } = await h().tokenFor(h().boot.owner.id, ['webhooks.configuration:rw'], { clientId: vendor.client_id });
-    expectError(await h().call('register_webhook', hook(h(), { owner_client_id: vendor.client_id, action: 'tag_created' }), { token }), 'validation', 400);
-    expectError(await h().call('list_webhooks', { owner_client_id: vendor.client_id }, { token }), 'validation', 400);
-    expectError(await h().call('unregister_webhook', { id: vendorHook, owner_client_id: vendor.client_id }, { token }), 'validation', 400);
-    expectError(await h().call('list_webhooks', { owner_client_id: vendor.client_id }), 'validation', 400);
+    expectError(await h().call('register_webhook', hook(h(), { owner_client_id: vendor.client_id, action: 'tag_created' }), { token }), 'authorization', 403);
+    expectError(await h().call('list_webhooks', { owner_client_id: vendor.client_id }, { token }), 'authorization', 403);
+    expectError(await h().call('unregister_webhook', { id: vendorHook, owner_client_id: vendor.client_id }, { token }), 'authorization', 403);
+    expectError(await h().call('list_webhooks', { owner_client_id: vendor.client_id }), 'authorization', 403);
     const stillThere = await h().ok('list_webhooks', { owner_client_id: vendor.client_id }, { token: vendor.bearer_token });
     assert.deepEqual(stillThere.map((w: any) => w.id), [vendorHook], 'the vendor keeps its webhook');
   });
@@ -238,7 +238,7 @@ describeStores('webhooks registry', (h) => {
     assert.deepEqual(await h().ok('get_license_webhooks_state', { owner_client_id: app }), { license_webhooks_enabled: false });
     // Another licence of another organization does not see or change it.
     const other = await h().bootstrap();
-    expectError(await h().call('get_license_webhooks_state', { owner_client_id: app }, { token: other.bearer_token }), 'validation', 400);
+    expectError(await h().call('get_license_webhooks_state', { owner_client_id: app }, { token: other.bearer_token }), 'authorization', 403);
     assert.deepEqual(await h().ok('get_license_webhooks_state', {}, { token: other.bearer_token }), { license_webhooks_enabled: true });
     await h().ok('enable_license_webhooks', { owner_client_id: app });
   });
