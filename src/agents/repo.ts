@@ -1,5 +1,5 @@
 /** Agent rows: reading, projecting (`fields`) and inserting. Bots share the table with type = 'bot'. */
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
 import { creationTimeIso, preparedQuery, type Queryable } from '../store/db.js';
 import type { AgentsTable } from '../store/schema.js';
@@ -145,20 +145,35 @@ export async function getAgentOrThrow(
   return row;
 }
 
+const selectAgentId = preparedQuery(2, (db, licenseId: number, id: string) =>
+  db
+    .selectFrom('agents')
+    .select('id')
+    .where('license_id', '=', licenseId)
+    .where((eb) => eb(eb.fn('lower', ['id']), '=', eb.fn('lower', [eb.val(id)]))),
+);
+
 /**
  * The agents or bots of the licence named by `ids` (any letter case): a map from each given id that names one to
- * its id as created. One statement, one index seek per given id (joined on lower(id) = lower(given), so the
- * store's own case folding decides, exactly as the unique index does).
+ * its id as created. Ids given as created are found in one statement on the primary key; each other one costs one
+ * seek on the unique index (license_id, lower(id)), so the store's own case folding decides, exactly as that index
+ * does. (A single `lower(id) IN (…)` statement is planned as a scan of the licence's agents by both stores.)
  */
 export async function resolveAgentIds(db: Queryable, licenseId: number, ids: readonly string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (ids.length === 0) return out;
-  const given = sql.join(ids.map((id) => sql`(CAST(${id} AS TEXT))`));
-  const { rows } = await sql<{ given: string; id: string }>`
-    SELECT k.column1 AS given, a.id AS id
-    FROM (VALUES ${given}) AS k
-    JOIN agents a ON a.license_id = ${licenseId} AND lower(a.id) = lower(k.column1)`.execute(db);
-  for (const r of rows) out.set(r.given, r.id);
+  const exact = await db
+    .selectFrom('agents')
+    .select('id')
+    .where('license_id', '=', licenseId)
+    .where('id', 'in', ids as string[])
+    .execute();
+  for (const r of exact) out.set(r.id, r.id);
+  for (const id of ids) {
+    if (out.has(id)) continue;
+    const row = (await selectAgentId(db, licenseId, id)).rows[0];
+    if (row) out.set(id, row.id);
+  }
   return out;
 }
 

@@ -243,6 +243,42 @@ describeStores('webhooks registry', (h) => {
     await h().ok('enable_license_webhooks', { owner_client_id: app });
   });
 
+  it("lets an installed application of another organization read and switch its own state with its token", async () => {
+    const vendor = await h().bootstrap();
+    await install(h(), vendor.client_id, h().boot.license_id);
+    const { token: rw } = await h().tokenFor(h().boot.owner.id, ['webhooks.state:rw'], { clientId: vendor.client_id });
+    const { token: ro } = await h().tokenFor(h().boot.owner.id, ['webhooks.state:ro'], { clientId: vendor.client_id });
+    const state = (body: object, token = ro) => h().ok('get_license_webhooks_state', body, { token });
+    // Left out or named: the same client id, the token's own.
+    assert.deepEqual(await state({}), { license_webhooks_enabled: true });
+    assert.deepEqual(await state({ owner_client_id: vendor.client_id }), { license_webhooks_enabled: true });
+    await h().ok('disable_license_webhooks', { owner_client_id: vendor.client_id }, { token: rw });
+    assert.deepEqual(await state({}), { license_webhooks_enabled: false });
+    const row = await h().store.db
+      .selectFrom('webhook_license_states')
+      .select(['enabled'])
+      .where('license_id', '=', h().boot.license_id)
+      .where('client_id', '=', vendor.client_id)
+      .executeTakeFirstOrThrow();
+    assert.equal(row.enabled, 0, 'stored for the vendor application on this licence');
+    await h().ok('enable_license_webhooks', {}, { token: rw });
+    assert.deepEqual(await state({ owner_client_id: vendor.client_id }, rw), { license_webhooks_enabled: true });
+    await h().ok('disable_license_webhooks', {}, { token: rw });
+    assert.deepEqual(await state({ owner_client_id: vendor.client_id }), { license_webhooks_enabled: false });
+    // The licence's own application is not touched by it.
+    assert.deepEqual(await h().ok('get_license_webhooks_state', {}), { license_webhooks_enabled: true });
+    // Any other client id the token may not act for: authorization, for every state method.
+    const third = await h().bootstrap();
+    for (const action of ['get_license_webhooks_state', 'enable_license_webhooks', 'disable_license_webhooks']) {
+      expectError(await h().call(action, { owner_client_id: third.client_id }, { token: rw }), 'authorization', 403);
+      expectError(await h().call(action, { owner_client_id: 'no-such-client' }, { token: rw }), 'authorization', 403);
+    }
+    // The exception is the token's own client id only: the licence owner's token may not switch the vendor's state.
+    expectError(await h().call('enable_license_webhooks', { owner_client_id: vendor.client_id }), 'authorization', 403);
+    assert.deepEqual(await state({}), { license_webhooks_enabled: false });
+    await h().ok('enable_license_webhooks', {}, { token: rw });
+  });
+
   it('needs owner_client_id for the state methods with a PAT, and defaults to the bearer token’s client id', async () => {
     const pat = await h().patFor(h().boot.owner.id);
     for (const action of ['get_license_webhooks_state', 'enable_license_webhooks', 'disable_license_webhooks']) {
