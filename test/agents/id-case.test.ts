@@ -5,6 +5,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores, eventsSince, expectError, lastSeq } from '../helpers.js';
+import { selectAgentColumns } from '../../src/agents/repo.js';
 
 describeStores('agent ids ignore letter case', (h) => {
   it('get_agent finds the agent whatever the case and answers the id as created', async () => {
@@ -132,5 +133,24 @@ describeStores('agent ids ignore letter case', (h) => {
     const other = await h().bootstrap();
     expectError(await h().call('get_agent', { id: 'lic.only@example.com' }, { token: other.bearer_token }), 'not_found', 404);
     expectError(await h().call('update_agent', { id: 'LIC.ONLY@EXAMPLE.COM', name: 'x' }, { token: other.bearer_token }), 'not_found', 404);
+  });
+});
+
+describeStores('agent id lookups seek the unique (license_id, lower(id)) index', (h) => {
+  it('a lookup by id in any case is one index seek, not a scan of the licence', async () => {
+    const lic = h().boot.license_id;
+    // Enough agents that a scan of the licence would be costed as such.
+    const ids = Array.from({ length: 1500 }, (_, i) => `Plan.Agent${i}@Example.com`);
+    for (let i = 0; i < ids.length; i += 100) {
+      await h().ok('batch_create_agents', { requests: ids.slice(i, i + 100).map((id) => ({ id, name: 'P' })) });
+    }
+    const q = selectAgentColumns(h().store.db, lic, 'plan.agent7@example.com', ['id']).compile();
+    assert.deepEqual((await h().store.db.executeQuery(q)).rows, [{ id: 'Plan.Agent7@Example.com' }]);
+    const explain = h().kind === 'sqlite' ? 'EXPLAIN QUERY PLAN ' : 'EXPLAIN ';
+    const plan = JSON.stringify((await h().store.db.executeQuery({ ...q, sql: explain + q.sql })).rows);
+    assert.match(plan, /agents_lower_id/, plan);
+    // Both columns of the index bound: a seek, not the licence's range filtered row by row.
+    assert.match(plan, h().kind === 'sqlite' ? /license_id=\? AND <expr>=\?/ : /Index Cond: \(\(license_id = \d+\) AND \(lower\(id\) = /, plan);
+    assert.doesNotMatch(plan, /Filter/, plan);
   });
 });
