@@ -1,8 +1,8 @@
 /** Agent rows: reading, projecting (`fields`) and inserting. Bots share the table with type = 'bot'. */
-import type { Selectable } from 'kysely';
+import type { ExpressionBuilder, Selectable } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
 import { creationTimeIso, preparedQuery, type Queryable } from '../store/db.js';
-import type { AgentsTable } from '../store/schema.js';
+import type { AgentsTable, Database } from '../store/schema.js';
 import { uuid } from '../tenancy/secrets.js';
 import type { Membership } from '../groups/membership.js';
 import { checkWorkScheduler, type WorkScheduler } from './schemas.js';
@@ -108,19 +108,23 @@ export const sameAgentId = (a: string, b: string): boolean => a === b || foldAge
  * imported licence), PostgreSQL may serve the lookup from the (license_id, type) index and filter every agent of the
  * licence; on the full unique index it always seeks one row.
  */
+/** `lower(id) = lower($id)`: the second column of the unique index agents_lower_id. */
+const idIgnoringCase = (id: string) => (eb: ExpressionBuilder<Database, 'agents'>) =>
+  eb(eb.fn('lower', ['id']), '=', eb.fn('lower', [eb.val(id)]));
+
 export const selectAgentColumns = <C extends keyof AgentRow & string>(db: Queryable, licenseId: number, id: string, columns: readonly C[]) =>
   db
     .selectFrom('agents')
     .select(columns as C[])
     .where('license_id', '=', licenseId)
-    .where((eb) => eb(eb.fn('lower', ['id']), '=', eb.fn('lower', [eb.val(id)])));
+    .where(idIgnoringCase(id));
 
 const selectAgent = preparedQuery(2, (db, licenseId: number, id: string) =>
   db
     .selectFrom('agents')
     .selectAll()
     .where('license_id', '=', licenseId)
-    .where((eb) => eb(eb.fn('lower', ['id']), '=', eb.fn('lower', [eb.val(id)]))),
+    .where(idIgnoringCase(id)),
 );
 
 /** The agent (or bot, with `type`) whose id equals `id` ignoring letter case; the row keeps the id as created. */
@@ -150,7 +154,7 @@ const selectAgentId = preparedQuery(2, (db, licenseId: number, id: string) =>
     .selectFrom('agents')
     .select('id')
     .where('license_id', '=', licenseId)
-    .where((eb) => eb(eb.fn('lower', ['id']), '=', eb.fn('lower', [eb.val(id)]))),
+    .where(idIgnoringCase(id)),
 );
 
 /**

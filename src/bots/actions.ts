@@ -9,6 +9,7 @@ import type { Area } from '../kernel/area.js';
 import { requireScopes } from '../kernel/scopes.js';
 import { lockApplication, nowIso, type Queryable } from '../store/db.js';
 import { hashSecret, randomHexId, secretMatches } from '../tenancy/secrets.js';
+import { assertUsableClientId } from '../tenancy/tenancy.js';
 import {
   assertGroupsExist,
   assertNoDuplicateGroups,
@@ -36,7 +37,6 @@ import {
   BOT_MAX_CHATS_LIMIT,
   DEFAULT_BOT_PRIORITY,
   MAX_TEMPLATES_PER_CLIENT,
-  assertOrganizationApp,
   botFullState,
   botListView,
   botView,
@@ -147,7 +147,7 @@ export const createBot = defineAction({
     const { caller } = ctx;
     if (caller.agentType === 'bot') throw new ApiError('authorization', 'A bot cannot create bots');
     const owner = ownerClientOf(caller, input.owner_client_id);
-    if (input.owner_client_id !== undefined) await assertOrganizationApp(ctx.db, caller, owner, { ownToken: true });
+    if (input.owner_client_id !== undefined) await assertUsableClientId(ctx.db, caller, owner, { ownToken: true }); // the token's own: as if left out
     const groups = input.groups ?? [];
     assertNoDuplicateGroups(groups);
     checkTimezoneParam(input);
@@ -281,7 +281,7 @@ export const resetBotSecret = defineAction({
   async handler(ctx, input) {
     const { caller } = ctx;
     const owner = ownerClientOf(caller, input.owner_client_id);
-    if (input.owner_client_id !== undefined) await assertOrganizationApp(ctx.db, caller, owner, { ownToken: true });
+    if (input.owner_client_id !== undefined) await assertUsableClientId(ctx.db, caller, owner, { ownToken: true }); // the token's own: as if left out
     const secret = newSecret();
     await ctx.tx(async (trx) => {
       const row = await getAgentOrThrow(trx, caller.licenseId, input.id, 'bot');
@@ -335,7 +335,7 @@ export const issueBotToken = defineAction({
 /** The template owner for this call: must be an application of the caller's organization. */
 async function templateOwner(ctx: ActionContext, ownerClientId: string | undefined): Promise<string> {
   const owner = ownerClientOf(ctx.caller, ownerClientId);
-  await assertOrganizationApp(ctx.db, ctx.caller, owner);
+  await assertUsableClientId(ctx.db, ctx.caller, owner);
   return owner;
 }
 

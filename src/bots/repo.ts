@@ -9,7 +9,6 @@ import type { Queryable } from '../store/db.js';
 import type {} from '../store/schema.js';
 import type { Membership } from '../groups/membership.js';
 import { parseScheduler, type AgentRow } from '../agents/repo.js';
-import { assertUsableClientId } from '../tenancy/tenancy.js';
 
 export interface BotTemplatesTable {
   id: string;
@@ -93,19 +92,6 @@ export function isMyBot(caller: Caller, row: AgentRow): boolean {
   if (caller.agentType === 'bot') return row.id === caller.agentId;
   if (caller.kind === 'pat') return row.created_via === 'pat';
   return caller.clientId !== null && row.owner_client_id === caller.clientId && row.created_via !== 'pat';
-}
-
-/**
- * The owner client id must be one the caller may act for: an application of the caller's organization, or (with
- * `ownToken`: create_bot, reset_bot_secret) the token's own client id. Anything else → `authorization`.
- */
-export async function assertOrganizationApp(
-  db: Queryable,
-  caller: Caller,
-  clientId: string,
-  opts: { ownToken?: boolean } = {},
-): Promise<void> {
-  await assertUsableClientId(db, caller, clientId, opts);
 }
 
 /**
