@@ -15,6 +15,8 @@ import { Authenticator } from './http/auth.js';
 import { Dispatcher } from './http/dispatch.js';
 import { buildServer } from './http/server.js';
 import { DeliveryWorker } from './webhooks/delivery.js';
+import { Metrics } from './http/metrics.js';
+import { Lifecycle } from './http/lifecycle.js';
 
 export type AppOptions = (
   | { core: Core }
@@ -45,11 +47,32 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     if (signals.has('deliveries-queued')) delivery?.notify();
   });
   const dispatcher = new Dispatcher({ core, caches: new ReadCaches(store) });
+  const metrics = new Metrics();
+  metrics.observe({ authCache: () => auth.cacheStats, store });
+  const lifecycle = new Lifecycle();
 
-  const app = await buildServer({ registry, auth, dispatcher, logger: opts.logger, rateLimit: config.rateLimit });
-  if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks).start();
+  const app = await buildServer({
+    registry,
+    auth,
+    dispatcher,
+    logger: opts.logger,
+    rateLimit: config.rateLimit,
+    store,
+    ops: config.ops,
+    metrics,
+    lifecycle,
+  });
+  if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks, metrics.delivery).start();
+  app.decorate('lifecycle', lifecycle);
   app.addHook('onClose', async () => {
-    await delivery?.stop();
+    await delivery?.stop({ deadline: lifecycle.deadline });
   });
   return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Drain state: `serve` calls `app.lifecycle.drain(timeoutMs)` before `app.close()` on a shutdown signal. */
+    lifecycle: Lifecycle;
+  }
 }

@@ -52,6 +52,15 @@ export const EnvSchema = Type.Object({
   WEBHOOK_PRUNE_MS: int(3_600_000, 1_000, 'How often each server prunes webhook history'),
   WEBHOOK_EVENT_LOG: choice(['subscribed', 'all'], 'subscribed', 'subscribed: store an event only when a webhook will receive it; all: audit log of every event'),
   WEBHOOK_ALLOW_PRIVATE: onOff('on', 'off refuses webhook destinations on loopback, private, link-local and other non-public ranges'),
+  // Operating (issue 13): readiness, metrics, CORS, shutdown.
+  READINESS_TIMEOUT_MS: int(2_000, 1, 'How long /readyz waits for the database before answering 503'),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 1, description: 'When set, GET /metrics requires Authorization: Bearer <this token>' })),
+  CORS_ORIGINS: Type.String({
+    default: '*',
+    minLength: 1,
+    description: 'Origins browsers may call from: * (any), a comma-separated list of origins, or off (no CORS headers)',
+  }),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 1, 'After SIGTERM/SIGINT, exit within this long whatever clients do (a second signal exits at once)'),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -98,6 +107,17 @@ export interface RateLimitConfig {
   windowMs: number;
 }
 
+/** Operating settings (issue 13). */
+export interface OpsConfig {
+  /** Bound of the database check of /readyz. */
+  readinessTimeoutMs: number;
+  /** Bearer token /metrics requires; null = open. */
+  metricsToken: string | null;
+  /** '*' (any origin), 'off' (no CORS), or the allowed origins. */
+  corsOrigins: '*' | 'off' | string[];
+  shutdownTimeoutMs: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -107,6 +127,7 @@ export interface Config {
   auth: { cacheTtlMs: number };
   rateLimit: RateLimitConfig;
   webhooks: DeliveryConfig;
+  ops: OpsConfig;
 }
 
 /** Configuration problems, all of them, one per line of `message` (no stack trace is meant to be shown). */
@@ -176,6 +197,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (errors.length === 0) problems.push((err as Error).message);
     throw new ConfigError(problems);
   }
+  const corsOrigins = parseCorsOrigins(e.CORS_ORIGINS);
+  if (!corsOrigins) {
+    problems.push(`CORS_ORIGINS must be *, off, or a comma-separated list of origins like https://app.example.com, got ${JSON.stringify(env.CORS_ORIGINS)}`);
+  }
   const leaseMs = e.WEBHOOK_LEASE_MS ?? e.WEBHOOK_TIMEOUT_MS + 30_000;
   if (leaseMs <= e.WEBHOOK_TIMEOUT_MS) {
     problems.push(`WEBHOOK_LEASE_MS must be greater than WEBHOOK_TIMEOUT_MS (${e.WEBHOOK_TIMEOUT_MS}), got ${JSON.stringify(env.WEBHOOK_LEASE_MS)}`);
@@ -207,7 +232,23 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'on',
       eventLog: e.WEBHOOK_EVENT_LOG,
     },
+    ops: {
+      readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
+      metricsToken: e.METRICS_TOKEN ?? null,
+      corsOrigins: corsOrigins!,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
   };
+}
+
+/** `CORS_ORIGINS` → '*', 'off' or a list of origins (scheme://host[:port]); null when malformed. */
+export function parseCorsOrigins(raw: string): OpsConfig['corsOrigins'] | null {
+  const v = raw.trim();
+  if (v === '*') return '*';
+  if (v.toLowerCase() === 'off') return 'off';
+  const list = v.split(',').map((x) => x.trim()).filter(Boolean);
+  if (list.length === 0 || !list.every((o) => /^https?:\/\/[^/\s,*]+\/?$/i.test(o))) return null;
+  return list.map((o) => o.replace(/\/$/, '').toLowerCase());
 }
 
 /** A configuration for tests and embedding: the defaults, with the given variables. */
