@@ -66,37 +66,32 @@ export class Metrics {
         this.inc({ result: 'miss' }, s.misses);
       },
     });
-    const pool = (name: string, help: string, pick: 'total' | 'idle' | 'waiting') =>
-      new Gauge({
-        name,
-        help,
-        registers,
-        collect() {
-          const p = self.sources.store?.pool;
-          if (p) this.set(pick === 'total' ? p.totalCount : pick === 'idle' ? p.idleCount : p.waitingCount);
-        },
-      });
-    pool('config_api_db_pool_connections', 'PostgreSQL pool: open connections (pg Pool totalCount)', 'total');
-    pool('config_api_db_pool_idle_connections', 'PostgreSQL pool: idle connections (pg Pool idleCount)', 'idle');
-    pool('config_api_db_pool_waiting_requests', 'PostgreSQL pool: queries waiting for a connection (pg Pool waitingCount)', 'waiting');
-
-    const depth = new Gauge({ name: 'config_api_webhook_queue_depth', help: 'Pending webhook deliveries (all servers)', registers });
+    // One query per scrape feeds both queue gauges: the first collect starts it, the second awaits the same promise.
+    let queue: ReturnType<typeof deliveryQueue> | null = null;
+    const readQueue = () => {
+      const store = self.sources.store;
+      return store ? deliveryQueue(store).catch(() => null) : Promise.resolve(null);
+    };
+    new Gauge({
+      name: 'config_api_webhook_queue_depth',
+      help: 'Pending webhook deliveries (all servers)',
+      registers,
+      async collect() {
+        queue = readQueue() as ReturnType<typeof deliveryQueue>;
+        const q = await queue;
+        if (q) this.set(q.depth);
+        else this.reset();
+      },
+    });
     new Gauge({
       name: 'config_api_webhook_oldest_pending_age_seconds',
       help: 'Age of the oldest pending webhook delivery (0 when none)',
       registers,
       async collect() {
-        const store = self.sources.store;
-        if (!store) return;
-        // One query feeds both gauges; a failure leaves them unset rather than failing the scrape.
-        try {
-          const q = await deliveryQueue(store);
-          depth.set(q.depth);
-          this.set(q.oldestCreatedAt ? Math.max(0, (Date.now() - Date.parse(q.oldestCreatedAt)) / 1000) : 0);
-        } catch {
-          depth.reset();
-          this.reset();
-        }
+        const q = await (queue ?? readQueue());
+        queue = null;
+        if (!q) this.reset();
+        else this.set(q.oldestCreatedAt ? Math.max(0, (Date.now() - Date.parse(q.oldestCreatedAt)) / 1000) : 0);
       },
     });
     this.deliveries = new Counter({
@@ -133,6 +128,22 @@ export class Metrics {
   /** What the scrape reads: the authentication cache's counters and the store (pool, webhook queue). */
   observe(sources: { authCache?: () => { hits: number; misses: number }; store?: Store }): void {
     this.sources = { ...this.sources, ...sources };
+    const p = sources.store?.pool;
+    if (p && !this.registry.getSingleMetric('config_api_db_pool_connections')) {
+      const stats = { total: () => p.totalCount, idle: () => p.idleCount, waiting: () => p.waitingCount };
+      const pool = (name: string, help: string, pick: keyof typeof stats) =>
+        new Gauge({
+          name,
+          help,
+          registers: [this.registry],
+          collect() {
+            this.set(stats[pick]());
+          },
+        });
+      pool('config_api_db_pool_connections', 'PostgreSQL pool: open connections (pg Pool totalCount)', 'total');
+      pool('config_api_db_pool_idle_connections', 'PostgreSQL pool: idle connections (pg Pool idleCount)', 'idle');
+      pool('config_api_db_pool_waiting_requests', 'PostgreSQL pool: queries waiting for a connection (pg Pool waitingCount)', 'waiting');
+    }
   }
 }
 
