@@ -78,7 +78,7 @@ describe('readiness when the database goes away', async () => {
       assert.equal(body.error.data.reason, 'database_unavailable');
       assert.equal((await fetch(`${s.base}/healthz`)).status, 200);
     } finally {
-      await s.app.close();
+      await s.stop();
     }
   });
 
@@ -100,8 +100,7 @@ describe('readiness when the database goes away', async () => {
       assert.equal((await res.json()).error.data.reason, 'database_unavailable');
       assert.equal((await fetch(`${s.base}/healthz`)).status, 200);
     } finally {
-      await s.app.close();
-      await s.store.close();
+      await s.stop();
     }
   });
 

@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../src/app.js';
 import { configWith } from '../../src/config.js';
-import type { Store } from '../../src/store/db.js';
+import { migrate, openStore, type Store } from '../../src/store/db.js';
 import { bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';
-import { freshStore, type StoreKind } from '../helpers.js';
+import { freshDatabase, type StoreKind } from '../helpers.js';
 
 export interface LiveApp {
   app: FastifyInstance;
@@ -22,9 +22,12 @@ export interface LiveApp {
   stop(): Promise<void>;
 }
 
+
 /** A migrated store, an app configured by `env` (operating variables), listening on 127.0.0.1:0, and a licence. */
 export async function liveApp(kind: StoreKind, env: Record<string, string> = {}, o: { authCacheTtlMs?: number } = {}): Promise<LiveApp> {
-  const fresh = await freshStore(kind);
+  const database = await freshDatabase(kind);
+  const store = openStore(database.url, { poolSize: 5 });
+  await migrate(store);
   let text = '';
   const logs: Array<Record<string, any>> = [];
   const stream = new Writable({
@@ -37,7 +40,7 @@ export async function liveApp(kind: StoreKind, env: Record<string, string> = {},
   });
   const config = configWith(env);
   const app = await createApp({
-    store: fresh.store,
+    store: store,
     region: 'dal',
     logger: { level: 'info', stream },
     authCacheTtlMs: o.authCacheTtlMs ?? 0,
@@ -45,11 +48,11 @@ export async function liveApp(kind: StoreKind, env: Record<string, string> = {},
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const boot = await bootstrap(fresh.store, { region: 'dal' });
+  const boot = await bootstrap(store, { region: 'dal' });
   let stopped = false;
   return {
     app,
-    store: fresh.store,
+    store: store,
     boot,
     base,
     logs,
@@ -60,11 +63,13 @@ export async function liveApp(kind: StoreKind, env: Record<string, string> = {},
         headers: { authorization: `Bearer ${boot.bearer_token}`, 'content-type': 'application/json', ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
       }),
+    /** Close the app and the store (a test may have closed either already) and remove the database. */
     async stop() {
       if (stopped) return;
       stopped = true;
       await app.close();
-      await fresh.drop();
+      await store.close().catch(() => {});
+      await database.drop();
     },
   };
 }
