@@ -25,6 +25,11 @@ const ALWAYS = new Set(['/healthz', '/readyz']);
 
 export function registerDrain(app: FastifyInstance, lifecycle: Lifecycle): void {
   app.addHook('preClose', async () => lifecycle.drain());
+  // Answers sent while draining (in-flight requests finishing) close their connection, so clients reconnect elsewhere.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (lifecycle.draining) reply.header('connection', 'close');
+    return payload;
+  });
   app.addHook('onRequest', async (req, reply) => {
     if (!lifecycle.draining || ALWAYS.has(req.url.split('?')[0])) return;
     reply.header('connection', 'close');

@@ -39,6 +39,7 @@ export function registerTelemetry(app: FastifyInstance, o: TelemetryOptions): vo
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header(REQUEST_ID_HEADER, req.id);
+    req.log.debug({ method: req.method, path: req.url.split('?')[0] }, 'incoming request');
   });
   app.addHook('onSend', async (req, reply, payload) => {
     if (reply.statusCode >= 400 && typeof payload === 'string') req.errorType = ERROR_TYPE.exec(payload)?.[1] ?? null;
