@@ -182,6 +182,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       `DATABASE_URL must be sqlite:<path>, a file path, or postgres://user@host:port/database, got ${JSON.stringify(redactUrl(url))}`,
     );
   }
+  const corsOrigins = parseCorsOrigins(data.CORS_ORIGINS ?? '*');
+  if (!corsOrigins) {
+    problems.push(`CORS_ORIGINS must be *, off, or a comma-separated list of origins like https://app.example.com, got ${JSON.stringify(env.CORS_ORIGINS)}`);
+  }
   let e: Env;
   try {
     e = envSchema<Env>({ schema: EnvSchema, data, env: false, dotenv: false });
@@ -196,10 +200,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }
     if (errors.length === 0) problems.push((err as Error).message);
     throw new ConfigError(problems);
-  }
-  const corsOrigins = parseCorsOrigins(e.CORS_ORIGINS);
-  if (!corsOrigins) {
-    problems.push(`CORS_ORIGINS must be *, off, or a comma-separated list of origins like https://app.example.com, got ${JSON.stringify(env.CORS_ORIGINS)}`);
   }
   const leaseMs = e.WEBHOOK_LEASE_MS ?? e.WEBHOOK_TIMEOUT_MS + 30_000;
   if (leaseMs <= e.WEBHOOK_TIMEOUT_MS) {
