@@ -31,7 +31,6 @@ export class Metrics {
 
   constructor() {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
     this.requests = new Counter({
       name: 'config_api_requests_total',
       help: 'API calls (POST /<version>/configuration/action/<action>) by action, HTTP status and error type ("" when none)',
@@ -125,6 +124,19 @@ export class Metrics {
     for (const status of ['delivered', 'failed', 'cancelled', 'retry']) this.deliveries.inc({ status }, 0);
   }
 
+  /**
+   * The exposition text. prom-client's process defaults join the registry at the first scrape: they start an
+   * event-loop monitor and a GC observer that cannot be stopped, which apps never scraped (tests) need not carry.
+   */
+  async text(): Promise<string> {
+    if (!this.defaultsOn) {
+      collectDefaultMetrics({ register: this.registry });
+      this.defaultsOn = true;
+    }
+    return this.registry.metrics();
+  }
+  private defaultsOn = false;
+
   /** What the scrape reads: the authentication cache's counters and the store (pool, webhook queue). */
   observe(sources: { authCache?: () => { hits: number; misses: number }; store?: Store }): void {
     this.sources = { ...this.sources, ...sources };
@@ -164,7 +176,7 @@ export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics, tok
         throw new ApiError('authentication', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
       }
     }
-    const text = await metrics.registry.metrics();
+    const text = await metrics.text();
     return reply.type(metrics.registry.contentType).send(text);
   });
 }

@@ -4,8 +4,8 @@
  * - A well-formed incoming `X-Request-Id` (1–128 of `A-Z a-z 0-9 . _ : @ / + = -`) is the request's id, otherwise a
  *   UUID is generated (`genReqId`, given to Fastify). Every response carries it back in `X-Request-Id`, and every log
  *   line of the request has it as `reqId` (Fastify's child logger).
- * - Fastify's own request/response logging is off (`disableRequestLogging`): instead one line per request when it
- *   ends, with method, path, action, licence id, caller kind, status, error type and duration. No header is logged,
+ * - Fastify's own request/response logging is off (`disableRequestLogging`): instead one line per request when its
+ *   answer is sent, with method, path, action, licence id, caller kind, status, error type and duration. No header is logged,
  *   so neither tokens nor PATs ever reach the log.
  */
 import { randomUUID } from 'node:crypto';
@@ -35,22 +35,17 @@ export interface TelemetryOptions {
 
 export function registerTelemetry(app: FastifyInstance, o: TelemetryOptions): void {
   app.decorateRequest('caller', null);
-  app.decorateRequest('errorType', null);
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header(REQUEST_ID_HEADER, req.id);
     req.log.debug({ method: req.method, path: req.url.split('?')[0] }, 'incoming request');
   });
+  // When the answer is ready to go (so the line and the metrics exist before the client sees the answer).
   app.addHook('onSend', async (req, reply, payload) => {
-    if (reply.statusCode >= 400 && typeof payload === 'string') req.errorType = ERROR_TYPE.exec(payload)?.[1] ?? null;
-    return payload;
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    const seconds = reply.elapsedTime / 1000;
+    const status = reply.statusCode;
+    const errorType = status >= 400 && typeof payload === 'string' ? (ERROR_TYPE.exec(payload)?.[1] ?? null) : null;
     const isAction = req.routeOptions.url === o.actionRoute;
     const action = isAction ? actionLabel(o.registry, req) : null;
-    const status = reply.statusCode;
-    const errorType = req.errorType;
     req.log.info(
       {
         method: req.method,
@@ -64,12 +59,14 @@ export function registerTelemetry(app: FastifyInstance, o: TelemetryOptions): vo
       },
       'request',
     );
-    if (!action) return;
-    const labels = { action, status: String(status), error_type: errorType ?? '' };
-    o.metrics.requests.inc(labels);
-    o.metrics.requestDuration.observe(labels, seconds);
-    const requests = (req.body as { requests?: unknown } | undefined)?.requests;
-    if (o.registry.batches.has(action) && Array.isArray(requests)) o.metrics.batchSize.observe({ action }, requests.length);
+    if (action) {
+      const labels = { action, status: String(status), error_type: errorType ?? '' };
+      o.metrics.requests.inc(labels);
+      o.metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
+      const requests = (req.body as { requests?: unknown } | undefined)?.requests;
+      if (o.registry.batches.has(action) && Array.isArray(requests)) o.metrics.batchSize.observe({ action }, requests.length);
+    }
+    return payload;
   });
 }
 
@@ -83,7 +80,5 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Who called, once authenticated (set by dispatch; null before or without authentication). */
     caller: Caller | null;
-    /** The `error.type` of an error answer. */
-    errorType: string | null;
   }
 }
