@@ -8,9 +8,8 @@ import { createServer, type Socket } from 'node:net';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { createApp } from '../../src/app.js';
-import { configWith } from '../../src/config.js';
 import { openStore } from '../../src/store/db.js';
-import { PG_ADMIN_URL, postgresOrSkip } from '../helpers.js';
+import { PG_ADMIN_URL, postgresOrSkip, testConfig } from '../helpers.js';
 import { liveApp } from './support.js';
 
 for (const kind of ['sqlite', 'postgres'] as const) {
@@ -113,7 +112,7 @@ describe('readiness when the database goes away', async () => {
     await new Promise<void>((r) => blackHole.listen(0, '127.0.0.1', r));
     const port = (blackHole.address() as { port: number }).port;
     const store = openStore(`postgres://postgres@127.0.0.1:${port}/nowhere`, { poolSize: 1 });
-    const app = await createApp({ store, region: 'dal', ops: configWith({ READINESS_TIMEOUT_MS: '300' }).ops });
+    const app = await createApp({ store, config: testConfig({ READINESS_TIMEOUT_MS: '300', WEBHOOK_DELIVERY: 'off' }) });
     try {
       const res = await app.inject({ method: 'GET', url: '/readyz' });
       assert.equal(res.statusCode, 503);

@@ -9,7 +9,8 @@ import { connect, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { openStore, migrate } from '../../src/store/db.js';
 import { demoToken, createDemo, isEmpty } from '../../src/tenancy/demo.js';
-import { freshDatabase, postgresOrSkip } from '../helpers.js';
+import { freshDatabase, postgresOrSkip, testConfig } from '../helpers.js';
+import { createCore } from '../../src/core.js';
 import { waitFor } from '../webhooks/support.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -207,7 +208,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       try {
         await migrate(store);
         assert.equal(await demoToken(store, 'dal'), null);
-        const demo = await createDemo(store, 'dal');
+        const core = createCore(store, testConfig());
+        const demo = await core.transaction((trx) => createDemo(trx, core.cascades, 'dal'));
         const t = await demoToken(store, 'dal');
         assert.ok(t);
         assert.equal(t.license_id, demo.license_id);

@@ -3,10 +3,10 @@ import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../src/app.js';
-import { configWith } from '../../src/config.js';
+import { createCore } from '../../src/core.js';
 import { migrate, openStore, type Store } from '../../src/store/db.js';
 import { bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';
-import { freshDatabase, type StoreKind } from '../helpers.js';
+import { freshDatabase, testConfig, type StoreKind } from '../helpers.js';
 
 export interface LiveApp {
   app: FastifyInstance;
@@ -38,21 +38,16 @@ export async function liveApp(kind: StoreKind, env: Record<string, string> = {},
       done();
     },
   });
-  const config = configWith(env);
-  const app = await createApp({
-    store: store,
-    region: 'dal',
-    logger: { level: 'info', stream },
-    authCacheTtlMs: o.authCacheTtlMs ?? 0,
-    ops: config.ops,
-  });
+  const config = testConfig({ AUTH_CACHE_TTL_MS: String(o.authCacheTtlMs ?? 0), ...env });
+  const core = createCore(store, config);
+  const app = await createApp({ core, logger: { level: 'info', stream } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const boot = await bootstrap(store, { region: 'dal' });
+  const boot = await core.transaction((trx) => bootstrap(trx, core.cascades, { region: 'dal' }));
   let stopped = false;
   return {
     app,
-    store: store,
+    store,
     boot,
     base,
     logs,
