@@ -14,6 +14,9 @@ import { ApiError } from '../kernel/errors.js';
 /** The `action` label of calls whose action does not exist (keeps the label set bounded). */
 export const UNKNOWN_ACTION = '_unknown';
 
+/** Longest wait for the webhook queue query during a scrape. */
+const QUEUE_QUERY_BOUND_MS = 2_000;
+
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export class Metrics {
@@ -67,9 +70,13 @@ export class Metrics {
     });
     // One query per scrape feeds both queue gauges: the first collect starts it, the second awaits the same promise.
     let queue: ReturnType<typeof deliveryQueue> | null = null;
+    // Bounded: a database that does not answer (or an error) makes both gauges NaN instead of stalling the scrape.
     const readQueue = () => {
       const store = self.sources.store;
-      return store ? deliveryQueue(store).catch(() => null) : Promise.resolve(null);
+      if (!store) return Promise.resolve(null);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<null>((r) => (timer = setTimeout(() => r(null), QUEUE_QUERY_BOUND_MS)));
+      return Promise.race([deliveryQueue(store).catch(() => null), late]).finally(() => clearTimeout(timer));
     };
     new Gauge({
       name: 'config_api_webhook_queue_depth',
@@ -78,8 +85,7 @@ export class Metrics {
       async collect() {
         queue = readQueue() as ReturnType<typeof deliveryQueue>;
         const q = await queue;
-        if (q) this.set(q.depth);
-        else this.reset();
+        this.set(q ? q.depth : NaN);
       },
     });
     new Gauge({
@@ -89,7 +95,7 @@ export class Metrics {
       async collect() {
         const q = await (queue ?? readQueue());
         queue = null;
-        if (!q) this.reset();
+        if (!q) this.set(NaN);
         else this.set(q.oldestCreatedAt ? Math.max(0, (Date.now() - Date.parse(q.oldestCreatedAt)) / 1000) : 0);
       },
     });

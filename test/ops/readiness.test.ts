@@ -103,7 +103,7 @@ describe('readiness when the database goes away', async () => {
     }
   });
 
-  it('PostgreSQL: a server that accepts but never answers → 503 within READINESS_TIMEOUT_MS', async () => {
+  it('PostgreSQL: a server that accepts but never answers → 503 within READINESS_TIMEOUT_MS; /metrics still answers', async () => {
     const sockets = new Set<Socket>();
     const blackHole = createServer((sock) => {
       sockets.add(sock);
@@ -118,6 +118,12 @@ describe('readiness when the database goes away', async () => {
       assert.equal(res.statusCode, 503);
       assert.equal(res.json().error.data.reason, 'database_unavailable');
       assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+      // Metrics still answer (bounded queue query): the queue gauges are NaN (unknown), the rest is there.
+      const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+      assert.equal(metrics.statusCode, 200);
+      assert.match(metrics.body, /^config_api_webhook_queue_depth nan$/im);
+      assert.match(metrics.body, /^config_api_webhook_oldest_pending_age_seconds nan$/im);
+      assert.match(metrics.body, /^nodejs_heap_size_used_bytes \d/m);
     } finally {
       for (const sock of sockets) sock.destroy();
       blackHole.close();
