@@ -4,7 +4,7 @@
  * on 127.0.0.1, a free port and a temp SQLite file, call list_agents with the demo token the server prints, stop it
  * with SIGTERM. Everything lives in one temp directory, removed at the end; every step is bounded in time.
  */
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,6 +14,7 @@ import {
   demoToken,
   freePort,
   killGroup,
+  removeTree,
   log,
   run,
   startServer,
@@ -40,7 +41,7 @@ let server: Server | undefined;
 const watchdog = setTimeout(() => {
   process.stderr.write(`package smoke: gave up after ${TOTAL_TIMEOUT_MS / 1000} s\n`);
   killGroup(server);
-  rmSync(tmp, { recursive: true, force: true });
+  removeTree(tmp);
   process.exit(1);
 }, TOTAL_TIMEOUT_MS);
 
@@ -99,5 +100,7 @@ try {
   process.exitCode = 1;
 } finally {
   clearTimeout(watchdog);
-  rmSync(tmp, { recursive: true, force: true });
+  const tc = Date.now();
+  removeTree(tmp);
+  log(`   removed ${tmp} in ${elapsed(tc)}; total ${elapsed(started)}`);
 }

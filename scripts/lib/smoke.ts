@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
@@ -198,6 +198,11 @@ export function useLocalPrebuild(tmp: string): void {
   run('tar', ['-czf', join(dir, name), '-C', pkgDir, 'build/Release/better_sqlite3.node'], { cwd: ROOT, timeoutMs: 60_000 });
   writeFileSync(join(tmp, '.prebuild-installrc'), `${JSON.stringify({ 'local-prebuilds': dir })}\n`);
   log(`   installs reuse the checkout's compiled better-sqlite3 ${version} (SMOKE_BUILD_NATIVE=1 compiles it instead)`);
+}
+
+/** Removes a smoke test's temp directory (rm -rf: several times faster than rmSync on node_modules trees). */
+export function removeTree(dir: string): void {
+  if (spawnSync('rm', ['-rf', dir]).status !== 0 || existsSync(dir)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** Fails if a dev dependency was installed into `nodeModules`. */
