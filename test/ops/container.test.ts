@@ -17,7 +17,7 @@ import {
   parseHealthCheck,
   type Stage,
 } from '../../scripts/lib/dockerfile.js';
-import { DEFAULT_SQLITE_URL } from '../../src/store/db.js';
+import { DEFAULT_DATABASE_URL } from '../../src/config.js';
 
 const root = new URL('../../', import.meta.url);
 const read = (p: string) => readFileSync(new URL(p, root), 'utf8');
@@ -72,7 +72,7 @@ describe('Dockerfile', () => {
   });
 
   it('keeps the default SQLite file in a volume and checks readiness with node', () => {
-    const dataDir = posix.dirname(posix.resolve(workdir, DEFAULT_SQLITE_URL.replace(/^sqlite:/, '')));
+    const dataDir = posix.dirname(posix.resolve(workdir, DEFAULT_DATABASE_URL.replace(/^sqlite:/, '')));
     const volumes = ops(runStage, 'VOLUME').flatMap((v) => (v.startsWith('[') ? (JSON.parse(v) as string[]) : v.split(/\s+/)));
     assert.ok(volumes.includes(dataDir), `VOLUME ${dataDir}`);
     const hc = parseHealthCheck(ops(runStage, 'HEALTHCHECK').at(-1) ?? 'NONE');
