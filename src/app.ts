@@ -17,6 +17,8 @@ import { buildServer } from './http/server.js';
 import { DeliveryWorker } from './webhooks/delivery.js';
 import { Metrics } from './http/metrics.js';
 import { Lifecycle } from './http/lifecycle.js';
+import type { SigningKeys } from './kernel/signing-keys.js';
+import { checkSigningKey } from './bots/token.js';
 
 export type AppOptions = (
   | { core: Core }
@@ -29,16 +31,25 @@ export type AppOptions = (
 ) & {
   /** Fastify's `logger` option (pino options, or false). */
   logger?: boolean | object;
+  /**
+   * With `store` and `config`: the keys signing bot tokens (`loadSigningKeys`); default: a random key in memory (see
+   * createCore).
+   */
+  signingKeys?: SigningKeys;
 };
 
 export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
-  const core = 'core' in opts ? opts.core : createCore(opts.store, opts.config, opts.areas);
-  const { store, config, areas, cascades } = core;
+  const core = 'core' in opts ? opts.core : createCore(opts.store, opts.config, opts.areas, opts.signingKeys);
+  const { store, config, areas, signingKeys } = core;
+  // Servers sharing a database must share keys: refused when the database records another signing key. Keys made up
+  // in memory (tests, embedding) are neither checked nor recorded.
+  if (!signingKeys.ephemeral) await checkSigningKey(store, signingKeys);
   const registry = new Registry().add(...areas.flatMap((a) => a.actions));
   const auth = new Authenticator(store, {
     region: config.region,
     cacheTtlMs: config.auth.cacheTtlMs,
     bearerResolvers: areas.flatMap((a) => (a.bearerResolver ? [a.bearerResolver] : [])),
+    signingKeys,
   });
 
   let delivery: DeliveryWorker | undefined;
@@ -61,6 +72,9 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     ops: config.ops,
     metrics,
     lifecycle,
+    authFailures: config.authFailures,
+    transport: config.http,
+    trustProxy: config.trustProxy,
   });
   if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks, metrics.delivery).start();
   app.decorate('lifecycle', lifecycle);
