@@ -1,6 +1,0 @@
-/** CLI commands contributed by areas (webhook deliveries, channels, …). Keys are "noun verb". */
-import type { Command } from './main.js';
-import { channelCommands } from '../other/cli.js';
-import { deliveryCommands } from '../webhooks/cli.js';
-
-export const extraCommands: Record<string, Command> = { ...channelCommands, ...deliveryCommands };
