@@ -1,7 +1,7 @@
 /** Batch calls: one transaction, one savepoint per item (src/api/server.ts runBatch). */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, eventsSince, lastSeq } from '../helpers.js';
+import { describeStores, eventsSince, lastSeq } from '../support/harness.js';
 import { AREAS } from '../../src/areas.js';
 import type { Area } from '../../src/kernel/area.js';
 import { ApiError } from '../../src/kernel/errors.js';

@@ -1,6 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Harness, expectError } from '../helpers.js';
+import { Harness, expectError } from '../support/harness.js';
 
 describe('rate limiting (RATE_LIMIT_MAX)', () => {
   const h = new Harness('sqlite');

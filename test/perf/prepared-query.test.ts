@@ -1,7 +1,7 @@
 /** preparedQuery: compiled once per dialect, arguments bound per call, usable on the root handle and in transactions. */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores } from '../helpers.js';
+import { describeStores } from '../support/harness.js';
 import { preparedQuery } from '../../src/store/db.js';
 
 const nameOf = preparedQuery(2, (db, licenseId: number, id: string) =>

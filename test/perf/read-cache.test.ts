@@ -4,7 +4,7 @@
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError } from '../helpers.js';
+import { describeStores, expectError } from '../support/harness.js';
 import { sql } from 'kysely';
 import { openStore, type Store } from '../../src/store/db.js';
 

@@ -3,15 +3,14 @@
  * SQLite: a fresh file in a temp dir. PostgreSQL: a fresh database per harness on 127.0.0.1:5432, dropped after.
  * Under CI=true the PostgreSQL suite is required: an unreachable server fails the run instead of skipping.
  */
-import { execFile } from 'node:child_process';
 import { describe, before, after } from 'node:test';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
-import { openStore, migrate, type Store } from '../src/store/db.js';
-import { createApp } from '../src/app.js';
-import { createCore, type Core } from '../src/core.js';
-import type { Area } from '../src/kernel/area.js';
-import { loadConfig, type Config } from '../src/config.js';
+import { openStore, migrate, type Store } from '../../src/store/db.js';
+import { createApp } from '../../src/app.js';
+import { createCore, type Core } from '../../src/core.js';
+import type { Area } from '../../src/kernel/area.js';
+import { loadConfig, type Config } from '../../src/config.js';
 
 /**
  * The configuration tests run with: the defaults, no token-lookup cache (tests change roles and credentials and
@@ -27,10 +26,9 @@ import {
   basicAuth,
   type BootstrapResult,
   type BootstrapOptions,
-} from '../src/tenancy/tenancy.js';
-import { ALL_SCOPES } from '../src/kernel/scopes.js';
-import { ROOT, cliCommand } from '../bench/lib/processes.js';
-import { createDatabase, type ThrowAwayDatabase } from '../bench/lib/database.js';
+} from '../../src/tenancy/tenancy.js';
+import { ALL_SCOPES } from '../../src/kernel/scopes.js';
+import { createDatabase, type ThrowAwayDatabase } from './database.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export const PG_ADMIN_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -291,25 +289,6 @@ export async function lastSeq(h: Harness, licenseId = h.boot.license_id): Promis
 export async function newGroup(h: Harness, name = 'Group'): Promise<number> {
   const res = await h.ok('create_group', { name, agent_priorities: { [h.boot.owner.id]: 'normal' } });
   return res.id as number;
-}
-
-/** Run the real CLI as its own process on the harness database; resolves with the exit code and the parsed JSON. */
-export function runCli(h: Harness, args: string[]): Promise<{ code: number; json: any }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [...cliCommand('tsx'), ...args, '--json'],
-      { cwd: ROOT, env: { ...process.env, DATABASE_URL: h.store.url, LOG_LEVEL: 'silent' }, timeout: 30_000 },
-      (err, stdout) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-        try {
-          resolve({ code, json: JSON.parse(stdout) });
-        } catch {
-          reject(new Error(`CLI ${args.join(' ')} printed no JSON (exit ${code}): ${stdout} ${err?.message ?? ''}`));
-        }
-      },
-    );
-  });
 }
 
 /** A new application of the organization (default: the bootstrap one), optionally installed on licences. */

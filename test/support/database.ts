@@ -1,4 +1,4 @@
-/** Throw-away databases for the benchmark and the tests: a temp SQLite file, or a new PostgreSQL database. */
+/** Throw-away databases for the tests and the benchmark: a temp SQLite file, or a new PostgreSQL database. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
