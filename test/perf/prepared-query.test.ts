@@ -20,9 +20,10 @@ describeStores('preparedQuery', (h) => {
 
   it('runs inside a transaction and sees its uncommitted writes', async () => {
     const lic = h().boot.license_id;
+    await h().ok('create_agent', { id: 'prep3@example.com', name: 'Prep Three' });
     await h().store.db.transaction().execute(async (trx) => {
-      await trx.updateTable('agents').set({ name: 'Inside' }).where('license_id', '=', lic).where('id', '=', 'prep1@example.com').execute();
-      assert.equal((await nameOf(trx, lic, 'prep1@example.com')).rows[0]?.name, 'Inside');
+      await trx.updateTable('agents').set({ name: 'Inside' }).where('license_id', '=', lic).where('id', '=', 'prep3@example.com').execute();
+      assert.equal((await nameOf(trx, lic, 'prep3@example.com')).rows[0]?.name, 'Inside');
     });
   });
 
