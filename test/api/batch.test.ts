@@ -1,4 +1,4 @@
-/** Batch calls: one transaction, one savepoint per item (src/api/server.ts runBatch). */
+/** Batch calls: one transaction, one savepoint per item (src/http/dispatch.ts runBatch). */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores, eventsSince, lastSeq } from '../support/harness.js';

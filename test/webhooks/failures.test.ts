@@ -1,6 +1,6 @@
 /**
  * Delivery failures: the attempt budget, timeouts, a slow receiver next to a healthy one, and the operator CLI
- * (`config-api deliveries list|retry`) run as a separate OS process on the same database.
+ * (`config-api deliveries list|retry`, run in-process on its own connection to the same database).
  */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
