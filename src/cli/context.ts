@@ -7,11 +7,15 @@ import { migrate, openReachableStore } from '../store/db.js';
 /** Exit statuses: 0 done, 1 the command refused its input or failed, 2 usage or configuration error. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-/** A failure reported as one line (no stack trace); `exitCode` 2 marks usage and configuration errors. */
+/**
+ * A failure reported as one line (no stack trace); `exitCode` 2 marks usage and configuration errors, `type` is the
+ * error type of the --json answer.
+ */
 export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: number = EXIT.failed,
+    readonly type: 'validation' | 'configuration' = 'validation',
   ) {
     super(message);
   }
@@ -53,7 +57,7 @@ export function makeContext(deps: CliDeps): CliContext {
       try {
         config ??= loadConfig(deps.env);
       } catch (err) {
-        throw new CliError((err as Error).message, EXIT.usage);
+        throw new CliError((err as Error).message, EXIT.usage, 'configuration');
       }
       return config;
     },

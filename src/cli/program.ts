@@ -114,16 +114,14 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.ok;
       // No command at all: commander printed the help on stderr.
-      if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') return EXIT.usage;
+      if (err.code === 'commander.help') return EXIT.usage;
       // A value the command cannot use (a bad --ttl, an unknown --status, …) is a refused input, like the API's
       // validation errors; anything else (unknown command or option, missing option or argument) is a usage error.
       if (err.code === 'commander.invalidArgument') return fail('validation', oneLine(err.message), EXIT.failed);
       const hint = ['config-api', ...commandPath(program, argv), '--help'].join(' ');
       return fail('validation', `${oneLine(err.message)} (see ${hint})`, EXIT.usage);
     }
-    if (err instanceof CliError) {
-      return fail(err.exitCode === EXIT.usage ? 'configuration' : 'validation', err.message, err.exitCode);
-    }
+    if (err instanceof CliError) return fail(err.type, err.message, err.exitCode);
     if (err instanceof ApiError) return fail(err.type, err.message, EXIT.failed);
     return fail('internal', `Unexpected error: ${(err as Error)?.message ?? String(err)}`, EXIT.failed);
   }

@@ -179,6 +179,10 @@ describe('config-api CLI (in-process)', () => {
     assert.equal(run.stdout, '');
     assert.match(run.stderr, /REGION/);
     assertNoStack(run);
+    const withJson = await cli(['migrate', '--json'], freshEnv({ REGION: 'mars' }));
+    assert.equal(withJson.code, 2);
+    assert.equal(jsonOf(withJson).json.error.type, 'configuration');
+    assert.match(withJson.stderr, /REGION/);
     // Help and version need no configuration.
     assert.equal((await cli(['--help'], { REGION: 'mars' })).code, 0);
   });
