@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ApiError } from '../kernel/errors.js';
+import { StoreUnavailableError } from '../store/db.js';
 import { CliError, EXIT, makeContext, type CliContext, type CliDeps } from './context.js';
 import { environmentHelp } from './environment.js';
 import { appCommand } from './commands/app.js';
@@ -122,6 +123,8 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       return fail('validation', `${oneLine(err.message)} (see ${hint})`, EXIT.usage);
     }
     if (err instanceof CliError) return fail(err.type, err.message, err.exitCode);
+    // An unreachable or misnamed database is a configuration error (DATABASE_URL), also for `serve`.
+    if (err instanceof StoreUnavailableError) return fail('configuration', err.message, EXIT.usage);
     if (err instanceof ApiError) return fail(err.type, err.message, EXIT.failed);
     return fail('internal', `Unexpected error: ${(err as Error)?.message ?? String(err)}`, EXIT.failed);
   }

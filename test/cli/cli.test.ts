@@ -183,6 +183,11 @@ describe('config-api CLI (in-process)', () => {
     assert.equal(withJson.code, 2);
     assert.equal(jsonOf(withJson).json.error.type, 'configuration');
     assert.match(withJson.stderr, /REGION/);
+    // An unreachable database is a configuration error too.
+    const unreachable = await cli(['deliveries', 'list'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', LOG_LEVEL: 'silent' });
+    assert.equal(unreachable.code, 2);
+    assert.match(unreachable.stderr, /DATABASE_URL.*127\.0\.0\.1:1/);
+    assertNoStack(unreachable);
     // Help and version need no configuration.
     assert.equal((await cli(['--help'], { REGION: 'mars' })).code, 0);
   });

@@ -39,7 +39,7 @@ export type StoreKind = 'sqlite' | 'postgres';
 export const PG_ADMIN_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 let pgAvailable: Promise<boolean> | undefined;
-function postgresAvailable(): Promise<boolean> {
+export function postgresAvailable(): Promise<boolean> {
   pgAvailable ??= (async () => {
     const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
     try {
