@@ -113,7 +113,7 @@ describe('config-api CLI (in-process)', () => {
       assert.equal(run.code, 0, args.join(' '));
       assert.equal(run.stderr, '');
       for (const name of all) assert.match(run.stdout, new RegExp(`^  ${name} `, 'm'), `${args.join(' ')} lists ${name}`);
-      for (const command of ['serve', 'migrate', 'bootstrap', 'app', 'token', 'pat', 'unsuspension-requests', 'channels', 'deliveries', 'help']) {
+      for (const command of ['serve', 'migrate', 'bootstrap', 'app', 'token', 'pat', 'unsuspension-requests', 'demo-token', 'channels', 'deliveries', 'help']) {
         assert.match(run.stdout, new RegExp(`^  ${command}\\b`, 'm'), `${args.join(' ')} lists ${command}`);
       }
     }
@@ -133,6 +133,7 @@ describe('config-api CLI (in-process)', () => {
       [['deliveries', 'list'], ['--webhook', '--status', '--license', '--limit', '--json']],
       [['deliveries', 'retry'], ['<delivery-id>', '--json']],
       [['migrate'], ['--json']],
+      [['demo-token'], ['--json']],
     ];
     for (const [path, options] of cases) {
       const own = await cli([...path, '--help'], {});
