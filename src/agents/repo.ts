@@ -181,6 +181,29 @@ export async function resolveAgentIds(db: Queryable, licenseId: number, ids: rea
   return out;
 }
 
+/** The account behind an agent or a bot of the licence, any letter case (the CLI issues credentials to either). */
+export function findAccount(db: Queryable, licenseId: number, id: string): Promise<{ id: string; account_id: string } | undefined> {
+  return selectAgentColumns(db, licenseId, id, ['id', 'account_id']).executeTakeFirst();
+}
+
+export interface UnsuspensionRequest {
+  id: string;
+  agent_id: string;
+  recipients: string[];
+  requested_at: string;
+}
+
+/** Unsuspension requests sent to the licence's owners (request_agent_unsuspension), oldest first. */
+export async function listUnsuspensionRequests(db: Queryable, licenseId: number): Promise<UnsuspensionRequest[]> {
+  const rows = await db
+    .selectFrom('unsuspension_requests')
+    .select(['id', 'agent_id', 'recipients', 'requested_at'])
+    .where('license_id', '=', licenseId)
+    .orderBy('requested_at')
+    .execute();
+  return rows.map((r) => ({ id: r.id, agent_id: r.agent_id, recipients: JSON.parse(r.recipients) as string[], requested_at: r.requested_at }));
+}
+
 export interface NewAgent {
   id: string;
   name: string;

@@ -25,7 +25,7 @@ async function keyCommand<T>(fn: () => Promise<T>): Promise<T> {
 type Output = { json: unknown; text: string };
 type WithStore = <T>(fn: (store: Store) => Promise<T>) => Promise<T>;
 
-/** The work of `config-api keys <verb>` (wired in src/cli/commands.ts). */
+/** The work of `config-api keys <verb>` (wired in src/cli/commands/keys.ts). */
 export const keysCommands: Record<'status' | 'rotate' | 'adopt', (config: Config, withStore: WithStore) => Promise<Output>> = {
   async status(config, withStore) {
     return keyCommand(async () => {

@@ -98,6 +98,16 @@ export async function createApplication(trx: Queryable, organizationId: string, 
   return clientId;
 }
 
+/** Does any application have this client id (of any organization)? */
+export async function applicationExists(db: Queryable, clientId: string): Promise<boolean> {
+  const row = await db.selectFrom('applications').select('client_id').where('client_id', '=', clientId).executeTakeFirst();
+  return row !== undefined;
+}
+
+export function findLicense(db: Queryable, licenseId: number): Promise<{ id: number; region: string; organization_id: string } | undefined> {
+  return db.selectFrom('licenses').select(['id', 'region', 'organization_id']).where('id', '=', licenseId).executeTakeFirst();
+}
+
 /** Is `clientId` an application owned by the organization? (Each area answers a "no" with its own error.) */
 export async function isOrganizationApplication(db: Queryable, organizationId: string, clientId: string): Promise<boolean> {
   const row = await db

@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, eventsSince, expectError } from '../helpers.js';
+import { describeStores, eventsSince, expectError } from '../support/harness.js';
 
 const SCHEDULE = {
   timezone: 'Europe/Warsaw',
@@ -140,21 +140,23 @@ describeStores('agents', (h) => {
   });
 
   it('list_agents filters by group_ids and suspended and projects fields', async () => {
-    const g = await h().ok('create_group', { name: 'Filter', agent_priorities: { [h().boot.owner.id]: 'normal' } });
-    await h().ok('create_agent', { id: 'f1@example.com', name: 'F1', groups: [{ id: g.id, priority: 'last' }] });
-    await h().ok('create_agent', { id: 'f2@example.com', name: 'F2' });
-    await h().ok('suspend_agent', { id: 'f2@example.com' });
-    const inGroup = await h().ok('list_agents', { filters: { group_ids: [g.id] }, fields: ['groups'] });
-    assert.deepEqual(inGroup.map((a: any) => a.id).sort(), [h().boot.owner.id, 'f1@example.com'].sort());
+    const lic = await h().bootstrap();
+    const o = { token: lic.bearer_token };
+    const g = await h().ok('create_group', { name: 'Filter', agent_priorities: { [lic.owner.id]: 'normal' } }, o);
+    await h().ok('create_agent', { id: 'f1@example.com', name: 'F1', groups: [{ id: g.id, priority: 'last' }] }, o);
+    await h().ok('create_agent', { id: 'f2@example.com', name: 'F2' }, o);
+    await h().ok('suspend_agent', { id: 'f2@example.com' }, o);
+    const inGroup = await h().ok('list_agents', { filters: { group_ids: [g.id] }, fields: ['groups'] }, o);
+    assert.deepEqual(inGroup.map((a: any) => a.id).sort(), [lic.owner.id, 'f1@example.com'].sort());
     assert.deepEqual(inGroup.find((a: any) => a.id === 'f1@example.com').groups, [{ id: g.id, priority: 'last' }]);
-    const suspended = await h().ok('list_agents', { filters: { suspended: true }, fields: ['suspended'] });
+    const suspended = await h().ok('list_agents', { filters: { suspended: true }, fields: ['suspended'] }, o);
     assert.deepEqual(suspended.map((a: any) => a.id), ['f2@example.com']);
     assert.equal(suspended[0].suspended, true);
-    const active = await h().ok('list_agents', { filters: { suspended: false } });
+    const active = await h().ok('list_agents', { filters: { suspended: false } }, o);
     assert.equal(active.some((a: any) => a.id === 'f2@example.com'), false);
-    assert.deepEqual(await h().ok('list_agents', { filters: { group_ids: [] } }), []);
-    expectError(await h().call('list_agents', { filters: { group_ids: ['x'] } }), 'validation', 400);
-    expectError(await h().call('list_agents', { filters: { nope: 1 } }), 'validation', 400);
+    assert.deepEqual(await h().ok('list_agents', { filters: { group_ids: [] } }, o), []);
+    expectError(await h().call('list_agents', { filters: { group_ids: ['x'] } }, o), 'validation', 400);
+    expectError(await h().call('list_agents', { filters: { nope: 1 } }, o), 'validation', 400);
     const { token } = await h().agentWithToken('lister@example.com', ['agents--my:ro']);
     expectError(await h().call('list_agents', {}, { token }), 'authorization', 403);
   });

@@ -4,7 +4,7 @@
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, eventsSince, expectError, lastSeq } from '../helpers.js';
+import { describeStores, eventsSince, expectError, lastSeq } from '../support/harness.js';
 import { selectAgentColumns } from '../../src/agents/repo.js';
 
 describeStores('agent ids ignore letter case', (h) => {

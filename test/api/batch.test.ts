@@ -1,7 +1,7 @@
-/** Batch calls: one transaction, one savepoint per item (src/api/server.ts runBatch). */
+/** Batch calls: one transaction, one savepoint per item (src/http/dispatch.ts runBatch). */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, eventsSince, lastSeq } from '../helpers.js';
+import { describeStores, eventsSince, lastSeq } from '../support/harness.js';
 import { AREAS } from '../../src/areas.js';
 import type { Area } from '../../src/kernel/area.js';
 import { ApiError } from '../../src/kernel/errors.js';
@@ -19,21 +19,23 @@ const failingArea: Area = {
 
 describeStores('batch calls', (h) => {
   it('rolls back a failing item alone, half-done writes included; the other items commit', async () => {
+    const lic = await h().bootstrap();
+    const o = { token: lic.bearer_token };
     const groups = [{ id: 0, priority: 'first' }];
     const created = await h().ok('batch_create_agents', {
       requests: ['b1@example.com', FAILING, 'b2@example.com'].map((id) => ({ id, name: id, groups })),
-    });
+    }, o);
     assert.deepEqual(created.responses.map((r: { id: string }) => r.id), ['b1@example.com', FAILING, 'b2@example.com']);
-    const seq = await lastSeq(h());
+    const seq = await lastSeq(h(), lic.license_id);
     const deleted = await h().ok('batch_delete_agents', {
       requests: [{ id: 'b1@example.com' }, { id: FAILING }, { id: 'b2@example.com' }],
-    });
+    }, o);
     assert.deepEqual(deleted.responses, [{}, { error: { type: 'validation', message: 'refused by a test hook' } }, {}]);
-    const left = await h().ok('list_agents', { fields: ['groups'] });
-    assert.deepEqual(left.filter((a: { id: string }) => a.id.endsWith('@example.com') && a.id !== h().boot.owner.id).map((a: { id: string }) => a.id), [FAILING]);
+    const left = await h().ok('list_agents', { fields: ['groups'] }, o);
+    assert.deepEqual(left.filter((a: { id: string }) => a.id.endsWith('@example.com') && a.id !== lic.owner.id).map((a: { id: string }) => a.id), [FAILING]);
     // Its memberships, deleted before the hook failed, are back.
     assert.deepEqual(left.find((a: { id: string }) => a.id === FAILING).groups, groups);
-    const events = await eventsSince(h(), seq, 'agent_deleted');
+    const events = await eventsSince(h(), seq, 'agent_deleted', lic.license_id);
     assert.deepEqual(events.map((e) => (e.payload as { id: string }).id), ['b1@example.com', 'b2@example.com']);
   });
 

@@ -1,7 +1,7 @@
 /** Odd but well-formed input is a `validation` error on both stores, never a 500. */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError } from '../helpers.js';
+import { describeStores, expectError } from '../support/harness.js';
 
 describeStores('odd input', (h) => {
   it('refuses NUL characters in strings and keys', async () => {

@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError } from '../helpers.js';
+import { describeStores, expectError } from '../support/harness.js';
 import { issueAccessToken } from '../../src/tenancy/tenancy.js';
 
 describeStores('request pipeline', (h) => {

@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError } from '../helpers.js';
+import { describeStores, expectError } from '../support/harness.js';
 
 const MAX = 3;
 

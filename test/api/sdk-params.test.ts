@@ -6,7 +6,7 @@
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, eventsSince, expectError, lastSeq, newApp } from '../helpers.js';
+import { describeStores, eventsSince, expectError, lastSeq, newApp } from '../support/harness.js';
 import { AREAS } from '../../src/areas.js';
 import { Registry } from '../../src/kernel/registry.js';
 

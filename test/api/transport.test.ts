@@ -5,10 +5,10 @@
 import { it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { describeStores, testConfig, type Harness } from '../helpers.js';
+import { describeStores, testConfig, type Harness } from '../support/harness.js';
 import { createApp } from '../../src/app.js';
 import { ERROR_TYPES } from '../../src/kernel/errors.js';
-import { exchange, dribble, type RawResponse } from './raw-http.js';
+import { exchange, dribble, type RawResponse } from '../support/raw-http.js';
 
 // Tests that wait for the server to close a connection fail by time-out (10 s) if it never does.
 

@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError, type Harness, eventsSince, lastSeq } from '../helpers.js';
+import { describeStores, expectError, type Harness, eventsSince, lastSeq } from '../support/harness.js';
 
 const domainRule = (description: string, extra: Record<string, unknown> = {}) => ({
   description,

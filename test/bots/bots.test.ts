@@ -1,8 +1,8 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError, eventsSince, install, lastSeq, newApp } from '../helpers.js';
+import { describeStores, expectError, eventsSince, install, lastSeq, newApp } from '../support/harness.js';
 import { hashSecret } from '../../src/tenancy/secrets.js';
-import { HEX32, botRow } from './util.js';
+import { HEX32, botRow } from '../support/bots.js';
 
 const WEBHOOK_BOT_FIELDS = [
   'id', 'name', 'default_group_priority', 'owner_client_id', 'avatar', 'max_chats_count', 'groups', 'work_scheduler',

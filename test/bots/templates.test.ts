@@ -1,8 +1,8 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError, type Harness, eventsSince, lastSeq, install, newApp } from '../helpers.js';
+import { describeStores, expectError, type Harness, eventsSince, lastSeq, install, newApp } from '../support/harness.js';
 import { hashSecret } from '../../src/tenancy/secrets.js';
-import { HEX32, botRow } from './util.js';
+import { HEX32, botRow } from '../support/bots.js';
 
 /** A token of the bootstrap owner bound to `clientId`. */
 async function tokenForApp(h: Harness, clientId: string, scopes = ['bots.templates:rw']): Promise<string> {

@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { describeStores, expectError, eventsSince, lastSeq } from '../helpers.js';
+import { describeStores, expectError, eventsSince, lastSeq } from '../support/harness.js';
 import { createApp } from '../../src/app.js';
 import { insertAgent } from '../../src/agents/repo.js';
 import { hashSecret } from '../../src/tenancy/secrets.js';

@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, eventsSince, expectError } from '../helpers.js';
+import { describeStores, eventsSince, expectError } from '../support/harness.js';
 
 describeStores('groups', (h) => {
   const owner = () => h().boot.owner.id;

@@ -3,8 +3,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { postgresOrSkip } from '../helpers.js';
-import { liveApp, type LiveApp } from './support.js';
+import { postgresOrSkip } from '../support/harness.js';
+import { liveApp, type LiveApp } from '../support/ops.js';
 
 const ACTION = '/v3.5/configuration/action/list_agents';
 

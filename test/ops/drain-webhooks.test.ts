@@ -3,9 +3,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { postgresOrSkip } from '../helpers.js';
-import { waitFor } from '../webhooks/support.js';
-import { liveApp } from './support.js';
+import { postgresOrSkip } from '../support/harness.js';
+import { waitFor } from '../support/webhooks.js';
+import { liveApp } from '../support/ops.js';
 
 /** A webhook receiver that holds every request until the test answers it. */
 async function holdingReceiver() {

@@ -1,9 +1,9 @@
 /** GET /metrics after real calls through a real port, on both stores; one registry per app; METRICS_TOKEN. */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { postgresOrSkip } from '../helpers.js';
-import { Receiver, waitFor } from '../webhooks/support.js';
-import { liveApp, type LiveApp } from './support.js';
+import { postgresOrSkip } from '../support/harness.js';
+import { Receiver, waitFor } from '../support/webhooks.js';
+import { liveApp, type LiveApp } from '../support/ops.js';
 
 /** The value of one sample of a Prometheus text exposition (labels in any order), or undefined. */
 export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {

@@ -9,8 +9,8 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { createApp } from '../../src/app.js';
 import { openStore } from '../../src/store/db.js';
-import { PG_ADMIN_URL, postgresOrSkip, testConfig } from '../helpers.js';
-import { liveApp } from './support.js';
+import { PG_ADMIN_URL, postgresOrSkip, testConfig } from '../support/harness.js';
+import { liveApp } from '../support/ops.js';
 
 for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`readiness [${kind}]`, async () => {

@@ -6,15 +6,14 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { openStore, migrate } from '../../src/store/db.js';
 import { demoToken, createDemo, isEmpty } from '../../src/tenancy/demo.js';
-import { freshDatabase, postgresOrSkip, testConfig } from '../helpers.js';
+import { freshDatabase, postgresOrSkip, testConfig } from '../support/harness.js';
 import { createCore } from '../../src/core.js';
-import { waitFor } from '../webhooks/support.js';
+import { waitFor } from '../support/webhooks.js';
+import { ROOT, cliCommand } from '../support/processes.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+const CLI = cliCommand('tsx');
 
 interface Server {
   proc: ChildProcess;

@@ -1,6 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError, runCli } from '../helpers.js';
+import { describeStores, expectError } from '../support/harness.js';
+import { cliJson } from '../support/cli.js';
 import { PLAN_LIMITS } from '../../src/other/limits.js';
 import { DEFAULT_PRODUCT_SOURCE } from '../../src/tenancy/tenancy.js';
 import { insertAgent } from '../../src/agents/repo.js';
@@ -20,14 +21,14 @@ describeStores('other', (h) => {
     const lic = await h().bootstrap();
     const other = await h().bootstrap();
     const L = String(lic.license_id);
-    const first = await runCli(h(), ['channels', 'record', '--license', L, '--type', 'code', '--at', '2017-10-12T15:56:16.250+02:00']);
+    const first = await cliJson(h(), ['channels', 'record', '--license', L, '--type', 'code', '--at', '2017-10-12T15:56:16.250+02:00']);
     assert.equal(first.code, 0);
     assert.deepEqual(first.json, { channel_type: 'code', channel_subtype: '', first_activity_timestamp: '2017-10-12T13:56:16Z' });
-    const later = await runCli(h(), ['channels', 'record', '--license', L, '--type', 'code', '--at', '2018-01-01T00:00:00Z']);
+    const later = await cliJson(h(), ['channels', 'record', '--license', L, '--type', 'code', '--at', '2018-01-01T00:00:00Z']);
     assert.equal(later.json.first_activity_timestamp, '2017-10-12T13:56:16Z', 'the earliest activity is kept');
-    await runCli(h(), ['channels', 'record', '--license', L, '--type', 'direct_link', '--at', '2017-10-12T15:20:00Z']);
-    await runCli(h(), ['channels', 'record', '--license', L, '--type', 'integration', '--subtype', lic.client_id, '--at', '2019-08-16T16:55:51Z']);
-    const earlier = await runCli(h(), ['channels', 'record', '--license', L, '--type', 'direct_link', '--at', '2017-10-12T15:00:00Z']);
+    await cliJson(h(), ['channels', 'record', '--license', L, '--type', 'direct_link', '--at', '2017-10-12T15:20:00Z']);
+    await cliJson(h(), ['channels', 'record', '--license', L, '--type', 'integration', '--subtype', lic.client_id, '--at', '2019-08-16T16:55:51Z']);
+    const earlier = await cliJson(h(), ['channels', 'record', '--license', L, '--type', 'direct_link', '--at', '2017-10-12T15:00:00Z']);
     assert.equal(earlier.json.first_activity_timestamp, '2017-10-12T15:00:00Z', 'an earlier activity replaces a later one');
     const expected = [
       { channel_type: 'code', channel_subtype: '', first_activity_timestamp: '2017-10-12T13:56:16Z' },
@@ -36,7 +37,7 @@ describeStores('other', (h) => {
     ];
     assert.deepEqual(await h().ok('list_channels', {}, { token: lic.bearer_token }), expected);
     assert.deepEqual(await h().ok('list_channels', {}, { token: other.bearer_token }), [], 'another licence sees none');
-    const listed = await runCli(h(), ['channels', 'list', '--license', L]);
+    const listed = await cliJson(h(), ['channels', 'list', '--license', L]);
     assert.deepEqual(listed.json, { license_id: lic.license_id, channels: expected });
   });
 
@@ -49,11 +50,11 @@ describeStores('other', (h) => {
       [['--type', 'code', '--at', 'yesterday'], 'validation'],
     ];
     for (const [args, type] of bad) {
-      const res = await runCli(h(), ['channels', 'record', '--license', L, ...args]);
+      const res = await cliJson(h(), ['channels', 'record', '--license', L, ...args]);
       assert.equal(res.code, 1, args.join(' '));
       assert.equal(res.json.error.type, type, args.join(' '));
     }
-    const missing = await runCli(h(), ['channels', 'record', '--license', '1', '--type', 'code']);
+    const missing = await cliJson(h(), ['channels', 'record', '--license', '1', '--type', 'code']);
     assert.equal(missing.json.error.type, 'not_found');
     assert.deepEqual(await h().ok('list_channels', {}), []);
   });

@@ -1,7 +1,7 @@
 /** preparedQuery: compiled once per dialect, arguments bound per call, usable on the root handle and in transactions. */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores } from '../helpers.js';
+import { describeStores } from '../support/harness.js';
 import { preparedQuery } from '../../src/store/db.js';
 
 const nameOf = preparedQuery(2, (db, licenseId: number, id: string) =>
@@ -20,9 +20,10 @@ describeStores('preparedQuery', (h) => {
 
   it('runs inside a transaction and sees its uncommitted writes', async () => {
     const lic = h().boot.license_id;
+    await h().ok('create_agent', { id: 'prep3@example.com', name: 'Prep Three' });
     await h().store.db.transaction().execute(async (trx) => {
-      await trx.updateTable('agents').set({ name: 'Inside' }).where('license_id', '=', lic).where('id', '=', 'prep1@example.com').execute();
-      assert.equal((await nameOf(trx, lic, 'prep1@example.com')).rows[0]?.name, 'Inside');
+      await trx.updateTable('agents').set({ name: 'Inside' }).where('license_id', '=', lic).where('id', '=', 'prep3@example.com').execute();
+      assert.equal((await nameOf(trx, lic, 'prep3@example.com')).rows[0]?.name, 'Inside');
     });
   });
 

@@ -4,73 +4,86 @@
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError } from '../helpers.js';
+import { describeStores, expectError } from '../support/harness.js';
 import { sql } from 'kysely';
 import { openStore, type Store } from '../../src/store/db.js';
 
 describeStores('get_agent / list_agents read cache', (h) => {
   const ids = (list: { id: string }[]) => list.map((a) => a.id);
   /** Rename an agent through another connection (as the CLI or another process would), outside the API. */
-  async function renameElsewhere(id: string, name: string): Promise<void> {
+  async function renameElsewhere(licenseId: number, id: string, name: string): Promise<void> {
     const other = openStore(h().store.url, { poolSize: 1 });
     try {
-      await other.db.updateTable('agents').set({ name }).where('license_id', '=', h().boot.license_id).where('id', '=', id).execute();
+      await other.db.updateTable('agents').set({ name }).where('license_id', '=', licenseId).where('id', '=', id).execute();
     } finally {
       await other.close();
     }
   }
+  /** A licence of the test's own, with the agent cache1@example.com. */
+  async function licenceWithAgent() {
+    const lic = await h().bootstrap();
+    const o = { token: lic.bearer_token };
+    await h().ok('create_agent', { id: 'cache1@example.com', name: 'Cache One', job_title: 'Tester' }, o);
+    return { lic, o };
+  }
 
   it('repeated lists are equal, and a write through the API shows at once', async () => {
-    const first = await h().ok('list_agents', { fields: ['groups', 'job_title'] });
-    assert.deepEqual(await h().ok('list_agents', { fields: ['groups', 'job_title'] }), first);
-    await h().ok('create_agent', { id: 'cache1@example.com', name: 'Cache One', job_title: 'Tester' });
-    const after = await h().ok('list_agents', { fields: ['groups', 'job_title'] });
+    const lic = await h().bootstrap();
+    const o = { token: lic.bearer_token };
+    const first = await h().ok('list_agents', { fields: ['groups', 'job_title'] }, o);
+    assert.deepEqual(await h().ok('list_agents', { fields: ['groups', 'job_title'] }, o), first);
+    await h().ok('create_agent', { id: 'cache1@example.com', name: 'Cache One', job_title: 'Tester' }, o);
+    const after = await h().ok('list_agents', { fields: ['groups', 'job_title'] }, o);
     assert.deepEqual(ids(after), [...ids(first), 'cache1@example.com']);
     assert.equal(after.at(-1).job_title, 'Tester');
-    await h().ok('update_agent', { id: 'cache1@example.com', job_title: 'Lead', groups: [{ id: 0, priority: 'first' }] });
-    const updated = (await h().ok('list_agents', { fields: ['groups', 'job_title'] })).at(-1);
+    await h().ok('update_agent', { id: 'cache1@example.com', job_title: 'Lead', groups: [{ id: 0, priority: 'first' }] }, o);
+    const updated = (await h().ok('list_agents', { fields: ['groups', 'job_title'] }, o)).at(-1);
     assert.equal(updated.job_title, 'Lead');
     assert.deepEqual(updated.groups, [{ id: 0, priority: 'first' }]);
   });
 
   it('requests with different fields or filters get their own answers', async () => {
-    const plain = await h().ok('list_agents', {});
-    const withFields = await h().ok('list_agents', { fields: ['max_chats_count'] });
+    const { o } = await licenceWithAgent();
+    const plain = await h().ok('list_agents', {}, o);
+    const withFields = await h().ok('list_agents', { fields: ['max_chats_count'] }, o);
     assert.equal(plain[0].max_chats_count, undefined);
     assert.equal(typeof withFields[0].max_chats_count, 'number');
-    await h().ok('suspend_agent', { id: 'cache1@example.com' });
-    assert.deepEqual(ids(await h().ok('list_agents', { filters: { suspended: true } })), ['cache1@example.com']);
-    assert.ok(!ids(await h().ok('list_agents', { filters: { suspended: false } })).includes('cache1@example.com'));
-    await h().ok('unsuspend_agent', { id: 'cache1@example.com' });
-    assert.deepEqual(ids(await h().ok('list_agents', { filters: { suspended: true } })), []);
+    await h().ok('suspend_agent', { id: 'cache1@example.com' }, o);
+    assert.deepEqual(ids(await h().ok('list_agents', { filters: { suspended: true } }, o)), ['cache1@example.com']);
+    assert.ok(!ids(await h().ok('list_agents', { filters: { suspended: false } }, o)).includes('cache1@example.com'));
+    await h().ok('unsuspend_agent', { id: 'cache1@example.com' }, o);
+    assert.deepEqual(ids(await h().ok('list_agents', { filters: { suspended: true } }, o)), []);
   });
 
   it('a change committed by another connection (e.g. the CLI) shows at once', async () => {
-    await h().ok('list_agents', {});
-    await renameElsewhere('cache1@example.com', 'Renamed Elsewhere');
-    const list = await h().ok('list_agents', {});
+    const { lic, o } = await licenceWithAgent();
+    await h().ok('list_agents', {}, o);
+    await renameElsewhere(lic.license_id, 'cache1@example.com', 'Renamed Elsewhere');
+    const list = await h().ok('list_agents', {}, o);
     assert.equal(list.find((a: { id: string }) => a.id === 'cache1@example.com').name, 'Renamed Elsewhere');
   });
 
   it('a write through the same connection outside the API (UPDATE … RETURNING, no transaction) shows at once', async () => {
-    await h().ok('list_agents', {});
-    await h().ok('get_agent', { id: 'cache1@example.com' });
+    const { lic, o } = await licenceWithAgent();
+    await h().ok('list_agents', {}, o);
+    await h().ok('get_agent', { id: 'cache1@example.com' }, o);
     const updated = await h()
       .store.db.updateTable('agents')
       .set({ name: 'Renamed Here' })
-      .where('license_id', '=', h().boot.license_id)
+      .where('license_id', '=', lic.license_id)
       .where('id', '=', 'cache1@example.com')
       .returning('id')
       .execute();
     assert.equal(updated.length, 1);
-    const list = await h().ok('list_agents', {});
+    const list = await h().ok('list_agents', {}, o);
     assert.equal(list.find((a: { id: string }) => a.id === 'cache1@example.com').name, 'Renamed Here');
-    assert.equal((await h().ok('get_agent', { id: 'cache1@example.com' })).name, 'Renamed Here');
+    assert.equal((await h().ok('get_agent', { id: 'cache1@example.com' }, o)).name, 'Renamed Here');
   });
 
   it('each licence sees only its own agents', async () => {
+    const { o } = await licenceWithAgent();
     const other = await h().bootstrap();
-    const mine = await h().ok('list_agents', {});
+    const mine = await h().ok('list_agents', {}, o);
     const theirs = await h().ok('list_agents', {}, { token: other.bearer_token });
     assert.deepEqual(ids(theirs), [other.owner.id]);
     assert.ok(ids(mine).includes('cache1@example.com'));
@@ -90,7 +103,7 @@ describeStores('get_agent / list_agents read cache', (h) => {
     const updated = await h().ok('get_agent', { id: 'cache2@example.com', fields: ['groups', 'mobile'] });
     assert.equal(updated.mobile, '+1 556');
     assert.deepEqual(updated.groups, [{ id: 0, priority: 'last' }]);
-    await renameElsewhere('cache2@example.com', 'Two Renamed');
+    await renameElsewhere(h().boot.license_id, 'cache2@example.com', 'Two Renamed');
     assert.equal((await h().ok('get_agent', { id: 'cache2@example.com' })).name, 'Two Renamed');
     await h().ok('delete_agent', { id: 'cache2@example.com' });
     expectError(await h().call('get_agent', { id: 'cache2@example.com' }), 'not_found', 404);

@@ -2,7 +2,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { freshStore, postgresOrSkip } from '../helpers.js';
+import { freshStore, postgresOrSkip } from '../support/harness.js';
 import { nextCounter, openStore, type Store } from '../../src/store/db.js';
 
 describe('SQLite statement cache', () => {

@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError, install, newApp } from '../helpers.js';
+import { describeStores, expectError, install, newApp } from '../support/harness.js';
 
 const RW = { agent: ['read', 'write'], customer: ['read', 'write'] };
 

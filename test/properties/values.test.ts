@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError, newApp, type Harness } from '../helpers.js';
+import { describeStores, expectError, newApp, type Harness } from '../support/harness.js';
 import { ALL_SCOPES } from '../../src/kernel/scopes.js';
 
 const RW = { agent: ['read', 'write'], customer: ['read', 'write'] };

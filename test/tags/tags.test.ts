@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError, eventsSince, lastSeq, newGroup } from '../helpers.js';
+import { describeStores, expectError, eventsSince, lastSeq, newGroup } from '../support/harness.js';
 
 const RFC3339_FRACTION = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 

@@ -4,8 +4,8 @@
  */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, freshStore, newApp, testConfig } from '../helpers.js';
-import { Receiver, appOn, callApp, fastRetries, waitFor } from './support.js';
+import { describeStores, freshStore, newApp, testConfig } from '../support/harness.js';
+import { Receiver, appOn, callApp, fastRetries, waitFor } from '../support/webhooks.js';
 import { CASCADES } from '../../src/areas.js';
 import { createCore } from '../../src/core.js';
 import { bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';

@@ -31,8 +31,8 @@ describe('webhook egress guard', () => {
 
 describe('webhook egress guard end to end', () => {
   it('never sends to a loopback receiver when WEBHOOK_ALLOW_PRIVATE=off', async () => {
-    const { Harness } = await import('../helpers.js');
-    const { Receiver, fastRetries, waitFor } = await import('./support.js');
+    const { Harness } = await import('../support/harness.js');
+    const { Receiver, fastRetries, waitFor } = await import('../support/webhooks.js');
     const rx = await new Receiver().start();
     const h = await new Harness('sqlite').start({ env: fastRetries({ WEBHOOK_ALLOW_PRIVATE: 'off', WEBHOOK_MAX_ATTEMPTS: '2' }) });
     try {

@@ -1,9 +1,9 @@
 /** Which webhook events are stored: only those a webhook wants (default), or all of them (WEBHOOK_EVENT_LOG=all). */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, eventsSince, type Harness } from '../helpers.js';
+import { describeStores, eventsSince, type Harness } from '../support/harness.js';
 import { loadConfig } from '../../src/config.js';
-import { Receiver, waitFor } from './support.js';
+import { Receiver, waitFor } from '../support/webhooks.js';
 
 const storedEvents = (h: Harness) => eventsSince(h, 0);
 

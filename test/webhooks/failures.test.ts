@@ -1,12 +1,13 @@
 /**
  * Delivery failures: the attempt budget, timeouts, a slow receiver next to a healthy one, and the operator CLI
- * (`config-api deliveries list|retry`) run as a separate OS process on the same database.
+ * (`config-api deliveries list|retry`, run in-process on its own connection to the same database).
  */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, runCli } from '../helpers.js';
+import { describeStores } from '../support/harness.js';
+import { cliJson } from '../support/cli.js';
 import { installApplication } from '../../src/tenancy/tenancy.js';
-import { Receiver, fastRetries, waitFor } from './support.js';
+import { Receiver, fastRetries, waitFor } from '../support/webhooks.js';
 import type { BootstrapResult } from '../../src/tenancy/tenancy.js';
 
 const FAST = fastRetries({ WEBHOOK_TIMEOUT_MS: '300', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_RETRY_MAX_MS: '20' });
@@ -41,7 +42,7 @@ describeStores('webhook delivery failures', (h) => {
       assert.equal(failed!.last_status, 500);
       assert.equal(rx.on(path).length, 3);
 
-      const list = await runCli(h(), ['deliveries', 'list', '--status', 'failed', '--webhook', webhookId]);
+      const list = await cliJson(h(), ['deliveries', 'list', '--status', 'failed', '--webhook', webhookId]);
       assert.equal(list.code, 0);
       assert.deepEqual(list.json.deliveries.map((d: any) => [d.id, d.status, d.action, d.attempts, d.last_status]), [
         [failed!.id, 'failed', 'group_created', 3, 500],
@@ -51,24 +52,24 @@ describeStores('webhook delivery failures', (h) => {
 
       // While the licence has the application's webhooks disabled, a retry is refused.
       await h().ok('disable_license_webhooks', {}, { token: lic.bearer_token });
-      const refused = await runCli(h(), ['deliveries', 'retry', failed!.id]);
+      const refused = await cliJson(h(), ['deliveries', 'retry', failed!.id]);
       assert.equal(refused.code, 1);
       assert.match(refused.json.error.message, /disabled/);
       await h().ok('enable_license_webhooks', {}, { token: lic.bearer_token });
 
       up = true;
-      const retry = await runCli(h(), ['deliveries', 'retry', failed!.id]);
+      const retry = await cliJson(h(), ['deliveries', 'retry', failed!.id]);
       assert.deepEqual(retry, { code: 0, json: { id: failed!.id, status: 'pending' } });
       await waitFor('the retried delivery', () => rx.acked(path).length === 1);
       assert.equal(rx.acked(path)[0]!.body.payload.id, groupId);
       await waitFor('delivered status', async () => (await deliveriesOf(webhookId))[0]!.status === 'delivered');
 
-      const again = await runCli(h(), ['deliveries', 'retry', failed!.id]);
+      const again = await cliJson(h(), ['deliveries', 'retry', failed!.id]);
       assert.equal(again.code, 1);
       assert.equal(again.json.error.type, 'validation');
-      const missing = await runCli(h(), ['deliveries', 'retry', 'no-such-delivery']);
+      const missing = await cliJson(h(), ['deliveries', 'retry', 'no-such-delivery']);
       assert.equal(missing.json.error.type, 'not_found');
-      const bad = await runCli(h(), ['deliveries', 'list', '--status', 'lost']);
+      const bad = await cliJson(h(), ['deliveries', 'list', '--status', 'lost']);
       assert.equal(bad.code, 1);
       assert.equal(bad.json.error.type, 'validation');
     } finally {

@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError, install, newApp, type Harness } from '../helpers.js';
+import { describeStores, expectError, install, newApp, type Harness } from '../support/harness.js';
 import { WEBHOOK_ACTIONS } from '../../src/webhooks/catalog.js';
 
 const hook = (h: Harness, extra: Record<string, unknown> = {}) => ({

@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores } from '../helpers.js';
-import { Receiver, fastRetries, waitFor } from './support.js';
+import { describeStores } from '../support/harness.js';
+import { Receiver, fastRetries, waitFor } from '../support/webhooks.js';
 import { pruneWebhookHistory } from '../../src/webhooks/retention.js';
 
 

@@ -1,23 +1,26 @@
 /**
  * Test harness: every API suite runs against both stores through the real HTTP server (Fastify inject).
- * SQLite: a fresh file in a temp dir. PostgreSQL: a fresh database per harness on 127.0.0.1:5432, dropped after.
+ * SQLite: a fresh file in a temp dir. PostgreSQL: a fresh database per harness on 127.0.0.1:5432 (a copy of a migrated
+ * template database), dropped after.
  * Under CI=true the PostgreSQL suite is required: an unreachable server fails the run instead of skipping.
  */
-import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, before, after } from 'node:test';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
-import { openStore, migrate, type Store } from '../src/store/db.js';
-import { createApp } from '../src/app.js';
-import { createCore, type Core } from '../src/core.js';
-import type { Area } from '../src/kernel/area.js';
-import { loadConfig, type Config } from '../src/config.js';
+import { openStore, migrate, type Store } from '../../src/store/db.js';
+import { createApp } from '../../src/app.js';
+import { createCore, type Core } from '../../src/core.js';
+import type { Area } from '../../src/kernel/area.js';
+import { loadConfig, type Config } from '../../src/config.js';
 
 /**
  * The configuration tests run with: the defaults, no token-lookup cache (tests change roles and credentials and
- * check the next call at once), and the given variables.
+ * check the next call at once), no failed-authentication limit (tests send invalid credentials on purpose; suites
+ * that test the limit set it), and the given variables.
  */
-/** Tests send invalid credentials on purpose: the failed-authentication limit is off unless a suite sets it. */
 export const testConfig = (env: Record<string, string> = {}): Config =>
   loadConfig({ AUTH_CACHE_TTL_MS: '0', AUTH_FAILURE_LIMIT: '0', ...env });
 import {
@@ -29,11 +32,11 @@ import {
   basicAuth,
   type BootstrapResult,
   type BootstrapOptions,
-} from '../src/tenancy/tenancy.js';
-import { ALL_SCOPES } from '../src/kernel/scopes.js';
-import { SigningKeys, newSecret } from '../src/kernel/signing-keys.js';
-import { ROOT, cliCommand } from '../bench/lib/processes.js';
-import { createDatabase, type ThrowAwayDatabase } from '../bench/lib/database.js';
+} from '../../src/tenancy/tenancy.js';
+import { ALL_SCOPES } from '../../src/kernel/scopes.js';
+import { SigningKeys, newSecret } from '../../src/kernel/signing-keys.js';
+import { createDatabase, type ThrowAwayDatabase } from './database.js';
+import { ROOT } from './processes.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export const PG_ADMIN_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -60,9 +63,47 @@ export function freshDatabase(kind: StoreKind): Promise<ThrowAwayDatabase> {
   return createDatabase(kind, { purpose: 'test', pgAdminUrl: PG_ADMIN_URL });
 }
 
+let pgTemplate: Promise<string> | undefined;
+/**
+ * A migrated PostgreSQL database to copy test databases from (CREATE DATABASE … TEMPLATE copies files: much faster
+ * than running the migrations for every suite). Named after a hash of the migration sources, so a changed migration
+ * gets a new template; built once, under an advisory lock, by whichever test process comes first.
+ */
+function migratedPgTemplate(): Promise<string> {
+  pgTemplate ??= (async () => {
+    const dir = join(ROOT, 'src/store/migrations');
+    const hash = createHash('sha256');
+    for (const file of readdirSync(dir).sort()) hash.update(file).update(readFileSync(join(dir, file)));
+    const name = `config_api_template_${hash.digest('hex').slice(0, 16)}`;
+    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await admin.connect();
+    try {
+      await admin.query("SELECT pg_advisory_lock(hashtext('config_api_test_template'))");
+      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (exists.rowCount === 0) {
+        const build = await createDatabase('postgres', { purpose: 'template', pgAdminUrl: PG_ADMIN_URL });
+        const store = openStore(build.url, { poolSize: 1 });
+        try {
+          await migrate(store);
+        } finally {
+          await store.close();
+        }
+        await admin.query(`ALTER DATABASE ${new URL(build.url).pathname.slice(1)} RENAME TO ${name}`);
+      }
+      return name;
+    } finally {
+      await admin.end().catch(() => {});
+    }
+  })();
+  return pgTemplate;
+}
+
 /** A migrated store on a fresh database; `drop()` closes it and removes the database. */
 export async function freshStore(kind: StoreKind, poolSize = 5): Promise<{ store: Store; drop(): Promise<void> }> {
-  const db = await freshDatabase(kind);
+  const db =
+    kind === 'postgres'
+      ? await createDatabase(kind, { purpose: 'test', pgAdminUrl: PG_ADMIN_URL, pgTemplate: await migratedPgTemplate() })
+      : await freshDatabase(kind);
   const store = openStore(db.url, { poolSize });
   try {
     await migrate(store);
@@ -296,25 +337,6 @@ export async function lastSeq(h: Harness, licenseId = h.boot.license_id): Promis
 export async function newGroup(h: Harness, name = 'Group'): Promise<number> {
   const res = await h.ok('create_group', { name, agent_priorities: { [h.boot.owner.id]: 'normal' } });
   return res.id as number;
-}
-
-/** Run the real CLI as its own process on the harness database; resolves with the exit code and the parsed JSON. */
-export function runCli(h: Harness, args: string[], env: Record<string, string> = {}): Promise<{ code: number; json: any }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [...cliCommand('tsx'), ...args, '--json'],
-      { cwd: ROOT, env: { ...process.env, DATABASE_URL: h.store.url, LOG_LEVEL: 'silent', ...env }, timeout: 30_000 },
-      (err, stdout) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-        try {
-          resolve({ code, json: JSON.parse(stdout) });
-        } catch {
-          reject(new Error(`CLI ${args.join(' ')} printed no JSON (exit ${code}): ${stdout} ${err?.message ?? ''}`));
-        }
-      },
-    );
-  });
 }
 
 /** A new application of the organization (default: the bootstrap one), optionally installed on licences. */

@@ -6,7 +6,7 @@ import { createApp } from '../../src/app.js';
 import { createCore } from '../../src/core.js';
 import { migrate, openStore, type Store } from '../../src/store/db.js';
 import { bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';
-import { freshDatabase, testConfig, type StoreKind } from '../helpers.js';
+import { freshDatabase, testConfig, type StoreKind } from './harness.js';
 
 export interface LiveApp {
   app: FastifyInstance;

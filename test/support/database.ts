@@ -1,4 +1,4 @@
-/** Throw-away databases for the benchmark and the tests: a temp SQLite file, or a new PostgreSQL database. */
+/** Throw-away databases for the tests and the benchmark: a temp SQLite file, or a new PostgreSQL database. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,12 +10,13 @@ export interface ThrowAwayDatabase {
 }
 
 /**
- * A fresh, empty database and a function that removes it. SQLite: `<tmp>/config-api-<purpose>-XXXX/<purpose>.sqlite`;
- * PostgreSQL: `config_api_<purpose>_<pid>_<random>` created through `pgAdminUrl`.
+ * A fresh database and a function that removes it. SQLite: `<tmp>/config-api-<purpose>-XXXX/<purpose>.sqlite`
+ * (empty); PostgreSQL: `config_api_<purpose>_<pid>_<random>` created through `pgAdminUrl`, empty or a copy of
+ * `pgTemplate` (a database nobody is connected to).
  */
 export async function createDatabase(
   kind: 'sqlite' | 'postgres',
-  o: { purpose: string; pgAdminUrl: string },
+  o: { purpose: string; pgAdminUrl: string; pgTemplate?: string },
 ): Promise<ThrowAwayDatabase> {
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), `config-api-${o.purpose}-`));
@@ -23,7 +24,7 @@ export async function createDatabase(
   }
   const name = `config_api_${o.purpose}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = (statement: string) => runStatement(o.pgAdminUrl, statement);
-  await admin(`CREATE DATABASE ${name}`);
+  await admin(`CREATE DATABASE ${name}${o.pgTemplate ? ` TEMPLATE ${o.pgTemplate}` : ''}`);
   const url = new URL(o.pgAdminUrl);
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };

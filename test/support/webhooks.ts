@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../src/app.js';
 import type { Store } from '../../src/store/db.js';
-import { testConfig } from '../helpers.js';
+import { testConfig } from './harness.js';
 
 export interface Received {
   path: string;

@@ -1,5 +1,5 @@
 /** Helpers shared by the bots suites (not a test file). */
-import type { Harness } from '../helpers.js';
+import type { Harness } from './harness.js';
 
 export const HEX32 = /^[0-9a-f]{32}$/;
 

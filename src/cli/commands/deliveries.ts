@@ -1,0 +1,44 @@
+/** `config-api deliveries list|retry`: operator view of webhook deliveries. Secrets are never printed. */
+import { Option, type Command } from 'commander';
+import { listDeliveries, retryFailedDelivery } from '../../webhooks/deliveries.js';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../../webhooks/tables.js';
+import { printing, type CliContext } from '../context.js';
+import { integerBetween, licenceId } from '../options.js';
+
+export function deliveriesCommand(program: Command, ctx: CliContext): void {
+  const deliveries = program.command('deliveries').description('Webhook deliveries');
+
+  const list = deliveries
+    .command('list')
+    .description(
+      'Webhook deliveries, newest first → {counts:{pending,delivered,failed,cancelled}, deliveries:[{id, webhook_id, url, ' +
+        'event_id, action, license_id, status, attempts, next_attempt_at, last_status, last_error, lease_owner, created_at, retried_at, delivered_at}]}',
+    )
+    .option('--webhook <id>', 'only deliveries to this webhook')
+    .addOption(new Option('--status <status>', 'only deliveries in this status').choices(DELIVERY_STATUSES))
+    .option('--license <id>', 'only deliveries of this licence', licenceId)
+    .option('--limit <n>', 'at most this many (1–1000)', integerBetween(1, 1000), 100);
+  printing(list, ctx, async (o: { webhook?: string; status?: DeliveryStatus; license?: number; limit: number }) => {
+    const { counts, deliveries: rows } = await ctx.withCore(({ store }) =>
+      listDeliveries(store, { status: o.status, webhookId: o.webhook, licenseId: o.license, limit: o.limit }),
+    );
+    const text = [
+      `pending ${counts.pending}, delivered ${counts.delivered}, failed ${counts.failed}, cancelled ${counts.cancelled}`,
+      ...rows.map(
+        (r) =>
+          `${r.id}  ${r.status.padEnd(9)} ${r.action.padEnd(18)} licence ${r.license_id}  webhook ${r.webhook_id}  ` +
+          `attempts ${r.attempts}${r.last_status ? `  last HTTP ${r.last_status}` : ''}${r.last_error ? `  (${r.last_error})` : ''}`,
+      ),
+    ].join('\n');
+    return { json: { counts, deliveries: rows }, text };
+  });
+
+  const retry = deliveries
+    .command('retry')
+    .description('Queue a failed delivery again with a fresh attempt count and time budget → {id, status:"pending"}')
+    .argument('<delivery-id>', 'the delivery to retry');
+  printing(retry, ctx, async (id: string) => {
+    const out = await ctx.withCore(({ store }) => retryFailedDelivery(store, id));
+    return { json: out, text: `Delivery ${id} queued again` };
+  });
+}
