@@ -10,6 +10,8 @@ import { buildRegistry } from './areas.js';
 import { buildServer } from './http/server.js';
 import type { RateLimitOptions } from './http/rate-limit.js';
 import { webhookDelivery } from './webhooks/delivery.js';
+import { registerControlPlane } from './http/control-plane.js';
+import type { AdminConfig } from './config.js';
 import { eventLogModeFromEnv, setEventLogMode, type EventLogMode } from './webhooks/outbox.js';
 
 export { backgroundFactories, bearerResolvers };
@@ -23,6 +25,10 @@ export interface AppOptions {
   rateLimit?: RateLimitOptions;
   /** Which webhook events are stored (default: WEBHOOK_EVENT_LOG, else `subscribed`). */
   eventLog?: EventLogMode;
+  /** The control plane (/admin/), on when `token` is set. */
+  admin?: AdminConfig;
+  /** HTTPS + HTTP/2 (see src/http/tls.ts). */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -36,11 +42,15 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     logger: opts.logger,
     authCacheTtlMs: opts.authCacheTtlMs,
     rateLimit: opts.rateLimit,
+    tls: opts.tls,
     bearerResolvers,
     onEventsCommitted: () => {
       for (const s of services) s.notify();
     },
   });
+  if (opts.admin) {
+    await registerControlPlane(app, { store: opts.store, admin: opts.admin, region: opts.region, notifyDeliveries: () => services.forEach((s) => s.notify()) });
+  }
   // Webhook delivery always runs; areas may add more services through backgroundFactories.
   for (const factory of [webhookDelivery, ...backgroundFactories]) services.push(factory(app, opts.store));
   app.addHook('onClose', async () => {

@@ -20,6 +20,7 @@ import {
   type BootstrapOptions,
 } from '../src/tenancy/tenancy.js';
 import { ALL_SCOPES } from '../src/kernel/scopes.js';
+import type { AdminConfig } from '../src/config.js';
 import { ROOT, cliCommand } from '../bench/lib/processes.js';
 import { createDatabase, type ThrowAwayDatabase } from '../bench/lib/database.js';
 
@@ -96,7 +97,13 @@ export class Harness {
    * action records, whether or not a webhook subscribes to it.
    */
   async start(
-    opts: { region?: string; rateLimit?: { max: number; windowMs: number }; eventLog?: 'subscribed' | 'all' } = {},
+    opts: {
+      region?: string;
+      rateLimit?: { max: number; windowMs: number };
+      eventLog?: 'subscribed' | 'all';
+      /** The control plane (/admin/), e.g. `configWith({ ADMIN_TOKEN: '…' }).admin`. */
+      admin?: AdminConfig;
+    } = {},
   ): Promise<this> {
     this.region = opts.region ?? 'dal';
     const fresh = await freshStore(this.kind);
@@ -109,6 +116,7 @@ export class Harness {
       authCacheTtlMs: 0,
       rateLimit: opts.rateLimit,
       eventLog: opts.eventLog ?? 'all',
+      admin: opts.admin,
     });
     await this.app.ready();
     this.boot = await this.bootstrap();
