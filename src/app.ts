@@ -17,6 +17,8 @@ import { buildServer } from './http/server.js';
 import { DeliveryWorker } from './webhooks/delivery.js';
 import { registerControlPlane } from './http/control-plane.js';
 import { loadTls, type TlsMaterial } from './http/tls.js';
+import { Metrics } from './http/metrics.js';
+import { Lifecycle } from './http/lifecycle.js';
 
 export type AppOptions = (
   | { core: Core }
@@ -49,13 +51,35 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     if (signals.has('deliveries-queued')) delivery?.notify();
   });
   const dispatcher = new Dispatcher({ core, caches: new ReadCaches(store) });
+  const metrics = new Metrics();
+  metrics.observe({ authCache: () => auth.cacheStats, store });
+  const lifecycle = new Lifecycle();
 
   const tls = opts.tls === undefined ? await loadTls(config.tls) : opts.tls;
-  const app = await buildServer({ registry, auth, dispatcher, logger: opts.logger, rateLimit: config.rateLimit, tls: tls ?? undefined });
+  const app = await buildServer({
+    registry,
+    auth,
+    dispatcher,
+    logger: opts.logger,
+    rateLimit: config.rateLimit,
+    store,
+    ops: config.ops,
+    metrics,
+    lifecycle,
+    tls: tls ?? undefined,
+  });
   await registerControlPlane(app, core, auth); // /admin/, only with ADMIN_TOKEN
-  if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks).start();
+  if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks, metrics.delivery).start();
+  app.decorate('lifecycle', lifecycle);
   app.addHook('onClose', async () => {
-    await delivery?.stop();
+    await delivery?.stop({ deadline: lifecycle.deadline });
   });
   return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Drain state: `serve` calls `app.lifecycle.drain(timeoutMs)` before `app.close()` on a shutdown signal. */
+    lifecycle: Lifecycle;
+  }
 }
