@@ -15,6 +15,8 @@ import { Authenticator } from './http/auth.js';
 import { Dispatcher } from './http/dispatch.js';
 import { buildServer } from './http/server.js';
 import { DeliveryWorker } from './webhooks/delivery.js';
+import { registerControlPlane } from './http/control-plane.js';
+import { loadTls, type TlsMaterial } from './http/tls.js';
 import { Metrics } from './http/metrics.js';
 import { Lifecycle } from './http/lifecycle.js';
 import type { SigningKeys } from './kernel/signing-keys.js';
@@ -36,6 +38,8 @@ export type AppOptions = (
    * createCore).
    */
   signingKeys?: SigningKeys;
+  /** TLS material already loaded (`config-api serve` prints the CA path); default: from `config.tls`. */
+  tls?: TlsMaterial | null;
 };
 
 export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -62,6 +66,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   metrics.observe({ authCache: () => auth.cacheStats, store });
   const lifecycle = new Lifecycle();
 
+  const tls = opts.tls === undefined ? await loadTls(config.tls) : opts.tls;
   const app = await buildServer({
     registry,
     auth,
@@ -75,7 +80,9 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     authFailures: config.authFailures,
     transport: config.http,
     trustProxy: config.trustProxy,
+    tls: tls ?? undefined,
   });
+  await registerControlPlane(app, core, auth); // /admin/, only with ADMIN_TOKEN
   if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks, metrics.delivery).start();
   app.decorate('lifecycle', lifecycle);
   app.addHook('onClose', async () => {

@@ -53,6 +53,13 @@ export const EnvSchema = Type.Object({
   WEBHOOK_PRUNE_MS: int(3_600_000, 1_000, 'How often each server prunes webhook history'),
   WEBHOOK_EVENT_LOG: choice(['subscribed', 'all'], 'subscribed', 'subscribed: store an event only when a webhook will receive it; all: audit log of every event'),
   WEBHOOK_ALLOW_PRIVATE: onOff('on', 'off refuses webhook destinations on loopback, private, link-local and other non-public ranges'),
+  // Developer platform (issue 14): HTTPS/HTTP2 and the control plane.
+  TLS: choice(['off', 'self-signed'], 'off', 'self-signed: HTTPS with a local CA and a localhost certificate made once into the data directory (ignored when TLS_CERT/TLS_KEY are set)'),
+  TLS_CERT: Type.Optional(Type.String({ minLength: 1, description: 'PEM certificate (chain) file: serve HTTPS + HTTP/2 (with TLS_KEY)' })),
+  TLS_KEY: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key file of TLS_CERT' })),
+  ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'Enables the control plane under /admin/ (Authorization: Bearer <ADMIN_TOKEN>); unset = off' })),
+  JOURNAL_SIZE: int(1000, 1, 'Recent API calls kept in memory for GET /admin/requests (with ADMIN_TOKEN)', 1_000_000),
+  JOURNAL_BODIES: onOff('off', 'on: the request journal also keeps request and response bodies (secrets redacted)'),
   // Operating (issue 13): readiness, metrics, CORS, shutdown.
   READINESS_TIMEOUT_MS: int(2_000, 1, 'How long /readyz waits for the database before answering 503'),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 1, description: 'When set, GET /metrics requires Authorization: Bearer <this token>' })),
@@ -121,6 +128,22 @@ export interface RateLimitConfig {
   windowMs: number;
 }
 
+/** HTTPS: off (plain HTTP), PEM files, or a self-signed local CA made once into `dataDir`. */
+export interface TlsConfig {
+  mode: 'off' | 'files' | 'self-signed';
+  certFile?: string;
+  keyFile?: string;
+  /** Where `self-signed` keeps its CA and certificate: next to the SQLite file, else ./data. */
+  dataDir: string;
+}
+
+/** The control plane (/admin/): off when `token` is null. */
+export interface AdminConfig {
+  token: string | null;
+  journalSize: number;
+  journalBodies: boolean;
+}
+
 /** Operating settings (issue 13). */
 export interface OpsConfig {
   /** Bound of the database check of /readyz. */
@@ -165,6 +188,8 @@ export interface Config {
   auth: { cacheTtlMs: number };
   rateLimit: RateLimitConfig;
   webhooks: DeliveryConfig;
+  tls: TlsConfig;
+  admin: AdminConfig;
   ops: OpsConfig;
   http: HttpLimitsConfig;
   trustProxy: TrustProxy;
@@ -196,11 +221,12 @@ function describe(schema: TSchema): string {
     const range = schema.maximum !== undefined ? `between ${schema.minimum} and ${schema.maximum}` : `>= ${schema.minimum}`;
     return `an integer ${range}`;
   }
+  if (typeof schema.minLength === 'number' && schema.minLength > 1) return `a string of at least ${schema.minLength} characters`;
   return 'a non-empty string';
 }
 
 /** Variables whose values are compared ignoring case (normalised before validation). */
-const LOWER = new Set(['REGION', 'LOG_LEVEL', 'WEBHOOK_EVENT_LOG', 'WEBHOOK_DELIVERY', 'WEBHOOK_ALLOW_PRIVATE']);
+const LOWER = new Set(['TLS', 'REGION', 'LOG_LEVEL', 'WEBHOOK_EVENT_LOG', 'WEBHOOK_DELIVERY', 'WEBHOOK_ALLOW_PRIVATE']);
 const UPPER = new Set(['SQLITE_SYNCHRONOUS']);
 const ON_OFF_ALIASES: Record<string, 'on' | 'off'> = { on: 'on', true: 'on', '1': 'on', off: 'off', false: 'off', '0': 'off' };
 
@@ -253,6 +279,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const signingKeys = e.TOKEN_SIGNING_KEY?.split(',').map((k) => k.trim()).filter(Boolean) ?? null;
   if (signingKeys?.some((k) => k.length < 32)) problems.push('TOKEN_SIGNING_KEY must hold keys of at least 32 characters each (separated by commas)');
   if (signingKeys && e.TOKEN_SIGNING_KEY_FILE) problems.push('Set TOKEN_SIGNING_KEY or TOKEN_SIGNING_KEY_FILE, not both');
+  if ((e.TLS_CERT === undefined) !== (e.TLS_KEY === undefined)) {
+    problems.push('TLS_CERT and TLS_KEY must be set together (PEM certificate and private key files)');
+  }
   if (problems.length) throw new ConfigError(problems);
 
   return {
@@ -280,6 +309,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'on',
       eventLog: e.WEBHOOK_EVENT_LOG,
     },
+    tls: {
+      mode: e.TLS_CERT ? 'files' : e.TLS,
+      ...(e.TLS_CERT ? { certFile: e.TLS_CERT, keyFile: e.TLS_KEY } : {}),
+      dataDir: dataDirOf(db!.file),
+    },
+    admin: { token: e.ADMIN_TOKEN ?? null, journalSize: e.JOURNAL_SIZE, journalBodies: e.JOURNAL_BODIES === 'on' },
     ops: {
       readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
       metricsToken: e.METRICS_TOKEN ?? null,
@@ -295,6 +330,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       fileConfigured: e.TOKEN_SIGNING_KEY_FILE !== undefined,
     },
   };
+}
+
+/** The directory of the SQLite file, or ./data (PostgreSQL, :memory:). */
+export function dataDirOf(sqliteFile: string | undefined): string {
+  if (!sqliteFile || sqliteFile === ':memory:') return './data';
+  const slash = Math.max(sqliteFile.lastIndexOf('/'), sqliteFile.lastIndexOf('\\'));
+  return slash < 0 ? '.' : sqliteFile.slice(0, slash) || '/';
 }
 
 /** `CORS_ORIGINS` → '*', 'off' or a list of origins (scheme://host[:port]); null when malformed. */

@@ -181,11 +181,6 @@ export async function resolveAgentIds(db: Queryable, licenseId: number, ids: rea
   return out;
 }
 
-/** The account behind an agent or a bot of the licence, any letter case (the CLI issues credentials to either). */
-export function findAccount(db: Queryable, licenseId: number, id: string): Promise<{ id: string; account_id: string } | undefined> {
-  return selectAgentColumns(db, licenseId, id, ['id', 'account_id']).executeTakeFirst();
-}
-
 export interface UnsuspensionRequest {
   id: string;
   agent_id: string;

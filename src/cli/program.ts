@@ -18,6 +18,7 @@ import { serveCommand } from './commands/serve.js';
 import { unsuspensionRequestsCommand } from './commands/unsuspension-requests.js';
 import { demoTokenCommand } from './commands/demo-token.js';
 import { keysCommand } from './commands/keys.js';
+import { licenseCommand } from './commands/license.js';
 
 const COMMANDS: readonly ((program: Command, ctx: CliContext) => void)[] = [
   serveCommand,
@@ -31,6 +32,7 @@ const COMMANDS: readonly ((program: Command, ctx: CliContext) => void)[] = [
   channelsCommand,
   deliveriesCommand,
   keysCommand,
+  licenseCommand,
 ];
 
 function packageVersion(): string {

@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import { migrate, openReachableStore } from '../store/db.js';
 import { createApp } from '../app.js';
 import { createCore } from '../core.js';
+import { loadTls } from '../http/tls.js';
 import { createDemo, isEmpty } from '../tenancy/demo.js';
 import type { BootstrapResult } from '../tenancy/tenancy.js';
 import { KeyFileError, loadSigningKeys } from '../kernel/signing-keys.js';
@@ -28,9 +29,16 @@ export async function serve(config: Config): Promise<number> {
   const store = await openReachableStore(config.database.url, { poolSize: config.database.poolSize, sqliteSynchronous: config.database.sqliteSynchronous });
   await migrate(store);
   const core = createCore(store, config, undefined, signingKeys);
+  const tls = await loadTls(config.tls);
+  if (tls?.caFile) {
+    process.stdout.write(
+      `HTTPS with a local CA (${tls.created ? 'created' : 'reused'}): trust ${tls.caFile}\n` +
+        `  Python SDK: verify='${tls.caFile}'   curl: --cacert ${tls.caFile}   Node: NODE_EXTRA_CA_CERTS=${tls.caFile}\n`,
+    );
+  }
   let app: Awaited<ReturnType<typeof createApp>>;
   try {
-    app = await createApp({ core, logger: { level: config.logLevel, redact: ['req.headers.authorization'] } });
+    app = await createApp({ core, tls, logger: { level: config.logLevel, redact: ['req.headers.authorization'] } });
   } catch (err) {
     // Another signing key than the other servers of this database: refuse to start, saying what to do.
     if (!(err instanceof SigningKeyMismatch)) throw err;
@@ -42,6 +50,7 @@ export async function serve(config: Config): Promise<number> {
 
   try {
     await app.listen({ port: config.port, host: config.host });
+    if (config.admin.token) app.log.info('control plane enabled under /admin/ (Authorization: Bearer <ADMIN_TOKEN>)');
   } catch (err) {
     app.log.error({ err }, `cannot listen on ${config.host}:${config.port}`);
     await app.close();
@@ -63,13 +72,13 @@ export async function serve(config: Config): Promise<number> {
 
   if (await isEmpty(store)) {
     const demo = await core.transaction((trx) => createDemo(trx, core.cascades, config.region));
-    printDemo(demo, (app.server.address() as AddressInfo | null)?.port ?? config.port, config);
+    printDemo(demo, (app.server.address() as AddressInfo | null)?.port ?? config.port, config, tls !== null);
   }
   return 0;
 }
 
-function printDemo(demo: BootstrapResult, port: number, config: Config): void {
-  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+function printDemo(demo: BootstrapResult, port: number, config: Config, https: boolean): void {
+  const base = `${https ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   process.stdout.write(
     [
       '',

@@ -39,6 +39,8 @@ export interface ServerOptions {
   logger?: boolean | object;
   /** Per-credential request limit (off when max is 0). */
   rateLimit: RateLimitConfig;
+  /** HTTPS with HTTP/2 (ALPN) and HTTP/1.1; plain HTTP/1.1 when absent. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
   /** For readiness (and metrics). */
   store: Store;
   /** Readiness, metrics, CORS. */
@@ -61,7 +63,7 @@ const batchValidator = compileValidator(
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const { registry, auth, dispatcher, ops, metrics, lifecycle } = opts;
-  const app = Fastify({
+  const base = {
     logger: opts.logger ?? false,
     bodyLimit: 1024 * 1024,
     // Draining is answered by registerDrain in the error format (Fastify's own 503 has its default body).
@@ -72,7 +74,12 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     genReqId,
     // One line per request instead, without headers (telemetry.ts).
     logController: new LogController({ disableRequestLogging: true }),
-  });
+  };
+  // HTTPS: HTTP/2 negotiated by ALPN, HTTP/1.1 still accepted. Handlers only use the common request/reply API.
+  const app = opts.tls
+    ? (Fastify as unknown as (o: object) => FastifyInstance)({ ...base, http2: true, https: { allowHTTP1: true, key: opts.tls.key, cert: opts.tls.cert } })
+    : Fastify(base);
+  app.decorateRequest('apiCaller', null);
   registerTelemetry(app, { registry, metrics, actionRoute: ACTION_ROUTE });
   await registerCors(app, ops.corsOrigins);
   registerDrain(app, lifecycle);
@@ -125,6 +132,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       if (caller.suspended && !action.allowSuspended) {
         throw new ApiError('authorization', 'The agent is suspended');
       }
+      req.apiCaller = caller;
       requireAnyScope(caller.scopes, ...action.requiredAnyOf);
     }
     if (!batch) {

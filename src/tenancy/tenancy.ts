@@ -3,12 +3,13 @@
  */
 import { ApiError } from '../kernel/errors.js';
 import { ALL_SCOPES } from '../kernel/scopes.js';
-import { insertAgent } from '../agents/repo.js';
-import { nextCounter, nowIso, preparedQuery, type Queryable } from '../store/db.js';
+import { insertAgent, selectAgentColumns } from '../agents/repo.js';
+import { nextCounter, nowIso, preparedQuery, signalOnCommit, type Queryable } from '../store/db.js';
 import type { Cascades } from '../kernel/area.js';
 import { addAgentGroups, createGeneralGroup } from '../groups/membership.js';
 import { randomHexId, uuid } from './secrets.js';
 import { basicAuth, createPat, issueAccessToken } from './credentials.js';
+import { saveBootstrapState } from './state.js';
 
 export { basicAuth, createPat, issueAccessToken, type NewAccessToken } from './credentials.js';
 
@@ -96,16 +97,6 @@ export async function createApplication(trx: Queryable, organizationId: string, 
     .values({ client_id: clientId, organization_id: organizationId, name, created_at: nowIso() })
     .execute();
   return clientId;
-}
-
-/** Does any application have this client id (of any organization)? */
-export async function applicationExists(db: Queryable, clientId: string): Promise<boolean> {
-  const row = await db.selectFrom('applications').select('client_id').where('client_id', '=', clientId).executeTakeFirst();
-  return row !== undefined;
-}
-
-export function findLicense(db: Queryable, licenseId: number): Promise<{ id: number; region: string; organization_id: string } | undefined> {
-  return db.selectFrom('licenses').select(['id', 'region', 'organization_id']).where('id', '=', licenseId).executeTakeFirst();
 }
 
 /** Is `clientId` an application owned by the organization? (Each area answers a "no" with its own error.) */
@@ -212,6 +203,7 @@ export async function bootstrap(
     region: o.region,
   });
   const pat = await createPat(trx, { licenseId, accountId: owner.account_id, scopes: ALL_SCOPES });
+  await saveBootstrapState(trx, licenseId); // what POST /admin/licenses/{id}/reset goes back to
   return {
     organization_id: organizationId,
     license_id: licenseId,
@@ -222,4 +214,143 @@ export async function bootstrap(
     pat,
     basic_auth: basicAuth(owner.account_id, pat),
   };
+}
+
+// ---------------------------------------------------------------- services shared by the CLI and the control plane
+// Writes take the transaction they run in (callers use `core.transaction`), reads any Queryable.
+
+/** `scopes` as given by a caller: a list, or "all" (every scope). Unknown scopes are refused. */
+export function resolveScopes(scopes: readonly string[] | 'all'): string[] {
+  if (scopes === 'all') return [...ALL_SCOPES];
+  const unknown = scopes.filter((x) => !ALL_SCOPES.includes(x));
+  if (unknown.length) throw new ApiError('validation', `Unknown scope(s): ${unknown.join(', ')} (use "all" for every scope)`);
+  if (scopes.length === 0) throw new ApiError('validation', 'scopes needs at least one scope');
+  return [...new Set(scopes)];
+}
+
+async function agentAccount(db: Queryable, licenseId: number, agentId: string): Promise<{ id: string; account_id: string }> {
+  const row = await selectAgentColumns(db, licenseId, agentId, ['account_id', 'id']).executeTakeFirst(); // any letter case
+  if (!row) throw new ApiError('not_found', `Agent ${agentId} not found on licence ${licenseId}`);
+  return row;
+}
+
+async function licenseRow(db: Queryable, licenseId: number) {
+  const lic = await db.selectFrom('licenses').select(['id', 'region', 'organization_id']).where('id', '=', licenseId).executeTakeFirst();
+  if (!lic) throw new ApiError('not_found', `Licence ${licenseId} not found`);
+  return lic;
+}
+
+/** A new application of the organization, installed on `licenseId` when given. */
+export async function newApplication(
+  trx: Queryable,
+  cascades: Pick<Cascades, 'applicationInstalled'>,
+  o: { organizationId: string; licenseId?: number; name?: string },
+): Promise<{ client_id: string; installed: boolean }> {
+  const clientId = await createApplication(trx, o.organizationId, o.name ?? 'Application');
+  const installed = o.licenseId === undefined ? false : await installApplication(trx, cascades, clientId, o.licenseId);
+  return { client_id: clientId, installed };
+}
+
+/** A bearer token for an agent (or bot) of the licence, in the licence's region. */
+export async function newAccessToken(
+  trx: Queryable,
+  o: { licenseId: number; agentId: string; clientId?: string | null; scopes: readonly string[] | 'all'; ttlSeconds?: number | null },
+): Promise<{ bearer_token: string }> {
+  const scopes = resolveScopes(o.scopes);
+  if (o.ttlSeconds !== undefined && o.ttlSeconds !== null && (!Number.isInteger(o.ttlSeconds) || o.ttlSeconds <= 0)) {
+    throw new ApiError('validation', 'ttl must be a positive whole number of seconds');
+  }
+  const lic = await licenseRow(trx, o.licenseId);
+  const agent = await agentAccount(trx, o.licenseId, o.agentId);
+  const clientId = o.clientId ?? null;
+  if (clientId) {
+    const app = await trx.selectFrom('applications').select('client_id').where('client_id', '=', clientId).executeTakeFirst();
+    if (!app) throw new ApiError('not_found', `Application ${clientId} not found`);
+  }
+  const token = await issueAccessToken(trx, {
+    licenseId: o.licenseId,
+    accountId: agent.account_id,
+    clientId,
+    scopes,
+    region: lic.region,
+    ttlSeconds: o.ttlSeconds ?? null,
+  });
+  return { bearer_token: token };
+}
+
+/** A Personal Access Token for an agent of the licence. */
+export async function newPat(
+  trx: Queryable,
+  o: { licenseId: number; agentId: string; scopes: readonly string[] | 'all' },
+): Promise<{ account_id: string; pat: string; basic_auth: string }> {
+  const scopes = resolveScopes(o.scopes);
+  await licenseRow(trx, o.licenseId);
+  const agent = await agentAccount(trx, o.licenseId, o.agentId);
+  const pat = await createPat(trx, { licenseId: o.licenseId, accountId: agent.account_id, scopes });
+  return { account_id: agent.account_id, pat, basic_auth: basicAuth(agent.account_id, pat) };
+}
+
+export interface LicenseInfo {
+  id: number;
+  organization_id: string;
+  organization_name: string;
+  region: string;
+  plan: string;
+  expires_at: string | null;
+  created_at: string;
+}
+
+function licenseQuery(db: Queryable) {
+  return db
+    .selectFrom('licenses as l')
+    .innerJoin('organizations as o', 'o.id', 'l.organization_id')
+    .select(['l.id', 'l.organization_id', 'o.name as organization_name', 'l.region', 'l.plan', 'l.expires_at', 'l.created_at']);
+}
+
+/** Licences, newest first (optionally of one organization). */
+export async function listLicenses(db: Queryable, o: { organizationId?: string; limit?: number } = {}): Promise<LicenseInfo[]> {
+  let q = licenseQuery(db).orderBy('l.id', 'desc').limit(o.limit ?? 1000);
+  if (o.organizationId) q = q.where('l.organization_id', '=', o.organizationId);
+  return q.execute();
+}
+
+export async function getLicense(db: Queryable, licenseId: number): Promise<LicenseInfo> {
+  const row = await licenseQuery(db).where('l.id', '=', licenseId).executeTakeFirst();
+  if (!row) throw new ApiError('not_found', `Licence ${licenseId} not found`);
+  return row;
+}
+
+/** An RFC 3339 date-time normalised to UTC, null for null/undefined; `validation` otherwise. */
+export function parseExpiresAt(raw: string | null | undefined): string | null {
+  if (raw === undefined || raw === null) return null;
+  const t = Date.parse(raw);
+  if (Number.isNaN(t)) throw new ApiError('validation', 'expires_at must be an RFC 3339 date-time, e.g. 2027-01-01T00:00:00Z');
+  return new Date(t).toISOString();
+}
+
+/** Change a licence's plan and/or expiry (null = never expires); cached token lookups are dropped on commit. */
+export async function updateLicense(trx: Queryable, licenseId: number, o: { plan?: string; expiresAt?: string | null }): Promise<LicenseInfo> {
+  if (o.plan !== undefined && !(PLANS as readonly string[]).includes(o.plan)) {
+    throw new ApiError('validation', `plan must be one of ${PLANS.join(', ')}`);
+  }
+  const expiresAt = o.expiresAt === undefined ? undefined : parseExpiresAt(o.expiresAt);
+  const set = { ...(o.plan !== undefined ? { plan: o.plan } : {}), ...(expiresAt !== undefined ? { expires_at: expiresAt } : {}) };
+  if (Object.keys(set).length) {
+    const r = await trx.updateTable('licenses').set(set).where('id', '=', licenseId).executeTakeFirst();
+    if (r.numUpdatedRows === 0n) throw new ApiError('not_found', `Licence ${licenseId} not found`);
+    signalOnCommit(trx, 'credentials-changed'); // token lookups carry the licence's expiry
+  }
+  return getLicense(trx, licenseId);
+}
+
+/** The options of `config-api bootstrap` and `POST /admin/bootstrap`, validated, then `bootstrap`. */
+export async function bootstrapLicense(
+  trx: Queryable,
+  cascades: Pick<Cascades, 'applicationInstalled'>,
+  o: Omit<BootstrapOptions, 'expiresAt'> & { expiresAt?: string | null },
+): Promise<BootstrapResult> {
+  if (o.plan !== undefined && !(PLANS as readonly string[]).includes(o.plan)) {
+    throw new ApiError('validation', `plan must be one of ${PLANS.join(', ')}`);
+  }
+  return bootstrap(trx, cascades, { ...o, expiresAt: parseExpiresAt(o.expiresAt) });
 }

@@ -1,37 +1,124 @@
 /**
- * Operator queries over webhook deliveries (`config-api deliveries list|retry`): list with filters, and queue a
- * failed delivery again. Secrets (webhooks.secret_key) are never selected.
+ * Delivery history for operators and tests: list deliveries with the exact body sent, queue one again. Shared by
+ * the control plane (GET /admin/deliveries, POST /admin/deliveries/{id}/resend) and the CLI (`deliveries list`,
+ * `deliveries retry`, `deliveries resend`). Secrets (webhooks.secret_key) leave only inside a body, and only when asked.
  */
 import { ApiError } from '../kernel/errors.js';
-import { nowIso, type Store } from '../store/db.js';
-import { deliveryCounts } from './delivery.js';
-import type { DeliveryStatus } from './tables.js';
+import { nowIso, signalOnCommit, type Queryable, type Store } from '../store/db.js';
+import { deliveryBody } from './delivery.js';
+import { DELIVERY_STATUSES, type DeliveryStatus } from './tables.js';
 
 export interface DeliveryFilter {
-  status?: DeliveryStatus;
-  webhookId?: string;
   licenseId?: number;
-  limit: number;
+  webhookId?: string;
+  status?: DeliveryStatus;
+  action?: string;
+  /** Default 100. */
+  limit?: number;
+  /** Include the body sent (it holds the webhook's secret key; the CLI leaves it out). Default true. */
+  includeBody?: boolean;
 }
 
-/** Deliveries newest first (with their event's action and their webhook's url) and the counts by status. */
-export async function listDeliveries(store: Store, f: DeliveryFilter) {
-  let q = store.db
+export interface DeliveryView {
+  id: string;
+  webhook_id: string;
+  /** Null once the webhook was unregistered. */
+  url: string | null;
+  license_id: number;
+  event_id: string;
+  action: string;
+  status: string;
+  attempts: number;
+  /** The JSON body POSTed (null once the webhook was unregistered: its secret is gone). */
+  body: unknown;
+  last_status: number | null;
+  last_error: string | null;
+  /** The server holding the delivery's claim, if any. */
+  lease_owner: string | null;
+  created_at: string;
+  next_attempt_at: string;
+  retried_at: string | null;
+  delivered_at: string | null;
+  updated_at: string;
+}
+
+/** Deliveries, newest first. */
+export async function listDeliveries(db: Queryable, f: DeliveryFilter = {}): Promise<DeliveryView[]> {
+  if (f.status !== undefined && !(DELIVERY_STATUSES as readonly string[]).includes(f.status)) {
+    throw new ApiError('validation', `status must be one of ${DELIVERY_STATUSES.join(', ')}`);
+  }
+  let q = db
     .selectFrom('webhook_deliveries as d')
     .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
     .leftJoin('webhooks as w', 'w.id', 'd.webhook_id')
     .select([
-      'd.id', 'd.webhook_id', 'w.url', 'd.event_id', 'e.action', 'd.license_id', 'd.status', 'd.attempts',
-      'd.next_attempt_at', 'd.last_status', 'd.last_error', 'd.lease_owner', 'd.created_at', 'd.retried_at',
-      'd.delivered_at',
+      'd.id', 'd.webhook_id', 'w.url', 'w.secret_key', 'd.license_id', 'd.event_id', 'e.action', 'e.organization_id',
+      'e.payload', 'd.status', 'd.attempts', 'd.last_status', 'd.last_error', 'd.lease_owner', 'd.created_at', 'd.next_attempt_at',
+      'd.retried_at', 'd.delivered_at', 'd.updated_at',
     ])
     .orderBy('d.created_at', 'desc')
     .orderBy('d.event_seq', 'desc')
-    .limit(f.limit);
-  if (f.status) q = q.where('d.status', '=', f.status);
-  if (f.webhookId) q = q.where('d.webhook_id', '=', f.webhookId);
+    .orderBy('d.id')
+    .limit(f.limit ?? 100);
   if (f.licenseId !== undefined) q = q.where('d.license_id', '=', f.licenseId);
-  return { deliveries: await q.execute(), counts: await deliveryCounts(store) };
+  if (f.webhookId !== undefined) q = q.where('d.webhook_id', '=', f.webhookId);
+  if (f.status !== undefined) q = q.where('d.status', '=', f.status);
+  if (f.action !== undefined) q = q.where('e.action', '=', f.action);
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    id: r.id,
+    webhook_id: r.webhook_id,
+    url: r.url,
+    license_id: r.license_id,
+    event_id: r.event_id,
+    action: r.action,
+    status: r.status,
+    attempts: r.attempts,
+    body: f.includeBody === false || r.url === null || r.secret_key === null ? null : JSON.parse(deliveryBody({ id: r.webhook_id, secret_key: r.secret_key }, r)),
+    last_status: r.last_status,
+    last_error: r.last_error,
+    lease_owner: r.lease_owner,
+    created_at: r.created_at,
+    next_attempt_at: r.next_attempt_at,
+    retried_at: r.retried_at,
+    delivered_at: r.delivered_at,
+    updated_at: r.updated_at,
+  }));
+}
+
+/**
+ * Queue a delivery again, whatever its status (delivered, failed, cancelled, or pending: due now): attempts start
+ * over and the retry window restarts. Its webhook must still be registered. Run it in a `core.transaction`: the
+ * commit wakes the delivery worker (`deliveries-queued`).
+ */
+export async function resendDelivery(trx: Queryable, id: string): Promise<{ id: string; status: 'pending'; previous_status: string }> {
+  const row = await trx.selectFrom('webhook_deliveries').select(['id', 'status', 'webhook_id']).where('id', '=', id).executeTakeFirst();
+  if (!row) throw new ApiError('not_found', `Delivery ${id} not found`);
+  const hook = await trx.selectFrom('webhooks').select('id').where('id', '=', row.webhook_id).executeTakeFirst();
+  if (!hook) throw new ApiError('validation', `The webhook of delivery ${id} was unregistered`);
+  const now = nowIso();
+  if (row.status === 'pending') {
+    // Already queued: due now. A claim in progress keeps its lease (its outcome decides what happens next).
+    await trx.updateTable('webhook_deliveries').set({ next_attempt_at: now, updated_at: now }).where('id', '=', id).execute();
+    signalOnCommit(trx, 'deliveries-queued');
+    return { id, status: 'pending' as const, previous_status: row.status };
+  }
+  await trx
+    .updateTable('webhook_deliveries')
+    .set({
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: now,
+      retried_at: now,
+      delivered_at: null,
+      lease_owner: null,
+      lease_until: null,
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .execute();
+  signalOnCommit(trx, 'deliveries-queued');
+  return { id, status: 'pending' as const, previous_status: row.status };
 }
 
 /**

@@ -24,6 +24,21 @@ import { pruneWebhookHistory } from './retention.js';
 
 export type { DeliveryConfig };
 
+/**
+ * The exact body POSTed for a delivery (the stored payload is spliced in as JSON text). Also shown by the control
+ * plane (GET /admin/deliveries), so what it shows is what was sent.
+ */
+export function deliveryBody(
+  w: { id: string; secret_key: string },
+  ev: { action: string; organization_id: string; payload: string },
+): string {
+  return (
+    `{"webhook_id":${JSON.stringify(w.id)},"secret_key":${JSON.stringify(w.secret_key)},` +
+    `"action":${JSON.stringify(ev.action)},"organization_id":${JSON.stringify(ev.organization_id)},` +
+    `"payload":${ev.payload},"additional_data":{}}`
+  );
+}
+
 /** Exponential backoff with "equal jitter": half the step fixed, half random. */
 export function backoffMs(attempt: number, cfg: Pick<DeliveryConfig, 'retryBaseMs' | 'retryMaxMs'>): number {
   const step = Math.min(cfg.retryMaxMs, cfg.retryBaseMs * 2 ** Math.min(30, Math.max(0, attempt - 1)));
@@ -242,10 +257,7 @@ export class DeliveryWorker {
           await this.finish(d, { ok: false, status: null, error: 'webhook unregistered' }, 'cancelled');
           return;
         }
-        const body =
-          `{"webhook_id":${JSON.stringify(w.id)},"secret_key":${JSON.stringify(w.secret_key)},` +
-          `"action":${JSON.stringify(ev.action)},"organization_id":${JSON.stringify(ev.organization_id)},` +
-          `"payload":${ev.payload},"additional_data":{}}`;
+        const body = deliveryBody(w, ev);
         const outcome = await this.post(w.url, body, d);
         if (outcome === null) return; // stopping: the claim was released
         await this.finish(d, outcome);

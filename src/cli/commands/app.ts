@@ -1,6 +1,6 @@
 /** `config-api app create|install`: applications and their installation on licences. */
 import type { Command } from 'commander';
-import { createApplication, installApplication } from '../../tenancy/tenancy.js';
+import { installApplication, newApplication } from '../../tenancy/tenancy.js';
 import { printing, type CliContext } from '../context.js';
 import { licenceId } from '../options.js';
 
@@ -14,12 +14,8 @@ export function appCommand(program: Command, ctx: CliContext): void {
     .option('--install <license>', 'install it on this licence too', licenceId)
     .option('--name <name>', 'application name', 'Application');
   printing(create, ctx, async (o: { organization: string; install?: number; name: string }) => {
-    const clientId = await ctx.withCore((core) =>
-      core.transaction(async (trx) => {
-        const id = await createApplication(trx, o.organization, o.name);
-        if (o.install !== undefined) await installApplication(trx, core.cascades, id, o.install);
-        return id;
-      }),
+    const { client_id: clientId } = await ctx.withCore((core) =>
+      core.transaction((trx) => newApplication(trx, core.cascades, { organizationId: o.organization, licenseId: o.install, name: o.name })),
     );
     return { json: { client_id: clientId }, text: `client_id: ${clientId}` };
   });

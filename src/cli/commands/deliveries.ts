@@ -1,6 +1,7 @@
-/** `config-api deliveries list|retry`: operator view of webhook deliveries. Secrets are never printed. */
+/** `config-api deliveries list|retry|resend`: operator view of webhook deliveries. Secrets are never printed. */
 import { Option, type Command } from 'commander';
-import { listDeliveries, retryFailedDelivery } from '../../webhooks/deliveries.js';
+import { listDeliveries, resendDelivery, retryFailedDelivery } from '../../webhooks/deliveries.js';
+import { deliveryCounts } from '../../webhooks/delivery.js';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../../webhooks/tables.js';
 import { printing, type CliContext } from '../context.js';
 import { integerBetween, licenceId } from '../options.js';
@@ -19,9 +20,15 @@ export function deliveriesCommand(program: Command, ctx: CliContext): void {
     .option('--license <id>', 'only deliveries of this licence', licenceId)
     .option('--limit <n>', 'at most this many (1–1000)', integerBetween(1, 1000), 100);
   printing(list, ctx, async (o: { webhook?: string; status?: DeliveryStatus; license?: number; limit: number }) => {
-    const { counts, deliveries: rows } = await ctx.withCore(({ store }) =>
-      listDeliveries(store, { status: o.status, webhookId: o.webhook, licenseId: o.license, limit: o.limit }),
-    );
+    const { counts, rows } = await ctx.withCore(async ({ store }) => ({
+      counts: await deliveryCounts(store),
+      // The body holds the webhook's secret key: never listed here.
+      rows: (await listDeliveries(store.db, { status: o.status, webhookId: o.webhook, licenseId: o.license, limit: o.limit, includeBody: false })).map((d) => ({
+        id: d.id, webhook_id: d.webhook_id, url: d.url, event_id: d.event_id, action: d.action, license_id: d.license_id, status: d.status,
+        attempts: d.attempts, next_attempt_at: d.next_attempt_at, last_status: d.last_status, last_error: d.last_error,
+        lease_owner: d.lease_owner, created_at: d.created_at, retried_at: d.retried_at, delivered_at: d.delivered_at,
+      })),
+    }));
     const text = [
       `pending ${counts.pending}, delivered ${counts.delivered}, failed ${counts.failed}, cancelled ${counts.cancelled}`,
       ...rows.map(
@@ -40,5 +47,14 @@ export function deliveriesCommand(program: Command, ctx: CliContext): void {
   printing(retry, ctx, async (id: string) => {
     const out = await ctx.withCore(({ store }) => retryFailedDelivery(store, id));
     return { json: out, text: `Delivery ${id} queued again` };
+  });
+
+  const resend = deliveries
+    .command('resend')
+    .description('Queue any delivery again (delivered, failed or cancelled), as POST /admin/deliveries/{id}/resend → {id, status:"pending", previous_status}')
+    .argument('<delivery-id>', 'the delivery to send again');
+  printing(resend, ctx, async (id: string) => {
+    const out = await ctx.withCore((core) => core.transaction((trx) => resendDelivery(trx, id)));
+    return { json: out, text: `Delivery ${id} (${out.previous_status}) queued again` };
   });
 }
