@@ -2,7 +2,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { literalUnion } from '../kernel/schema.js';
 import { ApiError } from '../kernel/errors.js';
-import { PRIORITIES } from '../groups/membership.js';
+import { PRIORITIES } from '../groups/repo.js';
 
 /** A union of string literals (an enum) typed as the union of its values. */
 export const ROLE_VALUES = ['viceowner', 'administrator', 'normal'] as const;
