@@ -63,7 +63,6 @@ export type AgentField = (typeof AGENT_FIELDS)[number];
 
 export const DEFAULT_MAX_CHATS = 6;
 
-const parseList = (s: string | null): string[] => (s ? (JSON.parse(s) as string[]) : []);
 export const parseScheduler = (s: string | null): WorkScheduler => (s ? (JSON.parse(s) as WorkScheduler) : {});
 
 const str = (v: string): string => JSON.stringify(v);

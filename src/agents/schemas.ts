@@ -1,5 +1,5 @@
 /** Request schemas shared by agents and bots (groups with priorities, work scheduler). */
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { literalUnion } from '../kernel/schema.js';
 import { ApiError } from '../kernel/errors.js';
 import { PRIORITIES } from '../groups/repo.js';
