@@ -149,6 +149,30 @@ export const organizationLicenseIds = (db: Queryable, organizationId: string) =>
 export const installedClientIds = (db: Queryable, licenseId: number) =>
   db.selectFrom('installations').select('client_id').where('license_id', '=', licenseId);
 
+/** Whether the database holds any licence. */
+export async function hasAnyLicense(db: Queryable): Promise<boolean> {
+  return (await db.selectFrom('licenses').select('id').limit(1).executeTakeFirst()) !== undefined;
+}
+
+/** The ids of the oldest licences of a region (at most `limit`), oldest first. */
+export async function licenseIdsInRegion(db: Queryable, region: string, limit: number): Promise<number[]> {
+  const rows = await db.selectFrom('licenses').select('id').where('region', '=', region).orderBy('id').limit(limit).execute();
+  return rows.map((r) => r.id);
+}
+
+/** The client id of the application installed first on the licence, or null. */
+export async function firstInstalledClientId(db: Queryable, licenseId: number): Promise<string | null> {
+  const app = await db
+    .selectFrom('installations')
+    .select('client_id')
+    .where('license_id', '=', licenseId)
+    .orderBy('installed_at')
+    .orderBy('client_id')
+    .limit(1)
+    .executeTakeFirst();
+  return app?.client_id ?? null;
+}
+
 /** Licences where the application is installed, locked (PostgreSQL) in id order. */
 export async function installedLicenses(trx: Queryable, clientId: string): Promise<LicenseRef[]> {
   const rows = await trx
