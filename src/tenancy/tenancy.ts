@@ -269,8 +269,7 @@ export async function installApplication(
   licenseId: number,
 ): Promise<boolean> {
   // Applications of other organizations may be installed too (marketplace apps): only existence is checked.
-  const app = await trx.selectFrom('applications').select('client_id').where('client_id', '=', clientId).executeTakeFirst();
-  if (!app) throw new ApiError('not_found', `Application ${clientId} not found`);
+  if (!(await applicationExists(trx, clientId))) throw new ApiError('not_found', `Application ${clientId} not found`);
   const lic = await trx.selectFrom('licenses').select('id').where('id', '=', licenseId).executeTakeFirst();
   if (!lic) throw new ApiError('not_found', `License ${licenseId} not found`);
   const existing = await trx
