@@ -5,17 +5,17 @@ import { ApiError } from '../kernel/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
 import type { Area, Cascades } from '../kernel/area.js';
 import { hasScope, requireScopes, roleRank } from '../kernel/scopes.js';
-import { nowIso, signalOnCommit, type Queryable } from '../store/db.js';
-import { uuid } from '../tenancy/secrets.js';
+import { signalOnCommit, type Queryable } from '../store/db.js';
 import {
   assertGroupsExist,
   assertNoDuplicateGroups,
+  memberOfAnyGroup,
   membershipsByAgent,
   removeAgentFromGroups,
   addAgentGroups,
   replaceAgentGroups,
   type Membership,
-} from '../groups/membership.js';
+} from '../groups/repo.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
 import {
   EMAIL_SUBSCRIPTIONS,
@@ -34,12 +34,16 @@ import {
   agentJson,
   getAgentOrThrow,
   deleteAgentRecord,
+  findAgentColumns,
   insertAgent,
+  insertUnsuspensionRequest,
+  listAgentRows,
+  ownerAndViceownerIds,
   plainColumnChanges,
   sameAgentId,
   foldAgentId,
   schedulerChange,
-  selectAgentColumns,
+  updateAgentColumns,
   type AgentRow,
   type ColumnChanges,
 } from './repo.js';
@@ -124,18 +128,6 @@ function assertCanGrantRole(caller: Caller, role: string): void {
   }
 }
 
-async function licenseOwnersAndViceowners(db: Queryable, licenseId: number): Promise<string[]> {
-  const rows = await db
-    .selectFrom('agents')
-    .select('id')
-    .where('license_id', '=', licenseId)
-    .where('type', '=', 'agent')
-    .where('role', 'in', ['owner', 'viceowner'])
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => r.id);
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 
 export const createAgent = defineAction({
@@ -216,7 +208,7 @@ export const getAgent = defineAction({
     const { caller } = ctx;
     const fields = new Set<string>(input.fields ?? []);
     // Any letter case, on the unique index; the type is checked on the row (see findAgent).
-    const row = await selectAgentColumns(ctx.db, caller.licenseId, input.id, [...viewColumns(fields), 'type']).executeTakeFirst();
+    const row = await findAgentColumns(ctx.db, caller.licenseId, input.id, [...viewColumns(fields), 'type']);
     if (!row || row.type !== 'agent') throw new ApiError('not_found', `Agent ${input.id} not found`);
     const groups = fields.has('groups') ? (await membershipsByAgent(ctx.db, caller.licenseId, [row.id])).get(row.id) : undefined;
     return new RawJson(Buffer.from(agentJson(row as AgentRow, groups, fields), 'utf8'));
@@ -247,25 +239,10 @@ export const listAgents = defineAction({
     const filters = input.filters ?? {};
     const groupIds = groupFilter(filters.group_ids);
     if (groupIds !== undefined && groupIds.length === 0) return [];
-    let q = ctx.db
-      .selectFrom('agents')
-      .select(viewColumns(fields))
-      .where('license_id', '=', caller.licenseId)
-      .where('type', '=', 'agent');
-    if (filters.suspended !== undefined) q = q.where('suspended', '=', filters.suspended ? 1 : 0);
-    if (groupIds !== undefined) {
-      q = q.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('group_members as gm')
-            .select('gm.agent_id')
-            .where('gm.license_id', '=', caller.licenseId)
-            .whereRef('gm.agent_id', '=', 'agents.id')
-            .where('gm.group_id', 'in', groupIds),
-        ),
-      );
-    }
-    const rows = (await q.orderBy('created_at').orderBy('id').execute()) as AgentRow[];
+    const rows = (await listAgentRows(ctx.db, caller.licenseId, viewColumns(fields), {
+      suspended: filters.suspended,
+      inGroups: groupIds === undefined ? undefined : memberOfAnyGroup(caller.licenseId, groupIds),
+    })) as AgentRow[];
     const memberships = fields.has('groups') ? await membershipsByAgent(ctx.db, caller.licenseId) : undefined;
     const parts = rows.map((r) => agentJson(r, memberships?.get(r.id), fields));
     return RawJson.ofArray(parts);
@@ -321,12 +298,7 @@ export async function applyAgentUpdate(
     }
   }
   if (Object.keys(changed).length === 0) return;
-  await trx
-    .updateTable('agents')
-    .set({ ...set, updated_at: nowIso() })
-    .where('license_id', '=', caller.licenseId)
-    .where('id', '=', row.id)
-    .execute();
+  await updateAgentColumns(trx, caller.licenseId, row.id, set);
   await recordEvent(trx, sourceOf(caller), event, { id: row.id, ...changed });
 }
 
@@ -414,12 +386,7 @@ async function setFlag(
     const row = await getAgentOrThrow(trx, caller.licenseId, id);
     check?.(row);
     if (row[column] === value) return; // already in the requested state: nothing changes, no event
-    await trx
-      .updateTable('agents')
-      .set({ [column]: value, updated_at: nowIso() })
-      .where('license_id', '=', caller.licenseId)
-      .where('id', '=', row.id)
-      .execute();
+    await updateAgentColumns(trx, caller.licenseId, row.id, { [column]: value });
     await recordEvent(trx, sourceOf(caller), event, { id: row.id });
     signalOnCommit(trx, 'credentials-changed');
   });
@@ -487,17 +454,8 @@ export const requestAgentUnsuspension = defineAction({
     await ctx.tx(async (trx) => {
       const row = await getAgentOrThrow(trx, caller.licenseId, caller.agentId);
       if (row.suspended !== 1) throw new ApiError('validation', 'The agent is not suspended');
-      const recipients = await licenseOwnersAndViceowners(trx, caller.licenseId);
-      await trx
-        .insertInto('unsuspension_requests')
-        .values({
-          id: uuid(),
-          license_id: caller.licenseId,
-          agent_id: row.id,
-          recipients: JSON.stringify(recipients),
-          requested_at: nowIso(),
-        })
-        .execute();
+      const recipients = await ownerAndViceownerIds(trx, caller.licenseId);
+      await insertUnsuspensionRequest(trx, caller.licenseId, row.id, recipients);
     });
     return {};
   },

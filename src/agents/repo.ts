@@ -1,11 +1,57 @@
-/** Agent rows: reading, projecting (`fields`) and inserting. Bots share the table with type = 'bot'. */
-import type { ExpressionBuilder, Selectable } from 'kysely';
+/**
+ * The agents area's repository: the only module that reads and writes `agents` (agents, and bots with
+ * type = 'bot') and `unsuspension_requests`. Also the agent view (`fields` projection, one serialiser).
+ */
+import type { ExpressionBuilder, Selectable, SelectQueryBuilder } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
-import { creationTimeIso, preparedQuery, type Queryable } from '../store/db.js';
-import type { AgentsTable, Database } from '../store/schema.js';
+import { creationTimeIso, nowIso, preparedQuery, type Queryable } from '../store/db.js';
+import type { Database } from '../store/schema.js';
 import { uuid } from '../tenancy/secrets.js';
-import type { Membership } from '../groups/membership.js';
+import type { Membership } from '../groups/repo.js';
 import { checkWorkScheduler, type WorkScheduler } from './schemas.js';
+
+/** Agents and bots (type = 'bot') of one licence. */
+export interface AgentsTable {
+  license_id: number;
+  id: string;
+  account_id: string;
+  type: string;
+  name: string;
+  avatar: string | null;
+  role: string;
+  login_status: string;
+  job_title: string | null;
+  mobile: string | null;
+  max_chats_count: number;
+  awaiting_approval: number;
+  suspended: number;
+  notifications: string;
+  email_subscriptions: string;
+  work_scheduler: string | null;
+  last_logout: string | null;
+  default_group_priority: string | null;
+  timezone: string | null;
+  owner_client_id: string | null;
+  secret_hash: string | null;
+  created_via: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UnsuspensionRequestsTable {
+  id: string;
+  license_id: number;
+  agent_id: string;
+  recipients: string;
+  requested_at: string;
+}
+
+declare module '../store/schema.js' {
+  interface Database {
+    agents: AgentsTable;
+    unsuspension_requests: UnsuspensionRequestsTable;
+  }
+}
 
 export type AgentRow = Selectable<AgentsTable>;
 
@@ -17,7 +63,6 @@ export type AgentField = (typeof AGENT_FIELDS)[number];
 
 export const DEFAULT_MAX_CHATS = 6;
 
-const parseList = (s: string | null): string[] => (s ? (JSON.parse(s) as string[]) : []);
 export const parseScheduler = (s: string | null): WorkScheduler => (s ? (JSON.parse(s) as WorkScheduler) : {});
 
 const str = (v: string): string => JSON.stringify(v);
@@ -263,4 +308,163 @@ export async function insertAgent(trx: Queryable, licenseId: number, a: NewAgent
 /** Delete one agent or bot row (memberships and credentials are removed first by their owners). */
 export async function deleteAgentRecord(trx: Queryable, licenseId: number, id: string): Promise<void> {
   await trx.deleteFrom('agents').where('license_id', '=', licenseId).where('id', '=', id).execute();
+}
+
+/** The view columns of one agent (or bot, `type` among `columns` to tell) by id in any letter case; see findAgent. */
+export function findAgentColumns<C extends keyof AgentRow & string>(
+  db: Queryable,
+  licenseId: number,
+  id: string,
+  columns: readonly C[],
+): Promise<Pick<AgentRow, C> | undefined> {
+  return selectAgentColumns(db, licenseId, id, columns).executeTakeFirst() as Promise<Pick<AgentRow, C> | undefined>;
+}
+
+/** list_agents' filters: suspended or not; member of any of `groupIds` (undefined = no filter). */
+export interface AgentListFilter {
+  suspended?: boolean;
+  /** A condition on `agents` rows built by the owner of memberships (see groups' `memberOfAnyGroup`). */
+  inGroups?: (eb: ExpressionBuilder<Database, 'agents'>) => ReturnType<ExpressionBuilder<Database, 'agents'>['exists']>;
+}
+
+/** The licence's agents (not bots) with the given columns, in creation order: one statement on (license_id, type). */
+export async function listAgentRows<C extends keyof AgentRow & string>(
+  db: Queryable,
+  licenseId: number,
+  columns: readonly C[],
+  filter: AgentListFilter = {},
+): Promise<Pick<AgentRow, C>[]> {
+  let q = db
+    .selectFrom('agents')
+    .select(columns as C[])
+    .where('license_id', '=', licenseId)
+    .where('type', '=', 'agent');
+  if (filter.suspended !== undefined) q = q.where('suspended', '=', filter.suspended ? 1 : 0);
+  if (filter.inGroups !== undefined) q = q.where(filter.inGroups);
+  return (await q.orderBy('created_at').orderBy('id').execute()) as unknown as Pick<AgentRow, C>[];
+}
+
+/** Which bots list_bots reaches: every bot of the licence, or "my" bots of one kind (see bots' isMyBot). */
+export type BotReach =
+  | { all: true }
+  | { botId: string }
+  | { createdVia: 'pat' }
+  | { ownerClientId: string };
+
+/** The licence's bots within `reach`, in creation order. */
+export function listBotRows(db: Queryable, licenseId: number, reach: BotReach): Promise<AgentRow[]> {
+  let q = db.selectFrom('agents').selectAll().where('license_id', '=', licenseId).where('type', '=', 'bot');
+  if ('botId' in reach) q = q.where('id', '=', reach.botId);
+  else if ('createdVia' in reach) q = q.where('created_via', '=', reach.createdVia);
+  else if ('ownerClientId' in reach) q = q.where('owner_client_id', '=', reach.ownerClientId).where('created_via', '<>', 'pat');
+  return q.orderBy('created_at').orderBy('id').execute();
+}
+
+/** Write changed columns of one agent or bot (found before, so `id` is as created), stamping `updated_at`. */
+export async function updateAgentColumns(trx: Queryable, licenseId: number, id: string, set: Partial<AgentRow>): Promise<void> {
+  await trx
+    .updateTable('agents')
+    .set({ ...set, updated_at: nowIso() })
+    .where('license_id', '=', licenseId)
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Ids of the licence's owners and vice owners (agents, not bots), sorted. */
+export async function ownerAndViceownerIds(db: Queryable, licenseId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('agents')
+    .select('id')
+    .where('license_id', '=', licenseId)
+    .where('type', '=', 'agent')
+    .where('role', 'in', ['owner', 'viceowner'])
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+// --- bots of one id on many licences (template bots) ---------------------------------------------------------------
+
+/** The bots with this id on the given licences, by licence. */
+export async function botsOnLicenses(db: Queryable, id: string, licenseIds: readonly number[]): Promise<AgentRow[]> {
+  if (licenseIds.length === 0) return [];
+  return db
+    .selectFrom('agents')
+    .selectAll()
+    .where('id', '=', id)
+    .where('type', '=', 'bot')
+    .where('license_id', 'in', licenseIds as number[])
+    .orderBy('license_id')
+    .execute();
+}
+
+/** Insert complete rows (see newAgentRow) of agents or bots known not to exist yet. */
+export async function insertAgentRows(trx: Queryable, rows: readonly AgentRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await trx.insertInto('agents').values(rows as AgentRow[]).execute();
+}
+
+/** Write the same column changes to the bots with this id on the given licences, stamping `updated_at`. */
+export async function updateBotsOnLicenses(
+  trx: Queryable,
+  id: string,
+  licenseIds: readonly number[],
+  set: Partial<AgentRow>,
+): Promise<void> {
+  if (licenseIds.length === 0) return;
+  await trx
+    .updateTable('agents')
+    .set({ ...set, updated_at: nowIso() })
+    .where('id', '=', id)
+    .where('type', '=', 'bot')
+    .where('license_id', 'in', licenseIds as number[])
+    .execute();
+}
+
+/**
+ * The secret hashes of the bots with this id and owner client id on the licences of `licenseIds` (a subquery,
+ * e.g. tenancy's `organizationLicenseIds`), by licence: the candidates of issue_bot_token.
+ */
+export function botSecretsOnLicenses(
+  db: Queryable,
+  id: string,
+  ownerClientId: string,
+  licenseIds: SelectQueryBuilder<Database, 'licenses', { id: number }>,
+): Promise<{ license_id: number; secret_hash: string | null }[]> {
+  return db
+    .selectFrom('agents')
+    .select(['license_id', 'secret_hash'])
+    .where('id', '=', id)
+    .where('type', '=', 'bot')
+    .where('owner_client_id', '=', ownerClientId)
+    .where('license_id', 'in', licenseIds)
+    .orderBy('license_id')
+    .execute();
+}
+
+// --- unsuspension requests -----------------------------------------------------------------------------------------
+
+/** Record a suspended agent's request to be unsuspended, addressed to `recipients`. */
+export async function insertUnsuspensionRequest(
+  trx: Queryable,
+  licenseId: number,
+  agentId: string,
+  recipients: readonly string[],
+): Promise<void> {
+  await trx
+    .insertInto('unsuspension_requests')
+    .values({ id: uuid(), license_id: licenseId, agent_id: agentId, recipients: JSON.stringify(recipients), requested_at: nowIso() })
+    .execute();
+}
+
+
+/** How many active (not suspended) agents and bots the licence has. */
+export async function countActiveAgents(db: Queryable, licenseId: number): Promise<number> {
+  const row = await db
+    .selectFrom('agents')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('license_id', '=', licenseId)
+    .where('suspended', '=', 0)
+    .executeTakeFirstOrThrow();
+  return Number(row.n); // int8 comes back as a number on PostgreSQL too (see store/db.ts)
 }

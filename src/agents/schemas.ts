@@ -1,8 +1,8 @@
 /** Request schemas shared by agents and bots (groups with priorities, work scheduler). */
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { literalUnion } from '../kernel/schema.js';
 import { ApiError } from '../kernel/errors.js';
-import { PRIORITIES } from '../groups/membership.js';
+import { PRIORITIES } from '../groups/repo.js';
 
 /** A union of string literals (an enum) typed as the union of its values. */
 export const ROLE_VALUES = ['viceowner', 'administrator', 'normal'] as const;

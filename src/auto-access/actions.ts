@@ -2,7 +2,7 @@
 import { ApiError } from '../kernel/errors.js';
 import { defineAction } from '../kernel/registry.js';
 import type { Queryable } from '../store/db.js';
-import { assertGroupsExist } from '../groups/membership.js';
+import { assertGroupsExist } from '../groups/repo.js';
 import type { Area, EventSource } from '../kernel/area.js';
 import { randomHexId } from '../tenancy/secrets.js';
 import { sourceOf } from '../webhooks/outbox.js';

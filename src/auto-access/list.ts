@@ -1,4 +1,5 @@
 /**
+ * The only module that reads and writes `auto_accesses`.
  * Auto access rules of one licence form one ordered list linked by `next_id` (the last rule has "").
  * Every change loads the whole list inside the caller's transaction (the licence is locked), edits it in memory,
  * then writes back only what differs and reports the differences as one auto_accesses_updated event.
@@ -7,7 +8,6 @@ import type { Queryable } from '../store/db.js';
 import { nowIso } from '../store/db.js';
 import { recordEvent, type EventSource } from '../webhooks/outbox.js';
 import type { Conditions } from './schemas.js';
-import type {} from '../store/schema.js';
 
 export interface AutoAccessesTable {
   license_id: number;
@@ -141,4 +141,10 @@ export async function saveRules(
   }
   await recordEvent(trx, source, 'auto_accesses_updated', changes);
   return changes;
+}
+
+/** How many auto access rules the licence has. */
+export async function countRules(db: Queryable, licenseId: number): Promise<number> {
+  const row = await db.selectFrom('auto_accesses').select((eb) => eb.fn.countAll().as('n')).where('license_id', '=', licenseId).executeTakeFirstOrThrow();
+  return Number(row.n);
 }

@@ -9,25 +9,29 @@ import type { Area } from '../kernel/area.js';
 import { requireScopes } from '../kernel/scopes.js';
 import { lockApplication, nowIso, type Queryable } from '../store/db.js';
 import { hashSecret, randomHexId, secretMatches } from '../tenancy/secrets.js';
-import { assertUsableClientId } from '../tenancy/tenancy.js';
+import { assertUsableClientId, findLicense, installedLicenses, organizationLicenseIds } from '../tenancy/tenancy.js';
 import {
   assertGroupsExist,
   assertNoDuplicateGroups,
   membershipsByAgent,
   addAgentGroups,
   type Membership,
-} from '../groups/membership.js';
+} from '../groups/repo.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
 import { GroupsSchema, PrioritySchema, WorkSchedulerSchema, checkWorkScheduler, isTimeZone, type WorkScheduler } from '../agents/schemas.js';
 import { literalUnion, identifier } from '../kernel/schema.js';
 import {
   DEFAULT_MAX_CHATS,
+  botSecretsOnLicenses,
   getAgentOrThrow,
   insertAgent,
+  listBotRows,
   parseScheduler,
   plainColumnChanges,
   schedulerChange,
+  updateAgentColumns,
   type AgentRow,
+  type BotReach,
   type ColumnChanges,
 } from '../agents/repo.js';
 import { applyAgentUpdate, deleteAgentRow } from '../agents/actions.js';
@@ -40,20 +44,24 @@ import {
   botFullState,
   botListView,
   botView,
+  countTemplatesOf,
+  deleteTemplate,
   findTemplate,
+  insertTemplate,
   isMyBot,
+  listTemplates,
   ownerClientOf,
+  updateTemplate,
   type CreatedVia,
+  type TemplateChanges,
   type TemplateRow,
 } from './repo.js';
 import {
   applicationInstalled,
   createTemplateBots,
   deleteTemplateBots,
-  installedLicenses,
   resetTemplateBotSecrets,
   updateTemplateBots,
-  type TemplateChanges,
 } from './propagation.js';
 import { resolveBotToken, signBotToken } from './token.js';
 
@@ -202,14 +210,14 @@ export const listBots = defineAction({
   async handler(ctx, input) {
     const { caller } = ctx;
     if (input.all) requireScopes(caller.scopes, ALL_RO);
-    let q = ctx.db.selectFrom('agents').selectAll().where('license_id', '=', caller.licenseId).where('type', '=', 'bot');
-    if (!input.all) {
-      if (caller.agentType === 'bot') q = q.where('id', '=', caller.agentId);
-      else if (caller.kind === 'pat') q = q.where('created_via', '=', 'pat');
-      else if (caller.clientId) q = q.where('owner_client_id', '=', caller.clientId).where('created_via', '<>', 'pat');
-      else return [];
-    }
-    const rows = await q.orderBy('created_at').orderBy('id').execute();
+    // "My" bots as isMyBot tells them, as a query.
+    let reach: BotReach;
+    if (input.all) reach = { all: true };
+    else if (caller.agentType === 'bot') reach = { botId: caller.agentId };
+    else if (caller.kind === 'pat') reach = { createdVia: 'pat' };
+    else if (caller.clientId) reach = { ownerClientId: caller.clientId };
+    else return [];
+    const rows = await listBotRows(ctx.db, caller.licenseId, reach);
     const fields = new Set<string>(input.fields ?? []);
     const memberships =
       fields.has('groups') && rows.length > 0
@@ -287,12 +295,7 @@ export const resetBotSecret = defineAction({
       const row = await getAgentOrThrow(trx, caller.licenseId, input.id, 'bot');
       const ownBot = caller.agentType === 'bot' ? row.id === caller.agentId : row.owner_client_id === owner;
       if (!ownBot) throw new ApiError('authorization', `Bot ${row.id} is not owned by ${owner}`);
-      await trx
-        .updateTable('agents')
-        .set({ secret_hash: hashSecret(secret), updated_at: nowIso() })
-        .where('license_id', '=', caller.licenseId)
-        .where('id', '=', row.id)
-        .execute();
+      await updateAgentColumns(trx, caller.licenseId, row.id, { secret_hash: hashSecret(secret) });
     });
     return { secret };
   },
@@ -306,24 +309,16 @@ export const issueBotToken = defineAction({
   scopes: [],
   auth: 'none',
   async handler(ctx, input) {
-    const rows = await ctx.db
-      .selectFrom('agents as a')
-      .innerJoin('licenses as l', 'l.id', 'a.license_id')
-      .select(['a.license_id', 'a.secret_hash', 'l.region'])
-      .where('a.id', '=', input.bot_id)
-      .where('a.type', '=', 'bot')
-      .where('a.owner_client_id', '=', input.client_id)
-      .where('l.organization_id', '=', input.organization_id)
-      .orderBy('a.license_id')
-      .execute();
+    const rows = await botSecretsOnLicenses(ctx.db, input.bot_id, input.client_id, organizationLicenseIds(ctx.db, input.organization_id));
     const match = rows.find((r) => secretMatches(input.bot_secret, r.secret_hash));
-    if (!match) throw new ApiError('authentication', 'Invalid bot credentials');
+    const license = match && (await findLicense(ctx.db, match.license_id));
+    if (!match || !license) throw new ApiError('authentication', 'Invalid bot credentials');
     const token = await signBotToken(ctx.signingKeys, {
       botId: input.bot_id,
       licenseId: match.license_id,
       organizationId: input.organization_id,
       clientId: input.client_id,
-      region: match.region,
+      region: license.region,
     });
     return { token };
   },
@@ -364,12 +359,7 @@ export const createBotTemplate = defineAction({
     return ctx.tx(async (trx) => {
       // Serialise template creation per application (the limit is per client id, across licences).
       await lockApplication(trx, owner);
-      const count = await trx
-        .selectFrom('bot_templates')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('owner_client_id', '=', owner)
-        .executeTakeFirstOrThrow();
-      if (Number(count.n) >= MAX_TEMPLATES_PER_CLIENT) {
+      if ((await countTemplatesOf(trx, owner)) >= MAX_TEMPLATES_PER_CLIENT) {
         throw new ApiError('limit_reached', `An application can have at most ${MAX_TEMPLATES_PER_CLIENT} bot templates`);
       }
       const now = nowIso();
@@ -386,7 +376,7 @@ export const createBotTemplate = defineAction({
         created_at: now,
         updated_at: now,
       };
-      await trx.insertInto('bot_templates').values(template).execute();
+      await insertTemplate(trx, template);
       if (input.affect_existing_installations) {
         await createTemplateBots(trx, template, await installedLicenses(trx, owner));
       }
@@ -410,7 +400,7 @@ export const updateBotTemplate = defineAction({
         if (input[k] !== undefined) (set as Record<string, unknown>)[k] = input[k];
       }
       if (Object.keys(set).length > 0) {
-        await trx.updateTable('bot_templates').set({ ...set, updated_at: nowIso() }).where('id', '=', template.id).execute();
+        await updateTemplate(trx, template.id, set);
       }
       await updateTemplateBots(trx, template, licenses, set);
     });
@@ -428,7 +418,7 @@ export const deleteBotTemplate = defineAction({
     const owner = await templateOwner(ctx, input.owner_client_id);
     await ctx.tx(async (trx) => {
       const { template, licenses } = await templateScope(ctx, trx, owner, input.id, input.affect_existing_installations);
-      await trx.deleteFrom('bot_templates').where('id', '=', template.id).execute();
+      await deleteTemplate(trx, template.id);
       await deleteTemplateBots(trx, ctx.cascades, template, licenses);
       if (input.affect_existing_installations) signalOnCommit(trx, 'credentials-changed');
     });
@@ -444,14 +434,7 @@ export const listBotTemplates = defineAction({
   scopes: [TEMPLATES],
   async handler(ctx, input) {
     const owner = await templateOwner(ctx, input.owner_client_id);
-    const rows = await ctx.db
-      .selectFrom('bot_templates')
-      .selectAll()
-      .where('owner_client_id', '=', owner)
-      .where('organization_id', '=', ctx.caller.organizationId)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    const rows = await listTemplates(ctx.db, owner, ctx.caller.organizationId);
     return rows.map((t) => ({
       id: t.id,
       name: t.name,
@@ -476,11 +459,7 @@ export const resetBotTemplateSecret = defineAction({
     await ctx.tx(async (trx) => {
       const { template, licenses } = await templateScope(ctx, trx, owner, input.id, input.affect_existing_installations);
       const updated = { ...template, secret_hash: hashSecret(secret), updated_at: nowIso() };
-      await trx
-        .updateTable('bot_templates')
-        .set({ secret_hash: updated.secret_hash, updated_at: updated.updated_at })
-        .where('id', '=', template.id)
-        .execute();
+      await updateTemplate(trx, template.id, { secret_hash: updated.secret_hash, updated_at: updated.updated_at });
       await resetTemplateBotSecrets(trx, updated, licenses);
     });
     return { secret };

@@ -4,34 +4,16 @@
  * Each call runs inside the caller's transaction; rows are read and written with one query per table.
  * Events are recorded per affected licence with the template's owner client id as their source.
  */
-import { sql } from 'kysely';
-import { dialectOf, nowIso, type Queryable } from '../store/db.js';
+import { nowIso, type Queryable } from '../store/db.js';
 import type { Cascades } from '../kernel/area.js';
 import { deleteAgentRow } from '../agents/actions.js';
-import { newAgentRow, type AgentRow } from '../agents/repo.js';
+import { botsOnLicenses, insertAgentRows, newAgentRow, updateBotsOnLicenses, type AgentRow } from '../agents/repo.js';
+import { findLicense, type LicenseRef } from '../tenancy/tenancy.js';
 import { recordEvent, type EventSource } from '../webhooks/outbox.js';
-import { botFullState, type TemplateRow } from './repo.js';
+import { botFullState, listTemplates, type TemplateChanges, type TemplateRow } from './repo.js';
 
-export interface InstalledLicense {
-  id: number;
-  organization_id: string;
-}
-
-/** Licences where the application is installed, locked (PostgreSQL) in id order. */
-export async function installedLicenses(trx: Queryable, clientId: string): Promise<InstalledLicense[]> {
-  const rows = await trx
-    .selectFrom('installations as i')
-    .innerJoin('licenses as l', 'l.id', 'i.license_id')
-    .select(['l.id', 'l.organization_id'])
-    .where('i.client_id', '=', clientId)
-    .orderBy('l.id')
-    .execute();
-  if (dialectOf(trx) === 'postgres' && rows.length > 0) {
-    const ids = rows.map((r) => r.id);
-    await sql`SELECT id FROM licenses WHERE id IN (${sql.join(ids)}) ORDER BY id FOR UPDATE`.execute(trx);
-  }
-  return rows;
-}
+/** A licence where the template's application is installed (tenancy's `installedLicenses`). */
+export type InstalledLicense = LicenseRef;
 
 const templateSource = (t: TemplateRow, lic: InstalledLicense): EventSource => ({
   licenseId: lic.id,
@@ -40,16 +22,8 @@ const templateSource = (t: TemplateRow, lic: InstalledLicense): EventSource => (
 });
 
 /** The template's bots on the given licences. */
-async function templateBots(trx: Queryable, t: TemplateRow, licenseIds: number[]): Promise<AgentRow[]> {
-  if (licenseIds.length === 0) return [];
-  return trx
-    .selectFrom('agents')
-    .selectAll()
-    .where('id', '=', t.id)
-    .where('type', '=', 'bot')
-    .where('license_id', 'in', licenseIds)
-    .orderBy('license_id')
-    .execute();
+function templateBots(trx: Queryable, t: TemplateRow, licenseIds: number[]): Promise<AgentRow[]> {
+  return botsOnLicenses(trx, t.id, licenseIds);
 }
 
 /** Create the template's bot on every licence that does not have it yet. */
@@ -76,19 +50,10 @@ export async function createTemplateBots(trx: Queryable, t: TemplateRow, license
       now,
     ),
   );
-  await trx.insertInto('agents').values(rows).execute();
+  await insertAgentRows(trx, rows);
   for (const [i, row] of rows.entries()) {
     await recordEvent(trx, templateSource(t, targets[i]!), 'bot_created', botFullState(row, []));
   }
-}
-
-/** Template fields a template update may change (the same columns exist on its bots). */
-export interface TemplateChanges {
-  name?: string;
-  avatar?: string;
-  max_chats_count?: number;
-  default_group_priority?: string;
-  job_title?: string;
 }
 
 /** Apply the template's changed fields to its bots; bot_updated carries what changed for each bot. */
@@ -109,13 +74,7 @@ export async function updateTemplateBots(
     if (Object.keys(changed).length > 0) changedBots.push({ row, changed });
   }
   if (changedBots.length === 0) return;
-  await trx
-    .updateTable('agents')
-    .set({ ...set, updated_at: nowIso() })
-    .where('id', '=', t.id)
-    .where('type', '=', 'bot')
-    .where('license_id', 'in', changedBots.map((b) => b.row.license_id))
-    .execute();
+  await updateBotsOnLicenses(trx, t.id, changedBots.map((b) => b.row.license_id), set);
   for (const { row, changed } of changedBots) {
     await recordEvent(trx, templateSource(t, byLicense.get(row.license_id)!), 'bot_updated', { id: row.id, ...changed });
   }
@@ -139,20 +98,14 @@ export async function deleteTemplateBots(
 
 /** Give the template's bots the template's (new) secret. */
 export async function resetTemplateBotSecrets(trx: Queryable, t: TemplateRow, licenses: InstalledLicense[]): Promise<void> {
-  if (licenses.length === 0) return;
-  await trx
-    .updateTable('agents')
-    .set({ secret_hash: t.secret_hash, updated_at: nowIso() })
-    .where('id', '=', t.id)
-    .where('type', '=', 'bot')
-    .where('license_id', 'in', licenses.map((l) => l.id))
-    .execute();
+  await updateBotsOnLicenses(trx, t.id, licenses.map((l) => l.id), { secret_hash: t.secret_hash });
 }
 
 /** Installing an application creates a bot for each of its templates on that licence. */
 export async function applicationInstalled(trx: Queryable, clientId: string, licenseId: number): Promise<void> {
-  const templates = await trx.selectFrom('bot_templates').selectAll().where('owner_client_id', '=', clientId).orderBy('created_at').execute();
+  const templates = await listTemplates(trx, clientId);
   if (templates.length === 0) return;
-  const lic = await trx.selectFrom('licenses').select(['id', 'organization_id']).where('id', '=', licenseId).executeTakeFirstOrThrow();
-  for (const t of templates) await createTemplateBots(trx, t, [lic]);
+  const lic = await findLicense(trx, licenseId);
+  if (!lic) throw new Error(`Licence ${licenseId} not found`);
+  for (const t of templates) await createTemplateBots(trx, t, [{ id: lic.id, organization_id: lic.organization_id }]);
 }

@@ -1,13 +1,13 @@
 /**
- * Bots are agents of type 'bot' (table `agents`); bot templates are organization-level (table `bot_templates`).
+ * Bots are agents of type 'bot' (table `agents`, owned by the agents repository); bot templates are
+ * organization-level (table `bot_templates`): this module alone reads and writes them.
  * Views (`fields` projection), full state for webhooks, "my bots" for each kind of caller.
  */
 import type { Selectable } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
 import type { Caller } from '../kernel/registry.js';
-import type { Queryable } from '../store/db.js';
-import type {} from '../store/schema.js';
-import type { Membership } from '../groups/membership.js';
+import { nowIso, type Queryable } from '../store/db.js';
+import type { Membership } from '../groups/repo.js';
 import { parseScheduler, type AgentRow } from '../agents/repo.js';
 
 export interface BotTemplatesTable {
@@ -124,4 +124,47 @@ export async function findTemplate(
     .executeTakeFirst();
   if (!row) throw new ApiError('not_found', `Bot template ${id} not found`);
   return row;
+}
+
+/** How many templates the application has (across licences and organizations). */
+export async function countTemplatesOf(db: Queryable, ownerClientId: string): Promise<number> {
+  const row = await db
+    .selectFrom('bot_templates')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('owner_client_id', '=', ownerClientId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The application's templates, oldest first; with `organizationId`, only those of that organization. */
+export function listTemplates(db: Queryable, ownerClientId: string, organizationId?: string): Promise<TemplateRow[]> {
+  let q = db.selectFrom('bot_templates').selectAll().where('owner_client_id', '=', ownerClientId);
+  if (organizationId !== undefined) q = q.where('organization_id', '=', organizationId);
+  return q.orderBy('created_at').orderBy('id').execute();
+}
+
+export async function insertTemplate(trx: Queryable, template: TemplateRow): Promise<void> {
+  await trx.insertInto('bot_templates').values(template).execute();
+}
+
+/** Template fields a template update may change (the same columns exist on its bots). */
+export interface TemplateChanges {
+  name?: string;
+  avatar?: string;
+  max_chats_count?: number;
+  default_group_priority?: string;
+  job_title?: string;
+}
+
+/** Write changed columns of a template (`secret_hash` included), stamping `updated_at` (now unless given). */
+export async function updateTemplate(
+  trx: Queryable,
+  id: string,
+  set: TemplateChanges & { secret_hash?: string; updated_at?: string },
+): Promise<void> {
+  await trx.updateTable('bot_templates').set({ ...set, updated_at: set.updated_at ?? nowIso() }).where('id', '=', id).execute();
+}
+
+export async function deleteTemplate(trx: Queryable, id: string): Promise<void> {
+  await trx.deleteFrom('bot_templates').where('id', '=', id).execute();
 }

@@ -8,7 +8,20 @@ import type { Queryable } from '../store/db.js';
 import { literalUnion } from '../kernel/schema.js';
 import { resolveAgentIds } from '../agents/repo.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
-import { PRIORITIES, deleteGroupRow, groupIdsOfAgent, prioritiesByGroup, removeGroupMembers, replaceGroupMembers } from './membership.js';
+import {
+  PRIORITIES,
+  deleteGroupRow,
+  findGroup,
+  groupIdsOfAgent,
+  insertGroup,
+  listGroupRows,
+  prioritiesByGroup,
+  removeGroupMembers,
+  replaceGroupMembers,
+  updateGroupColumns,
+  type GroupRow,
+} from './repo.js';
+import { allocateGroupId } from '../tenancy/tenancy.js';
 import { signalOnCommit } from '../store/db.js';
 
 export const GROUP_FIELDS = ['agent_priorities', 'routing_status'] as const;
@@ -35,8 +48,6 @@ const ById = Type.Object({ id: GroupId }, { additionalProperties: false });
 const GetGroup = Type.Object({ id: GroupId, fields: Type.Optional(Fields) }, { additionalProperties: false });
 const ListGroups = Type.Object({ fields: Type.Optional(Fields) }, { additionalProperties: false });
 
-type GroupRow = { id: number; name: string; language_code: string; routing_status: string };
-
 function groupView(g: GroupRow, priorities: Record<string, string> | undefined, fields: ReadonlySet<string>) {
   const out: Record<string, unknown> = { id: g.id, name: g.name, language_code: g.language_code };
   if (fields.has('agent_priorities')) out.agent_priorities = priorities ?? {};
@@ -45,12 +56,7 @@ function groupView(g: GroupRow, priorities: Record<string, string> | undefined, 
 }
 
 async function getGroupOrThrow(db: Queryable, licenseId: number, id: number): Promise<GroupRow> {
-  const g = await db
-    .selectFrom('groups')
-    .select(['id', 'name', 'language_code', 'routing_status'])
-    .where('license_id', '=', licenseId)
-    .where('id', '=', id)
-    .executeTakeFirst();
+  const g = await findGroup(db, licenseId, id);
   if (!g) throw new ApiError('group_not_found', `Group ${id} not found`);
   return g;
 }
@@ -91,15 +97,9 @@ export const createGroup = defineAction({
     }
     return ctx.tx(async (trx) => {
       const priorities = await canonicalPriorities(trx, caller.licenseId, input.agent_priorities);
-      const lic = await trx
-        .updateTable('licenses')
-        .set((eb) => ({ next_group_id: eb('next_group_id', '+', 1) }))
-        .where('id', '=', caller.licenseId)
-        .returning('next_group_id')
-        .executeTakeFirstOrThrow();
-      const id = lic.next_group_id - 1;
+      const id = await allocateGroupId(trx, caller.licenseId);
       const row = { license_id: caller.licenseId, id, name: input.name, language_code: input.language_code ?? 'en', routing_status: 'offline', created_at: new Date().toISOString() };
-      await trx.insertInto('groups').values(row).execute();
+      await insertGroup(trx, row);
       await replaceGroupMembers(trx, caller.licenseId, id, priorities);
       await recordEvent(trx, sourceOf(caller), 'group_created', {
         id,
@@ -130,7 +130,7 @@ export const updateGroup = defineAction({
         set.language_code = changed.language_code = input.language_code;
       }
       if (Object.keys(set).length) {
-        await trx.updateTable('groups').set(set).where('license_id', '=', caller.licenseId).where('id', '=', g.id).execute();
+        await updateGroupColumns(trx, caller.licenseId, g.id, set);
       }
       if (input.agent_priorities !== undefined) {
         const priorities = await canonicalPriorities(trx, caller.licenseId, input.agent_priorities);
@@ -179,12 +179,7 @@ export const listGroups = defineAction({
   async handler(ctx, input) {
     const { caller } = ctx;
     const fields = new Set<string>(input.fields ?? []);
-    const rows = await ctx.db
-      .selectFrom('groups')
-      .select(['id', 'name', 'language_code', 'routing_status'])
-      .where('license_id', '=', caller.licenseId)
-      .orderBy('id')
-      .execute();
+    const rows = await listGroupRows(ctx.db, caller.licenseId);
     const priorities = fields.has('agent_priorities') ? await prioritiesByGroup(ctx.db, caller.licenseId) : undefined;
     return rows.map((g) => groupView(g, priorities?.get(g.id), fields));
   },

@@ -4,7 +4,7 @@ import { ApiError } from '../kernel/errors.js';
 import { defineAction } from '../kernel/registry.js';
 import type { Area } from '../kernel/area.js';
 import { literalUnion } from '../kernel/schema.js';
-import { PLANS } from '../tenancy/tenancy.js';
+import { PLANS, productSourceOf } from '../tenancy/tenancy.js';
 import { listChannels } from './channels.js';
 import { exceededLimits } from './limits.js';
 
@@ -40,11 +40,7 @@ export const getProductSource = defineAction({
   schema: Empty,
   scopes: [],
   async handler(ctx) {
-    const row = await ctx.db
-      .selectFrom('licenses')
-      .select(['source_id', 'source_type', 'source_url'])
-      .where('id', '=', ctx.caller.licenseId)
-      .executeTakeFirst();
+    const row = await productSourceOf(ctx.db, ctx.caller.licenseId);
     if (!row) throw new ApiError('not_found', 'Licence not found');
     return row;
   },

@@ -1,11 +1,12 @@
 /**
+ * The only module that reads and writes `channels`.
  * Communication channels per licence (list_channels): the first activity seen on each channel. This service has no
  * chat traffic of its own, so operators record activity with `config-api channels record`; the earliest time wins.
  */
 import { sql } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
 import type { Queryable } from '../store/db.js';
-import type {} from '../store/schema.js';
+import { findLicense } from '../tenancy/tenancy.js';
 
 export interface ChannelsTable {
   license_id: number;
@@ -62,7 +63,7 @@ export async function recordChannelActivity(db: Queryable, a: ChannelActivity): 
     throw new ApiError('validation', `\`subtype\` must be empty for the \`${a.type}\` type`);
   }
   const at = channelTimestamp(a.at);
-  const lic = await db.selectFrom('licenses').select('id').where('id', '=', a.licenseId).executeTakeFirst();
+  const lic = await findLicense(db, a.licenseId);
   if (!lic) throw new ApiError('not_found', `Licence ${a.licenseId} not found`);
   return db
     .insertInto('channels')

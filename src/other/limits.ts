@@ -4,6 +4,9 @@
  */
 import type { Queryable } from '../store/db.js';
 import { PLANS } from '../tenancy/tenancy.js';
+import { countActiveAgents } from '../agents/repo.js';
+import { agentsInMoreGroupsThan, countGroups } from '../groups/repo.js';
+import { countRules } from '../auto-access/list.js';
 
 export type Plan = (typeof PLANS)[number];
 export const TRACKED_RESOURCES = ['agents', 'groups', 'groups_per_agent', 'access_rules'] as const;
@@ -25,10 +28,6 @@ export interface ExceededLimit {
   id?: string;
 }
 
-/** Run a `SELECT count(*) AS n` query (int8 comes back as a number on PostgreSQL, see store/db.ts). */
-const countOf = async (q: { executeTakeFirstOrThrow(): Promise<{ n: unknown }> }): Promise<number> =>
-  Number((await q.executeTakeFirstOrThrow()).n);
-
 /**
  * Resources of the licence over the plan's limits: active agents (bots included, suspended ones not), groups
  * (General included), groups per agent or bot (one item per agent, `id` = agent id), access rules.
@@ -40,27 +39,11 @@ export async function exceededLimits(db: Queryable, licenseId: number, plan: Pla
     const limit = limits[resource];
     if (limit !== null && amount > limit) out.push({ resource, limit_balance: amount - limit, ...(id !== undefined ? { id } : {}) });
   };
-  if (limits.agents !== null) {
-    const q = db.selectFrom('agents').select((eb) => eb.fn.countAll().as('n')).where('license_id', '=', licenseId).where('suspended', '=', 0);
-    over('agents', await countOf(q));
-  }
-  if (limits.groups !== null) {
-    over('groups', await countOf(db.selectFrom('groups').select((eb) => eb.fn.countAll().as('n')).where('license_id', '=', licenseId)));
-  }
+  if (limits.agents !== null) over('agents', await countActiveAgents(db, licenseId));
+  if (limits.groups !== null) over('groups', await countGroups(db, licenseId));
   if (limits.groups_per_agent !== null) {
-    const rows = await db
-      .selectFrom('group_members')
-      .select((eb) => ['agent_id', eb.fn.countAll<number>().as('n')])
-      .where('license_id', '=', licenseId)
-      .groupBy('agent_id')
-      .having((eb) => eb.fn.countAll(), '>', limits.groups_per_agent)
-      .orderBy('agent_id')
-      .execute();
-    for (const r of rows) over('groups_per_agent', Number(r.n), r.agent_id);
+    for (const r of await agentsInMoreGroupsThan(db, licenseId, limits.groups_per_agent)) over('groups_per_agent', r.groups, r.agentId);
   }
-  if (limits.access_rules !== null) {
-    const q = db.selectFrom('auto_accesses').select((eb) => eb.fn.countAll().as('n')).where('license_id', '=', licenseId);
-    over('access_rules', await countOf(q));
-  }
+  if (limits.access_rules !== null) over('access_rules', await countRules(db, licenseId));
   return out;
 }

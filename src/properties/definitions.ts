@@ -1,6 +1,7 @@
 /**
- * The property registry (organization-level, one definition per owner client id + name), the built-in `test`
- * namespace, value validation (type, domain, range) and the namespace reach rules of the value methods.
+ * The property registry (organization-level, one definition per owner client id + name): the only module that reads
+ * and writes `property_definitions` (values are in `values-repo.ts`). Also the built-in `test` namespace, value
+ * validation (type, domain, range) and the namespace reach rules of the value methods.
  */
 import { ApiError } from '../kernel/errors.js';
 import type { Caller } from '../kernel/registry.js';
@@ -8,8 +9,7 @@ import { hasScope, requireScopes } from '../kernel/scopes.js';
 import { INT32_MAX, INT32_MIN } from '../kernel/validation.js';
 import { sql } from 'kysely';
 import type { Dialect, Queryable } from '../store/db.js';
-import { assertUsableClientId } from '../tenancy/tenancy.js';
-import type {} from '../store/schema.js';
+import { assertUsableClientId, installedClientIds } from '../tenancy/tenancy.js';
 
 export interface PropertyDefinitionsTable {
   owner_client_id: string;
@@ -30,21 +30,9 @@ export interface PropertyDefinitionsTable {
   created_at: string;
 }
 
-export interface PropertyValuesTable {
-  license_id: number;
-  /** -1 = the licence itself; otherwise a group id of the licence. */
-  group_id: number;
-  namespace: string;
-  name: string;
-  /** JSON value. */
-  value: string;
-  updated_at: string;
-}
-
 declare module '../store/schema.js' {
   interface Database {
     property_definitions: PropertyDefinitionsTable;
-    property_values: PropertyValuesTable;
   }
 }
 
@@ -243,11 +231,7 @@ export async function loadDefinitions(
     .where((eb) =>
       eb.or([
         eb('organization_id', '=', caller.organizationId),
-        eb(
-          'owner_client_id',
-          'in',
-          eb.selectFrom('installations').select('client_id').where('license_id', '=', caller.licenseId),
-        ),
+        eb('owner_client_id', 'in', installedClientIds(db, caller.licenseId)),
         ...(caller.clientId !== null ? [eb('owner_client_id', '=', caller.clientId)] : []),
       ]),
     );
@@ -257,6 +241,30 @@ export async function loadDefinitions(
   const rows = await (filter.lockFor === 'postgres' ? q.forShare() : q).execute();
   for (const r of rows) add(defFromRow(r));
   return index;
+}
+
+export async function insertDefinition(trx: Queryable, row: PropertyDefinitionsTable): Promise<void> {
+  await trx.insertInto('property_definitions').values(row).execute();
+}
+
+export async function deleteDefinition(trx: Queryable, owner: string, name: string): Promise<void> {
+  await trx.deleteFrom('property_definitions').where('owner_client_id', '=', owner).where('name', '=', name).execute();
+}
+
+/** Set the access of client ids other than the owner (publish_property). */
+export async function setPublicAccess(trx: Queryable, owner: string, name: string, access: readonly AccessType[]): Promise<void> {
+  await trx
+    .updateTable('property_definitions')
+    .set({ public_access: JSON.stringify(access) })
+    .where('owner_client_id', '=', owner)
+    .where('name', '=', name)
+    .execute();
+}
+
+/** Every definition of one owner client id, by name. */
+export async function definitionsOf(db: Queryable, owner: string): Promise<PropertyDef[]> {
+  const rows = await db.selectFrom('property_definitions').selectAll().where('owner_client_id', '=', owner).orderBy('name').execute();
+  return rows.map(defFromRow);
 }
 
 /** `substr(name, 1, n) = prefix`: no LIKE wildcards to escape; n counts code points as both dialects do. */

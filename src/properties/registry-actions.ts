@@ -12,11 +12,15 @@ import {
   checkRange,
   checkType,
   checkValue,
-  defFromRow,
+  definitionsOf,
+  deleteDefinition,
   findDefinition,
   getDefinitionOrThrow,
+  insertDefinition,
+  setPublicAccess,
   type PropertyDef,
 } from './definitions.js';
+import { deletePropertyValues } from './values-repo.js';
 
 const CONFIGURATION_SCOPE = 'properties.configuration:rw';
 const Name = identifier({ minLength: 1, maxLength: 255 });
@@ -106,9 +110,7 @@ export const registerProperty = defineAction({
       if (await findDefinition(trx, input.owner_client_id, input.name)) {
         throw new ApiError('already_exists', `Property ${input.name} already exists in namespace ${input.owner_client_id}`);
       }
-      await trx
-        .insertInto('property_definitions')
-        .values({
+      await insertDefinition(trx, {
           owner_client_id: input.owner_client_id,
           name: input.name,
           organization_id: caller.organizationId,
@@ -120,8 +122,7 @@ export const registerProperty = defineAction({
           default_value: input.default_value !== undefined ? JSON.stringify(input.default_value) : null,
           public_access: null,
           created_at: nowIso(),
-        })
-        .execute();
+        });
     });
     return {};
   },
@@ -142,16 +143,8 @@ export const unregisterProperty = defineAction({
         throw new ApiError('validation', `Property ${input.name} is published; published properties cannot be unregistered`);
       }
       // Definition first: waits for value writes holding it (FOR SHARE), whose rows the next statement then sees.
-      await trx
-        .deleteFrom('property_definitions')
-        .where('owner_client_id', '=', input.owner_client_id)
-        .where('name', '=', input.name)
-        .execute();
-      await trx
-        .deleteFrom('property_values')
-        .where('namespace', '=', input.owner_client_id)
-        .where('name', '=', input.name)
-        .execute();
+      await deleteDefinition(trx, input.owner_client_id, input.name);
+      await deletePropertyValues(trx, input.owner_client_id, input.name);
     });
     return {};
   },
@@ -169,12 +162,7 @@ export const publishProperty = defineAction({
       await assertOwnApplication(trx, ctx.caller, input.owner_client_id);
       await getDefinitionOrThrow(trx, input.owner_client_id, input.name, dialectOf(trx));
       const access = ACCESS_TYPES.filter((a) => input.access_type.includes(a));
-      await trx
-        .updateTable('property_definitions')
-        .set({ public_access: JSON.stringify(access) })
-        .where('owner_client_id', '=', input.owner_client_id)
-        .where('name', '=', input.name)
-        .execute();
+      await setPublicAccess(trx, input.owner_client_id, input.name, access);
     });
     return {};
   },
@@ -188,14 +176,8 @@ export const listProperties = defineAction({
   scopes: [CONFIGURATION_SCOPE],
   async handler(ctx, input) {
     await assertOwnApplication(ctx.db, ctx.caller, input.owner_client_id);
-    const rows = await ctx.db
-      .selectFrom('property_definitions')
-      .selectAll()
-      .where('owner_client_id', '=', input.owner_client_id)
-      .orderBy('name')
-      .execute();
     const out: Record<string, unknown> = {};
-    for (const r of rows) out[r.name] = definitionView(defFromRow(r));
+    for (const d of await definitionsOf(ctx.db, input.owner_client_id)) out[d.name] = definitionView(d);
     return out;
   },
 });

@@ -9,14 +9,14 @@ import { ApiError } from '../kernel/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
 import { dialectOf, nowIso, type Queryable } from '../store/db.js';
 import type { EventSource } from '../kernel/area.js';
-import { assertGroupsExist } from '../groups/membership.js';
+import { assertGroupsExist, groupIdsOf } from '../groups/repo.js';
+import { deleteGroupValues, deleteValues as deleteStoredValues, selectValues, upsertValues } from './values-repo.js';
 import {
   LICENSE_TARGET,
   checkValue,
   holdsAllReach,
   isOwnNamespace,
   loadDefinitions,
-  namePrefixMatches,
   reachable,
   requireNamespaceScope,
   valueScope,
@@ -68,8 +68,6 @@ function writableDefinition(caller: Caller, defs: DefIndex, kind: ValueKind, ns:
   return def;
 }
 
-const UPSERT_CHUNK = 500;
-
 /** Namespaces (and, for updates, property names) are identifiers: no control characters (schemas cannot check map keys). */
 function assertIdentifierKeys(properties: Record<string, unknown>, namesAreKeys: boolean): void {
   const bad = () => new ApiError('validation', '`properties` namespaces and property names must not contain control characters');
@@ -101,17 +99,7 @@ async function updateValues(
         rows.push({ license_id: caller.licenseId, group_id: target, namespace: ns, name, value: JSON.stringify(value), updated_at: updatedAt });
       }
     }
-    for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
-      await trx
-        .insertInto('property_values')
-        .values(rows.slice(i, i + UPSERT_CHUNK))
-        .onConflict((oc) =>
-          oc
-            .columns(['license_id', 'group_id', 'namespace', 'name'])
-            .doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), updated_at: eb.ref('excluded.updated_at') })),
-        )
-        .execute();
-    }
+    await upsertValues(trx, rows);
   });
 }
 
@@ -131,16 +119,7 @@ async function deleteValues(
     for (const [ns, names] of Object.entries(properties)) {
       for (const name of names) writableDefinition(caller, defs, kind, ns, name);
     }
-    for (const [ns, names] of Object.entries(properties)) {
-      if (names.length === 0) continue;
-      await trx
-        .deleteFrom('property_values')
-        .where('license_id', '=', caller.licenseId)
-        .where('group_id', '=', target)
-        .where('namespace', '=', ns)
-        .where('name', 'in', names)
-        .execute();
-    }
+    for (const [ns, names] of Object.entries(properties)) await deleteStoredValues(trx, caller.licenseId, target, ns, names);
   });
 }
 
@@ -165,17 +144,10 @@ async function listValues(
     namespaces = caller.clientId !== null ? [caller.clientId] : [];
   }
   if (targets.length === 0 || namespaces?.length === 0) return out;
-  let q = ctx.db
-    .selectFrom('property_values')
-    .select(['group_id', 'namespace', 'name', 'value'])
-    .where('license_id', '=', caller.licenseId)
-    .where('group_id', 'in', targets as number[]);
-  if (namespaces) q = q.where('namespace', 'in', namespaces);
-  if (filter.name_prefix) q = q.where(namePrefixMatches(filter.name_prefix));
   // Independent queries: run them together.
   const [defs, rows] = await Promise.all([
     loadDefinitions(ctx.db, caller, { namespaces, namePrefix: filter.name_prefix }),
-    q.execute(),
+    selectValues(ctx.db, caller.licenseId, targets, { namespaces, namePrefix: filter.name_prefix }),
   ]);
   const readable: PropertyDef[] = [];
   for (const byName of defs.values()) {
@@ -252,10 +224,7 @@ export const listGroupsProperties = defineAction({
     const { caller } = ctx;
     let ids = [...new Set(input.group_ids)];
     if (ids.length) await assertGroupsExist(ctx.db, caller.licenseId, ids);
-    else {
-      const all = await ctx.db.selectFrom('groups').select('id').where('license_id', '=', caller.licenseId).orderBy('id').execute();
-      ids = all.map((g) => g.id);
-    }
+    else ids = await groupIdsOf(ctx.db, caller.licenseId);
     const values = await listValues(ctx, 'group', ids, input);
     return ids.map((id) => ({ id, properties: values.get(id) }));
   },
@@ -275,7 +244,7 @@ export const deleteGroupProperties = defineAction({
 
 /** delete_group: the group's property values go with it. */
 export async function groupDeleted(trx: Queryable, { licenseId }: EventSource, groupId: number): Promise<void> {
-  await trx.deleteFrom('property_values').where('license_id', '=', licenseId).where('group_id', '=', groupId).execute();
+  await deleteGroupValues(trx, licenseId, groupId);
 }
 
 export const valueActions = [

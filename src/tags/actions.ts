@@ -7,33 +7,21 @@ import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction, type Caller } from '../kernel/registry.js';
 import { hasScope } from '../kernel/scopes.js';
-import { nextCounter, type Queryable } from '../store/db.js';
-import { assertGroupsExist, groupIdsOfAgent } from '../groups/membership.js';
+import type { Queryable } from '../store/db.js';
+import { assertGroupsExist, groupIdsOfAgent } from '../groups/repo.js';
 import type { Area, EventSource } from '../kernel/area.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
-import type {} from '../store/schema.js';
-
-export interface TagsTable {
-  license_id: number;
-  /** Lower-cased name: the case-insensitive identity used for uniqueness. */
-  name_key: string;
-  name: string;
-  author_id: string;
-  created_at: string;
-  /** Creation order within the licence. */
-  seq: number;
-}
-export interface TagGroupsTable {
-  license_id: number;
-  name_key: string;
-  group_id: number;
-}
-declare module '../store/schema.js' {
-  interface Database {
-    tags: TagsTable;
-    tag_groups: TagGroupsTable;
-  }
-}
+import {
+  deleteTagRow,
+  findTagRow,
+  groupsByTag,
+  insertTag,
+  listTagRows,
+  nameKey,
+  removeGroupFromTags,
+  replaceTagGroups,
+  tagNameOf,
+} from './repo.js';
 
 export const TAG_NAME_MAX = 255;
 const Name = Type.String({
@@ -59,45 +47,15 @@ export interface Tag {
   created_at: string;
 }
 
-const nameKey = (name: string): string => name.toLowerCase();
-
 /** RFC 3339 with microsecond digits, as the spec's examples show (`2019-12-09T12:01:18.909000Z`). */
 export const tagTimestamp = (d = new Date()): string => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
-/** Group ids per tag (name_key), ascending; one query. */
-async function groupsByTag(db: Queryable, licenseId: number, keys?: readonly string[]): Promise<Map<string, number[]>> {
-  const out = new Map<string, number[]>();
-  if (keys && keys.length === 0) return out;
-  let q = db.selectFrom('tag_groups').select(['name_key', 'group_id']).where('license_id', '=', licenseId);
-  if (keys) q = q.where('name_key', 'in', keys as string[]);
-  for (const r of await q.orderBy('group_id').execute()) {
-    let list = out.get(r.name_key);
-    if (!list) out.set(r.name_key, (list = []));
-    list.push(r.group_id);
-  }
-  return out;
-}
-
 /** The tag whose name matches exactly (letter case respected), or `not_found`. */
 async function getTagOrThrow(db: Queryable, licenseId: number, name: string): Promise<Tag & { name_key: string }> {
-  const row = await db
-    .selectFrom('tags')
-    .selectAll()
-    .where('license_id', '=', licenseId)
-    .where('name_key', '=', nameKey(name))
-    .executeTakeFirst();
+  const row = await findTagRow(db, licenseId, nameKey(name));
   if (!row || row.name !== name) throw new ApiError('not_found', `Tag ${JSON.stringify(name)} not found`);
   const groups = await groupsByTag(db, licenseId, [row.name_key]);
   return { name: row.name, name_key: row.name_key, group_ids: groups.get(row.name_key) ?? [], author_id: row.author_id, created_at: row.created_at };
-}
-
-async function replaceTagGroups(trx: Queryable, licenseId: number, key: string, groupIds: readonly number[]): Promise<void> {
-  await trx.deleteFrom('tag_groups').where('license_id', '=', licenseId).where('name_key', '=', key).execute();
-  if (groupIds.length === 0) return;
-  await trx
-    .insertInto('tag_groups')
-    .values(groupIds.map((g) => ({ license_id: licenseId, name_key: key, group_id: g })))
-    .execute();
 }
 
 /**
@@ -136,25 +94,10 @@ export const createTag = defineAction({
       requireReach(await tagReach(trx, caller, 'rw'), groupIds, 'the tag');
       await assertGroupsExist(trx, caller.licenseId, groupIds);
       const key = nameKey(input.name);
-      const existing = await trx
-        .selectFrom('tags')
-        .select('name')
-        .where('license_id', '=', caller.licenseId)
-        .where('name_key', '=', key)
-        .executeTakeFirst();
-      if (existing) throw new ApiError('already_exists', `Tag ${JSON.stringify(existing.name)} already exists`);
+      const existing = await tagNameOf(trx, caller.licenseId, key);
+      if (existing !== undefined) throw new ApiError('already_exists', `Tag ${JSON.stringify(existing)} already exists`);
       const tag: Tag = { name: input.name, group_ids: groupIds, author_id: caller.agentId, created_at: tagTimestamp() };
-      await trx
-        .insertInto('tags')
-        .values({
-          license_id: caller.licenseId,
-          name_key: key,
-          name: tag.name,
-          author_id: tag.author_id,
-          created_at: tag.created_at,
-          seq: await nextCounter(trx, `tags:${caller.licenseId}`),
-        })
-        .execute();
+      await insertTag(trx, caller.licenseId, tag);
       await replaceTagGroups(trx, caller.licenseId, key, groupIds);
       await recordEvent(trx, sourceOf(caller), 'tag_created', tag);
     });
@@ -197,8 +140,7 @@ export const deleteTag = defineAction({
     await ctx.tx(async (trx) => {
       const tag = await getTagOrThrow(trx, caller.licenseId, input.name);
       requireReach(await tagReach(trx, caller, 'rw'), tag.group_ids, 'the tag');
-      await trx.deleteFrom('tag_groups').where('license_id', '=', caller.licenseId).where('name_key', '=', tag.name_key).execute();
-      await trx.deleteFrom('tags').where('license_id', '=', caller.licenseId).where('name_key', '=', tag.name_key).execute();
+      await deleteTagRow(trx, caller.licenseId, tag.name_key);
       await recordEvent(trx, sourceOf(caller), 'tag_deleted', { name: tag.name });
     });
     return {};
@@ -216,20 +158,7 @@ export const listTags = defineAction({
     const filter = input.filters?.group_ids;
     if (filter && filter.length === 0) return [];
     const reach = await tagReach(ctx.db, caller, 'ro');
-    let q = ctx.db.selectFrom('tags').selectAll().where('license_id', '=', caller.licenseId);
-    if (filter) {
-      q = q.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('tag_groups as tg')
-            .select('tg.group_id')
-            .where('tg.license_id', '=', caller.licenseId)
-            .whereRef('tg.name_key', '=', 'tags.name_key')
-            .where('tg.group_id', 'in', filter),
-        ),
-      );
-    }
-    const rows = await q.orderBy('seq').execute();
+    const rows = await listTagRows(ctx.db, caller.licenseId, filter);
     const groups = await groupsByTag(ctx.db, caller.licenseId);
     const out: Tag[] = [];
     for (const r of rows) {
@@ -242,25 +171,7 @@ export const listTags = defineAction({
 
 /** delete_group: the group id leaves every tag's `group_ids` (tags stay); each changed tag reports tag_updated. */
 async function groupDeleted(trx: Queryable, source: EventSource, groupId: number): Promise<void> {
-  const { licenseId } = source;
-  const affected = await trx
-    .selectFrom('tag_groups')
-    .select('name_key')
-    .where('license_id', '=', licenseId)
-    .where('group_id', '=', groupId)
-    .execute();
-  if (affected.length === 0) return;
-  const keys = affected.map((r) => r.name_key);
-  await trx.deleteFrom('tag_groups').where('license_id', '=', licenseId).where('group_id', '=', groupId).execute();
-  const names = await trx
-    .selectFrom('tags')
-    .select(['name_key', 'name'])
-    .where('license_id', '=', licenseId)
-    .where('name_key', 'in', keys)
-    .orderBy('name_key')
-    .execute();
-  const groups = await groupsByTag(trx, licenseId, keys);
-  for (const t of names) await recordEvent(trx, source, 'tag_updated', { name: t.name, group_ids: groups.get(t.name_key) ?? [] });
+  for (const tag of await removeGroupFromTags(trx, source.licenseId, groupId)) await recordEvent(trx, source, 'tag_updated', tag);
 }
 
 export const tagsArea: Area = { name: 'tags', actions: [createTag, updateTag, deleteTag, listTags], groupDeleted };

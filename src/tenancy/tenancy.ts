@@ -1,17 +1,63 @@
 /**
- * Organizations, licences, applications and credentials. Used by the CLI (bootstrap, app, token) and by tests.
+ * Organizations, licences, applications and their installations: the only module that reads and writes the tables
+ * `organizations`, `licenses`, `applications` and `installations` (credentials are in `credentials.ts`). Used by the
+ * CLI (bootstrap, app, token), by the areas that need a licence's or an installation's facts, and by tests.
  */
+import { sql, type Generated } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
 import { ALL_SCOPES } from '../kernel/scopes.js';
 import { insertAgent, selectAgentColumns } from '../agents/repo.js';
-import { nextCounter, nowIso, preparedQuery, signalOnCommit, type Queryable } from '../store/db.js';
+import { dialectOf, nextCounter, nowIso, preparedQuery, signalOnCommit, type Queryable } from '../store/db.js';
 import type { Cascades } from '../kernel/area.js';
-import { addAgentGroups, createGeneralGroup } from '../groups/membership.js';
+import { addAgentGroups, createGeneralGroup } from '../groups/repo.js';
 import { randomHexId, uuid } from './secrets.js';
 import { basicAuth, createPat, issueAccessToken } from './credentials.js';
 import { saveBootstrapState } from './state.js';
 
 export { basicAuth, createPat, issueAccessToken, type NewAccessToken } from './credentials.js';
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface LicensesTable {
+  id: number;
+  organization_id: string;
+  region: string;
+  plan: string;
+  expires_at: string | null;
+  source_id: string;
+  source_type: string;
+  source_url: string;
+  next_group_id: number;
+  created_at: string;
+  /** PostgreSQL: bumped by triggers on every change to the licence's agents or memberships (read-cache key). */
+  agents_version: Generated<number>;
+}
+
+export interface ApplicationsTable {
+  client_id: string;
+  organization_id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface InstallationsTable {
+  client_id: string;
+  license_id: number;
+  installed_at: string;
+}
+
+declare module '../store/schema.js' {
+  interface Database {
+    organizations: OrganizationsTable;
+    licenses: LicensesTable;
+    applications: ApplicationsTable;
+    installations: InstallationsTable;
+  }
+}
 
 export const PLANS = ['starter', 'team', 'enterprise', 'enterpriseplus'] as const;
 
@@ -64,6 +110,86 @@ export async function createLicense(trx: Queryable, l: NewLicense): Promise<numb
   return id;
 }
 
+/** The id of the licence's next group (ids are never reused within a licence). */
+export async function allocateGroupId(trx: Queryable, licenseId: number): Promise<number> {
+  const lic = await trx
+    .updateTable('licenses')
+    .set((eb) => ({ next_group_id: eb('next_group_id', '+', 1) }))
+    .where('id', '=', licenseId)
+    .returning('next_group_id')
+    .executeTakeFirstOrThrow();
+  return lic.next_group_id - 1;
+}
+
+/** The product source recorded when the licence was created (get_product_source), or undefined. */
+export function productSourceOf(db: Queryable, licenseId: number): Promise<ProductSource | undefined> {
+  return db.selectFrom('licenses').select(['source_id', 'source_type', 'source_url']).where('id', '=', licenseId).executeTakeFirst();
+}
+
+export interface LicenseRef {
+  id: number;
+  organization_id: string;
+}
+
+/** The licence with its organization, or undefined. */
+export function findLicense(db: Queryable, licenseId: number): Promise<(LicenseRef & { region: string }) | undefined> {
+  return db.selectFrom('licenses').select(['id', 'organization_id', 'region']).where('id', '=', licenseId).executeTakeFirst();
+}
+
+/**
+ * The ids of the organization's licences, as a subquery (`license_id IN (…)`), so that the owner of a per-licence
+ * table filters by organization in one statement.
+ */
+export const organizationLicenseIds = (db: Queryable, organizationId: string) =>
+  db.selectFrom('licenses').select('id').where('organization_id', '=', organizationId);
+
+/**
+ * The client ids of the applications installed on the licence, as a subquery (`client_id IN (…)`), so that the
+ * owner of a table keyed by client id filters by installation in one statement.
+ */
+export const installedClientIds = (db: Queryable, licenseId: number) =>
+  db.selectFrom('installations').select('client_id').where('license_id', '=', licenseId);
+
+/** Whether the database holds any licence. */
+export async function hasAnyLicense(db: Queryable): Promise<boolean> {
+  return (await db.selectFrom('licenses').select('id').limit(1).executeTakeFirst()) !== undefined;
+}
+
+/** The ids of the oldest licences of a region (at most `limit`), oldest first. */
+export async function licenseIdsInRegion(db: Queryable, region: string, limit: number): Promise<number[]> {
+  const rows = await db.selectFrom('licenses').select('id').where('region', '=', region).orderBy('id').limit(limit).execute();
+  return rows.map((r) => r.id);
+}
+
+/** The client id of the application installed first on the licence, or null. */
+export async function firstInstalledClientId(db: Queryable, licenseId: number): Promise<string | null> {
+  const app = await db
+    .selectFrom('installations')
+    .select('client_id')
+    .where('license_id', '=', licenseId)
+    .orderBy('installed_at')
+    .orderBy('client_id')
+    .limit(1)
+    .executeTakeFirst();
+  return app?.client_id ?? null;
+}
+
+/** Licences where the application is installed, locked (PostgreSQL) in id order. */
+export async function installedLicenses(trx: Queryable, clientId: string): Promise<LicenseRef[]> {
+  const rows = await trx
+    .selectFrom('installations as i')
+    .innerJoin('licenses as l', 'l.id', 'i.license_id')
+    .select(['l.id', 'l.organization_id'])
+    .where('i.client_id', '=', clientId)
+    .orderBy('l.id')
+    .execute();
+  if (dialectOf(trx) === 'postgres' && rows.length > 0) {
+    const ids = rows.map((r) => r.id);
+    await sql`SELECT id FROM licenses WHERE id IN (${sql.join(ids)}) ORDER BY id FOR UPDATE`.execute(trx);
+  }
+  return rows;
+}
+
 const selectAgentsVersion = preparedQuery(1, (db, licenseId: number) =>
   db.selectFrom('licenses').select('agents_version').where('id', '=', licenseId),
 );
@@ -97,6 +223,12 @@ export async function createApplication(trx: Queryable, organizationId: string, 
     .values({ client_id: clientId, organization_id: organizationId, name, created_at: nowIso() })
     .execute();
   return clientId;
+}
+
+/** Does any application have this client id (of any organization)? */
+export async function applicationExists(db: Queryable, clientId: string): Promise<boolean> {
+  const row = await db.selectFrom('applications').select('client_id').where('client_id', '=', clientId).executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Is `clientId` an application owned by the organization? (Each area answers a "no" with its own error.) */
@@ -138,8 +270,7 @@ export async function installApplication(
   licenseId: number,
 ): Promise<boolean> {
   // Applications of other organizations may be installed too (marketplace apps): only existence is checked.
-  const app = await trx.selectFrom('applications').select('client_id').where('client_id', '=', clientId).executeTakeFirst();
-  if (!app) throw new ApiError('not_found', `Application ${clientId} not found`);
+  if (!(await applicationExists(trx, clientId))) throw new ApiError('not_found', `Application ${clientId} not found`);
   const lic = await trx.selectFrom('licenses').select('id').where('id', '=', licenseId).executeTakeFirst();
   if (!lic) throw new ApiError('not_found', `License ${licenseId} not found`);
   const existing = await trx

@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AGENT_FIELDS, agentJson, agentView, newAgentRow, parseScheduler, type AgentRow } from '../../src/agents/repo.js';
-import type { Membership } from '../../src/groups/membership.js';
+import type { Membership } from '../../src/groups/repo.js';
 
 const parseList = (s: string | null): string[] => (s ? (JSON.parse(s) as string[]) : []);
 /** The agent view built field by field, as objects (what the text builder must equal). */

@@ -1,9 +1,39 @@
 /**
+ * The groups area's repository: the only module that reads and writes `groups` and `group_members`.
  * Group membership is one fact seen from both sides: an agent's (or bot's) `groups` and a group's
  * `agent_priorities` are both read from `group_members`.
  */
+import type { ExpressionBuilder, Selectable } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
 import { preparedQuery, transactionMemo, type Queryable } from '../store/db.js';
+import type { Database } from '../store/schema.js';
+
+export interface GroupsTable {
+  license_id: number;
+  id: number;
+  name: string;
+  language_code: string;
+  routing_status: string;
+  created_at: string;
+}
+
+export interface GroupMembersTable {
+  license_id: number;
+  group_id: number;
+  agent_id: string;
+  priority: string;
+}
+
+declare module '../store/schema.js' {
+  interface Database {
+    groups: GroupsTable;
+    group_members: GroupMembersTable;
+  }
+}
+
+/** A group as the group actions show it. */
+export type GroupRow = Pick<Selectable<GroupsTable>, 'id' | 'name' | 'language_code' | 'routing_status'>;
+const GROUP_COLUMNS = ['id', 'name', 'language_code', 'routing_status'] as const;
 
 export const PRIORITIES = ['first', 'normal', 'last', 'supervisor'] as const;
 export type Priority = (typeof PRIORITIES)[number];
@@ -40,6 +70,71 @@ export async function createGeneralGroup(trx: Queryable, licenseId: number, now:
     .values({ license_id: licenseId, id: 0, name: 'General', language_code: 'en', routing_status: 'offline', created_at: now })
     .execute();
 }
+
+/** One group of the licence, or undefined. */
+export function findGroup(db: Queryable, licenseId: number, id: number): Promise<GroupRow | undefined> {
+  return db.selectFrom('groups').select(GROUP_COLUMNS).where('license_id', '=', licenseId).where('id', '=', id).executeTakeFirst();
+}
+
+/** Every group of the licence, by id. */
+export function listGroupRows(db: Queryable, licenseId: number): Promise<GroupRow[]> {
+  return db.selectFrom('groups').select(GROUP_COLUMNS).where('license_id', '=', licenseId).orderBy('id').execute();
+}
+
+/** The ids of every group of the licence, ascending. */
+export async function groupIdsOf(db: Queryable, licenseId: number): Promise<number[]> {
+  const rows = await db.selectFrom('groups').select('id').where('license_id', '=', licenseId).orderBy('id').execute();
+  return rows.map((g) => g.id);
+}
+
+/** Insert a new group (its id allocated by the licence, see tenancy's `allocateGroupId`). */
+export async function insertGroup(trx: Queryable, row: Selectable<GroupsTable>): Promise<void> {
+  await trx.insertInto('groups').values(row).execute();
+}
+
+/** Write the changed columns of a group. */
+export async function updateGroupColumns(
+  trx: Queryable,
+  licenseId: number,
+  id: number,
+  set: { name?: string; language_code?: string },
+): Promise<void> {
+  await trx.updateTable('groups').set(set).where('license_id', '=', licenseId).where('id', '=', id).execute();
+}
+
+/** How many groups the licence has (General included). */
+export async function countGroups(db: Queryable, licenseId: number): Promise<number> {
+  const row = await db.selectFrom('groups').select((eb) => eb.fn.countAll().as('n')).where('license_id', '=', licenseId).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Agents (and bots) that belong to more than `limit` groups, with how many, by agent id. */
+export async function agentsInMoreGroupsThan(db: Queryable, licenseId: number, limit: number): Promise<{ agentId: string; groups: number }[]> {
+  const rows = await db
+    .selectFrom('group_members')
+    .select((eb) => ['agent_id', eb.fn.countAll<number>().as('n')])
+    .where('license_id', '=', licenseId)
+    .groupBy('agent_id')
+    .having((eb) => eb.fn.countAll(), '>', limit)
+    .orderBy('agent_id')
+    .execute();
+  return rows.map((r) => ({ agentId: r.agent_id, groups: Number(r.n) }));
+}
+
+/**
+ * A condition on `agents` rows (for the agents repository's list query): the agent belongs to any of `groupIds`.
+ * An EXISTS on the primary key of `group_members`, correlated with `agents.id`, so that list_agents stays one
+ * statement; built here, the owner of `group_members`.
+ */
+export const memberOfAnyGroup = (licenseId: number, groupIds: readonly number[]) => (eb: ExpressionBuilder<Database, 'agents'>) =>
+  eb.exists(
+    eb
+      .selectFrom('group_members as gm')
+      .select('gm.agent_id')
+      .where('gm.license_id', '=', licenseId)
+      .whereRef('gm.agent_id', '=', 'agents.id')
+      .where('gm.group_id', 'in', groupIds as number[]),
+  );
 
 /** Reject the same group twice in one `groups` list. */
 export function assertNoDuplicateGroups(groups: readonly { id: number }[], field = 'groups'): void {
