@@ -6,6 +6,7 @@
 import { ApiError } from '../kernel/errors.js';
 import { nowIso, signalOnCommit, type Queryable, type Store } from '../store/db.js';
 import { deliveryBody } from './delivery.js';
+import { subscriptionOf } from './outbox.js';
 import { DELIVERY_STATUSES, type DeliveryStatus } from './tables.js';
 
 export interface DeliveryFilter {
@@ -134,17 +135,9 @@ export async function retryFailedDelivery(store: Store, id: string): Promise<{ i
     }
     const hook = await trx.selectFrom('webhooks').select(['id', 'owner_client_id']).where('id', '=', row.webhook_id).executeTakeFirst();
     if (!hook) throw new ApiError('validation', `The webhook of delivery ${id} was unregistered`);
-    const installed = await trx
-      .selectFrom('installations as i')
-      .leftJoin('webhook_license_states as s', (j) =>
-        j.onRef('s.client_id', '=', 'i.client_id').onRef('s.license_id', '=', 'i.license_id'),
-      )
-      .select('s.enabled')
-      .where('i.client_id', '=', hook.owner_client_id)
-      .where('i.license_id', '=', row.license_id)
-      .executeTakeFirst();
-    if (!installed) throw new ApiError('validation', `The application is no longer installed on licence ${row.license_id}`);
-    if (installed.enabled === 0) {
+    const subscription = await subscriptionOf(trx, hook.owner_client_id, row.license_id);
+    if (subscription === 'not_installed') throw new ApiError('validation', `The application is no longer installed on licence ${row.license_id}`);
+    if (subscription === 'disabled') {
       throw new ApiError('validation', `Licence ${row.license_id} has its webhooks disabled for this application; enable them first`);
     }
     const now = nowIso();

@@ -62,6 +62,24 @@ const insertEvent = preparedQuery(
     }),
 );
 
+/**
+ * The subscription rule: a licence webhook of an application receives a licence's events when the application is
+ * installed on the licence and the licence's webhooks are enabled for it (no state row = enabled). `selectTargets`
+ * applies it in one prepared query for new events; `subscriptionOf` answers it for one application (e.g. before a
+ * failed delivery is retried).
+ */
+export async function subscriptionOf(db: Queryable, clientId: string, licenseId: number): Promise<'subscribed' | 'not_installed' | 'disabled'> {
+  const row = await db
+    .selectFrom('installations as i')
+    .leftJoin('webhook_license_states as s', (j) => j.onRef('s.client_id', '=', 'i.client_id').onRef('s.license_id', '=', 'i.license_id'))
+    .select('s.enabled')
+    .where('i.client_id', '=', clientId)
+    .where('i.license_id', '=', licenseId)
+    .executeTakeFirst();
+  if (!row) return 'not_installed';
+  return row.enabled === 0 ? 'disabled' : 'subscribed';
+}
+
 /** The enabled licence webhooks for `action` of every application installed on the licence, oldest first. */
 const selectTargets = preparedQuery(2, (db, licenseId: number, action: string) =>
   db
