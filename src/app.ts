@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Store } from './store/db.js';
 import { buildRegistry } from './areas.js';
 import { buildServer } from './http/server.js';
+import { registerConsole, type ConsoleOptions } from './http/console.js';
 import type { RateLimitOptions } from './http/rate-limit.js';
 import { webhookDelivery } from './webhooks/delivery.js';
 import { eventLogModeFromEnv, setEventLogMode, type EventLogMode } from './webhooks/outbox.js';
@@ -23,6 +24,10 @@ export interface AppOptions {
   rateLimit?: RateLimitOptions;
   /** Which webhook events are stored (default: WEBHOOK_EVENT_LOG, else `subscribed`). */
   eventLog?: EventLogMode;
+  /** ADMIN_TOKEN: turns the control plane and the web console on. */
+  adminToken?: string;
+  /** Console tuning (tests make live views poll faster). */
+  console?: Pick<ConsoleOptions, 'livePollMs' | 'sessionTtlMs'>;
 }
 
 export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -41,6 +46,15 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
       for (const s of services) s.notify();
     },
   });
+  if (opts.adminToken) {
+    registerConsole(app, {
+      store: opts.store,
+      registry,
+      adminToken: opts.adminToken,
+      services: { onEventsCommitted: () => services.forEach((s) => s.notify()), invalidateAuth: () => app.authenticator.invalidate() },
+      ...opts.console,
+    });
+  }
   // Webhook delivery always runs; areas may add more services through backgroundFactories.
   for (const factory of [webhookDelivery, ...backgroundFactories]) services.push(factory(app, opts.store));
   app.addHook('onClose', async () => {

@@ -102,7 +102,15 @@ export class Harness {
     const fresh = await freshStore(this.kind);
     this.store = fresh.store;
     this.dropDb = fresh.drop;
-    this.app = await createApp({
+    this.app = await this.makeApp(opts);
+    await this.app.ready();
+    this.boot = await this.bootstrap();
+    return this;
+  }
+
+  /** The app under test (subclasses may configure it differently). */
+  protected makeApp(opts: { rateLimit?: { max: number; windowMs: number }; eventLog?: 'subscribed' | 'all' }): Promise<FastifyInstance> {
+    return createApp({
       store: this.store,
       region: this.region,
       logger: false,
@@ -110,9 +118,6 @@ export class Harness {
       rateLimit: opts.rateLimit,
       eventLog: opts.eventLog ?? 'all',
     });
-    await this.app.ready();
-    this.boot = await this.bootstrap();
-    return this;
   }
 
   async stop(): Promise<void> {

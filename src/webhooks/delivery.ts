@@ -85,6 +85,28 @@ interface Outcome {
   error: string | null;
 }
 
+/** The exact body POSTed for one event to one webhook (the stored payload is spliced in as stored). */
+export function deliveryBody(
+  w: { id: string; secret_key: string },
+  ev: { action: string; organization_id: string; payload: string },
+): string {
+  return (
+    `{"webhook_id":${JSON.stringify(w.id)},"secret_key":${JSON.stringify(w.secret_key)},` +
+    `"action":${JSON.stringify(ev.action)},"organization_id":${JSON.stringify(ev.organization_id)},` +
+    `"payload":${ev.payload},"additional_data":{}}`
+  );
+}
+
+/** The headers sent with every attempt of a delivery (besides those undici adds). */
+export function deliveryHeaders(deliveryId: string, attempt: number): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'user-agent': 'config-api-webhooks/1',
+    'x-webhook-delivery-id': deliveryId,
+    'x-webhook-attempt': String(attempt),
+  };
+}
+
 export class DeliveryWorker implements BackgroundService {
   readonly id = `${hostname()}:${process.pid}:${randomHexId(4)}`;
   private readonly inflight = new Map<string, Promise<void>>();
@@ -273,12 +295,11 @@ export class DeliveryWorker implements BackgroundService {
           await this.finish(d, { ok: false, status: null, error: 'webhook unregistered' }, 'cancelled');
           return;
         }
-        const body =
-          `{"webhook_id":${JSON.stringify(w.id)},"secret_key":${JSON.stringify(w.secret_key)},` +
-          `"action":${JSON.stringify(ev.action)},"organization_id":${JSON.stringify(ev.organization_id)},` +
-          `"payload":${ev.payload},"additional_data":{}}`;
+        const body = deliveryBody(w, ev);
+        const started = Date.now();
         const outcome = await this.post(w.url, body, d);
         if (outcome === null) return; // stopping: the claim was released
+        await this.recordAttempt(d, outcome, started);
         await this.finish(d, outcome);
       })()
         .catch((err) => this.log.warn({ err: errText(err), delivery_id: d.id }, 'webhook delivery: bookkeeping failed'))
@@ -312,12 +333,7 @@ export class DeliveryWorker implements BackgroundService {
         body,
         dispatcher: this.agent,
         signal: ac.signal,
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'config-api-webhooks/1',
-          'x-webhook-delivery-id': d.id,
-          'x-webhook-attempt': String(d.attempts),
-        },
+        headers: deliveryHeaders(d.id, d.attempts),
       });
       await res.body.dump({ limit: 64 * 1024 }).catch(() => {});
       const ok = res.statusCode >= 200 && res.statusCode < 300;
@@ -342,6 +358,24 @@ export class DeliveryWorker implements BackgroundService {
       .where('id', 'in', ids)
       .where('lease_owner', '=', this.id)
       .where('status', '=', 'pending')
+      .execute();
+  }
+
+  /** The attempt's row in the delivery's history (what was answered, when, how fast). */
+  private async recordAttempt(d: Claimed, o: Outcome, started: number): Promise<void> {
+    await this.store.db
+      .insertInto('webhook_delivery_attempts')
+      .values({
+        id: randomHexId(12),
+        delivery_id: d.id,
+        license_id: d.license_id,
+        attempt: d.attempts,
+        started_at: new Date(started).toISOString(),
+        duration_ms: Date.now() - started,
+        status: o.status,
+        error: o.error,
+        worker: this.id,
+      })
       .execute();
   }
 

@@ -1,0 +1,375 @@
+/**
+ * The web console at `/console`: static assets bundled with the package (the top-level `console/` folder) and JSON
+ * endpoints under `/console/api/` that read and change state through the same area functions and registered actions
+ * the API and the control plane use. Registered only when the control plane is on (ADMIN_TOKEN set).
+ *
+ * Sign-in: the admin token is posted once and exchanged for a random session id, kept in memory by this app instance
+ * and sent back as an HttpOnly, SameSite=Strict cookie scoped to /console. State-changing requests must also carry the
+ * `X-Console-Request` header (a cross-site form or image cannot send it) and, when the browser sends an Origin, come
+ * from this server's own origin.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../kernel/errors.js';
+import type { ActionContext, Registry, Services } from '../kernel/registry.js';
+import { RawJson } from '../kernel/raw-json.js';
+import { lockLicense, type Store } from '../store/db.js';
+import { findLicense, licenseApplications, listLicenses, ownerCaller } from '../tenancy/views.js';
+import { getDelivery, listDeliveries, type DeliverySummary } from '../webhooks/deliveries-view.js';
+import { DELIVERY_STATUSES } from '../webhooks/tables.js';
+
+export const CONSOLE_COOKIE = 'config_api_console';
+export const CONSOLE_HEADER = 'x-console-request';
+
+export interface ConsoleOptions {
+  store: Store;
+  registry: Registry;
+  /** The control plane's token; the console exists only when it is set. */
+  adminToken: string;
+  services: Services;
+  /** Session lifetime (default 12 hours). */
+  sessionTtlMs?: number;
+  /** How often live views look for changes (default 1000 ms; changes made by other processes are seen too). */
+  livePollMs?: number;
+  /** Folder of the static assets (default: `console/` next to package.json). */
+  assetsDir?: string;
+}
+
+/** The package root: the nearest directory above this module holding package.json (works from src/ and dist/src/). */
+export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+interface Asset {
+  type: string;
+  body: Buffer;
+  etag: string;
+}
+
+/** The files of the assets folder, loaded once (a few tens of KB). */
+function loadAssets(dir: string): Map<string, Asset> {
+  const out = new Map<string, Asset>();
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name);
+    const type = TYPES[extname(name)];
+    if (!type || !statSync(file).isFile()) continue;
+    const body = readFileSync(file);
+    out.set(name, { type, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
+  }
+  return out;
+}
+
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
+  }
+  return undefined;
+}
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/** Parse an optional positive integer query parameter. */
+function intParam(v: unknown, name: string, def: number | undefined, max: number): number | undefined {
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new ApiError('validation', `\`${name}\` must be an integer between 1 and ${max}`);
+  return n;
+}
+
+function oneOf(v: unknown, name: string, values: readonly string[]): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string' || !values.includes(v)) throw new ApiError('validation', `\`${name}\` must be one of ${values.join(', ')}`);
+  return v;
+}
+
+function text(v: unknown, name: string): string | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string' || v.length > 200) throw new ApiError('validation', `\`${name}\` must be a string of at most 200 characters`);
+  return v;
+}
+
+/** What the console shows for each tab, as the registered actions (run as the licence owner) answer it. */
+type TabLoader = (run: RunAction, apps: { client_id: string; name: string }[]) => Promise<unknown>;
+type RunAction = (name: string, body?: unknown) => Promise<unknown>;
+
+const perApp = async (apps: { client_id: string; name: string }[], fn: (clientId: string) => Promise<unknown>) =>
+  Promise.all(apps.map(async (a) => ({ client_id: a.client_id, name: a.name, ...((await fn(a.client_id)) as object) })));
+
+const TABS: Record<string, TabLoader> = {
+  agents: async (run) => ({ agents: await run('list_agents', { fields: ['groups', 'suspended', 'awaiting_approval', 'job_title', 'max_chats_count'] }) }),
+  groups: async (run) => ({ groups: await run('list_groups', { fields: ['agent_priorities', 'routing_status'] }) }),
+  bots: async (run, apps) => ({
+    bots: await run('list_bots', { all: true, fields: ['groups', 'max_chats_count', 'job_title'] }),
+    templates: await perApp(apps, async (id) => ({ templates: await run('list_bot_templates', { owner_client_id: id }) })),
+  }),
+  tags: async (run) => ({ tags: await run('list_tags', {}) }),
+  auto_access: async (run) => ({ rules: await run('list_auto_accesses', {}) }),
+  properties: async (run, apps) => ({
+    definitions: await perApp(apps, async (id) => ({ properties: await run('list_properties', { owner_client_id: id }) })),
+    license: await run('list_license_properties', {}),
+    groups: await run('list_groups_properties', {}),
+  }),
+  webhooks: async (run, apps) => ({
+    applications: await perApp(apps, async (id) => ({
+      state: await run('get_license_webhooks_state', { owner_client_id: id }),
+      webhooks: await run('list_webhooks', { owner_client_id: id }),
+    })),
+  }),
+};
+
+export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): void {
+  const { store, registry, services } = opts;
+  const ttlMs = opts.sessionTtlMs ?? 12 * 3_600_000;
+  const pollMs = opts.livePollMs ?? 1000;
+  const assets = loadAssets(opts.assetsDir ?? join(packageRoot(), 'console'));
+  const index = assets.get('index.html');
+  if (!index) throw new Error('console assets: index.html is missing');
+  const adminDigest = digest(opts.adminToken);
+  /** session id → expiry (epoch ms); this instance only. */
+  const sessions = new Map<string, number>();
+  /** Open live streams, ended before the server closes (it would otherwise wait for them). */
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of streams) end();
+    streams.clear();
+  });
+
+  function sessionOf(req: FastifyRequest): string | undefined {
+    const id = cookieValue(req.headers.cookie, CONSOLE_COOKIE);
+    if (!id) return undefined;
+    const exp = sessions.get(id);
+    if (exp === undefined) return undefined;
+    if (exp <= Date.now()) {
+      sessions.delete(id);
+      return undefined;
+    }
+    return id;
+  }
+
+  function cookie(req: FastifyRequest, value: string, maxAgeS: number): string {
+    const secure = req.protocol === 'https' ? '; Secure' : '';
+    return `${CONSOLE_COOKIE}=${value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure}`;
+  }
+
+  /** Same-origin and custom-header check for requests that change state. */
+  function checkCsrf(req: FastifyRequest): void {
+    if (req.headers[CONSOLE_HEADER] !== '1') {
+      throw new ApiError('authorization', `State-changing console requests must send the ${CONSOLE_HEADER} header`);
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `${req.protocol}://${req.headers.host}`) {
+      throw new ApiError('authorization', 'Cross-origin console request refused');
+    }
+  }
+
+  /** preHandler for every /console/api route but sign-in. */
+  async function requireSession(req: FastifyRequest): Promise<void> {
+    if (!sessionOf(req)) throw new ApiError('authentication', 'Sign in to the console first');
+    if (req.method !== 'GET' && req.method !== 'HEAD') checkCsrf(req);
+  }
+
+  async function runner(licenseId: number, log: FastifyBaseLogger): Promise<RunAction> {
+    const caller = await ownerCaller(store.db, licenseId);
+    if (!caller) throw new ApiError('not_found', `Licence ${licenseId} not found`);
+    const ctx: ActionContext = {
+      store,
+      db: store.db,
+      dialect: store.dialect,
+      caller,
+      log,
+      services,
+      async tx(fn) {
+        const out = await store.db.transaction().execute(async (trx) => {
+          await lockLicense(trx, store.dialect, licenseId);
+          return fn(trx);
+        });
+        services.onEventsCommitted();
+        return out;
+      },
+    };
+    return async (name, body = {}) => {
+      const action = registry.get(name);
+      if (!action) throw new Error(`console: unknown action ${name}`);
+      const out = await action.handler(ctx, action.validate(body));
+      return out instanceof RawJson ? JSON.parse(out.body.toString('utf8')) : (out ?? {});
+    };
+  }
+
+  function licenseParam(req: FastifyRequest): number {
+    const id = Number((req.params as { id: string }).id);
+    if (!Number.isSafeInteger(id) || id < 1) throw new ApiError('validation', 'The licence id must be a positive integer');
+    return id;
+  }
+
+  const sendAsset = (asset: Asset, req: FastifyRequest, reply: FastifyReply) => {
+    reply.headers({ ...SECURITY_HEADERS, etag: asset.etag, 'cache-control': 'no-cache' });
+    if (req.headers['if-none-match'] === asset.etag) return reply.code(304).send();
+    return reply.type(asset.type).send(asset.body);
+  };
+
+  app.get('/console', (req, reply) => sendAsset(index, req, reply));
+  app.get('/console/', (req, reply) => sendAsset(index, req, reply));
+  app.get('/console/assets/:file', (req, reply) => {
+    const asset = assets.get((req.params as { file: string }).file);
+    if (!asset) throw new ApiError('not_found', 'No such console asset');
+    return sendAsset(asset, req, reply);
+  });
+
+  // ------------------------------------------------------------------ session
+  app.post('/console/api/session', async (req, reply) => {
+    checkCsrf(req);
+    const token = (req.body as { token?: unknown } | undefined)?.token;
+    if (typeof token !== 'string' || token === '') throw new ApiError('validation', '`token` (the admin token) is required');
+    if (!timingSafeEqual(digest(token), adminDigest)) throw new ApiError('authentication', 'Wrong admin token');
+    const now = Date.now();
+    for (const [id, exp] of sessions) if (exp <= now) sessions.delete(id);
+    const id = randomBytes(32).toString('base64url');
+    const expires = now + ttlMs;
+    sessions.set(id, expires);
+    reply.header('set-cookie', cookie(req, id, Math.floor(ttlMs / 1000)));
+    return { expires_at: new Date(expires).toISOString() };
+  });
+  app.get('/console/api/session', { preHandler: requireSession }, async (req) => ({
+    expires_at: new Date(sessions.get(sessionOf(req)!)!).toISOString(),
+  }));
+  app.delete('/console/api/session', async (req, reply) => {
+    checkCsrf(req);
+    const id = sessionOf(req);
+    if (id) sessions.delete(id);
+    reply.header('set-cookie', cookie(req, '', 0));
+    return {};
+  });
+
+  // ------------------------------------------------------------------ licences
+  app.get('/console/api/licenses', { preHandler: requireSession }, async () => ({ licenses: await listLicenses(store.db) }));
+  app.get('/console/api/licenses/:id', { preHandler: requireSession }, async (req) => {
+    const id = licenseParam(req);
+    const license = await findLicense(store.db, id);
+    if (!license) throw new ApiError('not_found', `Licence ${id} not found`);
+    return { license, applications: await licenseApplications(store.db, id) };
+  });
+  app.get('/console/api/licenses/:id/tabs/:tab', { preHandler: requireSession }, async (req) => {
+    const id = licenseParam(req);
+    const load = TABS[(req.params as { tab: string }).tab];
+    if (!load) throw new ApiError('not_found', `No console tab ${(req.params as { tab: string }).tab}`);
+    const run = await runner(id, req.log);
+    return load(run, await licenseApplications(store.db, id));
+  });
+  app.put('/console/api/licenses/:id/webhooks-state', { preHandler: requireSession }, async (req) => {
+    const id = licenseParam(req);
+    const body = (req.body ?? {}) as { client_id?: unknown; enabled?: unknown };
+    if (typeof body.client_id !== 'string' || typeof body.enabled !== 'boolean') {
+      throw new ApiError('validation', '`client_id` (string) and `enabled` (boolean) are required');
+    }
+    const run = await runner(id, req.log);
+    await run(body.enabled ? 'enable_license_webhooks' : 'disable_license_webhooks', { owner_client_id: body.client_id });
+    return run('get_license_webhooks_state', { owner_client_id: body.client_id });
+  });
+
+  // ------------------------------------------------------------------ deliveries
+  const deliveryFilter = (q: Record<string, unknown>) => ({
+    webhookId: text(q.webhook_id, 'webhook_id'),
+    action: text(q.action, 'action'),
+    status: oneOf(q.status, 'status', DELIVERY_STATUSES),
+    limit: intParam(q.limit, 'limit', 100, 1000),
+  });
+  app.get('/console/api/licenses/:id/deliveries', { preHandler: requireSession }, async (req) => ({
+    deliveries: await listDeliveries(store.db, { licenseId: licenseParam(req), ...deliveryFilter(req.query as Record<string, unknown>) }),
+  }));
+  app.get('/console/api/licenses/:id/deliveries/live', { preHandler: requireSession }, (req, reply) => {
+    const licenseId = licenseParam(req);
+    // Changes since the stream opened (the page loaded the list just before), then every change as it happens.
+    let since = new Date(Date.now() - 2000).toISOString();
+    const seen = new Map<string, string>();
+    liveStream(req, reply, async (send) => {
+      const rows: DeliverySummary[] = await listDeliveries(store.db, { licenseId, changedSince: since, limit: 500 });
+      for (const r of rows) {
+        if (seen.get(r.id) === r.updated_at) continue;
+        seen.set(r.id, r.updated_at);
+        send('delivery', r);
+        if (r.updated_at > since) since = r.updated_at;
+      }
+      if (seen.size > 5000) seen.clear();
+    });
+  });
+  app.get('/console/api/deliveries/:did', { preHandler: requireSession }, async (req) => {
+    const d = await getDelivery(store.db, (req.params as { did: string }).did);
+    if (!d) throw new ApiError('not_found', 'Delivery not found');
+    return d;
+  });
+
+  /**
+   * Server-sent events: `poll(send)` runs every `pollMs` until the browser goes away; a comment line keeps proxies
+   * from closing an idle stream.
+   */
+  function liveStream(req: FastifyRequest, reply: FastifyReply, poll: (send: (event: string, data: unknown) => void) => Promise<void>) {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+    let closed = false;
+    let timer: NodeJS.Timeout | undefined;
+    let ticks = 0;
+    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const tick = async () => {
+      if (closed) return;
+      if (!sessionOf(req)) {
+        send('signed_out', {});
+        res.end();
+        return;
+      }
+      try {
+        await poll(send);
+        if (++ticks % 15 === 0) res.write(': keep-alive\n\n');
+      } catch (err) {
+        req.log.warn({ err }, 'console live view: poll failed');
+      }
+      if (!closed) timer = setTimeout(tick, pollMs);
+    };
+    const stop = () => {
+      closed = true;
+      clearTimeout(timer);
+    };
+    const end = () => {
+      stop();
+      res.end();
+    };
+    streams.add(end);
+    req.raw.on('close', () => {
+      stop();
+      streams.delete(end);
+    });
+    void tick();
+  }
+}

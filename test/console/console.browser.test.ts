@@ -1,0 +1,188 @@
+/**
+ * The web console end to end, in headless Chromium against a real server on 127.0.0.1, on both stores: sign-in (and
+ * a wrong token refused), a licence's agents (and one created through the API appearing), a webhook delivery arriving
+ * live and opening to its body, a resend with its new attempt, a failed call in the journal, sign-out. Screenshots of
+ * each main view are saved (docs/screenshots with UPDATE_SCREENSHOTS=1).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { Browser, Page } from 'puppeteer-core';
+import { postgresOrSkip, type StoreKind } from '../helpers.js';
+import { Receiver, waitFor } from '../webhooks/support.js';
+import { ConsoleServer, launchBrowser, screenshotDir, trackedPage, type TrackedPage } from './browser.js';
+
+const FIRST_VIEW_BUDGET = 200 * 1024;
+let browser: Browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** Text of the element matching `selector` once it contains `text` (waits for it). */
+async function waitForText(page: Page, selector: string, text: string): Promise<void> {
+  await page.waitForFunction(
+    (sel, t) => [...document.querySelectorAll(sel)].some((e) => e.textContent?.includes(t)),
+    { timeout: 15_000 },
+    selector,
+    text,
+  );
+}
+
+/** Click the dialog's confirm button once the confirmation is open. */
+async function confirm(page: Page): Promise<void> {
+  await page.waitForSelector('dialog#confirm[open]');
+  await page.click('#confirm-ok');
+}
+
+for (const kind of ['sqlite', 'postgres'] as const satisfies readonly StoreKind[]) {
+  describe(`web console in Chromium [${kind}]`, async () => {
+    if (kind === 'postgres' && !(await postgresOrSkip())) return;
+    const server = new ConsoleServer(kind);
+    const rx = new Receiver();
+    let tp: TrackedPage;
+    let page: Page;
+    const shots = kind === 'sqlite' ? screenshotDir() : undefined;
+    const shot = async (name: string) => {
+      if (shots) await page.screenshot({ path: join(shots, `${name}.png`) });
+    };
+
+    before(async () => {
+      await Promise.all([server.start(), rx.start()]);
+      tp = await trackedPage(browser);
+      page = tp.page;
+    });
+    after(async () => {
+      await page?.close();
+      await server.stop();
+      await rx.stop();
+      assert.deepEqual(tp?.outside ?? [], [], 'the console requested something outside 127.0.0.1');
+    });
+
+    it('loads the first view under 200 KB and refuses a wrong admin token', async () => {
+      tp.resetTransfer();
+      await page.goto(`${server.base}/console`, { waitUntil: 'networkidle0' });
+      await page.waitForSelector('#token');
+      const bytes = tp.transferred();
+      assert.ok(bytes > 0 && bytes < FIRST_VIEW_BUDGET, `first view transferred ${bytes} bytes`);
+      await shot('sign-in');
+
+      await page.type('#token', 'not-the-admin-token');
+      await page.keyboard.press('Enter');
+      await waitForText(page, '.error', 'authentication');
+      await waitForText(page, '.error', 'Wrong admin token');
+      assert.deepEqual(await page.cookies(), []);
+      assert.equal(await page.$('#nav:not([hidden])'), null);
+    });
+
+    it('signs in with the admin token into an HttpOnly, SameSite=Strict session and lists licences', async () => {
+      await page.$eval('#token', (e) => ((e as HTMLInputElement).value = ''));
+      await page.type('#token', server.adminToken);
+      await page.click('button[type=submit]');
+      await waitForText(page, 'main table', String(server.boot.license_id));
+      const cookies = await page.cookies();
+      assert.equal(cookies.length, 1);
+      assert.equal(cookies[0]!.httpOnly, true);
+      assert.equal(cookies[0]!.sameSite, 'Strict');
+      assert.notEqual(cookies[0]!.value, server.adminToken);
+      assert.ok(!page.url().includes(server.adminToken));
+      assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0);
+      await shot('licences');
+    });
+
+    it("shows a licence's agents, and an agent created through the API", async () => {
+      await page.click(`a[href="#/licenses/${server.boot.license_id}/agents"]`);
+      await waitForText(page, 'main table', server.boot.owner.id);
+      await waitForText(page, 'main table', 'owner');
+      await server.ok('create_agent', { id: 'ada@example.com', name: 'Ada', role: 'administrator', groups: [{ id: 0, priority: 'first' }] });
+      await page.click('#refresh');
+      await waitForText(page, 'main table', 'ada@example.com');
+      await waitForText(page, 'main table', '0 (first)');
+      await shot('agents');
+      const narrow = await trackedPage(browser, { width: 390, height: 844 });
+      try {
+        await narrow.page.setCookie(...(await page.cookies()));
+        await narrow.page.goto(`${server.base}/console#/licenses/${server.boot.license_id}/agents`);
+        await waitForText(narrow.page, 'main table', 'ada@example.com');
+        const overflow = await narrow.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert.ok(overflow <= 0, `the page is ${overflow}px wider than a 390px screen`);
+        if (shots) await narrow.page.screenshot({ path: join(shots, 'agents-390.png') });
+        assert.deepEqual(narrow.outside, []);
+      } finally {
+        await narrow.page.close();
+      }
+    });
+
+    let deliveryId = '';
+    it('shows a webhook delivery arriving live and opens its exact body', async () => {
+      const path = `/hooks/${kind}`;
+      const webhookId = (await server.ok('register_webhook', {
+        action: 'agent_created', url: rx.url(path), secret_key: 'console-secret', type: 'license', owner_client_id: server.boot.client_id,
+      })).id as string;
+      await page.click(`a[href="#/licenses/${server.boot.license_id}/deliveries"]`);
+      await page.waitForSelector('#deliveries-list');
+      await waitForText(page, '.live', 'live');
+      await server.ok('create_agent', { id: 'grace@example.com', name: 'Grace' });
+      await waitFor('the delivery at the receiver', () => rx.acked(path).length === 1);
+      await waitForText(page, '#deliveries-list', 'agent_created');
+      await waitForText(page, '#deliveries-list', 'delivered');
+      await page.click('#deliveries-list a.open-delivery');
+      await waitForText(page, '#delivery-body', 'grace@example.com');
+      const shown = JSON.parse(await page.$eval('#delivery-body', (e) => e.textContent ?? ''));
+      assert.deepEqual(shown, rx.acked(path)[0]!.body);
+      assert.equal(shown.webhook_id, webhookId);
+      deliveryId = page.url().split('/').pop()!;
+      await waitForText(page, '#delivery-headers', `x-webhook-delivery-id: ${deliveryId}`);
+      await shot('delivery');
+    });
+
+    it('resends the delivery after confirmation and shows the new attempt', async () => {
+      const path = `/hooks/${kind}`;
+      await page.waitForSelector('table[aria-label=Attempts] tbody tr');
+      assert.equal((await page.$$('table[aria-label=Attempts] tbody tr')).length, 1);
+      await page.click('#resend');
+      await confirm(page);
+      await waitFor('the resent delivery at the receiver', () => rx.acked(path).length === 2);
+      await page.waitForFunction(() => document.querySelectorAll('table[aria-label=Attempts] tbody tr').length === 2, { timeout: 15_000 });
+      await waitForText(page, '#toast', 'queued again');
+      assert.equal(rx.acked(path)[1]!.headers['x-webhook-delivery-id'], deliveryId);
+    });
+
+    it('switches licence webhooks off and on per application after confirmation', async () => {
+      await page.click(`a[href="#/licenses/${server.boot.license_id}/webhooks"]`);
+      const section = `section[data-client-id="${server.boot.client_id}"]`;
+      await waitForText(page, `${section} .webhooks-state`, 'enabled');
+      await shot('webhooks');
+      await page.click(`${section} .switch-state`);
+      await confirm(page);
+      await waitForText(page, `${section} .webhooks-state`, 'disabled');
+      const state = await server.ok('get_license_webhooks_state', { owner_client_id: server.boot.client_id });
+      assert.equal(state.license_webhooks_enabled, false);
+      await page.click(`${section} .switch-state`);
+      await confirm(page);
+      await waitForText(page, `${section} .webhooks-state`, 'enabled');
+    });
+
+    it('shows a failed call in the journal with its error type', async () => {
+      const res = await server.call('get_agent', { id: 'nobody@example.com' });
+      assert.equal(res.body.error.type, 'not_found');
+      await page.click('a[href="#/calls"]');
+      await waitForText(page, '#calls-list', 'get_agent');
+      await waitForText(page, '#calls-list', 'not_found');
+      await page.click('#calls-list a.open-call');
+      await waitForText(page, '#call-detail', 'not_found');
+      await shot('calls');
+    });
+
+    it('signs out: the session cookie no longer opens the console API', async () => {
+      const cookie = (await page.cookies())[0]!;
+      await page.click('#sign-out');
+      await page.waitForSelector('#token');
+      const res = await fetch(`${server.base}/console/api/licenses`, { headers: { cookie: `${cookie.name}=${cookie.value}` } });
+      assert.equal(res.status, 401);
+      assert.equal((await res.json()).error.type, 'authentication');
+    });
+  });
+}
