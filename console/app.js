@@ -211,9 +211,42 @@ async function licenseView(id, tab, sub) {
   await load();
 }
 
-/** Reset and snapshot restore (offered when the control plane provides them). */
+/** Reset, snapshot and restore (control-plane operations), each after a confirmation. */
 function licenseActions(id, result) {
-  return h('div', { class: 'row', id: 'license-actions' });
+  const snapSelect = h('select', { id: 'snapshot', 'aria-label': 'Snapshot to restore' });
+  const restore = h('button', { type: 'button', class: 'secondary', id: 'restore', disabled: true }, 'Restore snapshot…');
+  const refreshSnapshots = async () => {
+    try {
+      const { snapshots } = await api('GET', `/licenses/${id}/snapshots`);
+      snapSelect.replaceChildren(...(snapshots.length
+        ? snapshots.map((s) => h('option', { value: s.snapshot_id ?? s.id }, `${s.name ?? (s.snapshot_id ?? s.id).slice(0, 8)} · ${fmtTime(s.created_at)}`))
+        : [h('option', { value: '' }, 'no snapshots')]));
+      restore.disabled = snapshots.length === 0;
+    } catch (err) {
+      snapSelect.replaceChildren(h('option', { value: '' }, 'snapshots unavailable'));
+    }
+  };
+  refreshSnapshots();
+  restore.addEventListener('click', () => {
+    const sid = snapSelect.value;
+    sideEffect(`Restore licence ${id} to snapshot ${snapSelect.selectedOptions[0]?.textContent}? Its current configuration is replaced.`, 'Restore',
+      () => api('POST', `/licenses/${id}/snapshots/${encodeURIComponent(sid)}/restore`),
+      (out) => { route(); return `Licence ${id} restored${out.duration_ms !== undefined ? ` in ${out.duration_ms} ms` : ''}`; }, result);
+  });
+  return h('div', { class: 'row', id: 'license-actions' },
+    h('button', { type: 'button', class: 'danger', id: 'reset', onclick: () => sideEffect(
+      `Reset licence ${id} to its bootstrapped state? Every agent but the owner, every group but General, and all other configuration and queued deliveries are deleted; applications and credentials are kept.`,
+      'Reset', () => api('POST', `/licenses/${id}/reset`),
+      (out) => { route(); return `Licence ${id} reset${out.duration_ms !== undefined ? ` in ${out.duration_ms} ms` : ''}`; }, result) }, 'Reset licence…'),
+    h('button', { type: 'button', class: 'secondary', id: 'snapshot-take', onclick: async () => {
+      result.replaceChildren();
+      try {
+        const out = await api('POST', `/licenses/${id}/snapshots`, {});
+        await refreshSnapshots();
+        toast(`Snapshot ${out.snapshot_id} saved`);
+      } catch (err) { result.replaceChildren(errorBox(err)); }
+    } }, 'Take snapshot'),
+    snapSelect, restore);
 }
 
 const groupsCell = (gs) => (gs && gs.length ? gs.map((g) => `${g.id} (${g.priority})`).join(', ') : '—');
@@ -459,8 +492,84 @@ async function showDelivery(did, slot, licenseId) {
 }
 
 // ------------------------------------------------------------------ calls (request journal)
-async function callsView() {
-  main.replaceChildren(h('h1', {}, 'Calls'), errorBox({ type: 'not_found', message: 'The request journal is not available on this server.' }));
+const ERROR_TYPES = ['authentication', 'authorization', 'already_exists', 'group_not_found', 'internal', 'license_expired',
+  'limit_reached', 'misdirected_request', 'not_found', 'too_many_requests', 'ownership_transfer', 'unsupported_version', 'validation'];
+
+async function callsView(selectedId) {
+  const params = new URLSearchParams(sessionStorage.getItem('calls-filter') ?? '');
+  const field = (name, label, control) => h('label', {}, label, control);
+  const filters = h('form', { class: 'filters', 'aria-label': 'Filter calls', onchange: () => reload(), onsubmit: (e) => { e.preventDefault(); reload(); } },
+    field('action', 'Action', h('input', { name: 'action', id: 'filter-action', value: params.get('action') ?? '', placeholder: 'e.g. create_agent', size: 16 })),
+    field('status', 'Status', h('select', { name: 'status', id: 'filter-status' }, [['', 'any'], ['2xx', 'succeeded (2xx)'], ['4xx', 'refused (4xx)'], ['5xx', 'failed (5xx)']]
+      .map(([v, t]) => h('option', { value: v, selected: params.get('status') === v }, t)))),
+    field('error_type', 'Error type', h('select', { name: 'error_type', id: 'filter-error_type' }, h('option', { value: '' }, 'any'),
+      ERROR_TYPES.map((t) => h('option', { value: t, selected: params.get('error_type') === t }, t)))),
+    field('license_id', 'Licence', h('input', { name: 'license_id', id: 'filter-license_id', value: params.get('license_id') ?? '', inputmode: 'numeric', size: 10 })),
+    h('button', { type: 'submit', class: 'secondary' }, 'Apply'),
+  );
+  const indicator = h('span', { class: 'live off' }, '○ connecting…');
+  const listSlot = h('div', { id: 'calls-list' });
+  const detail = h('div', { id: 'call-detail', 'aria-live': 'polite' });
+  main.replaceChildren(h('div', { class: 'row' }, h('h1', {}, 'Calls'), indicator),
+    h('p', { class: 'muted' }, 'Recent API calls of this server process, newest first.'), filters, h('div', { class: 'split' }, listSlot, detail));
+  let rows = [];
+  const current = () => Object.fromEntries([...new FormData(filters)].filter(([, v]) => v !== ''));
+  const matches = (c) => {
+    const f = current();
+    return (!f.action || c.action === f.action) && (!f.error_type || c.error_type === f.error_type) &&
+      (!f.license_id || String(c.license_id) === f.license_id) && (!f.status || String(c.status)[0] === f.status[0]);
+  };
+  const columns = [
+    { title: 'Time', cell: (c) => h('a', { href: `#/calls/${encodeURIComponent(c.request_id)}`, class: 'open-call' }, new Date(c.time).toLocaleTimeString()) },
+    { title: 'Action', cell: (c) => c.action },
+    { title: 'Status', cell: (c) => badge(String(c.status), c.status < 400 ? 'ok' : 'error') },
+    { title: 'Error type', cell: (c) => dash(c.error_type) },
+    { title: 'Licence', cls: 'hide-narrow', cell: (c) => dash(c.license_id) },
+    { title: 'Duration', cls: 'hide-narrow', cell: (c) => `${c.duration_ms} ms` },
+  ];
+  const render = () => listSlot.replaceChildren(rows.length
+    ? table(columns, rows, { label: 'Calls', key: (c) => c.request_id, selected: (c) => c.request_id === selectedId }).el
+    : h('p', { class: 'muted' }, 'No calls match.'));
+  async function reload() {
+    const q = new URLSearchParams(current());
+    sessionStorage.setItem('calls-filter', q.toString());
+    try {
+      rows = (await api('GET', `/calls?${q}`)).calls;
+      render();
+    } catch (err) { listSlot.replaceChildren(errorBox(err)); }
+  }
+  await reload();
+  live('/console/api/calls/live', {
+    call: (c) => {
+      if (!matches(c)) return;
+      rows.unshift(c);
+      if (rows.length > 500) rows.pop();
+      render();
+      listSlot.querySelector('tbody tr')?.classList.add('new');
+    },
+  }, indicator);
+  if (selectedId) await showCall(selectedId, detail);
+}
+
+async function showCall(rid, slot) {
+  let c;
+  try { c = await api('GET', `/calls/${encodeURIComponent(rid)}`); } catch (err) { slot.replaceChildren(errorBox(err)); return; }
+  const err = c.response_body?.error;
+  slot.replaceChildren(h('section', { class: 'card', 'aria-labelledby': 'call-title' },
+    h('h2', { id: 'call-title', tabindex: '-1' }, c.action),
+    h('dl', { class: 'kv' },
+      h('dt', {}, 'Request id'), h('dd', { class: 'mono' }, c.request_id),
+      h('dt', {}, 'Time'), h('dd', {}, fmtTime(c.time)),
+      h('dt', {}, 'Caller'), h('dd', {}, c.caller_kind ? `${c.caller_kind}${c.agent_id ? ` · ${c.agent_id}` : ''}${c.license_id ? ` · licence ${c.license_id}` : ''}` : 'not authenticated'),
+      h('dt', {}, 'Status'), h('dd', {}, badge(String(c.status), c.status < 400 ? 'ok' : 'error')),
+      h('dt', {}, 'Duration'), h('dd', {}, `${c.duration_ms} ms`),
+    ),
+    c.error_type ? errorBox({ type: c.error_type, message: err?.message ?? '(the message is recorded with JOURNAL_BODIES=on)' }) : null,
+    c.request_body !== undefined ? [h('h3', {}, 'Request body'), h('pre', { tabindex: '0' }, JSON.stringify(c.request_body, null, 2))] : null,
+    c.response_body !== undefined ? [h('h3', {}, 'Response body'), h('pre', { tabindex: '0' }, JSON.stringify(c.response_body, null, 2))]
+      : h('p', { class: 'muted' }, 'Bodies are recorded when the server runs with JOURNAL_BODIES=on.'),
+  ));
+  slot.querySelector('#call-title').focus({ preventScroll: true });
 }
 
 // ------------------------------------------------------------------ start

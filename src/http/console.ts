@@ -36,6 +36,39 @@ export interface ConsoleOptions {
   livePollMs?: number;
   /** Folder of the static assets (default: `console/` next to package.json). */
   assetsDir?: string;
+  /** The control plane's request journal (the Calls view). */
+  journal?: JournalLike;
+  /** The control plane's operations the console offers as buttons. */
+  operations?: ConsoleOperations;
+}
+
+/** What the console needs of a journal entry (the control plane records more). */
+export interface JournalEntryLike {
+  seq: number;
+  time: string;
+  request_id: string;
+  action: string;
+  caller_kind: string | null;
+  license_id: number | null;
+  agent_id?: string | null;
+  status: number;
+  error_type: string | null;
+  duration_ms: number;
+  request_body?: unknown;
+  response_body?: unknown;
+}
+
+export interface JournalLike {
+  list(q: { licenseId?: number; action?: string; limit?: number }): JournalEntryLike[];
+  subscribe(fn: (e: JournalEntryLike) => void): () => void;
+}
+
+export interface ConsoleOperations {
+  resendDelivery(id: string): Promise<unknown>;
+  resetLicense(licenseId: number): Promise<unknown>;
+  listSnapshots(licenseId: number): Promise<unknown[]>;
+  createSnapshot(licenseId: number, name: string | null): Promise<unknown>;
+  restoreSnapshot(licenseId: number, snapshotId: string): Promise<unknown>;
 }
 
 /** The package root: the nearest directory above this module holding package.json (works from src/ and dist/src/). */
@@ -322,6 +355,82 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
     const d = await getDelivery(store.db, (req.params as { did: string }).did);
     if (!d) throw new ApiError('not_found', 'Delivery not found');
     return d;
+  });
+
+  // ------------------------------------------------------------------ control-plane operations
+  const ops = (): ConsoleOperations => {
+    if (!opts.operations) throw new ApiError('not_found', 'This server offers no control-plane operations');
+    return opts.operations;
+  };
+  app.post('/console/api/deliveries/:did/resend', { preHandler: requireSession }, async (req) =>
+    ops().resendDelivery((req.params as { did: string }).did),
+  );
+  app.post('/console/api/licenses/:id/reset', { preHandler: requireSession }, async (req) => ops().resetLicense(licenseParam(req)));
+  app.get('/console/api/licenses/:id/snapshots', { preHandler: requireSession }, async (req) => ({
+    snapshots: await ops().listSnapshots(licenseParam(req)),
+  }));
+  app.post('/console/api/licenses/:id/snapshots', { preHandler: requireSession }, async (req) => {
+    const name = (req.body as { name?: unknown } | undefined)?.name;
+    if (name !== undefined && name !== null && (typeof name !== 'string' || name.length > 200)) {
+      throw new ApiError('validation', '`name` must be a string of at most 200 characters');
+    }
+    return ops().createSnapshot(licenseParam(req), (name as string | undefined) || null);
+  });
+  app.post('/console/api/licenses/:id/snapshots/:sid/restore', { preHandler: requireSession }, async (req) =>
+    ops().restoreSnapshot(licenseParam(req), (req.params as { sid: string }).sid),
+  );
+
+  // ------------------------------------------------------------------ calls (the request journal)
+  const journal = (): JournalLike => {
+    if (!opts.journal) throw new ApiError('not_found', 'This server keeps no request journal');
+    return opts.journal;
+  };
+  interface CallFilter {
+    licenseId?: number;
+    action?: string;
+    status?: string;
+    errorType?: string;
+  }
+  const callFilter = (q: Record<string, unknown>): CallFilter => {
+    const status = text(q.status, 'status');
+    if (status !== undefined && !/^([1-5]xx|[1-5]\d\d)$/.test(status)) {
+      throw new ApiError('validation', '`status` must be an HTTP status (e.g. 404) or a class (2xx, 4xx, 5xx)');
+    }
+    return {
+      licenseId: intParam(q.license_id, 'license_id', undefined, Number.MAX_SAFE_INTEGER),
+      action: text(q.action, 'action'),
+      status,
+      errorType: text(q.error_type, 'error_type'),
+    };
+  };
+  const callMatches = (e: JournalEntryLike, f: CallFilter): boolean =>
+    (f.licenseId === undefined || e.license_id === f.licenseId) &&
+    (f.action === undefined || e.action === f.action) &&
+    (f.errorType === undefined || e.error_type === f.errorType) &&
+    (f.status === undefined || (f.status.endsWith('xx') ? String(e.status)[0] === f.status[0] : String(e.status) === f.status));
+  /** The list view leaves bodies out (they can be large); a call opened alone has them. */
+  const summary = ({ request_body: _q, response_body: _r, ...rest }: JournalEntryLike) => rest;
+  app.get('/console/api/calls', { preHandler: requireSession }, async (req) => {
+    const q = req.query as Record<string, unknown>;
+    const f = callFilter(q);
+    const limit = intParam(q.limit, 'limit', 200, 5000)!;
+    const all = journal().list({ licenseId: f.licenseId, action: f.action, limit: 1_000_000 });
+    return { calls: all.filter((e) => callMatches(e, f)).slice(0, limit).map(summary) };
+  });
+  app.get('/console/api/calls/live', { preHandler: requireSession }, (req, reply) => {
+    const j = journal();
+    const pending: JournalEntryLike[] = [];
+    const stop = j.subscribe((e) => void pending.push(e));
+    req.raw.on('close', stop);
+    liveStream(req, reply, async (send) => {
+      for (const e of pending.splice(0)) send('call', summary(e));
+    });
+  });
+  app.get('/console/api/calls/:rid', { preHandler: requireSession }, async (req) => {
+    const rid = (req.params as { rid: string }).rid;
+    const e = journal().list({ limit: 1_000_000 }).find((x) => x.request_id === rid);
+    if (!e) throw new ApiError('not_found', `Call ${rid} is not in the journal (it keeps the most recent calls only)`);
+    return e;
   });
 
   /**
