@@ -35,7 +35,7 @@ function table(columns, rows, opts = {}) {
   return { el: h('div', { class: 'table-wrap' }, t), body };
 }
 function row(columns, r, opts = {}) {
-  const tr = h('tr', { 'data-id': opts.key ? opts.key(r) : undefined }, columns.map((c) => h('td', { class: c.cls }, c.cell(r))));
+  const tr = h('tr', { 'data-id': opts.key ? opts.key(r) : undefined }, columns.map((c) => h('td', { class: c.cls, 'data-label': c.title }, c.cell(r))));
   if (opts.selected && opts.selected(r)) tr.classList.add('selected');
   return tr;
 }
