@@ -332,12 +332,7 @@ const TAB_VIEWS = {
     h('h2', {}, 'Webhooks by application'),
     applications.length ? null : h('p', { class: 'muted' }, 'No application is installed.'),
     applications.map((app) => h('section', { class: 'card', 'data-client-id': app.client_id },
-      h('div', { class: 'row' },
-        h('h3', {}, `${app.name} `, h('span', { class: 'mono muted' }, app.client_id)),
-        h('span', { class: 'webhooks-state' }, 'Licence webhooks: ', app.state.license_webhooks_enabled ? badge('enabled') : badge('disabled')),
-        h('button', { type: 'button', class: 'secondary switch-state', 'data-enabled': String(app.state.license_webhooks_enabled) },
-          app.state.license_webhooks_enabled ? 'Disable' : 'Enable')),
-      h('div', { class: 'switch-error' }),
+      stateRow(app, 'h3'),
       app.webhooks.length ? table([
         { title: 'Id', cell: (w) => h('span', { class: 'mono' }, w.id) },
         { title: 'Action', cell: (w) => w.action },
@@ -347,6 +342,18 @@ const TAB_VIEWS = {
       ], app.webhooks, { label: `Webhooks of ${app.name}` }).el : h('p', { class: 'muted' }, 'No webhooks registered.'))),
   ],
 };
+
+/** An application's licence-webhooks state with its switch (bound by bindWebhookSwitches). */
+function stateRow(app, heading) {
+  const on = app.state.license_webhooks_enabled;
+  return [
+    h('div', { class: 'row' },
+      h(heading, {}, `${app.name} `, h('span', { class: 'mono muted' }, app.client_id)),
+      h('span', { class: 'webhooks-state' }, 'Licence webhooks: ', on ? badge('enabled') : badge('disabled')),
+      h('button', { type: 'button', class: 'secondary switch-state', 'data-enabled': String(on) }, on ? 'Disable' : 'Enable')),
+    h('div', { class: 'switch-error' }),
+  ];
+}
 
 function valuesTable(values, label) {
   const rows = Object.entries(values ?? {}).flatMap(([ns, props]) => Object.entries(props).map(([name, v]) => [ns, name, v]));
@@ -359,7 +366,7 @@ function valuesTable(values, label) {
 }
 
 function bindWebhookSwitches(id, content) {
-  for (const section of content.querySelectorAll('section[data-client-id]')) {
+  for (const section of content.querySelectorAll('[data-client-id]')) {
     const button = section.querySelector('.switch-state');
     button.addEventListener('click', () => {
       const clientId = section.dataset.clientId;
@@ -402,6 +409,7 @@ async function deliveriesTab(id, content, selectedId, applications) {
   const detail = h('div', { id: 'delivery-detail', 'aria-live': 'polite' });
   content.replaceChildren(
     h('div', { class: 'row' }, h('h2', {}, 'Deliveries'), indicator),
+    hooks.applications.map((app) => h('div', { class: 'app-state', 'data-client-id': app.client_id }, stateRow(app, 'strong'))),
     filters,
     h('div', { class: 'split' }, listSlot, detail),
   );
@@ -430,6 +438,7 @@ async function deliveriesTab(id, content, selectedId, applications) {
       listSlot.replaceChildren(errorBox(err));
     }
   }
+  bindWebhookSwitches(id, content);
   await reload();
   live(`/console/api/licenses/${id}/deliveries/live`, {
     delivery: (d) => {

@@ -125,6 +125,14 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
+function hostOf(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
+}
+
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /** Parse an optional positive integer query parameter. */
@@ -215,8 +223,9 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
     if (req.headers[CONSOLE_HEADER] !== '1') {
       throw new ApiError('authorization', `State-changing console requests must send the ${CONSOLE_HEADER} header`);
     }
+    // Host only (not the scheme): behind a proxy that terminates TLS the server sees http while the page is https.
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== `${req.protocol}://${req.headers.host}`) {
+    if (origin !== undefined && hostOf(origin) !== req.headers.host) {
       throw new ApiError('authorization', 'Cross-origin console request refused');
     }
   }
