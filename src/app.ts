@@ -8,9 +8,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Store } from './store/db.js';
 import { buildRegistry } from './areas.js';
 import { buildServer } from './http/server.js';
-import { registerConsole, type ConsoleOptions } from './http/console.js';
+import { controlPlaneOperations, registerConsole, type ConsoleOptions } from './http/console.js';
 import type { RateLimitOptions } from './http/rate-limit.js';
 import { webhookDelivery } from './webhooks/delivery.js';
+import { registerControlPlane } from './http/control-plane.js';
+import type { AdminConfig } from './config.js';
 import { eventLogModeFromEnv, setEventLogMode, type EventLogMode } from './webhooks/outbox.js';
 
 export { backgroundFactories, bearerResolvers };
@@ -24,8 +26,10 @@ export interface AppOptions {
   rateLimit?: RateLimitOptions;
   /** Which webhook events are stored (default: WEBHOOK_EVENT_LOG, else `subscribed`). */
   eventLog?: EventLogMode;
-  /** ADMIN_TOKEN: turns the control plane and the web console on. */
-  adminToken?: string;
+  /** The control plane (/admin/) and the web console (/console), on when `token` is set. */
+  admin?: AdminConfig;
+  /** HTTPS + HTTP/2 (see src/http/tls.ts). */
+  tls?: { key: string | Buffer; cert: string | Buffer };
   /** Console tuning (tests make live views poll faster). */
   console?: Pick<ConsoleOptions, 'livePollMs' | 'sessionTtlMs'>;
 }
@@ -41,19 +45,27 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     logger: opts.logger,
     authCacheTtlMs: opts.authCacheTtlMs,
     rateLimit: opts.rateLimit,
+    tls: opts.tls,
     bearerResolvers,
     onEventsCommitted: () => {
       for (const s of services) s.notify();
     },
   });
-  if (opts.adminToken) {
-    registerConsole(app, {
-      store: opts.store,
-      registry,
-      adminToken: opts.adminToken,
-      services: { onEventsCommitted: () => services.forEach((s) => s.notify()), invalidateAuth: () => app.authenticator.invalidate() },
-      ...opts.console,
-    });
+  if (opts.admin) {
+    const notifyDeliveries = () => services.forEach((s) => s.notify());
+    const plane = await registerControlPlane(app, { store: opts.store, admin: opts.admin, region: opts.region, notifyDeliveries });
+    if (plane && opts.admin.token) {
+      const invalidateAuth = () => app.authenticator.invalidate();
+      registerConsole(app, {
+        store: opts.store,
+        registry,
+        adminToken: opts.admin.token,
+        services: { onEventsCommitted: notifyDeliveries, invalidateAuth },
+        journal: plane.journal,
+        operations: controlPlaneOperations(opts.store, { invalidateAuth, notifyDeliveries }),
+        ...opts.console,
+      });
+    }
   }
   // Webhook delivery always runs; areas may add more services through backgroundFactories.
   for (const factory of [webhookDelivery, ...backgroundFactories]) services.push(factory(app, opts.store));

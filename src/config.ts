@@ -52,6 +52,13 @@ export const EnvSchema = Type.Object({
   WEBHOOK_PRUNE_MS: int(3_600_000, 1_000, 'How often each server prunes webhook history'),
   WEBHOOK_EVENT_LOG: choice(['subscribed', 'all'], 'subscribed', 'subscribed: store an event only when a webhook will receive it; all: audit log of every event'),
   WEBHOOK_ALLOW_PRIVATE: onOff('on', 'off refuses webhook destinations on loopback, private, link-local and other non-public ranges'),
+  // Developer platform (issue 14): HTTPS/HTTP2 and the control plane.
+  TLS: choice(['off', 'self-signed'], 'off', 'self-signed: HTTPS with a local CA and a localhost certificate made once into the data directory (ignored when TLS_CERT/TLS_KEY are set)'),
+  TLS_CERT: Type.Optional(Type.String({ minLength: 1, description: 'PEM certificate (chain) file: serve HTTPS + HTTP/2 (with TLS_KEY)' })),
+  TLS_KEY: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key file of TLS_CERT' })),
+  ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'Enables the control plane under /admin/ (Authorization: Bearer <ADMIN_TOKEN>); unset = off' })),
+  JOURNAL_SIZE: int(1000, 1, 'Recent API calls kept in memory for GET /admin/requests (with ADMIN_TOKEN)', 1_000_000),
+  JOURNAL_BODIES: onOff('off', 'on: the request journal also keeps request and response bodies (secrets redacted)'),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -98,6 +105,22 @@ export interface RateLimitConfig {
   windowMs: number;
 }
 
+/** HTTPS: off (plain HTTP), PEM files, or a self-signed local CA made once into `dataDir`. */
+export interface TlsConfig {
+  mode: 'off' | 'files' | 'self-signed';
+  certFile?: string;
+  keyFile?: string;
+  /** Where `self-signed` keeps its CA and certificate: next to the SQLite file, else ./data. */
+  dataDir: string;
+}
+
+/** The control plane (/admin/): off when `token` is null. */
+export interface AdminConfig {
+  token: string | null;
+  journalSize: number;
+  journalBodies: boolean;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -107,6 +130,8 @@ export interface Config {
   auth: { cacheTtlMs: number };
   rateLimit: RateLimitConfig;
   webhooks: DeliveryConfig;
+  tls: TlsConfig;
+  admin: AdminConfig;
 }
 
 /** Configuration problems, all of them, one per line of `message` (no stack trace is meant to be shown). */
@@ -133,11 +158,12 @@ function describe(schema: TSchema): string {
     const range = schema.maximum !== undefined ? `between ${schema.minimum} and ${schema.maximum}` : `>= ${schema.minimum}`;
     return `an integer ${range}`;
   }
+  if (typeof schema.minLength === 'number' && schema.minLength > 1) return `a string of at least ${schema.minLength} characters`;
   return 'a non-empty string';
 }
 
 /** Variables whose values are compared ignoring case (normalised before validation). */
-const LOWER = new Set(['REGION', 'LOG_LEVEL', 'WEBHOOK_EVENT_LOG', 'WEBHOOK_DELIVERY', 'WEBHOOK_ALLOW_PRIVATE']);
+const LOWER = new Set(['TLS', 'REGION', 'LOG_LEVEL', 'WEBHOOK_EVENT_LOG', 'WEBHOOK_DELIVERY', 'WEBHOOK_ALLOW_PRIVATE']);
 const UPPER = new Set(['SQLITE_SYNCHRONOUS']);
 const ON_OFF_ALIASES: Record<string, 'on' | 'off'> = { on: 'on', true: 'on', '1': 'on', off: 'off', false: 'off', '0': 'off' };
 
@@ -180,6 +206,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (leaseMs <= e.WEBHOOK_TIMEOUT_MS) {
     problems.push(`WEBHOOK_LEASE_MS must be greater than WEBHOOK_TIMEOUT_MS (${e.WEBHOOK_TIMEOUT_MS}), got ${JSON.stringify(env.WEBHOOK_LEASE_MS)}`);
   }
+  if ((e.TLS_CERT === undefined) !== (e.TLS_KEY === undefined)) {
+    problems.push('TLS_CERT and TLS_KEY must be set together (PEM certificate and private key files)');
+  }
   if (problems.length) throw new ConfigError(problems);
 
   return {
@@ -207,7 +236,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === 'on',
       eventLog: e.WEBHOOK_EVENT_LOG,
     },
+    tls: {
+      mode: e.TLS_CERT ? 'files' : e.TLS,
+      ...(e.TLS_CERT ? { certFile: e.TLS_CERT, keyFile: e.TLS_KEY } : {}),
+      dataDir: dataDirOf(db!.file),
+    },
+    admin: { token: e.ADMIN_TOKEN ?? null, journalSize: e.JOURNAL_SIZE, journalBodies: e.JOURNAL_BODIES === 'on' },
   };
+}
+
+/** The directory of the SQLite file, or ./data (PostgreSQL, :memory:). */
+export function dataDirOf(sqliteFile: string | undefined): string {
+  if (!sqliteFile || sqliteFile === ':memory:') return './data';
+  const slash = Math.max(sqliteFile.lastIndexOf('/'), sqliteFile.lastIndexOf('\\'));
+  return slash < 0 ? '.' : sqliteFile.slice(0, slash) || '/';
 }
 
 /** A configuration for tests and embedding: the defaults, with the given variables. */

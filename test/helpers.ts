@@ -20,6 +20,7 @@ import {
   type BootstrapOptions,
 } from '../src/tenancy/tenancy.js';
 import { ALL_SCOPES } from '../src/kernel/scopes.js';
+import type { AdminConfig } from '../src/config.js';
 import { ROOT, cliCommand } from '../bench/lib/processes.js';
 import { createDatabase, type ThrowAwayDatabase } from '../bench/lib/database.js';
 
@@ -81,6 +82,14 @@ export interface CallOptions {
   version?: string;
 }
 
+export interface StartOptions {
+  region?: string;
+  rateLimit?: { max: number; windowMs: number };
+  eventLog?: 'subscribed' | 'all';
+  /** The control plane (/admin/), e.g. `configWith({ ADMIN_TOKEN: '…' }).admin`. */
+  admin?: AdminConfig;
+}
+
 export class Harness {
   app!: FastifyInstance;
   store!: Store;
@@ -95,9 +104,7 @@ export class Harness {
    * `eventLog` defaults to `all` here: suites read the stored events (webhook_events) to check which event each
    * action records, whether or not a webhook subscribes to it.
    */
-  async start(
-    opts: { region?: string; rateLimit?: { max: number; windowMs: number }; eventLog?: 'subscribed' | 'all' } = {},
-  ): Promise<this> {
+  async start(opts: StartOptions = {}): Promise<this> {
     this.region = opts.region ?? 'dal';
     const fresh = await freshStore(this.kind);
     this.store = fresh.store;
@@ -109,7 +116,7 @@ export class Harness {
   }
 
   /** The app under test (subclasses may configure it differently). */
-  protected makeApp(opts: { rateLimit?: { max: number; windowMs: number }; eventLog?: 'subscribed' | 'all' }): Promise<FastifyInstance> {
+  protected makeApp(opts: StartOptions): Promise<FastifyInstance> {
     return createApp({
       store: this.store,
       region: this.region,
@@ -117,6 +124,7 @@ export class Harness {
       authCacheTtlMs: 0,
       rateLimit: opts.rateLimit,
       eventLog: opts.eventLog ?? 'all',
+      admin: opts.admin,
     });
   }
 

@@ -7,15 +7,7 @@ import { loadConfig, type Config } from '../config.js';
 import { migrate, openStore, type Store } from '../store/db.js';
 import { ALL_SCOPES } from '../kernel/scopes.js';
 import { ApiError } from '../kernel/errors.js';
-import {
-  bootstrap,
-  createApplication,
-  createPat,
-  installApplication,
-  issueAccessToken,
-  basicAuth,
-  PLANS,
-} from '../tenancy/tenancy.js';
+import { bootstrapLicense, installApplication, newAccessToken, newApplication, newPat, PLANS } from '../tenancy/tenancy.js';
 import { serve } from './serve.js';
 import { extraCommands } from './commands.js';
 
@@ -113,17 +105,6 @@ function expiresAtFlag(flags: Flags): string | null {
   return new Date(t).toISOString();
 }
 
-async function agentAccount(store: Store, licenseId: number, agentId: string) {
-  const row = await store.db
-    .selectFrom('agents')
-    .select(['account_id', 'id'])
-    .where('license_id', '=', licenseId)
-    .where('id', '=', agentId)
-    .executeTakeFirst();
-  if (!row) throw new CliError(`Agent ${agentId} not found on licence ${licenseId}`);
-  return row;
-}
-
 const commands: Record<string, Command> = {
   async migrate({ withStore }) {
     const applied = await withStore((s) => migrate(s));
@@ -134,7 +115,7 @@ const commands: Record<string, Command> = {
     if (plan && !(PLANS as readonly string[]).includes(plan)) throw new CliError(`--plan must be one of ${PLANS.join(', ')}`);
     const result = await withStore(async (s) => {
       await migrate(s);
-      return bootstrap(s, {
+      return bootstrapLicense(s, {
         region: config.region,
         ownerEmail: flags['owner-email'] as string | undefined,
         plan,
@@ -151,11 +132,12 @@ const commands: Record<string, Command> = {
   async 'app create'({ flags, withStore }) {
     const org = need(flags, 'organization');
     const install = flags.install as string | undefined;
-    const clientId = await withStore((s) =>
-      s.db.transaction().execute(async (trx) => {
-        const id = await createApplication(trx, org, (flags.name as string | undefined) ?? 'Application');
-        if (install) await installApplication(trx, id, Number(install));
-        return id;
+    if (install !== undefined && !Number.isInteger(Number(install))) throw new CliError('--install must be a licence id');
+    const { client_id: clientId } = await withStore((s) =>
+      newApplication(s, {
+        organizationId: org,
+        licenseId: install === undefined ? undefined : Number(install),
+        name: (flags.name as string | undefined) ?? 'Application',
       }),
     );
     return { json: { client_id: clientId }, text: `client_id: ${clientId}` };
@@ -166,33 +148,22 @@ const commands: Record<string, Command> = {
     const installed = await withStore((s) => s.db.transaction().execute((trx) => installApplication(trx, clientId, licenseId)));
     return { json: { client_id: clientId, license_id: licenseId, installed }, text: installed ? 'Installed' : 'Already installed' };
   },
-  async 'token create'({ config, flags, withStore }) {
+  async 'token create'({ flags, withStore }) {
     const licenseId = licenseFlag(flags);
     const agentId = need(flags, 'agent');
     const scopes = scopesFlag(flags);
     const ttl = ttlFlag(flags);
-    const token = await withStore(async (s) => {
-      const lic = await s.db.selectFrom('licenses').select(['id', 'region', 'organization_id']).where('id', '=', licenseId).executeTakeFirst();
-      if (!lic) throw new CliError(`Licence ${licenseId} not found`);
-      const agent = await agentAccount(s, licenseId, agentId);
-      const clientId = (flags['client-id'] as string | undefined) ?? null;
-      if (clientId) {
-        const app = await s.db.selectFrom('applications').select('client_id').where('client_id', '=', clientId).executeTakeFirst();
-        if (!app) throw new CliError(`Application ${clientId} not found`);
-      }
-      return issueAccessToken(s.db, { licenseId, accountId: agent.account_id, clientId, scopes, region: lic.region, ttlSeconds: ttl });
-    });
+    const clientId = (flags['client-id'] as string | undefined) ?? null;
+    const { bearer_token: token } = await withStore((s) =>
+      newAccessToken(s, { licenseId, agentId, clientId, scopes, ttlSeconds: ttl }),
+    );
     return { json: { bearer_token: token }, text: token };
   },
   async 'pat create'({ flags, withStore }) {
     const licenseId = licenseFlag(flags);
     const agentId = need(flags, 'agent');
     const scopes = scopesFlag(flags);
-    const out = await withStore(async (s) => {
-      const agent = await agentAccount(s, licenseId, agentId);
-      const pat = await createPat(s.db, { licenseId, accountId: agent.account_id, scopes });
-      return { account_id: agent.account_id, pat, basic_auth: basicAuth(agent.account_id, pat) };
-    });
+    const out = await withStore((s) => newPat(s, { licenseId, agentId, scopes }));
     return { json: out, text: `Authorization: Basic ${out.basic_auth}` };
   },
   async 'unsuspension-requests list'({ flags, withStore }) {

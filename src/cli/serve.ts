@@ -3,21 +3,31 @@ import type { Config } from '../config.js';
 import { migrate, openStore } from '../store/db.js';
 import { createApp } from '../app.js';
 import { bootstrap } from '../tenancy/tenancy.js';
+import { loadTls } from '../http/tls.js';
 
 export async function serve(config: Config): Promise<number> {
   const store = openStore(config.database.url, { poolSize: config.database.poolSize });
   await migrate(store);
+  const tls = await loadTls(config.tls);
+  if (tls?.caFile) {
+    process.stdout.write(
+      `HTTPS with a local CA (${tls.created ? 'created' : 'reused'}): trust ${tls.caFile}\n` +
+        `  Python SDK: verify='${tls.caFile}'   curl: --cacert ${tls.caFile}   Node: NODE_EXTRA_CA_CERTS=${tls.caFile}\n`,
+    );
+  }
   const app = await createApp({
     store,
     region: config.region,
     logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
     rateLimit: config.rateLimit,
+    admin: config.admin,
+    tls: tls ?? undefined,
   });
 
   const hasLicense = await store.db.selectFrom('licenses').select('id').limit(1).executeTakeFirst();
   if (!hasLicense) {
     const demo = await bootstrap(store, { region: config.region, ownerEmail: 'owner@example.com', ownerName: 'Demo Owner' });
-    const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+    const base = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
     process.stdout.write(
       [
         '',
@@ -38,6 +48,7 @@ export async function serve(config: Config): Promise<number> {
   }
 
   await app.listen({ port: config.port, host: config.host });
+  if (config.admin.token) app.log.info('control plane enabled under /admin/ (Authorization: Bearer <ADMIN_TOKEN>); web console at /console');
 
   let closing = false;
   const shutdown = async (signal: string) => {

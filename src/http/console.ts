@@ -17,7 +17,10 @@ import { ApiError } from '../kernel/errors.js';
 import type { ActionContext, Registry, Services } from '../kernel/registry.js';
 import { RawJson } from '../kernel/raw-json.js';
 import { lockLicense, type Store } from '../store/db.js';
-import { findLicense, licenseApplications, listLicenses, ownerCaller } from '../tenancy/views.js';
+import { getLicense, listLicenses } from '../tenancy/tenancy.js';
+import { listSnapshots, resetLicense, restoreSnapshot, snapshotLicense } from '../tenancy/state.js';
+import { licenseApplications, ownerCaller } from '../tenancy/views.js';
+import { resendDelivery } from '../webhooks/deliveries.js';
 import { getDelivery, listDeliveries, type DeliverySummary } from '../webhooks/deliveries-view.js';
 import { DELIVERY_STATUSES } from '../webhooks/tables.js';
 
@@ -69,6 +72,37 @@ export interface ConsoleOperations {
   listSnapshots(licenseId: number): Promise<unknown[]>;
   createSnapshot(licenseId: number, name: string | null): Promise<unknown>;
   restoreSnapshot(licenseId: number, snapshotId: string): Promise<unknown>;
+}
+
+/**
+ * The control plane's operations as the console offers them: the same service functions as /admin/, followed by
+ * what /admin/ does after them (drop cached token lookups after licence changes, wake the delivery worker).
+ */
+export function controlPlaneOperations(store: Store, o: { invalidateAuth(): void; notifyDeliveries(): void }): ConsoleOperations {
+  const timed = async <T extends object>(fn: () => Promise<T>) => {
+    const t0 = performance.now();
+    const out = await fn();
+    return { ...out, duration_ms: Math.round((performance.now() - t0) * 100) / 100 };
+  };
+  return {
+    async resendDelivery(id) {
+      const out = await resendDelivery(store, id);
+      o.notifyDeliveries();
+      return out;
+    },
+    async resetLicense(licenseId) {
+      const out = await timed(() => resetLicense(store, licenseId));
+      o.invalidateAuth();
+      return out;
+    },
+    listSnapshots: (licenseId) => listSnapshots(store, licenseId),
+    createSnapshot: (licenseId, name) => snapshotLicense(store, licenseId, name),
+    async restoreSnapshot(licenseId, snapshotId) {
+      const out = await timed(() => restoreSnapshot(store, licenseId, snapshotId));
+      o.invalidateAuth();
+      return out;
+    },
+  };
 }
 
 /** The package root: the nearest directory above this module holding package.json (works from src/ and dist/src/). */
@@ -309,11 +343,10 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
   });
 
   // ------------------------------------------------------------------ licences
-  app.get('/console/api/licenses', { preHandler: requireSession }, async () => ({ licenses: await listLicenses(store.db) }));
+  app.get('/console/api/licenses', { preHandler: requireSession }, async () => ({ licenses: await listLicenses(store) }));
   app.get('/console/api/licenses/:id', { preHandler: requireSession }, async (req) => {
     const id = licenseParam(req);
-    const license = await findLicense(store.db, id);
-    if (!license) throw new ApiError('not_found', `Licence ${id} not found`);
+    const license = await getLicense(store, id);
     return { license, applications: await licenseApplications(store.db, id) };
   });
   app.get('/console/api/licenses/:id/tabs/:tab', { preHandler: requireSession }, async (req) => {

@@ -27,6 +27,8 @@ export interface ServerOptions {
   onEventsCommitted?: () => void;
   /** Per-credential request limit (off when absent or max is 0). */
   rateLimit?: RateLimitOptions;
+  /** HTTPS with HTTP/2 (ALPN) and HTTP/1.1; plain HTTP/1.1 when absent. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 const batchValidator = compileValidator(
@@ -67,12 +69,12 @@ export function errorBody(err: unknown, log: FastifyBaseLogger): { status: numbe
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const { store, registry } = opts;
-  const app = Fastify({
-    logger: opts.logger ?? false,
-    bodyLimit: 1024 * 1024,
-    return503OnClosing: true,
-    forceCloseConnections: false,
-  });
+  const base = { logger: opts.logger ?? false, bodyLimit: 1024 * 1024, return503OnClosing: true, forceCloseConnections: false };
+  // HTTPS: HTTP/2 negotiated by ALPN, HTTP/1.1 still accepted. Handlers only use the common request/reply API.
+  const app = opts.tls
+    ? (Fastify({ ...base, http2: true, https: { allowHTTP1: true, key: opts.tls.key, cert: opts.tls.cert } }) as unknown as FastifyInstance)
+    : Fastify(base);
+  app.decorateRequest('apiCaller', null);
 
   const auth = new Authenticator(store, {
     region: opts.region,
@@ -160,6 +162,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       if (caller.suspended && !action.allowSuspended) {
         throw new ApiError('authorization', 'The agent is suspended');
       }
+      req.apiCaller = caller;
       requireAnyScope(caller.scopes, ...action.requiredAnyOf);
     }
     const ctx = makeContext(caller, req.log);

@@ -6,6 +6,7 @@ import { ALL_SCOPES } from '../kernel/scopes.js';
 import { insertAgent } from '../agents/repo.js';
 import { nextCounter, nowIso, type Queryable, type Store } from '../store/db.js';
 import { hashSecret, randomHexId, randomSecret, uuid } from './secrets.js';
+import { saveBootstrapState } from './state.js';
 
 export const PLANS = ['starter', 'team', 'enterprise', 'enterpriseplus'] as const;
 
@@ -215,6 +216,7 @@ export async function bootstrap(store: Store, o: BootstrapOptions): Promise<Boot
       region: o.region,
     });
     const pat = await createPat(trx, { licenseId, accountId: owner.account_id, scopes: ALL_SCOPES });
+    await saveBootstrapState(trx, licenseId); // what POST /admin/licenses/{id}/reset goes back to
     return {
       organization_id: organizationId,
       license_id: licenseId,
@@ -226,4 +228,154 @@ export async function bootstrap(store: Store, o: BootstrapOptions): Promise<Boot
       basic_auth: basicAuth(owner.account_id, pat),
     };
   });
+}
+
+// ---------------------------------------------------------------- services shared by the CLI and the control plane
+
+/** `scopes` as given by a caller: a list, or "all" (every scope). Unknown scopes are refused. */
+export function resolveScopes(scopes: readonly string[] | 'all'): string[] {
+  if (scopes === 'all') return [...ALL_SCOPES];
+  const unknown = scopes.filter((x) => !ALL_SCOPES.includes(x));
+  if (unknown.length) throw new ApiError('validation', `Unknown scope(s): ${unknown.join(', ')} (use "all" for every scope)`);
+  if (scopes.length === 0) throw new ApiError('validation', 'scopes needs at least one scope');
+  return [...new Set(scopes)];
+}
+
+async function agentAccount(db: Queryable, licenseId: number, agentId: string): Promise<{ id: string; account_id: string }> {
+  const row = await db
+    .selectFrom('agents')
+    .select(['account_id', 'id'])
+    .where('license_id', '=', licenseId)
+    .where('id', '=', agentId)
+    .executeTakeFirst();
+  if (!row) throw new ApiError('not_found', `Agent ${agentId} not found on licence ${licenseId}`);
+  return row;
+}
+
+async function licenseRow(db: Queryable, licenseId: number) {
+  const lic = await db
+    .selectFrom('licenses')
+    .select(['id', 'region', 'organization_id'])
+    .where('id', '=', licenseId)
+    .executeTakeFirst();
+  if (!lic) throw new ApiError('not_found', `Licence ${licenseId} not found`);
+  return lic;
+}
+
+/** A new application of the organization, installed on `licenseId` when given (one transaction). */
+export async function newApplication(
+  store: Store,
+  o: { organizationId: string; licenseId?: number; name?: string },
+): Promise<{ client_id: string; installed: boolean }> {
+  return store.db.transaction().execute(async (trx) => {
+    const clientId = await createApplication(trx, o.organizationId, o.name ?? 'Application');
+    const installed = o.licenseId === undefined ? false : await installApplication(trx, clientId, o.licenseId);
+    return { client_id: clientId, installed };
+  });
+}
+
+/** A bearer token for an agent (or bot) of the licence, in the licence's region. */
+export async function newAccessToken(
+  store: Store,
+  o: { licenseId: number; agentId: string; clientId?: string | null; scopes: readonly string[] | 'all'; ttlSeconds?: number | null },
+): Promise<{ bearer_token: string }> {
+  const scopes = resolveScopes(o.scopes);
+  if (o.ttlSeconds !== undefined && o.ttlSeconds !== null && (!Number.isInteger(o.ttlSeconds) || o.ttlSeconds <= 0)) {
+    throw new ApiError('validation', 'ttl must be a positive whole number of seconds');
+  }
+  const lic = await licenseRow(store.db, o.licenseId);
+  const agent = await agentAccount(store.db, o.licenseId, o.agentId);
+  const clientId = o.clientId ?? null;
+  if (clientId) {
+    const app = await store.db.selectFrom('applications').select('client_id').where('client_id', '=', clientId).executeTakeFirst();
+    if (!app) throw new ApiError('not_found', `Application ${clientId} not found`);
+  }
+  const token = await issueAccessToken(store.db, {
+    licenseId: o.licenseId,
+    accountId: agent.account_id,
+    clientId,
+    scopes,
+    region: lic.region,
+    ttlSeconds: o.ttlSeconds ?? null,
+  });
+  return { bearer_token: token };
+}
+
+/** A Personal Access Token for an agent of the licence. */
+export async function newPat(
+  store: Store,
+  o: { licenseId: number; agentId: string; scopes: readonly string[] | 'all' },
+): Promise<{ account_id: string; pat: string; basic_auth: string }> {
+  const scopes = resolveScopes(o.scopes);
+  await licenseRow(store.db, o.licenseId);
+  const agent = await agentAccount(store.db, o.licenseId, o.agentId);
+  const pat = await createPat(store.db, { licenseId: o.licenseId, accountId: agent.account_id, scopes });
+  return { account_id: agent.account_id, pat, basic_auth: basicAuth(agent.account_id, pat) };
+}
+
+export interface LicenseInfo {
+  id: number;
+  organization_id: string;
+  organization_name: string;
+  region: string;
+  plan: string;
+  expires_at: string | null;
+  created_at: string;
+}
+
+function licenseQuery(db: Queryable) {
+  return db
+    .selectFrom('licenses as l')
+    .innerJoin('organizations as o', 'o.id', 'l.organization_id')
+    .select(['l.id', 'l.organization_id', 'o.name as organization_name', 'l.region', 'l.plan', 'l.expires_at', 'l.created_at']);
+}
+
+/** Licences, newest first (optionally of one organization). */
+export async function listLicenses(store: Store, o: { organizationId?: string; limit?: number } = {}): Promise<LicenseInfo[]> {
+  let q = licenseQuery(store.db).orderBy('l.id', 'desc').limit(o.limit ?? 1000);
+  if (o.organizationId) q = q.where('l.organization_id', '=', o.organizationId);
+  return q.execute();
+}
+
+export async function getLicense(store: Store, licenseId: number): Promise<LicenseInfo> {
+  const row = await licenseQuery(store.db).where('l.id', '=', licenseId).executeTakeFirst();
+  if (!row) throw new ApiError('not_found', `Licence ${licenseId} not found`);
+  return row;
+}
+
+/** Change a licence's plan and/or expiry (null = never expires). Callers must drop cached token lookups. */
+export async function updateLicense(
+  store: Store,
+  licenseId: number,
+  o: { plan?: string; expiresAt?: string | null },
+): Promise<LicenseInfo> {
+  if (o.plan !== undefined && !(PLANS as readonly string[]).includes(o.plan)) {
+    throw new ApiError('validation', `plan must be one of ${PLANS.join(', ')}`);
+  }
+  const expiresAt = o.expiresAt === undefined ? undefined : parseExpiresAt(o.expiresAt);
+  const set = { ...(o.plan !== undefined ? { plan: o.plan } : {}), ...(expiresAt !== undefined ? { expires_at: expiresAt } : {}) };
+  if (Object.keys(set).length) {
+    const r = await store.db.updateTable('licenses').set(set).where('id', '=', licenseId).executeTakeFirst();
+    if (r.numUpdatedRows === 0n) throw new ApiError('not_found', `Licence ${licenseId} not found`);
+  }
+  return getLicense(store, licenseId);
+}
+
+/** An RFC 3339 date-time normalised to UTC, null for null/undefined; `validation` otherwise. */
+export function parseExpiresAt(raw: string | null | undefined): string | null {
+  if (raw === undefined || raw === null) return null;
+  const t = Date.parse(raw);
+  if (Number.isNaN(t)) throw new ApiError('validation', 'expires_at must be an RFC 3339 date-time, e.g. 2027-01-01T00:00:00Z');
+  return new Date(t).toISOString();
+}
+
+/** The options of `config-api bootstrap` and `POST /admin/bootstrap`, validated, then `bootstrap`. */
+export async function bootstrapLicense(
+  store: Store,
+  o: Omit<BootstrapOptions, 'expiresAt'> & { expiresAt?: string | null },
+): Promise<BootstrapResult> {
+  if (o.plan !== undefined && !(PLANS as readonly string[]).includes(o.plan)) {
+    throw new ApiError('validation', `plan must be one of ${PLANS.join(', ')}`);
+  }
+  return bootstrap(store, { ...o, expiresAt: parseExpiresAt(o.expiresAt) });
 }

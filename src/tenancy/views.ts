@@ -1,40 +1,10 @@
 /**
- * Read-only views of organizations, licences and installed applications, for the operator console (and any other
- * operator tool). The tenancy area owns these tables; nothing here writes.
+ * Read-only views of a licence's installed applications and owner, for the operator console (licences themselves:
+ * `listLicenses`/`getLicense` in tenancy.ts). The tenancy area owns these tables; nothing here writes.
  */
 import type { Caller } from '../kernel/registry.js';
 import { ALL_SCOPES, type Role } from '../kernel/scopes.js';
 import type { Queryable } from '../store/db.js';
-
-export interface LicenseSummary {
-  id: number;
-  organization_id: string;
-  organization_name: string;
-  region: string;
-  plan: string;
-  expires_at: string | null;
-  created_at: string;
-}
-
-/** Every licence with its organization, newest first (at most `limit`). */
-export async function listLicenses(db: Queryable, limit = 1000): Promise<LicenseSummary[]> {
-  return db
-    .selectFrom('licenses as l')
-    .innerJoin('organizations as o', 'o.id', 'l.organization_id')
-    .select(['l.id', 'l.organization_id', 'o.name as organization_name', 'l.region', 'l.plan', 'l.expires_at', 'l.created_at'])
-    .orderBy('l.id', 'desc')
-    .limit(limit)
-    .execute();
-}
-
-export async function findLicense(db: Queryable, licenseId: number): Promise<LicenseSummary | undefined> {
-  return db
-    .selectFrom('licenses as l')
-    .innerJoin('organizations as o', 'o.id', 'l.organization_id')
-    .select(['l.id', 'l.organization_id', 'o.name as organization_name', 'l.region', 'l.plan', 'l.expires_at', 'l.created_at'])
-    .where('l.id', '=', licenseId)
-    .executeTakeFirst();
-}
 
 export interface InstalledApplication {
   client_id: string;

@@ -68,6 +68,21 @@ export function loadDeliveryConfig(env: NodeJS.ProcessEnv = process.env): Delive
   };
 }
 
+/**
+ * The exact body POSTed for a delivery (the stored payload is spliced in as JSON text). Also shown by the control
+ * plane (GET /admin/deliveries), so what it shows is what was sent.
+ */
+export function deliveryBody(
+  w: { id: string; secret_key: string },
+  ev: { action: string; organization_id: string; payload: string },
+): string {
+  return (
+    `{"webhook_id":${JSON.stringify(w.id)},"secret_key":${JSON.stringify(w.secret_key)},` +
+    `"action":${JSON.stringify(ev.action)},"organization_id":${JSON.stringify(ev.organization_id)},` +
+    `"payload":${ev.payload},"additional_data":{}}`
+  );
+}
+
 /** Exponential backoff with "equal jitter": half the step fixed, half random. */
 export function backoffMs(attempt: number, cfg: Pick<DeliveryConfig, 'retryBaseMs' | 'retryMaxMs'>): number {
   const step = Math.min(cfg.retryMaxMs, cfg.retryBaseMs * 2 ** Math.min(30, Math.max(0, attempt - 1)));
@@ -83,18 +98,6 @@ interface Outcome {
   ok: boolean;
   status: number | null;
   error: string | null;
-}
-
-/** The exact body POSTed for one event to one webhook (the stored payload is spliced in as stored). */
-export function deliveryBody(
-  w: { id: string; secret_key: string },
-  ev: { action: string; organization_id: string; payload: string },
-): string {
-  return (
-    `{"webhook_id":${JSON.stringify(w.id)},"secret_key":${JSON.stringify(w.secret_key)},` +
-    `"action":${JSON.stringify(ev.action)},"organization_id":${JSON.stringify(ev.organization_id)},` +
-    `"payload":${ev.payload},"additional_data":{}}`
-  );
 }
 
 /** The headers sent with every attempt of a delivery (besides those undici adds). */

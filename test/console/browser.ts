@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../src/app.js';
+import { configWith } from '../../src/config.js';
 import { ROOT } from '../../bench/lib/processes.js';
 import { Harness, type StoreKind } from '../helpers.js';
 
@@ -66,7 +67,7 @@ export class ConsoleServer extends Harness {
       logger: false,
       authCacheTtlMs: 0,
       eventLog: 'subscribed',
-      adminToken: this.adminToken,
+      admin: configWith({ ADMIN_TOKEN: this.adminToken }).admin,
       console: { livePollMs: 100 },
     });
   }

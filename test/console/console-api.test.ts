@@ -6,6 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../src/app.js';
+import { configWith } from '../../src/config.js';
 import { CONSOLE_COOKIE, CONSOLE_HEADER } from '../../src/http/console.js';
 import { describeStores, Harness, type StoreKind } from '../helpers.js';
 
@@ -16,7 +17,7 @@ class ConsoleHarness extends Harness {
     super(kind);
   }
   protected override makeApp(): Promise<FastifyInstance> {
-    return createApp({ store: this.store, region: this.region, logger: false, authCacheTtlMs: 0, adminToken: TOKEN, console: { sessionTtlMs: this.sessionTtlMs } });
+    return createApp({ store: this.store, region: this.region, logger: false, authCacheTtlMs: 0, admin: configWith({ ADMIN_TOKEN: TOKEN }).admin, console: { sessionTtlMs: this.sessionTtlMs } });
   }
 }
 

@@ -1,0 +1,258 @@
+/**
+ * A licence's configuration as a whole, for the control plane and the CLI: reset it to its bootstrapped state,
+ * save it as a snapshot, restore a snapshot. What is covered (docs/decisions.md):
+ * - the licence's configuration: agents and bots, groups, memberships, tags, auto access rules, channel activity,
+ *   property values, webhook licence states, unsuspension requests, and the licence's next group id;
+ * - its organization's registrations (webhooks, property definitions, bot templates) when the licence is the
+ *   organization's only one (the bootstrap model: one organization per licence) — otherwise they are other
+ *   licences' configuration too and are left alone;
+ * - webhook history (events and deliveries) is cleared by reset and restore, never saved;
+ * - credentials (access tokens, PATs) are never removed: a snapshot saves the licence's credentials and a restore
+ *   puts back those removed since (e.g. with their agent), so tokens minted for fixtures work after every restore;
+ * - kept as they are: the organization, the licence row (plan, expiry, region), applications and installations.
+ * `bootstrap` saves the state it creates as the licence's 'bootstrap' snapshot: reset restores it (licences
+ * created before that existed are reset to their first agent as owner, with default settings, and General).
+ * Each operation is one transaction holding the licence lock. Tables are listed here rather than in each area: the
+ * operation is about all of them at once, and a table missing from these lists fails the test that compares them with
+ * the schema (test/admin/control-plane.test.ts).
+ */
+import type { Kysely } from 'kysely';
+import { ApiError } from '../kernel/errors.js';
+import { newAgentRow } from '../agents/repo.js';
+import { lockLicense, nowIso, type Queryable, type Store } from '../store/db.js';
+import type {} from '../store/schema.js';
+import { uuid } from './secrets.js';
+
+/** Tables holding one licence's configuration (column `license_id`), in insertion order. */
+export const LICENSE_TABLES = [
+  'agents',
+  'groups',
+  'group_members',
+  'tags',
+  'tag_groups',
+  'auto_accesses',
+  'channels',
+  'property_values',
+  'webhook_license_states',
+  'unsuspension_requests',
+] as const;
+/** Registrations of the licence's organization (column `organization_id`), covered for single-licence organizations. */
+export const ORGANIZATION_TABLES = ['webhooks', 'property_definitions', 'bot_templates'] as const;
+/** History of the licence: cleared by reset and restore, never saved. */
+export const HISTORY_TABLES = ['webhook_delivery_attempts', 'webhook_deliveries', 'webhook_events'] as const;
+/** Credentials of the licence (column `license_id`, key `token_hash`): saved, put back, never removed. */
+export const CREDENTIAL_TABLES = ['access_tokens', 'pats'] as const;
+/** Tables deliberately left alone (tenancy, bookkeeping). */
+export const KEPT_TABLES = ['organizations', 'licenses', 'applications', 'installations', 'counters', 'settings', 'admin_snapshots'] as const;
+
+type Row = Record<string, unknown>;
+interface SnapshotData {
+  version: 1;
+  license: { next_group_id: number };
+  organizationScope: boolean;
+  tables: Record<string, Row[]>;
+}
+
+declare module '../store/schema.js' {
+  interface Database {
+    admin_snapshots: { id: string; license_id: number; kind: string; name: string | null; data: string; created_at: string };
+  }
+}
+
+const loose = (db: Queryable) => db as unknown as Kysely<any>;
+
+async function scopeOf(trx: Queryable, licenseId: number): Promise<{ organizationId: string; organizationScope: boolean }> {
+  const lic = await trx.selectFrom('licenses').select(['organization_id']).where('id', '=', licenseId).executeTakeFirst();
+  if (!lic) throw new ApiError('not_found', `Licence ${licenseId} not found`);
+  const { n } = await trx
+    .selectFrom('licenses')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('organization_id', '=', lic.organization_id)
+    .executeTakeFirstOrThrow();
+  return { organizationId: lic.organization_id, organizationScope: Number(n) === 1 };
+}
+
+/** Delete everything reset and restore replace. */
+async function clear(trx: Queryable, licenseId: number, organizationId: string, organizationScope: boolean): Promise<void> {
+  const db = loose(trx);
+  for (const t of HISTORY_TABLES) await db.deleteFrom(t).where('license_id', '=', licenseId).execute();
+  for (const t of [...LICENSE_TABLES].reverse()) await db.deleteFrom(t).where('license_id', '=', licenseId).execute();
+  if (organizationScope) {
+    for (const t of ORGANIZATION_TABLES) await db.deleteFrom(t).where('organization_id', '=', organizationId).execute();
+  }
+}
+
+async function insertRows(trx: Queryable, table: string, rows: Row[], ignoreExisting = false): Promise<void> {
+  // Bounded statements: SQLite allows 32766 parameters, PostgreSQL 65535.
+  for (let i = 0; i < rows.length; i += 200) {
+    const q = loose(trx).insertInto(table).values(rows.slice(i, i + 200));
+    await (ignoreExisting ? q.onConflict((oc) => oc.doNothing()) : q).execute();
+  }
+}
+
+async function inLicenseTx<T>(store: Store, licenseId: number, fn: (trx: Queryable) => Promise<T>): Promise<T> {
+  return store.db.transaction().execute(async (trx) => {
+    const lic = await trx.selectFrom('licenses').select('id').where('id', '=', licenseId).executeTakeFirst();
+    if (!lic) throw new ApiError('not_found', `Licence ${licenseId} not found`);
+    await lockLicense(trx, store.dialect, licenseId);
+    return fn(trx);
+  });
+}
+
+async function capture(trx: Queryable, licenseId: number): Promise<SnapshotData> {
+  const { organizationId, organizationScope } = await scopeOf(trx, licenseId);
+  const db = loose(trx);
+  const tables: Record<string, Row[]> = {};
+  for (const t of [...LICENSE_TABLES, ...CREDENTIAL_TABLES]) {
+    tables[t] = await db.selectFrom(t).selectAll().where('license_id', '=', licenseId).execute();
+  }
+  if (organizationScope) {
+    for (const t of ORGANIZATION_TABLES) tables[t] = await db.selectFrom(t).selectAll().where('organization_id', '=', organizationId).execute();
+  }
+  const lic = await trx.selectFrom('licenses').select('next_group_id').where('id', '=', licenseId).executeTakeFirstOrThrow();
+  return { version: 1, license: { next_group_id: Number(lic.next_group_id) }, organizationScope, tables };
+}
+
+async function apply(trx: Queryable, licenseId: number, data: SnapshotData): Promise<void> {
+  const { organizationId, organizationScope } = await scopeOf(trx, licenseId);
+  const orgToo = organizationScope && data.organizationScope;
+  await clear(trx, licenseId, organizationId, orgToo);
+  for (const t of LICENSE_TABLES) await insertRows(trx, t, data.tables[t] ?? []);
+  if (orgToo) for (const t of ORGANIZATION_TABLES) await insertRows(trx, t, data.tables[t] ?? []);
+  for (const t of CREDENTIAL_TABLES) await insertRows(trx, t, data.tables[t] ?? [], true);
+  await trx.updateTable('licenses').set({ next_group_id: data.license.next_group_id }).where('id', '=', licenseId).execute();
+}
+
+async function saveSnapshot(trx: Queryable, licenseId: number, kind: 'bootstrap' | 'user', name: string | null) {
+  const data = await capture(trx, licenseId);
+  const id = uuid();
+  const createdAt = nowIso();
+  await trx
+    .insertInto('admin_snapshots')
+    .values({ id, license_id: licenseId, kind, name, data: JSON.stringify(data), created_at: createdAt })
+    .execute();
+  const rows = Object.entries(data.tables)
+    .filter(([t]) => !(CREDENTIAL_TABLES as readonly string[]).includes(t))
+    .reduce((n, [, r]) => n + r.length, 0);
+  return { snapshot_id: id, license_id: licenseId, name, created_at: createdAt, organization_scope: data.organizationScope, rows };
+}
+
+/** Inside `bootstrap`'s transaction: remember the state it created, for reset. */
+export async function saveBootstrapState(trx: Queryable, licenseId: number): Promise<void> {
+  await saveSnapshot(trx, licenseId, 'bootstrap', null);
+}
+
+export interface ResetResult {
+  license_id: number;
+  owner: { id: string; account_id: string };
+  organization_scope: boolean;
+}
+
+/**
+ * The licence back to its bootstrapped state (owner, General group, nothing else; no webhook history), keeping
+ * applications and credentials. Callers must drop cached token lookups afterwards.
+ */
+export async function resetLicense(store: Store, licenseId: number): Promise<ResetResult> {
+  return inLicenseTx(store, licenseId, async (trx) => {
+    const base = await trx
+      .selectFrom('admin_snapshots')
+      .select('data')
+      .where('license_id', '=', licenseId)
+      .where('kind', '=', 'bootstrap')
+      .orderBy('created_at')
+      .limit(1)
+      .executeTakeFirst();
+    const { organizationScope } = await scopeOf(trx, licenseId);
+    if (base) {
+      const data = JSON.parse(base.data) as SnapshotData;
+      await apply(trx, licenseId, data);
+      const owner = (data.tables.agents ?? []).find((a) => a.role === 'owner') ?? data.tables.agents?.[0];
+      return {
+        license_id: licenseId,
+        owner: { id: String(owner?.id ?? ''), account_id: String(owner?.account_id ?? '') },
+        organization_scope: organizationScope && data.organizationScope,
+      };
+    }
+    return { ...(await resetWithoutBaseline(trx, licenseId)), organization_scope: organizationScope };
+  });
+}
+
+/** Licences bootstrapped before baselines were saved: the first agent becomes the owner with default settings. */
+async function resetWithoutBaseline(trx: Queryable, licenseId: number): Promise<Omit<ResetResult, 'organization_scope'>> {
+  const { organizationId, organizationScope } = await scopeOf(trx, licenseId);
+  const owner = await trx
+    .selectFrom('agents')
+    .selectAll()
+    .where('license_id', '=', licenseId)
+    .where('type', '=', 'agent')
+    .orderBy('created_at')
+    .orderBy('account_id')
+    .limit(1)
+    .executeTakeFirst();
+  if (!owner) throw new ApiError('validation', `Licence ${licenseId} has no agent to keep as its owner`);
+  await clear(trx, licenseId, organizationId, organizationScope);
+  const now = nowIso();
+  const fresh = newAgentRow(licenseId, { id: owner.id, name: owner.name, role: 'owner', login_status: 'accepting chats' }, owner.created_at);
+  await trx.insertInto('agents').values({ ...fresh, account_id: owner.account_id, updated_at: now }).execute();
+  await trx
+    .insertInto('groups')
+    .values({ license_id: licenseId, id: 0, name: 'General', language_code: 'en', routing_status: 'offline', created_at: now })
+    .execute();
+  await trx.insertInto('group_members').values({ license_id: licenseId, group_id: 0, agent_id: owner.id, priority: 'normal' }).execute();
+  await trx.updateTable('licenses').set({ next_group_id: 1 }).where('id', '=', licenseId).execute();
+  return { license_id: licenseId, owner: { id: owner.id, account_id: owner.account_id } };
+}
+
+export interface SnapshotInfo {
+  snapshot_id: string;
+  license_id: number;
+  name: string | null;
+  created_at: string;
+  organization_scope: boolean;
+  /** Configuration rows saved (credentials not counted). */
+  rows: number;
+}
+
+/** Save the licence's configuration; returns the new snapshot's id. */
+export async function snapshotLicense(store: Store, licenseId: number, name: string | null = null): Promise<SnapshotInfo> {
+  return inLicenseTx(store, licenseId, (trx) => saveSnapshot(trx, licenseId, 'user', name));
+}
+
+/** Snapshots of a licence saved by users, newest first. */
+export async function listSnapshots(store: Store, licenseId: number): Promise<Array<Omit<SnapshotInfo, 'rows' | 'organization_scope'>>> {
+  const rows = await store.db
+    .selectFrom('admin_snapshots')
+    .select(['id', 'license_id', 'name', 'created_at'])
+    .where('license_id', '=', licenseId)
+    .where('kind', '=', 'user')
+    .orderBy('created_at', 'desc')
+    .execute();
+  return rows.map((r) => ({ snapshot_id: r.id, license_id: r.license_id, name: r.name, created_at: r.created_at }));
+}
+
+/** Replace the licence's configuration with one of its snapshots. Callers must drop cached token lookups afterwards. */
+export async function restoreSnapshot(store: Store, licenseId: number, snapshotId: string): Promise<{ license_id: number; snapshot_id: string }> {
+  return inLicenseTx(store, licenseId, async (trx) => {
+    const snap = await trx
+      .selectFrom('admin_snapshots')
+      .select(['data'])
+      .where('id', '=', snapshotId)
+      .where('license_id', '=', licenseId)
+      .where('kind', '=', 'user')
+      .executeTakeFirst();
+    if (!snap) throw new ApiError('not_found', `Snapshot ${snapshotId} of licence ${licenseId} not found`);
+    await apply(trx, licenseId, JSON.parse(snap.data) as SnapshotData);
+    return { license_id: licenseId, snapshot_id: snapshotId };
+  });
+}
+
+/** Delete a user snapshot. */
+export async function deleteSnapshot(store: Store, licenseId: number, snapshotId: string): Promise<void> {
+  const r = await store.db
+    .deleteFrom('admin_snapshots')
+    .where('id', '=', snapshotId)
+    .where('license_id', '=', licenseId)
+    .where('kind', '=', 'user')
+    .executeTakeFirst();
+  if (r.numDeletedRows === 0n) throw new ApiError('not_found', `Snapshot ${snapshotId} of licence ${licenseId} not found`);
+}

@@ -1,0 +1,119 @@
+/**
+ * Delivery history for operators and tests: list deliveries with the exact body sent, queue one again. Shared by
+ * the control plane (GET /admin/deliveries, POST /admin/deliveries/{id}/resend) and the CLI (`deliveries list`,
+ * `deliveries resend`).
+ */
+import { ApiError } from '../kernel/errors.js';
+import { nowIso, type Store } from '../store/db.js';
+import { deliveryBody } from './delivery.js';
+import { deliverySignal } from './outbox.js';
+import { DELIVERY_STATUSES, type DeliveryStatus } from './tables.js';
+
+export interface DeliveryFilter {
+  licenseId?: number;
+  webhookId?: string;
+  status?: DeliveryStatus;
+  action?: string;
+  /** Default 100. */
+  limit?: number;
+}
+
+export interface DeliveryView {
+  id: string;
+  webhook_id: string;
+  /** Null once the webhook was unregistered. */
+  url: string | null;
+  license_id: number;
+  event_id: string;
+  action: string;
+  status: string;
+  attempts: number;
+  /** The JSON body POSTed (null once the webhook was unregistered: its secret is gone). */
+  body: unknown;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: string;
+  next_attempt_at: string;
+  retried_at: string | null;
+  delivered_at: string | null;
+  updated_at: string;
+}
+
+/** Deliveries, newest first. */
+export async function listDeliveries(store: Store, f: DeliveryFilter = {}): Promise<DeliveryView[]> {
+  if (f.status !== undefined && !(DELIVERY_STATUSES as readonly string[]).includes(f.status)) {
+    throw new ApiError('validation', `status must be one of ${DELIVERY_STATUSES.join(', ')}`);
+  }
+  let q = store.db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
+    .leftJoin('webhooks as w', 'w.id', 'd.webhook_id')
+    .select([
+      'd.id', 'd.webhook_id', 'w.url', 'w.secret_key', 'd.license_id', 'd.event_id', 'e.action', 'e.organization_id',
+      'e.payload', 'd.status', 'd.attempts', 'd.last_status', 'd.last_error', 'd.created_at', 'd.next_attempt_at',
+      'd.retried_at', 'd.delivered_at', 'd.updated_at',
+    ])
+    .orderBy('d.created_at', 'desc')
+    .orderBy('d.event_seq', 'desc')
+    .orderBy('d.id')
+    .limit(f.limit ?? 100);
+  if (f.licenseId !== undefined) q = q.where('d.license_id', '=', f.licenseId);
+  if (f.webhookId !== undefined) q = q.where('d.webhook_id', '=', f.webhookId);
+  if (f.status !== undefined) q = q.where('d.status', '=', f.status);
+  if (f.action !== undefined) q = q.where('e.action', '=', f.action);
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    id: r.id,
+    webhook_id: r.webhook_id,
+    url: r.url,
+    license_id: r.license_id,
+    event_id: r.event_id,
+    action: r.action,
+    status: r.status,
+    attempts: r.attempts,
+    body: r.url === null || r.secret_key === null ? null : JSON.parse(deliveryBody({ id: r.webhook_id, secret_key: r.secret_key }, r)),
+    last_status: r.last_status,
+    last_error: r.last_error,
+    created_at: r.created_at,
+    next_attempt_at: r.next_attempt_at,
+    retried_at: r.retried_at,
+    delivered_at: r.delivered_at,
+    updated_at: r.updated_at,
+  }));
+}
+
+/**
+ * Queue a delivery again, whatever its status (delivered, failed, cancelled, or pending: due now): attempts start
+ * over and the retry window restarts. Its webhook must still be registered. The caller wakes the delivery worker.
+ */
+export async function resendDelivery(store: Store, id: string): Promise<{ id: string; status: 'pending'; previous_status: string }> {
+  return store.db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('webhook_deliveries').select(['id', 'status', 'webhook_id']).where('id', '=', id).executeTakeFirst();
+    if (!row) throw new ApiError('not_found', `Delivery ${id} not found`);
+    const hook = await trx.selectFrom('webhooks').select('id').where('id', '=', row.webhook_id).executeTakeFirst();
+    if (!hook) throw new ApiError('validation', `The webhook of delivery ${id} was unregistered`);
+    const now = nowIso();
+    if (row.status === 'pending') {
+      // Already queued: due now. A claim in progress keeps its lease (its outcome decides what happens next).
+      await trx.updateTable('webhook_deliveries').set({ next_attempt_at: now, updated_at: now }).where('id', '=', id).execute();
+      deliverySignal.queued++;
+      return { id, status: 'pending' as const, previous_status: row.status };
+    }
+    await trx
+      .updateTable('webhook_deliveries')
+      .set({
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: now,
+        retried_at: now,
+        delivered_at: null,
+        lease_owner: null,
+        lease_until: null,
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .execute();
+    deliverySignal.queued++;
+    return { id, status: 'pending' as const, previous_status: row.status };
+  });
+}
