@@ -20,9 +20,9 @@ import { lockLicense, type Store } from '../store/db.js';
 import { getLicense, listLicenses } from '../tenancy/tenancy.js';
 import { listSnapshots, resetLicense, restoreSnapshot, snapshotLicense } from '../tenancy/state.js';
 import { licenseApplications, ownerCaller } from '../tenancy/views.js';
-import { resendDelivery } from '../webhooks/deliveries.js';
-import { getDelivery, listDeliveries, type DeliverySummary } from '../webhooks/deliveries-view.js';
-import { DELIVERY_STATUSES } from '../webhooks/tables.js';
+import { listDeliveries, resendDelivery } from '../webhooks/deliveries.js';
+import { deliveriesChangedSince, getDelivery, type DeliverySummary } from '../webhooks/deliveries-view.js';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../webhooks/tables.js';
 
 export const CONSOLE_COOKIE = 'config_api_console';
 export const CONSOLE_HEADER = 'x-console-request';
@@ -371,11 +371,11 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
   const deliveryFilter = (q: Record<string, unknown>) => ({
     webhookId: text(q.webhook_id, 'webhook_id'),
     action: text(q.action, 'action'),
-    status: oneOf(q.status, 'status', DELIVERY_STATUSES),
+    status: oneOf(q.status, 'status', DELIVERY_STATUSES) as DeliveryStatus | undefined,
     limit: intParam(q.limit, 'limit', 100, 1000),
   });
   app.get('/console/api/licenses/:id/deliveries', { preHandler: requireSession }, async (req) => ({
-    deliveries: await listDeliveries(store.db, { licenseId: licenseParam(req), ...deliveryFilter(req.query as Record<string, unknown>) }),
+    deliveries: await listDeliveries(store, { licenseId: licenseParam(req), ...deliveryFilter(req.query as Record<string, unknown>) }),
   }));
   app.get('/console/api/licenses/:id/deliveries/live', { preHandler: requireSession }, (req, reply) => {
     const licenseId = licenseParam(req);
@@ -383,7 +383,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
     let since = new Date(Date.now() - 2000).toISOString();
     const seen = new Map<string, string>();
     liveStream(req, reply, async (send) => {
-      const rows: DeliverySummary[] = await listDeliveries(store.db, { licenseId, changedSince: since, limit: 500 });
+      const rows: DeliverySummary[] = await deliveriesChangedSince(store.db, licenseId, since);
       for (const r of rows) {
         if (seen.get(r.id) === r.updated_at) continue;
         seen.set(r.id, r.updated_at);

@@ -1,19 +1,9 @@
 /**
- * Read-only views of webhook deliveries for operator tools (the console): filtered lists, changes since a time (for
- * live views), and one delivery with the exact body and headers its attempts send.
+ * Read-only views of webhook deliveries for the console: changes since a time (for live views), and one delivery with
+ * the exact body and headers its attempts send and the history of its attempts.
  */
 import type { Queryable } from '../store/db.js';
 import { deliveryBody, deliveryHeaders } from './delivery.js';
-
-export interface DeliveryFilter {
-  licenseId?: number;
-  webhookId?: string;
-  status?: string;
-  action?: string;
-  limit?: number;
-  /** Only deliveries changed at or after this time (RFC 3339), oldest change first. */
-  changedSince?: string;
-}
 
 export interface DeliverySummary {
   id: string;
@@ -46,15 +36,19 @@ function summaries(db: Queryable) {
     ]);
 }
 
-export async function listDeliveries(db: Queryable, f: DeliveryFilter): Promise<DeliverySummary[]> {
-  let q = summaries(db);
-  if (f.licenseId !== undefined) q = q.where('d.license_id', '=', f.licenseId);
-  if (f.webhookId) q = q.where('d.webhook_id', '=', f.webhookId);
-  if (f.status) q = q.where('d.status', '=', f.status);
-  if (f.action) q = q.where('e.action', '=', f.action);
-  if (f.changedSince) q = q.where('d.updated_at', '>=', f.changedSince).orderBy('d.updated_at').orderBy('d.id');
-  else q = q.orderBy('d.created_at', 'desc').orderBy('d.event_seq', 'desc');
-  return (await q.limit(f.limit ?? 100).execute()).map((r) => ({ ...r, attempts: Number(r.attempts), license_id: Number(r.license_id) }));
+/**
+ * Deliveries of a licence changed at or after `since` (RFC 3339), oldest change first: what a live view polls for.
+ * (Filtered lists: `listDeliveries` in deliveries.ts.)
+ */
+export async function deliveriesChangedSince(db: Queryable, licenseId: number, since: string, limit = 500): Promise<DeliverySummary[]> {
+  const rows = await summaries(db)
+    .where('d.license_id', '=', licenseId)
+    .where('d.updated_at', '>=', since)
+    .orderBy('d.updated_at')
+    .orderBy('d.id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ ...r, attempts: Number(r.attempts), license_id: Number(r.license_id) }));
 }
 
 export interface DeliveryDetail extends DeliverySummary {

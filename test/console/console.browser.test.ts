@@ -165,15 +165,60 @@ for (const kind of ['sqlite', 'postgres'] as const satisfies readonly StoreKind[
       await waitForText(page, `${section} .webhooks-state`, 'enabled');
     });
 
-    it('shows a failed call in the journal with its error type', async () => {
+    it('shows a failed call arriving live in the journal, filtered by error type, and opens it', async () => {
+      await page.click('a[href="#/calls"]');
+      await page.waitForSelector('#calls-list');
+      await waitForText(page, '.live', 'live');
+      await page.select('#filter-error_type', 'not_found');
+      await page.waitForFunction(() => !document.querySelector('#calls-list tbody tr') || [...document.querySelectorAll('#calls-list tbody tr')].every((r) => r.textContent?.includes('not_found')));
       const res = await server.call('get_agent', { id: 'nobody@example.com' });
       assert.equal(res.body.error.type, 'not_found');
-      await page.click('a[href="#/calls"]');
+      await server.ok('list_agents', {}); // a successful call: filtered out
       await waitForText(page, '#calls-list', 'get_agent');
-      await waitForText(page, '#calls-list', 'not_found');
+      const rows = await page.$$eval('#calls-list tbody tr', (trs) => trs.map((t) => t.textContent ?? ''));
+      assert.ok(rows.length >= 1 && rows.every((r) => r.includes('not_found') && !r.includes('list_agents')), rows.join(' | '));
       await page.click('#calls-list a.open-call');
       await waitForText(page, '#call-detail', 'not_found');
+      await waitForText(page, '#call-detail', 'bearer');
       await shot('calls');
+      await page.select('#filter-error_type', '');
+    });
+
+    it('reports a refused side effect in words with its error type', async () => {
+      const detail = await server.ok('list_webhooks', { owner_client_id: server.boot.client_id });
+      await server.ok('unregister_webhook', { id: detail[0].id, owner_client_id: server.boot.client_id });
+      await page.goto(`${server.base}/console#/licenses/${server.boot.license_id}/deliveries/${deliveryId}`);
+      await page.waitForSelector('#resend');
+      await page.click('#resend');
+      await confirm(page);
+      await waitForText(page, '#delivery-detail .error', 'validation');
+      await waitForText(page, '#delivery-detail .error', 'unregistered');
+    });
+
+    it('takes a snapshot, restores it and resets the licence, each after confirmation', async () => {
+      await page.goto(`${server.base}/console#/licenses/${server.boot.license_id}/agents`);
+      await waitForText(page, 'main table', 'grace@example.com');
+      await page.click('#snapshot-take');
+      await waitForText(page, '#toast', 'Snapshot');
+      await page.waitForSelector('#restore:not([disabled])');
+      await server.ok('create_agent', { id: 'linus@example.com', name: 'Linus' });
+      await page.click('#refresh');
+      await waitForText(page, 'main table', 'linus@example.com');
+      await page.click('#restore');
+      await confirm(page);
+      await waitForText(page, '#toast', 'restored');
+      await waitForText(page, 'main table', 'grace@example.com');
+      assert.ok(!(await page.$eval('main table', (t) => t.textContent ?? '')).includes('linus@example.com'));
+      await page.click('#reset');
+      await page.waitForSelector('dialog#confirm[open]');
+      await page.click('dialog#confirm button[value=cancel]'); // cancelled: nothing happens
+      assert.ok((await page.$eval('main table', (t) => t.textContent ?? '')).includes('grace@example.com'));
+      await page.click('#reset');
+      await confirm(page);
+      await waitForText(page, '#toast', 'reset');
+      await page.waitForFunction(() => document.querySelectorAll('main table tbody tr').length === 1);
+      const agents = await server.ok('list_agents', {});
+      assert.deepEqual(agents.map((a: { id: string }) => a.id), [server.boot.owner.id]);
     });
 
     it('signs out: the session cookie no longer opens the console API', async () => {
