@@ -428,39 +428,58 @@ async function deliveriesTab(id, content, selectedId, applications) {
   function render() {
     listSlot.replaceChildren(rows.length ? table(columns, rows, opts).el : h('p', { class: 'muted', id: 'no-deliveries' }, 'No deliveries match.'));
   }
+  let generation = 0;
+  let pendingLive = null;
+  /** Insert or replace a delivery in the list (a newer state wins). */
+  function upsert(d) {
+    const i = rows.findIndex((r) => r.id === d.id);
+    if (!matches(d)) { if (i >= 0) rows.splice(i, 1); return i >= 0 ? 'removed' : null; }
+    if (i >= 0) { if (rows[i].updated_at > d.updated_at) return null; rows[i] = d; return 'updated'; }
+    rows.unshift(d);
+    return 'added';
+  }
   async function reload() {
     const q = new URLSearchParams(current());
     sessionStorage.setItem(`deliveries-filter-${id}`, q.toString());
+    const mine = ++generation;
+    const live = [];
+    pendingLive = live; // changes pushed while this list loads are applied to it
     try {
-      rows = (await api('GET', `/licenses/${id}/deliveries?${q}`)).deliveries;
+      const { deliveries } = await api('GET', `/licenses/${id}/deliveries?${q}`);
+      if (mine !== generation) return;
+      rows = deliveries;
+      for (const d of live) upsert(d);
+      pendingLive = null;
       render();
     } catch (err) {
-      listSlot.replaceChildren(errorBox(err));
+      if (mine === generation) listSlot.replaceChildren(errorBox(err));
     }
   }
   bindWebhookSwitches(id, content);
   await reload();
   live(`/console/api/licenses/${id}/deliveries/live`, {
     delivery: (d) => {
-      const i = rows.findIndex((r) => r.id === d.id);
-      if (!matches(d)) { if (i >= 0) { rows.splice(i, 1); render(); } return; }
-      if (i >= 0) rows[i] = d; else rows.unshift(d);
-      render();
-      if (i < 0) listSlot.querySelector(`tr[data-id="${CSS.escape(d.id)}"]`)?.classList.add('new');
+      if (pendingLive) pendingLive.push(d);
+      const change = upsert(d);
+      if (change) render();
+      if (change === 'added') listSlot.querySelector(`tr[data-id="${CSS.escape(d.id)}"]`)?.classList.add('new');
       if (d.id === selectedId) showDelivery(d.id, detail, id);
     },
   }, indicator);
   if (selectedId) await showDelivery(selectedId, detail, id);
 }
 
+let deliveryRequest = 0;
 async function showDelivery(did, slot, licenseId) {
+  const mine = ++deliveryRequest; // only the latest of overlapping refreshes is shown
   let d;
   try {
     d = await api('GET', `/deliveries/${encodeURIComponent(did)}`);
   } catch (err) {
-    slot.replaceChildren(errorBox(err));
+    if (mine === deliveryRequest) slot.replaceChildren(errorBox(err));
     return;
   }
+  if (mine !== deliveryRequest) return;
   const result = h('div');
   const attempts = d.attempt_log ?? null;
   const pretty = (() => { try { return JSON.stringify(JSON.parse(d.body), null, 2); } catch { return d.body; } })();
@@ -539,18 +558,28 @@ async function callsView(selectedId) {
   const render = () => listSlot.replaceChildren(rows.length
     ? table(columns, rows, { label: 'Calls', key: (c) => c.request_id, selected: (c) => c.request_id === selectedId }).el
     : h('p', { class: 'muted' }, 'No calls match.'));
+  let generation = 0;
   async function reload() {
     const q = new URLSearchParams(current());
     sessionStorage.setItem('calls-filter', q.toString());
+    const mine = ++generation;
+    const live = [];
+    pendingLive = live; // calls pushed while this list loads are merged into it
     try {
-      rows = (await api('GET', `/calls?${q}`)).calls;
+      const { calls } = await api('GET', `/calls?${q}`);
+      if (mine !== generation) return;
+      const known = new Set(calls.map((c) => c.request_id));
+      rows = [...live.filter((c) => !known.has(c.request_id)), ...calls];
+      pendingLive = null;
       render();
-    } catch (err) { listSlot.replaceChildren(errorBox(err)); }
+    } catch (err) { if (mine === generation) listSlot.replaceChildren(errorBox(err)); }
   }
+  let pendingLive = null;
   await reload();
   live('/console/api/calls/live', {
     call: (c) => {
       if (!matches(c)) return;
+      if (pendingLive) pendingLive.unshift(c);
       rows.unshift(c);
       if (rows.length > 500) rows.pop();
       render();

@@ -26,6 +26,8 @@ import { DELIVERY_STATUSES, type DeliveryStatus } from '../webhooks/tables.js';
 
 export const CONSOLE_COOKIE = 'config_api_console';
 export const CONSOLE_HEADER = 'x-console-request';
+/** How far back each live-deliveries poll looks before the newest change it has seen. */
+const LOOKBACK_MS = 5000;
 
 export interface ConsoleOptions {
   store: Store;
@@ -379,18 +381,22 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
   }));
   app.get('/console/api/licenses/:id/deliveries/live', { preHandler: requireSession }, (req, reply) => {
     const licenseId = licenseParam(req);
-    // Changes since the stream opened (the page loaded the list just before), then every change as it happens.
-    let since = new Date(Date.now() - 2000).toISOString();
-    const seen = new Map<string, string>();
+    // Changes since the stream opened (the page loaded the list just before), then every change as it happens. Each
+    // poll looks back LOOKBACK_MS before the newest change seen, because a transaction may commit a row stamped
+    // earlier than a row another transaction already committed; what was already sent (same state) is not resent.
+    let newest = Date.now() - 2000;
+    const sent = new Map<string, { state: string; at: number }>();
     liveStream(req, reply, async (send) => {
-      const rows: DeliverySummary[] = await deliveriesChangedSince(store.db, licenseId, since);
+      const rows: DeliverySummary[] = await deliveriesChangedSince(store.db, licenseId, new Date(newest - LOOKBACK_MS).toISOString());
       for (const r of rows) {
-        if (seen.get(r.id) === r.updated_at) continue;
-        seen.set(r.id, r.updated_at);
+        const state = `${r.updated_at}|${r.status}|${r.attempts}|${r.last_status}|${r.last_error}`;
+        const at = Date.parse(r.updated_at);
+        if (at > newest) newest = at;
+        if (sent.get(r.id)?.state === state) continue;
+        sent.set(r.id, { state, at });
         send('delivery', r);
-        if (r.updated_at > since) since = r.updated_at;
       }
-      if (seen.size > 5000) seen.clear();
+      for (const [id, v] of sent) if (v.at < newest - 2 * LOOKBACK_MS) sent.delete(id);
     });
   });
   app.get('/console/api/deliveries/:did', { preHandler: requireSession }, async (req) => {
