@@ -151,6 +151,7 @@ const TABS = [
 
 async function route() {
   for (const fn of cleanups.splice(0)) fn();
+  toastEl.textContent = '';
   const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   for (const a of nav.querySelectorAll('a')) {
     const current = (a.getAttribute('href') === '#/calls') === (parts[0] === 'calls');
@@ -204,7 +205,7 @@ async function licenseView(id, tab, sub) {
     content.replaceChildren(
       h('div', { class: 'row' }, h('button', { type: 'button', id: 'refresh', class: 'secondary', onclick: () => load().catch((err) => content.prepend(errorBox(err))) }, 'Reload'),
         h('span', { class: 'muted' }, `as of ${new Date().toLocaleTimeString()}`)),
-      ...TAB_VIEWS[tab](data, id).flat(),
+      ...TAB_VIEWS[tab](data, id).flat(Infinity).filter((x) => x !== null && x !== undefined && x !== false),
     );
     if (tab === 'webhooks') bindWebhookSwitches(id, content);
   };
@@ -409,7 +410,7 @@ async function deliveriesTab(id, content, selectedId, applications) {
   const detail = h('div', { id: 'delivery-detail', 'aria-live': 'polite' });
   content.replaceChildren(
     h('div', { class: 'row' }, h('h2', {}, 'Deliveries'), indicator),
-    hooks.applications.map((app) => h('div', { class: 'app-state', 'data-client-id': app.client_id }, stateRow(app, 'strong'))),
+    ...hooks.applications.map((app) => h('div', { class: 'app-state', 'data-client-id': app.client_id }, stateRow(app, 'strong'))),
     filters,
     h('div', { class: 'split' }, listSlot, detail),
   );
@@ -513,8 +514,9 @@ async function showDelivery(did, slot, licenseId) {
       : h('p', {}, `${d.attempts} attempt(s); last: ${d.last_status ? `HTTP ${d.last_status}` : dash(d.last_error)} at ${fmtTime(d.updated_at)}`),
     h('h3', {}, 'Headers'),
     h('pre', { id: 'delivery-headers' }, d.headers ? Object.entries(d.headers).map(([k, v]) => `${k}: ${v}`).join('\n') : '—'),
-    h('h3', {}, 'Body (exact bytes sent, shown indented)'),
+    h('h3', {}, 'Body'),
     h('pre', { id: 'delivery-body', tabindex: '0' }, pretty ?? '— (the webhook was unregistered)'),
+    d.body ? h('details', {}, h('summary', {}, 'Exact bytes as sent'), h('pre', { id: 'delivery-raw', tabindex: '0' }, d.body)) : null,
   ));
   if (!hadFocus && location.hash.endsWith(did)) slot.querySelector('#delivery-title').focus({ preventScroll: true });
 }

@@ -45,8 +45,11 @@ for (const kind of ['sqlite', 'postgres'] as const satisfies readonly StoreKind[
     let tp: TrackedPage;
     let page: Page;
     const shots = kind === 'sqlite' ? screenshotDir() : undefined;
-    const shot = async (name: string) => {
-      if (shots) await page.screenshot({ path: join(shots, `${name}.png`) });
+    /** Save a screenshot, after checking the view shows no stray rendering of a non-text value. */
+    const shot = async (name: string, fullPage = false) => {
+      const text = await page.$eval('main', (m) => (m as HTMLElement).innerText);
+      assert.doesNotMatch(text, /\[object |\bundefined\b|^null$|\bNaN\b/m, `${name} view`);
+      if (shots && !name.startsWith('tab-')) await page.screenshot({ path: join(shots, `${name}.png`), fullPage });
     };
 
     before(async () => {
@@ -115,6 +118,26 @@ for (const kind of ['sqlite', 'postgres'] as const satisfies readonly StoreKind[
       }
     });
 
+    it('renders every licence tab from what the API holds', async () => {
+      const groupId = (await server.ok('create_group', { name: 'Support', agent_priorities: { 'ada@example.com': 'normal' } })).id;
+      await server.ok('create_tag', { name: 'urgent', group_ids: [groupId] });
+      await server.ok('add_auto_access', { access: { groups: [groupId] }, conditions: { domain: { values: [{ value: 'example.com', exact_match: true }] } } });
+      await server.ok('create_bot', { name: 'Robo', owner_client_id: server.boot.client_id });
+      const tabs: Array<[string, string, string]> = [
+        ['groups', 'main table', 'ada@example.com (normal)'],
+        ['bots', 'main table', 'Robo'],
+        ['tags', 'main table', 'urgent'],
+        ['auto_access', 'main table', 'example.com'],
+        ['properties', 'main', 'Licence values'],
+        ['webhooks', 'main', 'Licence webhooks'],
+      ];
+      for (const [tab, where, text] of tabs) {
+        await page.click(`a[href="#/licenses/${server.boot.license_id}/${tab}"]`);
+        await waitForText(page, where, text);
+        await shot(`tab-${tab}`);
+      }
+    });
+
     let deliveryId = '';
     it('shows a webhook delivery arriving live and opens its exact body', async () => {
       const path = `/hooks/${kind}`;
@@ -133,9 +156,11 @@ for (const kind of ['sqlite', 'postgres'] as const satisfies readonly StoreKind[
       const shown = JSON.parse(await page.$eval('#delivery-body', (e) => e.textContent ?? ''));
       assert.deepEqual(shown, rx.acked(path)[0]!.body);
       assert.equal(shown.webhook_id, webhookId);
+      const raw = await page.$eval('#delivery-raw', (e) => e.textContent ?? '');
+      assert.equal(raw, rx.acked(path)[0]!.raw);
       deliveryId = page.url().split('/').pop()!;
       await waitForText(page, '#delivery-headers', `x-webhook-delivery-id: ${deliveryId}`);
-      await shot('delivery');
+      await shot('delivery', true);
     });
 
     it('resends the delivery after confirmation and shows the new attempt', async () => {
