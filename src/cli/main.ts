@@ -47,6 +47,8 @@ const OPTIONS = {
   subtype: { type: 'string' },
   at: { type: 'string' },
   limit: { type: 'string' },
+  snapshot: { type: 'string' },
+  action: { type: 'string' },
 } as const;
 
 export const USAGE = `Usage: config-api <command> [options]
@@ -61,6 +63,7 @@ Commands:
   token create --license L --agent AGENT [--client-id ID] --scopes a,b,... [--ttl SECONDS]
   pat create --license L --agent AGENT --scopes a,b,...
   unsuspension-requests list --license L
+  license list|show|update|reset|snapshot|snapshots|restore   (see README "Control plane")
   {extra}
 Options:
   --json      print exactly one JSON object on stdout

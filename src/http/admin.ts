@@ -327,7 +327,9 @@ export async function registerAdmin(app: FastifyInstance, d: AdminDeps): Promise
     // Live view of the request journal: server-sent events, one `data:` line of JSON per API call.
     scope.get('/admin/requests/stream', (req, reply) => {
       reply.hijack();
-      reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' });
+      // HTTP/1.1: the connection ends with the stream (so a closing server need not wait for it to go idle).
+      const h1 = req.raw.httpVersionMajor === 1 ? { connection: 'close' } : {};
+      reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', ...h1 });
       reply.raw.write(': connected\n\n');
       streams.add(reply);
       const unsubscribe = d.journal.subscribe((e) => reply.raw.write(`id: ${e.seq}\ndata: ${JSON.stringify(e)}\n\n`));

@@ -16,10 +16,10 @@
  * operation is about all of them at once, and a table missing from these lists fails the test that compares them with
  * the schema (test/admin/control-plane.test.ts).
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
 import { newAgentRow } from '../agents/repo.js';
-import { lockLicense, nowIso, type Queryable, type Store } from '../store/db.js';
+import { lockLicense, nowIso, type Dialect, type Queryable, type Store } from '../store/db.js';
 import type {} from '../store/schema.js';
 import { uuid } from './secrets.js';
 
@@ -61,25 +61,44 @@ declare module '../store/schema.js' {
 
 const loose = (db: Queryable) => db as unknown as Kysely<any>;
 
-async function scopeOf(trx: Queryable, licenseId: number): Promise<{ organizationId: string; organizationScope: boolean }> {
-  const lic = await trx.selectFrom('licenses').select(['organization_id']).where('id', '=', licenseId).executeTakeFirst();
+/** The licence's organization, and whether the licence is its only one (one query). */
+async function scopeOf(trx: Queryable, licenseId: number): Promise<Scope> {
+  const lic = await trx
+    .selectFrom('licenses as l')
+    .select((eb) => [
+      'l.organization_id',
+      eb.selectFrom('licenses as o').select((e) => e.fn.countAll<number>().as('n')).whereRef('o.organization_id', '=', 'l.organization_id').as('n'),
+    ])
+    .where('l.id', '=', licenseId)
+    .executeTakeFirst();
   if (!lic) throw new ApiError('not_found', `Licence ${licenseId} not found`);
-  const { n } = await trx
-    .selectFrom('licenses')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('organization_id', '=', lic.organization_id)
-    .executeTakeFirstOrThrow();
-  return { organizationId: lic.organization_id, organizationScope: Number(n) === 1 };
+  return { organizationId: lic.organization_id, organizationScope: Number(lic.n) === 1 };
 }
 
-/** Delete everything reset and restore replace. */
-async function clear(trx: Queryable, licenseId: number, organizationId: string, organizationScope: boolean): Promise<void> {
-  const db = loose(trx);
-  for (const t of HISTORY_TABLES) await db.deleteFrom(t).where('license_id', '=', licenseId).execute();
-  for (const t of [...LICENSE_TABLES].reverse()) await db.deleteFrom(t).where('license_id', '=', licenseId).execute();
-  if (organizationScope) {
-    for (const t of ORGANIZATION_TABLES) await db.deleteFrom(t).where('organization_id', '=', organizationId).execute();
+interface Scope {
+  organizationId: string;
+  organizationScope: boolean;
+}
+
+interface Ctx extends Scope {
+  trx: Queryable;
+  dialect: Dialect;
+  licenseId: number;
+}
+
+/** Delete everything reset and restore replace (PostgreSQL: one statement, each table a data-modifying CTE). */
+async function clear(c: Ctx, organizationToo: boolean): Promise<void> {
+  const targets: Array<[string, 'license_id' | 'organization_id', number | string]> = [
+    ...[...HISTORY_TABLES, ...[...LICENSE_TABLES].reverse()].map((t) => [t, 'license_id', c.licenseId] as [string, 'license_id', number]),
+    ...(organizationToo ? ORGANIZATION_TABLES.map((t) => [t, 'organization_id', c.organizationId] as [string, 'organization_id', string]) : []),
+  ];
+  if (c.dialect === 'postgres') {
+    const ctes = targets.map(([t, col, v], i) => sql`${sql.raw(`d${i}`)} AS (DELETE FROM ${sql.table(t)} WHERE ${sql.ref(col)} = ${v})`);
+    await sql`WITH ${sql.join(ctes)} SELECT 1`.execute(c.trx);
+    return;
   }
+  const db = loose(c.trx);
+  for (const [t, col, v] of targets) await db.deleteFrom(t).where(col, '=', v).execute();
 }
 
 async function insertRows(trx: Queryable, table: string, rows: Row[], ignoreExisting = false): Promise<void> {
@@ -90,17 +109,16 @@ async function insertRows(trx: Queryable, table: string, rows: Row[], ignoreExis
   }
 }
 
-async function inLicenseTx<T>(store: Store, licenseId: number, fn: (trx: Queryable) => Promise<T>): Promise<T> {
+async function inLicenseTx<T>(store: Store, licenseId: number, fn: (c: Ctx) => Promise<T>): Promise<T> {
   return store.db.transaction().execute(async (trx) => {
-    const lic = await trx.selectFrom('licenses').select('id').where('id', '=', licenseId).executeTakeFirst();
-    if (!lic) throw new ApiError('not_found', `Licence ${licenseId} not found`);
+    const scope = await scopeOf(trx, licenseId);
     await lockLicense(trx, store.dialect, licenseId);
-    return fn(trx);
+    return fn({ trx, dialect: store.dialect, licenseId, ...scope });
   });
 }
 
-async function capture(trx: Queryable, licenseId: number): Promise<SnapshotData> {
-  const { organizationId, organizationScope } = await scopeOf(trx, licenseId);
+async function capture(c: Ctx): Promise<SnapshotData> {
+  const { trx, licenseId, organizationId, organizationScope } = c;
   const db = loose(trx);
   const tables: Record<string, Row[]> = {};
   for (const t of [...LICENSE_TABLES, ...CREDENTIAL_TABLES]) {
@@ -113,18 +131,19 @@ async function capture(trx: Queryable, licenseId: number): Promise<SnapshotData>
   return { version: 1, license: { next_group_id: Number(lic.next_group_id) }, organizationScope, tables };
 }
 
-async function apply(trx: Queryable, licenseId: number, data: SnapshotData): Promise<void> {
-  const { organizationId, organizationScope } = await scopeOf(trx, licenseId);
-  const orgToo = organizationScope && data.organizationScope;
-  await clear(trx, licenseId, organizationId, orgToo);
+async function apply(c: Ctx, data: SnapshotData): Promise<void> {
+  const { trx, licenseId } = c;
+  const orgToo = c.organizationScope && data.organizationScope;
+  await clear(c, orgToo);
   for (const t of LICENSE_TABLES) await insertRows(trx, t, data.tables[t] ?? []);
   if (orgToo) for (const t of ORGANIZATION_TABLES) await insertRows(trx, t, data.tables[t] ?? []);
   for (const t of CREDENTIAL_TABLES) await insertRows(trx, t, data.tables[t] ?? [], true);
   await trx.updateTable('licenses').set({ next_group_id: data.license.next_group_id }).where('id', '=', licenseId).execute();
 }
 
-async function saveSnapshot(trx: Queryable, licenseId: number, kind: 'bootstrap' | 'user', name: string | null) {
-  const data = await capture(trx, licenseId);
+async function saveSnapshot(c: Ctx, kind: 'bootstrap' | 'user', name: string | null) {
+  const { trx, licenseId } = c;
+  const data = await capture(c);
   const id = uuid();
   const createdAt = nowIso();
   await trx
@@ -138,8 +157,8 @@ async function saveSnapshot(trx: Queryable, licenseId: number, kind: 'bootstrap'
 }
 
 /** Inside `bootstrap`'s transaction: remember the state it created, for reset. */
-export async function saveBootstrapState(trx: Queryable, licenseId: number): Promise<void> {
-  await saveSnapshot(trx, licenseId, 'bootstrap', null);
+export async function saveBootstrapState(trx: Queryable, dialect: Dialect, licenseId: number): Promise<void> {
+  await saveSnapshot({ trx, dialect, licenseId, ...(await scopeOf(trx, licenseId)) }, 'bootstrap', null);
 }
 
 export interface ResetResult {
@@ -153,8 +172,8 @@ export interface ResetResult {
  * applications and credentials. Callers must drop cached token lookups afterwards.
  */
 export async function resetLicense(store: Store, licenseId: number): Promise<ResetResult> {
-  return inLicenseTx(store, licenseId, async (trx) => {
-    const base = await trx
+  return inLicenseTx(store, licenseId, async (c) => {
+    const base = await c.trx
       .selectFrom('admin_snapshots')
       .select('data')
       .where('license_id', '=', licenseId)
@@ -162,24 +181,23 @@ export async function resetLicense(store: Store, licenseId: number): Promise<Res
       .orderBy('created_at')
       .limit(1)
       .executeTakeFirst();
-    const { organizationScope } = await scopeOf(trx, licenseId);
     if (base) {
       const data = JSON.parse(base.data) as SnapshotData;
-      await apply(trx, licenseId, data);
+      await apply(c, data);
       const owner = (data.tables.agents ?? []).find((a) => a.role === 'owner') ?? data.tables.agents?.[0];
       return {
         license_id: licenseId,
         owner: { id: String(owner?.id ?? ''), account_id: String(owner?.account_id ?? '') },
-        organization_scope: organizationScope && data.organizationScope,
+        organization_scope: c.organizationScope && data.organizationScope,
       };
     }
-    return { ...(await resetWithoutBaseline(trx, licenseId)), organization_scope: organizationScope };
+    return { ...(await resetWithoutBaseline(c)), organization_scope: c.organizationScope };
   });
 }
 
 /** Licences bootstrapped before baselines were saved: the first agent becomes the owner with default settings. */
-async function resetWithoutBaseline(trx: Queryable, licenseId: number): Promise<Omit<ResetResult, 'organization_scope'>> {
-  const { organizationId, organizationScope } = await scopeOf(trx, licenseId);
+async function resetWithoutBaseline(c: Ctx): Promise<Omit<ResetResult, 'organization_scope'>> {
+  const { trx, licenseId } = c;
   const owner = await trx
     .selectFrom('agents')
     .selectAll()
@@ -190,7 +208,7 @@ async function resetWithoutBaseline(trx: Queryable, licenseId: number): Promise<
     .limit(1)
     .executeTakeFirst();
   if (!owner) throw new ApiError('validation', `Licence ${licenseId} has no agent to keep as its owner`);
-  await clear(trx, licenseId, organizationId, organizationScope);
+  await clear(c, c.organizationScope);
   const now = nowIso();
   const fresh = newAgentRow(licenseId, { id: owner.id, name: owner.name, role: 'owner', login_status: 'accepting chats' }, owner.created_at);
   await trx.insertInto('agents').values({ ...fresh, account_id: owner.account_id, updated_at: now }).execute();
@@ -215,7 +233,7 @@ export interface SnapshotInfo {
 
 /** Save the licence's configuration; returns the new snapshot's id. */
 export async function snapshotLicense(store: Store, licenseId: number, name: string | null = null): Promise<SnapshotInfo> {
-  return inLicenseTx(store, licenseId, (trx) => saveSnapshot(trx, licenseId, 'user', name));
+  return inLicenseTx(store, licenseId, (c) => saveSnapshot(c, 'user', name));
 }
 
 /** Snapshots of a licence saved by users, newest first. */
@@ -232,8 +250,8 @@ export async function listSnapshots(store: Store, licenseId: number): Promise<Ar
 
 /** Replace the licence's configuration with one of its snapshots. Callers must drop cached token lookups afterwards. */
 export async function restoreSnapshot(store: Store, licenseId: number, snapshotId: string): Promise<{ license_id: number; snapshot_id: string }> {
-  return inLicenseTx(store, licenseId, async (trx) => {
-    const snap = await trx
+  return inLicenseTx(store, licenseId, async (c) => {
+    const snap = await c.trx
       .selectFrom('admin_snapshots')
       .select(['data'])
       .where('id', '=', snapshotId)
@@ -241,7 +259,7 @@ export async function restoreSnapshot(store: Store, licenseId: number, snapshotI
       .where('kind', '=', 'user')
       .executeTakeFirst();
     if (!snap) throw new ApiError('not_found', `Snapshot ${snapshotId} of licence ${licenseId} not found`);
-    await apply(trx, licenseId, JSON.parse(snap.data) as SnapshotData);
+    await apply(c, JSON.parse(snap.data) as SnapshotData);
     return { license_id: licenseId, snapshot_id: snapshotId };
   });
 }

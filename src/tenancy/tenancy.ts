@@ -216,7 +216,7 @@ export async function bootstrap(store: Store, o: BootstrapOptions): Promise<Boot
       region: o.region,
     });
     const pat = await createPat(trx, { licenseId, accountId: owner.account_id, scopes: ALL_SCOPES });
-    await saveBootstrapState(trx, licenseId); // what POST /admin/licenses/{id}/reset goes back to
+    await saveBootstrapState(trx, store.dialect, licenseId); // what POST /admin/licenses/{id}/reset goes back to
     return {
       organization_id: organizationId,
       license_id: licenseId,

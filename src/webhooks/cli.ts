@@ -1,14 +1,16 @@
 /**
  * Operator commands for webhook deliveries:
- *   config-api deliveries list [--webhook ID] [--status pending|delivered|failed|cancelled] [--license L] [--limit N]
- *   config-api deliveries retry <delivery id>
+ *   config-api deliveries list [--webhook ID] [--status pending|delivered|failed|cancelled] [--license L] [--action A] [--limit N]
+ *   config-api deliveries retry <delivery id>      (failed deliveries only, with the install/enable checks)
+ *   config-api deliveries resend <delivery id>     (any delivery, as POST /admin/deliveries/{id}/resend)
  * Secrets (secret_key) are never printed.
  */
 import { ApiError } from '../kernel/errors.js';
 import type { Command } from '../cli/main.js';
 import { nowIso } from '../store/db.js';
 import { deliveryCounts } from './delivery.js';
-import { DELIVERY_STATUSES } from './tables.js';
+import { DELIVERY_STATUSES, type DeliveryStatus } from './tables.js';
+import { listDeliveries, resendDelivery } from './deliveries.js';
 
 const STATUSES: readonly string[] = DELIVERY_STATUSES;
 
@@ -28,24 +30,17 @@ export const deliveryCommands: Record<string, Command> = {
     const webhook = flags.webhook as string | undefined;
     const license = flags.license === undefined ? undefined : intFlag(flags.license, 'license', 0, Number.MAX_SAFE_INTEGER);
     const limit = intFlag(flags.limit, 'limit', 100, 1000);
-    const { rows, counts } = await withStore(async (store) => {
-      let q = store.db
-        .selectFrom('webhook_deliveries as d')
-        .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
-        .leftJoin('webhooks as w', 'w.id', 'd.webhook_id')
-        .select([
-          'd.id', 'd.webhook_id', 'w.url', 'd.event_id', 'e.action', 'd.license_id', 'd.status', 'd.attempts',
-          'd.next_attempt_at', 'd.last_status', 'd.last_error', 'd.lease_owner', 'd.created_at', 'd.retried_at',
-          'd.delivered_at',
-        ])
-        .orderBy('d.created_at', 'desc')
-        .orderBy('d.event_seq', 'desc')
-        .limit(limit);
-      if (status) q = q.where('d.status', '=', status);
-      if (webhook) q = q.where('d.webhook_id', '=', webhook);
-      if (license !== undefined) q = q.where('d.license_id', '=', license);
-      return { rows: await q.execute(), counts: await deliveryCounts(store) };
-    });
+    const { rows, counts } = await withStore(async (store) => ({
+      rows: await listDeliveries(store, {
+        status: status as DeliveryStatus | undefined,
+        webhookId: webhook,
+        licenseId: license,
+        action: flags.action as string | undefined,
+        limit,
+        includeBody: false, // it holds the secret key: never printed
+      }),
+      counts: await deliveryCounts(store),
+    }));
     const text = [
       `pending ${counts.pending}, delivered ${counts.delivered}, failed ${counts.failed}, cancelled ${counts.cancelled}`,
       ...rows.map(
@@ -94,5 +89,12 @@ export const deliveryCommands: Record<string, Command> = {
       }),
     );
     return { json: out, text: `Delivery ${id} queued again` };
+  },
+
+  async 'deliveries resend'({ positionals, withStore }) {
+    const id = positionals[0];
+    if (!id || positionals.length > 1) throw new ApiError('validation', 'Usage: config-api deliveries resend <delivery id>');
+    const out = await withStore((store) => resendDelivery(store, id));
+    return { json: out, text: `Delivery ${id} (${out.previous_status}) queued again` };
   },
 };

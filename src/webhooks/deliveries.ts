@@ -16,6 +16,8 @@ export interface DeliveryFilter {
   action?: string;
   /** Default 100. */
   limit?: number;
+  /** Include the body sent (it holds the webhook's secret key; the CLI leaves it out). Default true. */
+  includeBody?: boolean;
 }
 
 export interface DeliveryView {
@@ -71,7 +73,7 @@ export async function listDeliveries(store: Store, f: DeliveryFilter = {}): Prom
     action: r.action,
     status: r.status,
     attempts: r.attempts,
-    body: r.url === null || r.secret_key === null ? null : JSON.parse(deliveryBody({ id: r.webhook_id, secret_key: r.secret_key }, r)),
+    body: f.includeBody === false || r.url === null || r.secret_key === null ? null : JSON.parse(deliveryBody({ id: r.webhook_id, secret_key: r.secret_key }, r)),
     last_status: r.last_status,
     last_error: r.last_error,
     created_at: r.created_at,

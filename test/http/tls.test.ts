@@ -1,0 +1,153 @@
+/**
+ * HTTPS and HTTP/2 through a real port on 127.0.0.1, with the self-signed local CA made into a data directory: the
+ * Python-SDK-style URL https://localhost:<port>/v3.5/configuration/action/<action> verified against the CA file,
+ * HTTP/2 negotiated by ALPN, HTTP/1.1 still accepted.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import https from 'node:https';
+import http2 from 'node:http2';
+import { X509Certificate } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { Agent, request as undiciRequest } from 'undici';
+import { freshStore, postgresOrSkip, type StoreKind } from '../helpers.js';
+import { createApp } from '../../src/app.js';
+import { bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { ensureSelfSigned, loadTls } from '../../src/http/tls.js';
+
+function httpsPost(url: string, ca: string, token: string, body = '{}'): Promise<{ status: number; version: string; body: any }> {
+  return new Promise((resolve, reject) => {
+    // family 4: "localhost" may resolve to ::1 first, and the server listens on 127.0.0.1 only.
+    const req = https.request(url, { method: 'POST', ca, family: 4, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, version: res.httpVersion, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function h2Post(origin: string, ca: string, path: string, token: string): Promise<{ alpn: string | false | undefined; status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(origin, { ca, family: 4 } as http2.SecureClientSessionOptions);
+    session.on('error', reject);
+    const req = session.request({ ':method': 'POST', ':path': path, authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+    let status = 0;
+    const chunks: Buffer[] = [];
+    req.on('response', (headers) => (status = Number(headers[':status'])));
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const alpn = session.alpnProtocol;
+      session.close();
+      resolve({ alpn, status, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+    });
+    req.on('error', reject);
+    req.end('{}');
+  });
+}
+
+for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
+  describe(`HTTPS and HTTP/2 [${kind}]`, async () => {
+    if (kind === 'postgres' && !(await postgresOrSkip())) return;
+    let dir: string;
+    let app: FastifyInstance;
+    let drop: () => Promise<void>;
+    let ca: string;
+    let caFile: string;
+    let boot: BootstrapResult;
+    let port: number;
+
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'config-api-tls-'));
+      const fresh = await freshStore(kind);
+      drop = fresh.drop;
+      const tls = await loadTls(loadConfig({ TLS: 'self-signed', DATABASE_URL: `sqlite:${join(dir, 'config.sqlite')}` }).tls);
+      assert.ok(tls?.caFile);
+      caFile = tls.caFile;
+      assert.equal(caFile, join(dir, 'tls', 'ca.pem'));
+      ca = await readFile(caFile, 'utf8');
+      app = await createApp({ store: fresh.store, region: 'dal', logger: false, tls });
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      port = (app.server.address() as AddressInfo).port;
+      boot = await bootstrap(fresh.store, { region: 'dal' });
+    });
+    after(async () => {
+      await app?.close();
+      await drop?.();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('serves the Python-SDK-style URL over HTTPS, verified against the CA file (HTTP/1.1 accepted)', async () => {
+      const res = await httpsPost(`https://localhost:${port}/v3.5/configuration/action/list_agents`, ca, boot.bearer_token);
+      assert.equal(res.status, 200);
+      assert.equal(res.version, '1.1');
+      assert.deepEqual(res.body.map((a: any) => a.id), [boot.owner.id]);
+      // Same over 127.0.0.1 (IP SAN) with undici, the client behind Node's fetch.
+      const dispatcher = new Agent({ connect: { ca } });
+      try {
+        const r = await undiciRequest(`https://127.0.0.1:${port}/v3.5/configuration/action/list_groups`, {
+          method: 'POST', dispatcher, body: '{}', headers: { authorization: `Bearer ${boot.bearer_token}`, 'content-type': 'application/json' },
+        });
+        assert.equal(r.statusCode, 200);
+        assert.equal(((await r.body.json()) as any[])[0].name, 'General');
+      } finally {
+        await dispatcher.close();
+      }
+    });
+
+    it('negotiates HTTP/2 by ALPN', async () => {
+      const res = await h2Post(`https://localhost:${port}`, ca, '/v3.5/configuration/action/list_agents', boot.bearer_token);
+      assert.equal(res.alpn, 'h2');
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body.map((a: any) => a.id), [boot.owner.id]);
+      const bad = await h2Post(`https://localhost:${port}`, ca, '/v3.5/configuration/action/list_agents', 'dal:nope');
+      assert.equal(bad.status, 401);
+      assert.equal(bad.body.error.type, 'authentication');
+    });
+
+    it('refuses clients that do not trust the CA', async () => {
+      await assert.rejects(httpsPost(`https://localhost:${port}/v3.5/configuration/action/list_agents`, '', boot.bearer_token).catch((e) => {
+        throw e;
+      }), (e: NodeJS.ErrnoException) => /certificate|self.signed|unable to (get|verify)/i.test(`${e.code} ${e.message}`));
+    });
+
+    it('reuses the CA and certificate on later starts', async () => {
+      const again = await ensureSelfSigned(join(dir, 'tls'));
+      assert.equal(again.created, false);
+      assert.equal(again.caFile, caFile);
+      assert.equal(await readFile(caFile, 'utf8'), ca);
+      const cert = new X509Certificate(again.cert);
+      assert.ok(cert.verify(new X509Certificate(ca).publicKey));
+      assert.ok(cert.checkHost('localhost') && cert.checkIP('127.0.0.1') && cert.checkIP('::1'));
+      assert.equal(new X509Certificate(ca).ca, true);
+    });
+  });
+}
+
+describe('TLS configuration', () => {
+  it('serves TLS_CERT/TLS_KEY files, and refuses one without the other', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'config-api-tls-files-'));
+    try {
+      const made = await ensureSelfSigned(join(dir, 'made'));
+      await writeFile(join(dir, 'cert.pem'), made.cert);
+      await writeFile(join(dir, 'key.pem'), made.key);
+      const cfg = loadConfig({ TLS_CERT: join(dir, 'cert.pem'), TLS_KEY: join(dir, 'key.pem') });
+      assert.equal(cfg.tls.mode, 'files');
+      const tls = await loadTls(cfg.tls);
+      assert.equal(tls?.cert, made.cert);
+      assert.equal(tls?.caFile, undefined);
+      assert.throws(() => loadConfig({ TLS_CERT: join(dir, 'cert.pem') }), (e: unknown) => e instanceof ConfigError && /TLS_CERT and TLS_KEY/.test(e.message));
+      assert.throws(() => loadConfig({ TLS: 'maybe' }), (e: unknown) => e instanceof ConfigError && /TLS must be one of off, self-signed/.test(e.message));
+      assert.equal(loadConfig({}).tls.mode, 'off');
+      assert.equal(loadConfig({ DATABASE_URL: 'postgres://x@127.0.0.1/db', TLS: 'self-signed' }).tls.dataDir, './data');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
