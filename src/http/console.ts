@@ -377,7 +377,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
     limit: intParam(q.limit, 'limit', 100, 1000),
   });
   app.get('/console/api/licenses/:id/deliveries', { preHandler: requireSession }, async (req) => ({
-    deliveries: await listDeliveries(store, { licenseId: licenseParam(req), ...deliveryFilter(req.query as Record<string, unknown>) }),
+    deliveries: await listDeliveries(store, { licenseId: licenseParam(req), ...deliveryFilter(req.query as Record<string, unknown>), includeBody: false }),
   }));
   app.get('/console/api/licenses/:id/deliveries/live', { preHandler: requireSession }, (req, reply) => {
     const licenseId = licenseParam(req);
