@@ -95,6 +95,26 @@ for (const kind of ['sqlite', 'postgres'] as const satisfies readonly StoreKind[
       await shot('licences');
     });
 
+    it('is usable from the keyboard: skip link first, visible focus, links and buttons reached with Tab', async () => {
+      await page.reload();
+      await waitForText(page, 'main table', String(server.boot.license_id));
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+      const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+      assert.equal(outline, 'solid', 'focused elements show an outline');
+      // Tab to the licence's link and open it with Enter.
+      const target = `#/licenses/${server.boot.license_id}/agents`;
+      for (let i = 0; i < 30; i++) {
+        await page.keyboard.press('Tab');
+        if ((await page.evaluate(() => document.activeElement?.getAttribute('href'))) === target) break;
+      }
+      assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('href')), target);
+      await page.keyboard.press('Enter');
+      await waitForText(page, 'main table', server.boot.owner.id);
+      await page.goto(`${server.base}/console#/licenses`);
+      await page.waitForSelector(`a[href="${target}"]`);
+    });
+
     it("shows a licence's agents, and an agent created through the API", async () => {
       await page.click(`a[href="#/licenses/${server.boot.license_id}/agents"]`);
       await waitForText(page, 'main table', server.boot.owner.id);
