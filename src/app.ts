@@ -1,76 +1,65 @@
 /**
- * Wires the store, the action registry, the HTTP server and background services into one application.
- * Used by `config-api serve` and by the tests (through Fastify inject or a real port).
+ * The composition root: the only place that wires the store, the action registry (from the areas), authentication
+ * (with the areas' bearer resolvers), the read caches, the HTTP server and webhook delivery, from one validated
+ * configuration. Used by `config-api serve` and by the tests (through Fastify inject or a real port). Everything
+ * created here belongs to this app: two apps in one process share nothing.
  */
-// First: areas loaded through the registry push into these while this module is still being evaluated.
-import { backgroundFactories, bearerResolvers, type BackgroundService } from './app-hooks.js';
 import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
 import type { Store } from './store/db.js';
-import { buildRegistry } from './areas.js';
+import type { Area } from './kernel/area.js';
+import { createCore, type Core } from './core.js';
+import { Registry } from './kernel/registry.js';
+import { ReadCaches } from './kernel/read-cache.js';
+import { Authenticator } from './http/auth.js';
+import { Dispatcher } from './http/dispatch.js';
 import { buildServer } from './http/server.js';
-import { controlPlaneOperations, registerConsole, type ConsoleOptions } from './http/console.js';
-import type { RateLimitOptions } from './http/rate-limit.js';
-import { webhookDelivery } from './webhooks/delivery.js';
+import { DeliveryWorker } from './webhooks/delivery.js';
 import { registerControlPlane } from './http/control-plane.js';
-import type { AdminConfig } from './config.js';
-import { eventLogModeFromEnv, setEventLogMode, type EventLogMode } from './webhooks/outbox.js';
+import { registerConsole } from './http/console.js';
+import { loadTls, type TlsMaterial } from './http/tls.js';
 
-export { backgroundFactories, bearerResolvers };
-export type { BackgroundFactory, BackgroundService, BearerResolver } from './app-hooks.js';
-
-export interface AppOptions {
-  store: Store;
-  region: string;
+export type AppOptions = (
+  | { core: Core }
+  | {
+      store: Store;
+      config: Config;
+      /** The areas to serve (default: all of them, see src/areas.ts). */
+      areas?: readonly Area[];
+    }
+) & {
+  /** Fastify's `logger` option (pino options, or false). */
   logger?: boolean | object;
-  authCacheTtlMs?: number;
-  rateLimit?: RateLimitOptions;
-  /** Which webhook events are stored (default: WEBHOOK_EVENT_LOG, else `subscribed`). */
-  eventLog?: EventLogMode;
-  /** The control plane (/admin/) and the web console (/console), on when `token` is set. */
-  admin?: AdminConfig;
-  /** HTTPS + HTTP/2 (see src/http/tls.ts). */
-  tls?: { key: string | Buffer; cert: string | Buffer };
-  /** Console tuning (tests make live views poll faster). */
-  console?: Pick<ConsoleOptions, 'livePollMs' | 'sessionTtlMs'>;
-}
+  /** TLS material already loaded (`config-api serve` prints the CA path); default: from `config.tls`. */
+  tls?: TlsMaterial | null;
+};
 
 export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
-  setEventLogMode(opts.store.db, opts.eventLog ?? eventLogModeFromEnv());
-  const registry = buildRegistry();
-  const services: BackgroundService[] = [];
-  const app = await buildServer({
-    store: opts.store,
-    registry,
-    region: opts.region,
-    logger: opts.logger,
-    authCacheTtlMs: opts.authCacheTtlMs,
-    rateLimit: opts.rateLimit,
-    tls: opts.tls,
-    bearerResolvers,
-    onEventsCommitted: () => {
-      for (const s of services) s.notify();
-    },
+  const core = 'core' in opts ? opts.core : createCore(opts.store, opts.config, opts.areas);
+  const { store, config, areas, cascades } = core;
+  const registry = new Registry().add(...areas.flatMap((a) => a.actions));
+  const auth = new Authenticator(store, {
+    region: config.region,
+    cacheTtlMs: config.auth.cacheTtlMs,
+    bearerResolvers: areas.flatMap((a) => (a.bearerResolver ? [a.bearerResolver] : [])),
   });
-  if (opts.admin) {
-    const notifyDeliveries = () => services.forEach((s) => s.notify());
-    const plane = await registerControlPlane(app, { store: opts.store, admin: opts.admin, region: opts.region, notifyDeliveries });
-    if (plane && opts.admin.token) {
-      const invalidateAuth = () => app.authenticator.invalidate();
-      registerConsole(app, {
-        store: opts.store,
-        registry,
-        adminToken: opts.admin.token,
-        services: { onEventsCommitted: notifyDeliveries, invalidateAuth },
-        journal: plane.journal,
-        operations: controlPlaneOperations(opts.store, { invalidateAuth, notifyDeliveries }),
-        ...opts.console,
-      });
-    }
+
+  let delivery: DeliveryWorker | undefined;
+  core.onCommit((signals) => {
+    if (signals.has('credentials-changed')) auth.invalidate();
+    if (signals.has('deliveries-queued')) delivery?.notify();
+  });
+  const dispatcher = new Dispatcher({ core, caches: new ReadCaches(store) });
+
+  const tls = opts.tls === undefined ? await loadTls(config.tls) : opts.tls;
+  const app = await buildServer({ registry, auth, dispatcher, logger: opts.logger, rateLimit: config.rateLimit, tls: tls ?? undefined });
+  const plane = await registerControlPlane(app, core, auth); // /admin/, only with ADMIN_TOKEN
+  if (plane && config.admin.token) {
+    registerConsole(app, { core, registry, dispatcher, adminToken: config.admin.token, journal: plane.journal }); // /console
   }
-  // Webhook delivery always runs; areas may add more services through backgroundFactories.
-  for (const factory of [webhookDelivery, ...backgroundFactories]) services.push(factory(app, opts.store));
+  if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks).start();
   app.addHook('onClose', async () => {
-    await Promise.all(services.map((s) => s.stop()));
+    await delivery?.stop();
   });
   return app;
 }

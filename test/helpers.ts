@@ -9,6 +9,15 @@ import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { openStore, migrate, type Store } from '../src/store/db.js';
 import { createApp } from '../src/app.js';
+import { createCore, type Core } from '../src/core.js';
+import type { Area } from '../src/kernel/area.js';
+import { loadConfig, type Config } from '../src/config.js';
+
+/**
+ * The configuration tests run with: the defaults, no token-lookup cache (tests change roles and credentials and
+ * check the next call at once), and the given variables.
+ */
+export const testConfig = (env: Record<string, string> = {}): Config => loadConfig({ AUTH_CACHE_TTL_MS: '0', ...env });
 import {
   bootstrap,
   createApplication,
@@ -20,7 +29,6 @@ import {
   type BootstrapOptions,
 } from '../src/tenancy/tenancy.js';
 import { ALL_SCOPES } from '../src/kernel/scopes.js';
-import type { AdminConfig } from '../src/config.js';
 import { ROOT, cliCommand } from '../bench/lib/processes.js';
 import { createDatabase, type ThrowAwayDatabase } from '../bench/lib/database.js';
 
@@ -82,20 +90,15 @@ export interface CallOptions {
   version?: string;
 }
 
-export interface StartOptions {
-  region?: string;
-  rateLimit?: { max: number; windowMs: number };
-  eventLog?: 'subscribed' | 'all';
-  /** The control plane (/admin/), e.g. `configWith({ ADMIN_TOKEN: '…' }).admin`. */
-  admin?: AdminConfig;
-}
-
 export class Harness {
   app!: FastifyInstance;
   store!: Store;
   /** The licence every test starts with: owner with every scope, bearer token and PAT. */
   boot!: BootstrapResult;
   region = 'dal';
+  config!: Config;
+  /** The app's core: changes made through it are seen by the app as its own (commit signals, event log mode). */
+  core!: Core;
   private dropDb?: () => Promise<void>;
 
   constructor(readonly kind: StoreKind) {}
@@ -104,28 +107,32 @@ export class Harness {
    * `eventLog` defaults to `all` here: suites read the stored events (webhook_events) to check which event each
    * action records, whether or not a webhook subscribes to it.
    */
-  async start(opts: StartOptions = {}): Promise<this> {
+  async start(
+    opts: {
+      region?: string;
+      rateLimit?: { max: number; windowMs: number };
+      eventLog?: 'subscribed' | 'all';
+      /** More configuration variables (see src/config.ts), e.g. fastRetries(). */
+      env?: Record<string, string>;
+      /** The areas the app serves (default: all, see src/areas.ts). */
+      areas?: readonly Area[];
+    } = {},
+  ): Promise<this> {
     this.region = opts.region ?? 'dal';
+    this.config = testConfig({
+      REGION: this.region,
+      WEBHOOK_EVENT_LOG: opts.eventLog ?? 'all',
+      ...(opts.rateLimit ? { RATE_LIMIT_MAX: String(opts.rateLimit.max), RATE_LIMIT_WINDOW_MS: String(opts.rateLimit.windowMs) } : {}),
+      ...opts.env,
+    });
     const fresh = await freshStore(this.kind);
     this.store = fresh.store;
     this.dropDb = fresh.drop;
-    this.app = await this.makeApp(opts);
+    this.core = createCore(this.store, this.config, opts.areas);
+    this.app = await createApp({ core: this.core, logger: false });
     await this.app.ready();
     this.boot = await this.bootstrap();
     return this;
-  }
-
-  /** The app under test (subclasses may configure it differently). */
-  protected makeApp(opts: StartOptions): Promise<FastifyInstance> {
-    return createApp({
-      store: this.store,
-      region: this.region,
-      logger: false,
-      authCacheTtlMs: 0,
-      rateLimit: opts.rateLimit,
-      eventLog: opts.eventLog ?? 'all',
-      admin: opts.admin,
-    });
   }
 
   async stop(): Promise<void> {
@@ -134,7 +141,7 @@ export class Harness {
   }
 
   bootstrap(o: Partial<BootstrapOptions> = {}): Promise<BootstrapResult> {
-    return bootstrap(this.store, { region: this.region, ...o });
+    return this.core.transaction((trx) => bootstrap(trx, this.core.cascades, { region: this.region, ...o }));
   }
 
   /** POST an action as the bootstrap owner (or with the given token / Authorization header). */
@@ -307,13 +314,13 @@ export function runCli(h: Harness, args: string[]): Promise<{ code: number; json
 
 /** A new application of the organization (default: the bootstrap one), optionally installed on licences. */
 export async function newApp(h: Harness, o: { organizationId?: string; install?: number[] } = {}): Promise<string> {
-  return h.store.db.transaction().execute(async (trx) => {
+  return h.core.transaction(async (trx) => {
     const clientId = await createApplication(trx, o.organizationId ?? h.boot.organization_id, 'Test app');
-    for (const lic of o.install ?? []) await installApplication(trx, clientId, lic);
+    for (const lic of o.install ?? []) await installApplication(trx, h.core.cascades, clientId, lic);
     return clientId;
   });
 }
 
 export async function install(h: Harness, clientId: string, licenseId: number): Promise<boolean> {
-  return h.store.db.transaction().execute((trx) => installApplication(trx, clientId, licenseId));
+  return h.core.transaction((trx) => installApplication(trx, h.core.cascades, clientId, licenseId));
 }

@@ -3,8 +3,9 @@ import { Type } from '@sinclair/typebox';
 import { RawJson } from '../kernel/raw-json.js';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
+import type { Area, Cascades } from '../kernel/area.js';
 import { hasScope, requireScopes, roleRank } from '../kernel/scopes.js';
-import { nowIso, type Queryable } from '../store/db.js';
+import { nowIso, signalOnCommit, type Queryable } from '../store/db.js';
 import { uuid } from '../tenancy/secrets.js';
 import {
   assertGroupsExist,
@@ -33,13 +34,15 @@ import {
   agentJson,
   agentView,
   getAgentOrThrow,
+  deleteAgentRecord,
   insertAgent,
   plainColumnChanges,
   schedulerChange,
   type AgentRow,
   type ColumnChanges,
 } from './repo.js';
-import { cachedJson, concurrencyLimit, type CacheSpec } from './response-cache.js';
+import { agentsVersion } from '../tenancy/tenancy.js';
+import { deleteCredentialsOf } from '../tenancy/credentials.js';
 
 export const MAX_CHATS_LIMIT = 100;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -168,15 +171,6 @@ export const createAgent = defineAction({
   },
 });
 
-/** Few, large answers (one per licence and request shape) for list_agents; many small ones for get_agent. */
-const LIST_CACHE: CacheSpec = { name: 'list_agents', limits: { entries: 64, bytes: 24 * 1024 * 1024 }, postgres: true };
-const GET_CACHE: CacheSpec = { name: 'get_agent', limits: { entries: 20_000, bytes: 8 * 1024 * 1024 }, postgres: false };
-/**
- * list_agents answers computed at once (each holds every row of the licence until sent): one on SQLite, where the
- * queries run synchronously anyway; two on PostgreSQL, so one computes while the other waits for the database.
- */
-const listSlots = { sqlite: concurrencyLimit(1), postgres: concurrencyLimit(2) };
-
 /** Columns agentView reads: the base fields plus those of the requested `fields` (groups come from memberships). */
 const BASE_COLUMNS = ['id', 'account_id', 'name', 'avatar', 'role', 'login_status'] as const;
 function viewColumns(fields: ReadonlySet<string>): (keyof AgentRow)[] {
@@ -185,28 +179,36 @@ function viewColumns(fields: ReadonlySet<string>): (keyof AgentRow)[] {
   return cols;
 }
 
+/** list_agents' filter on group ids, normalised (sorted, unique); undefined = no filter. */
+const groupFilter = (ids: readonly number[] | undefined): number[] | undefined =>
+  ids === undefined ? undefined : [...new Set(ids)].sort((a, b) => a - b);
+
 export const getAgent = defineAction({
   name: 'get_agent',
   area: 'agents',
   summary: 'Returns an agent specified by id.',
   schema: GetAgent,
   scopes: ['agents--my:ro', 'agents--all:ro'],
+  authorize({ caller }, input) {
+    if (!isSelf(caller, input.id)) requireScopes(caller.scopes, 'agents--all:ro');
+  },
+  /** Many small answers; not on PostgreSQL, where the lookup is one round trip itself. */
+  cache: {
+    key: (input) => JSON.stringify([input.id, [...new Set(input.fields ?? [])].sort()]),
+    limits: { entries: 20_000, bytes: 8 * 1024 * 1024 },
+  },
   async handler(ctx, input) {
     const { caller } = ctx;
-    if (!isSelf(caller, input.id)) requireScopes(caller.scopes, 'agents--all:ro');
     const fields = new Set<string>(input.fields ?? []);
-    const key = JSON.stringify([caller.licenseId, input.id, [...fields].sort()]);
-    return cachedJson(ctx.store, GET_CACHE, caller.licenseId, key, async () => {
-      const row = await ctx.db
-        .selectFrom('agents')
-        .select([...viewColumns(fields), 'type'])
-        .where('license_id', '=', caller.licenseId)
-        .where('id', '=', input.id) // the primary key only; the type is checked on the row (see findAgent)
-        .executeTakeFirst();
-      if (!row || row.type !== 'agent') throw new ApiError('not_found', `Agent ${input.id} not found`);
-      const groups = fields.has('groups') ? (await membershipsByAgent(ctx.db, caller.licenseId, [row.id])).get(row.id) : undefined;
-      return agentView(row as AgentRow, groups, fields);
-    });
+    const row = await ctx.db
+      .selectFrom('agents')
+      .select([...viewColumns(fields), 'type'])
+      .where('license_id', '=', caller.licenseId)
+      .where('id', '=', input.id) // the primary key only; the type is checked on the row (see findAgent)
+      .executeTakeFirst();
+    if (!row || row.type !== 'agent') throw new ApiError('not_found', `Agent ${input.id} not found`);
+    const groups = fields.has('groups') ? (await membershipsByAgent(ctx.db, caller.licenseId, [row.id])).get(row.id) : undefined;
+    return agentView(row as AgentRow, groups, fields);
   },
 });
 
@@ -216,37 +218,46 @@ export const listAgents = defineAction({
   summary: 'Returns all agents within the licence.',
   schema: ListAgents,
   scopes: ['agents--all:ro'],
+  /**
+   * Few, large answers (one per licence and request shape), also on PostgreSQL (keyed on the licence's
+   * agents_version). Computed one at a time on SQLite, where the queries run synchronously anyway; two at a time
+   * on PostgreSQL, so one computes while the other waits for the database.
+   */
+  cache: {
+    key: (input) =>
+      JSON.stringify([[...new Set(input.fields ?? [])].sort(), input.filters?.suspended ?? null, groupFilter(input.filters?.group_ids) ?? null]),
+    limits: { entries: 64, bytes: 24 * 1024 * 1024 },
+    postgresVersion: agentsVersion,
+    concurrency: { sqlite: 1, postgres: 2 },
+  },
   async handler(ctx, input) {
     const { caller } = ctx;
     const fields = new Set<string>(input.fields ?? []);
     const filters = input.filters ?? {};
-    if (filters.group_ids !== undefined && filters.group_ids.length === 0) return [];
-    const groupIds = filters.group_ids === undefined ? undefined : [...new Set(filters.group_ids)].sort((a, b) => a - b);
-    const key = JSON.stringify([caller.licenseId, [...fields].sort(), filters.suspended ?? null, groupIds ?? null]);
-    return cachedJson(ctx.store, LIST_CACHE, caller.licenseId, key, () => listSlots[ctx.dialect](async () => {
-      let q = ctx.db
-        .selectFrom('agents')
-        .select(viewColumns(fields))
-        .where('license_id', '=', caller.licenseId)
-        .where('type', '=', 'agent');
-      if (filters.suspended !== undefined) q = q.where('suspended', '=', filters.suspended ? 1 : 0);
-      if (groupIds !== undefined) {
-        q = q.where((eb) =>
-          eb.exists(
-            eb
-              .selectFrom('group_members as gm')
-              .select('gm.agent_id')
-              .where('gm.license_id', '=', caller.licenseId)
-              .whereRef('gm.agent_id', '=', 'agents.id')
-              .where('gm.group_id', 'in', groupIds),
-          ),
-        );
-      }
-      const rows = (await q.orderBy('created_at').orderBy('id').execute()) as AgentRow[];
-      const memberships = fields.has('groups') ? await membershipsByAgent(ctx.db, caller.licenseId) : undefined;
-      const parts = rows.map((r) => agentJson(r, memberships?.get(r.id), fields));
-      return RawJson.ofArray(parts);
-    }));
+    const groupIds = groupFilter(filters.group_ids);
+    if (groupIds !== undefined && groupIds.length === 0) return [];
+    let q = ctx.db
+      .selectFrom('agents')
+      .select(viewColumns(fields))
+      .where('license_id', '=', caller.licenseId)
+      .where('type', '=', 'agent');
+    if (filters.suspended !== undefined) q = q.where('suspended', '=', filters.suspended ? 1 : 0);
+    if (groupIds !== undefined) {
+      q = q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('group_members as gm')
+            .select('gm.agent_id')
+            .where('gm.license_id', '=', caller.licenseId)
+            .whereRef('gm.agent_id', '=', 'agents.id')
+            .where('gm.group_id', 'in', groupIds),
+        ),
+      );
+    }
+    const rows = (await q.orderBy('created_at').orderBy('id').execute()) as AgentRow[];
+    const memberships = fields.has('groups') ? await membershipsByAgent(ctx.db, caller.licenseId) : undefined;
+    const parts = rows.map((r) => agentJson(r, memberships?.get(r.id), fields));
+    return RawJson.ofArray(parts);
   },
 });
 
@@ -332,8 +343,8 @@ export const updateAgent = defineAction({
       }
       const { set, changed } = columnChanges(row, input);
       await applyAgentUpdate(trx, caller, row, set, changed, input.groups, 'agent_updated');
+      if (input.role !== undefined) signalOnCommit(trx, 'credentials-changed');
     });
-    if (input.role !== undefined) ctx.services.invalidateAuth();
     return {};
   },
 });
@@ -355,23 +366,25 @@ export const deleteAgent = defineAction({
       const row = await getAgentOrThrow(trx, caller.licenseId, input.id);
       if (row.role === 'owner') throw new ApiError('validation', 'The license owner cannot be deleted');
       if (!self) assertRank(caller, row.role, 'delete');
-      await deleteAgentRow(trx, caller.licenseId, row);
+      await deleteAgentRow(trx, ctx.cascades, caller.licenseId, row);
       await recordEvent(trx, sourceOf(caller), 'agent_deleted', { id: row.id });
     });
-    ctx.services.invalidateAuth();
     return {};
   },
 });
 
-/** Remove an agent (or bot) with its memberships and credentials. Areas that reference agents hook in here. */
-export const agentDeleteHooks: Array<(trx: Queryable, licenseId: number, agentId: string) => Promise<void>> = [];
-
-export async function deleteAgentRow(trx: Queryable, licenseId: number, row: AgentRow): Promise<void> {
+/** Remove an agent (or bot) with its memberships and credentials, and what other areas keep for it. */
+export async function deleteAgentRow(
+  trx: Queryable,
+  cascades: Pick<Cascades, 'agentDeleted'>,
+  licenseId: number,
+  row: AgentRow,
+): Promise<void> {
   await removeAgentFromGroups(trx, licenseId, row.id);
-  await trx.deleteFrom('access_tokens').where('license_id', '=', licenseId).where('account_id', '=', row.account_id).execute();
-  await trx.deleteFrom('pats').where('license_id', '=', licenseId).where('account_id', '=', row.account_id).execute();
-  for (const hook of agentDeleteHooks) await hook(trx, licenseId, row.id);
-  await trx.deleteFrom('agents').where('license_id', '=', licenseId).where('id', '=', row.id).execute();
+  await deleteCredentialsOf(trx, licenseId, row.account_id);
+  await cascades.agentDeleted(trx, licenseId, row.id);
+  await deleteAgentRecord(trx, licenseId, row.id);
+  signalOnCommit(trx, 'credentials-changed');
 }
 
 async function setFlag(
@@ -394,8 +407,8 @@ async function setFlag(
       .where('id', '=', row.id)
       .execute();
     await recordEvent(trx, sourceOf(caller), event, { id: row.id });
+    signalOnCommit(trx, 'credentials-changed');
   });
-  ctx.services.invalidateAuth();
   return {};
 }
 
@@ -476,7 +489,10 @@ export const requestAgentUnsuspension = defineAction({
   },
 });
 
-export const agentActions = [
-  createAgent, getAgent, listAgents, updateAgent, deleteAgent, suspendAgent, unsuspendAgent,
-  requestAgentUnsuspension, approveAgent,
-];
+export const agentsArea: Area = {
+  name: 'agents',
+  actions: [
+    createAgent, getAgent, listAgents, updateAgent, deleteAgent, suspendAgent, unsuspendAgent,
+    requestAgentUnsuspension, approveAgent,
+  ],
+};

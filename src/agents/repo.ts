@@ -181,7 +181,7 @@ export interface NewAgent {
 }
 
 /** The row of a new agent or bot: `a` with every default filled in. */
-export function newAgentRow(licenseId: number, a: NewAgent, now = creationTimeIso()): AgentRow {
+export function newAgentRow(licenseId: number, a: NewAgent, now: string): AgentRow {
   return {
     license_id: licenseId,
     id: a.id,
@@ -214,8 +214,13 @@ export function newAgentRow(licenseId: number, a: NewAgent, now = creationTimeIs
 export async function insertAgent(trx: Queryable, licenseId: number, a: NewAgent): Promise<AgentRow> {
   // Agent ids are e-mail addresses: unique within the licence regardless of letter case (unique index
   // agents_lower_id). One statement checks and writes; the account id is a fresh UUID, so a conflict is the id.
-  const row = newAgentRow(licenseId, a);
+  const row = newAgentRow(licenseId, a, creationTimeIso(trx));
   const { numInsertedOrUpdatedRows } = await trx.insertInto('agents').values(row).onConflict((oc) => oc.doNothing()).executeTakeFirst();
   if (numInsertedOrUpdatedRows === 0n) throw new ApiError('already_exists', `Agent ${a.id} already exists`);
   return row;
+}
+
+/** Delete one agent or bot row (memberships and credentials are removed first by their owners). */
+export async function deleteAgentRecord(trx: Queryable, licenseId: number, id: string): Promise<void> {
+  await trx.deleteFrom('agents').where('license_id', '=', licenseId).where('id', '=', id).execute();
 }

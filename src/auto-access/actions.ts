@@ -1,8 +1,9 @@
 /** Auto access: add, list, update (incl. moving within the list), delete. Rules form one linked list per licence. */
 import { ApiError } from '../kernel/errors.js';
 import { defineAction } from '../kernel/registry.js';
+import type { Queryable } from '../store/db.js';
 import { assertGroupsExist } from '../groups/membership.js';
-import { groupDeleteHooks } from '../groups/actions.js';
+import type { Area, EventSource } from '../kernel/area.js';
 import { randomHexId } from '../tenancy/secrets.js';
 import { sourceOf } from '../webhooks/outbox.js';
 import { link, loadRules, saveRules, type Rule, type RuleBody } from './list.js';
@@ -107,7 +108,7 @@ export const deleteAutoAccess = defineAction({
  * delete_group: the group leaves every rule's `access.groups`; a rule left without groups is deleted (the list is
  * relinked). One auto_accesses_updated event, attributed to the delete_group call, reports all of it.
  */
-groupDeleteHooks.push(async (trx, source, groupId) => {
+async function groupDeleted(trx: Queryable, source: EventSource, groupId: number): Promise<void> {
   const before = await loadRules(trx, source.licenseId);
   if (!before.some((r) => r.access.groups.includes(groupId))) return;
   const order: RuleBody[] = [];
@@ -116,6 +117,10 @@ groupDeleteHooks.push(async (trx, source, groupId) => {
     if (groups.length) order.push({ ...body(r), access: { groups } });
   }
   await saveRules(trx, source, before, link(order));
-});
+}
 
-export const autoAccessActions = [addAutoAccess, listAutoAccesses, updateAutoAccess, deleteAutoAccess];
+export const autoAccessArea: Area = {
+  name: 'auto-access',
+  actions: [addAutoAccess, listAutoAccesses, updateAutoAccess, deleteAutoAccess],
+  groupDeleted,
+};

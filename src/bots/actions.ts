@@ -5,6 +5,7 @@
 import { Type, type Static, type TSchema, type TOptional } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
+import type { Area } from '../kernel/area.js';
 import { requireScopes } from '../kernel/scopes.js';
 import { lockApplication, nowIso, type Queryable } from '../store/db.js';
 import { hashSecret, randomHexId, secretMatches } from '../tenancy/secrets.js';
@@ -28,7 +29,7 @@ import {
   type ColumnChanges,
 } from '../agents/repo.js';
 import { applyAgentUpdate, deleteAgentRow } from '../agents/actions.js';
-import { bearerResolvers } from '../app.js';
+import { signalOnCommit } from '../store/db.js';
 import {
   BOT_FIELDS,
   BOT_MAX_CHATS_LIMIT,
@@ -45,6 +46,7 @@ import {
   type TemplateRow,
 } from './repo.js';
 import {
+  applicationInstalled,
   createTemplateBots,
   deleteTemplateBots,
   installedLicenses,
@@ -53,8 +55,6 @@ import {
   type TemplateChanges,
 } from './propagation.js';
 import { ensureSigningKey, resolveBotToken, signBotToken } from './token.js';
-
-bearerResolvers.push(resolveBotToken);
 
 const opt = <T extends Record<string, TSchema>>(props: T) =>
   Object.fromEntries(Object.entries(props).map(([k, v]) => [k, Type.Optional(v)])) as { [K in keyof T]: TOptional<T[K]> };
@@ -237,10 +237,9 @@ export const deleteBot = defineAction({
     const { caller } = ctx;
     await ctx.tx(async (trx) => {
       const row = await botFor(trx, caller, input.id, ALL_RW);
-      await deleteAgentRow(trx, caller.licenseId, row);
+      await deleteAgentRow(trx, ctx.cascades, caller.licenseId, row);
       await recordEvent(trx, sourceOf(caller), 'bot_deleted', { id: row.id });
     });
-    ctx.services.invalidateAuth();
     return {};
   },
 });
@@ -321,7 +320,7 @@ async function templateScope(
   affect: boolean | undefined,
 ) {
   const template = await findTemplate(trx, ctx.caller.organizationId, owner, id);
-  const licenses = affect ? await installedLicenses(trx, ctx.dialect, owner) : [];
+  const licenses = affect ? await installedLicenses(trx, owner) : [];
   return { template, licenses };
 }
 
@@ -337,7 +336,7 @@ export const createBotTemplate = defineAction({
     const secret = newSecret();
     return ctx.tx(async (trx) => {
       // Serialise template creation per application (the limit is per client id, across licences).
-      await lockApplication(trx, ctx.dialect, owner);
+      await lockApplication(trx, owner);
       const count = await trx
         .selectFrom('bot_templates')
         .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -362,7 +361,7 @@ export const createBotTemplate = defineAction({
       };
       await trx.insertInto('bot_templates').values(template).execute();
       if (input.affect_existing_installations) {
-        await createTemplateBots(trx, template, await installedLicenses(trx, ctx.dialect, owner));
+        await createTemplateBots(trx, template, await installedLicenses(trx, owner));
       }
       return { id: template.id, secret };
     });
@@ -403,9 +402,9 @@ export const deleteBotTemplate = defineAction({
     await ctx.tx(async (trx) => {
       const { template, licenses } = await templateScope(ctx, trx, owner, input.id, input.affect_existing_installations);
       await trx.deleteFrom('bot_templates').where('id', '=', template.id).execute();
-      await deleteTemplateBots(trx, template, licenses);
+      await deleteTemplateBots(trx, ctx.cascades, template, licenses);
+      if (input.affect_existing_installations) signalOnCommit(trx, 'credentials-changed');
     });
-    if (input.affect_existing_installations) ctx.services.invalidateAuth();
     return {};
   },
 });
@@ -461,7 +460,12 @@ export const resetBotTemplateSecret = defineAction({
   },
 });
 
-export const botActions = [
-  createBotTemplate, createBot, deleteBotTemplate, deleteBot, updateBotTemplate, updateBot, listBotTemplates, getBot,
-  listBots, issueBotToken, resetBotTemplateSecret, resetBotSecret,
-];
+export const botsArea: Area = {
+  name: 'bots',
+  actions: [
+    createBotTemplate, createBot, deleteBotTemplate, deleteBot, updateBotTemplate, updateBot, listBotTemplates, getBot,
+    listBots, issueBotToken, resetBotTemplateSecret, resetBotSecret,
+  ],
+  applicationInstalled,
+  bearerResolver: resolveBotToken,
+};

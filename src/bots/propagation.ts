@@ -5,8 +5,8 @@
  * Events are recorded per affected licence with the template's owner client id as their source.
  */
 import { sql } from 'kysely';
-import { nowIso, type Dialect, type Queryable } from '../store/db.js';
-import { installHooks } from '../tenancy/tenancy.js';
+import { dialectOf, nowIso, type Queryable } from '../store/db.js';
+import type { Cascades } from '../kernel/area.js';
 import { deleteAgentRow } from '../agents/actions.js';
 import { newAgentRow, type AgentRow } from '../agents/repo.js';
 import { recordEvent, type EventSource } from '../webhooks/outbox.js';
@@ -18,7 +18,7 @@ export interface InstalledLicense {
 }
 
 /** Licences where the application is installed, locked (PostgreSQL) in id order. */
-export async function installedLicenses(trx: Queryable, dialect: Dialect, clientId: string): Promise<InstalledLicense[]> {
+export async function installedLicenses(trx: Queryable, clientId: string): Promise<InstalledLicense[]> {
   const rows = await trx
     .selectFrom('installations as i')
     .innerJoin('licenses as l', 'l.id', 'i.license_id')
@@ -26,7 +26,7 @@ export async function installedLicenses(trx: Queryable, dialect: Dialect, client
     .where('i.client_id', '=', clientId)
     .orderBy('l.id')
     .execute();
-  if (dialect === 'postgres' && rows.length > 0) {
+  if (dialectOf(trx) === 'postgres' && rows.length > 0) {
     const ids = rows.map((r) => r.id);
     await sql`SELECT id FROM licenses WHERE id IN (${sql.join(ids)}) ORDER BY id FOR UPDATE`.execute(trx);
   }
@@ -122,12 +122,17 @@ export async function updateTemplateBots(
 }
 
 /** Delete the template's bots (memberships and credentials with them). */
-export async function deleteTemplateBots(trx: Queryable, t: TemplateRow, licenses: InstalledLicense[]): Promise<void> {
+export async function deleteTemplateBots(
+  trx: Queryable,
+  cascades: Pick<Cascades, 'agentDeleted'>,
+  t: TemplateRow,
+  licenses: InstalledLicense[],
+): Promise<void> {
   const bots = await templateBots(trx, t, licenses.map((l) => l.id));
   const byLicense = new Map(licenses.map((l) => [l.id, l]));
   for (const row of bots) {
-    // deleteAgentRow runs the agent-delete hooks, which are per (licence, agent).
-    await deleteAgentRow(trx, row.license_id, row);
+    // deleteAgentRow runs the agentDeleted cascade, which is per (licence, agent).
+    await deleteAgentRow(trx, cascades, row.license_id, row);
     await recordEvent(trx, templateSource(t, byLicense.get(row.license_id)!), 'bot_deleted', { id: row.id });
   }
 }
@@ -145,9 +150,9 @@ export async function resetTemplateBotSecrets(trx: Queryable, t: TemplateRow, li
 }
 
 /** Installing an application creates a bot for each of its templates on that licence. */
-installHooks.push(async (trx, clientId, licenseId) => {
+export async function applicationInstalled(trx: Queryable, clientId: string, licenseId: number): Promise<void> {
   const templates = await trx.selectFrom('bot_templates').selectAll().where('owner_client_id', '=', clientId).orderBy('created_at').execute();
   if (templates.length === 0) return;
   const lic = await trx.selectFrom('licenses').select(['id', 'organization_id']).where('id', '=', licenseId).executeTakeFirstOrThrow();
   for (const t of templates) await createTemplateBots(trx, t, [lic]);
-});
+}

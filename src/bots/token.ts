@@ -6,7 +6,7 @@
 import { SignJWT, jwtVerify } from 'jose';
 import { ApiError } from '../kernel/errors.js';
 import type { Caller } from '../kernel/registry.js';
-import type { ResolvedBearer } from '../app-hooks.js';
+import type { ResolvedBearer } from '../kernel/area.js';
 import type { Queryable, Store } from '../store/db.js';
 import { randomSecret } from '../tenancy/secrets.js';
 

@@ -2,6 +2,6 @@
 import type { Command } from './main.js';
 import { channelCommands } from '../other/cli.js';
 import { deliveryCommands } from '../webhooks/cli.js';
-import { licenseCommands } from '../tenancy/cli.js';
+import { licenseCommands } from './license.js';
 
 export const extraCommands: Record<string, Command> = { ...channelCommands, ...deliveryCommands, ...licenseCommands };

@@ -4,10 +4,11 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
-import { migrate, openStore, type Store } from '../store/db.js';
+import { migrate, openReachableStore, StoreUnavailableError, type Store } from '../store/db.js';
 import { ALL_SCOPES } from '../kernel/scopes.js';
 import { ApiError } from '../kernel/errors.js';
 import { bootstrapLicense, installApplication, newAccessToken, newApplication, newPat, PLANS } from '../tenancy/tenancy.js';
+import { createCore, type Core } from '../core.js';
 import { serve } from './serve.js';
 import { extraCommands } from './commands.js';
 
@@ -20,6 +21,8 @@ export interface CommandContext {
   flags: Flags;
   positionals: string[];
   withStore<T>(fn: (store: Store) => Promise<T>): Promise<T>;
+  /** The app's core on the database (writes through `core.transaction`, as the server makes them). */
+  withCore<T>(fn: (core: Core) => Promise<T>): Promise<T>;
 }
 
 export type Command = (ctx: CommandContext) => Promise<{ json: unknown; text: string } | void>;
@@ -113,60 +116,63 @@ const commands: Record<string, Command> = {
     const applied = await withStore((s) => migrate(s));
     return { json: { applied }, text: applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date' };
   },
-  async bootstrap({ config, flags, withStore }) {
+  async bootstrap({ config, flags, withCore }) {
     const plan = flags.plan as string | undefined;
     if (plan && !(PLANS as readonly string[]).includes(plan)) throw new CliError(`--plan must be one of ${PLANS.join(', ')}`);
-    const result = await withStore(async (s) => {
-      await migrate(s);
-      return bootstrapLicense(s, {
-        region: config.region,
-        ownerEmail: flags['owner-email'] as string | undefined,
-        plan,
-        expiresAt: expiresAtFlag(flags),
-        source: {
-          ...(flags['source-id'] !== undefined ? { source_id: flags['source-id'] as string } : {}),
-          ...(flags['source-type'] !== undefined ? { source_type: flags['source-type'] as string } : {}),
-          ...(flags['source-url'] !== undefined ? { source_url: flags['source-url'] as string } : {}),
-        },
-      });
-    });
+    const result = await withCore((core) =>
+      core.transaction((trx) =>
+        bootstrapLicense(trx, core.cascades, {
+          region: config.region,
+          ownerEmail: flags['owner-email'] as string | undefined,
+          plan,
+          expiresAt: expiresAtFlag(flags),
+          source: {
+            ...(flags['source-id'] !== undefined ? { source_id: flags['source-id'] as string } : {}),
+            ...(flags['source-type'] !== undefined ? { source_type: flags['source-type'] as string } : {}),
+            ...(flags['source-url'] !== undefined ? { source_url: flags['source-url'] as string } : {}),
+          },
+        }),
+      ),
+    );
     return { json: result, text: JSON.stringify(result, null, 2) };
   },
-  async 'app create'({ flags, withStore }) {
+  async 'app create'({ flags, withCore }) {
     const org = need(flags, 'organization');
     const install = flags.install as string | undefined;
     if (install !== undefined && !Number.isInteger(Number(install))) throw new CliError('--install must be a licence id');
-    const { client_id: clientId } = await withStore((s) =>
-      newApplication(s, {
-        organizationId: org,
-        licenseId: install === undefined ? undefined : Number(install),
-        name: (flags.name as string | undefined) ?? 'Application',
-      }),
+    const { client_id: clientId } = await withCore((core) =>
+      core.transaction((trx) =>
+        newApplication(trx, core.cascades, {
+          organizationId: org,
+          licenseId: install === undefined ? undefined : Number(install),
+          name: (flags.name as string | undefined) ?? 'Application',
+        }),
+      ),
     );
     return { json: { client_id: clientId }, text: `client_id: ${clientId}` };
   },
-  async 'app install'({ flags, withStore }) {
+  async 'app install'({ flags, withCore }) {
     const clientId = need(flags, 'client-id');
     const licenseId = licenseFlag(flags);
-    const installed = await withStore((s) => s.db.transaction().execute((trx) => installApplication(trx, clientId, licenseId)));
+    const installed = await withCore((core) => core.transaction((trx) => installApplication(trx, core.cascades, clientId, licenseId)));
     return { json: { client_id: clientId, license_id: licenseId, installed }, text: installed ? 'Installed' : 'Already installed' };
   },
-  async 'token create'({ flags, withStore }) {
+  async 'token create'({ flags, withCore }) {
     const licenseId = licenseFlag(flags);
     const agentId = need(flags, 'agent');
     const scopes = scopesFlag(flags);
     const ttl = ttlFlag(flags);
     const clientId = (flags['client-id'] as string | undefined) ?? null;
-    const { bearer_token: token } = await withStore((s) =>
-      newAccessToken(s, { licenseId, agentId, clientId, scopes, ttlSeconds: ttl }),
+    const { bearer_token: token } = await withCore((core) =>
+      core.transaction((trx) => newAccessToken(trx, { licenseId, agentId, clientId, scopes, ttlSeconds: ttl })),
     );
     return { json: { bearer_token: token }, text: token };
   },
-  async 'pat create'({ flags, withStore }) {
+  async 'pat create'({ flags, withCore }) {
     const licenseId = licenseFlag(flags);
     const agentId = need(flags, 'agent');
     const scopes = scopesFlag(flags);
-    const out = await withStore((s) => newPat(s, { licenseId, agentId, scopes }));
+    const out = await withCore((core) => core.transaction((trx) => newPat(trx, { licenseId, agentId, scopes })));
     return { json: out, text: `Authorization: Basic ${out.basic_auth}` };
   },
   async 'unsuspension-requests list'({ flags, withStore }) {
@@ -205,14 +211,22 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${(err as Error).message}\n`);
     return 2;
   }
-  if (name === 'serve') return serve(config);
+  if (name === 'serve') {
+    try {
+      return await serve(config);
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+  }
   const command = commands[name];
   if (!command) {
     process.stderr.write(`Unknown command: ${positionals.join(' ')}\n${usage()}\n`);
     return 2;
   }
   const withStore = async <T>(fn: (store: Store) => Promise<T>): Promise<T> => {
-    const store = openStore(config.database.url, { poolSize: 2 });
+    const store = await openReachableStore(config.database.url, { poolSize: 2, sqliteSynchronous: config.database.sqliteSynchronous });
     try {
       await migrate(store);
       return await fn(store);
@@ -220,11 +234,16 @@ export async function main(argv: string[]): Promise<number> {
       await store.close();
     }
   };
+  const withCore = <T>(fn: (core: Core) => Promise<T>): Promise<T> => withStore((store) => fn(createCore(store, config)));
   try {
-    const out = await command({ config, flags, positionals: positionals.slice(name.split(' ').length), withStore });
+    const out = await command({ config, flags, positionals: positionals.slice(name.split(' ').length), withStore, withCore });
     if (out) process.stdout.write(`${json ? JSON.stringify(out.json) : out.text}\n`);
     return 0;
   } catch (err) {
+    if (err instanceof StoreUnavailableError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
     const known = err instanceof CliError || err instanceof ApiError;
     const message = known ? (err as Error).message : `Unexpected error: ${(err as Error).message}`;
     if (json) {

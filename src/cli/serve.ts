@@ -1,13 +1,15 @@
 /** `config-api serve`: migrate, create a demo licence on an empty database, listen, drain on SIGTERM. */
 import type { Config } from '../config.js';
-import { migrate, openStore } from '../store/db.js';
+import { migrate, openReachableStore } from '../store/db.js';
 import { createApp } from '../app.js';
 import { bootstrap } from '../tenancy/tenancy.js';
+import { createCore } from '../core.js';
 import { loadTls } from '../http/tls.js';
 
 export async function serve(config: Config): Promise<number> {
-  const store = openStore(config.database.url, { poolSize: config.database.poolSize });
+  const store = await openReachableStore(config.database.url, { poolSize: config.database.poolSize, sqliteSynchronous: config.database.sqliteSynchronous });
   await migrate(store);
+  const core = createCore(store, config);
   const tls = await loadTls(config.tls);
   if (tls?.caFile) {
     process.stdout.write(
@@ -15,18 +17,11 @@ export async function serve(config: Config): Promise<number> {
         `  Python SDK: verify='${tls.caFile}'   curl: --cacert ${tls.caFile}   Node: NODE_EXTRA_CA_CERTS=${tls.caFile}\n`,
     );
   }
-  const app = await createApp({
-    store,
-    region: config.region,
-    logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
-    rateLimit: config.rateLimit,
-    admin: config.admin,
-    tls: tls ?? undefined,
-  });
+  const app = await createApp({ core, tls, logger: { level: config.logLevel, redact: ['req.headers.authorization'] } });
 
   const hasLicense = await store.db.selectFrom('licenses').select('id').limit(1).executeTakeFirst();
   if (!hasLicense) {
-    const demo = await bootstrap(store, { region: config.region, ownerEmail: 'owner@example.com', ownerName: 'Demo Owner' });
+    const demo = await core.transaction((trx) => bootstrap(trx, core.cascades, { region: config.region, ownerEmail: 'owner@example.com', ownerName: 'Demo Owner' }));
     const base = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
     process.stdout.write(
       [

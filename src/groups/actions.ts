@@ -2,12 +2,14 @@
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction, type Caller } from '../kernel/registry.js';
+import type { Area } from '../kernel/area.js';
 import { requireScopes } from '../kernel/scopes.js';
 import type { Queryable } from '../store/db.js';
 import { literalUnion } from '../kernel/schema.js';
 import { missingAgentIds } from '../agents/repo.js';
-import { recordEvent, sourceOf, type EventSource } from '../webhooks/outbox.js';
-import { PRIORITIES, groupIdsOfAgent, prioritiesByGroup, replaceGroupMembers } from './membership.js';
+import { recordEvent, sourceOf } from '../webhooks/outbox.js';
+import { PRIORITIES, deleteGroupRow, groupIdsOfAgent, prioritiesByGroup, removeGroupMembers, replaceGroupMembers } from './membership.js';
+import { signalOnCommit } from '../store/db.js';
 
 export const GROUP_FIELDS = ['agent_priorities', 'routing_status'] as const;
 const GroupId = Type.Integer({ minimum: 0 });
@@ -63,9 +65,6 @@ async function requireGroupReach(db: Queryable, caller: Caller, groupId: number,
   const mine = await groupIdsOfAgent(db, caller.licenseId, caller.agentId);
   if (!mine.includes(groupId)) requireScopes(caller.scopes, `groups--all:${access}`);
 }
-
-/** Areas that keep per-group data hook in here; run inside the delete_group transaction. */
-export const groupDeleteHooks: Array<(trx: Queryable, source: EventSource, groupId: number) => Promise<void>> = [];
 
 export const createGroup = defineAction({
   name: 'create_group',
@@ -131,8 +130,8 @@ export const updateGroup = defineAction({
         }
       }
       if (Object.keys(changed).length) await recordEvent(trx, sourceOf(caller), 'group_updated', { id: g.id, ...changed });
+      if (input.agent_priorities !== undefined) signalOnCommit(trx, 'credentials-changed');
     });
-    if (input.agent_priorities !== undefined) ctx.services.invalidateAuth();
     return {};
   },
 });
@@ -149,12 +148,12 @@ export const deleteGroup = defineAction({
       const g = await getGroupOrThrow(trx, caller.licenseId, input.id);
       if (g.id === 0) throw new ApiError('validation', 'The General group (id 0) cannot be deleted');
       await requireGroupReach(trx, caller, g.id, 'rw');
-      await trx.deleteFrom('group_members').where('license_id', '=', caller.licenseId).where('group_id', '=', g.id).execute();
-      for (const hook of groupDeleteHooks) await hook(trx, sourceOf(caller), g.id);
-      await trx.deleteFrom('groups').where('license_id', '=', caller.licenseId).where('id', '=', g.id).execute();
+      await removeGroupMembers(trx, caller.licenseId, g.id);
+      await ctx.cascades.groupDeleted(trx, sourceOf(caller), g.id);
+      await deleteGroupRow(trx, caller.licenseId, g.id);
       await recordEvent(trx, sourceOf(caller), 'group_deleted', { id: g.id });
+      signalOnCommit(trx, 'credentials-changed');
     });
-    ctx.services.invalidateAuth();
     return {};
   },
 });
@@ -195,4 +194,4 @@ export const getGroup = defineAction({
   },
 });
 
-export const groupActions = [createGroup, updateGroup, deleteGroup, listGroups, getGroup];
+export const groupsArea: Area = { name: 'groups', actions: [createGroup, updateGroup, deleteGroup, listGroups, getGroup] };

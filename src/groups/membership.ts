@@ -33,6 +33,14 @@ export async function assertGroupsExist(db: Queryable, licenseId: number, ids: r
   throw new ApiError('group_not_found', `Group ${missing} not found`);
 }
 
+/** The licence's "General" group (id 0), made with the licence. */
+export async function createGeneralGroup(trx: Queryable, licenseId: number, now: string): Promise<void> {
+  await trx
+    .insertInto('groups')
+    .values({ license_id: licenseId, id: 0, name: 'General', language_code: 'en', routing_status: 'offline', created_at: now })
+    .execute();
+}
+
 /** Reject the same group twice in one `groups` list. */
 export function assertNoDuplicateGroups(groups: readonly { id: number }[], field = 'groups'): void {
   const seen = new Set<number>();
@@ -144,4 +152,14 @@ export async function groupIdsOfAgent(db: Queryable, licenseId: number, agentId:
     .where('agent_id', '=', agentId)
     .execute();
   return rows.map((r) => r.group_id);
+}
+
+/** Every membership of a group (it is being deleted). */
+export async function removeGroupMembers(trx: Queryable, licenseId: number, groupId: number): Promise<void> {
+  await trx.deleteFrom('group_members').where('license_id', '=', licenseId).where('group_id', '=', groupId).execute();
+}
+
+/** Delete a group row (its memberships and what other areas keep per group are removed first). */
+export async function deleteGroupRow(trx: Queryable, licenseId: number, groupId: number): Promise<void> {
+  await trx.deleteFrom('groups').where('license_id', '=', licenseId).where('id', '=', groupId).execute();
 }

@@ -8,7 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { ApiError, ERROR_TYPES } from '../kernel/errors.js';
-import type { Store } from '../store/db.js';
+import type { Core } from '../core.js';
 import {
   bootstrapLicense,
   getLicense,
@@ -185,15 +185,11 @@ type OperationId = (typeof ADMIN_ROUTES)[number]['operationId'];
 // ---------------------------------------------------------------- plugin
 
 export interface AdminDeps {
-  store: Store;
+  /** Writes go through `core.transaction`: its commit signals drop cached token lookups and wake webhook delivery. */
+  core: Core;
   token: string;
-  region: string;
   journal: RequestJournal;
   faults: FaultInjector;
-  /** Drop cached token lookups (after changes to licences, agents or credentials). */
-  invalidateAuth(): void;
-  /** Wake the webhook delivery worker. */
-  notifyDeliveries(): void;
 }
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
@@ -209,89 +205,89 @@ export function adminAuthorized(header: string | undefined, expected: Buffer): b
 type Handler = (req: FastifyRequest<any>, reply: FastifyReply) => Promise<unknown>;
 
 function handlers(d: AdminDeps): Record<OperationId, Handler> {
-  const { store } = d;
+  const { core } = d;
+  const db = core.store.db;
   const timed = async <T extends object>(fn: () => Promise<T>) => {
     const t0 = performance.now();
     const out = await fn();
     return { ...out, duration_ms: Math.round((performance.now() - t0) * 100) / 100 };
   };
+  const licenseParam = (req: FastifyRequest) => (req.params as { id: number }).id;
   return {
     async adminBootstrap(req) {
       const b = req.body as Record<string, string | null | undefined>;
-      return bootstrapLicense(store, {
-        region: (b.region as string | undefined) ?? d.region,
-        ownerEmail: b.owner_email ?? undefined,
-        ownerName: b.owner_name ?? undefined,
-        organizationName: b.organization_name ?? undefined,
-        plan: b.plan ?? undefined,
-        expiresAt: b.expires_at,
-        source: {
-          ...(b.source_id != null ? { source_id: b.source_id } : {}),
-          ...(b.source_type != null ? { source_type: b.source_type } : {}),
-          ...(b.source_url != null ? { source_url: b.source_url } : {}),
-        },
-      });
+      return core.transaction((trx) =>
+        bootstrapLicense(trx, core.cascades, {
+          region: (b.region as string | undefined) ?? core.config.region,
+          ownerEmail: b.owner_email ?? undefined,
+          ownerName: b.owner_name ?? undefined,
+          organizationName: b.organization_name ?? undefined,
+          plan: b.plan ?? undefined,
+          expiresAt: b.expires_at,
+          source: {
+            ...(b.source_id != null ? { source_id: b.source_id } : {}),
+            ...(b.source_type != null ? { source_type: b.source_type } : {}),
+            ...(b.source_url != null ? { source_url: b.source_url } : {}),
+          },
+        }),
+      );
     },
     async adminCreateApplication(req) {
       const b = req.body as { organization_id: string; license_id?: number; name?: string };
-      return newApplication(store, { organizationId: b.organization_id, licenseId: b.license_id, name: b.name });
+      return core.transaction((trx) => newApplication(trx, core.cascades, { organizationId: b.organization_id, licenseId: b.license_id, name: b.name }));
     },
     async adminCreateToken(req) {
       const b = req.body as { license_id: number; agent_id: string; client_id?: string | null; scopes: string[] | 'all'; ttl_s?: number };
-      return newAccessToken(store, { licenseId: b.license_id, agentId: b.agent_id, clientId: b.client_id, scopes: b.scopes, ttlSeconds: b.ttl_s });
+      return core.transaction((trx) =>
+        newAccessToken(trx, { licenseId: b.license_id, agentId: b.agent_id, clientId: b.client_id, scopes: b.scopes, ttlSeconds: b.ttl_s }),
+      );
     },
     async adminCreatePat(req) {
       const b = req.body as { license_id: number; agent_id: string; scopes: string[] | 'all' };
-      return newPat(store, { licenseId: b.license_id, agentId: b.agent_id, scopes: b.scopes });
+      return core.transaction((trx) => newPat(trx, { licenseId: b.license_id, agentId: b.agent_id, scopes: b.scopes }));
     },
     async adminListLicenses(req) {
       const q = req.query as { organization_id?: string; limit?: number };
-      return { licenses: await listLicenses(store, { organizationId: q.organization_id, limit: q.limit }) };
+      return { licenses: await listLicenses(db, { organizationId: q.organization_id, limit: q.limit }) };
     },
     async adminGetLicense(req) {
-      return getLicense(store, (req.params as { id: number }).id);
+      return getLicense(db, licenseParam(req));
     },
     async adminUpdateLicense(req) {
       const b = req.body as { plan?: string; expires_at?: string | null };
-      const out = await updateLicense(store, (req.params as { id: number }).id, { plan: b.plan, expiresAt: b.expires_at });
-      d.invalidateAuth();
-      return out;
+      const licenseId = licenseParam(req);
+      return core.transaction((trx) => updateLicense(trx, licenseId, { plan: b.plan, expiresAt: b.expires_at }), { licenseId });
     },
     async adminResetLicense(req) {
-      const out = await timed(() => resetLicense(store, (req.params as { id: number }).id));
-      d.invalidateAuth();
-      return out;
+      const licenseId = licenseParam(req);
+      return timed(() => core.transaction((trx) => resetLicense(trx, licenseId), { licenseId }));
     },
     async adminCreateSnapshot(req) {
       const name = (req.body as { name?: string } | undefined)?.name ?? null;
-      return snapshotLicense(store, (req.params as { id: number }).id, name);
+      const licenseId = licenseParam(req);
+      return core.transaction((trx) => snapshotLicense(trx, licenseId, name), { licenseId });
     },
     async adminListSnapshots(req) {
-      const id = (req.params as { id: number }).id;
-      await getLicense(store, id);
-      return { snapshots: await listSnapshots(store, id) };
+      return { snapshots: await listSnapshots(db, licenseParam(req)) };
     },
     async adminRestoreSnapshot(req) {
       const p = req.params as { id: number; snapshot_id: string };
-      const out = await timed(() => restoreSnapshot(store, p.id, p.snapshot_id));
-      d.invalidateAuth();
-      return out;
+      return timed(() => core.transaction((trx) => restoreSnapshot(trx, p.id, p.snapshot_id), { licenseId: p.id }));
     },
     async adminDeleteSnapshot(req) {
       const p = req.params as { id: number; snapshot_id: string };
-      await deleteSnapshot(store, p.id, p.snapshot_id);
+      await deleteSnapshot(db, p.id, p.snapshot_id);
       return {};
     },
     async adminListDeliveries(req) {
       const q = req.query as { license_id?: number; webhook_id?: string; status?: 'pending'; action?: string; limit?: number };
       return {
-        deliveries: await listDeliveries(store, { licenseId: q.license_id, webhookId: q.webhook_id, status: q.status, action: q.action, limit: q.limit }),
+        deliveries: await listDeliveries(db, { licenseId: q.license_id, webhookId: q.webhook_id, status: q.status, action: q.action, limit: q.limit }),
       };
     },
     async adminResendDelivery(req) {
-      const out = await resendDelivery(store, (req.params as { id: string }).id);
-      d.notifyDeliveries();
-      return out;
+      const id = (req.params as { id: string }).id;
+      return core.transaction((trx) => resendDelivery(trx, id));
     },
     async adminListRequests(req) {
       const q = req.query as { license_id?: number; action?: string; limit?: number };

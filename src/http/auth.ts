@@ -4,13 +4,11 @@
  * Lookups are cached for a short TTL; writes that change roles, suspension or membership invalidate the cache.
  */
 import type { Store } from '../store/db.js';
-import { hashSecret } from '../tenancy/secrets.js';
+import { findAccessToken, findPat } from '../tenancy/credentials.js';
 import { ApiError } from '../kernel/errors.js';
 import type { Caller } from '../kernel/registry.js';
-import type { BearerResolver } from '../app-hooks.js';
+import type { BearerResolver } from '../kernel/area.js';
 import type { Role } from '../kernel/scopes.js';
-
-export const REGIONS = ['dal', 'fra'] as const;
 
 interface CacheEntry {
   caller: Caller;
@@ -81,16 +79,7 @@ export class Authenticator {
       const resolved = await resolve(token, this.store);
       if (resolved) return { ...resolved, tokenExpiresAt: null };
     }
-    const row = await this.store.db
-      .selectFrom('access_tokens as t')
-      .innerJoin('agents as a', (j) => j.onRef('a.account_id', '=', 't.account_id').onRef('a.license_id', '=', 't.license_id'))
-      .innerJoin('licenses as l', 'l.id', 't.license_id')
-      .select([
-        't.license_id', 't.account_id', 't.client_id', 't.scopes', 't.region', 't.expires_at as token_expires_at',
-        'a.id as agent_id', 'a.role', 'a.type', 'a.suspended', 'l.organization_id', 'l.expires_at as license_expires_at',
-      ])
-      .where('t.token_hash', '=', hashSecret(token))
-      .executeTakeFirst();
+    const row = await findAccessToken(this.store.db, token);
     if (!row) throw new ApiError('authentication', 'Invalid or expired access token');
     return {
       caller: {
@@ -117,17 +106,7 @@ export class Authenticator {
     if (colon <= 0 || decoded.includes('\0')) throw new ApiError('authentication', 'Malformed Basic credentials');
     const accountId = decoded.slice(0, colon);
     const pat = decoded.slice(colon + 1);
-    const row = await this.store.db
-      .selectFrom('pats as p')
-      .innerJoin('agents as a', (j) => j.onRef('a.account_id', '=', 'p.account_id').onRef('a.license_id', '=', 'p.license_id'))
-      .innerJoin('licenses as l', 'l.id', 'p.license_id')
-      .select([
-        'p.license_id', 'p.account_id', 'p.scopes', 'a.id as agent_id', 'a.role', 'a.type', 'a.suspended',
-        'l.organization_id', 'l.region', 'l.expires_at as license_expires_at',
-      ])
-      .where('p.token_hash', '=', hashSecret(pat))
-      .where('p.account_id', '=', accountId)
-      .executeTakeFirst();
+    const row = await findPat(this.store.db, accountId, pat);
     if (!row) throw new ApiError('authentication', 'Invalid Personal Access Token');
     return {
       caller: {

@@ -13,10 +13,11 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Core } from '../core.js';
 import { ApiError } from '../kernel/errors.js';
-import type { ActionContext, Registry, Services } from '../kernel/registry.js';
+import type { Registry } from '../kernel/registry.js';
 import { RawJson } from '../kernel/raw-json.js';
-import { lockLicense, type Store } from '../store/db.js';
+import type { Dispatcher } from './dispatch.js';
 import { getLicense, listLicenses } from '../tenancy/tenancy.js';
 import { listSnapshots, resetLicense, restoreSnapshot, snapshotLicense } from '../tenancy/state.js';
 import { licenseApplications, ownerCaller } from '../tenancy/views.js';
@@ -30,12 +31,13 @@ export const CONSOLE_HEADER = 'x-console-request';
 const LOOKBACK_MS = 5000;
 
 export interface ConsoleOptions {
-  store: Store;
+  core: Core;
   registry: Registry;
+  /** Runs actions exactly as the API does (validation, authorization, read caches, transactions). */
+  dispatcher: Dispatcher;
   /** The control plane's token; the console exists only when it is set. */
   adminToken: string;
-  services: Services;
-  /** Session lifetime (default 12 hours). */
+  /** Session lifetime (default: `config.admin.consoleSessionTtlMs`). */
   sessionTtlMs?: number;
   /** How often live views look for changes (default 1000 ms; changes made by other processes are seen too). */
   livePollMs?: number;
@@ -43,7 +45,7 @@ export interface ConsoleOptions {
   assetsDir?: string;
   /** The control plane's request journal (the Calls view). */
   journal?: JournalLike;
-  /** The control plane's operations the console offers as buttons. */
+  /** The control plane's operations the console offers as buttons (default: `controlPlaneOperations(core)`). */
   operations?: ConsoleOperations;
 }
 
@@ -77,33 +79,22 @@ export interface ConsoleOperations {
 }
 
 /**
- * The control plane's operations as the console offers them: the same service functions as /admin/, followed by
- * what /admin/ does after them (drop cached token lookups after licence changes, wake the delivery worker).
+ * The control plane's operations as the console offers them: the same service functions and transactions as /admin/
+ * (commit signals drop cached token lookups after licence changes and wake the delivery worker after a resend).
  */
-export function controlPlaneOperations(store: Store, o: { invalidateAuth(): void; notifyDeliveries(): void }): ConsoleOperations {
+export function controlPlaneOperations(core: Core): ConsoleOperations {
   const timed = async <T extends object>(fn: () => Promise<T>) => {
     const t0 = performance.now();
     const out = await fn();
     return { ...out, duration_ms: Math.round((performance.now() - t0) * 100) / 100 };
   };
   return {
-    async resendDelivery(id) {
-      const out = await resendDelivery(store, id);
-      o.notifyDeliveries();
-      return out;
-    },
-    async resetLicense(licenseId) {
-      const out = await timed(() => resetLicense(store, licenseId));
-      o.invalidateAuth();
-      return out;
-    },
-    listSnapshots: (licenseId) => listSnapshots(store, licenseId),
-    createSnapshot: (licenseId, name) => snapshotLicense(store, licenseId, name),
-    async restoreSnapshot(licenseId, snapshotId) {
-      const out = await timed(() => restoreSnapshot(store, licenseId, snapshotId));
-      o.invalidateAuth();
-      return out;
-    },
+    resendDelivery: (id) => core.transaction((trx) => resendDelivery(trx, id)),
+    resetLicense: (licenseId) => timed(() => core.transaction((trx) => resetLicense(trx, licenseId), { licenseId })),
+    listSnapshots: (licenseId) => listSnapshots(core.store.db, licenseId),
+    createSnapshot: (licenseId, name) => core.transaction((trx) => snapshotLicense(trx, licenseId, name), { licenseId }),
+    restoreSnapshot: (licenseId, snapshotId) =>
+      timed(() => core.transaction((trx) => restoreSnapshot(trx, licenseId, snapshotId), { licenseId })),
   };
 }
 
@@ -221,8 +212,9 @@ const TABS: Record<string, TabLoader> = {
 };
 
 export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): void {
-  const { store, registry, services } = opts;
-  const ttlMs = opts.sessionTtlMs ?? 12 * 3_600_000;
+  const { core, registry, dispatcher } = opts;
+  const { store } = core;
+  const ttlMs = opts.sessionTtlMs ?? core.config.admin.consoleSessionTtlMs;
   const pollMs = opts.livePollMs ?? 1000;
   const assets = loadAssets(opts.assetsDir ?? join(packageRoot(), 'console'));
   const index = assets.get('index.html');
@@ -272,30 +264,15 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
     if (req.method !== 'GET' && req.method !== 'HEAD') checkCsrf(req);
   }
 
+  /** Run the API's own actions as the licence's owner, through the dispatcher every API call goes through. */
   async function runner(licenseId: number, log: FastifyBaseLogger): Promise<RunAction> {
     const caller = await ownerCaller(store.db, licenseId);
     if (!caller) throw new ApiError('not_found', `Licence ${licenseId} not found`);
-    const ctx: ActionContext = {
-      store,
-      db: store.db,
-      dialect: store.dialect,
-      caller,
-      log,
-      services,
-      async tx(fn) {
-        const out = await store.db.transaction().execute(async (trx) => {
-          await lockLicense(trx, store.dialect, licenseId);
-          return fn(trx);
-        });
-        services.onEventsCommitted();
-        return out;
-      },
-    };
     return async (name, body = {}) => {
       const action = registry.get(name);
       if (!action) throw new Error(`console: unknown action ${name}`);
-      const out = await action.handler(ctx, action.validate(body));
-      return out instanceof RawJson ? JSON.parse(out.body.toString('utf8')) : (out ?? {});
+      const out = await dispatcher.runSingle(action, caller, log, body);
+      return out instanceof RawJson ? JSON.parse(out.body.toString('utf8')) : out;
     };
   }
 
@@ -345,10 +322,10 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
   });
 
   // ------------------------------------------------------------------ licences
-  app.get('/console/api/licenses', { preHandler: requireSession }, async () => ({ licenses: await listLicenses(store) }));
+  app.get('/console/api/licenses', { preHandler: requireSession }, async () => ({ licenses: await listLicenses(store.db) }));
   app.get('/console/api/licenses/:id', { preHandler: requireSession }, async (req) => {
     const id = licenseParam(req);
-    const license = await getLicense(store, id);
+    const license = await getLicense(store.db, id);
     return { license, applications: await licenseApplications(store.db, id) };
   });
   app.get('/console/api/licenses/:id/tabs/:tab', { preHandler: requireSession }, async (req) => {
@@ -377,7 +354,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
     limit: intParam(q.limit, 'limit', 100, 1000),
   });
   app.get('/console/api/licenses/:id/deliveries', { preHandler: requireSession }, async (req) => ({
-    deliveries: await listDeliveries(store, { licenseId: licenseParam(req), ...deliveryFilter(req.query as Record<string, unknown>), includeBody: false }),
+    deliveries: await listDeliveries(store.db, { licenseId: licenseParam(req), ...deliveryFilter(req.query as Record<string, unknown>), includeBody: false }),
   }));
   app.get('/console/api/licenses/:id/deliveries/live', { preHandler: requireSession }, (req, reply) => {
     const licenseId = licenseParam(req);
@@ -406,10 +383,8 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
   });
 
   // ------------------------------------------------------------------ control-plane operations
-  const ops = (): ConsoleOperations => {
-    if (!opts.operations) throw new ApiError('not_found', 'This server offers no control-plane operations');
-    return opts.operations;
-  };
+  const operations = opts.operations ?? controlPlaneOperations(core);
+  const ops = (): ConsoleOperations => operations;
   app.post('/console/api/deliveries/:did/resend', { preHandler: requireSession }, async (req) =>
     ops().resendDelivery((req.params as { did: string }).did),
   );

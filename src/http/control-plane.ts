@@ -4,8 +4,8 @@
  * `app.controlPlane.journal.subscribe(fn)`).
  */
 import type { FastifyInstance } from 'fastify';
-import type { AdminConfig } from '../config.js';
-import type { Store } from '../store/db.js';
+import type { Core } from '../core.js';
+import type { Authenticator } from './auth.js';
 import { registerAdmin } from './admin.js';
 import { FaultInjector, registerFaults } from './faults.js';
 import { RequestJournal, registerJournal } from './journal.js';
@@ -15,23 +15,13 @@ export interface ControlPlane {
   faults: FaultInjector;
 }
 
-export async function registerControlPlane(
-  app: FastifyInstance,
-  o: { store: Store; admin: AdminConfig; region: string; notifyDeliveries(): void },
-): Promise<ControlPlane | null> {
-  if (!o.admin.token) return null;
-  const plane: ControlPlane = { journal: new RequestJournal(o.admin.journalSize, o.admin.journalBodies), faults: new FaultInjector() };
+export async function registerControlPlane(app: FastifyInstance, core: Core, auth: Authenticator): Promise<ControlPlane | null> {
+  const admin = core.config.admin;
+  if (!admin.token) return null;
+  const plane: ControlPlane = { journal: new RequestJournal(admin.journalSize, admin.journalBodies), faults: new FaultInjector() };
   registerJournal(app, plane.journal);
-  registerFaults(app, plane.faults, app.authenticator);
-  await registerAdmin(app, {
-    store: o.store,
-    token: o.admin.token,
-    region: o.region,
-    journal: plane.journal,
-    faults: plane.faults,
-    invalidateAuth: () => app.authenticator.invalidate(),
-    notifyDeliveries: o.notifyDeliveries,
-  });
+  registerFaults(app, plane.faults, auth);
+  await registerAdmin(app, { core, token: admin.token, journal: plane.journal, faults: plane.faults });
   app.decorate('controlPlane', plane);
   return plane;
 }

@@ -7,18 +7,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { hashSecret } from '../tenancy/secrets.js';
 import { ApiError } from '../kernel/errors.js';
-import { intEnv } from '../env.js';
-
-export interface RateLimitOptions {
-  /** Requests per window per credential; 0 disables limiting. */
-  max: number;
-  /** Window length in milliseconds. */
-  windowMs: number;
-}
-
-export function rateLimitFromEnv(env: NodeJS.ProcessEnv = process.env): RateLimitOptions {
-  return { max: intEnv(env, 'RATE_LIMIT_MAX', 0, 0), windowMs: intEnv(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1) };
-}
+import type { RateLimitConfig as RateLimitOptions } from '../config.js';
 
 const keyOf = (req: FastifyRequest): string => {
   const auth = req.headers.authorization;

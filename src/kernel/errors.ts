@@ -38,10 +38,3 @@ export class ApiError extends Error {
     return { error };
   }
 }
-
-export const validation = (message?: string) => new ApiError('validation', message);
-export const notFound = (message?: string) => new ApiError('not_found', message);
-export const authorization = (message?: string) => new ApiError('authorization', message);
-export const alreadyExists = (message?: string) => new ApiError('already_exists', message);
-export const groupNotFound = (message?: string) => new ApiError('group_not_found', message);
-export const limitReached = (message?: string) => new ApiError('limit_reached', message);

@@ -1,12 +1,13 @@
 /**
- * The action registry: each action is declared once (name, request schema, scopes, batch support, handler).
- * Routing, validation, auth, batch endpoints and the docs derive from it.
+ * The action registry: each action is declared once (name, request schema, scopes, batch support, cached reads,
+ * handler). Routing, validation, scope checks, batch endpoints and response caching derive from it.
  */
 import type { Static, TSchema } from '@sinclair/typebox';
-import type { FastifyBaseLogger } from 'fastify';
-import type { Dialect, Store, Tx, Db } from '../store/db.js';
+import type { Queryable, Tx } from '../store/db.js';
 import { compileValidator, type Validator } from './validation.js';
 import type { Role } from './scopes.js';
+import type { Cascades } from './cascades.js';
+import type { ReadCacheSpec } from './read-cache.js';
 
 export type AuthKind = 'bearer' | 'pat' | 'bot';
 
@@ -28,26 +29,28 @@ export interface Caller {
   scopes: ReadonlySet<string>;
 }
 
-export interface Services {
-  /** Called after a transaction that recorded configuration events commits (wakes webhook delivery). */
-  onEventsCommitted(): void;
-  /** Drops cached token lookups (after role, suspension or deletion changes). */
-  invalidateAuth(): void;
+/** The logging a handler may do (pino's interface; the request's logger, carrying its request id). */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
 }
 
 export interface ActionContext {
-  store: Store;
-  db: Db;
-  dialect: Dialect;
   /** Null only for actions declared with `auth: 'none'`. */
   caller: Caller;
-  log: FastifyBaseLogger;
-  services: Services;
+  log: Logger;
+  /** For reads outside `tx` (inside a batch call: the batch's transaction). */
+  db: Queryable;
   /**
-   * Run `fn` as one transaction, serialised per licence. Every API write goes through here.
-   * Pass `events: true` when the transaction records webhook events.
+   * Run `fn` as one transaction, serialised per licence. Every API write goes through here; what must happen after
+   * the commit (wake webhook delivery, drop cached token lookups) is asked for with `signalOnCommit(trx, …)`.
+   * Inside a batch call every item runs in the batch's one transaction.
    */
   tx<T>(fn: (trx: Tx) => Promise<T>): Promise<T>;
+  /** What changes in other areas when a group or an agent is deleted or an application installed. */
+  cascades: Cascades;
 }
 
 export interface ActionDef<S extends TSchema = TSchema> {
@@ -71,6 +74,13 @@ export interface ActionDef<S extends TSchema = TSchema> {
   /** Allowed for a suspended agent (request_agent_unsuspension). */
   allowSuspended?: boolean;
   summary?: string;
+  /**
+   * Checks that depend on the input and the caller but on no stored data (e.g. acting on others needs `--all`);
+   * run before a cached answer is served. Throw an ApiError to refuse.
+   */
+  authorize?(ctx: ActionContext, input: Static<S>): void;
+  /** Serve the answer from a read cache while what it was computed from is unchanged (see kernel/read-cache.ts). */
+  cache?: ReadCacheSpec<Static<S>>;
   handler(ctx: ActionContext, input: Static<S>): Promise<unknown>;
 }
 

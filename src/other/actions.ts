@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction } from '../kernel/registry.js';
+import type { Area } from '../kernel/area.js';
 import { literalUnion } from '../kernel/schema.js';
 import { PLANS } from '../tenancy/tenancy.js';
 import { listChannels } from './channels.js';
@@ -49,4 +50,4 @@ export const getProductSource = defineAction({
   },
 });
 
-export const otherActions = [listChannelsAction, checkProductLimitsForPlan, getProductSource];
+export const otherArea: Area = { name: 'other', actions: [listChannelsAction, checkProductLimitsForPlan, getProductSource] };

@@ -1,5 +1,6 @@
 /** Properties area: the registry (organization-level) and the values of licences and groups. */
+import type { Area } from '../kernel/area.js';
 import { registryActions } from './registry-actions.js';
-import { valueActions } from './values.js';
+import { groupDeleted, valueActions } from './values.js';
 
-export const propertyActions = [...registryActions, ...valueActions];
+export const propertiesArea: Area = { name: 'properties', actions: [...registryActions, ...valueActions], groupDeleted };

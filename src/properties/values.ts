@@ -6,8 +6,8 @@
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
-import { nowIso } from '../store/db.js';
-import { groupDeleteHooks } from '../groups/actions.js';
+import { dialectOf, nowIso, type Queryable } from '../store/db.js';
+import type { EventSource } from '../kernel/area.js';
 import { assertGroupsExist } from '../groups/membership.js';
 import {
   LICENSE_TARGET,
@@ -80,7 +80,7 @@ async function updateValues(
   for (const ns of namespaces) requireNamespaceScope(caller, kind, ns, 'write');
   await ctx.tx(async (trx) => {
     if (kind === 'group') await assertGroupsExist(trx, caller.licenseId, [target]);
-    const defs = await loadDefinitions(trx, caller, { namespaces, lockFor: ctx.dialect });
+    const defs = await loadDefinitions(trx, caller, { namespaces, lockFor: dialectOf(trx) });
     const updatedAt = nowIso();
     const rows = [];
     for (const [ns, values] of Object.entries(properties)) {
@@ -115,7 +115,7 @@ async function deleteValues(
   for (const ns of namespaces) requireNamespaceScope(caller, kind, ns, 'write');
   await ctx.tx(async (trx) => {
     if (kind === 'group') await assertGroupsExist(trx, caller.licenseId, [target]);
-    const defs = await loadDefinitions(trx, caller, { namespaces, lockFor: ctx.dialect });
+    const defs = await loadDefinitions(trx, caller, { namespaces, lockFor: dialectOf(trx) });
     for (const [ns, names] of Object.entries(properties)) {
       for (const name of names) writableDefinition(caller, defs, kind, ns, name);
     }
@@ -261,9 +261,10 @@ export const deleteGroupProperties = defineAction({
   },
 });
 
-groupDeleteHooks.push(async (trx, { licenseId }, groupId) => {
+/** delete_group: the group's property values go with it. */
+export async function groupDeleted(trx: Queryable, { licenseId }: EventSource, groupId: number): Promise<void> {
   await trx.deleteFrom('property_values').where('license_id', '=', licenseId).where('group_id', '=', groupId).execute();
-});
+}
 
 export const valueActions = [
   updateLicenseProperties,

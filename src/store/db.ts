@@ -19,6 +19,7 @@ import {
 } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
+import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactUrl, type DatabaseConfig } from '../config.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -38,7 +39,33 @@ export interface Store {
    * instead (read per request, see src/agents/response-cache.ts).
    */
   changeToken?: () => string;
+  /** Creation timestamps of this store (see `CreationClock`). */
+  readonly clock: CreationClock;
+  /** PostgreSQL: the connection pool (for pool metrics). */
+  readonly pool?: pg.Pool;
 }
+
+/**
+ * A creation timestamp that strictly increases per store (at least 1 ms after the previous one), so lists "in
+ * creation order" (created_at, then id) keep that order for rows created in the same millisecond, e.g. the items of
+ * one batch call. Runs ahead of the clock only during bursts of more than 1,000 creations a second.
+ */
+export class CreationClock {
+  private last = 0;
+  next(): string {
+    this.last = Math.max(Date.now(), this.last + 1);
+    return new Date(this.last).toISOString();
+  }
+}
+
+/** The store a query handle (root or transaction) belongs to; they share one dialect adapter. */
+const storesByAdapter = new WeakMap<object, Store>();
+export function storeOf(db: Queryable): Store {
+  const store = storesByAdapter.get(db.getExecutor().adapter);
+  if (!store) throw new Error('query handle of no open store');
+  return store;
+}
+export const dialectOf = (db: Queryable): Dialect => storeOf(db).dialect;
 
 /** Upper bound of prepared statements kept per SQLite connection (queries are parameterised, so few distinct SQL texts). */
 export const STATEMENT_CACHE_SIZE = 1000;
@@ -70,9 +97,8 @@ function cacheStatements(database: SQLite.Database): { writes: () => number } {
 /** Upper bound of named prepared statements per PostgreSQL connection; further SQL texts run unnamed. */
 export const PG_STATEMENTS_PER_CONNECTION = 500;
 
-/** Distinct SQL texts given a name, process-wide (the name map itself stays bounded). */
+/** Distinct SQL texts given a name per store (the name map itself stays bounded). */
 const PG_STATEMENT_NAMES = 10_000;
-const statementNames = new Map<string, string>();
 
 /**
  * Makes a pg client run parameterised queries as named prepared statements: PostgreSQL then parses and plans each
@@ -82,7 +108,7 @@ const statementNames = new Map<string, string>();
  * PG_STATEMENTS_PER_CONNECTION statements runs further texts unnamed, so memory stays bounded even for queries whose
  * text varies (`in` lists of varying length).
  */
-function prepareStatements(client: pg.PoolClient, perConnection: number): void {
+function prepareStatements(client: pg.PoolClient, perConnection: number, statementNames: Map<string, string>): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   const named = new Set<string>(); // names this connection has used (pg itself decides when to send Parse)
   client.query = ((...args: unknown[]) => {
@@ -103,42 +129,49 @@ function prepareStatements(client: pg.PoolClient, perConnection: number): void {
 // int8 (COUNT(*), bigint) as JS numbers; values stay far below 2^53.
 pg.types.setTypeParser(20, (v: string) => Number.parseInt(v, 10));
 
-export const DEFAULT_SQLITE_URL = 'sqlite:./data/config-api.sqlite';
-
-export function isPostgresUrl(url: string): boolean {
-  return url.startsWith('postgres://') || url.startsWith('postgresql://');
+export interface StoreOptions {
+  /** PostgreSQL connections (DATABASE_POOL_SIZE). */
+  poolSize?: number;
+  statementsPerConnection?: number;
+  sqliteSynchronous?: DatabaseConfig['sqliteSynchronous'];
 }
 
-export function openStore(
-  url: string = DEFAULT_SQLITE_URL,
-  opts: { poolSize?: number; statementsPerConnection?: number } = {},
-): Store {
-  if (isPostgresUrl(url)) {
+/** Open the store a DATABASE_URL names (see `parseDatabaseUrl`); nothing is read from the environment. */
+export function openStore(url: string = DEFAULT_DATABASE_URL, opts: StoreOptions = {}): Store {
+  const target = parseDatabaseUrl(url);
+  if (!target) throw new Error(`DATABASE_URL names no supported store: ${redactUrl(url)}`);
+  let store: Store;
+  if (target.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
     const perConnection = opts.statementsPerConnection ?? PG_STATEMENTS_PER_CONNECTION;
-    pool.on('connect', (client) => prepareStatements(client, perConnection));
+    const statementNames = new Map<string, string>();
+    pool.on('connect', (client) => prepareStatements(client, perConnection, statementNames));
     pool.on('error', () => {
       /* idle client errors are reported on the next query */
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', url, close: () => db.destroy() };
+    store = { db, dialect: 'postgres', url, clock: new CreationClock(), pool, close: () => db.destroy() };
+  } else {
+    const file = target.file!;
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const database = new SQLite(file, { timeout: 5000 });
+    database.pragma('journal_mode = WAL');
+    database.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'NORMAL'}`);
+    database.pragma('foreign_keys = ON');
+    const dataVersion = database.prepare('PRAGMA data_version').pluck(); // prepared before caching: pluck() mutates it
+    const statements = cacheStatements(database);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    store = {
+      db,
+      dialect: 'sqlite',
+      url,
+      clock: new CreationClock(),
+      close: () => db.destroy(),
+      changeToken: () => `${statements.writes()}:${dataVersion.get() as number}`,
+    };
   }
-  const file = url.replace(/^sqlite:(\/\/)?/, '') || ':memory:';
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const database = new SQLite(file, { timeout: 5000 });
-  database.pragma('journal_mode = WAL');
-  database.pragma(`synchronous = ${process.env.SQLITE_SYNCHRONOUS ?? 'NORMAL'}`);
-  database.pragma('foreign_keys = ON');
-  const dataVersion = database.prepare('PRAGMA data_version').pluck(); // prepared before caching: pluck() mutates it
-  const statements = cacheStatements(database);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return {
-    db,
-    dialect: 'sqlite',
-    url,
-    close: () => db.destroy(),
-    changeToken: () => `${statements.writes()}:${dataVersion.get() as number}`,
-  };
+  storesByAdapter.set(store.db.getExecutor().adapter, store);
+  return store;
 }
 
 export async function migrate(store: Store): Promise<string[]> {
@@ -200,8 +233,8 @@ export async function nextCounter(trx: Queryable, name: string, start = 1): Prom
  * Serialise writers of one licence: on PostgreSQL a row lock on the licence, held to the end of the transaction.
  * SQLite has one writer at a time already.
  */
-export async function lockLicense(trx: Queryable, dialect: Dialect, licenseId: number): Promise<void> {
-  if (dialect !== 'postgres') return;
+export async function lockLicense(trx: Queryable, licenseId: number): Promise<void> {
+  if (dialectOf(trx) !== 'postgres') return;
   await sql`SELECT id FROM licenses WHERE id = ${licenseId} FOR UPDATE`.execute(trx);
 }
 
@@ -209,8 +242,8 @@ export async function lockLicense(trx: Queryable, dialect: Dialect, licenseId: n
  * Serialise writers that enforce a per-application limit (bot templates, webhooks per action): on PostgreSQL a row
  * lock on the application, held to the end of the transaction. SQLite has one writer at a time already.
  */
-export async function lockApplication(trx: Queryable, dialect: Dialect, clientId: string): Promise<void> {
-  if (dialect !== 'postgres') return;
+export async function lockApplication(trx: Queryable, clientId: string): Promise<void> {
+  if (dialectOf(trx) !== 'postgres') return;
   await sql`SELECT client_id FROM applications WHERE client_id = ${clientId} FOR UPDATE`.execute(trx);
 }
 
@@ -219,32 +252,78 @@ export async function lockApplication(trx: Queryable, dialect: Dialect, clientId
  * previous one: `ROLLBACK TO SAVEPOINT item` then undoes that unit alone and keeps the savepoint, so the next call
  * works after a rollback too. PostgreSQL: one round trip (both statements in one simple-protocol query).
  */
-export async function nextSavepoint(trx: Queryable, dialect: Dialect, first: boolean): Promise<void> {
+export async function nextSavepoint(trx: Queryable, first: boolean): Promise<void> {
   if (first) await sql`SAVEPOINT item`.execute(trx);
-  else if (dialect === 'postgres') await sql`RELEASE SAVEPOINT item; SAVEPOINT item`.execute(trx);
+  else if (dialectOf(trx) === 'postgres') await sql`RELEASE SAVEPOINT item; SAVEPOINT item`.execute(trx);
   else {
     await sql`RELEASE SAVEPOINT item`.execute(trx);
     await sql`SAVEPOINT item`.execute(trx);
   }
 }
 
-const transactionMemos = new WeakMap<object, Map<string, unknown>>();
+/** What a commit tells the app (e.g. wake webhook delivery, drop cached token lookups). */
+export type CommitSignal = 'deliveries-queued' | 'credentials-changed';
+
+/** Per-transaction state of a transaction run by `runTransaction`. */
+interface TxState {
+  signals: Set<CommitSignal>;
+  /** Batch calls only: lookups remembered for the rest of the transaction (see `transactionMemo`). */
+  memo?: Map<string, unknown>;
+  settings: TxSettings;
+}
+
+/** What the app tells every transaction it runs. */
+export interface TxSettings {
+  /** Which webhook events are stored: only those a webhook will receive, or every one (an audit log). */
+  eventLog: 'subscribed' | 'all';
+}
+const DEFAULT_TX_SETTINGS: TxSettings = { eventLog: 'subscribed' };
+
+const txStates = new WeakMap<object, TxState>();
 
 /**
- * Let `trx` remember values for the rest of the transaction (see `transactionMemo`). Used for batch calls: their
- * items run in one transaction and repeat the same lookups.
+ * Ask for `signal` to be sent when `trx` commits (once per transaction, whatever the number of asks). Outside a
+ * transaction run by `runTransaction` (e.g. the CLI, which has no listeners) nothing is sent.
  */
-export function enableTransactionMemo(trx: Queryable): void {
-  transactionMemos.set(trx, new Map());
+export function signalOnCommit(trx: Queryable, signal: CommitSignal): void {
+  txStates.get(trx)?.signals.add(signal);
+}
+
+/** The settings of the app running `trx` (defaults for transactions no app runs, e.g. the CLI's). */
+export function txSettings(trx: Queryable): TxSettings {
+  return txStates.get(trx)?.settings ?? DEFAULT_TX_SETTINGS;
+}
+
+export interface TransactionOptions {
+  /** Serialise writers of this licence (see `lockLicense`). */
+  licenseId?: number;
+  /** Remember lookups for the rest of the transaction (batch calls, see `transactionMemo`). */
+  memo?: boolean;
+  settings?: TxSettings;
+  /** Called after the commit with the signals the transaction asked for (not called when it rolls back). */
+  onCommit?: (signals: ReadonlySet<CommitSignal>) => void;
+}
+
+/** Run `fn` as one transaction; after the commit, hand its signals to `opts.onCommit`. */
+export async function runTransaction<T>(store: Store, opts: TransactionOptions, fn: (trx: Tx) => Promise<T>): Promise<T> {
+  const state: TxState = { signals: new Set(), settings: opts.settings ?? DEFAULT_TX_SETTINGS, memo: opts.memo ? new Map() : undefined };
+  const result = await store.db.transaction().execute(async (trx) => {
+    txStates.set(trx, state);
+    if (opts.licenseId !== undefined) await lockLicense(trx, opts.licenseId);
+    return fn(trx);
+  });
+  if (state.signals.size) opts.onCommit?.(state.signals);
+  return result;
 }
 
 /**
- * `load()`'s value for `key`, computed once per transaction where the transaction enabled it, else every call.
- * Only for lookups the transaction itself cannot change and whose value may be taken at any point of it (e.g.
- * webhook subscriptions, which batchable actions never change).
+ * `load()`'s value for `key`, computed once per transaction where the transaction remembers lookups (batch calls:
+ * their items run in one transaction and repeat the same lookups), else every call. Only for lookups the
+ * transaction itself cannot change and whose value may be taken at any point of it (e.g. webhook subscriptions,
+ * which batchable actions never change).
  */
 export async function transactionMemo<T>(trx: Queryable, key: string, load: () => Promise<T>): Promise<T> {
-  const memo = transactionMemos.get(trx);
+  const memo = txStates.get(trx)?.memo;
   if (!memo) return load();
   if (memo.has(key)) return memo.get(key) as T;
   const value = await load();
@@ -258,15 +337,41 @@ export async function rollbackToSavepoint(trx: Queryable): Promise<void> {
 
 export const nowIso = (): string => new Date().toISOString();
 
-let lastCreation = 0;
-/**
- * A creation timestamp that strictly increases within this process (at least 1 ms after the previous one), so
- * lists "in creation order" (created_at, then id) keep that order for rows created in the same millisecond, e.g.
- * the items of one batch call. Runs ahead of the clock only during bursts of more than 1,000 creations a second.
- */
-export function creationTimeIso(): string {
-  lastCreation = Math.max(Date.now(), lastCreation + 1);
-  return new Date(lastCreation).toISOString();
+/** A creation timestamp from the store's clock (strictly increasing per store, see `CreationClock`). */
+export const creationTimeIso = (db: Queryable): string => storeOf(db).clock.next();
+
+/** The database named by DATABASE_URL cannot be opened or reached; the message is one line meant for operators. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
 }
-export const toBool = (v: number | boolean | null | undefined): boolean => v === 1 || v === true;
-export const fromBool = (v: boolean): number => (v ? 1 : 0);
+
+/** Where a URL points, for messages: `host:port/database` (PostgreSQL) or the file (SQLite); never the password. */
+export function describeTarget(url: string): string {
+  const target = parseDatabaseUrl(url);
+  if (target?.kind === 'sqlite') return `SQLite file ${target.file}`;
+  try {
+    const u = new URL(url);
+    return `PostgreSQL at ${u.hostname || 'localhost'}:${u.port || '5432'}, database ${JSON.stringify(decodeURIComponent(u.pathname.slice(1)) || u.username || 'postgres')}`;
+  } catch {
+    return `PostgreSQL at ${redactUrl(url)}`;
+  }
+}
+
+/** Open the store and check that it answers; failures become one StoreUnavailableError line naming DATABASE_URL. */
+export async function openReachableStore(url: string, opts: StoreOptions = {}): Promise<Store> {
+  let store: Store;
+  try {
+    store = openStore(url, opts);
+  } catch (err) {
+    throw new StoreUnavailableError(`DATABASE_URL: cannot open ${describeTarget(url)}: ${(err as Error).message}`);
+  }
+  try {
+    await sql`SELECT 1`.execute(store.db);
+  } catch (err) {
+    await store.close().catch(() => {});
+    const e = err as { code?: string; message?: string; errors?: Array<{ message?: string }> };
+    const reason = e.message || e.errors?.map((x) => x.message).join('; ') || e.code || String(err);
+    throw new StoreUnavailableError(`DATABASE_URL: cannot reach ${describeTarget(url)}: ${reason}`);
+  }
+  return store;
+}

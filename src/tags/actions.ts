@@ -9,7 +9,7 @@ import { defineAction, type Caller } from '../kernel/registry.js';
 import { hasScope } from '../kernel/scopes.js';
 import { nextCounter, type Queryable } from '../store/db.js';
 import { assertGroupsExist, groupIdsOfAgent } from '../groups/membership.js';
-import { groupDeleteHooks } from '../groups/actions.js';
+import type { Area, EventSource } from '../kernel/area.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
 import type {} from '../store/schema.js';
 
@@ -235,7 +235,7 @@ export const listTags = defineAction({
 });
 
 /** delete_group: the group id leaves every tag's `group_ids` (tags stay); each changed tag reports tag_updated. */
-groupDeleteHooks.push(async (trx, source, groupId) => {
+async function groupDeleted(trx: Queryable, source: EventSource, groupId: number): Promise<void> {
   const { licenseId } = source;
   const affected = await trx
     .selectFrom('tag_groups')
@@ -255,6 +255,6 @@ groupDeleteHooks.push(async (trx, source, groupId) => {
     .execute();
   const groups = await groupsByTag(trx, licenseId, keys);
   for (const t of names) await recordEvent(trx, source, 'tag_updated', { name: t.name, group_ids: groups.get(t.name_key) ?? [] });
-});
+}
 
-export const tagActions = [createTag, updateTag, deleteTag, listTags];
+export const tagsArea: Area = { name: 'tags', actions: [createTag, updateTag, deleteTag, listTags], groupDeleted };

@@ -12,14 +12,15 @@
  * - kept as they are: the organization, the licence row (plan, expiry, region), applications and installations.
  * `bootstrap` saves the state it creates as the licence's 'bootstrap' snapshot: reset restores it (licences
  * created before that existed are reset to their first agent as owner, with default settings, and General).
- * Each operation is one transaction holding the licence lock. Tables are listed here rather than in each area: the
+ * Each operation runs in the caller's transaction, which should hold the licence lock (`core.transaction(fn,
+ * { licenseId })`); reset and restore ask for `credentials-changed` so cached token lookups are dropped. Tables are listed here rather than in each area: the
  * operation is about all of them at once, and a table missing from these lists fails the test that compares them with
  * the schema (test/admin/control-plane.test.ts).
  */
 import { sql, type Kysely } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
 import { newAgentRow } from '../agents/repo.js';
-import { lockLicense, nowIso, type Dialect, type Queryable, type Store } from '../store/db.js';
+import { dialectOf, nowIso, signalOnCommit, type Queryable } from '../store/db.js';
 import type {} from '../store/schema.js';
 import { uuid } from './secrets.js';
 
@@ -82,7 +83,6 @@ interface Scope {
 
 interface Ctx extends Scope {
   trx: Queryable;
-  dialect: Dialect;
   licenseId: number;
 }
 
@@ -92,7 +92,7 @@ async function clear(c: Ctx, organizationToo: boolean): Promise<void> {
     ...[...HISTORY_TABLES, ...[...LICENSE_TABLES].reverse()].map((t) => [t, 'license_id', c.licenseId] as [string, 'license_id', number]),
     ...(organizationToo ? ORGANIZATION_TABLES.map((t) => [t, 'organization_id', c.organizationId] as [string, 'organization_id', string]) : []),
   ];
-  if (c.dialect === 'postgres') {
+  if (dialectOf(c.trx) === 'postgres') {
     const ctes = targets.map(([t, col, v], i) => sql`${sql.raw(`d${i}`)} AS (DELETE FROM ${sql.table(t)} WHERE ${sql.ref(col)} = ${v})`);
     await sql`WITH ${sql.join(ctes)} SELECT 1`.execute(c.trx);
     return;
@@ -109,12 +109,8 @@ async function insertRows(trx: Queryable, table: string, rows: Row[], ignoreExis
   }
 }
 
-async function inLicenseTx<T>(store: Store, licenseId: number, fn: (c: Ctx) => Promise<T>): Promise<T> {
-  return store.db.transaction().execute(async (trx) => {
-    const scope = await scopeOf(trx, licenseId);
-    await lockLicense(trx, store.dialect, licenseId);
-    return fn({ trx, dialect: store.dialect, licenseId, ...scope });
-  });
+async function ctxOf(trx: Queryable, licenseId: number): Promise<Ctx> {
+  return { trx, licenseId, ...(await scopeOf(trx, licenseId)) };
 }
 
 async function capture(c: Ctx): Promise<SnapshotData> {
@@ -157,8 +153,8 @@ async function saveSnapshot(c: Ctx, kind: 'bootstrap' | 'user', name: string | n
 }
 
 /** Inside `bootstrap`'s transaction: remember the state it created, for reset. */
-export async function saveBootstrapState(trx: Queryable, dialect: Dialect, licenseId: number): Promise<void> {
-  await saveSnapshot({ trx, dialect, licenseId, ...(await scopeOf(trx, licenseId)) }, 'bootstrap', null);
+export async function saveBootstrapState(trx: Queryable, licenseId: number): Promise<void> {
+  await saveSnapshot(await ctxOf(trx, licenseId), 'bootstrap', null);
 }
 
 export interface ResetResult {
@@ -171,8 +167,10 @@ export interface ResetResult {
  * The licence back to its bootstrapped state (owner, General group, nothing else; no webhook history), keeping
  * applications and credentials. Callers must drop cached token lookups afterwards.
  */
-export async function resetLicense(store: Store, licenseId: number): Promise<ResetResult> {
-  return inLicenseTx(store, licenseId, async (c) => {
+export async function resetLicense(trx: Queryable, licenseId: number): Promise<ResetResult> {
+  const c = await ctxOf(trx, licenseId);
+  signalOnCommit(trx, 'credentials-changed');
+  {
     const base = await c.trx
       .selectFrom('admin_snapshots')
       .select('data')
@@ -192,7 +190,7 @@ export async function resetLicense(store: Store, licenseId: number): Promise<Res
       };
     }
     return { ...(await resetWithoutBaseline(c)), organization_scope: c.organizationScope };
-  });
+  }
 }
 
 /** Licences bootstrapped before baselines were saved: the first agent becomes the owner with default settings. */
@@ -211,6 +209,7 @@ async function resetWithoutBaseline(c: Ctx): Promise<Omit<ResetResult, 'organiza
   await clear(c, c.organizationScope);
   const now = nowIso();
   const fresh = newAgentRow(licenseId, { id: owner.id, name: owner.name, role: 'owner', login_status: 'accepting chats' }, owner.created_at);
+  fresh.created_at = owner.created_at;
   await trx.insertInto('agents').values({ ...fresh, account_id: owner.account_id, updated_at: now }).execute();
   await trx
     .insertInto('groups')
@@ -232,13 +231,14 @@ export interface SnapshotInfo {
 }
 
 /** Save the licence's configuration; returns the new snapshot's id. */
-export async function snapshotLicense(store: Store, licenseId: number, name: string | null = null): Promise<SnapshotInfo> {
-  return inLicenseTx(store, licenseId, (c) => saveSnapshot(c, 'user', name));
+export async function snapshotLicense(trx: Queryable, licenseId: number, name: string | null = null): Promise<SnapshotInfo> {
+  return saveSnapshot(await ctxOf(trx, licenseId), 'user', name);
 }
 
 /** Snapshots of a licence saved by users, newest first. */
-export async function listSnapshots(store: Store, licenseId: number): Promise<Array<Omit<SnapshotInfo, 'rows' | 'organization_scope'>>> {
-  const rows = await store.db
+export async function listSnapshots(db: Queryable, licenseId: number): Promise<Array<Omit<SnapshotInfo, 'rows' | 'organization_scope'>>> {
+  await scopeOf(db, licenseId); // not_found for an unknown licence
+  const rows = await db
     .selectFrom('admin_snapshots')
     .select(['id', 'license_id', 'name', 'created_at'])
     .where('license_id', '=', licenseId)
@@ -249,8 +249,9 @@ export async function listSnapshots(store: Store, licenseId: number): Promise<Ar
 }
 
 /** Replace the licence's configuration with one of its snapshots. Callers must drop cached token lookups afterwards. */
-export async function restoreSnapshot(store: Store, licenseId: number, snapshotId: string): Promise<{ license_id: number; snapshot_id: string }> {
-  return inLicenseTx(store, licenseId, async (c) => {
+export async function restoreSnapshot(trx: Queryable, licenseId: number, snapshotId: string): Promise<{ license_id: number; snapshot_id: string }> {
+  const c = await ctxOf(trx, licenseId);
+  {
     const snap = await c.trx
       .selectFrom('admin_snapshots')
       .select(['data'])
@@ -260,13 +261,14 @@ export async function restoreSnapshot(store: Store, licenseId: number, snapshotI
       .executeTakeFirst();
     if (!snap) throw new ApiError('not_found', `Snapshot ${snapshotId} of licence ${licenseId} not found`);
     await apply(c, JSON.parse(snap.data) as SnapshotData);
+    signalOnCommit(trx, 'credentials-changed');
     return { license_id: licenseId, snapshot_id: snapshotId };
-  });
+  }
 }
 
 /** Delete a user snapshot. */
-export async function deleteSnapshot(store: Store, licenseId: number, snapshotId: string): Promise<void> {
-  const r = await store.db
+export async function deleteSnapshot(db: Queryable, licenseId: number, snapshotId: string): Promise<void> {
+  const r = await db
     .deleteFrom('admin_snapshots')
     .where('id', '=', snapshotId)
     .where('license_id', '=', licenseId)

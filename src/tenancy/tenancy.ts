@@ -4,9 +4,14 @@
 import { ApiError } from '../kernel/errors.js';
 import { ALL_SCOPES } from '../kernel/scopes.js';
 import { insertAgent } from '../agents/repo.js';
-import { nextCounter, nowIso, type Queryable, type Store } from '../store/db.js';
-import { hashSecret, randomHexId, randomSecret, uuid } from './secrets.js';
+import { nextCounter, nowIso, preparedQuery, signalOnCommit, type Queryable } from '../store/db.js';
+import type { Cascades } from '../kernel/area.js';
+import { addAgentGroups, createGeneralGroup } from '../groups/membership.js';
+import { randomHexId, uuid } from './secrets.js';
+import { basicAuth, createPat, issueAccessToken } from './credentials.js';
 import { saveBootstrapState } from './state.js';
+
+export { basicAuth, createPat, issueAccessToken, type NewAccessToken } from './credentials.js';
 
 export const PLANS = ['starter', 'team', 'enterprise', 'enterpriseplus'] as const;
 
@@ -55,11 +60,21 @@ export async function createLicense(trx: Queryable, l: NewLicense): Promise<numb
       created_at: now,
     })
     .execute();
-  await trx
-    .insertInto('groups')
-    .values({ license_id: id, id: 0, name: 'General', language_code: 'en', routing_status: 'offline', created_at: now })
-    .execute();
+  await createGeneralGroup(trx, id, now);
   return id;
+}
+
+const selectAgentsVersion = preparedQuery(1, (db, licenseId: number) =>
+  db.selectFrom('licenses').select('agents_version').where('id', '=', licenseId),
+);
+
+/**
+ * The version of a licence's agents and memberships: bumped by triggers (PostgreSQL, migration 0007) in the same
+ * transaction as any change to them, whoever writes. Undefined for an unknown licence.
+ */
+export async function agentsVersion(db: Queryable, licenseId: number): Promise<string | undefined> {
+  const row = (await selectAgentsVersion(db, licenseId)).rows[0];
+  return row === undefined ? undefined : String(row.agents_version);
 }
 
 export async function createOwner(
@@ -69,10 +84,7 @@ export async function createOwner(
   name = 'Owner',
 ): Promise<{ id: string; account_id: string }> {
   const row = await insertAgent(trx, licenseId, { id: email, name, role: 'owner', login_status: 'accepting chats' });
-  await trx
-    .insertInto('group_members')
-    .values({ license_id: licenseId, group_id: 0, agent_id: email, priority: 'normal' })
-    .execute();
+  await addAgentGroups(trx, licenseId, row.id, [{ id: 0, priority: 'normal' }]);
   return { id: row.id, account_id: row.account_id };
 }
 
@@ -99,12 +111,15 @@ export async function isOrganizationApplication(db: Queryable, organizationId: s
 }
 
 /**
- * Hooks run inside the installation transaction (e.g. bots from templates, webhook state).
- * Areas append to this list at module load.
+ * Install an application on a licence; what that does in other areas (e.g. bots from its templates) runs as the
+ * `applicationInstalled` cascade inside the same transaction. False when it was installed already.
  */
-export const installHooks: Array<(trx: Queryable, clientId: string, licenseId: number) => Promise<void>> = [];
-
-export async function installApplication(trx: Queryable, clientId: string, licenseId: number): Promise<boolean> {
+export async function installApplication(
+  trx: Queryable,
+  cascades: Pick<Cascades, 'applicationInstalled'>,
+  clientId: string,
+  licenseId: number,
+): Promise<boolean> {
   // Applications of other organizations may be installed too (marketplace apps): only existence is checked.
   const app = await trx.selectFrom('applications').select('client_id').where('client_id', '=', clientId).executeTakeFirst();
   if (!app) throw new ApiError('not_found', `Application ${clientId} not found`);
@@ -118,60 +133,9 @@ export async function installApplication(trx: Queryable, clientId: string, licen
     .executeTakeFirst();
   if (existing) return false;
   await trx.insertInto('installations').values({ client_id: clientId, license_id: licenseId, installed_at: nowIso() }).execute();
-  for (const hook of installHooks) await hook(trx, clientId, licenseId);
+  await cascades.applicationInstalled(trx, clientId, licenseId);
   return true;
 }
-
-export interface NewAccessToken {
-  licenseId: number;
-  accountId: string;
-  clientId: string | null;
-  scopes: readonly string[];
-  region: string;
-  /** Seconds; null = no expiry. */
-  ttlSeconds?: number | null;
-}
-
-/** Returns `<region>:<opaque>`; only its hash is stored. */
-export async function issueAccessToken(trx: Queryable, t: NewAccessToken): Promise<string> {
-  const token = `${t.region}:${randomSecret(24)}`;
-  await trx
-    .insertInto('access_tokens')
-    .values({
-      token_hash: hashSecret(token),
-      license_id: t.licenseId,
-      account_id: t.accountId,
-      client_id: t.clientId,
-      scopes: t.scopes.join(' '),
-      region: t.region,
-      expires_at: t.ttlSeconds ? new Date(Date.now() + t.ttlSeconds * 1000).toISOString() : null,
-      created_at: nowIso(),
-    })
-    .execute();
-  return token;
-}
-
-/** Returns the PAT; only its hash is stored. */
-export async function createPat(
-  trx: Queryable,
-  p: { licenseId: number; accountId: string; scopes: readonly string[] },
-): Promise<string> {
-  const pat = randomSecret(24);
-  await trx
-    .insertInto('pats')
-    .values({
-      token_hash: hashSecret(pat),
-      license_id: p.licenseId,
-      account_id: p.accountId,
-      scopes: p.scopes.join(' '),
-      created_at: nowIso(),
-    })
-    .execute();
-  return pat;
-}
-
-export const basicAuth = (accountId: string, pat: string): string =>
-  Buffer.from(`${accountId}:${pat}`).toString('base64');
 
 export interface BootstrapResult {
   organization_id: string;
@@ -194,43 +158,49 @@ export interface BootstrapOptions {
   source?: Partial<ProductSource>;
 }
 
-/** Organization + licence + owner + application (installed) + owner's bearer token and PAT with every scope. */
-export async function bootstrap(store: Store, o: BootstrapOptions): Promise<BootstrapResult> {
-  return store.db.transaction().execute(async (trx) => {
-    const organizationId = await createOrganization(trx, o.organizationName);
-    const licenseId = await createLicense(trx, {
-      organizationId,
-      region: o.region,
-      plan: o.plan,
-      expiresAt: o.expiresAt,
-      source: o.source,
-    });
-    const owner = await createOwner(trx, licenseId, o.ownerEmail ?? `owner+${licenseId}@example.com`, o.ownerName);
-    const clientId = await createApplication(trx, organizationId, 'Demo application');
-    await installApplication(trx, clientId, licenseId);
-    const bearer = await issueAccessToken(trx, {
-      licenseId,
-      accountId: owner.account_id,
-      clientId,
-      scopes: ALL_SCOPES,
-      region: o.region,
-    });
-    const pat = await createPat(trx, { licenseId, accountId: owner.account_id, scopes: ALL_SCOPES });
-    await saveBootstrapState(trx, store.dialect, licenseId); // what POST /admin/licenses/{id}/reset goes back to
-    return {
-      organization_id: organizationId,
-      license_id: licenseId,
-      region: o.region,
-      owner,
-      client_id: clientId,
-      bearer_token: bearer,
-      pat,
-      basic_auth: basicAuth(owner.account_id, pat),
-    };
+/**
+ * Organization + licence + owner + application (installed) + owner's bearer token and PAT with every scope, inside
+ * the caller's transaction.
+ */
+export async function bootstrap(
+  trx: Queryable,
+  cascades: Pick<Cascades, 'applicationInstalled'>,
+  o: BootstrapOptions,
+): Promise<BootstrapResult> {
+  const organizationId = await createOrganization(trx, o.organizationName);
+  const licenseId = await createLicense(trx, {
+    organizationId,
+    region: o.region,
+    plan: o.plan,
+    expiresAt: o.expiresAt,
+    source: o.source,
   });
+  const owner = await createOwner(trx, licenseId, o.ownerEmail ?? `owner+${licenseId}@example.com`, o.ownerName);
+  const clientId = await createApplication(trx, organizationId, 'Demo application');
+  await installApplication(trx, cascades, clientId, licenseId);
+  const bearer = await issueAccessToken(trx, {
+    licenseId,
+    accountId: owner.account_id,
+    clientId,
+    scopes: ALL_SCOPES,
+    region: o.region,
+  });
+  const pat = await createPat(trx, { licenseId, accountId: owner.account_id, scopes: ALL_SCOPES });
+  await saveBootstrapState(trx, licenseId); // what POST /admin/licenses/{id}/reset goes back to
+  return {
+    organization_id: organizationId,
+    license_id: licenseId,
+    region: o.region,
+    owner,
+    client_id: clientId,
+    bearer_token: bearer,
+    pat,
+    basic_auth: basicAuth(owner.account_id, pat),
+  };
 }
 
 // ---------------------------------------------------------------- services shared by the CLI and the control plane
+// Writes take the transaction they run in (callers use `core.transaction`), reads any Queryable.
 
 /** `scopes` as given by a caller: a list, or "all" (every scope). Unknown scopes are refused. */
 export function resolveScopes(scopes: readonly string[] | 'all'): string[] {
@@ -253,44 +223,39 @@ async function agentAccount(db: Queryable, licenseId: number, agentId: string): 
 }
 
 async function licenseRow(db: Queryable, licenseId: number) {
-  const lic = await db
-    .selectFrom('licenses')
-    .select(['id', 'region', 'organization_id'])
-    .where('id', '=', licenseId)
-    .executeTakeFirst();
+  const lic = await db.selectFrom('licenses').select(['id', 'region', 'organization_id']).where('id', '=', licenseId).executeTakeFirst();
   if (!lic) throw new ApiError('not_found', `Licence ${licenseId} not found`);
   return lic;
 }
 
-/** A new application of the organization, installed on `licenseId` when given (one transaction). */
+/** A new application of the organization, installed on `licenseId` when given. */
 export async function newApplication(
-  store: Store,
+  trx: Queryable,
+  cascades: Pick<Cascades, 'applicationInstalled'>,
   o: { organizationId: string; licenseId?: number; name?: string },
 ): Promise<{ client_id: string; installed: boolean }> {
-  return store.db.transaction().execute(async (trx) => {
-    const clientId = await createApplication(trx, o.organizationId, o.name ?? 'Application');
-    const installed = o.licenseId === undefined ? false : await installApplication(trx, clientId, o.licenseId);
-    return { client_id: clientId, installed };
-  });
+  const clientId = await createApplication(trx, o.organizationId, o.name ?? 'Application');
+  const installed = o.licenseId === undefined ? false : await installApplication(trx, cascades, clientId, o.licenseId);
+  return { client_id: clientId, installed };
 }
 
 /** A bearer token for an agent (or bot) of the licence, in the licence's region. */
 export async function newAccessToken(
-  store: Store,
+  trx: Queryable,
   o: { licenseId: number; agentId: string; clientId?: string | null; scopes: readonly string[] | 'all'; ttlSeconds?: number | null },
 ): Promise<{ bearer_token: string }> {
   const scopes = resolveScopes(o.scopes);
   if (o.ttlSeconds !== undefined && o.ttlSeconds !== null && (!Number.isInteger(o.ttlSeconds) || o.ttlSeconds <= 0)) {
     throw new ApiError('validation', 'ttl must be a positive whole number of seconds');
   }
-  const lic = await licenseRow(store.db, o.licenseId);
-  const agent = await agentAccount(store.db, o.licenseId, o.agentId);
+  const lic = await licenseRow(trx, o.licenseId);
+  const agent = await agentAccount(trx, o.licenseId, o.agentId);
   const clientId = o.clientId ?? null;
   if (clientId) {
-    const app = await store.db.selectFrom('applications').select('client_id').where('client_id', '=', clientId).executeTakeFirst();
+    const app = await trx.selectFrom('applications').select('client_id').where('client_id', '=', clientId).executeTakeFirst();
     if (!app) throw new ApiError('not_found', `Application ${clientId} not found`);
   }
-  const token = await issueAccessToken(store.db, {
+  const token = await issueAccessToken(trx, {
     licenseId: o.licenseId,
     accountId: agent.account_id,
     clientId,
@@ -303,13 +268,13 @@ export async function newAccessToken(
 
 /** A Personal Access Token for an agent of the licence. */
 export async function newPat(
-  store: Store,
+  trx: Queryable,
   o: { licenseId: number; agentId: string; scopes: readonly string[] | 'all' },
 ): Promise<{ account_id: string; pat: string; basic_auth: string }> {
   const scopes = resolveScopes(o.scopes);
-  await licenseRow(store.db, o.licenseId);
-  const agent = await agentAccount(store.db, o.licenseId, o.agentId);
-  const pat = await createPat(store.db, { licenseId: o.licenseId, accountId: agent.account_id, scopes });
+  await licenseRow(trx, o.licenseId);
+  const agent = await agentAccount(trx, o.licenseId, o.agentId);
+  const pat = await createPat(trx, { licenseId: o.licenseId, accountId: agent.account_id, scopes });
   return { account_id: agent.account_id, pat, basic_auth: basicAuth(agent.account_id, pat) };
 }
 
@@ -331,34 +296,16 @@ function licenseQuery(db: Queryable) {
 }
 
 /** Licences, newest first (optionally of one organization). */
-export async function listLicenses(store: Store, o: { organizationId?: string; limit?: number } = {}): Promise<LicenseInfo[]> {
-  let q = licenseQuery(store.db).orderBy('l.id', 'desc').limit(o.limit ?? 1000);
+export async function listLicenses(db: Queryable, o: { organizationId?: string; limit?: number } = {}): Promise<LicenseInfo[]> {
+  let q = licenseQuery(db).orderBy('l.id', 'desc').limit(o.limit ?? 1000);
   if (o.organizationId) q = q.where('l.organization_id', '=', o.organizationId);
   return q.execute();
 }
 
-export async function getLicense(store: Store, licenseId: number): Promise<LicenseInfo> {
-  const row = await licenseQuery(store.db).where('l.id', '=', licenseId).executeTakeFirst();
+export async function getLicense(db: Queryable, licenseId: number): Promise<LicenseInfo> {
+  const row = await licenseQuery(db).where('l.id', '=', licenseId).executeTakeFirst();
   if (!row) throw new ApiError('not_found', `Licence ${licenseId} not found`);
   return row;
-}
-
-/** Change a licence's plan and/or expiry (null = never expires). Callers must drop cached token lookups. */
-export async function updateLicense(
-  store: Store,
-  licenseId: number,
-  o: { plan?: string; expiresAt?: string | null },
-): Promise<LicenseInfo> {
-  if (o.plan !== undefined && !(PLANS as readonly string[]).includes(o.plan)) {
-    throw new ApiError('validation', `plan must be one of ${PLANS.join(', ')}`);
-  }
-  const expiresAt = o.expiresAt === undefined ? undefined : parseExpiresAt(o.expiresAt);
-  const set = { ...(o.plan !== undefined ? { plan: o.plan } : {}), ...(expiresAt !== undefined ? { expires_at: expiresAt } : {}) };
-  if (Object.keys(set).length) {
-    const r = await store.db.updateTable('licenses').set(set).where('id', '=', licenseId).executeTakeFirst();
-    if (r.numUpdatedRows === 0n) throw new ApiError('not_found', `Licence ${licenseId} not found`);
-  }
-  return getLicense(store, licenseId);
 }
 
 /** An RFC 3339 date-time normalised to UTC, null for null/undefined; `validation` otherwise. */
@@ -369,13 +316,29 @@ export function parseExpiresAt(raw: string | null | undefined): string | null {
   return new Date(t).toISOString();
 }
 
+/** Change a licence's plan and/or expiry (null = never expires); cached token lookups are dropped on commit. */
+export async function updateLicense(trx: Queryable, licenseId: number, o: { plan?: string; expiresAt?: string | null }): Promise<LicenseInfo> {
+  if (o.plan !== undefined && !(PLANS as readonly string[]).includes(o.plan)) {
+    throw new ApiError('validation', `plan must be one of ${PLANS.join(', ')}`);
+  }
+  const expiresAt = o.expiresAt === undefined ? undefined : parseExpiresAt(o.expiresAt);
+  const set = { ...(o.plan !== undefined ? { plan: o.plan } : {}), ...(expiresAt !== undefined ? { expires_at: expiresAt } : {}) };
+  if (Object.keys(set).length) {
+    const r = await trx.updateTable('licenses').set(set).where('id', '=', licenseId).executeTakeFirst();
+    if (r.numUpdatedRows === 0n) throw new ApiError('not_found', `Licence ${licenseId} not found`);
+    signalOnCommit(trx, 'credentials-changed'); // token lookups carry the licence's expiry
+  }
+  return getLicense(trx, licenseId);
+}
+
 /** The options of `config-api bootstrap` and `POST /admin/bootstrap`, validated, then `bootstrap`. */
 export async function bootstrapLicense(
-  store: Store,
+  trx: Queryable,
+  cascades: Pick<Cascades, 'applicationInstalled'>,
   o: Omit<BootstrapOptions, 'expiresAt'> & { expiresAt?: string | null },
 ): Promise<BootstrapResult> {
   if (o.plan !== undefined && !(PLANS as readonly string[]).includes(o.plan)) {
     throw new ApiError('validation', `plan must be one of ${PLANS.join(', ')}`);
   }
-  return bootstrap(store, { ...o, expiresAt: parseExpiresAt(o.expiresAt) });
+  return bootstrap(trx, cascades, { ...o, expiresAt: parseExpiresAt(o.expiresAt) });
 }

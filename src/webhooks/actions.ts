@@ -6,6 +6,7 @@
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
+import type { Area } from '../kernel/area.js';
 import { hasScope } from '../kernel/scopes.js';
 import { literalUnion } from '../kernel/schema.js';
 import { lockApplication, nowIso, type Queryable } from '../store/db.js';
@@ -160,7 +161,7 @@ export const registerWebhook = defineAction({
     await assertOwnClient(ctx.db, caller, input.owner_client_id);
     return ctx.tx(async (trx) => {
       // Serialise registrations of one client id so the per-action limit holds under concurrency.
-      await lockApplication(trx, ctx.dialect, input.owner_client_id);
+      await lockApplication(trx, input.owner_client_id);
       const { n } = await trx
         .selectFrom('webhooks')
         .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -335,7 +336,9 @@ export const getLicenseWebhooksState = defineAction({
   },
 });
 
-export const webhookActions = [
+export const webhooksArea: Area = {
+  name: 'webhooks',
+  actions: [
   registerWebhook,
   listWebhooks,
   unregisterWebhook,
@@ -343,4 +346,5 @@ export const webhookActions = [
   enableLicenseWebhooks,
   disableLicenseWebhooks,
   getLicenseWebhooksState,
-];
+],
+};

@@ -31,7 +31,7 @@ export const deliveryCommands: Record<string, Command> = {
     const license = flags.license === undefined ? undefined : intFlag(flags.license, 'license', 0, Number.MAX_SAFE_INTEGER);
     const limit = intFlag(flags.limit, 'limit', 100, 1000);
     const { rows, counts } = await withStore(async (store) => ({
-      rows: await listDeliveries(store, {
+      rows: await listDeliveries(store.db, {
         status: status as DeliveryStatus | undefined,
         webhookId: webhook,
         licenseId: license,
@@ -91,10 +91,10 @@ export const deliveryCommands: Record<string, Command> = {
     return { json: out, text: `Delivery ${id} queued again` };
   },
 
-  async 'deliveries resend'({ positionals, withStore }) {
+  async 'deliveries resend'({ positionals, withCore }) {
     const id = positionals[0];
     if (!id || positionals.length > 1) throw new ApiError('validation', 'Usage: config-api deliveries resend <delivery id>');
-    const out = await withStore((store) => resendDelivery(store, id));
+    const out = await withCore((core) => core.transaction((trx) => resendDelivery(trx, id)));
     return { json: out, text: `Delivery ${id} (${out.previous_status}) queued again` };
   },
 };

@@ -4,9 +4,8 @@
  * `deliveries resend`).
  */
 import { ApiError } from '../kernel/errors.js';
-import { nowIso, type Store } from '../store/db.js';
+import { nowIso, signalOnCommit, type Queryable } from '../store/db.js';
 import { deliveryBody } from './delivery.js';
-import { deliverySignal } from './outbox.js';
 import { DELIVERY_STATUSES, type DeliveryStatus } from './tables.js';
 
 export interface DeliveryFilter {
@@ -42,11 +41,11 @@ export interface DeliveryView {
 }
 
 /** Deliveries, newest first. */
-export async function listDeliveries(store: Store, f: DeliveryFilter = {}): Promise<DeliveryView[]> {
+export async function listDeliveries(db: Queryable, f: DeliveryFilter = {}): Promise<DeliveryView[]> {
   if (f.status !== undefined && !(DELIVERY_STATUSES as readonly string[]).includes(f.status)) {
     throw new ApiError('validation', `status must be one of ${DELIVERY_STATUSES.join(', ')}`);
   }
-  let q = store.db
+  let q = db
     .selectFrom('webhook_deliveries as d')
     .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
     .leftJoin('webhooks as w', 'w.id', 'd.webhook_id')
@@ -86,10 +85,11 @@ export async function listDeliveries(store: Store, f: DeliveryFilter = {}): Prom
 
 /**
  * Queue a delivery again, whatever its status (delivered, failed, cancelled, or pending: due now): attempts start
- * over and the retry window restarts. Its webhook must still be registered. The caller wakes the delivery worker.
+ * over and the retry window restarts. Its webhook must still be registered. Run it in a `core.transaction`: the
+ * commit wakes the delivery worker (`deliveries-queued`).
  */
-export async function resendDelivery(store: Store, id: string): Promise<{ id: string; status: 'pending'; previous_status: string }> {
-  return store.db.transaction().execute(async (trx) => {
+export async function resendDelivery(trx: Queryable, id: string): Promise<{ id: string; status: 'pending'; previous_status: string }> {
+  {
     const row = await trx.selectFrom('webhook_deliveries').select(['id', 'status', 'webhook_id']).where('id', '=', id).executeTakeFirst();
     if (!row) throw new ApiError('not_found', `Delivery ${id} not found`);
     const hook = await trx.selectFrom('webhooks').select('id').where('id', '=', row.webhook_id).executeTakeFirst();
@@ -98,7 +98,7 @@ export async function resendDelivery(store: Store, id: string): Promise<{ id: st
     if (row.status === 'pending') {
       // Already queued: due now. A claim in progress keeps its lease (its outcome decides what happens next).
       await trx.updateTable('webhook_deliveries').set({ next_attempt_at: now, updated_at: now }).where('id', '=', id).execute();
-      deliverySignal.queued++;
+      signalOnCommit(trx, 'deliveries-queued');
       return { id, status: 'pending' as const, previous_status: row.status };
     }
     await trx
@@ -115,7 +115,7 @@ export async function resendDelivery(store: Store, id: string): Promise<{ id: st
       })
       .where('id', '=', id)
       .execute();
-    deliverySignal.queued++;
+    signalOnCommit(trx, 'deliveries-queued');
     return { id, status: 'pending' as const, previous_status: row.status };
-  });
+  }
 }

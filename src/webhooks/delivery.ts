@@ -14,59 +14,15 @@
 import { hostname } from 'node:os';
 import { Agent, request } from 'undici';
 import { sql } from 'kysely';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { BackgroundService } from '../app.js';
+import type { Logger } from '../kernel/registry.js';
+import type { DeliveryConfig } from '../config.js';
 import { nowIso, type Store } from '../store/db.js';
 import { randomHexId } from '../tenancy/secrets.js';
-import { deliverySignal } from './outbox.js';
 import { DELIVERY_STATUSES, type WebhookDeliveriesTable } from './tables.js';
 import { literalNonPublicHost, publicOnlyLookup } from './egress.js';
 import { pruneWebhookHistory } from './retention.js';
-import { intEnv, onOff } from '../env.js';
 
-export interface DeliveryConfig {
-  /** WEBHOOK_DELIVERY=off: this process queues deliveries but does not send them (API-only node). */
-  enabled: boolean;
-  timeoutMs: number;
-  maxAttempts: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  /** A delivery is given up after this long (counted from its event, or from a manual retry). */
-  maxAgeMs: number;
-  concurrency: number;
-  perWebhookConcurrency: number;
-  pollMs: number;
-  leaseMs: number;
-  /** Period of the "deliveries by status" log line; 0 = never. */
-  statsMs: number;
-  /** How long delivered/cancelled deliveries and their events are kept (WEBHOOK_RETENTION_MS); 0 = forever. */
-  retentionMs: number;
-  /** How often this process prunes history (WEBHOOK_PRUNE_MS). */
-  pruneMs: number;
-  /** WEBHOOK_ALLOW_PRIVATE=off refuses loopback/private/link-local destinations (SSRF guard for production). */
-  allowPrivate: boolean;
-}
-
-export function loadDeliveryConfig(env: NodeJS.ProcessEnv = process.env): DeliveryConfig {
-  const timeoutMs = intEnv(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 1);
-  const concurrency = intEnv(env, 'WEBHOOK_CONCURRENCY', 16, 1);
-  return {
-    enabled: onOff(env, 'WEBHOOK_DELIVERY', true),
-    timeoutMs,
-    maxAttempts: intEnv(env, 'WEBHOOK_MAX_ATTEMPTS', 10, 1),
-    retryBaseMs: intEnv(env, 'WEBHOOK_RETRY_BASE_MS', 1_000, 1),
-    retryMaxMs: intEnv(env, 'WEBHOOK_RETRY_MAX_MS', 600_000, 1),
-    maxAgeMs: intEnv(env, 'WEBHOOK_MAX_AGE_MS', 86_400_000, 1),
-    concurrency,
-    perWebhookConcurrency: intEnv(env, 'WEBHOOK_PER_WEBHOOK_CONCURRENCY', Math.max(1, Math.floor(concurrency / 4)), 1),
-    pollMs: intEnv(env, 'WEBHOOK_POLL_MS', 2_000, 10),
-    leaseMs: intEnv(env, 'WEBHOOK_LEASE_MS', timeoutMs + 30_000, timeoutMs + 1),
-    statsMs: intEnv(env, 'WEBHOOK_STATS_MS', 60_000, 0),
-    allowPrivate: onOff(env, 'WEBHOOK_ALLOW_PRIVATE', true),
-    retentionMs: intEnv(env, 'WEBHOOK_RETENTION_MS', 7 * 86_400_000, 0),
-    pruneMs: intEnv(env, 'WEBHOOK_PRUNE_MS', 3_600_000, 1_000),
-  };
-}
+export type { DeliveryConfig };
 
 /**
  * The exact body POSTed for a delivery (the stored payload is spliced in as JSON text). Also shown by the control
@@ -110,7 +66,7 @@ export function deliveryHeaders(deliveryId: string, attempt: number): Record<str
   };
 }
 
-export class DeliveryWorker implements BackgroundService {
+export class DeliveryWorker {
   readonly id = `${hostname()}:${process.pid}:${randomHexId(4)}`;
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly perWebhook = new Map<string, number>();
@@ -119,7 +75,6 @@ export class DeliveryWorker implements BackgroundService {
   private stopped = false;
   private passing = false;
   private again = false;
-  private lastSignal = deliverySignal.queued;
   private pollTimer?: NodeJS.Timeout;
   private statsTimer?: NodeJS.Timeout;
   private pruneTimer?: NodeJS.Timeout;
@@ -128,7 +83,7 @@ export class DeliveryWorker implements BackgroundService {
 
   constructor(
     private readonly store: Store,
-    private readonly log: FastifyBaseLogger,
+    private readonly log: Logger,
     private readonly cfg: DeliveryConfig,
   ) {
     this.agent = new Agent({
@@ -162,10 +117,8 @@ export class DeliveryWorker implements BackgroundService {
     }
   }
 
-  /** After an API commit: claim at once if this process queued deliveries since the last look. */
+  /** A transaction of this app that queued deliveries committed: claim at once. */
   notify(): void {
-    if (deliverySignal.queued === this.lastSignal) return;
-    this.lastSignal = deliverySignal.queued;
     this.kick();
   }
 
@@ -203,7 +156,6 @@ export class DeliveryWorker implements BackgroundService {
   }
 
   private async pass(): Promise<void> {
-    this.lastSignal = deliverySignal.queued;
     for (;;) {
       if (this.stopped) return;
       const free = this.cfg.concurrency - this.inflight.size;
@@ -450,9 +402,3 @@ function errText(err: unknown): string {
   return [e?.code, e?.message ?? String(err)].filter(Boolean).join(': ').slice(0, 500);
 }
 
-/** The background-service factory registered in src/app.ts. */
-export function webhookDelivery(app: FastifyInstance, store: Store): BackgroundService {
-  const cfg = loadDeliveryConfig();
-  if (!cfg.enabled) return { notify() {}, stop: async () => {} };
-  return new DeliveryWorker(store, app.log, cfg).start();
-}

@@ -3,22 +3,19 @@
  * so no subscribed change goes without its event and there is no event without its change. In that same transaction
  * each event is fanned out to the deliveries it needs (one per matching `license` webhook of every application
  * installed on the licence whose licence webhook state is enabled); the delivery worker (delivery.ts) sends them
- * afterwards. Events no webhook wants are not stored unless the store's event log mode is `all`.
+ * afterwards (woken by the commit signal `deliveries-queued`). Events no webhook wants are not stored unless the
+ * app's event log mode (WEBHOOK_EVENT_LOG) is `all`.
  */
-import { nextCounter, nowIso, preparedQuery, transactionMemo, type Queryable } from '../store/db.js';
+import { nextCounter, nowIso, preparedQuery, signalOnCommit, transactionMemo, txSettings, type Queryable } from '../store/db.js';
 import type { Caller } from '../kernel/registry.js';
+import type { EventSource } from '../kernel/area.js';
 import { uuid } from '../tenancy/secrets.js';
 import { contractPayload, type ConfigurationAction, type SourceType } from './catalog.js';
 import './tables.js';
 
 export { CONFIGURATION_ACTIONS, type ConfigurationAction } from './catalog.js';
 
-export interface EventSource {
-  licenseId: number;
-  organizationId: string;
-  /** Client id of the call that caused the change (null: PAT or system). */
-  clientId: string | null;
-}
+export type { EventSource };
 
 export function sourceOf(caller: Caller): EventSource {
   return { licenseId: caller.licenseId, organizationId: caller.organizationId, clientId: caller.clientId };
@@ -39,35 +36,6 @@ export function filtersMatch(filtersJson: string | null, sourceClientId: string 
   if (filters.source_type && !filters.source_type.includes(sourceTypeOf(sourceClientId, ownerClientId))) return false;
   return true;
 }
-
-/**
- * Which events are stored. `subscribed` (default): only events at least one webhook will receive — an event no
- * webhook wants at commit time can never be delivered, so storing it would only cost the write. `all`: every event,
- * an audit log of configuration changes kept like delivery history (WEBHOOK_RETENTION_MS). Set per store.
- */
-export type EventLogMode = 'subscribed' | 'all';
-
-// Keyed by the store's dialect adapter: one instance per Kysely instance, shared by its transactions.
-const eventLogModes = new WeakMap<object, EventLogMode>();
-
-export function setEventLogMode(db: Queryable, mode: EventLogMode): void {
-  eventLogModes.set(db.getExecutor().adapter, mode);
-}
-
-/** WEBHOOK_EVENT_LOG: `subscribed` (default) or `all`. */
-export function eventLogModeFromEnv(env: NodeJS.ProcessEnv = process.env): EventLogMode {
-  const raw = env.WEBHOOK_EVENT_LOG;
-  if (raw === undefined || raw === '') return 'subscribed';
-  const v = raw.toLowerCase();
-  if (v === 'subscribed' || v === 'all') return v;
-  throw new Error(`WEBHOOK_EVENT_LOG must be "subscribed" or "all", got "${raw}"`);
-}
-
-/**
- * Process-local count of transactions that queued deliveries: the worker compares it on `notify()` so commits
- * that queued nothing cost it nothing. (Deliveries queued by other processes are found by polling.)
- */
-export const deliverySignal = { queued: 0 };
 
 const insertEvent = preparedQuery(
   8,
@@ -126,7 +94,7 @@ export async function recordEvent(
     (await selectTargets(trx, source.licenseId, action)).rows,
   );
   const matching = targets.filter((t) => filtersMatch(t.filters, source.clientId, t.owner_client_id));
-  if (matching.length === 0 && eventLogModes.get(trx.getExecutor().adapter) !== 'all') return;
+  if (matching.length === 0 && txSettings(trx).eventLog !== 'all') return;
   const seq = await nextCounter(trx, `events:${source.licenseId}`);
   const id = uuid();
   const now = nowIso();
@@ -165,5 +133,5 @@ export async function recordEvent(
       })),
     )
     .execute();
-  deliverySignal.queued++;
+  signalOnCommit(trx, 'deliveries-queued');
 }

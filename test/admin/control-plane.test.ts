@@ -5,14 +5,11 @@
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores, expectError, type Harness } from '../helpers.js';
-import { Receiver, useFastRetries, waitFor } from '../webhooks/support.js';
-import { configWith } from '../../src/config.js';
+import { Receiver, fastRetries, waitFor } from '../webhooks/support.js';
 import { LICENSE_TABLES, ORGANIZATION_TABLES, HISTORY_TABLES, KEPT_TABLES, CREDENTIAL_TABLES } from '../../src/tenancy/state.js';
 
-useFastRetries();
 
 const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
-const admin = configWith({ ADMIN_TOKEN }).admin;
 
 async function adminCall(h: Harness, method: string, url: string, body?: unknown, token: string | null = ADMIN_TOKEN) {
   const res = await h.app.inject({
@@ -302,7 +299,7 @@ describeStores(
       await adminOk(h(), 'DELETE', '/admin/faults');
     });
   },
-  { admin },
+  { env: { ADMIN_TOKEN, ...fastRetries() } },
 );
 
 function describeDeliveries(h: () => Harness): void {

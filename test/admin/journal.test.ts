@@ -5,8 +5,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { describeStores, type Harness } from '../helpers.js';
-import { configWith } from '../../src/config.js';
+import { describeStores, testConfig, type Harness } from '../helpers.js';
 import { openStore, migrate } from '../../src/store/db.js';
 import { createApp } from '../../src/app.js';
 import { RequestJournal, redactSecrets } from '../../src/http/journal.js';
@@ -68,7 +67,7 @@ describeStores(
       assert.equal(((await unauth.json()) as any).error.type, 'authentication');
     });
   },
-  { admin: configWith({ ADMIN_TOKEN, JOURNAL_BODIES: 'on' }).admin },
+  { env: { ADMIN_TOKEN, JOURNAL_BODIES: 'on' } },
 );
 
 it('keeps only the most recent entries (ring buffer)', () => {
@@ -83,10 +82,10 @@ it('keeps only the most recent entries (ring buffer)', () => {
 });
 
 it('works on a throwaway in-memory SQLite database (sqlite::memory:)', async () => {
-  const config = configWith({ DATABASE_URL: 'sqlite::memory:', ADMIN_TOKEN });
+  const config = testConfig({ DATABASE_URL: 'sqlite::memory:', ADMIN_TOKEN });
   const store = openStore(config.database.url, { poolSize: 1 });
   await migrate(store);
-  const app = await createApp({ store, region: config.region, logger: false, admin: config.admin });
+  const app = await createApp({ store, config, logger: false });
   try {
     const call = async (method: string, url: string, body?: unknown, headers: Record<string, string> = auth) => {
       const res = await app.inject({ method: method as 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, payload: body === undefined ? '' : JSON.stringify(body) });

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AGENT_FIELDS, agentJson, agentView, newAgentRow, type AgentRow } from '../../src/agents/repo.js';
 
-const base = newAgentRow(7, { id: 'a@example.com', name: 'A' });
+const NOW = '2026-01-02T03:04:05.678Z';
+const base = newAgentRow(7, { id: 'a@example.com', name: 'A' }, NOW);
 const rows: AgentRow[] = [
   base,
   newAgentRow(7, {
@@ -18,7 +19,7 @@ const rows: AgentRow[] = [
     notifications: ['new_visitor', 'incoming_chat'],
     email_subscriptions: ['weekly_summary'],
     work_scheduler: { timezone: 'Europe/Warsaw', schedule: [{ day: 'monday', enabled: true, start: '08:00', end: '16:00' }] },
-  }),
+  }, NOW),
   { ...base, suspended: 1, last_logout: '2026-11-24T10:00:00Z', notifications: '', email_subscriptions: null as unknown as string, work_scheduler: '' },
 ];
 const groupSets = [undefined, [], [{ id: 0, priority: 'first' }, { id: 3, priority: 'supervisor' }]];

@@ -1,20 +1,21 @@
 /** Batch calls: one transaction, one savepoint per item (src/api/server.ts runBatch). */
-import { it, after } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores, eventsSince, lastSeq } from '../helpers.js';
-import { agentDeleteHooks } from '../../src/agents/actions.js';
+import { AREAS } from '../../src/areas.js';
+import type { Area } from '../../src/kernel/area.js';
 import { ApiError } from '../../src/kernel/errors.js';
 
 // Fails the deletion of one agent after its memberships and credentials are already deleted (an item failing
 // half-way through its writes).
 const FAILING = 'half-way@example.com';
-const hook = async (_trx: unknown, _licenseId: number, agentId: string) => {
-  if (agentId === FAILING) throw new ApiError('validation', 'refused by a test hook');
+const failingArea: Area = {
+  name: 'test: fails one agent deletion',
+  actions: [],
+  async agentDeleted(_trx, _licenseId, agentId) {
+    if (agentId === FAILING) throw new ApiError('validation', 'refused by a test hook');
+  },
 };
-agentDeleteHooks.push(hook);
-after(() => {
-  agentDeleteHooks.splice(agentDeleteHooks.indexOf(hook), 1);
-});
 
 describeStores('batch calls', (h) => {
   it('rolls back a failing item alone, half-done writes included; the other items commit', async () => {
@@ -55,4 +56,4 @@ describeStores('batch calls', (h) => {
     const listed = (await h().ok('list_agents', {})).map((a: { id: string }) => a.id).filter((id: string) => id.startsWith('order-'));
     assert.deepEqual(listed, ids);
   });
-});
+}, { areas: [...AREAS, failingArea] });

@@ -103,7 +103,7 @@ describeStores('bots: issue_bot_token and bot tokens', (h) => {
 
   it('another server process on the same database accepts the token (shared signing key)', async () => {
     const { id, token } = await botWithToken('Shared');
-    const second = await createApp({ store: h().store, region: 'dal', logger: false, authCacheTtlMs: 0, eventLog: 'all' });
+    const second = await createApp({ store: h().store, config: h().config, logger: false });
     try {
       const res = await second.inject({
         method: 'POST',

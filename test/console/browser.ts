@@ -7,9 +7,6 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import type { FastifyInstance } from 'fastify';
-import { createApp } from '../../src/app.js';
-import { configWith } from '../../src/config.js';
 import { ROOT } from '../../bench/lib/processes.js';
 import { Harness, type StoreKind } from '../helpers.js';
 
@@ -51,7 +48,7 @@ export async function trackedPage(browser: Browser, viewport = { width: 1280, he
   return { page, outside, transferred: () => bytes, resetTransfer: () => void (bytes = 0) };
 }
 
-/** A started harness whose app also listens on 127.0.0.1 (port 0), with the console on. */
+/** A started harness whose app also listens on 127.0.0.1 (port 0), with the control plane and so the console on. */
 export class ConsoleServer extends Harness {
   base = '';
   readonly adminToken = `admin-${Math.random().toString(36).slice(2)}-${Date.now()}`;
@@ -60,20 +57,8 @@ export class ConsoleServer extends Harness {
     super(kind);
   }
 
-  protected override async makeApp(): Promise<FastifyInstance> {
-    return createApp({
-      store: this.store,
-      region: this.region,
-      logger: false,
-      authCacheTtlMs: 0,
-      eventLog: 'subscribed',
-      admin: configWith({ ADMIN_TOKEN: this.adminToken }).admin,
-      console: { livePollMs: 100 },
-    });
-  }
-
-  override async start(): Promise<this> {
-    await super.start();
+  async listen(): Promise<this> {
+    await this.start({ eventLog: 'subscribed', env: { ADMIN_TOKEN: this.adminToken } });
     await this.app.listen({ host: '127.0.0.1', port: 0 });
     this.base = `http://127.0.0.1:${(this.app.server.address() as AddressInfo).port}`;
     return this;

@@ -5,21 +5,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { createApp } from '../../src/app.js';
-import { configWith } from '../../src/config.js';
 import { CONSOLE_COOKIE, CONSOLE_HEADER } from '../../src/http/console.js';
 import { describeStores, Harness, type StoreKind } from '../helpers.js';
 
 const TOKEN = 'console-test-admin-token-0123456789';
 
-class ConsoleHarness extends Harness {
-  constructor(kind: StoreKind, private readonly sessionTtlMs?: number) {
-    super(kind);
-  }
-  protected override makeApp(): Promise<FastifyInstance> {
-    return createApp({ store: this.store, region: this.region, logger: false, authCacheTtlMs: 0, admin: configWith({ ADMIN_TOKEN: TOKEN }).admin, console: { sessionTtlMs: this.sessionTtlMs } });
-  }
-}
+/** A harness with the control plane, and so the console, on. */
+const consoleHarness = (kind: StoreKind, env: Record<string, string> = {}) =>
+  new Harness(kind).start({ env: { ADMIN_TOKEN: TOKEN, ...env } });
 
 async function signIn(app: FastifyInstance, token = TOKEN, headers: Record<string, string> = { [CONSOLE_HEADER]: '1' }) {
   return app.inject({ method: 'POST', url: '/console/api/session', headers: { 'content-type': 'application/json', ...headers }, payload: { token } });
@@ -40,8 +33,8 @@ describeStores('console without ADMIN_TOKEN', (h) => {
 for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`console HTTP [${kind}]`, async () => {
     if (kind === 'postgres' && !(await (await import('../helpers.js')).postgresOrSkip())) return;
-    const h = new ConsoleHarness(kind);
-    before(() => h.start());
+    const h = new Harness(kind);
+    before(() => h.start({ env: { ADMIN_TOKEN: TOKEN } }));
     after(() => h.stop());
     let cookie = '';
     const get = (url: string, c = cookie) => h.app.inject({ method: 'GET', url, headers: c ? { cookie: c } : {} });
@@ -177,8 +170,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
 describe('console session expiry', () => {
   it('a session expires after its lifetime', async () => {
-    const h = new ConsoleHarness('sqlite', 50);
-    await h.start();
+    const h = await consoleHarness('sqlite', { CONSOLE_SESSION_TTL_MS: '50' });
     try {
       const cookie = sessionCookie((await signIn(h.app)).headers['set-cookie']);
       assert.equal((await h.app.inject({ method: 'GET', url: '/console/api/session', headers: { cookie } })).statusCode, 200);

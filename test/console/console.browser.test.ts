@@ -53,7 +53,7 @@ for (const kind of ['sqlite', 'postgres'] as const satisfies readonly StoreKind[
     };
 
     before(async () => {
-      await Promise.all([server.start(), rx.start()]);
+      await Promise.all([server.listen(), rx.start()]);
       tp = await trackedPage(browser);
       page = tp.page;
     });

@@ -14,9 +14,10 @@ import { X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Agent, request as undiciRequest } from 'undici';
-import { freshStore, postgresOrSkip, type StoreKind } from '../helpers.js';
+import { freshStore, postgresOrSkip, testConfig, type StoreKind } from '../helpers.js';
 import { createApp } from '../../src/app.js';
 import { bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';
+import { createCore } from '../../src/core.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { ensureSelfSigned, loadTls } from '../../src/http/tls.js';
 
@@ -72,10 +73,11 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       caFile = tls.caFile;
       assert.equal(caFile, join(dir, 'tls', 'ca.pem'));
       ca = await readFile(caFile, 'utf8');
-      app = await createApp({ store: fresh.store, region: 'dal', logger: false, tls });
+      const core = createCore(fresh.store, testConfig());
+      app = await createApp({ core, logger: false, tls });
       await app.listen({ port: 0, host: '127.0.0.1' });
       port = (app.server.address() as AddressInfo).port;
-      boot = await bootstrap(fresh.store, { region: 'dal' });
+      boot = await core.transaction((trx) => bootstrap(trx, core.cascades, { region: 'dal' }));
     });
     after(async () => {
       await app?.close();

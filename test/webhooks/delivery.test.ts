@@ -4,13 +4,15 @@
  */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, freshStore, newApp } from '../helpers.js';
-import { Receiver, appOn, callApp, useFastRetries, waitFor } from './support.js';
+import { describeStores, freshStore, newApp, testConfig } from '../helpers.js';
+import { Receiver, appOn, callApp, fastRetries, waitFor } from './support.js';
+import { CASCADES } from '../../src/areas.js';
+import { createCore } from '../../src/core.js';
 import { bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';
 import { AUTO_ACCESS_ITEM_CONTRACTS, PAYLOAD_CONTRACTS } from '../../src/webhooks/catalog.js';
 import { CONFIGURATION_ACTIONS, type ConfigurationAction } from '../../src/webhooks/outbox.js';
 
-useFastRetries();
+const FAST = fastRetries();
 
 type Api = (action: string, body: unknown) => Promise<any>;
 
@@ -338,8 +340,8 @@ describeStores('webhook delivery', (h) => {
     // A database of its own, so no other worker touches this backlog.
     const { store, drop } = await freshStore(h().kind, 4);
     try {
-      const lic = await bootstrap(store, { region: 'dal' });
-      let app = await appOn(store);
+      const lic = await createCore(store, testConfig()).transaction((trx) => bootstrap(trx, CASCADES, { region: 'dal' }));
+      let app = await appOn(store, { env: FAST });
       const path = '/restart';
       // The receiver is down: the first request hangs (in flight at shutdown), the next ones are refused.
       let up = false;
@@ -358,7 +360,7 @@ describeStores('webhook delivery', (h) => {
       assert.ok(pending.every((r) => r.lease_until === null), 'the interrupted claim was released');
 
       up = true;
-      app = await appOn(store);
+      app = await appOn(store, { env: FAST });
       try {
         await waitFor('the backlog after the restart', () => rx.acked(path).length === 6);
         assert.deepEqual(rx.acked(path).map((r) => r.body.payload.id), ids);
@@ -372,4 +374,4 @@ describeStores('webhook delivery', (h) => {
       await drop();
     }
   });
-});
+}, { env: FAST });

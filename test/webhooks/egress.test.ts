@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { promisify } from 'node:util';
 import { isNonPublicAddress, literalNonPublicHost, publicOnlyLookup } from '../../src/webhooks/egress.js';
-import { loadDeliveryConfig } from '../../src/webhooks/delivery.js';
+import { loadConfig } from '../../src/config.js';
 
 describe('webhook egress guard', () => {
   it('classifies addresses', () => {
@@ -23,19 +23,18 @@ describe('webhook egress guard', () => {
   });
 
   it('is opt-in: private destinations are allowed by default (local receivers in CI)', () => {
-    assert.equal(loadDeliveryConfig({}).allowPrivate, true);
-    assert.equal(loadDeliveryConfig({ WEBHOOK_ALLOW_PRIVATE: 'off' }).allowPrivate, false);
-    assert.throws(() => loadDeliveryConfig({ WEBHOOK_ALLOW_PRIVATE: 'maybe' }), /on" or "off/);
+    assert.equal(loadConfig({}).webhooks.allowPrivate, true);
+    assert.equal(loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'off' }).webhooks.allowPrivate, false);
+    assert.throws(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'maybe' }), /WEBHOOK_ALLOW_PRIVATE must be one of on, off, got "maybe"/);
   });
 });
 
 describe('webhook egress guard end to end', () => {
   it('never sends to a loopback receiver when WEBHOOK_ALLOW_PRIVATE=off', async () => {
     const { Harness } = await import('../helpers.js');
-    const { Receiver, useFastRetries, waitFor } = await import('./support.js');
-    useFastRetries({ WEBHOOK_ALLOW_PRIVATE: 'off', WEBHOOK_MAX_ATTEMPTS: '2' });
+    const { Receiver, fastRetries, waitFor } = await import('./support.js');
     const rx = await new Receiver().start();
-    const h = await new Harness('sqlite').start();
+    const h = await new Harness('sqlite').start({ env: fastRetries({ WEBHOOK_ALLOW_PRIVATE: 'off', WEBHOOK_MAX_ATTEMPTS: '2' }) });
     try {
       const { id } = await h.ok('register_webhook', {
         action: 'group_created', url: rx.url('/internal'), secret_key: 's', type: 'license', owner_client_id: h.boot.client_id,
@@ -50,7 +49,6 @@ describe('webhook egress guard end to end', () => {
     } finally {
       await h.stop();
       await rx.stop();
-      delete process.env.WEBHOOK_ALLOW_PRIVATE;
     }
   });
 });

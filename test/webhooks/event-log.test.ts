@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores, eventsSince, type Harness } from '../helpers.js';
-import { eventLogModeFromEnv } from '../../src/webhooks/outbox.js';
+import { loadConfig } from '../../src/config.js';
 import { Receiver, waitFor } from './support.js';
 
 const storedEvents = (h: Harness) => eventsSince(h, 0);
@@ -60,9 +60,10 @@ describeStores(
 
 describe('WEBHOOK_EVENT_LOG', () => {
   it('is subscribed by default, accepts all, refuses anything else', () => {
-    assert.equal(eventLogModeFromEnv({}), 'subscribed');
-    assert.equal(eventLogModeFromEnv({ WEBHOOK_EVENT_LOG: '' }), 'subscribed');
-    assert.equal(eventLogModeFromEnv({ WEBHOOK_EVENT_LOG: 'ALL' }), 'all');
-    assert.throws(() => eventLogModeFromEnv({ WEBHOOK_EVENT_LOG: 'some' }), /"subscribed" or "all"/);
+    const mode = (v?: string) => loadConfig({ WEBHOOK_EVENT_LOG: v }).webhooks.eventLog;
+    assert.equal(mode(undefined), 'subscribed');
+    assert.equal(mode(''), 'subscribed');
+    assert.equal(mode('ALL'), 'all');
+    assert.throws(() => mode('some'), /WEBHOOK_EVENT_LOG must be one of subscribed, all, got "some"/);
   });
 });

@@ -5,12 +5,11 @@
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores, runCli } from '../helpers.js';
-import { loadDeliveryConfig } from '../../src/webhooks/delivery.js';
 import { installApplication } from '../../src/tenancy/tenancy.js';
-import { Receiver, useFastRetries, waitFor } from './support.js';
+import { Receiver, fastRetries, waitFor } from './support.js';
 import type { BootstrapResult } from '../../src/tenancy/tenancy.js';
 
-useFastRetries({ WEBHOOK_TIMEOUT_MS: '300', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_RETRY_MAX_MS: '20' });
+const FAST = fastRetries({ WEBHOOK_TIMEOUT_MS: '300', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_RETRY_MAX_MS: '20' });
 
 describeStores('webhook delivery failures', (h) => {
   const rx = new Receiver();
@@ -84,13 +83,13 @@ describeStores('webhook delivery failures', (h) => {
     const others = [];
     for (let i = 0; i < 6; i++) {
       const other = await h().bootstrap();
-      await installApplication(h().store.db, lic.client_id, other.license_id);
+      await h().core.transaction((trx) => installApplication(trx, h().core.cascades, lic.client_id, other.license_id));
       others.push(other);
     }
     rx.behaviour = (p) => (p === path ? 'hang' : 200);
     try {
       for (const o of others) await createGroup(o, `wide-${o.license_id}`);
-      const cap = loadDeliveryConfig().perWebhookConcurrency;
+      const cap = h().config.webhooks.perWebhookConcurrency;
       await waitFor('the receiver to hold the first requests', () => rx.on(path).length >= Math.min(cap, others.length));
       // Watch the requests held open over several poll cycles (well within the 300 ms attempt timeout, so the
       // first attempts are still held and no delivery spends more than one attempt here).
@@ -133,4 +132,4 @@ describeStores('webhook delivery failures', (h) => {
       rx.behaviour = () => 200;
     }
   });
-});
+}, { env: FAST });

@@ -6,11 +6,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freshStore, postgresOrSkip } from '../helpers.js';
-import { Receiver, appOn, callApp, useFastRetries, waitFor } from './support.js';
+import { freshStore, postgresOrSkip, testConfig } from '../helpers.js';
+import { Receiver, appOn, callApp, fastRetries, waitFor } from './support.js';
+import { CASCADES } from '../../src/areas.js';
+import { createCore } from '../../src/core.js';
 import { bootstrap, installApplication } from '../../src/tenancy/tenancy.js';
 
-useFastRetries({ WEBHOOK_POLL_MS: '20', WEBHOOK_CONCURRENCY: '4' });
+const FAST = fastRetries({ WEBHOOK_POLL_MS: '20', WEBHOOK_CONCURRENCY: '4' });
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LICENCES = 4;
@@ -21,6 +23,7 @@ function startServer(databaseUrl: string, log: string[], env: Record<string, str
     cwd: ROOT,
     env: {
       ...process.env,
+      ...FAST,
       DATABASE_URL: databaseUrl,
       PORT: '0',
       HOST: '127.0.0.1',
@@ -51,20 +54,21 @@ describe('webhook delivery with two server processes [postgres]', async () => {
 
   it('sends each event exactly once, in order per licence', async (t) => {
     const { store, drop } = await freshStore('postgres', 4);
+    const core = createCore(store, testConfig());
     const rx = await new Receiver().start();
     const servers: ChildProcess[] = [];
     const log: string[] = [];
     // This process only makes changes: its own worker is off, so the two servers do all the sending.
     let app: Awaited<ReturnType<typeof appOn>> | undefined;
     try {
-      const vendor = await bootstrap(store, { region: 'dal' });
+      const vendor = await core.transaction((trx) => bootstrap(trx, CASCADES, { region: 'dal' }));
       const licences = [vendor];
       for (let i = 1; i < LICENCES; i++) {
-        const lic = await bootstrap(store, { region: 'dal' });
-        await installApplication(store.db, vendor.client_id, lic.license_id);
+        const lic = await core.transaction((trx) => bootstrap(trx, CASCADES, { region: 'dal' }));
+        await core.transaction((trx) => installApplication(trx, CASCADES, vendor.client_id, lic.license_id));
         licences.push(lic);
       }
-      app = await appOn(store, { delivery: false });
+      app = await appOn(store, { delivery: false, env: FAST });
       await callApp(app, vendor.bearer_token, 'register_webhook', {
         action: 'group_created', url: rx.url('/shared'), secret_key: 's', type: 'license', owner_client_id: vendor.client_id,
       });
@@ -107,13 +111,14 @@ describe('webhook delivery with two server processes [postgres]', async () => {
 
   it('takes over the claim of a process that was killed mid-delivery once its lease expires', async () => {
     const { store, drop } = await freshStore('postgres', 4);
+    const core = createCore(store, testConfig());
     const rx = await new Receiver().start();
     const log: string[] = [];
     let server: ChildProcess | undefined;
     let app: Awaited<ReturnType<typeof appOn>> | undefined;
     try {
-      const lic = await bootstrap(store, { region: 'dal' });
-      app = await appOn(store, { delivery: false });
+      const lic = await core.transaction((trx) => bootstrap(trx, CASCADES, { region: 'dal' }));
+      app = await appOn(store, { delivery: false, env: FAST });
       await callApp(app, lic.bearer_token, 'register_webhook', {
         action: 'agent_created', url: rx.url('/crash'), secret_key: 's', type: 'license', owner_client_id: lic.client_id,
       });
@@ -130,7 +135,7 @@ describe('webhook delivery with two server processes [postgres]', async () => {
       // Let the dead process's lease run out instead of waiting a minute, then start a healthy worker.
       await store.db.updateTable('webhook_deliveries').set({ lease_until: new Date(Date.now() - 1).toISOString() }).execute();
       await app.close();
-      app = await appOn(store);
+      app = await appOn(store, { env: FAST });
       await waitFor('the delivery by the new process', () => rx.acked('/crash').length === 1);
       const [done] = await waitFor('delivered status', async () => {
         const r = await store.db.selectFrom('webhook_deliveries').selectAll().execute();

@@ -1,10 +1,9 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores } from '../helpers.js';
-import { Receiver, useFastRetries, waitFor } from './support.js';
+import { Receiver, fastRetries, waitFor } from './support.js';
 import { pruneWebhookHistory } from '../../src/webhooks/retention.js';
 
-useFastRetries();
 
 describeStores('webhook history retention', (h) => {
   it('prunes old delivered deliveries and unreferenced events, keeps failed ones and recent history', async () => {
@@ -36,4 +35,4 @@ describeStores('webhook history retention', (h) => {
       await rx.stop();
     }
   });
-});
+}, { env: fastRetries() });

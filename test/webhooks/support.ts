@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../src/app.js';
 import type { Store } from '../../src/store/db.js';
+import { testConfig } from '../helpers.js';
 
 export interface Received {
   path: string;
@@ -100,18 +101,12 @@ export async function waitFor<T>(
   }
 }
 
-/** An app on an existing store, optionally without the delivery worker (WEBHOOK_DELIVERY=off). */
-export async function appOn(store: Store, o: { delivery?: boolean } = {}): Promise<FastifyInstance> {
-  const saved = process.env.WEBHOOK_DELIVERY;
-  if (o.delivery === false) process.env.WEBHOOK_DELIVERY = 'off';
-  try {
-    const app = await createApp({ store, region: 'dal', logger: false, authCacheTtlMs: 0 });
-    await app.ready();
-    return app;
-  } finally {
-    if (saved === undefined) delete process.env.WEBHOOK_DELIVERY;
-    else process.env.WEBHOOK_DELIVERY = saved;
-  }
+/** An app on an existing store with the given configuration variables, optionally without the delivery worker. */
+export async function appOn(store: Store, o: { delivery?: boolean; env?: Record<string, string> } = {}): Promise<FastifyInstance> {
+  const config = testConfig({ ...o.env, ...(o.delivery === false ? { WEBHOOK_DELIVERY: 'off' } : {}) });
+  const app = await createApp({ store, config, logger: false });
+  await app.ready();
+  return app;
 }
 
 export async function callApp(app: FastifyInstance, token: string, action: string, body: unknown): Promise<any> {
@@ -125,12 +120,9 @@ export async function callApp(app: FastifyInstance, token: string, action: strin
   return JSON.parse(res.body);
 }
 
-/**
- * Small retry delays for tests, through the documented environment variables (read when an app is created).
- * Call at module level, before any app starts.
- */
-export function useFastRetries(overrides: Record<string, string> = {}): void {
-  Object.assign(process.env, {
+/** Small retry delays for tests, as configuration variables for `Harness.start({ env })` or `appOn`. */
+export function fastRetries(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
     WEBHOOK_RETRY_BASE_MS: '5',
     WEBHOOK_RETRY_MAX_MS: '40',
     WEBHOOK_POLL_MS: '30',
@@ -138,5 +130,5 @@ export function useFastRetries(overrides: Record<string, string> = {}): void {
     WEBHOOK_MAX_ATTEMPTS: '100',
     WEBHOOK_STATS_MS: '0',
     ...overrides,
-  });
+  };
 }

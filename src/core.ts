@@ -1,0 +1,38 @@
+/**
+ * The app's core without HTTP: the store, the configuration, the areas' cascades and the transaction runner that
+ * every write goes through (licence lock, the app's transaction settings, commit signals). The HTTP server, the CLI,
+ * and the tests change data through it the same way. Built by the composition root (src/app.ts) or the CLI.
+ */
+import type { Config } from './config.js';
+import { AREAS } from './areas.js';
+import { cascadesOf, type Area, type Cascades } from './kernel/area.js';
+import { runTransaction, type CommitSignal, type Store, type Tx, type TxSettings } from './store/db.js';
+
+export interface Core {
+  readonly store: Store;
+  readonly config: Config;
+  readonly areas: readonly Area[];
+  readonly cascades: Cascades;
+  readonly settings: TxSettings;
+  /** One transaction (serialised per licence when `licenseId` is given); commit signals go to the listeners. */
+  transaction<T>(fn: (trx: Tx) => Promise<T>, opts?: { licenseId?: number; memo?: boolean }): Promise<T>;
+  /** Listen to what committed transactions ask for (wake webhook delivery, drop cached token lookups). */
+  onCommit(listener: (signals: ReadonlySet<CommitSignal>) => void): void;
+}
+
+export function createCore(store: Store, config: Config, areas: readonly Area[] = AREAS): Core {
+  const listeners: Array<(signals: ReadonlySet<CommitSignal>) => void> = [];
+  const settings: TxSettings = { eventLog: config.webhooks.eventLog };
+  const committed = (signals: ReadonlySet<CommitSignal>) => {
+    for (const l of listeners) l(signals);
+  };
+  return {
+    store,
+    config,
+    areas,
+    cascades: cascadesOf(areas),
+    settings,
+    transaction: (fn, opts = {}) => runTransaction(store, { ...opts, settings, onCommit: committed }, fn),
+    onCommit: (listener) => void listeners.push(listener),
+  };
+}

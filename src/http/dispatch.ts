@@ -1,0 +1,79 @@
+/**
+ * Runs an authenticated call of an action: one item (`runSingle`) or a batch (`runBatch`). Validation, the
+ * action's own authorization, its read cache and its transaction are applied here, the same way for every action;
+ * nothing here knows Fastify.
+ */
+import type { Core } from '../core.js';
+import { ApiError, type ErrorBody } from '../kernel/errors.js';
+import type { ReadCaches } from '../kernel/read-cache.js';
+import type { ActionContext, Caller, Logger, RegisteredAction } from '../kernel/registry.js';
+import { nextSavepoint, rollbackToSavepoint } from '../store/db.js';
+import { toApiError } from '../store/errors.js';
+
+export interface DispatcherDeps {
+  core: Core;
+  caches: ReadCaches;
+}
+
+/** The error body and HTTP status for anything thrown by an action; unexpected errors are logged and hidden. */
+export function errorBody(err: unknown, log: Logger): { status: number; body: ErrorBody } {
+  const api = toApiError(err);
+  if (api) return { status: api.status, body: api.toBody() };
+  log.error({ err }, 'unhandled error in action');
+  const internal = new ApiError('internal');
+  return { status: internal.status, body: internal.toBody() };
+}
+
+export class Dispatcher {
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  private context(caller: Caller, log: Logger): ActionContext {
+    const { core } = this.deps;
+    return {
+      caller,
+      log,
+      db: core.store.db,
+      cascades: core.cascades,
+      tx: (fn) => core.transaction(fn, { licenseId: caller?.licenseId }),
+    };
+  }
+
+  /** One call: validate, authorize, then the cached answer or the handler's. */
+  async runSingle(action: RegisteredAction, caller: Caller, log: Logger, body: unknown): Promise<unknown> {
+    const ctx = this.context(caller, log);
+    const input = action.validate(body);
+    action.authorize?.(ctx, input);
+    const run = async () => orEmpty(await action.handler(ctx, input));
+    if (action.cache && caller) return this.deps.caches.run(action.name, action.cache, caller.licenseId, input, run);
+    return run();
+  }
+
+  /**
+   * A batch call is one transaction (one licence lock, one commit) in which each item runs under its own savepoint:
+   * a failing item is rolled back alone and answers its error, the others keep their effects, and all of them
+   * commit together. Items see the effects of the items before them. Lookups the items repeat are remembered for
+   * the transaction (`transactionMemo`). Commit signals are handled once, after the commit.
+   */
+  async runBatch(action: RegisteredAction, caller: Caller, log: Logger, items: readonly unknown[]): Promise<unknown[]> {
+    const { cascades } = this.deps.core;
+    return this.deps.core.transaction(async (trx) => {
+      const ctx: ActionContext = { caller, log, db: trx, cascades, tx: (fn) => fn(trx) };
+      const out: unknown[] = [];
+      for (const [i, item] of items.entries()) {
+        await nextSavepoint(trx, i === 0);
+        try {
+          const input = action.validate(item);
+          action.authorize?.(ctx, input);
+          out.push(orEmpty(await action.handler(ctx, input)));
+        } catch (err) {
+          await rollbackToSavepoint(trx);
+          out.push(errorBody(err, log).body);
+        }
+      }
+      return out;
+    }, { licenseId: caller.licenseId, memo: true });
+  }
+}
+
+/** "No response payload" answers `{}`. */
+const orEmpty = (out: unknown): unknown => (out === undefined ? {} : out);
