@@ -32,12 +32,14 @@ import {
   AGENT_FIELDS,
   agentFullState,
   agentJson,
-  agentView,
   getAgentOrThrow,
   deleteAgentRecord,
   insertAgent,
   plainColumnChanges,
+  sameAgentId,
+  foldAgentId,
   schedulerChange,
+  selectAgentColumns,
   type AgentRow,
   type ColumnChanges,
 } from './repo.js';
@@ -56,6 +58,8 @@ const agentProps = {
   name: Name,
   role: literalUnion(ROLE_VALUES),
   avatar: Type.String({ maxLength: 2048 }),
+  /** The official SDKs' name for `avatar` (the reference's list_agents example shows it too). */
+  avatar_path: Type.String({ maxLength: 2048 }),
   login_status: literalUnion(LOGIN_STATUSES),
   job_title: Type.String({ maxLength: 180 }),
   mobile: Type.String({ maxLength: 64 }),
@@ -95,7 +99,15 @@ const ListAgents = Type.Object(
 );
 const Empty = Type.Object({}, { additionalProperties: false });
 
-const isSelf = (caller: Caller, id: string) => caller.agentType === 'agent' && caller.agentId === id;
+const isSelf = (caller: Caller, id: string) => caller.agentType === 'agent' && sameAgentId(caller.agentId, id);
+
+/** `avatar`, also given as `avatar_path` (the SDKs' name); both given with different values → `validation`. */
+function avatarOf(input: { avatar?: string; avatar_path?: string }): string | undefined {
+  if (input.avatar !== undefined && input.avatar_path !== undefined && input.avatar !== input.avatar_path) {
+    throw new ApiError('validation', '`avatar` and `avatar_path` name the same field and should not differ');
+  }
+  return input.avatar ?? input.avatar_path;
+}
 
 /** A caller never acts on an agent ranked above itself, nor grants a role above its own. */
 function assertRank(caller: Caller, targetRole: string, what: string): void {
@@ -136,6 +148,7 @@ export const createAgent = defineAction({
   async handler(ctx, input) {
     const { caller } = ctx;
     const role = input.role ?? 'normal';
+    const avatar = avatarOf(input);
     assertCanGrantRole(caller, role);
     const canActivate = hasScope(caller.scopes, 'accounts--all:rw') && hasScope(caller.scopes, 'subscription.lc:rw');
     if (input.awaiting_approval === false && !hasScope(caller.scopes, 'subscription.lc:rw')) {
@@ -154,7 +167,7 @@ export const createAgent = defineAction({
         id: input.id,
         name: input.name,
         role,
-        avatar: input.avatar,
+        avatar,
         login_status: input.login_status,
         job_title: input.job_title,
         mobile: input.mobile,
@@ -171,7 +184,7 @@ export const createAgent = defineAction({
   },
 });
 
-/** Columns agentView reads: the base fields plus those of the requested `fields` (groups come from memberships). */
+/** Columns agentJson reads: the base fields plus those of the requested `fields` (groups come from memberships). */
 const BASE_COLUMNS = ['id', 'account_id', 'name', 'avatar', 'role', 'login_status'] as const;
 function viewColumns(fields: ReadonlySet<string>): (keyof AgentRow)[] {
   const cols: (keyof AgentRow)[] = [...BASE_COLUMNS];
@@ -194,21 +207,18 @@ export const getAgent = defineAction({
   },
   /** Many small answers; not on PostgreSQL, where the lookup is one round trip itself. */
   cache: {
-    key: (input) => JSON.stringify([input.id, [...new Set(input.fields ?? [])].sort()]),
+    // Ids differing only in ASCII letter case name the same agent (and so the same answer) in both stores.
+    key: (input) => JSON.stringify([foldAgentId(input.id), [...new Set(input.fields ?? [])].sort()]),
     limits: { entries: 20_000, bytes: 8 * 1024 * 1024 },
   },
   async handler(ctx, input) {
     const { caller } = ctx;
     const fields = new Set<string>(input.fields ?? []);
-    const row = await ctx.db
-      .selectFrom('agents')
-      .select([...viewColumns(fields), 'type'])
-      .where('license_id', '=', caller.licenseId)
-      .where('id', '=', input.id) // the primary key only; the type is checked on the row (see findAgent)
-      .executeTakeFirst();
+    // Any letter case, on the unique index; the type is checked on the row (see findAgent).
+    const row = await selectAgentColumns(ctx.db, caller.licenseId, input.id, [...viewColumns(fields), 'type']).executeTakeFirst();
     if (!row || row.type !== 'agent') throw new ApiError('not_found', `Agent ${input.id} not found`);
     const groups = fields.has('groups') ? (await membershipsByAgent(ctx.db, caller.licenseId, [row.id])).get(row.id) : undefined;
-    return agentView(row as AgentRow, groups, fields);
+    return new RawJson(Buffer.from(agentJson(row as AgentRow, groups, fields), 'utf8'));
   },
 });
 
@@ -332,6 +342,7 @@ export const updateAgent = defineAction({
     const self = isSelf(caller, input.id);
     if (!self) requireScopes(caller.scopes, 'agents--all:rw');
     if (input.groups) assertNoDuplicateGroups(input.groups);
+    const avatar = avatarOf(input);
     await ctx.tx(async (trx) => {
       const row = await getAgentOrThrow(trx, caller.licenseId, input.id);
       if (!self) assertRank(caller, row.role, 'update');
@@ -339,9 +350,11 @@ export const updateAgent = defineAction({
         if (row.role === 'owner') {
           throw new ApiError('validation', "The license owner's role cannot be changed");
         }
+        // Any change of role, lowering included, needs the roles scope (update_agent footnote 2).
+        requireScopes(caller.scopes, 'accounts.roles.lc--all:rw');
         assertCanGrantRole(caller, input.role);
       }
-      const { set, changed } = columnChanges(row, input);
+      const { set, changed } = columnChanges(row, { ...input, avatar });
       await applyAgentUpdate(trx, caller, row, set, changed, input.groups, 'agent_updated');
       if (input.role !== undefined) signalOnCommit(trx, 'credentials-changed');
     });

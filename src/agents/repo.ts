@@ -1,8 +1,8 @@
 /** Agent rows: reading, projecting (`fields`) and inserting. Bots share the table with type = 'bot'. */
-import type { Selectable } from 'kysely';
+import type { ExpressionBuilder, Selectable } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
 import { creationTimeIso, preparedQuery, type Queryable } from '../store/db.js';
-import type { AgentsTable } from '../store/schema.js';
+import type { AgentsTable, Database } from '../store/schema.js';
 import { uuid } from '../tenancy/secrets.js';
 import type { Membership } from '../groups/membership.js';
 import { checkWorkScheduler, type WorkScheduler } from './schemas.js';
@@ -20,41 +20,13 @@ export const DEFAULT_MAX_CHATS = 6;
 const parseList = (s: string | null): string[] => (s ? (JSON.parse(s) as string[]) : []);
 export const parseScheduler = (s: string | null): WorkScheduler => (s ? (JSON.parse(s) as WorkScheduler) : {});
 
-/** The agent as get_agent / list_agents show it: base fields plus the requested extras. */
-export function agentView(
-  row: AgentRow,
-  groups: Membership[] | undefined,
-  fields: ReadonlySet<string>,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    id: row.id,
-    account_id: row.account_id,
-    name: row.name,
-    avatar: row.avatar ?? '',
-    role: row.role,
-    login_status: row.login_status,
-  };
-  if (fields.size === 0) return out;
-  if (fields.has('work_scheduler')) out.work_scheduler = parseScheduler(row.work_scheduler);
-  if (fields.has('groups')) out.groups = groups ?? [];
-  if (fields.has('email_subscriptions')) out.email_subscriptions = parseList(row.email_subscriptions);
-  if (fields.has('notifications')) out.notifications = parseList(row.notifications);
-  if (fields.has('job_title')) out.job_title = row.job_title ?? '';
-  if (fields.has('mobile')) out.mobile = row.mobile ?? '';
-  if (fields.has('max_chats_count')) out.max_chats_count = row.max_chats_count;
-  if (fields.has('suspended')) out.suspended = row.suspended === 1;
-  if (fields.has('awaiting_approval')) out.awaiting_approval = row.awaiting_approval === 1;
-  if (fields.has('last_logout') && row.last_logout) out.last_logout = row.last_logout;
-  return out;
-}
-
 const str = (v: string): string => JSON.stringify(v);
 
 /**
- * `JSON.stringify(agentView(row, groups, fields))`, built as text: the JSON columns (work schedule, notifications,
- * e-mail subscriptions) are stored as JSON.stringify wrote them and are copied verbatim instead of being parsed into
- * objects and serialised again. For list_agents, where that round trip and its garbage dominated the cost of an
- * uncached answer. Same keys, order and values as agentView (test/agents/view-json.test.ts).
+ * The agent as get_agent / list_agents show it (base fields plus the requested extras), as JSON text: the one
+ * serialiser of the agent view. The JSON columns (work schedule, notifications, e-mail subscriptions) are stored as
+ * JSON.stringify wrote them and are copied verbatim instead of being parsed into objects and serialised again
+ * (for list_agents that round trip and its garbage dominated the cost of an uncached answer).
  */
 export function agentJson(row: AgentRow, groups: Membership[] | undefined, fields: ReadonlySet<string>): string {
   let s =
@@ -72,6 +44,11 @@ export function agentJson(row: AgentRow, groups: Membership[] | undefined, field
   if (fields.has('awaiting_approval')) s += `,"awaiting_approval":${row.awaiting_approval === 1}`;
   if (fields.has('last_logout') && row.last_logout) s += `,"last_logout":${str(row.last_logout)}`;
   return s + '}';
+}
+
+/** The agent view as an object (derived from `agentJson`, so both can never differ). */
+export function agentView(row: AgentRow, groups: Membership[] | undefined, fields: ReadonlySet<string>): Record<string, unknown> {
+  return JSON.parse(agentJson(row, groups, fields)) as Record<string, unknown>;
 }
 
 /** An update's column changes: `set` for the UPDATE, `changed` for the event payload. */
@@ -117,14 +94,40 @@ export function agentFullState(row: AgentRow, groups: Membership[]): Record<stri
 }
 
 /**
- * By primary key only. The type is checked on the row, not in SQL: with `type = $3` in the WHERE clause and no
- * planner statistics yet (a freshly imported licence), PostgreSQL may serve the lookup from the (license_id, type)
- * index and filter every agent of the licence; on the full primary key it always seeks one row.
+ * Agent ids are e-mail addresses, compared ignoring letter case as the stores' `lower()` does (the unique index
+ * agents_lower_id on (license_id, lower(id))). Ids that differ only in ASCII letter case are the same agent in both
+ * stores (every `lower()` folds ASCII), so this comparison never confuses two agents; it serves checks made before
+ * any lookup (is the caller acting on itself?) and cache keys.
  */
+export const foldAgentId = (id: string): string => (/[A-Z]/.test(id) ? id.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : id);
+export const sameAgentId = (a: string, b: string): boolean => a === b || foldAgentId(a) === foldAgentId(b);
+
+/**
+ * One agent (or bot) by id whatever its letter case: a seek on the unique index (license_id, lower(id)). The type
+ * is checked on the row, not in SQL: with `type = $3` in the WHERE clause and no planner statistics yet (a freshly
+ * imported licence), PostgreSQL may serve the lookup from the (license_id, type) index and filter every agent of the
+ * licence; on the full unique index it always seeks one row.
+ */
+/** `lower(id) = lower($id)`: the second column of the unique index agents_lower_id. */
+const idIgnoringCase = (id: string) => (eb: ExpressionBuilder<Database, 'agents'>) =>
+  eb(eb.fn('lower', ['id']), '=', eb.fn('lower', [eb.val(id)]));
+
+export const selectAgentColumns = <C extends keyof AgentRow & string>(db: Queryable, licenseId: number, id: string, columns: readonly C[]) =>
+  db
+    .selectFrom('agents')
+    .select(columns as C[])
+    .where('license_id', '=', licenseId)
+    .where(idIgnoringCase(id));
+
 const selectAgent = preparedQuery(2, (db, licenseId: number, id: string) =>
-  db.selectFrom('agents').selectAll().where('license_id', '=', licenseId).where('id', '=', id),
+  db
+    .selectFrom('agents')
+    .selectAll()
+    .where('license_id', '=', licenseId)
+    .where(idIgnoringCase(id)),
 );
 
+/** The agent (or bot, with `type`) whose id equals `id` ignoring letter case; the row keeps the id as created. */
 export async function findAgent(
   db: Queryable,
   licenseId: number,
@@ -146,17 +149,36 @@ export async function getAgentOrThrow(
   return row;
 }
 
-/** Ids among `ids` that are not agents or bots of the licence. */
-export async function missingAgentIds(db: Queryable, licenseId: number, ids: readonly string[]): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const rows = await db
+const selectAgentId = preparedQuery(2, (db, licenseId: number, id: string) =>
+  db
+    .selectFrom('agents')
+    .select('id')
+    .where('license_id', '=', licenseId)
+    .where(idIgnoringCase(id)),
+);
+
+/**
+ * The agents or bots of the licence named by `ids` (any letter case): a map from each given id that names one to
+ * its id as created. Ids given as created are found in one statement on the primary key; each other one costs one
+ * seek on the unique index (license_id, lower(id)), so the store's own case folding decides, exactly as that index
+ * does. (A single `lower(id) IN (…)` statement is planned as a scan of the licence's agents by both stores.)
+ */
+export async function resolveAgentIds(db: Queryable, licenseId: number, ids: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (ids.length === 0) return out;
+  const exact = await db
     .selectFrom('agents')
     .select('id')
     .where('license_id', '=', licenseId)
     .where('id', 'in', ids as string[])
     .execute();
-  const found = new Set(rows.map((r) => r.id));
-  return ids.filter((id) => !found.has(id));
+  for (const r of exact) out.set(r.id, r.id);
+  for (const id of ids) {
+    if (out.has(id)) continue;
+    const row = (await selectAgentId(db, licenseId, id)).rows[0];
+    if (row) out.set(id, row.id);
+  }
+  return out;
 }
 
 export interface NewAgent {

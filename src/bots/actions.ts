@@ -9,6 +9,7 @@ import type { Area } from '../kernel/area.js';
 import { requireScopes } from '../kernel/scopes.js';
 import { lockApplication, nowIso, type Queryable } from '../store/db.js';
 import { hashSecret, randomHexId, secretMatches } from '../tenancy/secrets.js';
+import { assertUsableClientId } from '../tenancy/tenancy.js';
 import {
   assertGroupsExist,
   assertNoDuplicateGroups,
@@ -17,12 +18,13 @@ import {
   type Membership,
 } from '../groups/membership.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
-import { GroupsSchema, PrioritySchema, WorkSchedulerSchema, checkWorkScheduler } from '../agents/schemas.js';
+import { GroupsSchema, PrioritySchema, WorkSchedulerSchema, checkWorkScheduler, isTimeZone, type WorkScheduler } from '../agents/schemas.js';
 import { literalUnion } from '../kernel/schema.js';
 import {
   DEFAULT_MAX_CHATS,
   getAgentOrThrow,
   insertAgent,
+  parseScheduler,
   plainColumnChanges,
   schedulerChange,
   type AgentRow,
@@ -35,7 +37,6 @@ import {
   BOT_MAX_CHATS_LIMIT,
   DEFAULT_BOT_PRIORITY,
   MAX_TEMPLATES_PER_CLIENT,
-  assertOrganizationApp,
   botFullState,
   botListView,
   botView,
@@ -71,7 +72,8 @@ const profileProps = {
   default_group_priority: PrioritySchema,
   job_title: Type.String({ maxLength: 180 }),
 };
-const botProps = { ...profileProps, groups: GroupsSchema, work_scheduler: WorkSchedulerSchema };
+/** `timezone`: the official SDKs send the work scheduler's time zone at the top level too (get_bot returns it). */
+const botProps = { ...profileProps, groups: GroupsSchema, work_scheduler: WorkSchedulerSchema, timezone: Type.String({ maxLength: 64 }) };
 
 const CreateBot = Type.Object({ name: Name, ...opt({ ...botProps, owner_client_id: ClientId }) }, { additionalProperties: false });
 const UpdateBot = Type.Object({ id: Id, ...opt({ name: Name, ...botProps }) }, { additionalProperties: false });
@@ -109,6 +111,29 @@ async function botFor(db: Queryable, caller: Caller, id: string, otherScope: str
   return row;
 }
 
+/**
+ * Top-level `timezone` is the work scheduler's time zone: it must be an IANA zone ("" clears it) and may not differ
+ * from `work_scheduler.timezone` when both are given (`validation`).
+ */
+function checkTimezoneParam(input: { timezone?: string; work_scheduler?: WorkScheduler }): void {
+  const tz = input.timezone;
+  if (tz === undefined) return;
+  if (tz !== '' && !isTimeZone(tz)) throw new ApiError('validation', '`timezone` should be a valid IANA time zone');
+  const wsTz = input.work_scheduler?.timezone;
+  if (wsTz !== undefined && wsTz !== tz) {
+    throw new ApiError('validation', '`timezone` and `work_scheduler.timezone` should not differ');
+  }
+}
+
+/** The work scheduler a request sets: `work_scheduler` with `timezone` folded in, or `base` with the new zone. */
+function requestedScheduler(
+  input: { timezone?: string; work_scheduler?: WorkScheduler },
+  base: () => WorkScheduler,
+): WorkScheduler | undefined {
+  if (input.timezone === undefined) return input.work_scheduler;
+  return { ...(input.work_scheduler ?? base()), timezone: input.timezone };
+}
+
 // --- Bots ------------------------------------------------------------------------------------------------------
 
 export const createBot = defineAction({
@@ -122,10 +147,12 @@ export const createBot = defineAction({
     const { caller } = ctx;
     if (caller.agentType === 'bot') throw new ApiError('authorization', 'A bot cannot create bots');
     const owner = ownerClientOf(caller, input.owner_client_id);
-    if (input.owner_client_id !== undefined) await assertOrganizationApp(ctx.db, caller.organizationId, owner);
+    if (input.owner_client_id !== undefined) await assertUsableClientId(ctx.db, caller, owner, { ownToken: true }); // the token's own: as if left out
     const groups = input.groups ?? [];
     assertNoDuplicateGroups(groups);
-    const ws = input.work_scheduler ? checkWorkScheduler(input.work_scheduler) : null;
+    checkTimezoneParam(input);
+    const requested = requestedScheduler(input, () => ({}));
+    const ws = requested ? checkWorkScheduler(requested) : null;
     const secret = newSecret();
     const createdVia: CreatedVia = caller.kind === 'pat' ? 'pat' : 'app';
     return ctx.tx(async (trx) => {
@@ -198,7 +225,7 @@ function botColumnChanges(row: AgentRow, input: UpdateInput): ColumnChanges {
   const out: ColumnChanges = { set: {}, changed: {} };
   const keys = ['name', 'avatar', 'max_chats_count', 'default_group_priority', 'job_title'] as const;
   plainColumnChanges(row, input, keys, (k) => (k === 'default_group_priority' ? DEFAULT_BOT_PRIORITY : ''), out);
-  const ws = schedulerChange(row, input.work_scheduler, out);
+  const ws = schedulerChange(row, requestedScheduler(input, () => parseScheduler(row.work_scheduler)), out);
   const tz = ws?.timezone ?? null;
   if (ws && tz !== row.timezone) {
     out.set.timezone = tz;
@@ -217,6 +244,7 @@ export const updateBot = defineAction({
   async handler(ctx, input) {
     const { caller } = ctx;
     if (input.groups) assertNoDuplicateGroups(input.groups);
+    checkTimezoneParam(input);
     await ctx.tx(async (trx) => {
       const row = await botFor(trx, caller, input.id, ALL_RW);
       const { set, changed } = botColumnChanges(row, input);
@@ -253,7 +281,7 @@ export const resetBotSecret = defineAction({
   async handler(ctx, input) {
     const { caller } = ctx;
     const owner = ownerClientOf(caller, input.owner_client_id);
-    if (input.owner_client_id !== undefined) await assertOrganizationApp(ctx.db, caller.organizationId, owner);
+    if (input.owner_client_id !== undefined) await assertUsableClientId(ctx.db, caller, owner, { ownToken: true }); // the token's own: as if left out
     const secret = newSecret();
     await ctx.tx(async (trx) => {
       const row = await getAgentOrThrow(trx, caller.licenseId, input.id, 'bot');
@@ -307,7 +335,7 @@ export const issueBotToken = defineAction({
 /** The template owner for this call: must be an application of the caller's organization. */
 async function templateOwner(ctx: ActionContext, ownerClientId: string | undefined): Promise<string> {
   const owner = ownerClientOf(ctx.caller, ownerClientId);
-  await assertOrganizationApp(ctx.db, ctx.caller.organizationId, owner);
+  await assertUsableClientId(ctx.db, ctx.caller, owner);
   return owner;
 }
 

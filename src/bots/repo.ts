@@ -9,7 +9,6 @@ import type { Queryable } from '../store/db.js';
 import type {} from '../store/schema.js';
 import type { Membership } from '../groups/membership.js';
 import { parseScheduler, type AgentRow } from '../agents/repo.js';
-import { isOrganizationApplication } from '../tenancy/tenancy.js';
 
 export interface BotTemplatesTable {
   id: string;
@@ -93,13 +92,6 @@ export function isMyBot(caller: Caller, row: AgentRow): boolean {
   if (caller.agentType === 'bot') return row.id === caller.agentId;
   if (caller.kind === 'pat') return row.created_via === 'pat';
   return caller.clientId !== null && row.owner_client_id === caller.clientId && row.created_via !== 'pat';
-}
-
-/** Throws `validation` unless `clientId` is an application of the organization. */
-export async function assertOrganizationApp(db: Queryable, organizationId: string, clientId: string): Promise<void> {
-  if (!(await isOrganizationApplication(db, organizationId, clientId))) {
-    throw new ApiError('validation', `\`owner_client_id\` ${clientId} is not an application of your organization`);
-  }
 }
 
 /**

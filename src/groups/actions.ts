@@ -6,7 +6,7 @@ import type { Area } from '../kernel/area.js';
 import { requireScopes } from '../kernel/scopes.js';
 import type { Queryable } from '../store/db.js';
 import { literalUnion } from '../kernel/schema.js';
-import { missingAgentIds } from '../agents/repo.js';
+import { resolveAgentIds } from '../agents/repo.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
 import { PRIORITIES, deleteGroupRow, groupIdsOfAgent, prioritiesByGroup, removeGroupMembers, replaceGroupMembers } from './membership.js';
 import { signalOnCommit } from '../store/db.js';
@@ -55,9 +55,21 @@ async function getGroupOrThrow(db: Queryable, licenseId: number, id: number): Pr
   return g;
 }
 
-async function assertAgentsExist(db: Queryable, licenseId: number, priorities: Record<string, string>) {
-  const missing = await missingAgentIds(db, licenseId, Object.keys(priorities));
-  if (missing.length) throw new ApiError('not_found', `Agent ${missing[0]} not found`);
+/**
+ * `agent_priorities` with its keys as the agents (or bots) were created: keys name them in any letter case. An
+ * unknown key → `not_found`; two keys naming the same agent → `validation`.
+ */
+async function canonicalPriorities(db: Queryable, licenseId: number, priorities: Record<string, string>): Promise<Record<string, string>> {
+  const given = Object.keys(priorities);
+  const ids = await resolveAgentIds(db, licenseId, given);
+  const out: Record<string, string> = {};
+  for (const key of given) {
+    const id = ids.get(key);
+    if (id === undefined) throw new ApiError('not_found', `Agent ${key} not found`);
+    if (Object.hasOwn(out, id)) throw new ApiError('validation', `\`agent_priorities\` names agent ${id} more than once`);
+    out[id] = priorities[key]!;
+  }
+  return out;
 }
 
 /** `groups--my:*` reaches groups the caller belongs to; others need `groups--all:*`. */
@@ -78,7 +90,7 @@ export const createGroup = defineAction({
       throw new ApiError('validation', '`agent_priorities` needs at least one agent with the `normal` priority');
     }
     return ctx.tx(async (trx) => {
-      await assertAgentsExist(trx, caller.licenseId, input.agent_priorities);
+      const priorities = await canonicalPriorities(trx, caller.licenseId, input.agent_priorities);
       const lic = await trx
         .updateTable('licenses')
         .set((eb) => ({ next_group_id: eb('next_group_id', '+', 1) }))
@@ -88,12 +100,12 @@ export const createGroup = defineAction({
       const id = lic.next_group_id - 1;
       const row = { license_id: caller.licenseId, id, name: input.name, language_code: input.language_code ?? 'en', routing_status: 'offline', created_at: new Date().toISOString() };
       await trx.insertInto('groups').values(row).execute();
-      await replaceGroupMembers(trx, caller.licenseId, id, input.agent_priorities);
+      await replaceGroupMembers(trx, caller.licenseId, id, priorities);
       await recordEvent(trx, sourceOf(caller), 'group_created', {
         id,
         name: row.name,
         language_code: row.language_code,
-        agent_priorities: input.agent_priorities,
+        agent_priorities: priorities,
       });
       return { id };
     });
@@ -121,12 +133,12 @@ export const updateGroup = defineAction({
         await trx.updateTable('groups').set(set).where('license_id', '=', caller.licenseId).where('id', '=', g.id).execute();
       }
       if (input.agent_priorities !== undefined) {
-        await assertAgentsExist(trx, caller.licenseId, input.agent_priorities);
+        const priorities = await canonicalPriorities(trx, caller.licenseId, input.agent_priorities);
         const current = (await prioritiesByGroup(trx, caller.licenseId, [g.id])).get(g.id) ?? {};
         const sorted = (m: Record<string, string>) => JSON.stringify(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1)));
-        if (sorted(current) !== sorted(input.agent_priorities)) {
-          await replaceGroupMembers(trx, caller.licenseId, g.id, input.agent_priorities);
-          changed.agent_priorities = input.agent_priorities;
+        if (sorted(current) !== sorted(priorities)) {
+          await replaceGroupMembers(trx, caller.licenseId, g.id, priorities);
+          changed.agent_priorities = priorities;
         }
       }
       if (Object.keys(changed).length) await recordEvent(trx, sourceOf(caller), 'group_updated', { id: g.id, ...changed });

@@ -182,6 +182,9 @@ export const ADMIN_ROUTES = [
 
 type OperationId = (typeof ADMIN_ROUTES)[number]['operationId'];
 
+/** A route's URL in OpenAPI form (`/admin/licenses/:id` → `/admin/licenses/{id}`). */
+export const openApiPath = (url: string): string => url.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
+
 // ---------------------------------------------------------------- plugin
 
 export interface AdminDeps {

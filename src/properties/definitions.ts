@@ -8,7 +8,7 @@ import { hasScope, requireScopes } from '../kernel/scopes.js';
 import { INT32_MAX, INT32_MIN } from '../kernel/validation.js';
 import { sql } from 'kysely';
 import type { Dialect, Queryable } from '../store/db.js';
-import { isOrganizationApplication } from '../tenancy/tenancy.js';
+import { assertUsableClientId } from '../tenancy/tenancy.js';
 import type {} from '../store/schema.js';
 
 export interface PropertyDefinitionsTable {
@@ -161,9 +161,9 @@ export function checkValue(
 
 // ---------------------------------------------------------------- registry (organization-level)
 
-/** The owner client id must be an application of the caller's organization (`not_found` otherwise). */
+/** The owner client id must be an application of the caller's organization (`authorization` otherwise, as everywhere). */
 export async function assertOwnApplication(db: Queryable, caller: Caller, clientId: string): Promise<void> {
-  if (!(await isOrganizationApplication(db, caller.organizationId, clientId))) throw new ApiError('not_found', `Application ${clientId} not found in your organization`);
+  await assertUsableClientId(db, caller, clientId);
 }
 
 /** One definition; `lockFor: 'postgres'` row-locks it (FOR UPDATE) to the end of the transaction. */

@@ -45,7 +45,7 @@ const UpdateGroupProperties = Type.Object(
 );
 const DeleteGroupProperties = Type.Object({ id: GroupId, properties: NamesByNamespace }, { additionalProperties: false });
 const ListGroupsProperties = Type.Object(
-  { group_ids: Type.Optional(Type.Array(GroupId)), ...ListFilters },
+  { group_ids: Type.Array(GroupId), ...ListFilters },
   { additionalProperties: false },
 );
 
@@ -233,12 +233,12 @@ export const updateGroupProperties = defineAction({
 export const listGroupsProperties = defineAction({
   name: 'list_groups_properties',
   area: 'properties',
-  summary: 'Returns the property values of the given groups (all groups when `group_ids` is empty or omitted).',
+  summary: 'Returns the property values of the given groups (all groups when `group_ids` is empty).',
   schema: ListGroupsProperties,
   scopes: [valueScope('group', 'all', 'read')],
   async handler(ctx, input) {
     const { caller } = ctx;
-    let ids = [...new Set(input.group_ids ?? [])];
+    let ids = [...new Set(input.group_ids)];
     if (ids.length) await assertGroupsExist(ctx.db, caller.licenseId, ids);
     else {
       const all = await ctx.db.selectFrom('groups').select('id').where('license_id', '=', caller.licenseId).orderBy('id').execute();

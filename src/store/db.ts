@@ -1,62 +1,22 @@
 /**
- * One Kysely instance over either better-sqlite3 (default, a WAL file under ./data) or pg (DATABASE_URL=postgres://…).
- * The same migrations and queries serve both dialects.
+ * One Kysely instance over either better-sqlite3 (default, a WAL file under ./data; src/store/sqlite.ts) or pg
+ * (DATABASE_URL=postgres://…; src/store/postgres.ts). The same migrations and queries serve both dialects. Also:
+ * prepared queries, transactions (licence lock, settings, batch memo, commit signals) and savepoints.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import SQLite from 'better-sqlite3';
-import pg from 'pg';
 import {
-  Kysely,
   Migrator,
-  PostgresDialect,
-  SqliteDialect,
   sql,
   type CompiledQuery,
   type DialectAdapter,
   type QueryResult,
-  type Transaction,
 } from 'kysely';
-import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
-import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactUrl, type DatabaseConfig } from '../config.js';
+import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactUrl } from '../config.js';
+import type { Dialect, Queryable, Store, StoreOptions, Tx } from './store.js';
+import { openSqlite } from './sqlite.js';
+import { openPostgres } from './postgres.js';
 
-export type Dialect = 'sqlite' | 'postgres';
-export type Db = Kysely<Database>;
-export type Tx = Transaction<Database>;
-/** Either the root handle or a transaction: read helpers accept both. */
-export type Queryable = Kysely<Database>;
-
-export interface Store {
-  db: Db;
-  dialect: Dialect;
-  url: string;
-  close(): Promise<void>;
-  /**
-   * SQLite only: a token that changes whenever the database may have changed (a write statement run by this
-   * process, or a commit by another connection, e.g. the CLI). Read caches key their entries by it. Undefined on
-   * PostgreSQL, where other servers may write at any time: caches there key on a licence's `agents_version`
-   * instead (read per request, see src/agents/response-cache.ts).
-   */
-  changeToken?: () => string;
-  /** Creation timestamps of this store (see `CreationClock`). */
-  readonly clock: CreationClock;
-  /** PostgreSQL: the connection pool (for pool metrics). */
-  readonly pool?: pg.Pool;
-}
-
-/**
- * A creation timestamp that strictly increases per store (at least 1 ms after the previous one), so lists "in
- * creation order" (created_at, then id) keep that order for rows created in the same millisecond, e.g. the items of
- * one batch call. Runs ahead of the clock only during bursts of more than 1,000 creations a second.
- */
-export class CreationClock {
-  private last = 0;
-  next(): string {
-    this.last = Math.max(Date.now(), this.last + 1);
-    return new Date(this.last).toISOString();
-  }
-}
+export { CreationClock, type Db, type Dialect, type Queryable, type Store, type StoreOptions, type Tx } from './store.js';
 
 /** The store a query handle (root or transaction) belongs to; they share one dialect adapter. */
 const storesByAdapter = new WeakMap<object, Store>();
@@ -67,109 +27,11 @@ export function storeOf(db: Queryable): Store {
 }
 export const dialectOf = (db: Queryable): Dialect => storeOf(db).dialect;
 
-/** Upper bound of prepared statements kept per SQLite connection (queries are parameterised, so few distinct SQL texts). */
-export const STATEMENT_CACHE_SIZE = 1000;
-
-/**
- * Reuse prepared statements: better-sqlite3 `prepare` parses and plans the SQL on every call (tens of µs for a
- * 24-column table), and Kysely calls it for every query. Statements are re-run synchronously, one at a time (Kysely
- * holds the single connection per query or transaction), and SQLite re-prepares them itself after schema changes.
- * Every statement that may write (BEGIN and COMMIT included) bumps `writes`, which feeds `Store.changeToken`.
- */
-function cacheStatements(database: SQLite.Database): { writes: () => number } {
-  const cache = new Map<string, SQLite.Statement>();
-  const prepare = database.prepare.bind(database);
-  let writes = 0;
-  database.prepare = ((source: string) => {
-    let stmt = cache.get(source);
-    if (stmt?.busy) stmt = prepare(source); // still iterating (a stream): use a fresh one, keep the cached one
-    else if (!stmt) {
-      stmt = prepare(source);
-      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-      cache.set(source, stmt);
-    }
-    if (!stmt.readonly) writes++; // `readonly`, not `reader`: INSERT … RETURNING is a reader that writes
-    return stmt;
-  }) as typeof database.prepare;
-  return { writes: () => writes };
-}
-
-/** Upper bound of named prepared statements per PostgreSQL connection; further SQL texts run unnamed. */
-export const PG_STATEMENTS_PER_CONNECTION = 500;
-
-/** Distinct SQL texts given a name per store (the name map itself stays bounded). */
-const PG_STATEMENT_NAMES = 10_000;
-
-/**
- * Makes a pg client run parameterised queries as named prepared statements: PostgreSQL then parses and plans each
- * SQL text once per connection instead of on every call (Kysely sends text + values, which pg runs as an unnamed
- * statement, parsed and planned anew each time). Queries without parameters (BEGIN, COMMIT, DDL) keep the simple
- * protocol. Names are shared by all connections (one per distinct text); a connection that already holds
- * PG_STATEMENTS_PER_CONNECTION statements runs further texts unnamed, so memory stays bounded even for queries whose
- * text varies (`in` lists of varying length).
- */
-function prepareStatements(client: pg.PoolClient, perConnection: number, statementNames: Map<string, string>): void {
-  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  const named = new Set<string>(); // names this connection has used (pg itself decides when to send Parse)
-  client.query = ((...args: unknown[]) => {
-    const [text, values] = args;
-    if (args.length !== 2 || typeof text !== 'string' || !Array.isArray(values) || values.length === 0) {
-      return query(...args);
-    }
-    let name = statementNames.get(text);
-    if (name === undefined && statementNames.size < PG_STATEMENT_NAMES) {
-      statementNames.set(text, (name = `s${statementNames.size + 1}`));
-    }
-    if (name === undefined || (!named.has(name) && named.size >= perConnection)) return query(text, values);
-    named.add(name);
-    return query({ name, text, values });
-  }) as typeof client.query;
-}
-
-// int8 (COUNT(*), bigint) as JS numbers; values stay far below 2^53.
-pg.types.setTypeParser(20, (v: string) => Number.parseInt(v, 10));
-
-export interface StoreOptions {
-  /** PostgreSQL connections (DATABASE_POOL_SIZE). */
-  poolSize?: number;
-  statementsPerConnection?: number;
-  sqliteSynchronous?: DatabaseConfig['sqliteSynchronous'];
-}
-
 /** Open the store a DATABASE_URL names (see `parseDatabaseUrl`); nothing is read from the environment. */
 export function openStore(url: string = DEFAULT_DATABASE_URL, opts: StoreOptions = {}): Store {
   const target = parseDatabaseUrl(url);
   if (!target) throw new Error(`DATABASE_URL names no supported store: ${redactUrl(url)}`);
-  let store: Store;
-  if (target.kind === 'postgres') {
-    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
-    const perConnection = opts.statementsPerConnection ?? PG_STATEMENTS_PER_CONNECTION;
-    const statementNames = new Map<string, string>();
-    pool.on('connect', (client) => prepareStatements(client, perConnection, statementNames));
-    pool.on('error', () => {
-      /* idle client errors are reported on the next query */
-    });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    store = { db, dialect: 'postgres', url, clock: new CreationClock(), pool, close: () => db.destroy() };
-  } else {
-    const file = target.file!;
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    const database = new SQLite(file, { timeout: 5000 });
-    database.pragma('journal_mode = WAL');
-    database.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'NORMAL'}`);
-    database.pragma('foreign_keys = ON');
-    const dataVersion = database.prepare('PRAGMA data_version').pluck(); // prepared before caching: pluck() mutates it
-    const statements = cacheStatements(database);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-    store = {
-      db,
-      dialect: 'sqlite',
-      url,
-      clock: new CreationClock(),
-      close: () => db.destroy(),
-      changeToken: () => `${statements.writes()}:${dataVersion.get() as number}`,
-    };
-  }
+  const store = target.kind === 'postgres' ? openPostgres(url, opts) : openSqlite(url, target.file!, opts);
   storesByAdapter.set(store.db.getExecutor().adapter, store);
   return store;
 }

@@ -13,9 +13,9 @@
  * `bootstrap` saves the state it creates as the licence's 'bootstrap' snapshot: reset restores it (licences
  * created before that existed are reset to their first agent as owner, with default settings, and General).
  * Each operation runs in the caller's transaction, which should hold the licence lock (`core.transaction(fn,
- * { licenseId })`); reset and restore ask for `credentials-changed` so cached token lookups are dropped. Tables are listed here rather than in each area: the
- * operation is about all of them at once, and a table missing from these lists fails the test that compares them with
- * the schema (test/admin/control-plane.test.ts).
+ * { licenseId })`); reset and restore ask for `credentials-changed` so cached token lookups are dropped.
+ * Tables are listed here rather than in each area: the operation is about all of them at once, and a table missing
+ * from these lists fails the test that compares them with the schema (test/admin/control-plane.test.ts).
  */
 import { sql, type Kysely } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
@@ -170,27 +170,25 @@ export interface ResetResult {
 export async function resetLicense(trx: Queryable, licenseId: number): Promise<ResetResult> {
   const c = await ctxOf(trx, licenseId);
   signalOnCommit(trx, 'credentials-changed');
-  {
-    const base = await c.trx
-      .selectFrom('admin_snapshots')
-      .select('data')
-      .where('license_id', '=', licenseId)
-      .where('kind', '=', 'bootstrap')
-      .orderBy('created_at')
-      .limit(1)
-      .executeTakeFirst();
-    if (base) {
-      const data = JSON.parse(base.data) as SnapshotData;
-      await apply(c, data);
-      const owner = (data.tables.agents ?? []).find((a) => a.role === 'owner') ?? data.tables.agents?.[0];
-      return {
-        license_id: licenseId,
-        owner: { id: String(owner?.id ?? ''), account_id: String(owner?.account_id ?? '') },
-        organization_scope: c.organizationScope && data.organizationScope,
-      };
-    }
-    return { ...(await resetWithoutBaseline(c)), organization_scope: c.organizationScope };
+  const base = await c.trx
+    .selectFrom('admin_snapshots')
+    .select('data')
+    .where('license_id', '=', licenseId)
+    .where('kind', '=', 'bootstrap')
+    .orderBy('created_at')
+    .limit(1)
+    .executeTakeFirst();
+  if (base) {
+    const data = JSON.parse(base.data) as SnapshotData;
+    await apply(c, data);
+    const owner = (data.tables.agents ?? []).find((a) => a.role === 'owner') ?? data.tables.agents?.[0];
+    return {
+      license_id: licenseId,
+      owner: { id: String(owner?.id ?? ''), account_id: String(owner?.account_id ?? '') },
+      organization_scope: c.organizationScope && data.organizationScope,
+    };
   }
+  return { ...(await resetWithoutBaseline(c)), organization_scope: c.organizationScope };
 }
 
 /** Licences bootstrapped before baselines were saved: the first agent becomes the owner with default settings. */
@@ -251,19 +249,17 @@ export async function listSnapshots(db: Queryable, licenseId: number): Promise<A
 /** Replace the licence's configuration with one of its snapshots. Callers must drop cached token lookups afterwards. */
 export async function restoreSnapshot(trx: Queryable, licenseId: number, snapshotId: string): Promise<{ license_id: number; snapshot_id: string }> {
   const c = await ctxOf(trx, licenseId);
-  {
-    const snap = await c.trx
-      .selectFrom('admin_snapshots')
-      .select(['data'])
-      .where('id', '=', snapshotId)
-      .where('license_id', '=', licenseId)
-      .where('kind', '=', 'user')
-      .executeTakeFirst();
-    if (!snap) throw new ApiError('not_found', `Snapshot ${snapshotId} of licence ${licenseId} not found`);
-    await apply(c, JSON.parse(snap.data) as SnapshotData);
-    signalOnCommit(trx, 'credentials-changed');
-    return { license_id: licenseId, snapshot_id: snapshotId };
-  }
+  const snap = await c.trx
+    .selectFrom('admin_snapshots')
+    .select(['data'])
+    .where('id', '=', snapshotId)
+    .where('license_id', '=', licenseId)
+    .where('kind', '=', 'user')
+    .executeTakeFirst();
+  if (!snap) throw new ApiError('not_found', `Snapshot ${snapshotId} of licence ${licenseId} not found`);
+  await apply(c, JSON.parse(snap.data) as SnapshotData);
+  signalOnCommit(trx, 'credentials-changed');
+  return { license_id: licenseId, snapshot_id: snapshotId };
 }
 
 /** Delete a user snapshot. */

@@ -3,7 +3,7 @@
  */
 import { ApiError } from '../kernel/errors.js';
 import { ALL_SCOPES } from '../kernel/scopes.js';
-import { insertAgent } from '../agents/repo.js';
+import { insertAgent, selectAgentColumns } from '../agents/repo.js';
 import { nextCounter, nowIso, preparedQuery, signalOnCommit, type Queryable } from '../store/db.js';
 import type { Cascades } from '../kernel/area.js';
 import { addAgentGroups, createGeneralGroup } from '../groups/membership.js';
@@ -111,6 +111,23 @@ export async function isOrganizationApplication(db: Queryable, organizationId: s
 }
 
 /**
+ * The one answer, in every area, to an `owner_client_id` the caller may not act for (not an application of the
+ * caller's organization): `authorization`, the same for unknown and foreign client ids. `ownToken` (the token's own
+ * client id) is accepted too where the reference lets an application act for itself (the licence-webhooks state
+ * methods, create_bot, reset_bot_secret).
+ */
+export async function assertUsableClientId(
+  db: Queryable,
+  caller: { organizationId: string; clientId: string | null },
+  clientId: string,
+  opts: { ownToken?: boolean } = {},
+): Promise<void> {
+  if (opts.ownToken && caller.clientId !== null && clientId === caller.clientId) return;
+  if (await isOrganizationApplication(db, caller.organizationId, clientId)) return;
+  throw new ApiError('authorization', `\`owner_client_id\` ${clientId} is not an application of your organization`);
+}
+
+/**
  * Install an application on a licence; what that does in other areas (e.g. bots from its templates) runs as the
  * `applicationInstalled` cascade inside the same transaction. False when it was installed already.
  */
@@ -212,12 +229,7 @@ export function resolveScopes(scopes: readonly string[] | 'all'): string[] {
 }
 
 async function agentAccount(db: Queryable, licenseId: number, agentId: string): Promise<{ id: string; account_id: string }> {
-  const row = await db
-    .selectFrom('agents')
-    .select(['account_id', 'id'])
-    .where('license_id', '=', licenseId)
-    .where('id', '=', agentId)
-    .executeTakeFirst();
+  const row = await selectAgentColumns(db, licenseId, agentId, ['account_id', 'id']).executeTakeFirst(); // any letter case
   if (!row) throw new ApiError('not_found', `Agent ${agentId} not found on licence ${licenseId}`);
   return row;
 }

@@ -11,7 +11,7 @@ import { hasScope } from '../kernel/scopes.js';
 import { literalUnion } from '../kernel/schema.js';
 import { lockApplication, nowIso, type Queryable } from '../store/db.js';
 import { randomHexId } from '../tenancy/secrets.js';
-import { isOrganizationApplication } from '../tenancy/tenancy.js';
+import { assertUsableClientId } from '../tenancy/tenancy.js';
 import {
   ADDITIONAL_DATA,
   SOURCE_TYPES,
@@ -109,13 +109,13 @@ function checkFilters(input: RegisterInput): void {
 
 /**
  * The client id whose webhooks the caller manages must be an application of the caller's organization ("must be
- * owned by your organization"). A token issued to an application installed on another organization's licence does
- * not make that application's webhooks the caller's: they belong to the application's developer.
+ * owned by your organization"); otherwise `authorization`, as in every area. A token issued to an application
+ * installed on another organization's licence does not make that application's webhooks the caller's: they belong
+ * to the application's developer. The licence-webhooks state methods (`ownToken`) also accept the token's own client
+ * id: they work on "the license associated with the access token", with no organization clause.
  */
-async function assertOwnClient(db: Queryable, caller: Caller, clientId: string): Promise<void> {
-  if (!(await isOrganizationApplication(db, caller.organizationId, clientId))) {
-    throw new ApiError('validation', '`owner_client_id` should be a client id of your organization');
-  }
+async function assertOwnClient(db: Queryable, caller: Caller, clientId: string, opts: { ownToken?: boolean } = {}): Promise<void> {
+  await assertUsableClientId(db, caller, clientId, opts);
 }
 
 /** `--my` scopes reach the webhooks of the caller's own client id; `--all` and `webhooks.configuration:rw` any. */
@@ -260,13 +260,16 @@ export const listWebhookNames = defineAction({
   },
 });
 
-/** owner_client_id: required with a PAT; with a Bearer token it defaults to the token's client id. */
+/**
+ * owner_client_id: required with a PAT; with a Bearer token it defaults to the token's client id, and naming that
+ * client id is the same as leaving it out (an installed application of another organization manages its own state).
+ */
 async function stateClientId(ctx: ActionContext, given: string | undefined): Promise<string> {
   const clientId = given ?? ctx.caller.clientId;
   if (!clientId) {
     throw new ApiError('validation', '`owner_client_id` is required when the token carries no client id (e.g. a PAT)');
   }
-  await assertOwnClient(ctx.db, ctx.caller, clientId);
+  await assertOwnClient(ctx.db, ctx.caller, clientId, { ownToken: true });
   return clientId;
 }
 

@@ -89,33 +89,31 @@ export async function listDeliveries(db: Queryable, f: DeliveryFilter = {}): Pro
  * commit wakes the delivery worker (`deliveries-queued`).
  */
 export async function resendDelivery(trx: Queryable, id: string): Promise<{ id: string; status: 'pending'; previous_status: string }> {
-  {
-    const row = await trx.selectFrom('webhook_deliveries').select(['id', 'status', 'webhook_id']).where('id', '=', id).executeTakeFirst();
-    if (!row) throw new ApiError('not_found', `Delivery ${id} not found`);
-    const hook = await trx.selectFrom('webhooks').select('id').where('id', '=', row.webhook_id).executeTakeFirst();
-    if (!hook) throw new ApiError('validation', `The webhook of delivery ${id} was unregistered`);
-    const now = nowIso();
-    if (row.status === 'pending') {
-      // Already queued: due now. A claim in progress keeps its lease (its outcome decides what happens next).
-      await trx.updateTable('webhook_deliveries').set({ next_attempt_at: now, updated_at: now }).where('id', '=', id).execute();
-      signalOnCommit(trx, 'deliveries-queued');
-      return { id, status: 'pending' as const, previous_status: row.status };
-    }
-    await trx
-      .updateTable('webhook_deliveries')
-      .set({
-        status: 'pending',
-        attempts: 0,
-        next_attempt_at: now,
-        retried_at: now,
-        delivered_at: null,
-        lease_owner: null,
-        lease_until: null,
-        updated_at: now,
-      })
-      .where('id', '=', id)
-      .execute();
+  const row = await trx.selectFrom('webhook_deliveries').select(['id', 'status', 'webhook_id']).where('id', '=', id).executeTakeFirst();
+  if (!row) throw new ApiError('not_found', `Delivery ${id} not found`);
+  const hook = await trx.selectFrom('webhooks').select('id').where('id', '=', row.webhook_id).executeTakeFirst();
+  if (!hook) throw new ApiError('validation', `The webhook of delivery ${id} was unregistered`);
+  const now = nowIso();
+  if (row.status === 'pending') {
+    // Already queued: due now. A claim in progress keeps its lease (its outcome decides what happens next).
+    await trx.updateTable('webhook_deliveries').set({ next_attempt_at: now, updated_at: now }).where('id', '=', id).execute();
     signalOnCommit(trx, 'deliveries-queued');
     return { id, status: 'pending' as const, previous_status: row.status };
   }
+  await trx
+    .updateTable('webhook_deliveries')
+    .set({
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: now,
+      retried_at: now,
+      delivered_at: null,
+      lease_owner: null,
+      lease_until: null,
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .execute();
+  signalOnCommit(trx, 'deliveries-queued');
+  return { id, status: 'pending' as const, previous_status: row.status };
 }

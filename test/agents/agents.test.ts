@@ -190,6 +190,37 @@ describeStores('agents', (h) => {
     expectError(await h().call('update_agent', { id: h().boot.owner.id, role: 'normal' }), 'validation', 400);
   });
 
+  it('any change of role, lowering included, needs accounts.roles.lc--all:rw (single and batch)', async () => {
+    await h().ok('create_agent', { id: 'demote-me@example.com', name: 'Admin', role: 'administrator' });
+    await h().ok('create_agent', { id: 'demote-too@example.com', name: 'Vice', role: 'viceowner' });
+    // The owner, with a token holding only agents--all:rw.
+    const { token } = await h().tokenFor(h().boot.owner.id, ['agents--all:rw']);
+    const res = await h().call('update_agent', { id: 'demote-me@example.com', role: 'normal' }, { token });
+    expectError(res, 'authorization', 403);
+    assert.match(res.body.error.message, /accounts\.roles\.lc--all:rw/);
+    const batch = await h().ok(
+      'batch_update_agents',
+      { requests: [{ id: 'demote-me@example.com', role: 'normal' }, { id: 'demote-too@example.com', role: 'administrator' }, { id: 'demote-too@example.com', job_title: 'Still vice' }] },
+      { token },
+    );
+    assert.equal(batch.responses[0].error.type, 'authorization');
+    assert.equal(batch.responses[1].error.type, 'authorization');
+    assert.deepEqual(batch.responses[2], {});
+    assert.equal((await h().ok('get_agent', { id: 'demote-me@example.com' })).role, 'administrator');
+    assert.equal((await h().ok('get_agent', { id: 'demote-too@example.com' })).role, 'viceowner');
+    // Naming the current role is no change and needs nothing more.
+    await h().ok('update_agent', { id: 'demote-me@example.com', role: 'administrator', job_title: 'Same role' }, { token });
+    // Lowering one's own role is a change of role too.
+    const { token: self } = await h().tokenFor('demote-too@example.com', ['agents--my:rw', 'agents--all:rw']);
+    expectError(await h().call('update_agent', { id: 'demote-too@example.com', role: 'normal' }, { token: self }), 'authorization', 403);
+    // With the roles scope both lowerings work, single and batch.
+    const { token: roles } = await h().tokenFor(h().boot.owner.id, ['agents--all:rw', 'accounts.roles.lc--all:rw']);
+    await h().ok('update_agent', { id: 'demote-me@example.com', role: 'normal' }, { token: roles });
+    assert.deepEqual((await h().ok('batch_update_agents', { requests: [{ id: 'demote-too@example.com', role: 'normal' }] }, { token: roles })).responses, [{}]);
+    assert.equal((await h().ok('get_agent', { id: 'demote-me@example.com' })).role, 'normal');
+    assert.equal((await h().ok('get_agent', { id: 'demote-too@example.com' })).role, 'normal');
+  });
+
   it('delete_agent removes the agent and its memberships; the owner cannot be deleted', async () => {
     await h().ok('create_agent', { id: 'd1@example.com', name: 'D1', groups: [{ id: 0, priority: 'normal' }] });
     await h().ok('delete_agent', { id: 'd1@example.com' });

@@ -1,7 +1,30 @@
-/** agentJson (list_agents' text builder) must equal JSON.stringify(agentView(…)) for every row and field set. */
+/**
+ * agentJson (the one serialiser of the agent view, used by get_agent and list_agents) must equal
+ * JSON.stringify of the view as the spec describes it (the oracle below) for every row and field set.
+ */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AGENT_FIELDS, agentJson, agentView, newAgentRow, type AgentRow } from '../../src/agents/repo.js';
+import { AGENT_FIELDS, agentJson, agentView, newAgentRow, parseScheduler, type AgentRow } from '../../src/agents/repo.js';
+import type { Membership } from '../../src/groups/membership.js';
+
+const parseList = (s: string | null): string[] => (s ? (JSON.parse(s) as string[]) : []);
+/** The agent view built field by field, as objects (what the text builder must equal). */
+function oracle(row: AgentRow, groups: Membership[] | undefined, fields: ReadonlySet<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    id: row.id, account_id: row.account_id, name: row.name, avatar: row.avatar ?? '', role: row.role, login_status: row.login_status,
+  };
+  if (fields.has('work_scheduler')) out.work_scheduler = parseScheduler(row.work_scheduler);
+  if (fields.has('groups')) out.groups = groups ?? [];
+  if (fields.has('email_subscriptions')) out.email_subscriptions = parseList(row.email_subscriptions);
+  if (fields.has('notifications')) out.notifications = parseList(row.notifications);
+  if (fields.has('job_title')) out.job_title = row.job_title ?? '';
+  if (fields.has('mobile')) out.mobile = row.mobile ?? '';
+  if (fields.has('max_chats_count')) out.max_chats_count = row.max_chats_count;
+  if (fields.has('suspended')) out.suspended = row.suspended === 1;
+  if (fields.has('awaiting_approval')) out.awaiting_approval = row.awaiting_approval === 1;
+  if (fields.has('last_logout') && row.last_logout) out.last_logout = row.last_logout;
+  return out;
+}
 
 const NOW = '2026-01-02T03:04:05.678Z';
 const base = newAgentRow(7, { id: 'a@example.com', name: 'A' }, NOW);
@@ -25,13 +48,14 @@ const rows: AgentRow[] = [
 const groupSets = [undefined, [], [{ id: 0, priority: 'first' }, { id: 3, priority: 'supervisor' }]];
 
 describe('agentJson', () => {
-  it('equals JSON.stringify(agentView()) for every subset of fields', () => {
+  it('equals JSON.stringify of the view for every subset of fields; agentView is its parse', () => {
     let checked = 0;
     for (let mask = 0; mask < 1 << AGENT_FIELDS.length; mask++) {
       const fields = new Set<string>(AGENT_FIELDS.filter((_, i) => mask & (1 << i)));
       for (const row of rows) {
         for (const groups of groupSets) {
-          assert.equal(agentJson(row, groups, fields), JSON.stringify(agentView(row, groups, fields)));
+          assert.equal(agentJson(row, groups, fields), JSON.stringify(oracle(row, groups, fields)));
+          assert.deepEqual(agentView(row, groups, fields), oracle(row, groups, fields));
           checked++;
         }
       }

@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError, eventsSince, lastSeq, newApp } from '../helpers.js';
+import { describeStores, expectError, eventsSince, install, lastSeq, newApp } from '../helpers.js';
 import { hashSecret } from '../../src/tenancy/secrets.js';
 import { HEX32, botRow } from './util.js';
 
@@ -116,9 +116,9 @@ describeStores('bots: create_bot / get_bot', (h) => {
     assert.equal((await h().ok('get_bot', { id })).owner_client_id, app2);
     const foreign = await h().bootstrap();
     const res = await h().call('create_bot', { name: 'x', owner_client_id: foreign.client_id });
-    expectError(res, 'validation', 400);
+    expectError(res, 'authorization', 403);
     assert.match(res.body.error.message, /not an application of your organization/);
-    expectError(await h().call('create_bot', { name: 'x', owner_client_id: 'no-such-client' }), 'validation', 400);
+    expectError(await h().call('create_bot', { name: 'x', owner_client_id: 'no-such-client' }), 'authorization', 403);
   });
 
   it('with a PAT owner_client_id is required and the bot counts as PAT-created', async () => {
@@ -318,7 +318,7 @@ describeStores('bots: update_bot / delete_bot / reset_bot_secret / batches', (h)
     const app2 = await newApp(h());
     expectError(await h().call('reset_bot_secret', { id, owner_client_id: app2 }), 'authorization', 403);
     const foreign = await h().bootstrap();
-    expectError(await h().call('reset_bot_secret', { id, owner_client_id: foreign.client_id }), 'validation', 400);
+    expectError(await h().call('reset_bot_secret', { id, owner_client_id: foreign.client_id }), 'authorization', 403);
     const { token: ro } = await h().agentWithToken('reset-ro@example.com', ['agents-bot--all:ro']);
     expectError(await h().call('reset_bot_secret', { id }, { token: ro }), 'authorization', 403);
     expectError(await h().call('reset_bot_secret', { id: 'ffffffffffffffffffffffffffffffff' }), 'not_found', 404);
@@ -346,5 +346,80 @@ describeStores('bots: update_bot / delete_bot / reset_bot_secret / batches', (h)
     assert.deepEqual(actions, ['bot_created', 'bot_created', 'bot_updated', 'bot_updated', 'bot_deleted', 'bot_deleted']);
     const { token } = await h().agentWithToken('batch-ro@example.com', ['agents-bot--all:ro']);
     expectError(await h().call('batch_create_bots', { requests: [{ name: 'x' }] }, { token }), 'authorization', 403);
+  });
+});
+
+describeStores('bots: owner_client_id of an installed application of another organization', (h) => {
+  /** A marketplace application (another organization's) installed on the licence, and a token issued to it. */
+  async function vendorToken(scopes: string[]) {
+    const vendor = await h().bootstrap();
+    await install(h(), vendor.client_id, h().boot.license_id);
+    const { token } = await h().tokenFor(h().boot.owner.id, scopes, { clientId: vendor.client_id });
+    return { clientId: vendor.client_id, token };
+  }
+
+  it('create_bot: its own client id works as when left out; any other foreign client id → authorization', async () => {
+    const { clientId, token } = await vendorToken(['agents-bot--my:rw', 'agents-bot--my:ro']);
+    const left = await h().ok('create_bot', { name: 'Left out' }, { token });
+    const named = await h().ok('create_bot', { name: 'Named', owner_client_id: clientId }, { token });
+    for (const { id } of [left, named]) {
+      const row = await botRow(h(), h().boot.license_id, id);
+      assert.equal(row?.owner_client_id, clientId);
+      assert.equal(row?.created_via, 'app');
+    }
+    // Both are the application's own bots.
+    const mine = await h().ok('list_bots', {}, { token });
+    assert.deepEqual(mine.map((b: { id: string }) => b.id).sort(), [left.id, named.id].sort());
+    const third = await h().bootstrap();
+    const res = await h().call('create_bot', { name: 'x', owner_client_id: third.client_id }, { token });
+    expectError(res, 'authorization', 403);
+    assert.match(res.body.error.message, /not an application of your organization/);
+    // The licence organization's own applications stay usable for such a token, as for any token of the licence.
+    assert.match((await h().ok('create_bot', { name: 'Org app', owner_client_id: h().boot.client_id }, { token })).id, HEX32);
+  });
+
+  it('reset_bot_secret: its own client id works as when left out', async () => {
+    const { clientId, token } = await vendorToken(['agents-bot--my:rw']);
+    const { id } = await h().ok('create_bot', { name: 'Vendor bot' }, { token });
+    const a = await h().ok('reset_bot_secret', { id }, { token });
+    const b = await h().ok('reset_bot_secret', { id, owner_client_id: clientId }, { token });
+    assert.match(a.secret, HEX32);
+    assert.match(b.secret, HEX32);
+    assert.equal((await botRow(h(), h().boot.license_id, id))?.secret_hash, hashSecret(b.secret));
+    const third = await h().bootstrap();
+    expectError(await h().call('reset_bot_secret', { id, owner_client_id: third.client_id }, { token }), 'authorization', 403);
+    // Another token (the licence's own application) naming the vendor's client id may not act for it.
+    expectError(await h().call('reset_bot_secret', { id, owner_client_id: clientId }), 'authorization', 403);
+  });
+
+  it('batch_create_bots: per item, the own client id works and a foreign one answers authorization', async () => {
+    const { clientId, token } = await vendorToken(['agents-bot--my:rw']);
+    const third = await h().bootstrap();
+    const res = await h().ok(
+      'batch_create_bots',
+      { requests: [{ name: 'B own', owner_client_id: clientId }, { name: 'B foreign', owner_client_id: third.client_id }, { name: 'B left out' }] },
+      { token },
+    );
+    assert.match(res.responses[0].id, HEX32);
+    assert.equal(res.responses[1].error.type, 'authorization');
+    assert.match(res.responses[2].id, HEX32);
+    for (const i of [0, 2]) assert.equal((await botRow(h(), h().boot.license_id, res.responses[i].id))?.owner_client_id, clientId);
+    // The licence owner's token naming the vendor's client id in a batch item: authorization too.
+    const owner = await h().ok('batch_create_bots', { requests: [{ name: 'x', owner_client_id: clientId }] });
+    assert.equal(owner.responses[0].error.type, 'authorization');
+  });
+
+  it('bot templates make no exception: the token’s own client id of another organization → authorization', async () => {
+    const { clientId, token } = await vendorToken(['bots.templates:rw']);
+    for (const [action, body] of [
+      ['create_bot_template', { name: 'T' }],
+      ['create_bot_template', { name: 'T', owner_client_id: clientId }],
+      ['list_bot_templates', { owner_client_id: clientId }],
+      ['update_bot_template', { id: 'ffffffffffffffffffffffffffffffff', name: 'x', owner_client_id: clientId }],
+      ['delete_bot_template', { id: 'ffffffffffffffffffffffffffffffff', owner_client_id: clientId }],
+      ['reset_bot_template_secret', { id: 'ffffffffffffffffffffffffffffffff', owner_client_id: clientId }],
+    ] as const) {
+      expectError(await h().call(action, body, { token }), 'authorization', 403);
+    }
   });
 });

@@ -54,9 +54,9 @@ describeStores('bots: templates', (h) => {
     }
     const foreign = await h().bootstrap();
     const res = await h().call('create_bot_template', { name: 'x', owner_client_id: foreign.client_id });
-    expectError(res, 'validation', 400);
+    expectError(res, 'authorization', 403);
     assert.match(res.body.error.message, /not an application of your organization/);
-    expectError(await h().call('list_bot_templates', { owner_client_id: foreign.client_id }), 'validation', 400);
+    expectError(await h().call('list_bot_templates', { owner_client_id: foreign.client_id }), 'authorization', 403);
     const pat = `Basic ${h().boot.basic_auth}`;
     expectError(await h().call('create_bot_template', { name: 'x' }, { authorization: pat }), 'validation', 400);
     assert.match((await h().ok('create_bot_template', { name: 'x', owner_client_id: app }, { authorization: pat })).id, HEX32);
@@ -109,7 +109,7 @@ describeStores('bots: templates', (h) => {
       expectError(await h().call(action, { owner_client_id: app, ...body }), 'validation', 400);
     }
     const other = await h().bootstrap();
-    expectError(await h().call('update_bot_template', { id, name: 'x', owner_client_id: app }, { token: other.bearer_token }), 'validation', 400);
+    expectError(await h().call('update_bot_template', { id, name: 'x', owner_client_id: app }, { token: other.bearer_token }), 'authorization', 403);
     expectError(await h().call('update_bot_template', { id, name: 'x' }, { token: other.bearer_token }), 'not_found', 404);
   });
 

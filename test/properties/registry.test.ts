@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError, newApp } from '../helpers.js';
+import { describeStores, expectError, install, newApp } from '../helpers.js';
 
 const RW = { agent: ['read', 'write'], customer: ['read', 'write'] };
 
@@ -104,17 +104,22 @@ describeStores('properties registry', (h) => {
     assert.equal((await reg({ name: 'def_rng_ok', type: 'int', range: { from: 1, to: 3 }, default_value: 3 })).status, 200);
   });
 
-  it('requires the owner client id to be an application of the caller organization', async () => {
+  it('requires the owner client id to be an application of the caller organization (authorization otherwise)', async () => {
     const other = await h().bootstrap();
-    expectError(await reg({ name: 'foreign', owner_client_id: other.client_id }), 'not_found', 404);
-    expectError(await reg({ name: 'unknown_app', owner_client_id: 'nope' }), 'not_found', 404);
-    expectError(await h().call('list_properties', { owner_client_id: other.client_id }), 'not_found', 404);
-    expectError(await h().call('list_properties', { owner_client_id: owner() }, { token: other.bearer_token }), 'not_found', 404);
+    expectError(await reg({ name: 'foreign', owner_client_id: other.client_id }), 'authorization', 403);
+    expectError(await reg({ name: 'unknown_app', owner_client_id: 'nope' }), 'authorization', 403);
+    expectError(await h().call('list_properties', { owner_client_id: other.client_id }), 'authorization', 403);
+    expectError(await h().call('list_properties', { owner_client_id: owner() }, { token: other.bearer_token }), 'authorization', 403);
     expectError(
       await h().call('publish_property', { name: 'dup_prop', owner_client_id: owner(), access_type: ['read'] }, { token: other.bearer_token }),
-      'not_found',
-      404,
+      'authorization',
+      403,
     );
+    expectError(await h().call('unregister_property', { name: 'dup_prop', owner_client_id: owner() }, { token: other.bearer_token }), 'authorization', 403);
+    // Not even an application of another organization installed here, with its own token (the registry is its developer's).
+    await install(h(), other.client_id, h().boot.license_id);
+    const { token: vendorToken } = await h().tokenFor(h().boot.owner.id, ['properties.configuration:rw'], { clientId: other.client_id });
+    expectError(await h().call('list_properties', { owner_client_id: other.client_id }, { token: vendorToken }), 'authorization', 403);
     // A second application of the same organization can own properties too.
     const second = await newApp(h());
     assert.equal((await reg({ name: 'second_prop', owner_client_id: second })).status, 200);

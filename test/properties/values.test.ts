@@ -259,12 +259,13 @@ describeStores('group property values', (h) => {
       { id: g1, properties: { [ns1]: { grp_int: 2, grp_str: 'g-def', pub_rw: 'p' } } },
       { id: 0, properties: { [ns1]: { grp_str: 'zero' } } },
     ]);
-    // Empty or omitted group_ids: every group, by id.
-    for (const body of [{ group_ids: [] }, {}]) {
-      const all = await list({ ...body, namespace: ns1, name_prefix: 'grp_' });
-      assert.deepEqual(all.map((g: any) => g.id).slice(0, 2), [0, g1]);
-      assert.deepEqual(all[0].properties, { [ns1]: { grp_str: 'zero' } });
-    }
+    // Empty group_ids: every group, by id. group_ids is required (its table: Required "Yes").
+    const all = await list({ group_ids: [], namespace: ns1, name_prefix: 'grp_' });
+    assert.deepEqual(all.map((g: any) => g.id).slice(0, 2), [0, g1]);
+    assert.deepEqual(all[0].properties, { [ns1]: { grp_str: 'zero' } });
+    const missing = await h().call('list_groups_properties', { namespace: ns1 });
+    expectError(missing, 'validation', 400);
+    assert.equal(missing.body.error.message, '`group_ids` is required');
     await h().ok('delete_group_properties', { id: g1, properties: { [ns1]: ['grp_int'] } });
     const after = await list({ group_ids: [g1], namespace: ns1 });
     assert.deepEqual(after, [{ id: g1, properties: { [ns1]: { grp_str: 'g-def', pub_rw: 'p' } } }]);
@@ -292,7 +293,7 @@ describeStores('group property values', (h) => {
     const my = await h().agentWithToken('grp-my@example.com', ['properties.group.value--my:rw'], { role: 'administrator' });
     assert.equal((await update(0, { [ns1]: { grp_str: 'by-my' } }, my.token)).status, 200);
     expectError(await update(0, { test: { string_property: 'x' } }, my.token), 'authorization', 403);
-    expectError(await h().call('list_groups_properties', {}, { token: my.token }), 'authorization', 403);
+    expectError(await h().call('list_groups_properties', { group_ids: [] }, { token: my.token }), 'authorization', 403);
     const licScope = await h().tokenFor('grp-my@example.com', ['properties.license.value--all:rw']);
     expectError(await update(0, { [ns1]: { grp_str: 'x' } }, licScope.token), 'authorization', 403);
     // Another client id: private group properties invisible, read-only refused, read-write accepted.
@@ -313,7 +314,7 @@ describeStores('group property values', (h) => {
     const g = await newGroup('Doomed');
     await h().ok('update_group_properties', { group_id: g, properties: { [ns1]: { grp_str: 'bye' }, test: { int_property: 1 } } });
     const other = await h().bootstrap();
-    const otherList = await list({}, other.bearer_token);
+    const otherList = await list({ group_ids: [] }, other.bearer_token);
     assert.deepEqual(otherList, [{ id: 0, properties: {} }]);
     expectError(await h().call('update_group_properties', { group_id: g, properties: { test: { int_property: 2 } } }, { token: other.bearer_token }), 'group_not_found', 404);
     await h().ok('delete_group', { id: g });
@@ -350,7 +351,7 @@ describeStores('property value lists: query count', (h) => {
     await h().ok('update_license_properties', { properties: { [ns]: { q_0: 2 } } });
     await h().ok('update_group_properties', { group_id: 0, properties: { [ns]: { q_0: 2 } } });
     const few = await countQueries(() => h().ok('list_license_properties', {}));
-    const fewGroups = await countQueries(() => h().ok('list_groups_properties', {}));
+    const fewGroups = await countQueries(() => h().ok('list_groups_properties', { group_ids: [] }));
     const values: Record<string, number> = {};
     for (let i = 1; i <= 25; i++) {
       await register(`q_${i}`);
@@ -366,7 +367,7 @@ describeStores('property value lists: query count', (h) => {
     assert.equal(Object.keys(listed[ns]).length, 26);
     assert.equal(many, few);
     let groups: any;
-    const manyGroups = await countQueries(async () => (groups = await h().ok('list_groups_properties', {})));
+    const manyGroups = await countQueries(async () => (groups = await h().ok('list_groups_properties', { group_ids: [] })));
     assert.equal(groups.length, 3);
     assert.equal(manyGroups, fewGroups);
     assert.equal(few, 2, 'list_license_properties: definitions + values');

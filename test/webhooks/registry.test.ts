@@ -128,11 +128,11 @@ describeStores('webhooks registry', (h) => {
   it('needs owner_client_id to be an application of the caller’s organization', async () => {
     const other = await h().bootstrap();
     const res = await h().call('register_webhook', hook(h(), { owner_client_id: other.client_id }));
-    expectError(res, 'validation', 400);
+    expectError(res, 'authorization', 403);
     assert.match(res.body.error.message, /`owner_client_id`/);
-    expectError(await h().call('register_webhook', hook(h(), { owner_client_id: 'no-such-client' })), 'validation', 400);
-    expectError(await h().call('list_webhooks', { owner_client_id: other.client_id }), 'validation', 400);
-    expectError(await h().call('unregister_webhook', { id: 'x', owner_client_id: other.client_id }), 'validation', 400);
+    expectError(await h().call('register_webhook', hook(h(), { owner_client_id: 'no-such-client' })), 'authorization', 403);
+    expectError(await h().call('list_webhooks', { owner_client_id: other.client_id }), 'authorization', 403);
+    expectError(await h().call('unregister_webhook', { id: 'x', owner_client_id: other.client_id }), 'authorization', 403);
     // A PAT works with an application of the organization; owner_client_id stays required.
     const pat = await h().patFor(h().boot.owner.id);
     await h().ok('register_webhook', hook(h(), { action: 'tag_deleted' }), { authorization: pat });
@@ -147,10 +147,10 @@ describeStores('webhooks registry', (h) => {
     const { id: vendorHook } = await h().ok('register_webhook', hook(h(), { owner_client_id: vendor.client_id, action: 'tag_updated' }), { token: vendor.bearer_token });
     // An agent of this licence holding a token issued to the vendor's application is not the vendor.
     const { token } = await h().tokenFor(h().boot.owner.id, ['webhooks.configuration:rw'], { clientId: vendor.client_id });
-    expectError(await h().call('register_webhook', hook(h(), { owner_client_id: vendor.client_id, action: 'tag_created' }), { token }), 'validation', 400);
-    expectError(await h().call('list_webhooks', { owner_client_id: vendor.client_id }, { token }), 'validation', 400);
-    expectError(await h().call('unregister_webhook', { id: vendorHook, owner_client_id: vendor.client_id }, { token }), 'validation', 400);
-    expectError(await h().call('list_webhooks', { owner_client_id: vendor.client_id }), 'validation', 400);
+    expectError(await h().call('register_webhook', hook(h(), { owner_client_id: vendor.client_id, action: 'tag_created' }), { token }), 'authorization', 403);
+    expectError(await h().call('list_webhooks', { owner_client_id: vendor.client_id }, { token }), 'authorization', 403);
+    expectError(await h().call('unregister_webhook', { id: vendorHook, owner_client_id: vendor.client_id }, { token }), 'authorization', 403);
+    expectError(await h().call('list_webhooks', { owner_client_id: vendor.client_id }), 'authorization', 403);
     const stillThere = await h().ok('list_webhooks', { owner_client_id: vendor.client_id }, { token: vendor.bearer_token });
     assert.deepEqual(stillThere.map((w: any) => w.id), [vendorHook], 'the vendor keeps its webhook');
   });
@@ -238,9 +238,45 @@ describeStores('webhooks registry', (h) => {
     assert.deepEqual(await h().ok('get_license_webhooks_state', { owner_client_id: app }), { license_webhooks_enabled: false });
     // Another licence of another organization does not see or change it.
     const other = await h().bootstrap();
-    expectError(await h().call('get_license_webhooks_state', { owner_client_id: app }, { token: other.bearer_token }), 'validation', 400);
+    expectError(await h().call('get_license_webhooks_state', { owner_client_id: app }, { token: other.bearer_token }), 'authorization', 403);
     assert.deepEqual(await h().ok('get_license_webhooks_state', {}, { token: other.bearer_token }), { license_webhooks_enabled: true });
     await h().ok('enable_license_webhooks', { owner_client_id: app });
+  });
+
+  it("lets an installed application of another organization read and switch its own state with its token", async () => {
+    const vendor = await h().bootstrap();
+    await install(h(), vendor.client_id, h().boot.license_id);
+    const { token: rw } = await h().tokenFor(h().boot.owner.id, ['webhooks.state:rw'], { clientId: vendor.client_id });
+    const { token: ro } = await h().tokenFor(h().boot.owner.id, ['webhooks.state:ro'], { clientId: vendor.client_id });
+    const state = (body: object, token = ro) => h().ok('get_license_webhooks_state', body, { token });
+    // Left out or named: the same client id, the token's own.
+    assert.deepEqual(await state({}), { license_webhooks_enabled: true });
+    assert.deepEqual(await state({ owner_client_id: vendor.client_id }), { license_webhooks_enabled: true });
+    await h().ok('disable_license_webhooks', { owner_client_id: vendor.client_id }, { token: rw });
+    assert.deepEqual(await state({}), { license_webhooks_enabled: false });
+    const row = await h().store.db
+      .selectFrom('webhook_license_states')
+      .select(['enabled'])
+      .where('license_id', '=', h().boot.license_id)
+      .where('client_id', '=', vendor.client_id)
+      .executeTakeFirstOrThrow();
+    assert.equal(row.enabled, 0, 'stored for the vendor application on this licence');
+    await h().ok('enable_license_webhooks', {}, { token: rw });
+    assert.deepEqual(await state({ owner_client_id: vendor.client_id }, rw), { license_webhooks_enabled: true });
+    await h().ok('disable_license_webhooks', {}, { token: rw });
+    assert.deepEqual(await state({ owner_client_id: vendor.client_id }), { license_webhooks_enabled: false });
+    // The licence's own application is not touched by it.
+    assert.deepEqual(await h().ok('get_license_webhooks_state', {}), { license_webhooks_enabled: true });
+    // Any other client id the token may not act for: authorization, for every state method.
+    const third = await h().bootstrap();
+    for (const action of ['get_license_webhooks_state', 'enable_license_webhooks', 'disable_license_webhooks']) {
+      expectError(await h().call(action, { owner_client_id: third.client_id }, { token: rw }), 'authorization', 403);
+      expectError(await h().call(action, { owner_client_id: 'no-such-client' }, { token: rw }), 'authorization', 403);
+    }
+    // The exception is the token's own client id only: the licence owner's token may not switch the vendor's state.
+    expectError(await h().call('enable_license_webhooks', { owner_client_id: vendor.client_id }), 'authorization', 403);
+    assert.deepEqual(await state({}), { license_webhooks_enabled: false });
+    await h().ok('enable_license_webhooks', {}, { token: rw });
   });
 
   it('needs owner_client_id for the state methods with a PAT, and defaults to the bearer token’s client id', async () => {

@@ -1,0 +1,52 @@
+/** PostgreSQL (pg): a connection pool, and this dialect's named prepared statements. */
+import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
+import type { Database } from './schema.js';
+import { CreationClock, type Store, type StoreOptions } from './store.js';
+
+/** Upper bound of named prepared statements per PostgreSQL connection; further SQL texts run unnamed. */
+export const PG_STATEMENTS_PER_CONNECTION = 500;
+
+/** Distinct SQL texts given a name per store (the name map itself stays bounded). */
+const PG_STATEMENT_NAMES = 10_000;
+
+/**
+ * Makes a pg client run parameterised queries as named prepared statements: PostgreSQL then parses and plans each
+ * SQL text once per connection instead of on every call (Kysely sends text + values, which pg runs as an unnamed
+ * statement, parsed and planned anew each time). Queries without parameters (BEGIN, COMMIT, DDL) keep the simple
+ * protocol. Names are shared by all connections (one per distinct text); a connection that already holds
+ * PG_STATEMENTS_PER_CONNECTION statements runs further texts unnamed, so memory stays bounded even for queries whose
+ * text varies (`in` lists of varying length).
+ */
+function prepareStatements(client: pg.PoolClient, perConnection: number, statementNames: Map<string, string>): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const named = new Set<string>(); // names this connection has used (pg itself decides when to send Parse)
+  client.query = ((...args: unknown[]) => {
+    const [text, values] = args;
+    if (args.length !== 2 || typeof text !== 'string' || !Array.isArray(values) || values.length === 0) {
+      return query(...args);
+    }
+    let name = statementNames.get(text);
+    if (name === undefined && statementNames.size < PG_STATEMENT_NAMES) {
+      statementNames.set(text, (name = `s${statementNames.size + 1}`));
+    }
+    if (name === undefined || (!named.has(name) && named.size >= perConnection)) return query(text, values);
+    named.add(name);
+    return query({ name, text, values });
+  }) as typeof client.query;
+}
+
+// int8 (COUNT(*), bigint) as JS numbers; values stay far below 2^53.
+pg.types.setTypeParser(20, (v: string) => Number.parseInt(v, 10));
+
+export function openPostgres(url: string, opts: StoreOptions): Store {
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+  const perConnection = opts.statementsPerConnection ?? PG_STATEMENTS_PER_CONNECTION;
+  const statementNames = new Map<string, string>();
+  pool.on('connect', (client) => prepareStatements(client, perConnection, statementNames));
+  pool.on('error', () => {
+    /* idle client errors are reported on the next query */
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', url, clock: new CreationClock(), pool, close: () => db.destroy() };
+}

@@ -1,0 +1,51 @@
+/** The store's types: what every layer holds of an open database. */
+import type pg from 'pg';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.js';
+import type { DatabaseConfig } from '../config.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+/** Either the root handle or a transaction: read helpers accept both. */
+export type Queryable = Kysely<Database>;
+
+export interface Store {
+  db: Db;
+  dialect: Dialect;
+  url: string;
+  close(): Promise<void>;
+  /**
+   * SQLite only: a token that changes whenever the database may have changed (a write statement run by this
+   * process, or a commit by another connection, e.g. the CLI). Read caches key their entries by it. Undefined on
+   * PostgreSQL, where other servers may write at any time: caches there key on a licence's `agents_version`
+   * instead (read per request, see src/kernel/read-cache.ts).
+   */
+  changeToken?: () => string;
+  /** Creation timestamps of this store (see `CreationClock`). */
+  readonly clock: CreationClock;
+  /** PostgreSQL: the connection pool (for pool metrics). */
+  readonly pool?: pg.Pool;
+}
+
+/**
+ * A creation timestamp that strictly increases per store (at least 1 ms after the previous one), so lists "in
+ * creation order" (created_at, then id) keep that order for rows created in the same millisecond, e.g. the items of
+ * one batch call. Runs ahead of the clock only during bursts of more than 1,000 creations a second.
+ */
+export class CreationClock {
+  private last = 0;
+  next(): string {
+    this.last = Math.max(Date.now(), this.last + 1);
+    return new Date(this.last).toISOString();
+  }
+}
+
+
+export interface StoreOptions {
+  /** PostgreSQL connections (DATABASE_POOL_SIZE). */
+  poolSize?: number;
+  statementsPerConnection?: number;
+  sqliteSynchronous?: DatabaseConfig['sqliteSynchronous'];
+}
+
