@@ -201,7 +201,14 @@ async function licenseView(id, tab, sub) {
   );
   if (tab === 'deliveries') return deliveriesTab(id, content, sub, applications);
   const load = async () => {
-    const data = await api('GET', `/licenses/${id}/tabs/${tab}`);
+    let data;
+    try {
+      data = await api('GET', `/licenses/${id}/tabs/${tab}`);
+    } catch (err) {
+      if (err.status === 401) return;
+      content.replaceChildren(errorBox(err));
+      return;
+    }
     content.replaceChildren(
       h('div', { class: 'row' }, h('button', { type: 'button', id: 'refresh', class: 'secondary', onclick: () => load().catch((err) => content.prepend(errorBox(err))) }, 'Reload'),
         h('span', { class: 'muted' }, `as of ${new Date().toLocaleTimeString()}`)),

@@ -201,7 +201,9 @@ const TABS: Record<string, TabLoader> = {
   properties: async (run, apps) => ({
     definitions: await perApp(apps, async (id) => ({ properties: await run('list_properties', { owner_client_id: id }) })),
     license: await run('list_license_properties', {}),
-    groups: await run('list_groups_properties', {}),
+    groups: await run('list_groups_properties', {
+      group_ids: ((await run('list_groups', {})) as Array<{ id: number }>).map((g) => g.id),
+    }),
   }),
   webhooks: async (run, apps) => ({
     applications: await perApp(apps, async (id) => ({

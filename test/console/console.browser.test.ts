@@ -23,12 +23,17 @@ after(async () => {
 
 /** Text of the element matching `selector` once it contains `text` (waits for it). */
 async function waitForText(page: Page, selector: string, text: string): Promise<void> {
-  await page.waitForFunction(
-    (sel, t) => [...document.querySelectorAll(sel)].some((e) => e.textContent?.includes(t)),
-    { timeout: 15_000 },
-    selector,
-    text,
-  );
+  await page
+    .waitForFunction(
+      (sel, t) => [...document.querySelectorAll(sel)].some((e) => e.textContent?.includes(t)),
+      { timeout: 15_000 },
+      selector,
+      text,
+    )
+    .catch(async (err: Error) => {
+      const shown = await page.$eval('main', (m) => (m as HTMLElement).innerText).catch(() => '(no main)');
+      throw new Error(`${err.message}: no "${text}" in ${selector}; the page shows:\n${shown.slice(0, 1500)}`);
+    });
 }
 
 /** Click the dialog's confirm button once the confirmation is open. */
@@ -77,7 +82,7 @@ for (const kind of ['sqlite', 'postgres'] as const satisfies readonly StoreKind[
       await waitForText(page, '.error', 'authentication');
       await waitForText(page, '.error', 'Wrong admin token');
       assert.deepEqual(await page.cookies(), []);
-      assert.equal(await page.$('#nav:not([hidden])'), null);
+      assert.equal(await page.$eval('#nav', (e) => getComputedStyle(e).display), 'none', 'no navigation before sign-in');
     });
 
     it('signs in with the admin token into an HttpOnly, SameSite=Strict session and lists licences', async () => {
