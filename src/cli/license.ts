@@ -7,12 +7,20 @@
  * A server running on the same database keeps cached token lookups up to AUTH_CACHE_TTL_MS (default 5 s); the HTTP
  * control plane drops them at once.
  */
-import type { Command } from './main.js';
 import { ApiError } from '../kernel/errors.js';
+import type { Store } from '../store/db.js';
+import type { Core } from '../core.js';
 import { getLicense, listLicenses, updateLicense, type LicenseInfo } from '../tenancy/tenancy.js';
 import { listSnapshots, resetLicense, restoreSnapshot, snapshotLicense } from '../tenancy/state.js';
 
 type Flags = Record<string, string | boolean | undefined>;
+/** The part of main.ts's CommandContext these commands use (kept local: main.ts imports this module). */
+interface Ctx {
+  flags: Flags;
+  withStore<T>(fn: (store: Store) => Promise<T>): Promise<T>;
+  withCore<T>(fn: (core: Core) => Promise<T>): Promise<T>;
+}
+type Command = (ctx: Ctx) => Promise<{ json: unknown; text: string }>;
 
 function licenseFlag(flags: Flags): number {
   const v = Number(flags.license);
