@@ -18,6 +18,8 @@ import { DeliveryWorker } from './webhooks/delivery.js';
 import { registerControlPlane } from './http/control-plane.js';
 import { registerConsole } from './http/console.js';
 import { loadTls, type TlsMaterial } from './http/tls.js';
+import { Metrics } from './http/metrics.js';
+import { Lifecycle } from './http/lifecycle.js';
 
 export type AppOptions = (
   | { core: Core }
@@ -50,16 +52,38 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     if (signals.has('deliveries-queued')) delivery?.notify();
   });
   const dispatcher = new Dispatcher({ core, caches: new ReadCaches(store) });
+  const metrics = new Metrics();
+  metrics.observe({ authCache: () => auth.cacheStats, store });
+  const lifecycle = new Lifecycle();
 
   const tls = opts.tls === undefined ? await loadTls(config.tls) : opts.tls;
-  const app = await buildServer({ registry, auth, dispatcher, logger: opts.logger, rateLimit: config.rateLimit, tls: tls ?? undefined });
+  const app = await buildServer({
+    registry,
+    auth,
+    dispatcher,
+    logger: opts.logger,
+    rateLimit: config.rateLimit,
+    store,
+    ops: config.ops,
+    metrics,
+    lifecycle,
+    tls: tls ?? undefined,
+  });
   const plane = await registerControlPlane(app, core, auth); // /admin/, only with ADMIN_TOKEN
   if (plane && config.admin.token) {
     registerConsole(app, { core, registry, dispatcher, adminToken: config.admin.token, journal: plane.journal }); // /console
   }
-  if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks).start();
+  if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks, metrics.delivery).start();
+  app.decorate('lifecycle', lifecycle);
   app.addHook('onClose', async () => {
-    await delivery?.stop();
+    await delivery?.stop({ deadline: lifecycle.deadline });
   });
   return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Drain state: `serve` calls `app.lifecycle.drain(timeoutMs)` before `app.close()` on a shutdown signal. */
+    lifecycle: Lifecycle;
+  }
 }

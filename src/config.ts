@@ -61,6 +61,15 @@ export const EnvSchema = Type.Object({
   JOURNAL_BODIES: onOff('off', 'on: the request journal also keeps request and response bodies (secrets redacted)'),
   // Web console (issue 15), on with the control plane.
   CONSOLE_SESSION_TTL_MS: int(12 * 3_600_000, 1, 'Lifetime of a web console session (/console, with ADMIN_TOKEN)'),
+  // Operating (issue 13): readiness, metrics, CORS, shutdown.
+  READINESS_TIMEOUT_MS: int(2_000, 1, 'How long /readyz waits for the database before answering 503'),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 1, description: 'When set, GET /metrics requires Authorization: Bearer <this token>' })),
+  CORS_ORIGINS: Type.String({
+    default: '*',
+    minLength: 1,
+    description: 'Origins browsers may call from: * (any), a comma-separated list of origins, or off (no CORS headers)',
+  }),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 1, 'After SIGTERM/SIGINT, exit within this long whatever clients do (a second signal exits at once)'),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -125,6 +134,17 @@ export interface AdminConfig {
   consoleSessionTtlMs: number;
 }
 
+/** Operating settings (issue 13). */
+export interface OpsConfig {
+  /** Bound of the database check of /readyz. */
+  readinessTimeoutMs: number;
+  /** Bearer token /metrics requires; null = open. */
+  metricsToken: string | null;
+  /** '*' (any origin), 'off' (no CORS), or the allowed origins. */
+  corsOrigins: '*' | 'off' | string[];
+  shutdownTimeoutMs: number;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -136,6 +156,7 @@ export interface Config {
   webhooks: DeliveryConfig;
   tls: TlsConfig;
   admin: AdminConfig;
+  ops: OpsConfig;
 }
 
 /** Configuration problems, all of them, one per line of `message` (no stack trace is meant to be shown). */
@@ -190,6 +211,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     problems.push(
       `DATABASE_URL must be sqlite:<path>, a file path, or postgres://user@host:port/database, got ${JSON.stringify(redactUrl(url))}`,
     );
+  }
+  const corsOrigins = parseCorsOrigins(data.CORS_ORIGINS ?? '*');
+  if (!corsOrigins) {
+    problems.push(`CORS_ORIGINS must be *, off, or a comma-separated list of origins like https://app.example.com, got ${JSON.stringify(env.CORS_ORIGINS)}`);
   }
   let e: Env;
   try {
@@ -251,6 +276,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       journalBodies: e.JOURNAL_BODIES === 'on',
       consoleSessionTtlMs: e.CONSOLE_SESSION_TTL_MS,
     },
+    ops: {
+      readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
+      metricsToken: e.METRICS_TOKEN ?? null,
+      corsOrigins: corsOrigins!,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
   };
 }
 
@@ -259,6 +290,16 @@ export function dataDirOf(sqliteFile: string | undefined): string {
   if (!sqliteFile || sqliteFile === ':memory:') return './data';
   const slash = Math.max(sqliteFile.lastIndexOf('/'), sqliteFile.lastIndexOf('\\'));
   return slash < 0 ? '.' : sqliteFile.slice(0, slash) || '/';
+}
+
+/** `CORS_ORIGINS` → '*', 'off' or a list of origins (scheme://host[:port]); null when malformed. */
+export function parseCorsOrigins(raw: string): OpsConfig['corsOrigins'] | null {
+  const v = raw.trim();
+  if (v === '*') return '*';
+  if (v.toLowerCase() === 'off') return 'off';
+  const list = v.split(',').map((x) => x.trim()).filter(Boolean);
+  if (list.length === 0 || !list.every((o) => /^https?:\/\/[^/\s,*]+\/?$/i.test(o))) return null;
+  return list.map((o) => o.replace(/\/$/, '').toLowerCase());
 }
 
 /** A configuration for tests and embedding: the defaults, with the given variables. */

@@ -10,6 +10,7 @@ import { ApiError } from '../kernel/errors.js';
 import { bootstrapLicense, installApplication, newAccessToken, newApplication, newPat, PLANS } from '../tenancy/tenancy.js';
 import { createCore, type Core } from '../core.js';
 import { serve } from './serve.js';
+import { demoToken } from '../tenancy/demo.js';
 import { extraCommands } from './commands.js';
 
 export class CliError extends Error {}
@@ -67,10 +68,12 @@ Commands:
   pat create --license L --agent AGENT --scopes a,b,...
   unsuspension-requests list --license L
   license list|show|update|reset|snapshot|snapshots|restore   (see README "Control plane")
+  demo-token                              A new bearer token for the demo licence's owner (when the printed one was lost)
   {extra}
 Options:
   --json      print exactly one JSON object on stdout
-Environment: PORT, HOST, REGION (dal|fra), DATABASE_URL (sqlite:./data/… or postgres://…), LOG_LEVEL`;
+Environment: PORT, HOST, REGION (dal|fra), DATABASE_URL (sqlite:./data/… or postgres://…; sqlite::memory: = throwaway), LOG_LEVEL,
+  CORS_ORIGINS, METRICS_TOKEN, READINESS_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS (see README "Operating")`;
 
 const usage = () => USAGE.replace('{extra}', Object.keys(extraCommands).join('\n  '));
 
@@ -185,6 +188,11 @@ const commands: Record<string, Command> = {
       json: { requests },
       text: requests.map((r) => `${r.requested_at}  ${r.agent_id} → ${r.recipients.join(', ')}`).join('\n') || 'No requests',
     };
+  },
+  async 'demo-token'({ config, withStore }) {
+    const t = await withStore((s) => demoToken(s, config.region));
+    if (!t) throw new CliError(`No demo licence in region ${config.region}: config-api serve creates one on an empty database`);
+    return { json: t, text: `Bearer token of ${t.owner.id} (licence ${t.license_id}):\n${t.bearer_token}` };
   },
   ...extraCommands,
 };

@@ -1,10 +1,18 @@
-/** `config-api serve`: migrate, create a demo licence on an empty database, listen, drain on SIGTERM. */
+/**
+ * `config-api serve`: migrate, listen, then — on an empty database — create a demo licence and print its
+ * credentials (after binding, so a start that fails, e.g. on a taken port, creates nothing). On SIGTERM/SIGINT:
+ * stop accepting, let in-flight requests and webhook sends finish, and exit within SHUTDOWN_TIMEOUT_MS whatever
+ * clients do (close-with-grace); a second signal exits at once.
+ */
+import type { AddressInfo } from 'node:net';
+import closeWithGrace from 'close-with-grace';
 import type { Config } from '../config.js';
 import { migrate, openReachableStore } from '../store/db.js';
 import { createApp } from '../app.js';
-import { bootstrap } from '../tenancy/tenancy.js';
 import { createCore } from '../core.js';
 import { loadTls } from '../http/tls.js';
+import { createDemo, isEmpty } from '../tenancy/demo.js';
+import type { BootstrapResult } from '../tenancy/tenancy.js';
 
 export async function serve(config: Config): Promise<number> {
   const store = await openReachableStore(config.database.url, { poolSize: config.database.poolSize, sqliteSynchronous: config.database.sqliteSynchronous });
@@ -19,47 +27,54 @@ export async function serve(config: Config): Promise<number> {
   }
   const app = await createApp({ core, tls, logger: { level: config.logLevel, redact: ['req.headers.authorization'] } });
 
-  const hasLicense = await store.db.selectFrom('licenses').select('id').limit(1).executeTakeFirst();
-  if (!hasLicense) {
-    const demo = await core.transaction((trx) => bootstrap(trx, core.cascades, { region: config.region, ownerEmail: 'owner@example.com', ownerName: 'Demo Owner' }));
-    const base = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
-    process.stdout.write(
-      [
-        '',
-        'Empty database: created a demo organization and licence.',
-        `  organization_id: ${demo.organization_id}`,
-        `  license_id:      ${demo.license_id} (region ${demo.region})`,
-        `  owner:           ${demo.owner.id} (account ${demo.owner.account_id})`,
-        `  client_id:       ${demo.client_id}`,
-        `  bearer token:    ${demo.bearer_token}`,
-        `  basic auth:      ${demo.basic_auth}`,
-        '',
-        'Try it:',
-        `  curl -s -X POST ${base}/v3.5/configuration/action/list_agents \\`,
-        `    -H 'Authorization: Bearer ${demo.bearer_token}' -H 'Content-Type: application/json' -d '{}'`,
-        '',
-      ].join('\n') + '\n',
-    );
+  try {
+    await app.listen({ port: config.port, host: config.host });
+    if (config.admin.token) app.log.info('control plane enabled under /admin/ (Authorization: Bearer <ADMIN_TOKEN>); web console at /console');
+  } catch (err) {
+    app.log.error({ err }, `cannot listen on ${config.host}:${config.port}`);
+    await app.close();
+    await store.close();
+    return 1;
   }
 
-  await app.listen({ port: config.port, host: config.host });
-  if (config.admin.token) app.log.info('control plane enabled under /admin/ (Authorization: Bearer <ADMIN_TOKEN>); web console at /console');
-
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down: draining in-flight requests');
-    try {
+  const timeoutMs = config.ops.shutdownTimeoutMs;
+  closeWithGrace(
+    { delay: timeoutMs, logger: { error: (msg: unknown) => app.log.error(String(msg)) } },
+    async ({ signal, err }) => {
+      if (err) app.log.error({ err }, 'fatal error: shutting down');
+      else app.log.info({ signal, timeout_ms: timeoutMs }, 'shutting down: draining in-flight requests and webhook sends');
+      app.lifecycle.drain(timeoutMs);
       await app.close();
       await store.close();
-      process.exit(0);
-    } catch (err) {
-      app.log.error({ err }, 'error during shutdown');
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+    },
+  );
+
+  if (await isEmpty(store)) {
+    const demo = await core.transaction((trx) => createDemo(trx, core.cascades, config.region));
+    printDemo(demo, (app.server.address() as AddressInfo | null)?.port ?? config.port, config, tls !== null);
+  }
   return 0;
+}
+
+function printDemo(demo: BootstrapResult, port: number, config: Config, https: boolean): void {
+  const base = `${https ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  process.stdout.write(
+    [
+      '',
+      'Empty database: created a demo organization and licence.',
+      `  organization_id: ${demo.organization_id}`,
+      `  license_id:      ${demo.license_id} (region ${demo.region})`,
+      `  owner:           ${demo.owner.id} (account ${demo.owner.account_id})`,
+      `  client_id:       ${demo.client_id}`,
+      `  bearer token:    ${demo.bearer_token}`,
+      `  basic auth:      ${demo.basic_auth}`,
+      '',
+      'Try it:',
+      `  curl -s -X POST ${base}/v3.5/configuration/action/list_agents \\`,
+      `    -H 'Authorization: Bearer ${demo.bearer_token}' -H 'Content-Type: application/json' -d '{}'`,
+      '',
+      'Lost the token? config-api demo-token prints a new one.',
+      '',
+    ].join('\n') + '\n',
+  );
 }

@@ -27,6 +27,8 @@ export interface AuthOptions {
 export class Authenticator {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly ttl: number;
+  /** Lookups answered from the cache / from the database (read by the metrics). */
+  readonly cacheStats = { hits: 0, misses: 0 };
   constructor(
     private readonly store: Store,
     private readonly opts: AuthOptions,
@@ -52,7 +54,9 @@ export class Authenticator {
     const key = `${scheme}:${credential}`;
     const now = Date.now();
     let entry = this.cache.get(key);
-    if (!entry || entry.cachedUntil <= now) {
+    if (entry && entry.cachedUntil > now) this.cacheStats.hits++;
+    else {
+      this.cacheStats.misses++;
       const loaded = scheme === 'bearer' ? await this.loadBearer(credential) : await this.loadBasic(credential);
       entry = { ...loaded, cachedUntil: now + this.ttl };
       if (this.cache.size >= 50_000) this.cache.clear();

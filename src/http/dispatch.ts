@@ -15,12 +15,15 @@ export interface DispatcherDeps {
   caches: ReadCaches;
 }
 
-/** The error body and HTTP status for anything thrown by an action; unexpected errors are logged and hidden. */
-export function errorBody(err: unknown, log: Logger): { status: number; body: ErrorBody } {
+/**
+ * The error body and HTTP status for anything thrown by an action; unexpected errors are logged and hidden, answered
+ * `internal` with the request id in `data.request_id`.
+ */
+export function errorBody(err: unknown, log: Logger, requestId?: string): { status: number; body: ErrorBody } {
   const api = toApiError(err);
   if (api) return { status: api.status, body: api.toBody() };
   log.error({ err }, 'unhandled error in action');
-  const internal = new ApiError('internal');
+  const internal = new ApiError('internal', undefined, requestId === undefined ? undefined : { request_id: requestId });
   return { status: internal.status, body: internal.toBody() };
 }
 
@@ -54,7 +57,7 @@ export class Dispatcher {
    * commit together. Items see the effects of the items before them. Lookups the items repeat are remembered for
    * the transaction (`transactionMemo`). Commit signals are handled once, after the commit.
    */
-  async runBatch(action: RegisteredAction, caller: Caller, log: Logger, items: readonly unknown[]): Promise<unknown[]> {
+  async runBatch(action: RegisteredAction, caller: Caller, log: Logger, items: readonly unknown[], requestId?: string): Promise<unknown[]> {
     const { cascades } = this.deps.core;
     return this.deps.core.transaction(async (trx) => {
       const ctx: ActionContext = { caller, log, db: trx, cascades, tx: (fn) => fn(trx) };
@@ -67,7 +70,7 @@ export class Dispatcher {
           out.push(orEmpty(await action.handler(ctx, input)));
         } catch (err) {
           await rollbackToSavepoint(trx);
-          out.push(errorBody(err, log).body);
+          out.push(errorBody(err, log, requestId).body);
         }
       }
       return out;

@@ -3,7 +3,7 @@
  * Pipeline: version → action → authentication (region, licence) → scopes → validation → handler (one transaction),
  * see `Dispatcher` for what happens after authentication.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import type { Authenticator } from './auth.js';
@@ -14,10 +14,20 @@ import { RawJson } from '../kernel/raw-json.js';
 import { registerRateLimit, routeRateLimit } from './rate-limit.js';
 import type { RateLimitConfig } from '../config.js';
 import { errorBody, type Dispatcher } from './dispatch.js';
+import type { Store } from '../store/db.js';
+import type { OpsConfig } from '../config.js';
+import { Lifecycle, registerDrain } from './lifecycle.js';
+import { registerHealth } from './health.js';
+import { Metrics, registerMetricsRoute } from './metrics.js';
+import { genReqId, registerTelemetry } from './telemetry.js';
+import { registerCors } from './cors.js';
+import { registerEdges } from './edges.js';
 
 export const API_VERSION = 'v3.5';
 /** Maximum number of items in one batch request. */
 export const MAX_BATCH_SIZE = 100;
+/** The one API route. */
+export const ACTION_ROUTE = '/:version/configuration/action/:action';
 
 export interface ServerOptions {
   registry: Registry;
@@ -28,6 +38,14 @@ export interface ServerOptions {
   rateLimit: RateLimitConfig;
   /** HTTPS with HTTP/2 (ALPN) and HTTP/1.1; plain HTTP/1.1 when absent. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** For readiness (and metrics). */
+  store: Store;
+  /** Readiness, metrics, CORS. */
+  ops: OpsConfig;
+  /** This app's metrics. */
+  metrics: Metrics;
+  /** Drain state shared with `serve`. */
+  lifecycle: Lifecycle;
 }
 
 const batchValidator = compileValidator(
@@ -42,13 +60,28 @@ function containsNul(v: unknown): boolean {
 }
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
-  const { registry, auth, dispatcher } = opts;
-  const base = { logger: opts.logger ?? false, bodyLimit: 1024 * 1024, return503OnClosing: true, forceCloseConnections: false };
+  const { registry, auth, dispatcher, ops, metrics, lifecycle } = opts;
+  const base = {
+    logger: opts.logger ?? false,
+    bodyLimit: 1024 * 1024,
+    // Draining is answered by registerDrain in the error format (Fastify's own 503 has its default body).
+    return503OnClosing: false,
+    forceCloseConnections: false,
+    genReqId,
+    // One line per request instead, without headers (telemetry.ts).
+    logController: new LogController({ disableRequestLogging: true }),
+  };
   // HTTPS: HTTP/2 negotiated by ALPN, HTTP/1.1 still accepted. Handlers only use the common request/reply API.
   const app = opts.tls
-    ? (Fastify({ ...base, http2: true, https: { allowHTTP1: true, key: opts.tls.key, cert: opts.tls.cert } }) as unknown as FastifyInstance)
+    ? (Fastify as unknown as (o: object) => FastifyInstance)({ ...base, http2: true, https: { allowHTTP1: true, key: opts.tls.key, cert: opts.tls.cert } })
     : Fastify(base);
   app.decorateRequest('apiCaller', null);
+  registerTelemetry(app, { registry, metrics, actionRoute: ACTION_ROUTE });
+  await registerCors(app, ops.corsOrigins);
+  registerDrain(app, lifecycle);
+  registerEdges(app, { actionRoute: ACTION_ROUTE, corsEnabled: ops.corsOrigins !== 'off' });
+  registerHealth(app, { store: opts.store, lifecycle, timeoutMs: ops.readinessTimeoutMs });
+  registerMetricsRoute(app, metrics, ops.metricsToken);
 
   // Every body is JSON; an empty body means {}.
   app.removeAllContentTypeParsers();
@@ -76,15 +109,13 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       const e = new ApiError(type, status === 413 ? 'Request body too large' : (err as Error).message);
       return reply.code(e.status).send(e.toBody());
     }
-    const { status: s, body } = errorBody(err, req.log);
+    const { status: s, body } = errorBody(err, req.log, req.id);
     return reply.code(s).send(body);
   });
   app.setNotFoundHandler((req, reply) => {
     const e = new ApiError('not_found', `No route for ${req.method} ${req.url.split('?')[0]}`);
     reply.code(e.status).send(e.toBody());
   });
-
-  app.get('/healthz', async () => ({ status: 'ok' }));
 
   async function dispatch(req: FastifyRequest, reply: FastifyReply) {
     const { version, action: name } = req.params as { version: string; action: string };
@@ -97,6 +128,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     if (action.auth !== 'none') {
       const xRegion = req.headers['x-region'];
       caller = await auth.authenticate(req.headers.authorization, Array.isArray(xRegion) ? xRegion[0] : xRegion);
+      req.caller = caller;
       if (caller.suspended && !action.allowSuspended) {
         throw new ApiError('authorization', 'The agent is suspended');
       }
@@ -109,11 +141,11 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       return reply.send(out);
     }
     const { requests } = batchValidator(req.body) as { requests: unknown[] };
-    return reply.send({ responses: await dispatcher.runBatch(action, caller, req.log, requests) });
+    return reply.send({ responses: await dispatcher.runBatch(action, caller, req.log, requests, req.id) });
   }
 
   await registerRateLimit(app, opts.rateLimit);
   const limit = routeRateLimit(opts.rateLimit);
-  app.post('/:version/configuration/action/:action', limit ? { config: { rateLimit: limit } } : {}, dispatch);
+  app.post(ACTION_ROUTE, limit ? { config: { rateLimit: limit } } : {}, dispatch);
   return app;
 }

@@ -45,6 +45,9 @@ export function backoffMs(attempt: number, cfg: Pick<DeliveryConfig, 'retryBaseM
   return Math.round(step / 2 + Math.random() * (step / 2));
 }
 
+/** Time kept before a shutdown deadline to abort the remaining sends and release their claims. */
+const STOP_MARGIN_MS = 500;
+
 type Claimed = Pick<
   WebhookDeliveriesTable,
   'id' | 'webhook_id' | 'event_id' | 'license_id' | 'attempts' | 'created_at' | 'retried_at'
@@ -85,6 +88,7 @@ export class DeliveryWorker {
     private readonly store: Store,
     private readonly log: Logger,
     private readonly cfg: DeliveryConfig,
+    private readonly metrics?: DeliveryMetrics,
   ) {
     this.agent = new Agent({
       keepAliveTimeout: 4_000,
@@ -122,12 +126,25 @@ export class DeliveryWorker {
     this.kick();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stop claiming. With a `deadline` (epoch ms, set by a graceful shutdown), sends already under way may finish
+   * until shortly before it; whatever is still in flight then is aborted and its claim released (no attempt spent).
+   */
+  async stop(opts: { deadline?: number | null } = {}): Promise<void> {
     this.stopped = true;
     clearInterval(this.pollTimer);
     clearInterval(this.statsTimer);
     clearInterval(this.pruneTimer);
     clearTimeout(this.wakeTimer);
+    const graceMs = opts.deadline ? opts.deadline - Date.now() - STOP_MARGIN_MS : 0;
+    if (graceMs > 0 && this.inflight.size) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.inflight.values()]),
+        new Promise((r) => (timer = setTimeout(r, graceMs))),
+      ]);
+      clearTimeout(timer);
+    }
     for (const ac of this.aborts) ac.abort(new Error('worker stopping'));
     while (this.passing || this.inflight.size) {
       await Promise.allSettled([...this.inflight.values()]);
@@ -277,10 +294,15 @@ export class DeliveryWorker {
     }
     if (!this.cfg.allowPrivate) {
       const host = literalNonPublicHost(url);
-      if (host) return { ok: false, status: null, error: `destination ${host} is not a public address (WEBHOOK_ALLOW_PRIVATE=off)` };
+      if (host) {
+        this.metrics?.attempt('network_error', 0);
+        return { ok: false, status: null, error: `destination ${host} is not a public address (WEBHOOK_ALLOW_PRIVATE=off)` };
+      }
     }
     const ac = new AbortController();
     this.aborts.add(ac);
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
     const timer = setTimeout(() => ac.abort(new Error(`timed out after ${this.cfg.timeoutMs} ms`)), this.cfg.timeoutMs);
     try {
       const res = await request(url, {
@@ -292,12 +314,14 @@ export class DeliveryWorker {
       });
       await res.body.dump({ limit: 64 * 1024 }).catch(() => {});
       const ok = res.statusCode >= 200 && res.statusCode < 300;
+      this.metrics?.attempt(ok ? 'success' : 'http_error', seconds());
       return { ok, status: res.statusCode, error: ok ? null : `HTTP ${res.statusCode}` };
     } catch (err) {
       if (this.stopped) {
         await this.release([d.id]);
         return null;
       }
+      this.metrics?.attempt('network_error', seconds());
       return { ok: false, status: null, error: errText(ac.signal.aborted ? ac.signal.reason : err) };
     } finally {
       clearTimeout(timer);
@@ -355,6 +379,7 @@ export class DeliveryWorker {
         this.wakeIn(delay);
       }
     }
+    this.metrics?.finished(set.status === 'pending' ? 'retry' : (set.status as 'delivered' | 'failed' | 'cancelled'), d.attempts);
     await this.store.db
       .updateTable('webhook_deliveries')
       .set(set)
@@ -384,6 +409,24 @@ export class DeliveryWorker {
       this.log.warn({ err: errText(err) }, 'webhook delivery: stats query failed');
     }
   }
+}
+
+/** Observations of the delivery worker (metrics): cheap, and never throw. */
+export interface DeliveryMetrics {
+  /** One POST ended: 2xx, another status, or no answer (network error, time-out, refused destination). */
+  attempt(outcome: 'success' | 'http_error' | 'network_error', seconds: number): void;
+  /** A delivery left the worker's hands: delivered, failed for good, cancelled, or queued for a retry. */
+  finished(status: 'delivered' | 'failed' | 'cancelled' | 'retry', attempts: number): void;
+}
+
+/** Pending deliveries (all processes) and the creation time of the oldest one: one query over the status index. */
+export async function deliveryQueue(store: Store): Promise<{ depth: number; oldestCreatedAt: string | null }> {
+  const row = await store.db
+    .selectFrom('webhook_deliveries')
+    .select((eb) => [eb.fn.countAll<number>().as('depth'), eb.fn.min('created_at').as('oldest')])
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return { depth: Number(row?.depth ?? 0), oldestCreatedAt: (row?.oldest as string | null | undefined) ?? null };
 }
 
 export async function deliveryCounts(store: Store): Promise<Record<string, number>> {

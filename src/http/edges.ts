@@ -1,0 +1,39 @@
+/**
+ * HTTP edges: a POST without a body is `{}` whatever its headers; any other method on an action route answers 405
+ * with `Allow: POST` in the error format; `GET /` answers a small JSON index.
+ */
+import type { FastifyInstance, HTTPMethods } from 'fastify';
+import { packageInfo } from '../package-info.js';
+import { HttpStatusError } from './status-error.js';
+
+export interface EdgeOptions {
+  actionRoute: string;
+  /** When CORS is on, its plugin answers OPTIONS (preflights); otherwise OPTIONS gets 405 too. */
+  corsEnabled: boolean;
+}
+
+export function registerEdges(app: FastifyInstance, o: EdgeOptions): void {
+  // Fastify runs no content-type parser for a request without Content-Type and with no body (body undefined).
+  app.addHook('preValidation', async (req) => {
+    if (req.method === 'POST' && req.body === undefined) req.body = {};
+  });
+
+  const methods: HTTPMethods[] = ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', ...(o.corsEnabled ? [] : (['OPTIONS'] as const))];
+  app.route({
+    method: methods,
+    url: o.actionRoute,
+    handler: async (req, reply) => {
+      reply.header('allow', 'POST');
+      throw new HttpStatusError(405, 'validation', `Method ${req.method} not allowed; actions are called with POST`, { allow: ['POST'] });
+    },
+  });
+
+  const { name, version } = packageInfo();
+  const index = {
+    name,
+    version,
+    api: '/v3.5/configuration/action/<action>',
+    links: { docs: '/docs', openapi: '/openapi.json', health: '/healthz', readiness: '/readyz', metrics: '/metrics' },
+  };
+  app.get('/', async () => index);
+}

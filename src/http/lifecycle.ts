@@ -1,0 +1,38 @@
+/**
+ * The server's drain state. `serve` calls `drain()` on SIGTERM/SIGINT before closing the app; from then on /readyz
+ * answers 503 (reason `draining`) and new requests on still-open connections get 503 in the error format with
+ * `Connection: close`, while requests already in flight finish. Closing the app any other way drains too.
+ */
+import type { FastifyInstance } from 'fastify';
+import { HttpStatusError } from './status-error.js';
+
+export class Lifecycle {
+  draining = false;
+  /** Epoch ms by which everything must be closed (null: no deadline). Background services use it to bound their drain. */
+  deadline: number | null = null;
+
+  drain(timeoutMs?: number): void {
+    this.draining = true;
+    if (timeoutMs !== undefined) {
+      const at = Date.now() + timeoutMs;
+      this.deadline = this.deadline === null ? at : Math.min(this.deadline, at);
+    }
+  }
+}
+
+/** Paths that keep answering while draining: liveness, and readiness (which reports the drain itself). */
+const ALWAYS = new Set(['/healthz', '/readyz']);
+
+export function registerDrain(app: FastifyInstance, lifecycle: Lifecycle): void {
+  app.addHook('preClose', async () => lifecycle.drain());
+  // Answers sent while draining (in-flight requests finishing) close their connection, so clients reconnect elsewhere.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (lifecycle.draining) reply.header('connection', 'close');
+    return payload;
+  });
+  app.addHook('onRequest', async (req, reply) => {
+    if (!lifecycle.draining || ALWAYS.has(req.url.split('?')[0])) return;
+    reply.header('connection', 'close');
+    throw new HttpStatusError(503, 'internal', 'The server is shutting down; retry on another instance', { reason: 'draining' });
+  });
+}

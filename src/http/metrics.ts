@@ -1,0 +1,188 @@
+/**
+ * Prometheus metrics (prom-client), one `Registry` per app: two apps in one process never share a metric. Request
+ * metrics are observed by the request hook (telemetry.ts); the store's pool, the authentication cache and the webhook
+ * queue are read when `/metrics` is scraped (the queue with one query over the status index); the delivery worker
+ * observes its sends through the `DeliveryMetrics` sink. README "Metrics" lists every metric.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Store } from '../store/db.js';
+import { deliveryQueue, type DeliveryMetrics } from '../webhooks/delivery.js';
+import { ApiError } from '../kernel/errors.js';
+
+/** The `action` label of calls whose action does not exist (keeps the label set bounded). */
+export const UNKNOWN_ACTION = '_unknown';
+
+/** Longest wait for the webhook queue query during a scrape. */
+const QUEUE_QUERY_BOUND_MS = 2_000;
+
+const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<'action' | 'status' | 'error_type'>;
+  readonly requestDuration: Histogram<'action' | 'status' | 'error_type'>;
+  readonly batchSize: Histogram<'action'>;
+  readonly delivery: DeliveryMetrics;
+  private readonly authCache: Counter<'result'>;
+  private readonly deliveries: Counter<'status'>;
+  private readonly deliveryDuration: Histogram<'outcome'>;
+  private readonly deliveryAttempts: Histogram<'status'>;
+  /** Read on scrape. */
+  private sources: { authCache?: () => { hits: number; misses: number }; store?: Store } = {};
+
+  constructor() {
+    const registers = [this.registry];
+    this.requests = new Counter({
+      name: 'config_api_requests_total',
+      help: 'API calls (POST /<version>/configuration/action/<action>) by action, HTTP status and error type ("" when none)',
+      labelNames: ['action', 'status', 'error_type'],
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: 'config_api_request_duration_seconds',
+      help: 'Time to answer an API call, by action, HTTP status and error type',
+      labelNames: ['action', 'status', 'error_type'],
+      buckets: SECONDS,
+      registers,
+    });
+    this.batchSize = new Histogram({
+      name: 'config_api_batch_size',
+      help: 'Items per batch call, by batch action',
+      labelNames: ['action'],
+      buckets: [1, 2, 5, 10, 20, 50, 100],
+      registers,
+    });
+    const self = this;
+    this.authCache = new Counter({
+      name: 'config_api_auth_cache_lookups_total',
+      help: 'Credential lookups answered from the authentication cache (hit) or the database (miss)',
+      labelNames: ['result'],
+      registers,
+      collect() {
+        const s = self.sources.authCache?.();
+        if (!s) return;
+        this.reset();
+        this.inc({ result: 'hit' }, s.hits);
+        this.inc({ result: 'miss' }, s.misses);
+      },
+    });
+    // One query per scrape feeds both queue gauges: the first collect starts it, the second awaits the same promise.
+    let queue: ReturnType<typeof deliveryQueue> | null = null;
+    // Bounded: a database that does not answer (or an error) makes both gauges NaN instead of stalling the scrape.
+    const readQueue = () => {
+      const store = self.sources.store;
+      if (!store) return Promise.resolve(null);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<null>((r) => (timer = setTimeout(() => r(null), QUEUE_QUERY_BOUND_MS)));
+      return Promise.race([deliveryQueue(store).catch(() => null), late]).finally(() => clearTimeout(timer));
+    };
+    new Gauge({
+      name: 'config_api_webhook_queue_depth',
+      help: 'Pending webhook deliveries (all servers)',
+      registers,
+      async collect() {
+        queue = readQueue() as ReturnType<typeof deliveryQueue>;
+        const q = await queue;
+        this.set(q ? q.depth : NaN);
+      },
+    });
+    new Gauge({
+      name: 'config_api_webhook_oldest_pending_age_seconds',
+      help: 'Age of the oldest pending webhook delivery (0 when none)',
+      registers,
+      async collect() {
+        const q = await (queue ?? readQueue());
+        queue = null;
+        if (!q) this.set(NaN);
+        else this.set(q.oldestCreatedAt ? Math.max(0, (Date.now() - Date.parse(q.oldestCreatedAt)) / 1000) : 0);
+      },
+    });
+    this.deliveries = new Counter({
+      name: 'config_api_webhook_deliveries_total',
+      help: 'Webhook deliveries this process finished with, by status (delivered, failed, cancelled, retry = queued again)',
+      labelNames: ['status'],
+      registers,
+    });
+    this.deliveryDuration = new Histogram({
+      name: 'config_api_webhook_delivery_duration_seconds',
+      help: 'Duration of one webhook POST, by outcome (success, http_error, network_error)',
+      labelNames: ['outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.deliveryAttempts = new Histogram({
+      name: 'config_api_webhook_delivery_attempts',
+      help: 'Attempts a webhook delivery took, observed when it is delivered or failed for good',
+      labelNames: ['status'],
+      buckets: [1, 2, 3, 5, 8, 13, 20],
+      registers,
+    });
+    this.delivery = {
+      attempt: (outcome, seconds) => this.deliveryDuration.observe({ outcome }, seconds),
+      finished: (status, attempts) => {
+        this.deliveries.inc({ status });
+        if (status === 'delivered' || status === 'failed') this.deliveryAttempts.observe({ status }, attempts);
+      },
+    };
+    // Label sets known up front, so the series exist (at 0) from the first scrape.
+    for (const status of ['delivered', 'failed', 'cancelled', 'retry']) this.deliveries.inc({ status }, 0);
+  }
+
+  /**
+   * The exposition text. prom-client's process defaults join the registry at the first scrape: they start an
+   * event-loop monitor and a GC observer that cannot be stopped, which apps never scraped (tests) need not carry.
+   */
+  async text(): Promise<string> {
+    if (!this.defaultsOn) {
+      collectDefaultMetrics({ register: this.registry });
+      this.defaultsOn = true;
+    }
+    return this.registry.metrics();
+  }
+  private defaultsOn = false;
+
+  /** What the scrape reads: the authentication cache's counters and the store (pool, webhook queue). */
+  observe(sources: { authCache?: () => { hits: number; misses: number }; store?: Store }): void {
+    this.sources = { ...this.sources, ...sources };
+    const p = sources.store?.pool;
+    if (p && !this.registry.getSingleMetric('config_api_db_pool_connections')) {
+      const stats = { total: () => p.totalCount, idle: () => p.idleCount, waiting: () => p.waitingCount };
+      const pool = (name: string, help: string, pick: keyof typeof stats) =>
+        new Gauge({
+          name,
+          help,
+          registers: [this.registry],
+          collect() {
+            this.set(stats[pick]());
+          },
+        });
+      pool('config_api_db_pool_connections', 'PostgreSQL pool: open connections (pg Pool totalCount)', 'total');
+      pool('config_api_db_pool_idle_connections', 'PostgreSQL pool: idle connections (pg Pool idleCount)', 'idle');
+      pool('config_api_db_pool_waiting_requests', 'PostgreSQL pool: queries waiting for a connection (pg Pool waitingCount)', 'waiting');
+    }
+  }
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** `GET /metrics` (Prometheus text format), behind `Authorization: Bearer <token>` when a token is configured. */
+export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics, token: string | null): void {
+  app.get('/metrics', async (req, reply) => {
+    if (token !== null) {
+      const header = req.headers.authorization ?? '';
+      const m = /^Bearer\s+(.+)$/i.exec(header);
+      if (!m || !sameToken(m[1].trim(), token)) {
+        reply.header('www-authenticate', 'Bearer realm="metrics"');
+        throw new ApiError('authentication', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
+      }
+    }
+    const text = await metrics.text();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
+}
