@@ -20,6 +20,8 @@ import { registerConsole } from './http/console.js';
 import { loadTls, type TlsMaterial } from './http/tls.js';
 import { Metrics } from './http/metrics.js';
 import { Lifecycle } from './http/lifecycle.js';
+import type { SigningKeys } from './kernel/signing-keys.js';
+import { checkSigningKey } from './bots/token.js';
 
 export type AppOptions = (
   | { core: Core }
@@ -34,16 +36,25 @@ export type AppOptions = (
   logger?: boolean | object;
   /** TLS material already loaded (`config-api serve` prints the CA path); default: from `config.tls`. */
   tls?: TlsMaterial | null;
+  /**
+   * With `store` and `config`: the keys signing bot tokens (`loadSigningKeys`); default: a random key in memory (see
+   * createCore).
+   */
+  signingKeys?: SigningKeys;
 };
 
 export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
-  const core = 'core' in opts ? opts.core : createCore(opts.store, opts.config, opts.areas);
-  const { store, config, areas, cascades } = core;
+  const core = 'core' in opts ? opts.core : createCore(opts.store, opts.config, opts.areas, opts.signingKeys);
+  const { store, config, areas, signingKeys } = core;
+  // Servers sharing a database must share keys: refused when the database records another signing key. Keys made up
+  // in memory (tests, embedding) are neither checked nor recorded.
+  if (!signingKeys.ephemeral) await checkSigningKey(store, signingKeys);
   const registry = new Registry().add(...areas.flatMap((a) => a.actions));
   const auth = new Authenticator(store, {
     region: config.region,
     cacheTtlMs: config.auth.cacheTtlMs,
     bearerResolvers: areas.flatMap((a) => (a.bearerResolver ? [a.bearerResolver] : [])),
+    signingKeys,
   });
 
   let delivery: DeliveryWorker | undefined;
@@ -68,6 +79,9 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     metrics,
     lifecycle,
     tls: tls ?? undefined,
+    authFailures: config.authFailures,
+    transport: config.http,
+    trustProxy: config.trustProxy,
   });
   const plane = await registerControlPlane(app, core, auth); // /admin/, only with ADMIN_TOKEN
   if (plane && config.admin.token) {

@@ -4,6 +4,7 @@
  * typed object; nothing else in src/ reads `process.env`. Problems are reported together, each naming the variable
  * and what it accepts, as a `ConfigError` (the CLI prints its message and exits with status 2).
  */
+import { dirname, join } from 'node:path';
 import envSchema from 'env-schema';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
@@ -70,6 +71,19 @@ export const EnvSchema = Type.Object({
     description: 'Origins browsers may call from: * (any), a comma-separated list of origins, or off (no CORS headers)',
   }),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 1, 'After SIGTERM/SIGINT, exit within this long whatever clients do (a second signal exits at once)'),
+  // --- hardening (issue 16): slow clients, failed authentications, bot-token signing keys
+  HEADERS_TIMEOUT_MS: int(15_000, 1, 'A request whose headers have not all arrived within this is answered 408 and closed'),
+  REQUEST_TIMEOUT_MS: int(30_000, 1, 'A request not completely received within this is answered 408 and closed'),
+  KEEP_ALIVE_TIMEOUT_MS: int(5_000, 1, 'An idle keep-alive connection is closed after this'),
+  AUTH_FAILURE_LIMIT: int(20, 0, 'Failed authentications per client address within AUTH_FAILURE_WINDOW_MS before its requests answer too_many_requests (0 = off)'),
+  AUTH_FAILURE_WINDOW_MS: int(60_000, 1, 'Window of AUTH_FAILURE_LIMIT'),
+  TRUST_PROXY: Type.String({
+    default: 'off',
+    minLength: 1,
+    description: 'Client address from X-Forwarded-For: off, on (trust every proxy), or the proxies\' addresses/CIDRs separated by commas',
+  }),
+  TOKEN_SIGNING_KEY: Type.Optional(Type.String({ minLength: 1, description: 'Bot-token signing key(s), at least 32 characters each; several separated by commas: the first signs, all verify (rotation)' })),
+  TOKEN_SIGNING_KEY_FILE: Type.Optional(Type.String({ minLength: 1, description: 'File holding the signing keys (written by config-api keys rotate); default: token-signing-keys.json next to the SQLite file, or ./data/ with PostgreSQL' })),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -145,6 +159,30 @@ export interface OpsConfig {
   shutdownTimeoutMs: number;
 }
 
+export interface HttpLimitsConfig {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
+
+/** Fastify's `trustProxy`: false, true, or comma-separated proxy addresses/CIDRs. */
+export type TrustProxy = boolean | string;
+
+export interface AuthFailureConfig {
+  /** Failed authentications per client address per window; 0 disables the limit. */
+  limit: number;
+  windowMs: number;
+}
+
+export interface SigningKeyConfig {
+  /** TOKEN_SIGNING_KEY: the keys themselves (first signs), or null when not configured. */
+  keys: string[] | null;
+  /** Where keys are read from (and generated on first start) when `keys` is null. */
+  file: string;
+  /** True when the file was named by TOKEN_SIGNING_KEY_FILE (never generated then: it must exist). */
+  fileConfigured: boolean;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -157,6 +195,10 @@ export interface Config {
   tls: TlsConfig;
   admin: AdminConfig;
   ops: OpsConfig;
+  http: HttpLimitsConfig;
+  trustProxy: TrustProxy;
+  authFailures: AuthFailureConfig;
+  signingKeys: SigningKeyConfig;
 }
 
 /** Configuration problems, all of them, one per line of `message` (no stack trace is meant to be shown). */
@@ -238,6 +280,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if ((e.TLS_CERT === undefined) !== (e.TLS_KEY === undefined)) {
     problems.push('TLS_CERT and TLS_KEY must be set together (PEM certificate and private key files)');
   }
+  if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
+    problems.push(`HEADERS_TIMEOUT_MS must not exceed REQUEST_TIMEOUT_MS (${e.REQUEST_TIMEOUT_MS}), got ${JSON.stringify(env.HEADERS_TIMEOUT_MS)}`);
+  }
+  const signingKeys = e.TOKEN_SIGNING_KEY?.split(',').map((k) => k.trim()).filter(Boolean) ?? null;
+  if (signingKeys?.some((k) => k.length < 32)) problems.push('TOKEN_SIGNING_KEY must hold keys of at least 32 characters each (separated by commas)');
+  if (signingKeys && e.TOKEN_SIGNING_KEY_FILE) problems.push('Set TOKEN_SIGNING_KEY or TOKEN_SIGNING_KEY_FILE, not both');
   if (problems.length) throw new ConfigError(problems);
 
   return {
@@ -282,6 +330,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       corsOrigins: corsOrigins!,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
+    http: { headersTimeoutMs: e.HEADERS_TIMEOUT_MS, requestTimeoutMs: e.REQUEST_TIMEOUT_MS, keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS },
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowMs: e.AUTH_FAILURE_WINDOW_MS },
+    signingKeys: {
+      keys: signingKeys,
+      file: e.TOKEN_SIGNING_KEY_FILE ?? defaultKeyFile(db!),
+      fileConfigured: e.TOKEN_SIGNING_KEY_FILE !== undefined,
+    },
   };
 }
 
@@ -300,6 +356,18 @@ export function parseCorsOrigins(raw: string): OpsConfig['corsOrigins'] | null {
   const list = v.split(',').map((x) => x.trim()).filter(Boolean);
   if (list.length === 0 || !list.every((o) => /^https?:\/\/[^/\s,*]+\/?$/i.test(o))) return null;
   return list.map((o) => o.replace(/\/$/, '').toLowerCase());
+}
+
+function parseTrustProxy(raw: string): TrustProxy {
+  const v = ON_OFF_ALIASES[raw.trim().toLowerCase()];
+  if (v !== undefined) return v === 'on';
+  return raw.split(',').map((s) => s.trim()).filter(Boolean).join(',');
+}
+
+/** The generated key file of a server without TOKEN_SIGNING_KEY(_FILE): next to the SQLite file, else ./data/. */
+function defaultKeyFile(db: Pick<DatabaseConfig, 'kind' | 'file'>): string {
+  const dir = db.kind === 'sqlite' && db.file && db.file !== ':memory:' ? dirname(db.file) : './data';
+  return join(dir, 'token-signing-keys.json');
 }
 
 /** A configuration for tests and embedding: the defaults, with the given variables. */

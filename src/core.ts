@@ -6,6 +6,7 @@
 import type { Config } from './config.js';
 import { AREAS } from './areas.js';
 import { cascadesOf, type Area, type Cascades } from './kernel/area.js';
+import { SigningKeys } from './kernel/signing-keys.js';
 import { runTransaction, type CommitSignal, type Store, type Tx, type TxSettings } from './store/db.js';
 
 export interface Core {
@@ -14,13 +15,16 @@ export interface Core {
   readonly areas: readonly Area[];
   readonly cascades: Cascades;
   readonly settings: TxSettings;
+  /** Keys signing bot tokens (configuration or key file; never the database). */
+  readonly signingKeys: SigningKeys;
   /** One transaction (serialised per licence when `licenseId` is given); commit signals go to the listeners. */
   transaction<T>(fn: (trx: Tx) => Promise<T>, opts?: { licenseId?: number; memo?: boolean }): Promise<T>;
   /** Listen to what committed transactions ask for (wake webhook delivery, drop cached token lookups). */
   onCommit(listener: (signals: ReadonlySet<CommitSignal>) => void): void;
 }
 
-export function createCore(store: Store, config: Config, areas: readonly Area[] = AREAS): Core {
+/** `signingKeys` default: a random key in memory (tests, embedding; `serve` passes the configured ones). */
+export function createCore(store: Store, config: Config, areas: readonly Area[] = AREAS, signingKeys = SigningKeys.ephemeral()): Core {
   const listeners: Array<(signals: ReadonlySet<CommitSignal>) => void> = [];
   const settings: TxSettings = { eventLog: config.webhooks.eventLog };
   const committed = (signals: ReadonlySet<CommitSignal>) => {
@@ -32,6 +36,7 @@ export function createCore(store: Store, config: Config, areas: readonly Area[] 
     areas,
     cascades: cascadesOf(areas),
     settings,
+    signingKeys,
     transaction: (fn, opts = {}) => runTransaction(store, { ...opts, settings, onCommit: committed }, fn),
     onCommit: (listener) => void listeners.push(listener),
   };

@@ -17,7 +17,9 @@ import { loadConfig, type Config } from '../src/config.js';
  * The configuration tests run with: the defaults, no token-lookup cache (tests change roles and credentials and
  * check the next call at once), and the given variables.
  */
-export const testConfig = (env: Record<string, string> = {}): Config => loadConfig({ AUTH_CACHE_TTL_MS: '0', ...env });
+/** Tests send invalid credentials on purpose: the failed-authentication limit is off unless a suite sets it. */
+export const testConfig = (env: Record<string, string> = {}): Config =>
+  loadConfig({ AUTH_CACHE_TTL_MS: '0', AUTH_FAILURE_LIMIT: '0', ...env });
 import {
   bootstrap,
   createApplication,
@@ -29,6 +31,7 @@ import {
   type BootstrapOptions,
 } from '../src/tenancy/tenancy.js';
 import { ALL_SCOPES } from '../src/kernel/scopes.js';
+import { SigningKeys, newSecret } from '../src/kernel/signing-keys.js';
 import { ROOT, cliCommand } from '../bench/lib/processes.js';
 import { createDatabase, type ThrowAwayDatabase } from '../bench/lib/database.js';
 
@@ -99,6 +102,8 @@ export class Harness {
   config!: Config;
   /** The app's core: changes made through it are seen by the app as its own (commit signals, event log mode). */
   core!: Core;
+  /** The keys signing this harness's bot tokens (checked and recorded like configured keys; pass them to a second app on the database). */
+  signingKeys = SigningKeys.fromSecrets([newSecret()]);
   private dropDb?: () => Promise<void>;
 
   constructor(readonly kind: StoreKind) {}
@@ -128,7 +133,7 @@ export class Harness {
     const fresh = await freshStore(this.kind);
     this.store = fresh.store;
     this.dropDb = fresh.drop;
-    this.core = createCore(this.store, this.config, opts.areas);
+    this.core = createCore(this.store, this.config, opts.areas, this.signingKeys);
     this.app = await createApp({ core: this.core, logger: false });
     await this.app.ready();
     this.boot = await this.bootstrap();
@@ -294,12 +299,12 @@ export async function newGroup(h: Harness, name = 'Group'): Promise<number> {
 }
 
 /** Run the real CLI as its own process on the harness database; resolves with the exit code and the parsed JSON. */
-export function runCli(h: Harness, args: string[]): Promise<{ code: number; json: any }> {
+export function runCli(h: Harness, args: string[], env: Record<string, string> = {}): Promise<{ code: number; json: any }> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
       [...cliCommand('tsx'), ...args, '--json'],
-      { cwd: ROOT, env: { ...process.env, DATABASE_URL: h.store.url, LOG_LEVEL: 'silent' }, timeout: 30_000 },
+      { cwd: ROOT, env: { ...process.env, DATABASE_URL: h.store.url, LOG_LEVEL: 'silent', ...env }, timeout: 30_000 },
       (err, stdout) => {
         const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
         try {

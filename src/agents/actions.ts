@@ -27,7 +27,7 @@ import {
   checkWorkScheduler,
   uniqueList,
 } from './schemas.js';
-import { literalUnion } from '../kernel/schema.js';
+import { literalUnion, identifier } from '../kernel/schema.js';
 import {
   AGENT_FIELDS,
   agentFullState,
@@ -47,9 +47,10 @@ import { agentsVersion } from '../tenancy/tenancy.js';
 import { deleteCredentialsOf } from '../tenancy/credentials.js';
 
 export const MAX_CHATS_LIMIT = 100;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** An e-mail address without blanks or control characters (the identifier rules in docs/decisions.md). */
+const EMAIL = /^[^\s@\x00-\x1F\x7F-\x9F]+@[^\s@\x00-\x1F\x7F-\x9F]+\.[^\s@\x00-\x1F\x7F-\x9F]+$/;
 
-const Id = Type.String({ minLength: 1 });
+const Id = identifier({ minLength: 1 });
 const AgentId = Type.String({ minLength: 1, maxLength: 254, pattern: EMAIL.source, errorMessage: 'should be an e-mail address' });
 const Name = Type.String({ minLength: 1, maxLength: 180 });
 const FieldsSchema = Type.Array(literalUnion(AGENT_FIELDS));

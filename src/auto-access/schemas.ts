@@ -1,4 +1,5 @@
 /** Request schemas of auto access rules and the checks TypeBox cannot express (footnotes 1–3 of the spec). */
+import { identifier } from '../kernel/schema.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 
@@ -29,7 +30,7 @@ export const AccessSchema = Type.Object(
   { groups: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, uniqueItems: true }) },
   { additionalProperties: false },
 );
-export const RuleIdSchema = Type.String({ minLength: 1, maxLength: 64 });
+export const RuleIdSchema = identifier({ minLength: 1, maxLength: 64 });
 const Description = Type.String({ maxLength: 1000 });
 
 export const AddAutoAccess = Type.Object(

@@ -19,7 +19,7 @@ import {
 } from '../groups/membership.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
 import { GroupsSchema, PrioritySchema, WorkSchedulerSchema, checkWorkScheduler, isTimeZone, type WorkScheduler } from '../agents/schemas.js';
-import { literalUnion } from '../kernel/schema.js';
+import { literalUnion, identifier } from '../kernel/schema.js';
 import {
   DEFAULT_MAX_CHATS,
   getAgentOrThrow,
@@ -55,14 +55,14 @@ import {
   updateTemplateBots,
   type TemplateChanges,
 } from './propagation.js';
-import { ensureSigningKey, resolveBotToken, signBotToken } from './token.js';
+import { resolveBotToken, signBotToken } from './token.js';
 
 const opt = <T extends Record<string, TSchema>>(props: T) =>
   Object.fromEntries(Object.entries(props).map(([k, v]) => [k, Type.Optional(v)])) as { [K in keyof T]: TOptional<T[K]> };
 
-const Id = Type.String({ minLength: 1 });
+const Id = identifier({ minLength: 1 });
 const Name = Type.String({ minLength: 1, maxLength: 180 });
-const ClientId = Type.String({ minLength: 1 });
+const ClientId = identifier({ minLength: 1 });
 const FieldsSchema = Type.Array(literalUnion(BOT_FIELDS));
 
 /** Parameters shared by bots and templates. */
@@ -318,8 +318,7 @@ export const issueBotToken = defineAction({
       .execute();
     const match = rows.find((r) => secretMatches(input.bot_secret, r.secret_hash));
     if (!match) throw new ApiError('authentication', 'Invalid bot credentials');
-    const key = await ctx.tx((trx) => ensureSigningKey(trx, ctx.db));
-    const token = await signBotToken(key, {
+    const token = await signBotToken(ctx.signingKeys, {
       botId: input.bot_id,
       licenseId: match.license_id,
       organizationId: input.organization_id,

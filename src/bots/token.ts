@@ -1,39 +1,55 @@
 /**
  * Bot tokens: HS256 JWTs valid 24 h, sent as `Authorization: Bearer <region>:<jwt>` (the bare JWT is accepted too).
- * The signing key is random, generated once and kept in `settings`, so every process sharing the database
- * verifies the tokens of the others. Tokens cannot be revoked; a deleted bot's token stops working.
+ * They are signed with the app's signing keys (configuration or key file, never the database; see
+ * src/kernel/signing-keys.ts): the header's `kid` names the key, so tokens of a previous key stay valid after a
+ * rotation until they expire. The database only records the id of the signing key, so servers configured with
+ * different keys refuse to share it. Tokens cannot be revoked; a deleted bot's token stops working.
  */
-import { SignJWT, jwtVerify } from 'jose';
+import { SignJWT, decodeProtectedHeader, jwtVerify } from 'jose';
 import { ApiError } from '../kernel/errors.js';
 import type { Caller } from '../kernel/registry.js';
 import type { ResolvedBearer } from '../kernel/area.js';
-import type { Queryable, Store } from '../store/db.js';
-import { randomSecret } from '../tenancy/secrets.js';
+import type { Store } from '../store/db.js';
+import type { SigningKeys } from '../kernel/signing-keys.js';
 
 export const BOT_TOKEN_SCOPES = ['chats--access:rw', 'agents-bot--my:rw', 'customers:rw'] as const;
 export const BOT_TOKEN_TTL_SECONDS = 24 * 60 * 60;
-const SETTINGS_KEY = 'bots.token_signing_key';
+/** settings row: the id (kid) of the key signing bot tokens, as last recorded by a starting server. */
+const SIGNING_KID = 'bots.token_signing_kid';
 const ISSUER = 'config-api';
 const AUDIENCE = 'bot';
 
-const keys = new WeakMap<object, Uint8Array>();
+export class SigningKeyMismatch extends Error {}
 
-/** The signing key; created (race-free) when `create` is set and none exists yet. Cached per database handle. */
-async function signingKey(db: Queryable, cacheKey: object, create: boolean): Promise<Uint8Array | null> {
-  const cached = keys.get(cacheKey);
-  if (cached) return cached;
-  if (create) {
-    await db
-      .insertInto('settings')
-      .values({ key: SETTINGS_KEY, value: randomSecret(32) })
-      .onConflict((oc) => oc.column('key').doNothing())
-      .execute();
+/** The signing key id the database records (null before any server started with configured keys). */
+export async function recordedSigningKid(store: Store): Promise<string | null> {
+  const row = await store.db.selectFrom('settings').select('value').where('key', '=', SIGNING_KID).executeTakeFirst();
+  return row?.value ?? null;
+}
+
+/**
+ * Start-up check: the database records the id of the signing key; a server whose keys do not include it is
+ * configured differently from the servers already using the database and is refused (its tokens would be refused
+ * by the others and theirs by it). A server whose previous key is the recorded one has rotated: its new key is
+ * recorded. `adopt` records this server's key whatever was recorded (after a lost key file).
+ */
+export async function checkSigningKey(store: Store, keys: SigningKeys, adopt = false): Promise<void> {
+  const kid = keys.current.kid;
+  await store.db
+    .insertInto('settings')
+    .values({ key: SIGNING_KID, value: kid })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
+  const row = await store.db.selectFrom('settings').select('value').where('key', '=', SIGNING_KID).executeTakeFirstOrThrow();
+  if (row.value === kid) return;
+  if (!adopt && !keys.find(row.value)) {
+    throw new SigningKeyMismatch(
+      `This database is used by servers signing bot tokens with another key (key id ${row.value}; this server's is ${kid}). ` +
+        'Give every server sharing the database the same TOKEN_SIGNING_KEY (or key file). If the previous key is lost for good, ' +
+        'run `config-api keys adopt` to record this key (bot tokens signed with the lost key stop working).',
+    );
   }
-  const row = await db.selectFrom('settings').select('value').where('key', '=', SETTINGS_KEY).executeTakeFirst();
-  if (!row) return null;
-  const key = new Uint8Array(Buffer.from(row.value, 'base64url'));
-  keys.set(cacheKey, key);
-  return key;
+  await store.db.updateTable('settings').set({ value: kid }).where('key', '=', SIGNING_KID).execute();
 }
 
 export interface BotTokenSubject {
@@ -44,12 +60,8 @@ export interface BotTokenSubject {
   region: string;
 }
 
-/** The signing key, created on first use (call inside a transaction; cached per `cacheKey`, the root handle). */
-export async function ensureSigningKey(trx: Queryable, cacheKey: object): Promise<Uint8Array> {
-  return (await signingKey(trx, cacheKey, true))!;
-}
-
-export async function signBotToken(key: Uint8Array, s: BotTokenSubject): Promise<string> {
+export async function signBotToken(keys: SigningKeys, s: BotTokenSubject): Promise<string> {
+  const key = keys.current;
   const jwt = await new SignJWT({
     scope: BOT_TOKEN_SCOPES.join(' '),
     lic: s.licenseId,
@@ -57,28 +69,29 @@ export async function signBotToken(key: Uint8Array, s: BotTokenSubject): Promise
     cid: s.clientId,
     region: s.region,
   })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: key.kid })
     .setSubject(s.botId)
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(`${BOT_TOKEN_TTL_SECONDS}s`)
-    .sign(key);
+    .sign(key.secret);
   return `${s.region}:${jwt}`;
 }
 
 const JWT_SHAPE = /^(?:([a-z]+):)?(eyJ[\w-]*\.[\w-]+\.[\w-]+)$/;
 
 /** Bearer resolver: a Caller of kind 'bot' for a bot JWT, null for any other token. */
-export async function resolveBotToken(token: string, store: Store): Promise<ResolvedBearer | null> {
+export async function resolveBotToken(token: string, store: Store, keys: SigningKeys): Promise<ResolvedBearer | null> {
   const m = JWT_SHAPE.exec(token);
   if (!m) return null;
   const invalid = () => new ApiError('authentication', 'Invalid or expired bot token');
-  const key = await signingKey(store.db, store.db, false);
-  if (!key) throw invalid();
   let claims;
   try {
-    ({ payload: claims } = await jwtVerify(m[2]!, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE }));
+    const { kid } = decodeProtectedHeader(m[2]!);
+    const key = typeof kid === 'string' ? keys.find(kid) : undefined;
+    if (!key) throw invalid();
+    ({ payload: claims } = await jwtVerify(m[2]!, key.secret, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE }));
   } catch {
     throw invalid();
   }

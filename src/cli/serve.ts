@@ -13,11 +13,22 @@ import { createCore } from '../core.js';
 import { loadTls } from '../http/tls.js';
 import { createDemo, isEmpty } from '../tenancy/demo.js';
 import type { BootstrapResult } from '../tenancy/tenancy.js';
+import { KeyFileError, loadSigningKeys } from '../kernel/signing-keys.js';
+import { SigningKeyMismatch } from '../bots/token.js';
 
 export async function serve(config: Config): Promise<number> {
+  let loaded: ReturnType<typeof loadSigningKeys>;
+  try {
+    loaded = loadSigningKeys(config.signingKeys);
+  } catch (err) {
+    if (!(err instanceof KeyFileError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return 2;
+  }
+  const { keys: signingKeys, generated } = loaded;
   const store = await openReachableStore(config.database.url, { poolSize: config.database.poolSize, sqliteSynchronous: config.database.sqliteSynchronous });
   await migrate(store);
-  const core = createCore(store, config);
+  const core = createCore(store, config, undefined, signingKeys);
   const tls = await loadTls(config.tls);
   if (tls?.caFile) {
     process.stdout.write(
@@ -25,7 +36,17 @@ export async function serve(config: Config): Promise<number> {
         `  Python SDK: verify='${tls.caFile}'   curl: --cacert ${tls.caFile}   Node: NODE_EXTRA_CA_CERTS=${tls.caFile}\n`,
     );
   }
-  const app = await createApp({ core, tls, logger: { level: config.logLevel, redact: ['req.headers.authorization'] } });
+  let app: Awaited<ReturnType<typeof createApp>>;
+  try {
+    app = await createApp({ core, tls, logger: { level: config.logLevel, redact: ['req.headers.authorization'] } });
+  } catch (err) {
+    // Another signing key than the other servers of this database: refuse to start, saying what to do.
+    if (!(err instanceof SigningKeyMismatch)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    await store.close();
+    return 2;
+  }
+  if (generated) app.log.info({ file: config.signingKeys.file, kid: signingKeys.current.kid }, 'generated a bot-token signing key');
 
   try {
     await app.listen({ port: config.port, host: config.host });

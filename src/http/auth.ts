@@ -9,6 +9,7 @@ import { ApiError } from '../kernel/errors.js';
 import type { Caller } from '../kernel/registry.js';
 import type { BearerResolver } from '../kernel/area.js';
 import type { Role } from '../kernel/scopes.js';
+import type { SigningKeys } from '../kernel/signing-keys.js';
 
 interface CacheEntry {
   caller: Caller;
@@ -22,6 +23,32 @@ export interface AuthOptions {
   cacheTtlMs?: number;
   /** Extra Bearer-token resolvers (e.g. bot JWTs); they return null when the token is not theirs. */
   bearerResolvers?: readonly BearerResolver[];
+  /** Keys that verify bot tokens (passed to the resolvers). */
+  signingKeys: SigningKeys;
+}
+
+/** The scheme (lower case) and credential (trimmed) of an Authorization header, as authentication reads it. */
+export function parseAuthorization(header: string | undefined): { scheme: 'bearer' | 'basic'; credential: string } | null {
+  if (!header) return null;
+  const space = header.indexOf(' ');
+  const scheme = space > 0 ? header.slice(0, space).toLowerCase() : '';
+  const credential = space > 0 ? header.slice(space + 1).trim() : '';
+  if (!credential || (scheme !== 'bearer' && scheme !== 'basic')) return null;
+  return { scheme, credential };
+}
+
+const PREFIXED_JWT = /^[a-z]+:(eyJ[\w-]*\.[\w-]+\.[\w-]+)$/;
+
+/**
+ * One string per credential however the header spells it (for per-credential rate limits): scheme in any case,
+ * extra blanks, a bot JWT with or without its region prefix, Basic credentials in any base64 spelling that decodes
+ * to the same account and PAT. Null when the header is not a credential authentication would try.
+ */
+export function credentialIdentity(header: string | undefined): string | null {
+  const parsed = parseAuthorization(header);
+  if (!parsed) return null;
+  if (parsed.scheme === 'basic') return `basic:${Buffer.from(parsed.credential, 'base64').toString('utf8')}`;
+  return `bearer:${PREFIXED_JWT.exec(parsed.credential)?.[1] ?? parsed.credential}`;
 }
 
 export class Authenticator {
@@ -43,12 +70,9 @@ export class Authenticator {
   /** Resolve the caller or throw `authentication` / `misdirected_request` / `license_expired`. */
   async authenticate(header: string | undefined, xRegion: string | undefined): Promise<Caller> {
     if (!header) throw new ApiError('authentication', 'Missing Authorization header');
-    const space = header.indexOf(' ');
-    const scheme = space > 0 ? header.slice(0, space).toLowerCase() : '';
-    const credential = space > 0 ? header.slice(space + 1).trim() : '';
-    if (!credential || (scheme !== 'bearer' && scheme !== 'basic')) {
-      throw new ApiError('authentication', 'Unsupported Authorization header; use Bearer or Basic');
-    }
+    const parsed = parseAuthorization(header);
+    if (!parsed) throw new ApiError('authentication', 'Unsupported Authorization header; use Bearer or Basic');
+    const { scheme, credential } = parsed;
     // Keyed by the credential itself (process memory only, never logged or stored): hashing it per request cost more
     // than the rest of a cached lookup.
     const key = `${scheme}:${credential}`;
@@ -80,7 +104,7 @@ export class Authenticator {
 
   private async loadBearer(token: string): Promise<Omit<CacheEntry, 'cachedUntil'>> {
     for (const resolve of this.opts.bearerResolvers ?? []) {
-      const resolved = await resolve(token, this.store);
+      const resolved = await resolve(token, this.store, this.opts.signingKeys);
       if (resolved) return { ...resolved, tokenExpiresAt: null };
     }
     const row = await findAccessToken(this.store.db, token);

@@ -37,6 +37,7 @@ export class Dispatcher {
       log,
       db: core.store.db,
       cascades: core.cascades,
+      signingKeys: core.signingKeys,
       tx: (fn) => core.transaction(fn, { licenseId: caller?.licenseId }),
     };
   }
@@ -58,9 +59,9 @@ export class Dispatcher {
    * the transaction (`transactionMemo`). Commit signals are handled once, after the commit.
    */
   async runBatch(action: RegisteredAction, caller: Caller, log: Logger, items: readonly unknown[], requestId?: string): Promise<unknown[]> {
-    const { cascades } = this.deps.core;
+    const { cascades, signingKeys } = this.deps.core;
     return this.deps.core.transaction(async (trx) => {
-      const ctx: ActionContext = { caller, log, db: trx, cascades, tx: (fn) => fn(trx) };
+      const ctx: ActionContext = { caller, log, db: trx, cascades, signingKeys, tx: (fn) => fn(trx) };
       const out: unknown[] = [];
       for (const [i, item] of items.entries()) {
         await nextSavepoint(trx, i === 0);

@@ -1,6 +1,6 @@
 /**
  * Per-credential rate limiting of the action routes (off unless RATE_LIMIT_MAX > 0). Requests are counted per
- * Authorization header (hashed; the raw credential is never kept) or per client IP without one, in memory per
+ * credential however it is spelled (hashed; the raw credential is never kept) or per client IP without one, in memory per
  * process. Over the limit → `too_many_requests` (429) with Retry-After and x-ratelimit-* headers.
  */
 import rateLimit from '@fastify/rate-limit';
@@ -8,10 +8,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { hashSecret } from '../tenancy/secrets.js';
 import { ApiError } from '../kernel/errors.js';
 import type { RateLimitConfig as RateLimitOptions } from '../config.js';
+import { credentialIdentity } from './auth.js';
 
+/** The credential as authentication understands it (see credentialIdentity), hashed; the client IP without one. */
 const keyOf = (req: FastifyRequest): string => {
-  const auth = req.headers.authorization;
-  return auth ? `c:${hashSecret(auth)}` : `ip:${req.ip}`;
+  const identity = credentialIdentity(req.headers.authorization);
+  return identity ? `c:${hashSecret(identity)}` : `ip:${req.ip}`;
 };
 
 /** Registers the plugin; routes opt in with `config: { rateLimit: routeRateLimit(opts) }`. */

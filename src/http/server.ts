@@ -15,7 +15,10 @@ import { registerRateLimit, routeRateLimit } from './rate-limit.js';
 import type { RateLimitConfig } from '../config.js';
 import { errorBody, type Dispatcher } from './dispatch.js';
 import type { Store } from '../store/db.js';
-import type { OpsConfig } from '../config.js';
+import type { AuthFailureConfig, HttpLimitsConfig, OpsConfig, TrustProxy } from '../config.js';
+import { authFailureLimiter, DEFAULT_AUTH_FAILURE_LIMIT } from './auth-failures.js';
+import { closeSlowClientsOnShutdown, onCheckExpectation, transportOptions } from './transport.js';
+import { parseJsonBody } from './json-body.js';
 import { Lifecycle, registerDrain } from './lifecycle.js';
 import { registerHealth } from './health.js';
 import { Metrics, registerMetricsRoute } from './metrics.js';
@@ -46,18 +49,17 @@ export interface ServerOptions {
   metrics: Metrics;
   /** Drain state shared with `serve`. */
   lifecycle: Lifecycle;
+  /** Failed authentications per client address (default 20 per minute; limit 0 = off). */
+  authFailures?: AuthFailureConfig;
+  /** Header, request and keep-alive time-outs (defaults 15 s, 30 s, 5 s). */
+  transport?: HttpLimitsConfig;
+  /** Take the client address from X-Forwarded-For (Fastify's trustProxy); default false. */
+  trustProxy?: TrustProxy;
 }
 
 const batchValidator = compileValidator(
   Type.Object({ requests: Type.Array(Type.Any(), { maxItems: MAX_BATCH_SIZE }) }, { additionalProperties: false }),
 );
-
-function containsNul(v: unknown): boolean {
-  if (typeof v === 'string') return v.includes('\0');
-  if (Array.isArray(v)) return v.some(containsNul);
-  if (v && typeof v === 'object') return Object.entries(v).some(([k, x]) => k.includes('\0') || containsNul(x));
-  return false;
-}
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const { registry, auth, dispatcher, ops, metrics, lifecycle } = opts;
@@ -67,6 +69,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     // Draining is answered by registerDrain in the error format (Fastify's own 503 has its default body).
     return503OnClosing: false,
     forceCloseConnections: false,
+    trustProxy: opts.trustProxy ?? false,
+    ...transportOptions(opts.transport),
     genReqId,
     // One line per request instead, without headers (telemetry.ts).
     logController: new LogController({ disableRequestLogging: true }),
@@ -79,24 +83,20 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   registerTelemetry(app, { registry, metrics, actionRoute: ACTION_ROUTE });
   await registerCors(app, ops.corsOrigins);
   registerDrain(app, lifecycle);
+  app.server.on('checkExpectation', onCheckExpectation);
+  closeSlowClientsOnShutdown(app, opts.transport);
   registerEdges(app, { actionRoute: ACTION_ROUTE, corsEnabled: ops.corsOrigins !== 'off' });
   registerHealth(app, { store: opts.store, lifecycle, timeoutMs: ops.readinessTimeoutMs });
   registerMetricsRoute(app, metrics, ops.metricsToken);
 
-  // Every body is JSON; an empty body means {}.
+  // Every body is JSON (see json-body.ts); an empty body means {}.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, {});
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
     let value: unknown;
     try {
-      value = JSON.parse(text);
-    } catch {
-      return done(new ApiError('validation', 'Malformed JSON in request body'), undefined);
-    }
-    // NUL characters cannot be stored (PostgreSQL text refuses them): refuse them in any key or string.
-    if (text.includes('\\u0000') && containsNul(value)) {
-      return done(new ApiError('validation', 'Strings in the request body must not contain NUL (\\u0000) characters'), undefined);
+      value = parseJsonBody(body);
+    } catch (err) {
+      return done(err as Error, undefined);
     }
     done(null, value);
   });
@@ -146,6 +146,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
   await registerRateLimit(app, opts.rateLimit);
   const limit = routeRateLimit(opts.rateLimit);
-  app.post(ACTION_ROUTE, limit ? { config: { rateLimit: limit } } : {}, dispatch);
+  const authFailures = authFailureLimiter(opts.authFailures ?? DEFAULT_AUTH_FAILURE_LIMIT);
+  app.post(ACTION_ROUTE, { ...(limit ? { config: { rateLimit: limit } } : {}), ...(authFailures ?? {}) }, dispatch);
   return app;
 }

@@ -6,6 +6,7 @@
 import type { Store } from '../store/db.js';
 import type { ActionDef, Caller } from './registry.js';
 import type { CascadeHandlers } from './cascades.js';
+import type { SigningKeys } from './signing-keys.js';
 
 export { cascadesOf, type CascadeHandlers, type Cascades, type EventSource } from './cascades.js';
 
@@ -14,8 +15,8 @@ export interface ResolvedBearer {
   caller: Caller;
   licenseExpiresAt: number | null;
 }
-/** Resolves the Bearer tokens it recognises (e.g. bot JWTs); null for any other token. */
-export type BearerResolver = (token: string, store: Store) => Promise<ResolvedBearer | null>;
+/** Resolves the Bearer tokens it recognises (e.g. bot JWTs, verified with the app's signing keys); null for any other token. */
+export type BearerResolver = (token: string, store: Store, keys: SigningKeys) => Promise<ResolvedBearer | null>;
 
 export interface Area extends CascadeHandlers {
   name: string;

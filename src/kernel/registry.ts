@@ -8,6 +8,7 @@ import { compileValidator, type Validator } from './validation.js';
 import type { Role } from './scopes.js';
 import type { Cascades } from './cascades.js';
 import type { ReadCacheSpec } from './read-cache.js';
+import type { SigningKeys } from './signing-keys.js';
 
 export type AuthKind = 'bearer' | 'pat' | 'bot';
 
@@ -51,6 +52,8 @@ export interface ActionContext {
   tx<T>(fn: (trx: Tx) => Promise<T>): Promise<T>;
   /** What changes in other areas when a group or an agent is deleted or an application installed. */
   cascades: Cascades;
+  /** The app's keys signing bot tokens (the first signs, all verify). */
+  signingKeys: SigningKeys;
 }
 
 export interface ActionDef<S extends TSchema = TSchema> {

@@ -4,7 +4,7 @@ import { ApiError } from '../kernel/errors.js';
 import { defineAction } from '../kernel/registry.js';
 import { INT32_MAX, INT32_MIN } from '../kernel/validation.js';
 import { dialectOf, nowIso } from '../store/db.js';
-import { literalUnion } from '../kernel/schema.js';
+import { literalUnion, identifier } from '../kernel/schema.js';
 import {
   ACCESS_TYPES,
   PROPERTY_TYPES,
@@ -19,8 +19,8 @@ import {
 } from './definitions.js';
 
 const CONFIGURATION_SCOPE = 'properties.configuration:rw';
-const Name = Type.String({ minLength: 1, maxLength: 255 });
-const ClientId = Type.String({ minLength: 1, maxLength: 255 });
+const Name = identifier({ minLength: 1, maxLength: 255 });
+const ClientId = identifier({ minLength: 1, maxLength: 255 });
 const AccessTypes = Type.Array(literalUnion(ACCESS_TYPES), { minItems: 1, uniqueItems: true });
 const UserAccess = Type.Object(
   { agent: Type.Optional(AccessTypes), customer: Type.Optional(AccessTypes) },

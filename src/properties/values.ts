@@ -3,6 +3,7 @@
  * Reach: the caller's own namespace needs `…value--my:*`; other namespaces need `…value--all:*` and reach only
  * published properties, limited by their public access (`read` for lists, `write` for updates and deletes).
  */
+import { controlCharKey, identifier } from '../kernel/schema.js';
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
@@ -25,7 +26,7 @@ import {
   type ValueKind,
 } from './definitions.js';
 
-const Key = Type.String({ minLength: 1 });
+const Key = identifier({ minLength: 1 });
 const GroupId = Type.Integer({ minimum: 0 });
 /** `{<namespace>: {<property>: <value>}}` */
 const ValuesByNamespace = Type.Record(Key, Type.Record(Key, Type.Unknown()));
@@ -33,7 +34,7 @@ const ValuesByNamespace = Type.Record(Key, Type.Record(Key, Type.Unknown()));
 const NamesByNamespace = Type.Record(Key, Type.Array(Key, { uniqueItems: true }));
 const ListFilters = {
   namespace: Type.Optional(Key),
-  name_prefix: Type.Optional(Type.String()),
+  name_prefix: Type.Optional(identifier()),
 };
 
 const UpdateLicenseProperties = Type.Object({ properties: ValuesByNamespace }, { additionalProperties: false });
@@ -69,6 +70,15 @@ function writableDefinition(caller: Caller, defs: DefIndex, kind: ValueKind, ns:
 
 const UPSERT_CHUNK = 500;
 
+/** Namespaces (and, for updates, property names) are identifiers: no control characters (schemas cannot check map keys). */
+function assertIdentifierKeys(properties: Record<string, unknown>, namesAreKeys: boolean): void {
+  const bad = () => new ApiError('validation', '`properties` namespaces and property names must not contain control characters');
+  if (controlCharKey(properties) !== undefined) throw bad();
+  if (namesAreKeys) {
+    for (const values of Object.values(properties)) if (controlCharKey(values as Record<string, unknown>) !== undefined) throw bad();
+  }
+}
+
 async function updateValues(
   ctx: ActionContext,
   kind: ValueKind,
@@ -76,6 +86,7 @@ async function updateValues(
   properties: Record<string, Record<string, unknown>>,
 ): Promise<void> {
   const { caller } = ctx;
+  assertIdentifierKeys(properties, true);
   const namespaces = Object.keys(properties);
   for (const ns of namespaces) requireNamespaceScope(caller, kind, ns, 'write');
   await ctx.tx(async (trx) => {
@@ -111,6 +122,7 @@ async function deleteValues(
   properties: Record<string, string[]>,
 ): Promise<void> {
   const { caller } = ctx;
+  assertIdentifierKeys(properties, false);
   const namespaces = Object.keys(properties);
   for (const ns of namespaces) requireNamespaceScope(caller, kind, ns, 'write');
   await ctx.tx(async (trx) => {

@@ -36,7 +36,13 @@ declare module '../store/schema.js' {
 }
 
 export const TAG_NAME_MAX = 255;
-const Name = Type.String({ minLength: 1, maxLength: TAG_NAME_MAX, pattern: '\\S', errorMessage: `should be a non-blank string of at most ${TAG_NAME_MAX} characters` });
+const Name = Type.String({
+  minLength: 1,
+  maxLength: TAG_NAME_MAX,
+  // at least one non-blank character, no control characters (identifier rules, docs/decisions.md)
+  pattern: '^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$',
+  errorMessage: `should be a non-blank string of at most ${TAG_NAME_MAX} characters without control characters`,
+});
 const GroupIds = Type.Array(Type.Integer({ minimum: 0 }), { uniqueItems: true });
 
 const TagWrite = Type.Object({ name: Name, group_ids: Type.Optional(GroupIds) }, { additionalProperties: false });

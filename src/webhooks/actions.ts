@@ -8,7 +8,7 @@ import { ApiError } from '../kernel/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
 import type { Area } from '../kernel/area.js';
 import { hasScope } from '../kernel/scopes.js';
-import { literalUnion } from '../kernel/schema.js';
+import { literalUnion, identifier } from '../kernel/schema.js';
 import { lockApplication, nowIso, type Queryable } from '../store/db.js';
 import { randomHexId } from '../tenancy/secrets.js';
 import { assertUsableClientId } from '../tenancy/tenancy.js';
@@ -27,8 +27,8 @@ import type { WebhooksTable } from './tables.js';
 /** "One Client ID can register up to three webhooks for every action." */
 export const MAX_WEBHOOKS_PER_ACTION = 3;
 
-const ClientId = Type.String({ minLength: 1, maxLength: 128 });
-const UserIds = Type.Array(Type.String({ minLength: 1, maxLength: 254 }), { minItems: 1, maxItems: 100, uniqueItems: true });
+const ClientId = identifier({ minLength: 1, maxLength: 128 });
+const UserIds = Type.Array(identifier({ minLength: 1, maxLength: 254 }), { minItems: 1, maxItems: 100, uniqueItems: true });
 
 const Filters = Type.Object(
   {
@@ -57,7 +57,7 @@ const RegisterWebhook = Type.Object(
       errorMessage: 'should be one of the triggering actions listed by list_webhook_names',
     }),
     secret_key: Type.String({ minLength: 1, maxLength: 512 }),
-    url: Type.String({ minLength: 1, maxLength: 2048 }),
+    url: identifier({ minLength: 1, maxLength: 2048 }),
     additional_data: Type.Optional(Type.Array(literalUnion(ADDITIONAL_DATA), { uniqueItems: true })),
     description: Type.Optional(Type.String({ maxLength: 1024 })),
     filters: Type.Optional(Filters),
@@ -68,7 +68,7 @@ const RegisterWebhook = Type.Object(
 );
 const ListWebhooks = Type.Object({ owner_client_id: ClientId }, { additionalProperties: false });
 const UnregisterWebhook = Type.Object(
-  { id: Type.String({ minLength: 1, maxLength: 128 }), owner_client_id: ClientId },
+  { id: identifier({ minLength: 1, maxLength: 128 }), owner_client_id: ClientId },
   { additionalProperties: false },
 );
 const ListWebhookNames = Type.Object({ version: Type.Optional(Type.String({ maxLength: 16 })) }, { additionalProperties: false });

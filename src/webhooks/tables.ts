@@ -53,7 +53,7 @@ export interface WebhookDeliveriesTable {
   delivered_at: string | null;
 }
 
-/** One POST of a delivery (migration 0010). */
+/** One POST of a delivery (migration 0011). */
 export interface WebhookDeliveryAttemptsTable {
   id: string;
   delivery_id: string;

@@ -45,3 +45,83 @@ describeStores('odd input', (h) => {
     expectError(await h().call('create_group', { name: 'x', agent_priorities: [] }), 'validation', 400);
   });
 });
+
+describeStores('well-formed input and identifier rules', (h) => {
+  const raw = (action: string, payload: string | Buffer) =>
+    h().app.inject({
+      method: 'POST',
+      url: `/v3.5/configuration/action/${action}`,
+      headers: { authorization: `Bearer ${h().boot.bearer_token}`, 'content-type': 'application/json' },
+      payload,
+    });
+
+  it('refuses lone surrogates anywhere in the body, naming the field, and stores nothing', async () => {
+    const cases: Array<[string, unknown, RegExp]> = [
+      ['create_agent', { id: 's\ud800mith@example.com', name: 'Smith' }, /^`id` is not well-formed Unicode/],
+      ['create_agent', { id: 'lone@example.com', name: 'x\udc00' }, /^`name` is not well-formed Unicode/],
+      ['create_group', { name: 'G', agent_priorities: { 'a\udbff@example.com': 'normal' } }, /^A key of `agent_priorities` is not well-formed/],
+      ['batch_create_agents', { requests: [{ id: 'ok@example.com', name: 'Ok' }, { id: 'b@example.com', name: 'B', job_title: '\ud83d' }] }, /^`requests\[1\].job_title`/],
+      ['create_tag', { name: 'tag\uDFFF' }, /^`name` is not well-formed Unicode/],
+    ];
+    for (const [action, body, message] of cases) {
+      const res = await h().call(action, body);
+      expectError(res, 'validation', 400);
+      assert.match(res.body.error.message, message);
+    }
+    for (const id of ['s\ufffdmith@example.com', 'smith@example.com', 'lone@example.com', 'ok@example.com']) {
+      expectError(await h().call('get_agent', { id }), 'not_found', 404);
+    }
+    assert.deepEqual((await h().ok('list_tags', {})).filter((t: any) => t.name.startsWith('tag')), []);
+  });
+
+  it('accepts surrogate pairs (escaped or raw) and refuses bytes that are not UTF-8', async () => {
+    const res = await raw('create_agent', '{"id":"pair@example.com","name":"\\ud83d\\ude00 \u{1F600}"}');
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal((await h().ok('get_agent', { id: 'pair@example.com' })).name, '\u{1F600} \u{1F600}');
+    const bad = Buffer.concat([Buffer.from('{"id":"bytes@example.com","name":"a'), Buffer.from([0xed, 0xa0, 0x80, 0xff]), Buffer.from('"}')]);
+    const refused = await raw('create_agent', bad);
+    assert.equal(refused.statusCode, 400);
+    assert.deepEqual(JSON.parse(refused.body), { error: { type: 'validation', message: 'The request body is not valid UTF-8' } });
+    expectError(await h().call('get_agent', { id: 'bytes@example.com' }), 'not_found', 404);
+  });
+
+  it('refuses control characters in identifiers, accepts them in display texts', async () => {
+    const controls = ['\u001b', '\t', '\n', '\u007f', '\u0085', '\u009b'];
+    for (const c of controls) {
+      const id = `a${c}[31mb@example.com`;
+      expectError(await h().call('create_agent', { id, name: 'Esc' }), 'validation', 400);
+      const tag = await h().call('create_tag', { name: `tag${c}x` });
+      expectError(tag, 'validation', 400);
+      assert.match(tag.body.error.message, /control characters/);
+      const prop = await h().call('register_property', {
+        name: `p${c}`,
+        owner_client_id: h().boot.client_id,
+        type: 'string',
+        access: { license: { agent: ['read'] } },
+      });
+      expectError(prop, 'validation', 400);
+      assert.match(prop.body.error.message, /^`name` must not contain control characters/);
+      const ns = await h().call('update_license_properties', { properties: { [`ns${c}`]: { p: 'v' } } });
+      expectError(ns, 'validation', 400);
+      assert.match(ns.body.error.message, /control characters/);
+      const name = await h().call('update_license_properties', { properties: { [h().boot.client_id]: { [`p${c}`]: 'v' } } });
+      expectError(name, 'validation', 400);
+      const hook = await h().call('register_webhook', {
+        action: 'group_created',
+        secret_key: 'k',
+        url: `http://exa${c}mple.com/hook`,
+        owner_client_id: h().boot.client_id,
+        type: 'license',
+      });
+      expectError(hook, 'validation', 400);
+      assert.match(hook.body.error.message, /^`url` must not contain control characters/);
+      expectError(await h().call('get_bot', { id: `b${c}` }), 'validation', 400);
+      expectError(await h().call('get_agent', { id: `a${c}@example.com` }), 'validation', 400);
+    }
+    assert.deepEqual((await h().ok('list_agents', {})).filter((a: any) => a.id.endsWith('[31mb@example.com')), []);
+    // display texts keep what they were given
+    await h().ok('create_agent', { id: 'display@example.com', name: 'Two\tparts', job_title: 'line\nbreak' });
+    const agent = await h().ok('get_agent', { id: 'display@example.com', fields: ['job_title'] });
+    assert.deepEqual([agent.name, agent.job_title], ['Two\tparts', 'line\nbreak']);
+  });
+});

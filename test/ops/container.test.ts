@@ -143,6 +143,8 @@ describe('compose.yaml', () => {
       assert.notEqual(s.environment?.WEBHOOK_DELIVERY, 'off', `${name} delivers webhooks`);
       assert.equal(s.depends_on?.[pg[0]]?.condition, 'service_healthy', `${name} waits for PostgreSQL`);
     }
+    const keys = apis.map(([, s]) => s.environment?.TOKEN_SIGNING_KEY);
+    assert.ok(keys[0] && keys.every((k) => k === keys[0]), 'the replicas share one bot-token signing key');
     const hostPorts = apis.map(([, s]) => (s.ports ?? [])[0]?.split(':')[0]);
     assert.equal(new Set(hostPorts).size, 2, `distinct host ports ${hostPorts.join(', ')}`);
   });

@@ -8,8 +8,9 @@ import * as m0005 from './0005_webhooks.js';
 import * as m0006 from './0006_indexes.js';
 import * as m0007 from './0007_agents_version.js';
 import * as m0008 from './0008_agents_unique_lower_id.js';
-import * as m0009 from './0009_admin_snapshots.js';
-import * as m0010 from './0010_delivery_attempts.js';
+import * as m0009 from './0009_drop_token_signing_key.js';
+import * as m0009AdminSnapshots from './0009_admin_snapshots.js';
+import * as m0011 from './0011_delivery_attempts.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   '0006_indexes': m0006,
   '0007_agents_version': m0007,
   '0008_agents_unique_lower_id': m0008,
-  '0009_admin_snapshots': m0009,
-  '0010_delivery_attempts': m0010,
+  '0009_drop_token_signing_key': m0009,
+  '0009_admin_snapshots': m0009AdminSnapshots,
+  '0011_delivery_attempts': m0011,
 };
