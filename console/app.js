@@ -414,7 +414,9 @@ async function deliveriesTab(id, content, selectedId, applications) {
   );
   const indicator = h('span', { class: 'live off', 'aria-live': 'off' }, '○ connecting…');
   const listSlot = h('div', { id: 'deliveries-list' });
-  const detail = h('div', { id: 'delivery-detail', 'aria-live': 'polite' });
+  // The outcome of a resend lives outside the detail card, which live updates re-render.
+  const outcome = h('div', { id: 'delivery-outcome', 'aria-live': 'polite' });
+  const detail = h('div', { id: 'delivery-detail' }, outcome, h('div', { class: 'delivery-card' }));
   content.replaceChildren(
     h('div', { class: 'row' }, h('h2', {}, 'Deliveries'), indicator),
     ...hooks.applications.map((app) => h('div', { class: 'app-state', 'data-client-id': app.client_id }, stateRow(app, 'strong'))),
@@ -471,14 +473,15 @@ async function deliveriesTab(id, content, selectedId, applications) {
       const change = upsert(d);
       if (change) render();
       if (change === 'added') listSlot.querySelector(`tr[data-id="${CSS.escape(d.id)}"]`)?.classList.add('new');
-      if (d.id === selectedId) showDelivery(d.id, detail, id);
+      if (d.id === selectedId) showDelivery(d.id, detail, outcome);
     },
   }, indicator);
-  if (selectedId) await showDelivery(selectedId, detail, id);
+  if (selectedId) await showDelivery(selectedId, detail, outcome);
 }
 
 let deliveryRequest = 0;
-async function showDelivery(did, slot, licenseId) {
+async function showDelivery(did, detail, result) {
+  const slot = detail.querySelector('.delivery-card');
   const mine = ++deliveryRequest; // only the latest of overlapping refreshes is shown
   let d;
   try {
@@ -488,7 +491,6 @@ async function showDelivery(did, slot, licenseId) {
     return;
   }
   if (mine !== deliveryRequest) return;
-  const result = h('div');
   const attempts = d.attempt_log ?? null;
   const pretty = (() => { try { return JSON.stringify(JSON.parse(d.body), null, 2); } catch { return d.body; } })();
   const hadFocus = slot.contains(document.activeElement);
@@ -507,8 +509,7 @@ async function showDelivery(did, slot, licenseId) {
       h('button', { type: 'button', id: 'resend', onclick: () => sideEffect(
         `Send delivery ${d.id} (${d.action}) to ${d.url ?? 'its webhook'} again?`, 'Resend',
         () => api('POST', `/deliveries/${encodeURIComponent(d.id)}/resend`),
-        () => { showDelivery(did, slot, licenseId); return `Delivery ${d.id} queued again`; }, result) }, 'Resend')),
-    result,
+        () => { showDelivery(did, detail, result); return `Delivery ${d.id} queued again`; }, result) }, 'Resend')),
     h('h3', {}, 'Attempts'),
     attempts
       ? table([

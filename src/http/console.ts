@@ -18,6 +18,7 @@ import { ApiError } from '../kernel/errors.js';
 import type { Registry } from '../kernel/registry.js';
 import { RawJson } from '../kernel/raw-json.js';
 import type { Dispatcher } from './dispatch.js';
+import { authFailureLimiter } from './auth-failures.js';
 import { getLicense, listLicenses } from '../tenancy/tenancy.js';
 import { listSnapshots, resetLicense, restoreSnapshot, snapshotLicense } from '../tenancy/state.js';
 import { licenseApplications, ownerCaller } from '../tenancy/views.js';
@@ -299,7 +300,9 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
   });
 
   // ------------------------------------------------------------------ session
-  app.post('/console/api/session', async (req, reply) => {
+  // Wrong admin tokens count against the same per-address limit as failed API authentications (AUTH_FAILURE_LIMIT).
+  const signInLimit = authFailureLimiter(core.config.authFailures) ?? {};
+  app.post('/console/api/session', signInLimit, async (req, reply) => {
     checkCsrf(req);
     const token = (req.body as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string' || token === '') throw new ApiError('validation', '`token` (the admin token) is required');

@@ -172,6 +172,22 @@ for (const kind of ['sqlite', 'postgres'] as const) {
   });
 }
 
+describe('console sign-in attempts', () => {
+  it('wrong admin tokens count against AUTH_FAILURE_LIMIT per address', async () => {
+    const h = await consoleHarness('sqlite', { AUTH_FAILURE_LIMIT: '2' });
+    try {
+      assert.equal((await signIn(h.app, 'wrong-1')).statusCode, 401);
+      assert.equal((await signIn(h.app, 'wrong-2')).statusCode, 401);
+      const limited = await signIn(h.app); // even the right token, from this address, until the window has passed
+      assert.equal(limited.statusCode, 429);
+      assert.equal(limited.json().error.type, 'too_many_requests');
+      assert.ok(Number(limited.headers['retry-after']) > 0);
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
 describe('console session expiry', () => {
   it('a session expires after its lifetime', async () => {
     const h = await consoleHarness('sqlite', { CONSOLE_SESSION_TTL_MS: '50' });

@@ -192,7 +192,7 @@ for (const kind of ['sqlite', 'postgres'] as const satisfies readonly StoreKind[
       const path = `/hooks/${kind}`;
       await page.waitForSelector('table[aria-label=Attempts] tbody tr');
       assert.equal((await page.$$('table[aria-label=Attempts] tbody tr')).length, 1);
-      await page.click('#resend');
+      await page.$eval('#resend', (b) => (b as HTMLButtonElement).click());
       await confirm(page);
       await waitFor('the resent delivery at the receiver', () => rx.acked(path).length === 2);
       await page.waitForFunction(() => document.querySelectorAll('table[aria-label=Attempts] tbody tr').length === 2, { timeout: 15_000 });
@@ -239,7 +239,7 @@ for (const kind of ['sqlite', 'postgres'] as const satisfies readonly StoreKind[
       await server.ok('unregister_webhook', { id: detail[0].id, owner_client_id: server.boot.client_id });
       await page.goto(`${server.base}/console#/licenses/${server.boot.license_id}/deliveries/${deliveryId}`);
       await page.waitForSelector('#resend');
-      await page.click('#resend');
+      await page.$eval('#resend', (b) => (b as HTMLButtonElement).click()); // the card may re-render under a live update
       await confirm(page);
       await waitForText(page, '#delivery-detail .error', 'validation');
       await waitForText(page, '#delivery-detail .error', 'unregistered');
