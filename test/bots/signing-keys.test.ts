@@ -172,7 +172,7 @@ describeStores('bot-token signing keys: upgrade', (h) => {
       const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
       assert.equal((await migrator.migrateTo('0008_agents_unique_lower_id')).error, undefined);
       await store.db.insertInto('settings').values({ key: 'bots.token_signing_key', value: 'c2VjcmV0LWtleS1tYXRlcmlhbC1vZi1hbi1vbGQtdmVyc2lvbg' }).execute();
-      assert.deepEqual(await migrate(store), ['0009_drop_token_signing_key']);
+      assert.ok((await migrate(store)).includes('0009_drop_token_signing_key')); // with any later migration
       assert.deepEqual(await store.db.selectFrom('settings').selectAll().execute(), []);
     } finally {
       await store.close();
