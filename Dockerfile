@@ -16,6 +16,8 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
+# The web console's static assets (served at /console when ADMIN_TOKEN is set).
+COPY console ./console
 RUN npm run build
 RUN npm prune --omit=dev --no-audit --no-fund
 
@@ -32,6 +34,7 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/bin ./bin
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/console ./console
 # SQLite lives in /app/data (DATABASE_URL defaults to sqlite:./data/config-api.sqlite); owned by `node` so a new
 # named volume is writable. Set DATABASE_URL=postgres://… to use PostgreSQL instead.
 RUN mkdir -p data && chown node:node data

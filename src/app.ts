@@ -16,6 +16,7 @@ import { Dispatcher } from './http/dispatch.js';
 import { buildServer } from './http/server.js';
 import { DeliveryWorker } from './webhooks/delivery.js';
 import { registerControlPlane } from './http/control-plane.js';
+import { registerConsole } from './http/console.js';
 import { loadTls, type TlsMaterial } from './http/tls.js';
 import { Metrics } from './http/metrics.js';
 import { Lifecycle } from './http/lifecycle.js';
@@ -82,7 +83,10 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     trustProxy: config.trustProxy,
     tls: tls ?? undefined,
   });
-  await registerControlPlane(app, core, auth); // /admin/, only with ADMIN_TOKEN
+  const plane = await registerControlPlane(app, core, auth); // /admin/, only with ADMIN_TOKEN
+  if (plane && config.admin.token) {
+    registerConsole(app, { core, registry, dispatcher, adminToken: config.admin.token, journal: plane.journal }); // /console
+  }
   if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks, metrics.delivery).start();
   app.decorate('lifecycle', lifecycle);
   app.addHook('onClose', async () => {

@@ -60,6 +60,8 @@ export const EnvSchema = Type.Object({
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'Enables the control plane under /admin/ (Authorization: Bearer <ADMIN_TOKEN>); unset = off' })),
   JOURNAL_SIZE: int(1000, 1, 'Recent API calls kept in memory for GET /admin/requests (with ADMIN_TOKEN)', 1_000_000),
   JOURNAL_BODIES: onOff('off', 'on: the request journal also keeps request and response bodies (secrets redacted)'),
+  // Web console (issue 15), on with the control plane.
+  CONSOLE_SESSION_TTL_MS: int(12 * 3_600_000, 1, 'Lifetime of a web console session (/console, with ADMIN_TOKEN)'),
   // Operating (issue 13): readiness, metrics, CORS, shutdown.
   READINESS_TIMEOUT_MS: int(2_000, 1, 'How long /readyz waits for the database before answering 503'),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 1, description: 'When set, GET /metrics requires Authorization: Bearer <this token>' })),
@@ -142,6 +144,8 @@ export interface AdminConfig {
   token: string | null;
   journalSize: number;
   journalBodies: boolean;
+  /** Lifetime of a web console session (the console is on with the control plane). */
+  consoleSessionTtlMs: number;
 }
 
 /** Operating settings (issue 13). */
@@ -314,7 +318,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ...(e.TLS_CERT ? { certFile: e.TLS_CERT, keyFile: e.TLS_KEY } : {}),
       dataDir: dataDirOf(db!.file),
     },
-    admin: { token: e.ADMIN_TOKEN ?? null, journalSize: e.JOURNAL_SIZE, journalBodies: e.JOURNAL_BODIES === 'on' },
+    admin: {
+      token: e.ADMIN_TOKEN ?? null,
+      journalSize: e.JOURNAL_SIZE,
+      journalBodies: e.JOURNAL_BODIES === 'on',
+      consoleSessionTtlMs: e.CONSOLE_SESSION_TTL_MS,
+    },
     ops: {
       readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
       metricsToken: e.METRICS_TOKEN ?? null,

@@ -50,7 +50,7 @@ export async function serve(config: Config): Promise<number> {
 
   try {
     await app.listen({ port: config.port, host: config.host });
-    if (config.admin.token) app.log.info('control plane enabled under /admin/ (Authorization: Bearer <ADMIN_TOKEN>)');
+    if (config.admin.token) app.log.info('control plane enabled under /admin/ (Authorization: Bearer <ADMIN_TOKEN>); web console at /console');
   } catch (err) {
     app.log.error({ err }, `cannot listen on ${config.host}:${config.port}`);
     await app.close();

@@ -40,7 +40,7 @@ export const LICENSE_TABLES = [
 /** Registrations of the licence's organization (column `organization_id`), covered for single-licence organizations. */
 export const ORGANIZATION_TABLES = ['webhooks', 'property_definitions', 'bot_templates'] as const;
 /** History of the licence: cleared by reset and restore, never saved. */
-export const HISTORY_TABLES = ['webhook_deliveries', 'webhook_events'] as const;
+export const HISTORY_TABLES = ['webhook_delivery_attempts', 'webhook_deliveries', 'webhook_events'] as const;
 /** Credentials of the licence (column `license_id`, key `token_hash`): saved, put back, never removed. */
 export const CREDENTIAL_TABLES = ['access_tokens', 'pats'] as const;
 /** Tables deliberately left alone (tenancy, bookkeeping). */

@@ -59,6 +59,16 @@ interface Outcome {
   error: string | null;
 }
 
+/** The headers sent with every attempt of a delivery (besides those undici adds). */
+export function deliveryHeaders(deliveryId: string, attempt: number): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'user-agent': 'config-api-webhooks/1',
+    'x-webhook-delivery-id': deliveryId,
+    'x-webhook-attempt': String(attempt),
+  };
+}
+
 export class DeliveryWorker {
   readonly id = `${hostname()}:${process.pid}:${randomHexId(4)}`;
   private readonly inflight = new Map<string, Promise<void>>();
@@ -258,8 +268,10 @@ export class DeliveryWorker {
           return;
         }
         const body = deliveryBody(w, ev);
+        const started = Date.now();
         const outcome = await this.post(w.url, body, d);
         if (outcome === null) return; // stopping: the claim was released
+        await this.recordAttempt(d, outcome, started);
         await this.finish(d, outcome);
       })()
         .catch((err) => this.log.warn({ err: errText(err), delivery_id: d.id }, 'webhook delivery: bookkeeping failed'))
@@ -298,12 +310,7 @@ export class DeliveryWorker {
         body,
         dispatcher: this.agent,
         signal: ac.signal,
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'config-api-webhooks/1',
-          'x-webhook-delivery-id': d.id,
-          'x-webhook-attempt': String(d.attempts),
-        },
+        headers: deliveryHeaders(d.id, d.attempts),
       });
       await res.body.dump({ limit: 64 * 1024 }).catch(() => {});
       const ok = res.statusCode >= 200 && res.statusCode < 300;
@@ -330,6 +337,24 @@ export class DeliveryWorker {
       .where('id', 'in', ids)
       .where('lease_owner', '=', this.id)
       .where('status', '=', 'pending')
+      .execute();
+  }
+
+  /** The attempt's row in the delivery's history (what was answered, when, how fast). */
+  private async recordAttempt(d: Claimed, o: Outcome, started: number): Promise<void> {
+    await this.store.db
+      .insertInto('webhook_delivery_attempts')
+      .values({
+        id: randomHexId(12),
+        delivery_id: d.id,
+        license_id: d.license_id,
+        attempt: d.attempts,
+        started_at: new Date(started).toISOString(),
+        duration_ms: Date.now() - started,
+        status: o.status,
+        error: o.error,
+        worker: this.id,
+      })
       .execute();
   }
 

@@ -11,6 +11,15 @@ export async function pruneWebhookHistory(db: Queryable, before: string): Promis
     .where('status', 'in', ['delivered', 'cancelled'])
     .where('updated_at', '<', before)
     .executeTakeFirst();
+  // Attempts of deliveries deleted here, or elsewhere (licence reset, unregistered webhooks).
+  await db
+    .deleteFrom('webhook_delivery_attempts')
+    .where((eb) =>
+      eb.not(
+        eb.exists(eb.selectFrom('webhook_deliveries as x').select('x.id').whereRef('x.id', '=', 'webhook_delivery_attempts.delivery_id')),
+      ),
+    )
+    .execute();
   const e = await db
     .deleteFrom('webhook_events')
     .where('created_at', '<', before)

@@ -53,8 +53,24 @@ export interface WebhookDeliveriesTable {
   delivered_at: string | null;
 }
 
+/** One POST of a delivery (migration 0011). */
+export interface WebhookDeliveryAttemptsTable {
+  id: string;
+  delivery_id: string;
+  license_id: number;
+  /** The delivery's attempt counter when this POST was made (restarts at 1 after a resend). */
+  attempt: number;
+  started_at: string;
+  duration_ms: number;
+  status: number | null;
+  error: string | null;
+  /** The process that sent it. */
+  worker: string;
+}
+
 declare module '../store/schema.js' {
   interface Database {
+    webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
     webhooks: WebhooksTable;
     webhook_license_states: WebhookLicenseStatesTable;
     webhook_deliveries: WebhookDeliveriesTable;

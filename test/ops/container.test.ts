@@ -66,7 +66,7 @@ describe('Dockerfile', () => {
     assert.ok([pkg.bin['config-api'], 'dist/src/cli/main.js'].includes(argv[1]), `entry ${argv[1]}`);
     assert.equal(argv.at(-1), 'serve');
     const dests = ops(runStage, 'COPY').map((raw) => posix.resolve(workdir, parseCopy(raw, dockerfile.args).dest));
-    for (const need of [argv[1]!.split('/')[0]!, 'dist/src', 'node_modules', 'package.json']) {
+    for (const need of [argv[1]!.split('/')[0]!, 'dist/src', 'node_modules', 'package.json', 'console']) {
       assert.ok(dests.some((d) => d === posix.resolve(workdir, need) || (d === workdir && need === 'package.json')), `${need} copied`);
     }
   });
@@ -152,7 +152,7 @@ describe('compose.yaml', () => {
 
 describe('package.json', () => {
   it('ships the compiled server and needs no dev dependency to install', () => {
-    assert.ok(pkg.files.includes('dist/src/') && pkg.files.includes('bin/'));
+    assert.ok(pkg.files.includes('dist/src/') && pkg.files.includes('bin/') && pkg.files.includes('console/'));
     for (const s of ['preinstall', 'install', 'postinstall', 'prepare']) assert.equal(pkg.scripts[s], undefined, `no ${s} script`);
     assert.match(pkg.scripts.prepack ?? '', /build/);
   });

@@ -10,6 +10,8 @@ export interface Received {
   path: string;
   headers: IncomingHttpHeaders;
   body: any;
+  /** The body exactly as received. */
+  raw: string;
   /** The status the receiver answered (null while it hangs or when it dropped the request). */
   answered: number | null;
 }
@@ -32,7 +34,8 @@ export class Receiver {
         const path = req.url ?? '/';
         const n = (this.counts.get(path) ?? 0) + 1;
         this.counts.set(path, n);
-        const entry: Received = { path, headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')), answered: null };
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const entry: Received = { path, headers: req.headers, body: JSON.parse(raw), raw, answered: null };
         this.requests.push(entry);
         const what = this.behaviour(path, n);
         if (what === 'hang') {

@@ -17,6 +17,11 @@ describeStores('webhook history retention', (h) => {
       await waitFor('delivered', async () =>
         (await h().store.db.selectFrom('webhook_deliveries').select('status').where('webhook_id', '=', id).executeTakeFirst())?.status === 'delivered');
       const db = h().store.db;
+      const attemptsOf = async () =>
+        (await db.selectFrom('webhook_delivery_attempts as a').innerJoin('webhook_deliveries as d', 'd.id', 'a.delivery_id')
+          .select(['a.attempt', 'a.status']).where('d.webhook_id', '=', id).execute()).map((a) => [Number(a.attempt), a.status]);
+      assert.deepEqual(await attemptsOf(), [[1, 200]]); // the worker recorded its one POST
+      const deliveryIds = (await db.selectFrom('webhook_deliveries').select('id').where('webhook_id', '=', id).execute()).map((d) => d.id);
       const before = await db.selectFrom('webhook_events').select('id').where('license_id', '=', lic.license_id).execute();
       assert.ok(before.length >= 1);
       // Nothing is old enough yet.
@@ -31,6 +36,8 @@ describeStores('webhook history retention', (h) => {
       const pruned = await pruneWebhookHistory(db, future);
       assert.ok(pruned.deliveries >= 1 && pruned.events >= 1);
       assert.equal((await db.selectFrom('webhook_events').select('id').where('license_id', '=', lic.license_id).execute()).length, 0);
+      // The pruned deliveries' attempts go with them.
+      assert.equal((await db.selectFrom('webhook_delivery_attempts').select('id').where('delivery_id', 'in', deliveryIds).execute()).length, 0);
     } finally {
       await rx.stop();
     }

@@ -10,6 +10,7 @@ import * as m0007 from './0007_agents_version.js';
 import * as m0008 from './0008_agents_unique_lower_id.js';
 import * as m0009 from './0009_drop_token_signing_key.js';
 import * as m0010 from './0010_admin_snapshots.js';
+import * as m0011 from './0011_delivery_attempts.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008_agents_unique_lower_id': m0008,
   '0009_drop_token_signing_key': m0009,
   '0010_admin_snapshots': m0010,
+  '0011_delivery_attempts': m0011,
 };

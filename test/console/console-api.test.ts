@@ -1,0 +1,204 @@
+/**
+ * The console's HTTP side through the real server on both stores: present exactly when ADMIN_TOKEN is set, session
+ * sign-in and its cookie, CSRF and cross-origin refusals, and tabs that answer what the API answers.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FastifyInstance } from 'fastify';
+import { CONSOLE_COOKIE, CONSOLE_HEADER } from '../../src/http/console.js';
+import { describeStores, Harness, type StoreKind } from '../support/harness.js';
+
+const TOKEN = 'console-test-admin-token-0123456789';
+
+/** A harness with the control plane, and so the console, on. */
+const consoleHarness = (kind: StoreKind, env: Record<string, string> = {}) =>
+  new Harness(kind).start({ env: { ADMIN_TOKEN: TOKEN, ...env } });
+
+async function signIn(app: FastifyInstance, token = TOKEN, headers: Record<string, string> = { [CONSOLE_HEADER]: '1' }) {
+  return app.inject({ method: 'POST', url: '/console/api/session', headers: { 'content-type': 'application/json', ...headers }, payload: { token } });
+}
+const sessionCookie = (setCookie: string | string[] | undefined) => String(setCookie).split(';')[0]!;
+
+describeStores('console without ADMIN_TOKEN', (h) => {
+  it('does not exist', async () => {
+    for (const url of ['/console', '/console/', '/console/assets/app.js', '/console/api/licenses']) {
+      const res = await h().app.inject({ method: 'GET', url });
+      assert.equal(res.statusCode, 404, url);
+      assert.equal(res.json().error.type, 'not_found');
+    }
+    assert.equal((await signIn(h().app)).statusCode, 404);
+  });
+}, {}, ['sqlite']);
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+  describe(`console HTTP [${kind}]`, async () => {
+    if (kind === 'postgres' && !(await (await import('../support/harness.js')).postgresOrSkip())) return;
+    const h = new Harness(kind);
+    before(() => h.start({ env: { ADMIN_TOKEN: TOKEN } }));
+    after(() => h.stop());
+    let cookie = '';
+    const get = (url: string, c = cookie) => h.app.inject({ method: 'GET', url, headers: c ? { cookie: c } : {} });
+
+    it('serves the page and its assets with a strict content security policy', async () => {
+      const page = await get('/console', '');
+      assert.equal(page.statusCode, 200);
+      assert.match(page.headers['content-type'] as string, /^text\/html/);
+      assert.match(page.headers['content-security-policy'] as string, /default-src 'self'/);
+      assert.match(page.body, /\/console\/assets\/app\.js/);
+      const js = await get('/console/assets/app.js', '');
+      assert.equal(js.statusCode, 200);
+      assert.match(js.headers['content-type'] as string, /^text\/javascript/);
+      const again = await h.app.inject({ method: 'GET', url: '/console/assets/app.js', headers: { 'if-none-match': js.headers.etag as string } });
+      assert.equal(again.statusCode, 304);
+      const missing = await get('/console/assets/../package.json', '');
+      assert.equal(missing.statusCode, 404);
+      assert.equal(missing.json().error.type, 'not_found');
+    });
+
+    it('refuses the API before sign-in, a wrong token, and sign-in without the console header', async () => {
+      const res = await get('/console/api/licenses', '');
+      assert.equal(res.statusCode, 401);
+      assert.equal(res.json().error.type, 'authentication');
+      const wrong = await signIn(h.app, 'nope');
+      assert.equal(wrong.statusCode, 401);
+      assert.equal(wrong.json().error.type, 'authentication');
+      assert.equal(wrong.headers['set-cookie'], undefined);
+      const noHeader = await signIn(h.app, TOKEN, {});
+      assert.equal(noHeader.statusCode, 403);
+      assert.equal(noHeader.json().error.type, 'authorization');
+      const crossSite = await signIn(h.app, TOKEN, { [CONSOLE_HEADER]: '1', origin: 'http://evil.example' });
+      assert.equal(crossSite.statusCode, 403);
+      const empty = await signIn(h.app, '');
+      assert.equal(empty.statusCode, 400);
+      assert.equal(empty.json().error.type, 'validation');
+      // An API token is not an admin token.
+      assert.equal((await signIn(h.app, h.boot.bearer_token)).statusCode, 401);
+    });
+
+    it('exchanges the admin token for an HttpOnly, SameSite=Strict session cookie', async () => {
+      const res = await signIn(h.app);
+      assert.equal(res.statusCode, 200);
+      const set = String(res.headers['set-cookie']);
+      assert.match(set, new RegExp(`^${CONSOLE_COOKIE}=[A-Za-z0-9_-]{40,};`));
+      assert.match(set, /; HttpOnly/);
+      assert.match(set, /; SameSite=Strict/);
+      assert.match(set, /; Path=\/console/);
+      assert.ok(!set.includes(TOKEN));
+      cookie = sessionCookie(res.headers['set-cookie']);
+      assert.equal((await get('/console/api/session')).statusCode, 200);
+    });
+
+    it('lists licences with organization, region, plan and expiry', async () => {
+      const other = await h.bootstrap({ plan: 'starter', expiresAt: '2030-01-01T00:00:00.000Z', organizationName: 'Other org' });
+      const { licenses } = (await get('/console/api/licenses')).json();
+      const mine = licenses.find((l: any) => l.id === other.license_id);
+      assert.deepEqual(
+        { org: mine.organization_name, region: mine.region, plan: mine.plan, expires: mine.expires_at },
+        { org: 'Other org', region: 'dal', plan: 'starter', expires: '2030-01-01T00:00:00.000Z' },
+      );
+      assert.ok(licenses.some((l: any) => l.id === h.boot.license_id));
+    });
+
+    it('answers each tab with what the API answers the owner', async () => {
+      await h.ok('create_agent', { id: 'ann@example.com', name: 'Ann', groups: [{ id: 0, priority: 'last' }] });
+      const groupId = (await h.ok('create_group', { name: 'Sales', agent_priorities: { 'ann@example.com': 'normal' } })).id;
+      await h.ok('create_tag', { name: 'vip', group_ids: [groupId] });
+      await h.ok('add_auto_access', { access: { groups: [groupId] }, conditions: { domain: { values: [{ value: 'example.com', exact_match: true }] } } });
+      await h.ok('add_auto_access', { access: { groups: [0] }, conditions: { domain: { values: [{ value: 'example.org', exact_match: true }] } } });
+      await h.ok('create_bot', { name: 'Helper', owner_client_id: h.boot.client_id });
+      const base = `/console/api/licenses/${h.boot.license_id}/tabs`;
+      const agents = (await get(`${base}/agents`)).json().agents;
+      assert.deepEqual(agents, await h.ok('list_agents', { fields: ['groups', 'suspended', 'awaiting_approval', 'job_title', 'max_chats_count'] }));
+      assert.ok(agents.some((a: any) => a.id === 'ann@example.com' && a.groups.some((g: any) => g.id === 0 && g.priority === 'last')));
+      assert.deepEqual((await get(`${base}/groups`)).json().groups, await h.ok('list_groups', { fields: ['agent_priorities', 'routing_status'] }));
+      assert.deepEqual((await get(`${base}/tags`)).json().tags, await h.ok('list_tags', {}));
+      const rules = (await get(`${base}/auto_access`)).json().rules;
+      assert.deepEqual(rules, await h.ok('list_auto_accesses', {}));
+      assert.equal(rules.length, 2);
+      const bots = (await get(`${base}/bots`)).json();
+      assert.deepEqual(bots.bots, await h.ok('list_bots', { all: true, fields: ['groups', 'max_chats_count', 'job_title'] }));
+      assert.deepEqual(bots.templates.map((t: any) => t.client_id), [h.boot.client_id]);
+      const props = (await get(`${base}/properties`)).json();
+      assert.deepEqual(props.license, await h.ok('list_license_properties', {}));
+      const groupIds = (await h.ok('list_groups', {})).map((g: { id: number }) => g.id);
+      assert.deepEqual(props.groups, await h.ok('list_groups_properties', { group_ids: groupIds }));
+      assert.deepEqual(props.groups.map((g: { id: number }) => g.id), groupIds);
+      const hooks = (await get(`${base}/webhooks`)).json();
+      assert.deepEqual(hooks.applications[0].state, await h.ok('get_license_webhooks_state', { owner_client_id: h.boot.client_id }));
+      const unknown = await get(`${base}/nothing`);
+      assert.equal(unknown.statusCode, 404);
+      const noLicence = await get('/console/api/licenses/999999999/tabs/agents');
+      assert.equal(noLicence.statusCode, 404);
+      assert.equal(noLicence.json().error.type, 'not_found');
+      const bad = await get('/console/api/licenses/abc/tabs/agents');
+      assert.equal(bad.json().error.type, 'validation');
+    });
+
+    it('switches licence webhooks per application only with the console header, through the API action', async () => {
+      const url = `/console/api/licenses/${h.boot.license_id}/webhooks-state`;
+      const payload = { client_id: h.boot.client_id, enabled: false };
+      const noHeader = await h.app.inject({ method: 'PUT', url, headers: { cookie }, payload });
+      assert.equal(noHeader.statusCode, 403);
+      assert.equal((await h.ok('get_license_webhooks_state', { owner_client_id: h.boot.client_id })).license_webhooks_enabled, true);
+      const off = await h.app.inject({ method: 'PUT', url, headers: { cookie, [CONSOLE_HEADER]: '1' }, payload });
+      assert.equal(off.statusCode, 200);
+      assert.equal(off.json().license_webhooks_enabled, false);
+      assert.equal((await h.ok('get_license_webhooks_state', { owner_client_id: h.boot.client_id })).license_webhooks_enabled, false);
+      const foreign = await h.app.inject({ method: 'PUT', url, headers: { cookie, [CONSOLE_HEADER]: '1' }, payload: { client_id: 'not-an-app', enabled: true } });
+      // Refused as the API refuses the owner (same action, same rules).
+      const api = await h.call('enable_license_webhooks', { owner_client_id: 'not-an-app' }, { authorization: await h.patFor(h.boot.owner.id) });
+      assert.ok(api.status >= 400);
+      assert.deepEqual({ status: foreign.statusCode, type: foreign.json().error.type }, { status: api.status, type: api.body.error.type });
+      const bad = await h.app.inject({ method: 'PUT', url, headers: { cookie, [CONSOLE_HEADER]: '1' }, payload: { client_id: h.boot.client_id } });
+      assert.equal(bad.json().error.type, 'validation');
+    });
+
+    it('validates delivery filters', async () => {
+      const res = await get(`/console/api/licenses/${h.boot.license_id}/deliveries?status=bogus`);
+      assert.equal(res.statusCode, 400);
+      assert.equal(res.json().error.type, 'validation');
+      const ok = await get(`/console/api/licenses/${h.boot.license_id}/deliveries?status=failed&limit=5`);
+      assert.deepEqual(ok.json(), { deliveries: [] });
+      const missing = await get('/console/api/deliveries/nope');
+      assert.equal(missing.statusCode, 404);
+    });
+
+    it('signs out: the cookie is cleared and the session is gone', async () => {
+      const res = await h.app.inject({ method: 'DELETE', url: '/console/api/session', headers: { cookie, [CONSOLE_HEADER]: '1' } });
+      assert.equal(res.statusCode, 200);
+      assert.match(String(res.headers['set-cookie']), /Max-Age=0/);
+      assert.equal((await get('/console/api/licenses')).statusCode, 401);
+    });
+  });
+}
+
+describe('console sign-in attempts', () => {
+  it('wrong admin tokens count against AUTH_FAILURE_LIMIT per address', async () => {
+    const h = await consoleHarness('sqlite', { AUTH_FAILURE_LIMIT: '2' });
+    try {
+      assert.equal((await signIn(h.app, 'wrong-1')).statusCode, 401);
+      assert.equal((await signIn(h.app, 'wrong-2')).statusCode, 401);
+      const limited = await signIn(h.app); // even the right token, from this address, until the window has passed
+      assert.equal(limited.statusCode, 429);
+      assert.equal(limited.json().error.type, 'too_many_requests');
+      assert.ok(Number(limited.headers['retry-after']) > 0);
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
+describe('console session expiry', () => {
+  it('a session expires after its lifetime', async () => {
+    const h = await consoleHarness('sqlite', { CONSOLE_SESSION_TTL_MS: '50' });
+    try {
+      const cookie = sessionCookie((await signIn(h.app)).headers['set-cookie']);
+      assert.equal((await h.app.inject({ method: 'GET', url: '/console/api/session', headers: { cookie } })).statusCode, 200);
+      await new Promise((r) => setTimeout(r, 80));
+      const res = await h.app.inject({ method: 'GET', url: '/console/api/session', headers: { cookie } });
+      assert.equal(res.statusCode, 401);
+    } finally {
+      await h.stop();
+    }
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * Browser-test support: one headless Chromium per test file (Debian's `chromium`, driven by puppeteer-core), pages
+ * that refuse every request that does not go to 127.0.0.1 (and record it, so the test fails), and a real server on
+ * a loopback port with the console on.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { Harness, type StoreKind } from './harness.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export async function launchBrowser(): Promise<Browser> {
+  return puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // As root (CI) Chromium needs --no-sandbox; the pages only ever load this test's own loopback server.
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--no-first-run', '--disable-extensions'],
+  });
+}
+
+export interface TrackedPage {
+  page: Page;
+  /** Requests to anything but 127.0.0.1, refused (a test fails when this is not empty). */
+  outside: string[];
+  /** Bytes received over the network since the last `resetTransfer()` (encoded: what crossed the wire). */
+  transferred(): number;
+  resetTransfer(): void;
+}
+
+export async function trackedPage(browser: Browser, viewport = { width: 1280, height: 800 }): Promise<TrackedPage> {
+  const page = await browser.newPage();
+  await page.setViewport(viewport);
+  const outside: string[] = [];
+  await page.setRequestInterception(true);
+  page.on('request', (req) => {
+    const url = new URL(req.url());
+    if (url.protocol === 'data:' || url.hostname === '127.0.0.1') return void req.continue();
+    outside.push(req.url());
+    return void req.abort('blockedbyclient');
+  });
+  const cdp = await page.createCDPSession();
+  await cdp.send('Network.enable');
+  let bytes = 0;
+  cdp.on('Network.loadingFinished', (e) => (bytes += e.encodedDataLength));
+  return { page, outside, transferred: () => bytes, resetTransfer: () => void (bytes = 0) };
+}
+
+/** A started harness whose app also listens on 127.0.0.1 (port 0), with the control plane and so the console on. */
+export class ConsoleServer extends Harness {
+  base = '';
+  readonly adminToken = `admin-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+
+  constructor(kind: StoreKind) {
+    super(kind);
+  }
+
+  async listen(): Promise<this> {
+    await this.start({ eventLog: 'subscribed', env: { ADMIN_TOKEN: this.adminToken } });
+    await this.app.listen({ host: '127.0.0.1', port: 0 });
+    this.base = `http://127.0.0.1:${(this.app.server.address() as AddressInfo).port}`;
+    return this;
+  }
+}
+
+/** Where screenshots go: docs/screenshots with UPDATE_SCREENSHOTS=1 (to commit them), else test-results/. */
+export function screenshotDir(): string {
+  const dir = process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'screenshots') : join(ROOT, 'test-results', 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
