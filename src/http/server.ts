@@ -7,7 +7,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import type { Authenticator } from './auth.js';
-import type { Caller, Registry } from '../kernel/registry.js';
+import { MAX_BATCH_SIZE, type Caller, type Registry } from '../kernel/registry.js';
 import { requireAnyScope } from '../kernel/scopes.js';
 import { compileValidator } from '../kernel/validation.js';
 import { RawJson } from '../kernel/raw-json.js';
@@ -27,8 +27,7 @@ import { registerCors } from './cors.js';
 import { registerEdges } from './edges.js';
 
 export const API_VERSION = 'v3.5';
-/** Maximum number of items in one batch request. */
-export const MAX_BATCH_SIZE = 100;
+export { MAX_BATCH_SIZE };
 /** The one API route. */
 export const ACTION_ROUTE = '/:version/configuration/action/:action';
 
@@ -80,6 +79,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     ? (Fastify as unknown as (o: object) => FastifyInstance)({ ...base, http2: true, https: { allowHTTP1: true, key: opts.tls.key, cert: opts.tls.cert } })
     : Fastify(base);
   app.decorateRequest('apiCaller', null);
+  app.decorate('registry', registry);
   registerTelemetry(app, { registry, metrics, actionRoute: ACTION_ROUTE });
   await registerCors(app, ops.corsOrigins);
   registerDrain(app, lifecycle);
@@ -149,4 +149,11 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const authFailures = authFailureLimiter(opts.authFailures ?? DEFAULT_AUTH_FAILURE_LIMIT);
   app.post(ACTION_ROUTE, { ...(limit ? { config: { rateLimit: limit } } : {}), ...(authFailures ?? {}) }, dispatch);
   return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The action registry the server dispatches through (the OpenAPI document and the tests read it). */
+    registry: Registry;
+  }
 }

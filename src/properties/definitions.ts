@@ -2,6 +2,7 @@
  * The property registry (organization-level, one definition per owner client id + name), the built-in `test`
  * namespace, value validation (type, domain, range) and the namespace reach rules of the value methods.
  */
+import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import type { Caller } from '../kernel/registry.js';
 import { hasScope, requireScopes } from '../kernel/scopes.js';
@@ -60,6 +61,8 @@ export type Location = (typeof LOCATIONS)[number];
 export type AccessType = (typeof ACCESS_TYPES)[number];
 export type Access = Partial<Record<Location, Partial<Record<(typeof USERS)[number], AccessType[]>>>>;
 export type PropertyValue = number | boolean | string;
+/** A stored property value as the API returns it. */
+export const PropertyValueSchema = Type.Union([Type.String(), Type.Number(), Type.Boolean()], { title: 'PropertyValue' });
 export interface Range {
   from?: number;
   to?: number;

@@ -6,6 +6,7 @@
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction, type Caller } from '../kernel/registry.js';
+import { EmptyResponse } from '../kernel/responses.js';
 import { hasScope } from '../kernel/scopes.js';
 import { nextCounter, type Queryable } from '../store/db.js';
 import { assertGroupsExist, groupIdsOfAgent } from '../groups/membership.js';
@@ -58,6 +59,17 @@ export interface Tag {
   author_id: string;
   created_at: string;
 }
+
+/** One tag of list_tags (examples/tags/listTags.json). */
+const TagView = Type.Object(
+  {
+    name: Type.String(),
+    group_ids: Type.Array(Type.Integer()),
+    author_id: Type.String(),
+    created_at: Type.String({ format: 'date-time' }),
+  },
+  { additionalProperties: false, title: 'Tag' },
+);
 
 const nameKey = (name: string): string => name.toLowerCase();
 
@@ -125,8 +137,10 @@ const sortedIds = (ids: readonly number[]): number[] => [...ids].sort((a, b) => 
 export const createTag = defineAction({
   name: 'create_tag',
   area: 'tags',
-  summary: 'Creates a new tag; names are unique per licence ignoring letter case.',
+  summary: 'Creates a new tag.',
+  description: 'Creates a new tag; names are unique per licence ignoring letter case.',
   schema: TagWrite,
+  response: EmptyResponse,
   scopes: ['tags--all:rw', 'tags--groups:rw'],
   async handler(ctx, input) {
     const { caller } = ctx;
@@ -165,8 +179,10 @@ export const createTag = defineAction({
 export const updateTag = defineAction({
   name: 'update_tag',
   area: 'tags',
-  summary: 'Updates the groups of an existing tag (name matched with letter case).',
+  summary: 'Updates an existing tag.',
+  description: 'Updates the groups of an existing tag (name matched with letter case).',
   schema: TagWrite,
+  response: EmptyResponse,
   scopes: ['tags--all:rw', 'tags--groups:rw'],
   async handler(ctx, input) {
     const { caller } = ctx;
@@ -189,8 +205,10 @@ export const updateTag = defineAction({
 export const deleteTag = defineAction({
   name: 'delete_tag',
   area: 'tags',
-  summary: 'Deletes an existing tag (name matched with letter case).',
+  summary: 'Deletes an existing tag.',
+  description: 'Deletes an existing tag (name matched with letter case).',
   schema: DeleteTag,
+  response: EmptyResponse,
   scopes: ['tags--all:rw', 'tags--groups:rw'],
   async handler(ctx, input) {
     const { caller } = ctx;
@@ -208,8 +226,10 @@ export const deleteTag = defineAction({
 export const listTags = defineAction({
   name: 'list_tags',
   area: 'tags',
-  summary: 'Lists the tags the caller can reach, optionally only those assigned to any of `filters.group_ids`.',
+  summary: 'Lists the exisiting tags.',
+  description: 'Lists the tags the caller can reach, optionally only those assigned to any of `filters.group_ids`.',
   schema: ListTags,
+  response: Type.Array(TagView),
   scopes: ['tags--all:ro', 'tags--groups:ro'],
   async handler(ctx, input) {
     const { caller } = ctx;
