@@ -25,6 +25,8 @@ import { Metrics, registerMetricsRoute } from './metrics.js';
 import { genReqId, registerTelemetry } from './telemetry.js';
 import { registerCors } from './cors.js';
 import { registerEdges } from './edges.js';
+import { openApiRoutes, type OpenApiOptions } from './openapi.js';
+import { docsRoutes } from './docs.js';
 
 export const API_VERSION = 'v3.5';
 export { MAX_BATCH_SIZE };
@@ -54,6 +56,8 @@ export interface ServerOptions {
   transport?: HttpLimitsConfig;
   /** Take the client address from X-Forwarded-For (Fastify's trustProxy); default false. */
   trustProxy?: TrustProxy;
+  /** `GET /openapi.json` and `GET /docs`: servers listed, routes of other modules documented (e.g. `/admin/`). */
+  openApi?: OpenApiOptions;
 }
 
 const batchValidator = compileValidator(
@@ -148,6 +152,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const limit = routeRateLimit(opts.rateLimit);
   const authFailures = authFailureLimiter(opts.authFailures ?? DEFAULT_AUTH_FAILURE_LIMIT);
   app.post(ACTION_ROUTE, { ...(limit ? { config: { rateLimit: limit } } : {}), ...(authFailures ?? {}) }, dispatch);
+  await app.register(openApiRoutes, opts.openApi ?? {});
+  await app.register(docsRoutes, opts.openApi ?? {});
   return app;
 }
 
