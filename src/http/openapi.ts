@@ -60,6 +60,11 @@ function errorTypesByStatus(exclude: ReadonlySet<ErrorType>): Map<number, ErrorT
   return new Map([...out.entries()].sort(([a], [b]) => a - b));
 }
 
+/** Every answer carries the id the server logged the request under. */
+const REQUEST_ID_HEADER = {
+  'X-Request-Id': { description: 'Id of the request in the server\'s logs: the request\'s own well-formed `X-Request-Id`, else a UUID', schema: { type: 'string' } },
+};
+
 /** Errors a method without authorization (list_webhook_names) cannot answer. */
 const AUTH_ERRORS: ReadonlySet<ErrorType> = new Set(['authentication', 'authorization', 'license_expired', 'misdirected_request']);
 
@@ -68,6 +73,7 @@ function errorResponses(endpoint: Endpoint): Json {
   const exclude = endpoint.action.auth === 'none' ? AUTH_ERRORS : new Set<ErrorType>();
   for (const [status, types] of errorTypesByStatus(exclude)) {
     const response: Json = {
+      headers: { ...REQUEST_ID_HEADER },
       description: `Error type${types.length > 1 ? 's' : ''} ${types.map((t) => `\`${t}\``).join(', ')}`,
       content: {
         'application/json': {
@@ -80,6 +86,7 @@ function errorResponses(endpoint: Endpoint): Json {
     };
     if (status === 429) {
       response.headers = {
+        ...REQUEST_ID_HEADER,
         'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 0 } },
       };
     }
@@ -120,7 +127,7 @@ function operation(endpoint: Endpoint): Json {
       content: { 'application/json': { schema: jsonSchema(endpoint.request) } },
     },
     responses: {
-      '200': { description: 'Success', content: { 'application/json': { schema: jsonSchema(endpoint.response) } } },
+      '200': { description: 'Success', headers: { ...REQUEST_ID_HEADER }, content: { 'application/json': { schema: jsonSchema(endpoint.response) } } },
       ...errorResponses(endpoint),
     },
   };

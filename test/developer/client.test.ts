@@ -11,6 +11,26 @@ import { checkAnswer } from '../response-check.js';
 import { ConfigurationApi, ConfigApiError, ACTIONS } from '../../src/client/index.js';
 import { GENERATED_PATH, generateClientSource, camelCase } from '../../src/client/codegen.js';
 import { buildRegistry } from '../../src/areas.js';
+import type { Static } from '@sinclair/typebox';
+import type { Requests, Responses } from '../../src/client/index.js';
+import { AgentView, createAgent, listAgents } from '../../src/agents/actions.js';
+import { addAutoAccess } from '../../src/auto-access/actions.js';
+import { createBot } from '../../src/bots/actions.js';
+
+// Compile-time: the generated types and TypeBox's Static<> of the registry's schemas are the same types. (Where a
+// schema is a union of literals typed as plain `string`, e.g. register_webhook's `action`, the generated type keeps
+// the literals and is the stricter of the two.)
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sameTypes: [
+  Same<Requests['create_agent'], Static<typeof createAgent.schema>>,
+  Same<Responses['create_agent'], Static<typeof createAgent.response>>,
+  Same<Requests['list_agents'], Static<typeof listAgents.schema>>,
+  Same<Responses['get_agent'], Static<typeof AgentView>>,
+  Same<Requests['add_auto_access'], Static<typeof addAutoAccess.schema>>,
+  Same<Requests['create_bot'], Static<typeof createBot.schema>>,
+  Same<Responses['create_bot'], Static<typeof createBot.response>>,
+] = [true, true, true, true, true, true, true];
+void sameTypes;
 
 const RW = { agent: ['read', 'write'], customer: ['read', 'write'] };
 
@@ -192,7 +212,7 @@ describeStores('typed client against the real server', (h) => {
     assert.match(err.message, /nobody@example\.com/);
     assert.equal(err.action, 'get_agent');
     assert.equal(err.data, undefined);
-    assert.equal(err.requestId, undefined, 'the server sends no X-Request-Id header today');
+    assert.match(err.requestId ?? '', /^[0-9a-f-]{36}$/, 'the X-Request-Id of the answer');
     const invalid = await api.createAgent({ id: 'x@example.com' } as any).catch((e: unknown) => e);
     assert.ok(invalid instanceof ConfigApiError);
     assert.deepEqual([invalid.type, invalid.status, invalid.message], ['validation', 400, '`name` is required']);
@@ -201,6 +221,19 @@ describeStores('typed client against the real server', (h) => {
     assert.ok(misdirected instanceof ConfigApiError);
     assert.equal(misdirected.type, 'misdirected_request');
     assert.equal(misdirected.status, 421);
+  });
+
+  it('reports the X-Request-Id of each answer (a UUID per request)', async () => {
+    const api = new ConfigurationApi({ baseUrl, token: h().boot.bearer_token });
+    const ids = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      const err = await api.getGroup({ id: 999_999 }).catch((e: unknown) => e);
+      assert.ok(err instanceof ConfigApiError && err.type === 'group_not_found');
+      ids.add(err.requestId!);
+    }
+    assert.equal(ids.size, 3);
+    const res = await fetch(`${baseUrl}/healthz`);
+    assert.match(res.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
   });
 
   it('sends the bearer token’s region as X-Region', async () => {
