@@ -8,6 +8,7 @@ export interface Requests {
     name: string;
     role?: "viceowner" | "administrator" | "normal";
     avatar?: string;
+    avatar_path?: string;
     login_status?: "accepting chats" | "not accepting chats";
     job_title?: string;
     mobile?: string;
@@ -46,6 +47,7 @@ export interface Requests {
     name?: string;
     role?: "viceowner" | "administrator" | "normal";
     avatar?: string;
+    avatar_path?: string;
     login_status?: "accepting chats" | "not accepting chats";
     job_title?: string;
     mobile?: string;
@@ -128,6 +130,7 @@ export interface Requests {
         end: string;
       }>;
     };
+    timezone?: string;
     owner_client_id?: string;
   };
   delete_bot_template: {
@@ -168,6 +171,7 @@ export interface Requests {
         end: string;
       }>;
     };
+    timezone?: string;
   };
   list_bot_templates: {
     owner_client_id?: string;
@@ -356,7 +360,7 @@ export interface Requests {
     properties: { [key: string]: { [key: string]: unknown } };
   };
   list_groups_properties: {
-    group_ids?: Array<number>;
+    group_ids: Array<number>;
     namespace?: string;
     name_prefix?: string;
   };
@@ -410,6 +414,7 @@ export interface Requests {
       name: string;
       role?: "viceowner" | "administrator" | "normal";
       avatar?: string;
+      avatar_path?: string;
       login_status?: "accepting chats" | "not accepting chats";
       job_title?: string;
       mobile?: string;
@@ -439,6 +444,7 @@ export interface Requests {
       name?: string;
       role?: "viceowner" | "administrator" | "normal";
       avatar?: string;
+      avatar_path?: string;
       login_status?: "accepting chats" | "not accepting chats";
       job_title?: string;
       mobile?: string;
@@ -500,6 +506,7 @@ export interface Requests {
           end: string;
         }>;
       };
+      timezone?: string;
       owner_client_id?: string;
     }>;
   };
@@ -529,6 +536,7 @@ export interface Requests {
           end: string;
         }>;
       };
+      timezone?: string;
     }>;
   };
 }
@@ -1168,8 +1176,8 @@ export abstract class ConfigurationApiMethods {
   }
 
   /** `list_groups_properties`: Returns the properties set within specified groups. */
-  listGroupsProperties(body?: Requests['list_groups_properties']): Promise<Responses['list_groups_properties']> {
-    return this.call('list_groups_properties', body ?? {});
+  listGroupsProperties(body: Requests['list_groups_properties']): Promise<Responses['list_groups_properties']> {
+    return this.call('list_groups_properties', body);
   }
 
   /** `delete_group_properties`: Deletes the properties set within a group. */
