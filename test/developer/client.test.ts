@@ -6,8 +6,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describeStores, Harness } from '../helpers.js';
-import { checkAnswer } from '../response-check.js';
+import { describeStores, Harness } from '../support/harness.js';
+import { checkAnswer } from '../support/response-check.js';
 import { ConfigurationApi, ConfigApiError, ACTIONS } from '../../src/client/index.js';
 import { GENERATED_PATH, generateClientSource, camelCase } from '../../src/client/codegen.js';
 import { buildRegistry } from '../../src/areas.js';

@@ -1,16 +1,16 @@
 /**
  * GET /openapi.json: generated from the registry, valid OpenAPI 3.1 (checked by @readme/openapi-parser), one POST
  * path per action and batch endpoint with the request, 200 and error schemas; extensions add other routes.
- * The answers' conformance to these schemas is checked on every harness call (test/response-check.ts).
+ * The answers' conformance to these schemas is checked on every harness call (test/support/response-check.ts).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { validate, compileErrors } from '@readme/openapi-parser';
-import { describeStores, type Harness } from '../helpers.js';
+import { describeStores, type Harness } from '../support/harness.js';
 import { buildRegistry } from '../../src/areas.js';
 import { buildOpenApiDocument, jsonSchema } from '../../src/http/openapi.js';
 import { ERROR_TYPES } from '../../src/kernel/errors.js';
-import { checkAnswer } from '../response-check.js';
+import { checkAnswer } from '../support/response-check.js';
 import { Type } from '@sinclair/typebox';
 
 const SPEC = '/work/shared/spec/configuration-api-v3.5.md';
