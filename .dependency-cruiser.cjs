@@ -56,6 +56,13 @@ module.exports = {
       to: { path: ['^test/', '^bench/'] },
     },
     {
+      name: 'client-is-standalone',
+      severity: 'error',
+      comment: 'The typed client (config-api/client) runs outside the server: it imports nothing else of the project, and no package.',
+      from: { path: '^src/client/(index|actions\\.generated)\\.ts$' },
+      to: { pathNot: '^src/client/(index|actions\\.generated)\\.ts$' },
+    },
+    {
       name: 'tests-do-not-import-the-bench',
       severity: 'error',
       comment: 'The bench may use test support, not the other way round.',

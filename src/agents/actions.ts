@@ -28,6 +28,7 @@ import {
   uniqueList,
 } from './schemas.js';
 import { literalUnion, identifier } from '../kernel/schema.js';
+import { EmptyResponse } from '../kernel/responses.js';
 import {
   AGENT_FIELDS,
   agentFullState,
@@ -114,6 +115,32 @@ function avatarOf(input: { avatar?: string; avatar_path?: string }): string | un
   return input.avatar ?? input.avatar_path;
 }
 
+const CreateAgentResponse = Type.Object({ id: Type.String() }, { additionalProperties: false });
+/** get_agent / list_agents: the base fields always, the `fields[]` extras when asked for (examples/agents/getAgent.json). */
+export const AgentView = Type.Object(
+  {
+    id: Type.String(),
+    account_id: Type.String(),
+    name: Type.String(),
+    avatar: Type.String(),
+    role: literalUnion(['owner', ...ROLE_VALUES] as const),
+    login_status: literalUnion(LOGIN_STATUSES),
+    ...opt({
+      work_scheduler: WorkSchedulerSchema,
+      groups: GroupsSchema,
+      email_subscriptions: Type.Array(literalUnion(EMAIL_SUBSCRIPTIONS)),
+      notifications: Type.Array(literalUnion(NOTIFICATIONS)),
+      job_title: Type.String(),
+      mobile: Type.String(),
+      max_chats_count: Type.Integer(),
+      suspended: Type.Boolean(),
+      awaiting_approval: Type.Boolean(),
+      last_logout: Type.String({ format: 'date-time' }),
+    }),
+  },
+  { additionalProperties: false, title: 'Agent' },
+);
+
 /** A caller never acts on an agent ranked above itself, nor grants a role above its own. */
 function assertRank(caller: Caller, targetRole: string, what: string): void {
   if (roleRank(targetRole) > roleRank(caller.role)) {
@@ -133,8 +160,10 @@ function assertCanGrantRole(caller: Caller, role: string): void {
 export const createAgent = defineAction({
   name: 'create_agent',
   area: 'agents',
-  summary: 'Creates a new agent within the licence.',
+  summary: 'Creates a new agent with specified parameters within a license.',
+  description: 'Creates a new agent within the licence.',
   schema: CreateAgent,
+  response: CreateAgentResponse,
   scopes: ['accounts--all:rc', 'accounts--all:rw', 'subscription.lc:rw', 'accounts.roles.lc--all:rw'],
   anyOf: ['accounts--all:rc'],
   batch: 'batch_create_agents',
@@ -192,8 +221,10 @@ const groupFilter = (ids: readonly number[] | undefined): number[] | undefined =
 export const getAgent = defineAction({
   name: 'get_agent',
   area: 'agents',
-  summary: 'Returns an agent specified by id.',
+  summary: 'It returns the info about an Agent specified by `id`.',
+  description: 'Returns an agent specified by id.',
   schema: GetAgent,
+  response: AgentView,
   scopes: ['agents--my:ro', 'agents--all:ro'],
   authorize({ caller }, input) {
     if (!isSelf(caller, input.id)) requireScopes(caller.scopes, 'agents--all:ro');
@@ -218,8 +249,10 @@ export const getAgent = defineAction({
 export const listAgents = defineAction({
   name: 'list_agents',
   area: 'agents',
-  summary: 'Returns all agents within the licence.',
+  summary: 'Returns all Agents within a license.',
+  description: 'Returns all agents within the licence.',
   schema: ListAgents,
+  response: Type.Array(AgentView),
   scopes: ['agents--all:ro'],
   /**
    * Few, large answers (one per licence and request shape), also on PostgreSQL (keyed on the licence's
@@ -305,8 +338,10 @@ export async function applyAgentUpdate(
 export const updateAgent = defineAction({
   name: 'update_agent',
   area: 'agents',
-  summary: 'Updates the properties of an agent specified by id.',
+  summary: 'Updates the properties of an Agent specified by `id`.',
+  description: 'Updates the properties of an agent specified by id.',
   schema: UpdateAgent,
+  response: EmptyResponse,
   scopes: ['agents--my:rw', 'agents--all:rw', 'accounts.roles.lc--all:rw'],
   anyOf: ['agents--my:rw', 'agents--all:rw'],
   batch: 'batch_update_agents',
@@ -338,8 +373,10 @@ export const updateAgent = defineAction({
 export const deleteAgent = defineAction({
   name: 'delete_agent',
   area: 'agents',
-  summary: 'Deletes an agent specified by id.',
+  summary: 'Deletes an Agent specified by `id`.',
+  description: 'Deletes an agent specified by id.',
   schema: ById,
+  response: EmptyResponse,
   scopes: ['agents--my:rw', 'accounts--my:rw', 'agents--all:rw', 'accounts--all:rw'],
   anyOf: ['agents--my:rw', 'agents--all:rw'],
   batch: 'batch_delete_agents',
@@ -396,8 +433,10 @@ async function setFlag(
 export const suspendAgent = defineAction({
   name: 'suspend_agent',
   area: 'agents',
-  summary: 'Suspends an agent specified by id.',
+  summary: 'Suspends an Agent specified by `id`.',
+  description: 'Suspends an agent specified by id.',
   schema: ById,
+  response: EmptyResponse,
   scopes: ['agents--all:rw', 'sessions--all:rw'],
   anyOf: ['agents--all:rw'],
   batch: 'batch_suspend_agents',
@@ -414,8 +453,10 @@ export const suspendAgent = defineAction({
 export const unsuspendAgent = defineAction({
   name: 'unsuspend_agent',
   area: 'agents',
-  summary: 'Unsuspends an agent specified by id.',
+  summary: 'Unsuspends an Agent specified by `id`.',
+  description: 'Unsuspends an agent specified by id.',
   schema: ById,
+  response: EmptyResponse,
   scopes: ['agents--all:rw', 'accounts--all:rw', 'subscription.lc:rw'],
   anyOf: ['agents--all:rw'],
   batch: 'batch_unsuspend_agents',
@@ -430,8 +471,10 @@ export const unsuspendAgent = defineAction({
 export const approveAgent = defineAction({
   name: 'approve_agent',
   area: 'agents',
-  summary: 'Approves an agent, allowing it to use the application.',
+  summary: 'Approves an Agent thus allowing the Agent to use the application.',
+  description: 'Approves an agent, allowing it to use the application.',
   schema: ById,
+  response: EmptyResponse,
   scopes: ['agents--all:rw', 'accounts--all:rw', 'subscription.lc:rw'],
   anyOf: ['agents--all:rw'],
   batch: 'batch_approve_agents',
@@ -444,8 +487,10 @@ export const approveAgent = defineAction({
 export const requestAgentUnsuspension = defineAction({
   name: 'request_agent_unsuspension',
   area: 'agents',
-  summary: "A suspended agent asks the licence's owners and vice owners to unsuspend it.",
+  summary: 'A suspended Agent can send emails to license owners and vice owners with an unsuspension request.',
+  description: "A suspended agent asks the licence's owners and vice owners to unsuspend it.",
   schema: Empty,
+  response: EmptyResponse,
   scopes: [],
   allowSuspended: true,
   async handler(ctx) {

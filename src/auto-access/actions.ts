@@ -2,12 +2,14 @@
 import { ApiError } from '../kernel/errors.js';
 import { defineAction } from '../kernel/registry.js';
 import type { Queryable } from '../store/db.js';
+import { EmptyResponse } from '../kernel/responses.js';
+import { Type } from '@sinclair/typebox';
 import { assertGroupsExist } from '../groups/repo.js';
 import type { Area, EventSource } from '../kernel/area.js';
 import { randomHexId } from '../tenancy/secrets.js';
 import { sourceOf } from '../webhooks/outbox.js';
 import { link, loadRules, saveRules, type Rule, type RuleBody } from './list.js';
-import { AddAutoAccess, DeleteAutoAccess, ListAutoAccesses, UpdateAutoAccess, normalizeConditions } from './schemas.js';
+import { AddAutoAccess, AutoAccessView, DeleteAutoAccess, ListAutoAccesses, UpdateAutoAccess, normalizeConditions } from './schemas.js';
 
 const notFound = (id: string) => new ApiError('not_found', `Auto access ${JSON.stringify(id)} not found`);
 
@@ -24,8 +26,10 @@ const body = ({ next_id: _next, ...rest }: Rule): RuleBody => rest;
 export const addAutoAccess = defineAction({
   name: 'add_auto_access',
   area: 'auto_access',
-  summary: 'Creates an auto access rule, inserted before `next_id` (at the end when empty or absent).',
+  summary: 'Creates an `auto access` data structure, which is a set of conditions for the tracking URL and geolocation of a customer.',
+  description: 'Creates an auto access rule, inserted before `next_id` (at the end when empty or absent).',
   schema: AddAutoAccess,
+  response: Type.Object({ id: Type.String() }, { additionalProperties: false }),
   scopes: ['access_rules:rw'],
   async handler(ctx, input) {
     const { caller } = ctx;
@@ -46,8 +50,10 @@ export const listAutoAccesses = defineAction({
   name: 'list_auto_accesses',
   aliases: ['list_auto_access'],
   area: 'auto_access',
-  summary: 'Returns all auto access rules in list order.',
+  summary: 'Returns all existing `auto access` data structures.',
+  description: 'Returns all auto access rules in list order.',
   schema: ListAutoAccesses,
+  response: Type.Array(AutoAccessView),
   scopes: ['access_rules:ro'],
   async handler(ctx) {
     return loadRules(ctx.db, ctx.caller.licenseId);
@@ -57,8 +63,10 @@ export const listAutoAccesses = defineAction({
 export const updateAutoAccess = defineAction({
   name: 'update_auto_access',
   area: 'auto_access',
-  summary: 'Overwrites the given fields of a rule; `next_id` moves it before that rule ("" = to the end).',
+  summary: 'Updates an existing `auto access`.',
+  description: 'Overwrites the given fields of a rule; `next_id` moves it before that rule ("" = to the end).',
   schema: UpdateAutoAccess,
+  response: EmptyResponse,
   scopes: ['access_rules:rw'],
   async handler(ctx, input) {
     const { caller } = ctx;
@@ -90,8 +98,10 @@ export const updateAutoAccess = defineAction({
 export const deleteAutoAccess = defineAction({
   name: 'delete_auto_access',
   area: 'auto_access',
-  summary: 'Deletes a rule; its predecessor then points to its successor.',
+  summary: 'Deletes an existing `auto access` data structure specified by its ID.',
+  description: 'Deletes a rule; its predecessor then points to its successor.',
   schema: DeleteAutoAccess,
+  response: EmptyResponse,
   scopes: ['access_rules:rw'],
   async handler(ctx, input) {
     const { caller } = ctx;

@@ -106,3 +106,42 @@ export function normalizeConditions(c: ConditionsInput): Conditions {
   }
   return out;
 }
+
+// ---------------------------------------------------------------- responses
+
+const MatchObjectResponse = Type.Object({ value: Type.String(), exact_match: Type.Boolean() }, { additionalProperties: false });
+const MatchConditionResponse = Type.Union([
+  Type.Object({ values: Type.Array(MatchObjectResponse) }, { additionalProperties: false }),
+  Type.Object({ exclude_values: Type.Array(MatchObjectResponse) }, { additionalProperties: false }),
+]);
+const GeoResponseField = Type.Optional(Type.String());
+/** One rule as list_auto_accesses returns it (conditions normalised: `exact_match` always present). */
+export const AutoAccessView = Type.Object(
+  {
+    id: Type.String(),
+    description: Type.String(),
+    access: Type.Object({ groups: Type.Array(Type.Integer()) }, { additionalProperties: false }),
+    conditions: Type.Object(
+      {
+        url: Type.Optional(MatchConditionResponse),
+        domain: Type.Optional(MatchConditionResponse),
+        geolocation: Type.Optional(
+          Type.Object(
+            {
+              values: Type.Array(
+                Type.Object(
+                  { country: GeoResponseField, country_code: GeoResponseField, region: GeoResponseField, city: GeoResponseField },
+                  { additionalProperties: false },
+                ),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    next_id: Type.String(),
+  },
+  { additionalProperties: false, title: 'AutoAccess' },
+);

@@ -20,6 +20,7 @@ import {
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
 import { GroupsSchema, PrioritySchema, WorkSchedulerSchema, checkWorkScheduler, isTimeZone, type WorkScheduler } from '../agents/schemas.js';
 import { literalUnion, identifier } from '../kernel/schema.js';
+import { EmptyResponse } from '../kernel/responses.js';
 import {
   DEFAULT_MAX_CHATS,
   botSecretsOnLicenses,
@@ -100,6 +101,46 @@ const UpdateTemplate = Type.Object({ id: Id, ...opt({ name: Name, ...profileProp
 const TemplateById = Type.Object({ id: Id, ...opt(templateTarget) }, { additionalProperties: false });
 const ListTemplates = Type.Object(opt({ owner_client_id: ClientId }), { additionalProperties: false });
 
+const IdAndSecret = Type.Object({ id: Type.String(), secret: Type.String() }, { additionalProperties: false });
+const SecretOnly = Type.Object({ secret: Type.String() }, { additionalProperties: false });
+/** `fields[]` extras of get_bot and list_bots. */
+const botExtras = opt({
+  groups: GroupsSchema,
+  work_scheduler: WorkSchedulerSchema,
+  job_title: Type.String(),
+  max_chats_count: Type.Integer(),
+  timezone: Type.String(),
+});
+/** get_bot (examples/bots/getBot.json): base fields plus the `fields[]` extras. */
+const BotView = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    avatar: Type.String(),
+    default_group_priority: PrioritySchema,
+    owner_client_id: Type.String(),
+    ...botExtras,
+  },
+  { additionalProperties: false, title: 'Bot' },
+);
+/** list_bots (examples/bots/listBots.json): id, name, avatar plus the `fields[]` extras. */
+const BotListItem = Type.Object(
+  { id: Type.String(), name: Type.String(), avatar: Type.String(), ...botExtras },
+  { additionalProperties: false, title: 'BotListItem' },
+);
+const BotTemplateView = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    avatar: Type.String(),
+    max_chats_count: Type.Integer(),
+    default_group_priority: PrioritySchema,
+    job_title: Type.String(),
+    owner_client_id: Type.String(),
+  },
+  { additionalProperties: false, title: 'BotTemplate' },
+);
+
 const MY_RO = 'agents-bot--my:ro';
 const MY_RW = 'agents-bot--my:rw';
 const ALL_RO = 'agents-bot--all:ro';
@@ -147,8 +188,10 @@ function requestedScheduler(
 export const createBot = defineAction({
   name: 'create_bot',
   area: 'bots',
-  summary: 'Creates a new bot; returns its id and secret (shown once).',
+  summary: 'Creates a new bot.',
+  description: 'Creates a new bot; returns its id and secret (shown once).',
   schema: CreateBot,
+  response: IdAndSecret,
   scopes: [MY_RW],
   batch: 'batch_create_bots',
   async handler(ctx, input) {
@@ -189,8 +232,10 @@ export const createBot = defineAction({
 export const getBot = defineAction({
   name: 'get_bot',
   area: 'bots',
-  summary: 'Returns a bot specified by id.',
+  summary: 'It returns the info about a bot with a given `id`.',
+  description: 'Returns a bot specified by id.',
   schema: GetBot,
+  response: BotView,
   scopes: [MY_RO, ALL_RO],
   async handler(ctx, input) {
     const { caller } = ctx;
@@ -204,8 +249,10 @@ export const getBot = defineAction({
 export const listBots = defineAction({
   name: 'list_bots',
   area: 'bots',
-  summary: "Returns the caller's bots (all: false) or every bot of the licence (all: true).",
+  summary: 'Returns the list of Bots created within a license.',
+  description: "Returns the caller's bots (all: false) or every bot of the licence (all: true).",
   schema: ListBots,
+  response: Type.Array(BotListItem),
   scopes: [MY_RO, ALL_RO],
   async handler(ctx, input) {
     const { caller } = ctx;
@@ -245,8 +292,10 @@ function botColumnChanges(row: AgentRow, input: UpdateInput): ColumnChanges {
 export const updateBot = defineAction({
   name: 'update_bot',
   area: 'bots',
-  summary: 'Updates a bot specified by id.',
+  summary: 'Updates an existing Bot.',
+  description: 'Updates a bot specified by id.',
   schema: UpdateBot,
+  response: EmptyResponse,
   scopes: [MY_RW, ALL_RW],
   batch: 'batch_update_bots',
   async handler(ctx, input) {
@@ -265,8 +314,10 @@ export const updateBot = defineAction({
 export const deleteBot = defineAction({
   name: 'delete_bot',
   area: 'bots',
-  summary: 'Deletes a bot specified by id.',
+  summary: 'Deletes a bot specified by `id`.',
+  description: 'Deletes a bot specified by id.',
   schema: ById,
+  response: EmptyResponse,
   scopes: [MY_RW, ALL_RW],
   batch: 'batch_delete_bots',
   async handler(ctx, input) {
@@ -283,8 +334,10 @@ export const deleteBot = defineAction({
 export const resetBotSecret = defineAction({
   name: 'reset_bot_secret',
   area: 'bots',
-  summary: "Gives a bot a new secret (shown once); the old one stops working.",
+  summary: 'Resets secret for a given bot.',
+  description: "Gives a bot a new secret (shown once); the old one stops working.",
   schema: ResetBotSecret,
+  response: SecretOnly,
   scopes: [MY_RW],
   async handler(ctx, input) {
     const { caller } = ctx;
@@ -304,8 +357,10 @@ export const resetBotSecret = defineAction({
 export const issueBotToken = defineAction({
   name: 'issue_bot_token',
   area: 'bots',
-  summary: 'Issues a 24-hour bot token (JWT) for the bot identified by its id, client id, secret and organization.',
+  summary: 'Issues a new token for the bot.',
+  description: 'Issues a 24-hour bot token (JWT) for the bot identified by its id, client id, secret and organization.',
   schema: IssueBotToken,
+  response: Type.Object({ token: Type.String() }, { additionalProperties: false }),
   scopes: [],
   auth: 'none',
   async handler(ctx, input) {
@@ -349,8 +404,10 @@ async function templateScope(
 export const createBotTemplate = defineAction({
   name: 'create_bot_template',
   area: 'bots',
-  summary: 'Creates a bot template for an application; returns its id and secret (shown once).',
+  summary: 'Creates a new bot template for the Client ID (application) provided in the request.',
+  description: 'Creates a bot template for an application; returns its id and secret (shown once).',
   schema: CreateTemplate,
+  response: IdAndSecret,
   scopes: [TEMPLATES],
   async handler(ctx, input) {
     const { caller } = ctx;
@@ -388,8 +445,10 @@ export const createBotTemplate = defineAction({
 export const updateBotTemplate = defineAction({
   name: 'update_bot_template',
   area: 'bots',
-  summary: 'Updates a bot template (and, with affect_existing_installations, the bots based on it).',
+  summary: 'Updates an existing bot template.',
+  description: 'Updates a bot template (and, with affect_existing_installations, the bots based on it).',
   schema: UpdateTemplate,
+  response: EmptyResponse,
   scopes: [TEMPLATES],
   async handler(ctx, input) {
     const owner = await templateOwner(ctx, input.owner_client_id);
@@ -411,8 +470,10 @@ export const updateBotTemplate = defineAction({
 export const deleteBotTemplate = defineAction({
   name: 'delete_bot_template',
   area: 'bots',
-  summary: 'Deletes a bot template (and, with affect_existing_installations, the bots based on it).',
+  summary: 'Deletes a bot template specified by `id`.',
+  description: 'Deletes a bot template (and, with affect_existing_installations, the bots based on it).',
   schema: TemplateById,
+  response: EmptyResponse,
   scopes: [TEMPLATES],
   async handler(ctx, input) {
     const owner = await templateOwner(ctx, input.owner_client_id);
@@ -429,8 +490,10 @@ export const deleteBotTemplate = defineAction({
 export const listBotTemplates = defineAction({
   name: 'list_bot_templates',
   area: 'bots',
-  summary: 'Returns the bot templates of an application.',
+  summary: 'Returns the list of bot templates created for a Client ID (application).',
+  description: 'Returns the bot templates of an application.',
   schema: ListTemplates,
+  response: Type.Array(BotTemplateView),
   scopes: [TEMPLATES],
   async handler(ctx, input) {
     const owner = await templateOwner(ctx, input.owner_client_id);
@@ -450,8 +513,10 @@ export const listBotTemplates = defineAction({
 export const resetBotTemplateSecret = defineAction({
   name: 'reset_bot_template_secret',
   area: 'bots',
-  summary: 'Gives a bot template a new secret (and, with affect_existing_installations, the bots based on it).',
+  summary: 'Resets secret for given bot template.',
+  description: 'Gives a bot template a new secret (and, with affect_existing_installations, the bots based on it).',
   schema: TemplateById,
+  response: SecretOnly,
   scopes: [TEMPLATES],
   async handler(ctx, input) {
     const owner = await templateOwner(ctx, input.owner_client_id);

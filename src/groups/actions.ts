@@ -7,6 +7,7 @@ import { requireScopes } from '../kernel/scopes.js';
 import type { Queryable } from '../store/db.js';
 import { literalUnion } from '../kernel/schema.js';
 import { resolveAgentIds } from '../agents/repo.js';
+import { EmptyResponse } from '../kernel/responses.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
 import {
   PRIORITIES,
@@ -48,6 +49,18 @@ const ById = Type.Object({ id: GroupId }, { additionalProperties: false });
 const GetGroup = Type.Object({ id: GroupId, fields: Type.Optional(Fields) }, { additionalProperties: false });
 const ListGroups = Type.Object({ fields: Type.Optional(Fields) }, { additionalProperties: false });
 
+/** get_group / list_groups (examples/groups/getGroup.json): base fields plus the `fields[]` extras. */
+const GroupView = Type.Object(
+  {
+    id: Type.Integer(),
+    name: Type.String(),
+    language_code: Type.String(),
+    agent_priorities: Type.Optional(Type.Record(Type.String(), literalUnion(PRIORITIES))),
+    routing_status: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false, title: 'Group' },
+);
+
 function groupView(g: GroupRow, priorities: Record<string, string> | undefined, fields: ReadonlySet<string>) {
   const out: Record<string, unknown> = { id: g.id, name: g.name, language_code: g.language_code };
   if (fields.has('agent_priorities')) out.agent_priorities = priorities ?? {};
@@ -88,7 +101,9 @@ export const createGroup = defineAction({
   name: 'create_group',
   area: 'groups',
   summary: 'Creates a new group.',
+  description: 'Creates a new group.',
   schema: CreateGroup,
+  response: Type.Object({ id: Type.Integer() }, { additionalProperties: false }),
   scopes: ['groups--all:rw'],
   async handler(ctx, input) {
     const { caller } = ctx;
@@ -115,8 +130,10 @@ export const createGroup = defineAction({
 export const updateGroup = defineAction({
   name: 'update_group',
   area: 'groups',
-  summary: 'Updates an existing group; fields given replace the stored ones.',
+  summary: 'Updates an existing group.',
+  description: 'Updates an existing group; fields given replace the stored ones.',
   schema: UpdateGroup,
+  response: EmptyResponse,
   scopes: ['groups--my:rw', 'groups--all:rw'],
   async handler(ctx, input) {
     const { caller } = ctx;
@@ -151,8 +168,10 @@ export const updateGroup = defineAction({
 export const deleteGroup = defineAction({
   name: 'delete_group',
   area: 'groups',
-  summary: 'Deletes an existing group and its memberships.',
+  summary: 'Deletes an existing group.',
+  description: 'Deletes an existing group and its memberships.',
   schema: ById,
+  response: EmptyResponse,
   scopes: ['groups--my:rw', 'groups--all:rw'],
   async handler(ctx, input) {
     const { caller } = ctx;
@@ -173,8 +192,10 @@ export const deleteGroup = defineAction({
 export const listGroups = defineAction({
   name: 'list_groups',
   area: 'groups',
-  summary: 'Lists all groups of the licence.',
+  summary: 'Lists all the exisiting groups.',
+  description: 'Lists all groups of the licence.',
   schema: ListGroups,
+  response: Type.Array(GroupView),
   scopes: ['groups--all:ro'],
   async handler(ctx, input) {
     const { caller } = ctx;
@@ -188,8 +209,10 @@ export const listGroups = defineAction({
 export const getGroup = defineAction({
   name: 'get_group',
   area: 'groups',
-  summary: 'Returns a group specified by id.',
+  summary: 'Returns details about a group specified by its `id`.',
+  description: 'Returns a group specified by id.',
   schema: GetGroup,
+  response: GroupView,
   scopes: ['groups--my:ro', 'groups--all:ro'],
   async handler(ctx, input) {
     const { caller } = ctx;

@@ -7,7 +7,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import type { Authenticator } from './auth.js';
-import type { Caller, Registry } from '../kernel/registry.js';
+import { MAX_BATCH_SIZE, type Caller, type Registry } from '../kernel/registry.js';
 import { requireAnyScope } from '../kernel/scopes.js';
 import { compileValidator } from '../kernel/validation.js';
 import { RawJson } from '../kernel/raw-json.js';
@@ -25,10 +25,11 @@ import { Metrics, registerMetricsRoute } from './metrics.js';
 import { genReqId, registerTelemetry } from './telemetry.js';
 import { registerCors } from './cors.js';
 import { registerEdges } from './edges.js';
+import { openApiRoutes, type OpenApiOptions } from './openapi.js';
+import { docsRoutes } from './docs.js';
 
 export const API_VERSION = 'v3.5';
-/** Maximum number of items in one batch request. */
-export const MAX_BATCH_SIZE = 100;
+export { MAX_BATCH_SIZE };
 /** The one API route. */
 export const ACTION_ROUTE = '/:version/configuration/action/:action';
 
@@ -55,6 +56,8 @@ export interface ServerOptions {
   transport?: HttpLimitsConfig;
   /** Take the client address from X-Forwarded-For (Fastify's trustProxy); default false. */
   trustProxy?: TrustProxy;
+  /** `GET /openapi.json` and `GET /docs`: servers listed, routes of other modules documented (e.g. `/admin/`). */
+  openApi?: OpenApiOptions;
 }
 
 const batchValidator = compileValidator(
@@ -80,6 +83,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     ? (Fastify as unknown as (o: object) => FastifyInstance)({ ...base, http2: true, https: { allowHTTP1: true, key: opts.tls.key, cert: opts.tls.cert } })
     : Fastify(base);
   app.decorateRequest('apiCaller', null);
+  app.decorate('registry', registry);
   registerTelemetry(app, { registry, metrics, actionRoute: ACTION_ROUTE });
   await registerCors(app, ops.corsOrigins);
   registerDrain(app, lifecycle);
@@ -148,5 +152,14 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const limit = routeRateLimit(opts.rateLimit);
   const authFailures = authFailureLimiter(opts.authFailures ?? DEFAULT_AUTH_FAILURE_LIMIT);
   app.post(ACTION_ROUTE, { ...(limit ? { config: { rateLimit: limit } } : {}), ...(authFailures ?? {}) }, dispatch);
+  await app.register(openApiRoutes, opts.openApi ?? {});
+  await app.register(docsRoutes, opts.openApi ?? {});
   return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The action registry the server dispatches through (the OpenAPI document and the tests read it). */
+    registry: Registry;
+  }
 }

@@ -9,6 +9,10 @@ import type { Role } from './scopes.js';
 import type { Cascades } from './cascades.js';
 import type { ReadCacheSpec } from './read-cache.js';
 import type { SigningKeys } from './signing-keys.js';
+import { batchRequestSchema, batchResponseSchema } from './responses.js';
+
+/** Maximum number of items in one batch request. */
+export const MAX_BATCH_SIZE = 100;
 
 export type AuthKind = 'bearer' | 'pat' | 'bot';
 
@@ -56,12 +60,17 @@ export interface ActionContext {
   signingKeys: SigningKeys;
 }
 
-export interface ActionDef<S extends TSchema = TSchema> {
+export interface ActionDef<S extends TSchema = TSchema, R extends TSchema = TSchema> {
   name: string;
   /** Spec area, e.g. 'agents', 'groups'. */
   area: string;
   /** Request body schema (TypeBox). */
   schema: S;
+  /**
+   * Schema of the 200 answer (TypeBox), written from the reference's response descriptions and examples. Published in
+   * the OpenAPI document, typed in the client, and checked against every successful answer the test suite receives.
+   */
+  response: R;
   /**
    * Scopes as the spec lists them (documentation); the caller must hold at least one of `anyOf` before the
    * handler runs. Conditional scopes (acting on others, roles, private scopes) are checked by the handler.
@@ -76,7 +85,10 @@ export interface ActionDef<S extends TSchema = TSchema> {
   aliases?: readonly string[];
   /** Allowed for a suspended agent (request_agent_unsuspension). */
   allowSuspended?: boolean;
-  summary?: string;
+  /** The reference's summary of the method (first sentence under its heading in the spec), verbatim. */
+  summary: string;
+  /** What this server does, beyond the reference's summary (shown in the OpenAPI document). */
+  description?: string;
   /**
    * Checks that depend on the input and the caller but on no stored data (e.g. acting on others needs `--all`);
    * run before a cached answer is served. Throw an ApiError to refuse.
@@ -92,7 +104,7 @@ export interface RegisteredAction extends ActionDef {
   requiredAnyOf: readonly string[];
 }
 
-export function defineAction<S extends TSchema>(def: ActionDef<S>): ActionDef<S> {
+export function defineAction<S extends TSchema, R extends TSchema>(def: ActionDef<S, R>): ActionDef<S, R> {
   return def;
 }
 
@@ -101,12 +113,23 @@ export interface BatchEndpoint {
   action: RegisteredAction;
 }
 
+/** One URL name (`/v3.5/configuration/action/<name>`) with the schemas of its request and 200 answer. */
+export interface Endpoint {
+  name: string;
+  /** The action it runs (for a batch endpoint: once per item). */
+  action: RegisteredAction;
+  batch: boolean;
+  request: TSchema;
+  response: TSchema;
+}
+
 export class Registry {
   readonly actions = new Map<string, RegisteredAction>();
   readonly batches = new Map<string, BatchEndpoint>();
   private readonly byName = new Map<string, RegisteredAction>();
+  private readonly endpointCache = new Map<string, Endpoint>();
 
-  add(...defs: ActionDef<any>[]): this {
+  add(...defs: ActionDef<any, any>[]): this {
     for (const def of defs) {
       if (this.actions.has(def.name)) throw new Error(`duplicate action ${def.name}`);
       const reg: RegisteredAction = {
@@ -120,6 +143,34 @@ export class Registry {
       if (def.batch) this.batches.set(def.batch, { name: def.batch, action: reg });
     }
     return this;
+  }
+
+  /** Every action, then every batch endpoint (aliases not repeated), in declaration order. */
+  endpoints(): Endpoint[] {
+    const out: Endpoint[] = [];
+    for (const a of this.actions.values()) out.push(this.endpoint(a.name)!);
+    for (const b of this.batches.values()) out.push(this.endpoint(b.name)!);
+    return out;
+  }
+
+  /** The endpoint of a URL name: an action (or alias) or a batch endpoint. */
+  endpoint(name: string): Endpoint | undefined {
+    let ep = this.endpointCache.get(name);
+    if (ep) return ep;
+    const batch = this.batches.get(name);
+    const action = batch ? batch.action : this.byName.get(name);
+    if (!action) return undefined;
+    ep = batch
+      ? {
+          name,
+          action,
+          batch: true,
+          request: batchRequestSchema(action.schema, MAX_BATCH_SIZE),
+          response: batchResponseSchema(action.response),
+        }
+      : { name: action.name, action, batch: false, request: action.schema, response: action.response };
+    this.endpointCache.set(name, ep);
+    return ep;
   }
 
   /** An action by its method URL name (or a documented alias). */

@@ -3,6 +3,7 @@
  * and writes `property_definitions` (values are in `values-repo.ts`). Also the built-in `test` namespace, value
  * validation (type, domain, range) and the namespace reach rules of the value methods.
  */
+import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import type { Caller } from '../kernel/registry.js';
 import { hasScope, requireScopes } from '../kernel/scopes.js';
@@ -48,6 +49,8 @@ export type Location = (typeof LOCATIONS)[number];
 export type AccessType = (typeof ACCESS_TYPES)[number];
 export type Access = Partial<Record<Location, Partial<Record<(typeof USERS)[number], AccessType[]>>>>;
 export type PropertyValue = number | boolean | string;
+/** A stored property value as the API returns it. */
+export const PropertyValueSchema = Type.Union([Type.String(), Type.Number(), Type.Boolean()], { title: 'PropertyValue' });
 export interface Range {
   from?: number;
   to?: number;

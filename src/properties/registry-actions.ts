@@ -5,8 +5,11 @@ import { defineAction } from '../kernel/registry.js';
 import { INT32_MAX, INT32_MIN } from '../kernel/validation.js';
 import { dialectOf, nowIso } from '../store/db.js';
 import { literalUnion, identifier } from '../kernel/schema.js';
+import { EmptyResponse } from '../kernel/responses.js';
 import {
   ACCESS_TYPES,
+  LOCATIONS,
+  PropertyValueSchema,
   PROPERTY_TYPES,
   assertOwnApplication,
   checkRange,
@@ -67,6 +70,29 @@ const PublishProperty = Type.Object(
 );
 const ListProperties = Type.Object({ owner_client_id: ClientId }, { additionalProperties: false });
 
+const AccessTypeList = Type.Array(literalUnion(ACCESS_TYPES));
+/** One entry of list_properties, keyed by property name (examples/properties/listProperties.json). */
+const PropertyDefinitionView = Type.Object(
+  {
+    type: literalUnion(PROPERTY_TYPES),
+    description: Type.String(),
+    access: Type.Object(
+      Object.fromEntries(
+        LOCATIONS.map((l) => [
+          l,
+          Type.Optional(Type.Object({ agent: Type.Optional(AccessTypeList), customer: Type.Optional(AccessTypeList) }, { additionalProperties: false })),
+        ]),
+      ),
+      { additionalProperties: false },
+    ),
+    domain: Type.Optional(Type.Array(PropertyValueSchema)),
+    range: Type.Optional(Type.Object({ from: Type.Optional(Type.Integer()), to: Type.Optional(Type.Integer()) }, { additionalProperties: false })),
+    default_value: Type.Optional(PropertyValueSchema),
+    public_access: AccessTypeList,
+  },
+  { additionalProperties: false, title: 'PropertyDefinition' },
+);
+
 /** Shape of one entry of list_properties (examples/properties/listProperties.json). */
 function definitionView(d: PropertyDef): Record<string, unknown> {
   const out: Record<string, unknown> = { type: d.type, description: d.description, access: d.access };
@@ -81,8 +107,10 @@ export const registerProperty = defineAction({
   name: 'register_property',
   area: 'properties',
   aliases: ['register_properties'],
-  summary: 'Registers a new private property for a client id of your organization.',
+  summary: 'Registers a new private property for a given **Client Id**.',
+  description: 'Registers a new private property for a client id of your organization.',
   schema: RegisterProperty,
+  response: EmptyResponse,
   scopes: [CONFIGURATION_SCOPE],
   async handler(ctx, input) {
     const { caller } = ctx;
@@ -132,8 +160,10 @@ export const unregisterProperty = defineAction({
   name: 'unregister_property',
   area: 'properties',
   aliases: ['unregister_properties'],
-  summary: 'Unregisters a private property and deletes its values in every licence.',
+  summary: 'Unregisters a private property.',
+  description: 'Unregisters a private property and deletes its values in every licence.',
   schema: PropertyRef,
+  response: EmptyResponse,
   scopes: [CONFIGURATION_SCOPE],
   async handler(ctx, input) {
     await ctx.tx(async (trx) => {
@@ -154,8 +184,10 @@ export const publishProperty = defineAction({
   name: 'publish_property',
   area: 'properties',
   aliases: ['publish_properties'],
-  summary: 'Publishes a property: sets the access (read and/or write) of client ids other than the owner.',
+  summary: 'Publishes a private property.',
+  description: 'Publishes a property: sets the access (read and/or write) of client ids other than the owner.',
   schema: PublishProperty,
+  response: EmptyResponse,
   scopes: [CONFIGURATION_SCOPE],
   async handler(ctx, input) {
     await ctx.tx(async (trx) => {
@@ -171,8 +203,10 @@ export const publishProperty = defineAction({
 export const listProperties = defineAction({
   name: 'list_properties',
   area: 'properties',
-  summary: 'Lists the private and public properties owned by a client id of your organization.',
+  summary: 'Lists private and public properties owned by a given **Client Id**.',
+  description: 'Lists the private and public properties owned by a client id of your organization.',
   schema: ListProperties,
+  response: Type.Record(Type.String(), PropertyDefinitionView),
   scopes: [CONFIGURATION_SCOPE],
   async handler(ctx, input) {
     await assertOwnApplication(ctx.db, ctx.caller, input.owner_client_id);

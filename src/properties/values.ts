@@ -9,10 +9,12 @@ import { ApiError } from '../kernel/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
 import { dialectOf, nowIso, type Queryable } from '../store/db.js';
 import type { EventSource } from '../kernel/area.js';
+import { EmptyResponse } from '../kernel/responses.js';
 import { assertGroupsExist, groupIdsOf } from '../groups/repo.js';
 import { deleteGroupValues, deleteValues as deleteStoredValues, selectValues, upsertValues } from './values-repo.js';
 import {
   LICENSE_TARGET,
+  PropertyValueSchema,
   checkValue,
   holdsAllReach,
   isOwnNamespace,
@@ -45,6 +47,8 @@ const UpdateGroupProperties = Type.Object(
   { additionalProperties: false },
 );
 const DeleteGroupProperties = Type.Object({ id: GroupId, properties: NamesByNamespace }, { additionalProperties: false });
+/** Values by namespace (client id) and name (examples/properties/listLicenseProperties.json). */
+const ValuesResponse = Type.Record(Type.String(), Type.Record(Type.String(), PropertyValueSchema), { title: 'PropertyValues' });
 const ListGroupsProperties = Type.Object(
   { group_ids: Type.Array(GroupId), ...ListFilters },
   { additionalProperties: false },
@@ -170,8 +174,10 @@ async function listValues(
 export const updateLicenseProperties = defineAction({
   name: 'update_license_properties',
   area: 'properties',
-  summary: 'Sets property values of the licence; values not named stay as they are.',
+  summary: 'Updates a property value within a license.',
+  description: 'Sets property values of the licence; values not named stay as they are.',
   schema: UpdateLicenseProperties,
+  response: EmptyResponse,
   scopes: [valueScope('license', 'my', 'write'), valueScope('license', 'all', 'write')],
   async handler(ctx, input) {
     await updateValues(ctx, 'license', LICENSE_TARGET, input.properties);
@@ -182,8 +188,10 @@ export const updateLicenseProperties = defineAction({
 export const listLicenseProperties = defineAction({
   name: 'list_license_properties',
   area: 'properties',
-  summary: 'Returns the property values of the licence (defaults for properties not set).',
+  summary: 'Returns the properties set within a license.',
+  description: 'Returns the property values of the licence (defaults for properties not set).',
   schema: ListLicenseProperties,
+  response: ValuesResponse,
   scopes: [valueScope('license', 'my', 'read'), valueScope('license', 'all', 'read')],
   async handler(ctx, input) {
     return (await listValues(ctx, 'license', [LICENSE_TARGET], input)).get(LICENSE_TARGET);
@@ -193,8 +201,10 @@ export const listLicenseProperties = defineAction({
 export const deleteLicenseProperties = defineAction({
   name: 'delete_license_properties',
   area: 'properties',
-  summary: 'Deletes property values of the licence.',
+  summary: 'Deletes the properties set within a license.',
+  description: 'Deletes property values of the licence.',
   schema: DeleteLicenseProperties,
+  response: EmptyResponse,
   scopes: [valueScope('license', 'my', 'write'), valueScope('license', 'all', 'write')],
   async handler(ctx, input) {
     await deleteValues(ctx, 'license', LICENSE_TARGET, input.properties);
@@ -205,8 +215,10 @@ export const deleteLicenseProperties = defineAction({
 export const updateGroupProperties = defineAction({
   name: 'update_group_properties',
   area: 'properties',
-  summary: 'Sets property values of a group; values not named stay as they are.',
+  summary: 'Updates a property value within a group as the property location.',
+  description: 'Sets property values of a group; values not named stay as they are.',
   schema: UpdateGroupProperties,
+  response: EmptyResponse,
   scopes: [valueScope('group', 'my', 'write'), valueScope('group', 'all', 'write')],
   async handler(ctx, input) {
     await updateValues(ctx, 'group', input.group_id, input.properties);
@@ -217,8 +229,10 @@ export const updateGroupProperties = defineAction({
 export const listGroupsProperties = defineAction({
   name: 'list_groups_properties',
   area: 'properties',
-  summary: 'Returns the property values of the given groups (all groups when `group_ids` is empty).',
+  summary: 'Returns the properties set within specified groups.',
+  description: 'Returns the property values of the given groups (all groups when `group_ids` is empty).',
   schema: ListGroupsProperties,
+  response: Type.Array(Type.Object({ id: Type.Integer(), properties: ValuesResponse }, { additionalProperties: false })),
   scopes: [valueScope('group', 'all', 'read')],
   async handler(ctx, input) {
     const { caller } = ctx;
@@ -233,8 +247,10 @@ export const listGroupsProperties = defineAction({
 export const deleteGroupProperties = defineAction({
   name: 'delete_group_properties',
   area: 'properties',
-  summary: 'Deletes property values of a group.',
+  summary: 'Deletes the properties set within a group.',
+  description: 'Deletes property values of a group.',
   schema: DeleteGroupProperties,
+  response: EmptyResponse,
   scopes: [valueScope('group', 'my', 'write'), valueScope('group', 'all', 'write')],
   async handler(ctx, input) {
     await deleteValues(ctx, 'group', input.id, input.properties);

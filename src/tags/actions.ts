@@ -6,6 +6,7 @@
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction, type Caller } from '../kernel/registry.js';
+import { EmptyResponse } from '../kernel/responses.js';
 import { hasScope } from '../kernel/scopes.js';
 import type { Queryable } from '../store/db.js';
 import { assertGroupsExist, groupIdsOfAgent } from '../groups/repo.js';
@@ -47,6 +48,17 @@ export interface Tag {
   created_at: string;
 }
 
+/** One tag of list_tags (examples/tags/listTags.json). */
+const TagView = Type.Object(
+  {
+    name: Type.String(),
+    group_ids: Type.Array(Type.Integer()),
+    author_id: Type.String(),
+    created_at: Type.String({ format: 'date-time' }),
+  },
+  { additionalProperties: false, title: 'Tag' },
+);
+
 /** RFC 3339 with microsecond digits, as the spec's examples show (`2019-12-09T12:01:18.909000Z`). */
 export const tagTimestamp = (d = new Date()): string => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
@@ -83,8 +95,10 @@ const sortedIds = (ids: readonly number[]): number[] => [...ids].sort((a, b) => 
 export const createTag = defineAction({
   name: 'create_tag',
   area: 'tags',
-  summary: 'Creates a new tag; names are unique per licence ignoring letter case.',
+  summary: 'Creates a new tag.',
+  description: 'Creates a new tag; names are unique per licence ignoring letter case.',
   schema: TagWrite,
+  response: EmptyResponse,
   scopes: ['tags--all:rw', 'tags--groups:rw'],
   async handler(ctx, input) {
     const { caller } = ctx;
@@ -108,8 +122,10 @@ export const createTag = defineAction({
 export const updateTag = defineAction({
   name: 'update_tag',
   area: 'tags',
-  summary: 'Updates the groups of an existing tag (name matched with letter case).',
+  summary: 'Updates an existing tag.',
+  description: 'Updates the groups of an existing tag (name matched with letter case).',
   schema: TagWrite,
+  response: EmptyResponse,
   scopes: ['tags--all:rw', 'tags--groups:rw'],
   async handler(ctx, input) {
     const { caller } = ctx;
@@ -132,8 +148,10 @@ export const updateTag = defineAction({
 export const deleteTag = defineAction({
   name: 'delete_tag',
   area: 'tags',
-  summary: 'Deletes an existing tag (name matched with letter case).',
+  summary: 'Deletes an existing tag.',
+  description: 'Deletes an existing tag (name matched with letter case).',
   schema: DeleteTag,
+  response: EmptyResponse,
   scopes: ['tags--all:rw', 'tags--groups:rw'],
   async handler(ctx, input) {
     const { caller } = ctx;
@@ -150,8 +168,10 @@ export const deleteTag = defineAction({
 export const listTags = defineAction({
   name: 'list_tags',
   area: 'tags',
-  summary: 'Lists the tags the caller can reach, optionally only those assigned to any of `filters.group_ids`.',
+  summary: 'Lists the exisiting tags.',
+  description: 'Lists the tags the caller can reach, optionally only those assigned to any of `filters.group_ids`.',
   schema: ListTags,
+  response: Type.Array(TagView),
   scopes: ['tags--all:ro', 'tags--groups:ro'],
   async handler(ctx, input) {
     const { caller } = ctx;

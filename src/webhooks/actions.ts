@@ -9,6 +9,7 @@ import { defineAction, type ActionContext, type Caller } from '../kernel/registr
 import type { Area } from '../kernel/area.js';
 import { hasScope } from '../kernel/scopes.js';
 import { literalUnion, identifier } from '../kernel/schema.js';
+import { EmptyResponse } from '../kernel/responses.js';
 import { lockApplication, nowIso, type Queryable } from '../store/db.js';
 import { randomHexId } from '../tenancy/secrets.js';
 import { assertUsableClientId } from '../tenancy/tenancy.js';
@@ -73,6 +74,26 @@ const UnregisterWebhook = Type.Object(
 );
 const ListWebhookNames = Type.Object({ version: Type.Optional(Type.String({ maxLength: 16 })) }, { additionalProperties: false });
 const StateRequest = Type.Object({ owner_client_id: Type.Optional(ClientId) }, { additionalProperties: false });
+
+/** One webhook of list_webhooks (examples/webhooks/listWebhooks.json). */
+const WebhookView = Type.Object(
+  {
+    id: Type.String(),
+    url: Type.String(),
+    description: Type.Optional(Type.String()),
+    action: Type.String(),
+    filters: Type.Optional(Filters),
+    additional_data: Type.Optional(Type.Array(literalUnion(ADDITIONAL_DATA))),
+    owner_client_id: Type.String(),
+    type: literalUnion(['bot', 'license'] as const),
+  },
+  { additionalProperties: false, title: 'Webhook' },
+);
+/** One entry of list_webhook_names (examples/webhooks/listWebhookNames.json). */
+const WebhookNameView = Type.Object(
+  { action: Type.String(), filters: Type.Optional(Type.Array(Type.String())), additional_data: Type.Optional(Type.Array(Type.String())) },
+  { additionalProperties: false, title: 'WebhookName' },
+);
 
 type RegisterInput = typeof RegisterWebhook.static;
 
@@ -151,8 +172,10 @@ export function webhookView(w: WebhooksTable): Record<string, unknown> {
 export const registerWebhook = defineAction({
   name: 'register_webhook',
   area: 'webhooks',
-  summary: 'Registers a webhook for the client id (application) given in the request.',
+  summary: 'Registers a webhook for the Client ID (application) provided in the request.',
+  description: 'Registers a webhook for the client id (application) given in the request.',
   schema: RegisterWebhook,
+  response: Type.Object({ id: Type.String() }, { additionalProperties: false }),
   scopes: ['webhooks.configuration:rw'],
   async handler(ctx, input) {
     const { caller } = ctx;
@@ -199,8 +222,10 @@ export const registerWebhook = defineAction({
 export const listWebhooks = defineAction({
   name: 'list_webhooks',
   area: 'webhooks',
-  summary: 'Lists the webhooks registered for the given client id.',
+  summary: 'Lists all webhooks registered for the given Client ID.',
+  description: 'Lists the webhooks registered for the given client id.',
   schema: ListWebhooks,
+  response: Type.Array(WebhookView),
   scopes: ['webhooks.configuration:rw'],
   anyOf: ['webhooks.configuration:rw', 'webhooks--my:ro', 'webhooks--all:ro'],
   async handler(ctx, input) {
@@ -219,8 +244,10 @@ export const listWebhooks = defineAction({
 export const unregisterWebhook = defineAction({
   name: 'unregister_webhook',
   area: 'webhooks',
-  summary: 'Unregisters a webhook of the given client id; its pending deliveries are cancelled.',
+  summary: 'Unregisters a webhook previously registered for a Client ID (application).',
+  description: 'Unregisters a webhook of the given client id; its pending deliveries are cancelled.',
   schema: UnregisterWebhook,
+  response: EmptyResponse,
   scopes: ['webhooks.configuration:rw'],
   anyOf: ['webhooks.configuration:rw', 'webhooks--my:rw', 'webhooks--all:rw'],
   async handler(ctx, input) {
@@ -241,8 +268,10 @@ export const unregisterWebhook = defineAction({
 export const listWebhookNames = defineAction({
   name: 'list_webhook_names',
   area: 'webhooks',
-  summary: 'Lists every webhook action of an API version with its filters and additional data (no authorization).',
+  summary: 'Lists all webhooks that are supported in a given API version.',
+  description: 'Lists every webhook action of an API version with its filters and additional data (no authorization).',
   schema: ListWebhookNames,
+  response: Type.Array(WebhookNameView),
   scopes: [],
   auth: 'none',
   async handler(_ctx, input) {
@@ -294,12 +323,14 @@ async function setLicenseState(ctx: ActionContext, given: string | undefined, en
   });
 }
 
-const stateSwitch = (name: string, alias: string, enabled: boolean, summary: string) =>
+const stateSwitch = (name: string, alias: string, enabled: boolean, summary: string, description: string) =>
   defineAction({
     name,
     aliases: [alias],
     area: 'webhooks',
     summary,
+    description,
+    response: EmptyResponse,
     schema: StateRequest,
     scopes: ['webhooks.state:rw'],
     async handler(ctx, input) {
@@ -312,20 +343,24 @@ export const enableLicenseWebhooks = stateSwitch(
   'enable_license_webhooks',
   'enable_license_webhook',
   true,
+  'Enables the disabled webhooks on the license.',
   'Enables the license webhooks of a client id on the caller’s licence.',
 );
 export const disableLicenseWebhooks = stateSwitch(
   'disable_license_webhooks',
   'disable_license_webhook',
   false,
+  'Disables the webhooks on the license.',
   'Disables the license webhooks of a client id on the caller’s licence (survives reinstalls).',
 );
 
 export const getLicenseWebhooksState = defineAction({
   name: 'get_license_webhooks_state',
   area: 'webhooks',
-  summary: 'Tells whether the license webhooks of a client id are enabled on the caller’s licence.',
+  summary: 'Gets the state of the webhooks registered for a given **Client Id** (application) on the license associated with the access token used in the request.',
+  description: 'Tells whether the license webhooks of a client id are enabled on the caller’s licence.',
   schema: StateRequest,
+  response: Type.Object({ license_webhooks_enabled: Type.Boolean() }, { additionalProperties: false }),
   scopes: ['webhooks.state:ro'],
   async handler(ctx, input) {
     const clientId = await stateClientId(ctx, input.owner_client_id);

@@ -37,6 +37,7 @@ import { ALL_SCOPES } from '../../src/kernel/scopes.js';
 import { SigningKeys, newSecret } from '../../src/kernel/signing-keys.js';
 import { createDatabase, type ThrowAwayDatabase } from './database.js';
 import { ROOT } from './processes.js';
+import { checkAnswer } from './response-check.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export const PG_ADMIN_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -202,7 +203,10 @@ export class Harness {
       headers,
       payload: body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body),
     });
-    return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
+    const parsed = res.body ? JSON.parse(res.body) : undefined;
+    // The answer must match the published contract (response schema of the action, or the error format).
+    checkAnswer(this.app.registry, opts.version ?? 'v3.5', action, res.statusCode, parsed);
+    return { status: res.statusCode, body: parsed };
   }
 
   /** Call and assert 200; returns the body. */
