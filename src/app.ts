@@ -16,6 +16,7 @@ import { Dispatcher } from './http/dispatch.js';
 import { buildServer } from './http/server.js';
 import { DeliveryWorker } from './webhooks/delivery.js';
 import { registerControlPlane } from './http/control-plane.js';
+import { adminOpenApiExtension } from './http/admin-openapi.js';
 import { registerConsole } from './http/console.js';
 import { loadTls, type TlsMaterial } from './http/tls.js';
 import { Metrics } from './http/metrics.js';
@@ -82,6 +83,8 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     transport: config.http,
     trustProxy: config.trustProxy,
     tls: tls ?? undefined,
+    // The control plane's routes are documented (tag `admin`) exactly when they are served.
+    openApi: config.admin.token ? { extensions: [adminOpenApiExtension()] } : {},
   });
   const plane = await registerControlPlane(app, core, auth); // /admin/, only with ADMIN_TOKEN
   if (plane && config.admin.token) {
