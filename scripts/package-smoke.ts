@@ -59,10 +59,11 @@ try {
 
   const entries = run('tar', ['-tzf', tarball], { cwd: tmp, timeoutMs: 60_000, quiet: true }).trim().split('\n');
   log(`   ${tarball.split('/').pop()}: ${(statSync(tarball).size / 1024).toFixed(1)} KiB, ${entries.length} files`);
-  for (const required of ['package/package.json', 'package/bin/config-api.js', 'package/dist/src/cli/main.js']) {
+  for (const required of ['package/package.json', 'package/bin/config-api.js', 'package/dist/src/cli/main.js', 'package/dist/src/client/index.js', 'package/dist/src/client/index.d.ts']) {
     if (!entries.includes(required)) throw new Error(`tarball lacks ${required}`);
   }
-  const unwanted = entries.filter((e) => /\.(ts|map)$/.test(e) || /^package\/(test|bench|src|scripts|node_modules|data)\//.test(e));
+  // Type declarations (.d.ts) ship: `config-api/client` is typed. TypeScript sources and source maps do not.
+  const unwanted = entries.filter((e) => (/\.(ts|map)$/.test(e) && !e.endsWith('.d.ts')) || /^package\/(test|bench|src|scripts|node_modules|data)\//.test(e));
   if (unwanted.length) throw new Error(`tarball ships files it should not: ${unwanted.slice(0, 10).join(', ')}`);
 
   const app = join(tmp, 'app');
@@ -77,6 +78,12 @@ try {
     const v = run('npx', ['--no', '--', 'config-api', '--version'], { cwd: app, timeoutMs: 60_000, quiet: true }).trim();
     if (v !== pkg.version) throw new Error(`--version printed "${v}", expected "${pkg.version}"`);
     log(`   ${v}`);
+  });
+
+  await step("import('config-api/client') from the installed package", () => {
+    const code = "import('config-api/client').then((m) => { if (typeof m.ConfigurationApi !== 'function' || typeof m.ConfigApiError !== 'function') process.exit(3); console.log('ok'); })";
+    const out = run(process.execPath, ['--input-type=module', '-e', code], { cwd: app, timeoutMs: 60_000, quiet: true }).trim();
+    if (out !== 'ok') throw new Error(`the typed client did not load: ${out}`);
   });
 
   await step('npx config-api serve → list_agents → SIGTERM', async () => {

@@ -14,8 +14,9 @@ export interface EdgeOptions {
 
 export function registerEdges(app: FastifyInstance, o: EdgeOptions): void {
   // Fastify runs no content-type parser for a request without Content-Type and with no body (body undefined).
-  app.addHook('preValidation', async (req) => {
+  app.addHook('preValidation', (req, _reply, done) => {
     if (req.method === 'POST' && req.body === undefined) req.body = {};
+    done();
   });
 
   const methods: HTTPMethods[] = ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', ...(o.corsEnabled ? [] : (['OPTIONS'] as const))];

@@ -33,20 +33,26 @@ export interface TelemetryOptions {
   actionRoute: string;
 }
 
+/** Is `level` logged? (pino's isLevelEnabled; loggers without it, e.g. Fastify's no-op one, count as on.) */
+const levelOn = (log: unknown, level: string): boolean =>
+  (log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.(level) ?? true;
+
 export function registerTelemetry(app: FastifyInstance, o: TelemetryOptions): void {
   app.decorateRequest('caller', null);
 
-  app.addHook('onRequest', async (req, reply) => {
+  // Callback-style hooks (no promise per request); log objects are built only when their level is on.
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header(REQUEST_ID_HEADER, req.id);
-    req.log.debug({ method: req.method, path: req.url.split('?')[0] }, 'incoming request');
+    if (levelOn(req.log, 'debug')) req.log.debug({ method: req.method, path: req.url.split('?')[0] }, 'incoming request');
+    done();
   });
   // When the answer is ready to go (so the line and the metrics exist before the client sees the answer).
-  app.addHook('onSend', async (req, reply, payload) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     const status = reply.statusCode;
     const errorType = status >= 400 && typeof payload === 'string' ? (ERROR_TYPE.exec(payload)?.[1] ?? null) : null;
     const isAction = req.routeOptions.url === o.actionRoute;
     const action = isAction ? actionLabel(o.registry, req) : null;
-    req.log.info(
+    if (levelOn(req.log, 'info')) req.log.info(
       {
         method: req.method,
         path: req.url.split('?')[0],
@@ -66,7 +72,7 @@ export function registerTelemetry(app: FastifyInstance, o: TelemetryOptions): vo
       const requests = (req.body as { requests?: unknown } | undefined)?.requests;
       if (o.registry.batches.has(action) && Array.isArray(requests)) o.metrics.batchSize.observe({ action }, requests.length);
     }
-    return payload;
+    done(null, payload);
   });
 }
 
