@@ -31,6 +31,7 @@ import {
   assertNoDevDependencies,
   checkListAgents,
   demoToken,
+  elapsed,
   freePort,
   killGroup,
   removeTree,
@@ -40,22 +41,20 @@ import {
   stopServer,
   useLocalPrebuild,
   waitHealthy,
+  watchdog,
   type Server,
 } from './lib/smoke.js';
 
 const TOTAL_TIMEOUT_MS = 15 * 60_000;
 const started = Date.now();
-const elapsed = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
 const tmp = mkdtempSync(join(tmpdir(), 'config-api-container-smoke-'));
 chmodSync(tmp, 0o755); // the unprivileged user must reach the run stage
 let server: Server | undefined;
-const watchdog = setTimeout(() => {
-  process.stderr.write(`container smoke: gave up after ${TOTAL_TIMEOUT_MS / 1000} s\n`);
+const timer = watchdog('container smoke', TOTAL_TIMEOUT_MS, () => {
   killGroup(server);
   removeTree(tmp);
-  process.exit(1);
-}, TOTAL_TIMEOUT_MS);
+});
 
 /** Who runs the image's USER here: `nobody` via setpriv when root, else the current user (noted). */
 function runAs(): { uid: number; gid: number; wrap: string[]; note: string } {
@@ -274,7 +273,7 @@ try {
   killGroup(server);
   process.exitCode = 1;
 } finally {
-  clearTimeout(watchdog);
+  clearTimeout(timer);
   const tc = Date.now();
   removeTree(tmp);
   log(`   removed ${tmp} in ${elapsed(tc)}; total ${elapsed(started)}`);

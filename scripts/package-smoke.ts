@@ -12,38 +12,31 @@ import {
   assertNoDevDependencies,
   checkListAgents,
   demoToken,
+  elapsed,
   freePort,
   killGroup,
   removeTree,
   log,
   run,
   startServer,
+  step,
   stopServer,
   useLocalPrebuild,
   waitHealthy,
+  watchdog,
   type Server,
 } from './lib/smoke.js';
 
 const TOTAL_TIMEOUT_MS = 15 * 60_000;
 const started = Date.now();
-const elapsed = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
-async function step<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
-  const t = Date.now();
-  log(`== ${name}`);
-  const out = await fn();
-  log(`   ${name}: ${elapsed(t)}`);
-  return out;
-}
 
 const tmp = mkdtempSync(join(tmpdir(), 'config-api-package-smoke-'));
 let server: Server | undefined;
-const watchdog = setTimeout(() => {
-  process.stderr.write(`package smoke: gave up after ${TOTAL_TIMEOUT_MS / 1000} s\n`);
+const timer = watchdog('package smoke', TOTAL_TIMEOUT_MS, () => {
   killGroup(server);
   removeTree(tmp);
-  process.exit(1);
-}, TOTAL_TIMEOUT_MS);
+});
 
 try {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
@@ -106,7 +99,7 @@ try {
   killGroup(server);
   process.exitCode = 1;
 } finally {
-  clearTimeout(watchdog);
+  clearTimeout(timer);
   const tc = Date.now();
   removeTree(tmp);
   log(`   removed ${tmp} in ${elapsed(tc)}; total ${elapsed(started)}`);

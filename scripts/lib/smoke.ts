@@ -221,3 +221,24 @@ export function assertNoDevDependencies(nodeModules: string): void {
   if (found.length) throw new Error(`dev dependencies installed: ${found.join(', ')}`);
   if (!existsSync(join(nodeModules, 'fastify'))) throw new Error(`no production dependencies in ${nodeModules}`);
 }
+
+/** Seconds since `since`, for the logs. */
+export const elapsed = (since: number): string => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+
+/** Run one named step of a smoke test, logging its start and duration. */
+export async function step<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
+  const t = Date.now();
+  log(`== ${name}`);
+  const out = await fn();
+  log(`   ${name}: ${elapsed(t)}`);
+  return out;
+}
+
+/** Whole-run time limit of a smoke test: past `ms`, clean up and exit 1. Returns the timer (clear it when done). */
+export function watchdog(name: string, ms: number, cleanup: () => void): NodeJS.Timeout {
+  return setTimeout(() => {
+    process.stderr.write(`${name}: gave up after ${ms / 1000} s\n`);
+    cleanup();
+    process.exit(1);
+  }, ms);
+}

@@ -110,21 +110,9 @@ export class Authenticator {
     const row = await findAccessToken(this.store.db, token);
     if (!row) throw new ApiError('authentication', 'Invalid or expired access token');
     return {
-      caller: {
-        kind: 'bearer',
-        licenseId: row.license_id,
-        organizationId: row.organization_id,
-        region: row.region,
-        accountId: row.account_id,
-        agentId: row.agent_id,
-        role: row.role as Role,
-        agentType: row.type === 'bot' ? 'bot' : 'agent',
-        suspended: row.suspended === 1,
-        clientId: row.client_id,
-        scopes: new Set(row.scopes.split(' ').filter(Boolean)),
-      },
-      licenseExpiresAt: row.license_expires_at ? Date.parse(row.license_expires_at) : null,
-      tokenExpiresAt: row.token_expires_at ? Date.parse(row.token_expires_at) : null,
+      caller: callerOf('bearer', row, row.client_id),
+      licenseExpiresAt: parseTime(row.license_expires_at),
+      tokenExpiresAt: parseTime(row.token_expires_at),
     };
   }
 
@@ -136,22 +124,32 @@ export class Authenticator {
     const pat = decoded.slice(colon + 1);
     const row = await findPat(this.store.db, accountId, pat);
     if (!row) throw new ApiError('authentication', 'Invalid Personal Access Token');
-    return {
-      caller: {
-        kind: 'pat',
-        licenseId: row.license_id,
-        organizationId: row.organization_id,
-        region: row.region,
-        accountId: row.account_id,
-        agentId: row.agent_id,
-        role: row.role as Role,
-        agentType: row.type === 'bot' ? 'bot' : 'agent',
-        suspended: row.suspended === 1,
-        clientId: null,
-        scopes: new Set(row.scopes.split(' ').filter(Boolean)),
-      },
-      licenseExpiresAt: row.license_expires_at ? Date.parse(row.license_expires_at) : null,
-      tokenExpiresAt: null,
-    };
+    return { caller: callerOf('pat', row, null), licenseExpiresAt: parseTime(row.license_expires_at), tokenExpiresAt: null };
   }
+}
+
+const parseTime = (t: string | null): number | null => (t ? Date.parse(t) : null);
+
+/** The caller a credential row (access token or PAT, joined with its agent and licence) stands for. */
+function callerOf(
+  kind: 'bearer' | 'pat',
+  row: {
+    license_id: number; organization_id: string; region: string; account_id: string; agent_id: string;
+    role: string; type: string; suspended: number; scopes: string;
+  },
+  clientId: string | null,
+): Caller {
+  return {
+    kind,
+    licenseId: row.license_id,
+    organizationId: row.organization_id,
+    region: row.region,
+    accountId: row.account_id,
+    agentId: row.agent_id,
+    role: row.role as Role,
+    agentType: row.type === 'bot' ? 'bot' : 'agent',
+    suspended: row.suspended === 1,
+    clientId,
+    scopes: new Set(row.scopes.split(' ').filter(Boolean)),
+  };
 }

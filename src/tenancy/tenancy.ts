@@ -366,7 +366,7 @@ async function agentAccount(db: Queryable, licenseId: number, agentId: string): 
 }
 
 async function licenseRow(db: Queryable, licenseId: number) {
-  const lic = await db.selectFrom('licenses').select(['id', 'region', 'organization_id']).where('id', '=', licenseId).executeTakeFirst();
+  const lic = await findLicense(db, licenseId);
   if (!lic) throw new ApiError('not_found', `Licence ${licenseId} not found`);
   return lic;
 }
@@ -394,10 +394,7 @@ export async function newAccessToken(
   const lic = await licenseRow(trx, o.licenseId);
   const agent = await agentAccount(trx, o.licenseId, o.agentId);
   const clientId = o.clientId ?? null;
-  if (clientId) {
-    const app = await trx.selectFrom('applications').select('client_id').where('client_id', '=', clientId).executeTakeFirst();
-    if (!app) throw new ApiError('not_found', `Application ${clientId} not found`);
-  }
+  if (clientId && !(await applicationExists(trx, clientId))) throw new ApiError('not_found', `Application ${clientId} not found`);
   const token = await issueAccessToken(trx, {
     licenseId: o.licenseId,
     accountId: agent.account_id,
