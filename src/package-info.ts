@@ -1,4 +1,7 @@
-/** This package's name and version, read once from its package.json (found above this module, in src/ or dist/src/). */
+/**
+ * This package's root directory and its name and version, found by walking up from this module to the nearest
+ * package.json: the same answer from src/ (tsx), dist/src/ (production) and a test build.
+ */
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,19 +11,25 @@ export interface PackageInfo {
   version: string;
 }
 
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** The nearest directory at or above `from` holding package.json. */
+export function packageRoot(from = HERE): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
+
 let cached: PackageInfo | undefined;
 
 export function packageInfo(): PackageInfo {
   if (cached) return cached;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as Partial<PackageInfo>;
-      if (pkg.name && pkg.version) return (cached = { name: pkg.name, version: pkg.version });
-    }
-    const up = dirname(dir);
-    if (up === dir) return (cached = { name: 'config-api', version: '0.0.0' });
-    dir = up;
+  try {
+    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as Partial<PackageInfo>;
+    if (pkg.name && pkg.version) return (cached = { name: pkg.name, version: pkg.version });
+  } catch {
+    /* no readable package.json: the defaults below */
   }
+  return (cached = { name: 'config-api', version: '0.0.0' });
 }

@@ -2,9 +2,9 @@
  * The `config-api` command line as a commander program, built without side effects: `runCli(argv, deps)` parses,
  * runs one command and returns its exit status, printing only through `deps` (tests run commands in-process).
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ApiError } from '../kernel/errors.js';
+import { packageInfo } from '../package-info.js';
 import { StoreUnavailableError } from '../store/db.js';
 import { CliError, EXIT, makeContext, type CliContext, type CliDeps } from './context.js';
 import { environmentHelp } from './environment.js';
@@ -35,18 +35,6 @@ const COMMANDS: readonly ((program: Command, ctx: CliContext) => void)[] = [
   licenseCommand,
 ];
 
-function packageVersion(): string {
-  // src/cli/ and dist/src/cli/ both find package.json by walking up.
-  for (const up of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'config-api' && pkg.version) return pkg.version;
-    } catch {
-      /* try the next level */
-    }
-  }
-  return 'unknown';
-}
 
 /** Apply the same output routing and error handling to a command and every subcommand under it. */
 function configure(cmd: Command, deps: CliDeps): void {
@@ -64,7 +52,7 @@ export function buildProgram(deps: CliDeps, ctx: CliContext = makeContext(deps))
       'Configuration API v3.5 server and operator commands. Every command uses the environment below and works on the ' +
         'same database as a running server; with --json a command prints exactly one JSON object on stdout.',
     )
-    .version(packageVersion(), '-V, --version', 'print the version')
+    .version(packageInfo().version, '-V, --version', 'print the version')
     .helpCommand(false)
     .addHelpText('after', `\n${environmentHelp()}\n\nExit status: 0 done, 1 the command failed (bad value, not found, …), 2 usage or configuration error.`);
   for (const add of COMMANDS) add(program, ctx);

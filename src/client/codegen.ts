@@ -5,10 +5,12 @@
  * test/developer/client.test.ts fails while the checked-in file differs from what this prints.
  */
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildRegistry } from '../areas.js';
 import { jsonSchema } from '../http/openapi.js';
 import type { Registry } from '../kernel/registry.js';
+import { packageRoot } from '../package-info.js';
 
 type Json = Record<string, any>;
 
@@ -85,7 +87,8 @@ export function generateClientSource(registry: Registry): string {
   return out.join('\n');
 }
 
-export const GENERATED_PATH = fileURLToPath(new URL('./actions.generated.ts', import.meta.url));
+/** The generated file in the source tree (found from the package root, so a compiled copy of this module finds it too). */
+export const GENERATED_PATH = join(packageRoot(), 'src/client/actions.generated.ts');
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   writeFileSync(GENERATED_PATH, generateClientSource(buildRegistry()));

@@ -9,14 +9,14 @@
  * from this server's own origin.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../core.js';
 import { ApiError } from '../kernel/errors.js';
 import type { Registry } from '../kernel/registry.js';
 import { RawJson } from '../kernel/raw-json.js';
+import { packageRoot } from '../package-info.js';
 import type { Dispatcher } from './dispatch.js';
 import { authFailureLimiter } from './auth-failures.js';
 import { getLicense, listLicenses } from '../tenancy/tenancy.js';
@@ -97,14 +97,6 @@ export function controlPlaneOperations(core: Core): ConsoleOperations {
     restoreSnapshot: (licenseId, snapshotId) =>
       timed(() => core.transaction((trx) => restoreSnapshot(trx, licenseId, snapshotId), { licenseId })),
   };
-}
-
-/** The package root: the nearest directory above this module holding package.json (works from src/ and dist/src/). */
-export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
-  }
 }
 
 const TYPES: Record<string, string> = {

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import { buildOpenApiDocument, withServers, type OpenApiOptions } from './openapi.js';
+import { withServers, type OpenApiRouteOptions } from './openapi.js';
 
 export const DOCS_PATH = '/docs';
 
@@ -15,10 +15,16 @@ const CSP =
   "default-src 'self'; base-uri 'self'; connect-src 'self'; font-src 'self' data:; img-src 'self' data:; " +
   "object-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'";
 
-export async function docsRoutes(app: FastifyInstance, opts: OpenApiOptions): Promise<void> {
-  const document = buildOpenApiDocument(app.registry, opts);
-  // Static mode: @fastify/swagger only holds our generated document (it does not collect routes).
-  await app.register(fastifySwagger, { mode: 'static', specification: { document: document as never } });
+/**
+ * What @fastify/swagger holds. Its static mode wants a document when it registers, but every route of
+ * @fastify/swagger-ui that serves one (`/docs/json`, `/docs/yaml`) goes through `transformSpecification` below, which
+ * answers the generated document instead: built on the first request, not at every start.
+ */
+const REGISTERED_DOCUMENT = { openapi: '3.1.0', info: { title: 'Configuration API', version: '3.5' }, paths: {} };
+
+export async function docsRoutes(app: FastifyInstance, opts: OpenApiRouteOptions): Promise<void> {
+  // Static mode: @fastify/swagger does not collect routes.
+  await app.register(fastifySwagger, { mode: 'static', specification: { document: REGISTERED_DOCUMENT as never } });
   await app.register(fastifySwaggerUi, {
     routePrefix: DOCS_PATH,
     staticCSP: CSP,
@@ -32,6 +38,6 @@ export async function docsRoutes(app: FastifyInstance, opts: OpenApiOptions): Pr
       tryItOutEnabled: false,
     },
     transformSpecificationClone: false,
-    transformSpecification: (doc, req) => withServers(doc as Record<string, unknown>, req, opts) as never,
+    transformSpecification: (_registered, req) => withServers(opts.document(), req, opts) as never,
   });
 }

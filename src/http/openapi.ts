@@ -211,11 +211,20 @@ export function withServers(doc: Json, req: FastifyRequest, opts: OpenApiOptions
   return { ...doc, servers };
 }
 
-/** Fastify plugin: `GET /openapi.json`, built once from the server's registry (and the extensions). */
-export async function openApiRoutes(app: FastifyInstance, opts: OpenApiOptions): Promise<void> {
+/** The options of the routes serving the document: how it is documented, and the (lazily built) document itself. */
+export interface OpenApiRouteOptions extends OpenApiOptions {
+  document(): Json;
+}
+
+/** The document of a registry, built on the first call (not at every start: most apps never serve it), then kept. */
+export function lazyOpenApiDocument(registry: Registry, opts: OpenApiOptions): () => Json {
   let doc: Json | undefined;
+  return () => (doc ??= buildOpenApiDocument(registry, opts));
+}
+
+/** Fastify plugin: `GET /openapi.json`. */
+export async function openApiRoutes(app: FastifyInstance, opts: OpenApiRouteOptions): Promise<void> {
   app.get(OPENAPI_PATH, async (req, reply) => {
-    doc ??= buildOpenApiDocument(app.registry, opts);
-    return reply.header('cache-control', 'no-cache').send(withServers(doc, req, opts));
+    return reply.header('cache-control', 'no-cache').send(withServers(opts.document(), req, opts));
   });
 }

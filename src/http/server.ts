@@ -25,7 +25,7 @@ import { Metrics, registerMetricsRoute } from './metrics.js';
 import { genReqId, registerTelemetry } from './telemetry.js';
 import { registerCors } from './cors.js';
 import { registerEdges } from './edges.js';
-import { openApiRoutes, type OpenApiOptions } from './openapi.js';
+import { lazyOpenApiDocument, openApiRoutes, type OpenApiOptions } from './openapi.js';
 import { docsRoutes } from './docs.js';
 
 export const API_VERSION = 'v3.5';
@@ -152,8 +152,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const limit = routeRateLimit(opts.rateLimit);
   const authFailures = authFailureLimiter(opts.authFailures ?? DEFAULT_AUTH_FAILURE_LIMIT);
   app.post(ACTION_ROUTE, { ...(limit ? { config: { rateLimit: limit } } : {}), ...(authFailures ?? {}) }, dispatch);
-  await app.register(openApiRoutes, opts.openApi ?? {});
-  await app.register(docsRoutes, opts.openApi ?? {});
+  const openApi = { ...opts.openApi, document: lazyOpenApiDocument(app.registry, opts.openApi ?? {}) };
+  await app.register(openApiRoutes, openApi);
+  await app.register(docsRoutes, openApi);
   return app;
 }
 

@@ -117,11 +117,15 @@ export function applyStorageBounds(schema: unknown, seen = new Set<unknown>()): 
   }
 }
 
-/** Compile a schema into a function that returns the typed value or throws `validation`. */
+/**
+ * A function that returns the typed value or throws `validation`. The schema gets its storage bounds now (the OpenAPI
+ * document shows them); it is compiled on the first call, so an app does not compile every action's schema at start.
+ */
 export function compileValidator<S extends TSchema>(schema: S): Validator<Static<S>> {
   applyStorageBounds(schema);
-  const check: TypeCheck<S> = TypeCompiler.Compile(schema);
+  let check: TypeCheck<S> | undefined;
   const fn = ((value: unknown) => {
+    check ??= TypeCompiler.Compile(schema);
     if (check.Check(value)) return value as Static<S>;
     const first = check.Errors(value).First();
     throw new ApiError('validation', first ? describeError(first) : undefined);

@@ -206,7 +206,7 @@ describe('config-api binary (smoke test)', () => {
     const launch = startScriptLaunch(); // package.json scripts.start: its env assignments and node flags
     assert.deepEqual(Object.keys(launch.env), ['MALLOC_MMAP_THRESHOLD_']);
     const serveEnv = { ...launch.env, ...process.env, DATABASE_URL: `sqlite:${join(dir, 'serve.sqlite')}`, PORT: String(port), HOST: '127.0.0.1', REGION: 'dal', LOG_LEVEL: 'silent' };
-    const child = spawn(process.execPath, [...launch.nodeFlags, ...cliCommand('tsx'), 'serve'], { cwd: ROOT, env: serveEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...launch.nodeFlags, ...cliCommand('tested'), 'serve'], { cwd: ROOT, env: serveEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

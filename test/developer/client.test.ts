@@ -16,6 +16,8 @@ import type { Requests, Responses } from '../../src/client/index.js';
 import { AgentView, createAgent, listAgents } from '../../src/agents/actions.js';
 import { addAutoAccess } from '../../src/auto-access/actions.js';
 import { createBot } from '../../src/bots/actions.js';
+import { join } from 'node:path';
+import { ROOT } from '../support/processes.js';
 
 // Compile-time: the generated types and TypeBox's Static<> of the registry's schemas are the same types. (Where a
 // schema is a union of literals typed as plain `string`, e.g. register_webhook's `action`, the generated type keeps
@@ -76,9 +78,9 @@ describe('typed client: generated code', () => {
   });
 
   it('is exported as config-api/client with type declarations', () => {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     assert.deepEqual(pkg.exports['./client'], { types: './dist/src/client/index.d.ts', import: './dist/src/client/index.js' });
-    const tsconfig = JSON.parse(readFileSync(new URL('../../tsconfig.json', import.meta.url), 'utf8'));
+    const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8'));
     assert.equal(tsconfig.compilerOptions.declaration, true);
   });
 });

@@ -7,12 +7,13 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { Harness } from '../support/harness.js';
+import { join } from 'node:path';
+import { ROOT } from '../support/processes.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+const ARTIFACTS = join(ROOT, 'test-artifacts');
 const AREAS = ['Agents', 'Auto access', 'Bots', 'Groups', 'Properties', 'Tags', 'Webhooks', 'Other'];
 const SAMPLE = ['create_agent', 'list_agents', 'batch_create_agents', 'create_bot_template', 'list_tags', 'register_webhook', 'list_license_properties', 'check_product_limits_for_plan'];
 
@@ -78,8 +79,8 @@ describe('docs page in headless Chromium', { skip: CHROMIUM ? false : 'no chromi
     for (const s of ['409', '429', 'already_exists']) assert.ok(opText.includes(s), `create_agent details lack ${s}`);
 
     mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: `${ARTIFACTS}docs.png` });
-    assert.ok(existsSync(`${ARTIFACTS}docs.png`));
+    await page.screenshot({ path: join(ARTIFACTS, 'docs.png') });
+    assert.ok(existsSync(join(ARTIFACTS, 'docs.png')));
     assert.ok(local.includes('/docs/json'), 'the page loaded the document from this server');
     assert.deepEqual(outside, [], `requests outside 127.0.0.1: ${outside.join(', ')}`);
     assert.deepEqual(errors, []);

@@ -13,10 +13,11 @@ import { ERROR_TYPES } from '../../src/kernel/errors.js';
 import { checkAnswer } from '../support/response-check.js';
 import { Type } from '@sinclair/typebox';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT } from '../support/processes.js';
 
 /** The reference, beside the checkout (`../shared/spec`), as the project's README says. */
-const SPEC = fileURLToPath(new URL('../../../shared/spec/configuration-api-v3.5.md', import.meta.url));
+const SPEC = join(ROOT, '../shared/spec/configuration-api-v3.5.md');
 
 describe('OpenAPI document (generated)', () => {
   const registry = buildRegistry();
@@ -149,6 +150,9 @@ describeStores('GET /openapi.json and /docs', (h: () => Harness) => {
     }
     const json = await h().app.inject({ method: 'GET', url: '/docs/json' });
     assert.equal(Object.keys(json.json().paths).length, 63);
+    const yaml = await h().app.inject({ method: 'GET', url: '/docs/yaml' });
+    assert.equal(yaml.statusCode, 200);
+    assert.match(yaml.body, /operationId: list_agents\n/);
   });
 });
 

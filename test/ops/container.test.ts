@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { posix } from 'node:path';
+import { join, posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
   dockerignore,
@@ -18,9 +18,9 @@ import {
   type Stage,
 } from '../../scripts/lib/dockerfile.js';
 import { DEFAULT_DATABASE_URL } from '../../src/config.js';
+import { ROOT } from '../support/processes.js';
 
-const root = new URL('../../', import.meta.url);
-const read = (p: string) => readFileSync(new URL(p, root), 'utf8');
+const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
 const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>; files: string[]; bin: Record<string, string> };
 const dockerfile = parseDockerfile(read('Dockerfile'));
 

@@ -5,6 +5,8 @@ import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { postgresOrSkip } from '../support/harness.js';
 import { liveApp, type LiveApp } from '../support/ops.js';
+import { join } from 'node:path';
+import { ROOT } from '../support/processes.js';
 
 const ACTION = '/v3.5/configuration/action/list_agents';
 
@@ -131,7 +133,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     it('GET / answers a JSON index with the name, version and links', async () => {
       const res = await fetch(`${s.base}/`);
       assert.equal(res.status, 200);
-      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+      const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
       const body = await res.json();
       assert.equal(body.name, pkg.name);
       assert.equal(body.version, pkg.version);

@@ -13,7 +13,7 @@ import { createCore } from '../../src/core.js';
 import { waitFor } from '../support/webhooks.js';
 import { ROOT, cliCommand } from '../support/processes.js';
 
-const CLI = cliCommand('tsx');
+const CLI = cliCommand('tested');
 
 interface Server {
   proc: ChildProcess;
@@ -44,9 +44,9 @@ function run(args: string[], env: Record<string, string>): Server {
 }
 
 const started: Server[] = [];
-after(() => {
+function killLeftovers(): void {
   for (const s of started) if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
-});
+}
 
 async function serve(env: Record<string, string>): Promise<Server & { port: number; token: string | null }> {
   const s = run(['serve'], env);
@@ -96,6 +96,8 @@ async function dbUrl(t: Awaited<ReturnType<typeof freshDatabase>>[]): Promise<st
 }
 
 describe('config-api serve (real process)', () => {
+  after(killLeftovers);
+
   const dbs: Awaited<ReturnType<typeof freshDatabase>>[] = [];
   after(async () => {
     for (const d of dbs) await d.drop();

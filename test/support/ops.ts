@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../src/app.js';
 import { createCore } from '../../src/core.js';
-import { migrate, openStore, type Store } from '../../src/store/db.js';
+import type { Store } from '../../src/store/db.js';
 import { bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';
-import { freshDatabase, testConfig, type StoreKind } from './harness.js';
+import { freshStore, testConfig, type StoreKind } from './harness.js';
 
 export interface LiveApp {
   app: FastifyInstance;
@@ -25,9 +25,7 @@ export interface LiveApp {
 
 /** A migrated store, an app configured by `env` (operating variables), listening on 127.0.0.1:0, and a licence. */
 export async function liveApp(kind: StoreKind, env: Record<string, string> = {}, o: { authCacheTtlMs?: number } = {}): Promise<LiveApp> {
-  const database = await freshDatabase(kind);
-  const store = openStore(database.url, { poolSize: 5 });
-  await migrate(store);
+  const { store, drop } = await freshStore(kind);
   let text = '';
   const logs: Array<Record<string, any>> = [];
   const stream = new Writable({
@@ -63,8 +61,7 @@ export async function liveApp(kind: StoreKind, env: Record<string, string> = {},
       if (stopped) return;
       stopped = true;
       await app.close();
-      await store.close().catch(() => {});
-      await database.drop();
+      await drop();
     },
   };
 }

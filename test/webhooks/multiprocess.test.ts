@@ -5,8 +5,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { freshStore, postgresOrSkip, testConfig } from '../support/harness.js';
+import { ROOT, cliCommand } from '../support/processes.js';
 import { Receiver, appOn, callApp, fastRetries, waitFor } from '../support/webhooks.js';
 import { CASCADES } from '../../src/areas.js';
 import { createCore } from '../../src/core.js';
@@ -14,12 +14,11 @@ import { bootstrap, installApplication } from '../../src/tenancy/tenancy.js';
 
 const FAST = fastRetries({ WEBHOOK_POLL_MS: '20', WEBHOOK_CONCURRENCY: '4' });
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LICENCES = 4;
 const EVENTS_PER_LICENCE = 10;
 
 function startServer(databaseUrl: string, log: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+  const child = spawn(process.execPath, [...cliCommand('tested'), 'serve'], {
     cwd: ROOT,
     env: {
       ...process.env,
