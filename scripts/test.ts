@@ -1,14 +1,14 @@
 /**
- * `npm test`: transpile src/, test/ and scripts/ once with esbuild into .test-build/ (the same per-file transform tsx applies,
- * done once in about 0.2 s instead of ~1 s of loader start-up in every test process), then run Node's test runner on
- * the compiled test files. Type checking is `npm run typecheck`; this only strips types.
+ * `npm test`: transpile src/, test/ and scripts/ once with esbuild into .test-build/ (the per-file transform tsx
+ * applies, done once in about 0.2 s instead of ~1 s of loader start-up in every test process), then run Node's test
+ * runner on the compiled test files, several files per process. Type checking is `npm run typecheck`.
  *
  *   npm test                                   every test file
  *   npm test -- test/agents test/api/batch.test.ts   the files under these paths
  *   npm test -- --test-name-pattern=batch      flags starting with -- go to `node --test`
  *
- * TEST_PROCESSES: how many processes the files are dealt into (default: 4 per CPU); TEST_CONCURRENCY: how many of
- * them run at once (default: the number of CPUs, at least 2).
+ * TEST_PROCESSES: how many processes the files are dealt into (default: 6 per CPU); TEST_CONCURRENCY: how many of
+ * them run at once (default: one more than the CPUs, so that one waiting on timers or a child leaves no CPU idle).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
 import { ROOT } from '../test/support/processes.js';
 
-export const BUILD_DIR = '.test-build';
+const BUILD_DIR = '.test-build';
 
 function tsFiles(dir: string, out: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -70,8 +70,8 @@ if (chosen.length === 0) {
 // a group that waits (timers, child processes, a browser) leaves the CPU to the others. A test file therefore must
 // not register hooks at its top level (they would apply to every file of its process): scripts/test.ts refuses it.
 const cpus = Math.max(2, availableParallelism());
-const concurrency = Number(process.env.TEST_CONCURRENCY) || cpus;
-const processes = Math.min(chosen.length, Number(process.env.TEST_PROCESSES) || cpus * 4);
+const concurrency = Number(process.env.TEST_CONCURRENCY) || cpus + 1;
+const processes = Math.min(chosen.length, Number(process.env.TEST_PROCESSES) || cpus * 6);
 const topLevelHook = /^(before|after|beforeEach|afterEach)\(/m;
 const groups = Array.from({ length: processes }, () => ({ weight: 0, files: [] as string[] }));
 for (const file of [...chosen].sort((a, b) => statSync(b).size - statSync(a).size || a.localeCompare(b))) {
