@@ -370,9 +370,6 @@ function defaultKeyFile(db: Pick<DatabaseConfig, 'kind' | 'file'>): string {
   return join(dir, 'token-signing-keys.json');
 }
 
-/** A configuration for tests and embedding: the defaults, with the given variables. */
-export const configWith = (env: Record<string, string | undefined> = {}): Config => loadConfig(env);
-
 /** The URL without its password, for messages. */
 export function redactUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1***@');

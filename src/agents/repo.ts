@@ -59,8 +59,6 @@ export const AGENT_FIELDS = [
   'work_scheduler', 'groups', 'email_subscriptions', 'notifications', 'job_title', 'mobile', 'max_chats_count',
   'suspended', 'awaiting_approval', 'last_logout',
 ] as const;
-export type AgentField = (typeof AGENT_FIELDS)[number];
-
 export const DEFAULT_MAX_CHATS = 6;
 
 export const parseScheduler = (s: string | null): WorkScheduler => (s ? (JSON.parse(s) as WorkScheduler) : {});

@@ -36,7 +36,6 @@ export type GroupRow = Pick<Selectable<GroupsTable>, 'id' | 'name' | 'language_c
 const GROUP_COLUMNS = ['id', 'name', 'language_code', 'routing_status'] as const;
 
 export const PRIORITIES = ['first', 'normal', 'last', 'supervisor'] as const;
-export type Priority = (typeof PRIORITIES)[number];
 
 export interface Membership {
   id: number;

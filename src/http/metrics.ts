@@ -25,7 +25,6 @@ export class Metrics {
   readonly requestDuration: Histogram<'action' | 'status' | 'error_type'>;
   readonly batchSize: Histogram<'action'>;
   readonly delivery: DeliveryMetrics;
-  private readonly authCache: Counter<'result'>;
   private readonly deliveries: Counter<'status'>;
   private readonly deliveryDuration: Histogram<'outcome'>;
   private readonly deliveryAttempts: Histogram<'status'>;
@@ -55,7 +54,8 @@ export class Metrics {
       registers,
     });
     const self = this;
-    this.authCache = new Counter({
+    // Registered only: its value comes from the authentication cache on every scrape.
+    new Counter({
       name: 'config_api_auth_cache_lookups_total',
       help: 'Credential lookups answered from the authentication cache (hit) or the database (miss)',
       labelNames: ['result'],

@@ -21,7 +21,6 @@ declare module '../store/schema.js' {
 }
 
 export const CHANNEL_TYPES = ['code', 'direct_link', 'integration'] as const;
-export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 export interface Channel {
   channel_type: string;

@@ -9,10 +9,12 @@ import { agentsInMoreGroupsThan, countGroups } from '../groups/repo.js';
 import { countRules } from '../auto-access/list.js';
 
 export type Plan = (typeof PLANS)[number];
+/**
+ * The resources of the spec's table this service holds data for. The others (`banned`, `queue`, `queue_continuous`,
+ * `group_chooser_groups`) are chat-side: never exceeded here.
+ */
 export const TRACKED_RESOURCES = ['agents', 'groups', 'groups_per_agent', 'access_rules'] as const;
 export type TrackedResource = (typeof TRACKED_RESOURCES)[number];
-/** Resources of the spec's table for which this service has no data: never exceeded. */
-export const UNTRACKED_RESOURCES = ['banned', 'queue', 'queue_continuous', 'group_chooser_groups'] as const;
 
 export const PLAN_LIMITS: Record<Plan, Record<TrackedResource, number | null>> = {
   starter: { agents: 1, groups: 1, groups_per_agent: 1, access_rules: 0 },

@@ -35,7 +35,7 @@ describeStores(
       assert.equal(webhook.request_body.secret_key, '[redacted]');
       assert.equal(webhook.request_body.url, 'http://127.0.0.1:9/x');
       assert.equal(created.response_body.id, bot.id);
-      for (const [k, v] of Object.entries(bot)) if (/secret/i.test(k)) assert.equal(created.response_body[k], '[redacted]');
+      for (const k of Object.keys(bot)) if (/secret/i.test(k)) assert.equal(created.response_body[k], '[redacted]');
       assert.ok(!JSON.stringify(entries).includes('very-secret'));
       assert.ok(!JSON.stringify(entries).includes(b.bearer_token));
     });
