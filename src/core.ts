@@ -8,6 +8,7 @@ import { AREAS } from './areas.js';
 import { cascadesOf, type Area, type Cascades } from './kernel/area.js';
 import { SigningKeys } from './kernel/signing-keys.js';
 import { runTransaction, type CommitSignal, type Store, type Tx, type TxSettings } from './store/db.js';
+import { lockLicense } from './tenancy/tenancy.js';
 
 export interface Core {
   readonly store: Store;
@@ -37,7 +38,10 @@ export function createCore(store: Store, config: Config, areas: readonly Area[] 
     cascades: cascadesOf(areas),
     settings,
     signingKeys,
-    transaction: (fn, opts = {}) => runTransaction(store, { ...opts, settings, onCommit: committed }, fn),
+    transaction: (fn, { licenseId, memo } = {}) => {
+      const lock = licenseId === undefined ? undefined : (trx: Tx) => lockLicense(trx, licenseId);
+      return runTransaction(store, { lock, memo, settings, onCommit: committed }, fn);
+    },
     onCommit: (listener) => void listeners.push(listener),
   };
 }

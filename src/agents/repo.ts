@@ -381,6 +381,28 @@ export async function ownerAndViceownerIds(db: Queryable, licenseId: number): Pr
   return rows.map((r) => r.id);
 }
 
+// --- agents joined by the queries of other owners (one statement each) ---------------------------------------------
+
+/**
+ * Agents and bots as authentication sees them, as a query to join on (`license_id`, `account_id`): a credential
+ * lookup reads its agent in the same statement (tenancy/authentication.ts).
+ */
+export const agentsForAuthentication = (db: Queryable) =>
+  db.selectFrom('agents').select(['license_id', 'account_id', 'id as agent_id', 'role', 'type', 'suspended']);
+
+/** The bot a bot token names (its id as signed), as a query to join with its licence (bots/token.ts). */
+export const botForToken = (db: Queryable, licenseId: number, id: string) =>
+  db
+    .selectFrom('agents')
+    .select(['license_id', 'id', 'account_id', 'owner_client_id'])
+    .where('license_id', '=', licenseId)
+    .where('id', '=', id)
+    .where('type', '=', 'bot');
+
+/** The owner of each licence, as a query to join on `license_id` (tenancy/views.ts). */
+export const licenseOwners = (db: Queryable) =>
+  db.selectFrom('agents').select(['license_id', 'id as agent_id', 'account_id']).where('role', '=', 'owner').where('type', '=', 'agent');
+
 // --- bots of one id on many licences (template bots) ---------------------------------------------------------------
 
 /** The bots with this id on the given licences, by licence. */

@@ -7,9 +7,9 @@ import { ApiError } from '../kernel/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
 import type { Area } from '../kernel/area.js';
 import { requireScopes } from '../kernel/scopes.js';
-import { lockApplication, nowIso, type Queryable } from '../store/db.js';
+import { nowIso, type Queryable } from '../store/db.js';
 import { hashSecret, randomHexId, secretMatches } from '../tenancy/secrets.js';
-import { assertUsableClientId, findLicense, installedLicenses, organizationLicenseIds } from '../tenancy/tenancy.js';
+import { assertUsableClientId, findLicense, installedLicenses, lockApplication, organizationLicenseIds } from '../tenancy/tenancy.js';
 import {
   assertGroupsExist,
   assertNoDuplicateGroups,

@@ -9,12 +9,14 @@ import { SignJWT, decodeProtectedHeader, jwtVerify } from 'jose';
 import { ApiError } from '../kernel/errors.js';
 import type { Caller } from '../kernel/registry.js';
 import type { ResolvedBearer } from '../kernel/area.js';
-import type { Store } from '../store/db.js';
+import { initSetting, readSetting, writeSetting, type Store } from '../store/db.js';
 import type { SigningKeys } from '../kernel/signing-keys.js';
+import { botForToken } from '../agents/repo.js';
+import { licensesForAuthentication } from '../tenancy/tenancy.js';
 
 export const BOT_TOKEN_SCOPES = ['chats--access:rw', 'agents-bot--my:rw', 'customers:rw'] as const;
 export const BOT_TOKEN_TTL_SECONDS = 24 * 60 * 60;
-/** settings row: the id (kid) of the key signing bot tokens, as last recorded by a starting server. */
+/** The setting holding the id (kid) of the key signing bot tokens, as last recorded by a starting server. */
 const SIGNING_KID = 'bots.token_signing_kid';
 const ISSUER = 'config-api';
 const AUDIENCE = 'bot';
@@ -22,9 +24,8 @@ const AUDIENCE = 'bot';
 export class SigningKeyMismatch extends Error {}
 
 /** The signing key id the database records (null before any server started with configured keys). */
-export async function recordedSigningKid(store: Store): Promise<string | null> {
-  const row = await store.db.selectFrom('settings').select('value').where('key', '=', SIGNING_KID).executeTakeFirst();
-  return row?.value ?? null;
+export function recordedSigningKid(store: Store): Promise<string | null> {
+  return readSetting(store.db, SIGNING_KID);
 }
 
 /**
@@ -35,21 +36,16 @@ export async function recordedSigningKid(store: Store): Promise<string | null> {
  */
 export async function checkSigningKey(store: Store, keys: SigningKeys, adopt = false): Promise<void> {
   const kid = keys.current.kid;
-  await store.db
-    .insertInto('settings')
-    .values({ key: SIGNING_KID, value: kid })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
-  const row = await store.db.selectFrom('settings').select('value').where('key', '=', SIGNING_KID).executeTakeFirstOrThrow();
-  if (row.value === kid) return;
-  if (!adopt && !keys.find(row.value)) {
+  const recorded = await initSetting(store.db, SIGNING_KID, kid);
+  if (recorded === kid) return;
+  if (!adopt && !keys.find(recorded)) {
     throw new SigningKeyMismatch(
-      `This database is used by servers signing bot tokens with another key (key id ${row.value}; this server's is ${kid}). ` +
+      `This database is used by servers signing bot tokens with another key (key id ${recorded}; this server's is ${kid}). ` +
         'Give every server sharing the database the same TOKEN_SIGNING_KEY (or key file). If the previous key is lost for good, ' +
         'run `config-api keys adopt` to record this key (bot tokens signed with the lost key stop working).',
     );
   }
-  await store.db.updateTable('settings').set({ value: kid }).where('key', '=', SIGNING_KID).execute();
+  await writeSetting(store.db, SIGNING_KID, kid);
 }
 
 export interface BotTokenSubject {
@@ -96,13 +92,11 @@ export async function resolveBotToken(token: string, store: Store, keys: Signing
     throw invalid();
   }
   if (typeof claims.sub !== 'string' || typeof claims.lic !== 'number') throw invalid();
+  // The bot (agents' owner) with its licence (tenancy's), in one statement.
   const row = await store.db
-    .selectFrom('agents as a')
-    .innerJoin('licenses as l', 'l.id', 'a.license_id')
-    .select(['a.id', 'a.account_id', 'a.owner_client_id', 'l.id as license_id', 'l.organization_id', 'l.region', 'l.expires_at'])
-    .where('a.license_id', '=', claims.lic)
-    .where('a.id', '=', claims.sub)
-    .where('a.type', '=', 'bot')
+    .selectFrom(botForToken(store.db, claims.lic, claims.sub).as('b'))
+    .innerJoin(licensesForAuthentication(store.db).as('l'), 'l.license_id', 'b.license_id')
+    .select(['b.id', 'b.account_id', 'b.owner_client_id', 'b.license_id', 'l.organization_id', 'l.region', 'l.license_expires_at'])
     .executeTakeFirst();
   if (!row) throw new ApiError('authentication', 'The bot of this token no longer exists');
   if (m[1] !== undefined && m[1] !== row.region) throw invalid();
@@ -119,5 +113,5 @@ export async function resolveBotToken(token: string, store: Store, keys: Signing
     clientId: row.owner_client_id,
     scopes: new Set(BOT_TOKEN_SCOPES),
   };
-  return { caller, licenseExpiresAt: row.expires_at ? Date.parse(row.expires_at) : null };
+  return { caller, licenseExpiresAt: row.license_expires_at ? Date.parse(row.license_expires_at) : null };
 }

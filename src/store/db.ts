@@ -1,7 +1,8 @@
 /**
  * One Kysely instance over either better-sqlite3 (default, a WAL file under ./data; src/store/sqlite.ts) or pg
  * (DATABASE_URL=postgres://…; src/store/postgres.ts). The same migrations and queries serve both dialects. Also:
- * prepared queries, transactions (licence lock, settings, batch memo, commit signals) and savepoints.
+ * prepared queries, transactions (a lock taken first, settings, batch memo, commit signals), savepoints, and the
+ * store's own tables (`counters`, `settings`).
  */
 import {
   Migrator,
@@ -112,22 +113,21 @@ export async function nextCounter(trx: Queryable, name: string, start = 1): Prom
   return Number(rows[0].value);
 }
 
-/**
- * Serialise writers of one licence: on PostgreSQL a row lock on the licence, held to the end of the transaction.
- * SQLite has one writer at a time already.
- */
-export async function lockLicense(trx: Queryable, licenseId: number): Promise<void> {
-  if (dialectOf(trx) !== 'postgres') return;
-  await sql`SELECT id FROM licenses WHERE id = ${licenseId} FOR UPDATE`.execute(trx);
+/** A setting's value (the store's `settings` table: one value per key), or null when it has none. */
+export async function readSetting(db: Queryable, key: string): Promise<string | null> {
+  const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+  return row?.value ?? null;
 }
 
-/**
- * Serialise writers that enforce a per-application limit (bot templates, webhooks per action): on PostgreSQL a row
- * lock on the application, held to the end of the transaction. SQLite has one writer at a time already.
- */
-export async function lockApplication(trx: Queryable, clientId: string): Promise<void> {
-  if (dialectOf(trx) !== 'postgres') return;
-  await sql`SELECT client_id FROM applications WHERE client_id = ${clientId} FOR UPDATE`.execute(trx);
+/** Record `value` for a setting that has none; returns the setting's value then (the one recorded before, if any). */
+export async function initSetting(db: Queryable, key: string, value: string): Promise<string> {
+  await db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  return (await readSetting(db, key)) ?? value;
+}
+
+/** Set a setting's value, whether it had one or not. */
+export async function writeSetting(db: Queryable, key: string, value: string): Promise<void> {
+  await db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
 }
 
 /**
@@ -178,8 +178,8 @@ export function txSettings(trx: Queryable): TxSettings {
 }
 
 export interface TransactionOptions {
-  /** Serialise writers of this licence (see `lockLicense`). */
-  licenseId?: number;
+  /** Run first in the transaction, e.g. a lock serialising the writers of one licence (tenancy's `lockLicense`). */
+  lock?: (trx: Tx) => Promise<void>;
   /** Remember lookups for the rest of the transaction (batch calls, see `transactionMemo`). */
   memo?: boolean;
   settings?: TxSettings;
@@ -192,7 +192,7 @@ export async function runTransaction<T>(store: Store, opts: TransactionOptions, 
   const state: TxState = { signals: new Set(), settings: opts.settings ?? DEFAULT_TX_SETTINGS, memo: opts.memo ? new Map() : undefined };
   const result = await store.db.transaction().execute(async (trx) => {
     txStates.set(trx, state);
-    if (opts.licenseId !== undefined) await lockLicense(trx, opts.licenseId);
+    if (opts.lock) await opts.lock(trx);
     return fn(trx);
   });
   if (state.signals.size) opts.onCommit?.(state.signals);

@@ -5,6 +5,32 @@
 import { nowIso, type Queryable } from '../store/db.js';
 import { hashSecret, randomSecret } from './secrets.js';
 
+export interface AccessTokensTable {
+  token_hash: string;
+  license_id: number;
+  account_id: string;
+  client_id: string | null;
+  scopes: string;
+  region: string;
+  expires_at: string | null;
+  created_at: string;
+}
+
+export interface PatsTable {
+  token_hash: string;
+  license_id: number;
+  account_id: string;
+  scopes: string;
+  created_at: string;
+}
+
+declare module '../store/schema.js' {
+  interface Database {
+    access_tokens: AccessTokensTable;
+    pats: PatsTable;
+  }
+}
+
 export interface NewAccessToken {
   licenseId: number;
   accountId: string;
@@ -62,31 +88,23 @@ export async function deleteCredentialsOf(trx: Queryable, licenseId: number, acc
   await trx.deleteFrom('pats').where('license_id', '=', licenseId).where('account_id', '=', accountId).execute();
 }
 
-/** An access token with its agent and licence, by the token itself (looked up by hash). */
-export function findAccessToken(db: Queryable, token: string) {
-  return db
-    .selectFrom('access_tokens as t')
-    .innerJoin('agents as a', (j) => j.onRef('a.account_id', '=', 't.account_id').onRef('a.license_id', '=', 't.license_id'))
-    .innerJoin('licenses as l', 'l.id', 't.license_id')
-    .select([
-      't.license_id', 't.account_id', 't.client_id', 't.scopes', 't.region', 't.expires_at as token_expires_at',
-      'a.id as agent_id', 'a.role', 'a.type', 'a.suspended', 'l.organization_id', 'l.expires_at as license_expires_at',
-    ])
-    .where('t.token_hash', '=', hashSecret(token))
-    .executeTakeFirst();
-}
+/**
+ * The access token, by the token itself (looked up by hash), as a query to join with its agent and licence in one
+ * statement (authentication.ts).
+ */
+export const accessTokenByToken = (db: Queryable, token: string) =>
+  db
+    .selectFrom('access_tokens')
+    .select(['license_id', 'account_id', 'client_id', 'scopes', 'region', 'expires_at as token_expires_at'])
+    .where('token_hash', '=', hashSecret(token));
 
-/** A PAT with its agent and licence, by account id and the PAT itself (looked up by hash). */
-export function findPat(db: Queryable, accountId: string, pat: string) {
-  return db
-    .selectFrom('pats as p')
-    .innerJoin('agents as a', (j) => j.onRef('a.account_id', '=', 'p.account_id').onRef('a.license_id', '=', 'p.license_id'))
-    .innerJoin('licenses as l', 'l.id', 'p.license_id')
-    .select([
-      'p.license_id', 'p.account_id', 'p.scopes', 'a.id as agent_id', 'a.role', 'a.type', 'a.suspended',
-      'l.organization_id', 'l.region', 'l.expires_at as license_expires_at',
-    ])
-    .where('p.token_hash', '=', hashSecret(pat))
-    .where('p.account_id', '=', accountId)
-    .executeTakeFirst();
-}
+/**
+ * The PAT, by account id and the PAT itself (looked up by hash), as a query to join with its agent and licence in
+ * one statement (authentication.ts).
+ */
+export const patByAccount = (db: Queryable, accountId: string, pat: string) =>
+  db
+    .selectFrom('pats')
+    .select(['license_id', 'account_id', 'scopes'])
+    .where('token_hash', '=', hashSecret(pat))
+    .where('account_id', '=', accountId);

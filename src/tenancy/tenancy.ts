@@ -150,6 +150,31 @@ export const organizationLicenseIds = (db: Queryable, organizationId: string) =>
 export const installedClientIds = (db: Queryable, licenseId: number) =>
   db.selectFrom('installations').select('client_id').where('license_id', '=', licenseId);
 
+/**
+ * Licences as authentication sees them (organization, region, expiry), as a query to join on `license_id`: a
+ * credential or bot lookup reads its licence in the same statement (authentication.ts, bots/token.ts).
+ */
+export const licensesForAuthentication = (db: Queryable) =>
+  db.selectFrom('licenses').select(['id as license_id', 'organization_id', 'region', 'expires_at as license_expires_at']);
+
+/**
+ * Serialise writers of one licence: on PostgreSQL a row lock on the licence, held to the end of the transaction
+ * (taken first by `core.transaction(fn, { licenseId })`). SQLite has one writer at a time already.
+ */
+export async function lockLicense(trx: Queryable, licenseId: number): Promise<void> {
+  if (dialectOf(trx) !== 'postgres') return;
+  await sql`SELECT id FROM licenses WHERE id = ${licenseId} FOR UPDATE`.execute(trx);
+}
+
+/**
+ * Serialise writers that enforce a per-application limit (bot templates, webhooks per action): on PostgreSQL a row
+ * lock on the application, held to the end of the transaction. SQLite has one writer at a time already.
+ */
+export async function lockApplication(trx: Queryable, clientId: string): Promise<void> {
+  if (dialectOf(trx) !== 'postgres') return;
+  await sql`SELECT client_id FROM applications WHERE client_id = ${clientId} FOR UPDATE`.execute(trx);
+}
+
 /** Whether the database holds any licence. */
 export async function hasAnyLicense(db: Queryable): Promise<boolean> {
   return (await db.selectFrom('licenses').select('id').limit(1).executeTakeFirst()) !== undefined;
@@ -172,6 +197,24 @@ export async function firstInstalledClientId(db: Queryable, licenseId: number): 
     .limit(1)
     .executeTakeFirst();
   return app?.client_id ?? null;
+}
+
+export interface InstalledApplication {
+  client_id: string;
+  name: string;
+  installed_at: string;
+}
+
+/** The applications installed on a licence, in installation order (the operator console). */
+export async function licenseApplications(db: Queryable, licenseId: number): Promise<InstalledApplication[]> {
+  return db
+    .selectFrom('installations as i')
+    .innerJoin('applications as a', 'a.client_id', 'i.client_id')
+    .select(['a.client_id', 'a.name', 'i.installed_at'])
+    .where('i.license_id', '=', licenseId)
+    .orderBy('i.installed_at')
+    .orderBy('a.client_id')
+    .execute();
 }
 
 /** Licences where the application is installed, locked (PostgreSQL) in id order. */

@@ -10,9 +10,9 @@ import type { Area } from '../kernel/area.js';
 import { hasScope } from '../kernel/scopes.js';
 import { literalUnion, identifier } from '../kernel/schema.js';
 import { EmptyResponse } from '../kernel/responses.js';
-import { lockApplication, nowIso, type Queryable } from '../store/db.js';
+import { nowIso, type Queryable } from '../store/db.js';
 import { randomHexId } from '../tenancy/secrets.js';
-import { assertUsableClientId } from '../tenancy/tenancy.js';
+import { assertUsableClientId, lockApplication } from '../tenancy/tenancy.js';
 import {
   ADDITIONAL_DATA,
   SOURCE_TYPES,

@@ -10,8 +10,8 @@ import { nextCounter, nowIso, preparedQuery, signalOnCommit, transactionMemo, tx
 import type { Caller } from '../kernel/registry.js';
 import type { EventSource } from '../kernel/area.js';
 import { uuid } from '../tenancy/secrets.js';
+import { installedClientIds } from '../tenancy/tenancy.js';
 import { contractPayload, type ConfigurationAction, type SourceType } from './catalog.js';
-import './tables.js';
 
 export { CONFIGURATION_ACTIONS, type ConfigurationAction } from './catalog.js';
 
@@ -70,26 +70,30 @@ const insertEvent = preparedQuery(
  */
 export async function subscriptionOf(db: Queryable, clientId: string, licenseId: number): Promise<'subscribed' | 'not_installed' | 'disabled'> {
   const row = await db
-    .selectFrom('installations as i')
-    .leftJoin('webhook_license_states as s', (j) => j.onRef('s.client_id', '=', 'i.client_id').onRef('s.license_id', '=', 'i.license_id'))
-    .select('s.enabled')
-    .where('i.client_id', '=', clientId)
-    .where('i.license_id', '=', licenseId)
-    .executeTakeFirst();
-  if (!row) return 'not_installed';
+    .selectNoFrom((eb) => [
+      eb(eb.val(clientId), 'in', installedClientIds(db, licenseId)).as('installed'),
+      eb
+        .selectFrom('webhook_license_states')
+        .select('enabled')
+        .where('client_id', '=', clientId)
+        .where('license_id', '=', licenseId)
+        .as('enabled'),
+    ])
+    .executeTakeFirstOrThrow();
+  if (!row.installed) return 'not_installed';
   return row.enabled === 0 ? 'disabled' : 'subscribed';
 }
 
-/** The enabled licence webhooks for `action` of every application installed on the licence, oldest first. */
+/**
+ * The enabled licence webhooks for `action` of every application installed on the licence (tenancy's
+ * `installedClientIds`), oldest first.
+ */
 const selectTargets = preparedQuery(2, (db, licenseId: number, action: string) =>
   db
-    .selectFrom('installations as i')
-    .innerJoin('webhooks as w', 'w.owner_client_id', 'i.client_id')
-    .leftJoin('webhook_license_states as s', (j) =>
-      j.onRef('s.client_id', '=', 'i.client_id').onRef('s.license_id', '=', 'i.license_id'),
-    )
+    .selectFrom('webhooks as w')
+    .leftJoin('webhook_license_states as s', (j) => j.onRef('s.client_id', '=', 'w.owner_client_id').on('s.license_id', '=', licenseId))
     .select(['w.id', 'w.owner_client_id', 'w.filters'])
-    .where('i.license_id', '=', licenseId)
+    .where('w.owner_client_id', 'in', installedClientIds(db, licenseId))
     .where('w.action', '=', action)
     .where('w.type', '=', 'license')
     .where((eb) => eb.or([eb('s.enabled', 'is', null), eb('s.enabled', '=', 1)]))

@@ -1,5 +1,23 @@
-/** Table types of the webhooks area (migration 0005). */
+/**
+ * Table types of the webhooks area (migrations 0001, 0005, 0011). The webhooks folder as a whole owns these tables
+ * (docs/architecture.md): the outbox (outbox.ts) writes events and deliveries, the delivery worker (delivery.ts)
+ * claims and sends them, retention.ts prunes them, and the registry (actions.ts) and the delivery views
+ * (deliveries.ts, deliveries-view.ts) read them, joining several of them in one statement. Nothing outside
+ * webhooks/ reads or writes them.
+ */
 import type {} from '../store/schema.js';
+
+/** Transactional outbox: one row per configuration event, written in the transaction of the change. */
+export interface WebhookEventsTable {
+  id: string;
+  seq: number;
+  license_id: number;
+  organization_id: string;
+  action: string;
+  payload: string;
+  source_client_id: string | null;
+  created_at: string;
+}
 
 export interface WebhooksTable {
   id: string;
@@ -70,6 +88,7 @@ export interface WebhookDeliveryAttemptsTable {
 
 declare module '../store/schema.js' {
   interface Database {
+    webhook_events: WebhookEventsTable;
     webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
     webhooks: WebhooksTable;
     webhook_license_states: WebhookLicenseStatesTable;
