@@ -1,19 +1,9 @@
 /** Child processes of the benchmark: the API server, the baseline server and the CLI (bootstrap). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { ROOT } from '../../test/support/processes.js';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../test/support/processes.js';
 
 /** Run a command to completion; resolves with stdout, rejects with stderr on a non-zero exit. */
 export function runToEnd(args: string[], env: NodeJS.ProcessEnv): Promise<string> {

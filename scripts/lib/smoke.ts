@@ -4,25 +4,14 @@
  * better-sqlite3 addon as a "local prebuild" (so smoke installs do not compile SQLite again, ~1 min each).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT, freePort } from '../../test/support/processes.js';
 
-export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+export { ROOT, freePort };
 
 export function log(msg: string): void {
   process.stdout.write(`${msg}\n`);
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Runs a command to completion, inheriting stdio unless `quiet`; throws on a non-zero exit or after `timeoutMs`. */

@@ -3,6 +3,7 @@
  * runs the CLI, and how `npm start` launches the server.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -53,4 +54,16 @@ export function startScriptLaunch(): { env: Record<string, string>; nodeFlags: s
   const nodeFlags: string[] = [];
   for (i++; i < words.length && words[i]!.startsWith('-'); i++) nodeFlags.push(words[i]!);
   return { env, nodeFlags };
+}
+
+/** A TCP port of 127.0.0.1 free right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 }
