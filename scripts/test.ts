@@ -1,23 +1,21 @@
 /**
- * `npm test`: transpile src/, test/ and scripts/ once with esbuild into .test-build/ (the per-file transform tsx
- * applies, done once in about 0.2 s instead of ~1 s of loader start-up in every test process), then run Node's test
- * runner on the compiled test files, several files per process. Type checking is `npm run typecheck`.
+ * `npm test`: transpile src/, test/ and scripts/ once with esbuild into .test-build/run-<pid>/ (the per-file transform
+ * tsx applies, done once in about 0.2 s instead of ~1 s of loader start-up in every test process), then run Node's
+ * test runner on the compiled test files, several files per process. Type checking is `npm run typecheck`.
  *
- *   npm test                                   every test file
+ *   npm test                                         every test file
  *   npm test -- test/agents test/api/batch.test.ts   the files under these paths
- *   npm test -- --test-name-pattern=batch      flags starting with -- go to `node --test`
+ *   npm test -- --test-name-pattern=batch            flags go to `node --test`
  *
  * TEST_PROCESSES: how many processes the files are dealt into (default: 6 per CPU); TEST_CONCURRENCY: how many of
  * them run at once (default: one more than the CPUs, so that one waiting on timers or a child leaves no CPU idle).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { ROOT } from '../test/support/processes.js';
-
-const BUILD_DIR = '.test-build';
 
 function tsFiles(dir: string, out: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -28,12 +26,45 @@ function tsFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-const args = process.argv.slice(2);
-const runnerFlags = args.filter((a) => a.startsWith('-'));
-const selected = args.filter((a) => !a.startsWith('-'));
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
 
+// Arguments: flags (and the value after a flag written `--flag value`) go to the runner; the rest are paths,
+// relative to where npm was started.
+const cwd = process.env.INIT_CWD ?? process.cwd();
+const runnerFlags: string[] = [];
+const selected: string[] = [];
+for (const arg of process.argv.slice(2)) {
+  const previous = runnerFlags.at(-1);
+  if (arg.startsWith('-')) runnerFlags.push(arg);
+  else if (previous?.startsWith('--') && !previous.includes('=') && !existsSync(resolve(cwd, arg))) runnerFlags.push(arg);
+  else selected.push(relative(ROOT, resolve(cwd, arg)));
+}
+for (const path of selected) {
+  if (!existsSync(join(ROOT, path))) {
+    console.error(`npm test: no such file or directory: ${path}`);
+    process.exit(2);
+  }
+}
+
+// Each run builds into its own directory (a second `npm test` never deletes the modules of one under way), removed
+// when it ends; directories of runs whose process is gone are removed too.
 process.chdir(ROOT);
-rmSync(BUILD_DIR, { recursive: true, force: true });
+const BUILD_ROOT = '.test-build';
+const BUILD_DIR = join(BUILD_ROOT, `run-${process.pid}`);
+for (const name of existsSync(BUILD_ROOT) ? readdirSync(BUILD_ROOT) : []) {
+  const pid = /^run-(\d+)$/.exec(name)?.[1];
+  if (!pid || !alive(Number(pid))) rmSync(join(BUILD_ROOT, name), { recursive: true, force: true });
+}
+const removeBuild = () => rmSync(BUILD_DIR, { recursive: true, force: true });
+process.on('exit', removeBuild);
+
 const sources = [...tsFiles('src'), ...tsFiles('test'), ...tsFiles('scripts')];
 await build({
   entryPoints: sources,
@@ -48,16 +79,8 @@ await build({
 });
 
 const testFiles = sources.filter((f) => f.endsWith('.test.ts')).sort();
-for (const path of selected) {
-  try {
-    statSync(path);
-  } catch {
-    console.error(`npm test: no such file or directory: ${path}`);
-    process.exit(2);
-  }
-}
 const chosen = selected.length
-  ? testFiles.filter((f) => selected.some((s) => f === relative('.', s) || f.startsWith(relative('.', s) + '/')))
+  ? testFiles.filter((f) => selected.some((s) => s === '' || f === s || f.startsWith(s + '/')))
   : testFiles;
 if (chosen.length === 0) {
   console.error(`npm test: no test file under ${selected.join(', ')}`);
@@ -68,7 +91,7 @@ if (chosen.length === 0) {
 // once per file. Files are dealt into TEST_PROCESSES groups, largest first, each to the lightest group (by source
 // size, a rough measure of work); the runner starts TEST_CONCURRENCY groups at a time and the next when one ends, so
 // a group that waits (timers, child processes, a browser) leaves the CPU to the others. A test file therefore must
-// not register hooks at its top level (they would apply to every file of its process): scripts/test.ts refuses it.
+// not register hooks at its top level (they would apply to every file of its process): this runner refuses it.
 const cpus = Math.max(2, availableParallelism());
 const concurrency = Number(process.env.TEST_CONCURRENCY) || cpus + 1;
 const processes = Math.min(chosen.length, Number(process.env.TEST_PROCESSES) || cpus * 6);
@@ -84,11 +107,27 @@ for (const file of [...chosen].sort((a, b) => statSync(b).size - statSync(a).siz
   lightest.files.push(file);
   lightest.weight += source.length;
 }
+// Each file is imported in turn; one that fails to load is reported as a failed test named after it, and the other
+// files of its process still run.
 const entries = groups.map((group, i) => {
   const entry = join(BUILD_DIR, 'groups', `group-${String(i + 1).padStart(2, '0')}.test.js`);
-  const imports = group.files.sort().map((f) => `import '../${f.replace(/\.ts$/, '.js')}';`);
+  const files = group.files.sort().map((f) => [f, `../${f.replace(/\.ts$/, '.js')}`]);
   mkdirSync(dirname(entry), { recursive: true });
-  writeFileSync(entry, `// Written by scripts/test.ts: these test files run in one process.\n${imports.join('\n')}\n`);
+  writeFileSync(
+    entry,
+    [
+      '// Written by scripts/test.ts: these test files run in one process, in this order.',
+      "import { test } from 'node:test';",
+      `for (const [file, module] of ${JSON.stringify(files)}) {`,
+      '  try {',
+      '    await import(module);',
+      '  } catch (err) {',
+      '    test(`${file} loads`, () => { throw err; });',
+      '  }',
+      '}',
+      '',
+    ].join('\n'),
+  );
   return entry;
 });
 

@@ -97,7 +97,8 @@ const selectTargets = preparedQuery(2, (db, licenseId: number, action: string) =
     .where('w.action', '=', action)
     .where('w.type', '=', 'license')
     .where((eb) => eb.or([eb('s.enabled', 'is', null), eb('s.enabled', '=', 1)]))
-    .orderBy('w.created_at'),
+    .orderBy('w.created_at')
+    .orderBy('w.id'), // the same order for webhooks created in the same millisecond
 );
 
 /**

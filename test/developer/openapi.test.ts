@@ -9,7 +9,8 @@ import { validate, compileErrors } from '@readme/openapi-parser';
 import { describeStores, type Harness } from '../support/harness.js';
 import { buildRegistry } from '../../src/areas.js';
 import { buildOpenApiDocument, jsonSchema } from '../../src/http/openapi.js';
-import { ERROR_TYPES } from '../../src/kernel/errors.js';
+import { ApiError, ERROR_TYPES } from '../../src/kernel/errors.js';
+import { compileValidator } from '../../src/kernel/validation.js';
 import { checkAnswer } from '../support/response-check.js';
 import { Type } from '@sinclair/typebox';
 import { existsSync } from 'node:fs';
@@ -21,6 +22,17 @@ const SPEC = join(ROOT, '../shared/spec/configuration-api-v3.5.md');
 
 describe('OpenAPI document (generated)', () => {
   const registry = buildRegistry();
+
+  it('every request schema compiles (validators compile on their first call, so a broken schema would surface here, not in production)', () => {
+    for (const ep of registry.endpoints()) {
+      const validate = ep.batch ? compileValidator(ep.request) : ep.action.validate;
+      try {
+        validate({});
+      } catch (err) {
+        assert.ok(err instanceof ApiError && err.type === 'validation', `${ep.name}: ${(err as Error).message}`);
+      }
+    }
+  });
 
   it('is a valid OpenAPI 3.1 document', async () => {
     const doc = buildOpenApiDocument(registry) as any;

@@ -1,6 +1,7 @@
 /** Throw-away databases for the tests and the benchmark: a temp SQLite file, or a new PostgreSQL database. */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
@@ -9,9 +10,18 @@ export interface ThrowAwayDatabase {
   drop(): Promise<void>;
 }
 
+/** Names this host in database names (several hosts may share one PostgreSQL server). */
+export const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 6);
+
+/** The host tag and process id in the name of a database createDatabase made, if it is one. */
+export function databaseOwner(name: string): { host: string; pid: number } | null {
+  const m = /^config_api_[a-z]+_([0-9a-f]{6})_(\d+)_[a-z0-9]+$/.exec(name);
+  return m ? { host: m[1]!, pid: Number(m[2]) } : null;
+}
+
 /**
  * A fresh database and a function that removes it. SQLite: `<tmp>/config-api-<purpose>-XXXX/<purpose>.sqlite`
- * (empty); PostgreSQL: `config_api_<purpose>_<pid>_<random>` created through `pgAdminUrl`, empty or a copy of
+ * (empty); PostgreSQL: `config_api_<purpose>_<host tag>_<pid>_<random>` created through `pgAdminUrl`, empty or a copy of
  * `pgTemplate` (a database nobody is connected to).
  */
 export async function createDatabase(
@@ -22,7 +32,7 @@ export async function createDatabase(
     const dir = mkdtempSync(join(tmpdir(), `config-api-${o.purpose}-`));
     return { url: `sqlite:${join(dir, `${o.purpose}.sqlite`)}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
-  const name = `config_api_${o.purpose}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const name = `config_api_${o.purpose}_${HOST_TAG}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = (statement: string) => runStatement(o.pgAdminUrl, statement);
   await admin(`CREATE DATABASE ${name}${o.pgTemplate ? ` TEMPLATE ${o.pgTemplate}` : ''}`);
   const url = new URL(o.pgAdminUrl);

@@ -36,7 +36,7 @@ import {
 } from '../../src/tenancy/tenancy.js';
 import { ALL_SCOPES } from '../../src/kernel/scopes.js';
 import { SigningKeys, newSecret } from '../../src/kernel/signing-keys.js';
-import { createDatabase, type ThrowAwayDatabase } from './database.js';
+import { HOST_TAG, createDatabase, databaseOwner, type ThrowAwayDatabase } from './database.js';
 import { ROOT } from './processes.js';
 import { checkAnswer } from './response-check.js';
 
@@ -77,7 +77,8 @@ let pgTemplate: Promise<string> | undefined;
 /**
  * A migrated PostgreSQL database to copy test databases from (CREATE DATABASE … TEMPLATE copies files: much faster
  * than running the migrations for every suite). Named after a hash of the migration sources, so a changed migration
- * gets a new template; built once, under an advisory lock, by whichever test process comes first.
+ * gets a new template; built once, under an advisory lock, by whichever test process comes first. Under the same
+ * lock, test databases that test processes of this host left behind (killed before they could drop them) are dropped.
  */
 function migratedPgTemplate(): Promise<string> {
   pgTemplate ??= (async () => {
@@ -86,6 +87,7 @@ function migratedPgTemplate(): Promise<string> {
     await admin.connect();
     try {
       await admin.query("SELECT pg_advisory_lock(hashtext('config_api_test_template'))");
+      await dropAbandonedDatabases(admin);
       const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
       if (exists.rowCount === 0) {
         const build = await createDatabase('postgres', { purpose: 'template', pgAdminUrl: PG_ADMIN_URL });
@@ -105,25 +107,46 @@ function migratedPgTemplate(): Promise<string> {
   return pgTemplate;
 }
 
-let sqliteTemplate: string | undefined;
+/** Test databases of this host whose process is gone (and that nobody is connected to). */
+async function dropAbandonedDatabases(admin: pg.Client): Promise<void> {
+  const { rows } = await admin.query<{ name: string }>("SELECT datname AS name FROM pg_database WHERE datname LIKE 'config\\_api\\_test\\_%'");
+  for (const { name } of rows) {
+    const owner = databaseOwner(name);
+    if (!owner || owner.host !== HOST_TAG || processAlive(owner.pid)) continue;
+    await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)}`).catch(() => {}); // in use: not abandoned
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+let sqliteTemplate: Promise<string> | undefined;
 /**
  * A migrated SQLite file to copy test databases from, in the temp directory, named after the migration hash: built
  * once (to a private name, then renamed into place, so concurrent test processes never see half a file).
  */
-async function migratedSqliteTemplate(): Promise<string> {
-  if (sqliteTemplate) return sqliteTemplate;
-  const path = join(tmpdir(), `config-api-test-template-${migrationsHash()}.sqlite`);
-  if (!existsSync(path)) {
-    const build = `${path}.${process.pid}.tmp`;
-    const store = openStore(`sqlite:${build}`, { poolSize: 1 });
-    try {
-      await migrate(store);
-    } finally {
-      await store.close(); // checkpoints the WAL into the file
+function migratedSqliteTemplate(): Promise<string> {
+  sqliteTemplate ??= (async () => {
+    const path = join(tmpdir(), `config-api-test-template-${migrationsHash()}.sqlite`);
+    if (!existsSync(path)) {
+      const build = `${path}.${process.pid}.tmp`;
+      const store = openStore(`sqlite:${build}`, { poolSize: 1 });
+      try {
+        await migrate(store);
+      } finally {
+        await store.close(); // checkpoints the WAL into the file
+      }
+      renameSync(build, path);
     }
-    renameSync(build, path);
-  }
-  return (sqliteTemplate = path);
+    return path;
+  })();
+  return sqliteTemplate;
 }
 
 /**
@@ -133,20 +156,30 @@ async function migratedSqliteTemplate(): Promise<string> {
  */
 const sparePgDatabases: ThrowAwayDatabase[] = [];
 let dropSparesAtExit = false;
+/** The schema of a fresh copy of the template (read from the first copy this process makes). */
+let templateShape: Promise<string> | undefined;
 
 async function migratedPgDatabase(): Promise<ThrowAwayDatabase> {
   const spare = sparePgDatabases.pop();
   if (spare) return spare;
-  return createDatabase('postgres', { purpose: 'test', pgAdminUrl: PG_ADMIN_URL, pgTemplate: await migratedPgTemplate() });
+  const db = await createDatabase('postgres', { purpose: 'test', pgAdminUrl: PG_ADMIN_URL, pgTemplate: await migratedPgTemplate() });
+  templateShape ??= withClient(db.url, schemaShape);
+  await templateShape;
+  return db;
 }
 
 /**
- * Hand a suite's PostgreSQL database back: empty it for the next suite if it still has exactly the template's tables
- * and applied migrations (a suite may have broken it on purpose), otherwise drop it.
+ * Hand a suite's PostgreSQL database back: empty it for the next suite if its schema (tables, columns, indexes,
+ * triggers, functions, applied migrations) is still the template's — a suite may have changed it on purpose —
+ * otherwise drop it.
  */
 async function releasePgDatabase(db: ThrowAwayDatabase): Promise<void> {
   try {
-    await emptyDatabase(db.url, await migratedPgTemplate());
+    await withClient(db.url, async (c) => {
+      await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+      if ((await schemaShape(c)) !== (await templateShape)) throw new Error('the schema is not the template\'s');
+      await deleteAllRows(c);
+    });
   } catch {
     await db.drop();
     return;
@@ -161,53 +194,53 @@ async function releasePgDatabase(db: ThrowAwayDatabase): Promise<void> {
   }
 }
 
-/**
- * Delete every row the suite left, as a copy of the template has none: children before parents (foreign keys), in
- * one transaction, after ending any session still connected to the database. Throws if the database's tables or
- * applied migrations differ from the template's.
- */
-async function emptyDatabase(url: string, template: string): Promise<void> {
-  const shape = (c: pg.Client) =>
-    c.query<{ tables: string[]; migrations: number }>(
-      `SELECT (SELECT array_agg(tablename::text ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public') AS tables,
-              (SELECT count(*)::int FROM kysely_migration) AS migrations`,
-    );
-  const expected = (templateShape ??= (async () => {
-    const t = new pg.Client({ connectionString: Object.assign(new URL(PG_ADMIN_URL), { pathname: `/${template}` }).toString() });
-    await t.connect();
-    try {
-      return JSON.stringify((await shape(t)).rows[0]);
-    } finally {
-      await t.end();
-    }
-  })());
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
-    if (JSON.stringify((await shape(c)).rows[0]) !== (await expected)) throw new Error('not the template\'s tables and migrations');
-    const { rows } = await c.query<{ child: string; parent: string }>(
-      `SELECT conrelid::regclass::text AS child, confrelid::regclass::text AS parent FROM pg_constraint
-        WHERE contype = 'f' AND conrelid <> confrelid AND connamespace = 'public'::regnamespace`,
-    );
-    const tables = (await c.query<{ name: string }>(
-      "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'kysely_migration%'",
-    )).rows.map((r) => r.name);
-    // Order: a table after every table that references it.
-    const order: string[] = [];
-    const visit = (t: string, path: Set<string>) => {
-      if (order.includes(t) || path.has(t)) return;
-      path.add(t);
-      for (const r of rows) if (r.parent === t) visit(r.child, path);
-      order.push(t);
-    };
-    for (const t of tables.sort()) visit(t, new Set());
-    await c.query(`BEGIN; ${order.map((t) => `DELETE FROM ${pg.escapeIdentifier(t)};`).join(' ')} COMMIT;`);
+    return await fn(c);
   } finally {
     await c.end().catch(() => {});
   }
 }
-let templateShape: Promise<string> | undefined;
+
+/** A digest of the database's schema and applied migrations. */
+async function schemaShape(c: pg.Client): Promise<string> {
+  const { rows } = await c.query<{ shape: string }>(`
+    SELECT md5(concat_ws('|',
+      (SELECT string_agg(concat_ws(':', table_name, column_name, data_type, is_nullable, column_default), ',' ORDER BY table_name, ordinal_position)
+         FROM information_schema.columns WHERE table_schema = 'public'),
+      (SELECT string_agg(indexdef, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'public'),
+      (SELECT string_agg(concat_ws(':', t.tgname, t.tgenabled, t.tgrelid::regclass::text), ',' ORDER BY t.tgname)
+         FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid WHERE r.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal),
+      (SELECT string_agg(p.proname || md5(p.prosrc), ',' ORDER BY p.proname) FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace),
+      (SELECT string_agg(name, ',' ORDER BY name) FROM kysely_migration)
+    )) AS shape`);
+  return rows[0]!.shape;
+}
+
+/**
+ * Delete every row a suite left (a copy of the template has none outside the migration tables): children before
+ * parents (foreign keys), in one transaction.
+ */
+async function deleteAllRows(c: pg.Client): Promise<void> {
+  const { rows: references } = await c.query<{ child: string; parent: string }>(
+    `SELECT conrelid::regclass::text AS child, confrelid::regclass::text AS parent FROM pg_constraint
+      WHERE contype = 'f' AND conrelid <> confrelid AND connamespace = 'public'::regnamespace`,
+  );
+  const tables = (
+    await c.query<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'kysely\\_migration%'")
+  ).rows.map((r) => r.name);
+  const order: string[] = []; // a table after every table that references it
+  const visit = (t: string, path: Set<string>) => {
+    if (order.includes(t) || path.has(t)) return;
+    path.add(t);
+    for (const r of references) if (r.parent === t) visit(r.child, path);
+    order.push(t);
+  };
+  for (const t of tables.sort()) visit(t, new Set());
+  await c.query(`BEGIN; ${order.map((t) => `DELETE FROM ${pg.escapeIdentifier(t)};`).join(' ')} COMMIT;`);
+}
 
 /**
  * A migrated store on a fresh database (a copy of a migrated template: for PostgreSQL possibly one an earlier suite
