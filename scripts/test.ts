@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { ROOT } from '../test/support/processes.js';
+import { ROOT, processAlive } from '../test/support/processes.js';
 
 function tsFiles(dir: string, out: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -25,15 +25,6 @@ function tsFiles(dir: string, out: string[] = []): string[] {
   }
   return out;
 }
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 // Arguments: flags (and the value after a flag written `--flag value`) go to the runner; the rest are paths,
 // relative to where npm was started.
@@ -60,7 +51,7 @@ const BUILD_ROOT = '.test-build';
 const BUILD_DIR = join(BUILD_ROOT, `run-${process.pid}`);
 for (const name of existsSync(BUILD_ROOT) ? readdirSync(BUILD_ROOT) : []) {
   const pid = /^run-(\d+)$/.exec(name)?.[1];
-  if (!pid || !alive(Number(pid))) rmSync(join(BUILD_ROOT, name), { recursive: true, force: true });
+  if (!pid || !processAlive(Number(pid))) rmSync(join(BUILD_ROOT, name), { recursive: true, force: true });
 }
 const removeBuild = () => rmSync(BUILD_DIR, { recursive: true, force: true });
 process.on('exit', removeBuild);

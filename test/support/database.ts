@@ -40,13 +40,18 @@ export async function createDatabase(
   return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
-/** One statement on its own connection. */
-export async function runStatement(url: string, statement: string): Promise<void> {
+/** `fn` with a connection of its own to `url`, closed after. */
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    await c.query(statement);
+    return await fn(c);
   } finally {
-    await c.end();
+    await c.end().catch(() => {});
   }
+}
+
+/** One statement on its own connection. */
+export async function runStatement(url: string, statement: string): Promise<void> {
+  await withClient(url, (c) => c.query(statement));
 }

@@ -36,8 +36,8 @@ import {
 } from '../../src/tenancy/tenancy.js';
 import { ALL_SCOPES } from '../../src/kernel/scopes.js';
 import { SigningKeys, newSecret } from '../../src/kernel/signing-keys.js';
-import { HOST_TAG, createDatabase, databaseOwner, type ThrowAwayDatabase } from './database.js';
-import { ROOT } from './processes.js';
+import { HOST_TAG, createDatabase, databaseOwner, withClient, type ThrowAwayDatabase } from './database.js';
+import { ROOT, processAlive } from './processes.js';
 import { checkAnswer } from './response-check.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -81,30 +81,29 @@ let pgTemplate: Promise<string> | undefined;
  * lock, test databases that test processes of this host left behind (killed before they could drop them) are dropped.
  */
 function migratedPgTemplate(): Promise<string> {
-  pgTemplate ??= (async () => {
+  pgTemplate ??= withClient(PG_ADMIN_URL, async (admin) => {
     const name = `config_api_template_${migrationsHash()}`;
-    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-    await admin.connect();
-    try {
-      await admin.query("SELECT pg_advisory_lock(hashtext('config_api_test_template'))");
-      await dropAbandonedDatabases(admin);
-      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-      if (exists.rowCount === 0) {
-        const build = await createDatabase('postgres', { purpose: 'template', pgAdminUrl: PG_ADMIN_URL });
-        const store = openStore(build.url, { poolSize: 1 });
-        try {
-          await migrate(store);
-        } finally {
-          await store.close();
-        }
-        await admin.query(`ALTER DATABASE ${new URL(build.url).pathname.slice(1)} RENAME TO ${name}`);
-      }
-      return name;
-    } finally {
-      await admin.end().catch(() => {});
+    await admin.query("SELECT pg_advisory_lock(hashtext('config_api_test_template'))"); // released with the connection
+    await dropAbandonedDatabases(admin);
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) {
+      const build = await createDatabase('postgres', { purpose: 'template', pgAdminUrl: PG_ADMIN_URL });
+      await migrateDatabase(build.url);
+      await admin.query(`ALTER DATABASE ${new URL(build.url).pathname.slice(1)} RENAME TO ${name}`);
     }
-  })();
+    return name;
+  });
   return pgTemplate;
+}
+
+/** Run the migrations on the database at `url` and close it (for SQLite: its WAL checkpointed into the file). */
+async function migrateDatabase(url: string): Promise<void> {
+  const store = openStore(url, { poolSize: 1 });
+  try {
+    await migrate(store);
+  } finally {
+    await store.close();
+  }
 }
 
 /** Test databases of this host whose process is gone (and that nobody is connected to). */
@@ -114,15 +113,6 @@ async function dropAbandonedDatabases(admin: pg.Client): Promise<void> {
     const owner = databaseOwner(name);
     if (!owner || owner.host !== HOST_TAG || processAlive(owner.pid)) continue;
     await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)}`).catch(() => {}); // in use: not abandoned
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -136,12 +126,7 @@ function migratedSqliteTemplate(): Promise<string> {
     const path = join(tmpdir(), `config-api-test-template-${migrationsHash()}.sqlite`);
     if (!existsSync(path)) {
       const build = `${path}.${process.pid}.tmp`;
-      const store = openStore(`sqlite:${build}`, { poolSize: 1 });
-      try {
-        await migrate(store);
-      } finally {
-        await store.close(); // checkpoints the WAL into the file
-      }
+      await migrateDatabase(`sqlite:${build}`);
       renameSync(build, path);
     }
     return path;
@@ -191,16 +176,6 @@ async function releasePgDatabase(db: ThrowAwayDatabase): Promise<void> {
     process.once('beforeExit', () => {
       void Promise.all(sparePgDatabases.splice(0).map((d) => d.drop().catch(() => {})));
     });
-  }
-}
-
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end().catch(() => {});
   }
 }
 
@@ -257,14 +232,7 @@ export async function freshStore(kind: StoreKind, poolSize = 5): Promise<{ store
     copyFileSync(await migratedSqliteTemplate(), db.url.slice('sqlite:'.length));
     release = () => db.drop();
   }
-  const store = openStore(db.url, { poolSize });
-  try {
-    await migrate(store); // nothing to apply: asserts the copy is migrated
-  } catch (err) {
-    await store.close();
-    await db.drop();
-    throw err;
-  }
+  const store = openStore(db.url, { poolSize }); // a copy of a migrated template: nothing to migrate
   return {
     store,
     drop: async () => {

@@ -56,6 +56,16 @@ export function startScriptLaunch(): { env: Record<string, string>; nodeFlags: s
   return { env, nodeFlags };
 }
 
+/** Is a process with this id running (on this host)? */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** A TCP port of 127.0.0.1 free right now (the OS picks it). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
