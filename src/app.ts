@@ -9,7 +9,7 @@ import type { Config } from './config.js';
 import type { Store } from './store/db.js';
 import type { Area } from './kernel/area.js';
 import { createCore, type Core } from './core.js';
-import { Registry } from './kernel/registry.js';
+import { buildRegistry } from './areas.js';
 import { ReadCaches } from './kernel/read-cache.js';
 import { Authenticator } from './http/auth.js';
 import { Dispatcher } from './http/dispatch.js';
@@ -50,7 +50,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   // Servers sharing a database must share keys: refused when the database records another signing key. Keys made up
   // in memory (tests, embedding) are neither checked nor recorded.
   if (!signingKeys.ephemeral) await checkSigningKey(store, signingKeys);
-  const registry = new Registry().add(...areas.flatMap((a) => a.actions));
+  const registry = buildRegistry(areas);
   const auth = new Authenticator(store, {
     region: config.region,
     cacheTtlMs: config.auth.cacheTtlMs,

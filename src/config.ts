@@ -4,7 +4,7 @@
  * typed object; nothing else in src/ reads `process.env`. Problems are reported together, each naming the variable
  * and what it accepts, as a `ConfigError` (the CLI prints its message and exits with status 2).
  */
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import envSchema from 'env-schema';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
@@ -366,8 +366,7 @@ function parseTrustProxy(raw: string): TrustProxy {
 
 /** The generated key file of a server without TOKEN_SIGNING_KEY(_FILE): next to the SQLite file, else ./data/. */
 function defaultKeyFile(db: Pick<DatabaseConfig, 'kind' | 'file'>): string {
-  const dir = db.kind === 'sqlite' && db.file && db.file !== ':memory:' ? dirname(db.file) : './data';
-  return join(dir, 'token-signing-keys.json');
+  return join(dataDirOf(db.kind === 'sqlite' ? db.file : undefined), 'token-signing-keys.json');
 }
 
 /** The URL without its password, for messages. */

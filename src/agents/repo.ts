@@ -145,16 +145,16 @@ export function agentFullState(row: AgentRow, groups: Membership[]): Record<stri
 export const foldAgentId = (id: string): string => (/[A-Z]/.test(id) ? id.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : id);
 export const sameAgentId = (a: string, b: string): boolean => a === b || foldAgentId(a) === foldAgentId(b);
 
+/** `lower(id) = lower($id)`: the second column of the unique index agents_lower_id. */
+const idIgnoringCase = (id: string) => (eb: ExpressionBuilder<Database, 'agents'>) =>
+  eb(eb.fn('lower', ['id']), '=', eb.fn('lower', [eb.val(id)]));
+
 /**
  * One agent (or bot) by id whatever its letter case: a seek on the unique index (license_id, lower(id)). The type
  * is checked on the row, not in SQL: with `type = $3` in the WHERE clause and no planner statistics yet (a freshly
  * imported licence), PostgreSQL may serve the lookup from the (license_id, type) index and filter every agent of the
  * licence; on the full unique index it always seeks one row.
  */
-/** `lower(id) = lower($id)`: the second column of the unique index agents_lower_id. */
-const idIgnoringCase = (id: string) => (eb: ExpressionBuilder<Database, 'agents'>) =>
-  eb(eb.fn('lower', ['id']), '=', eb.fn('lower', [eb.val(id)]));
-
 export const selectAgentColumns = <C extends keyof AgentRow & string>(db: Queryable, licenseId: number, id: string, columns: readonly C[]) =>
   db
     .selectFrom('agents')

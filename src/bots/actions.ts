@@ -36,7 +36,6 @@ import {
   type ColumnChanges,
 } from '../agents/repo.js';
 import { applyAgentUpdate, deleteAgentRow } from '../agents/actions.js';
-import { signalOnCommit } from '../store/db.js';
 import {
   BOT_FIELDS,
   BOT_MAX_CHATS_LIMIT,
@@ -481,7 +480,6 @@ export const deleteBotTemplate = defineAction({
       const { template, licenses } = await templateScope(ctx, trx, owner, input.id, input.affect_existing_installations);
       await deleteTemplate(trx, template.id);
       await deleteTemplateBots(trx, ctx.cascades, template, licenses);
-      if (input.affect_existing_installations) signalOnCommit(trx, 'credentials-changed');
     });
     return {};
   },

@@ -12,23 +12,15 @@ import { findLicense, type LicenseRef } from '../tenancy/tenancy.js';
 import { recordEvent, type EventSource } from '../webhooks/outbox.js';
 import { botFullState, listTemplates, type TemplateChanges, type TemplateRow } from './repo.js';
 
-/** A licence where the template's application is installed (tenancy's `installedLicenses`). */
-export type InstalledLicense = LicenseRef;
-
-const templateSource = (t: TemplateRow, lic: InstalledLicense): EventSource => ({
+const templateSource = (t: TemplateRow, lic: LicenseRef): EventSource => ({
   licenseId: lic.id,
   organizationId: lic.organization_id,
   clientId: t.owner_client_id,
 });
 
-/** The template's bots on the given licences. */
-function templateBots(trx: Queryable, t: TemplateRow, licenseIds: number[]): Promise<AgentRow[]> {
-  return botsOnLicenses(trx, t.id, licenseIds);
-}
-
 /** Create the template's bot on every licence that does not have it yet. */
-export async function createTemplateBots(trx: Queryable, t: TemplateRow, licenses: InstalledLicense[]): Promise<void> {
-  const existing = new Set((await templateBots(trx, t, licenses.map((l) => l.id))).map((r) => r.license_id));
+export async function createTemplateBots(trx: Queryable, t: TemplateRow, licenses: LicenseRef[]): Promise<void> {
+  const existing = new Set((await botsOnLicenses(trx, t.id, licenses.map((l) => l.id))).map((r) => r.license_id));
   const targets = licenses.filter((l) => !existing.has(l.id));
   if (targets.length === 0) return;
   const now = nowIso();
@@ -60,12 +52,12 @@ export async function createTemplateBots(trx: Queryable, t: TemplateRow, license
 export async function updateTemplateBots(
   trx: Queryable,
   t: TemplateRow,
-  licenses: InstalledLicense[],
+  licenses: LicenseRef[],
   set: TemplateChanges,
 ): Promise<void> {
   const keys = Object.keys(set) as (keyof TemplateChanges)[];
   if (keys.length === 0) return;
-  const bots = await templateBots(trx, t, licenses.map((l) => l.id));
+  const bots = await botsOnLicenses(trx, t.id, licenses.map((l) => l.id));
   const byLicense = new Map(licenses.map((l) => [l.id, l]));
   const changedBots: { row: AgentRow; changed: Record<string, unknown> }[] = [];
   for (const row of bots) {
@@ -85,9 +77,9 @@ export async function deleteTemplateBots(
   trx: Queryable,
   cascades: Pick<Cascades, 'agentDeleted'>,
   t: TemplateRow,
-  licenses: InstalledLicense[],
+  licenses: LicenseRef[],
 ): Promise<void> {
-  const bots = await templateBots(trx, t, licenses.map((l) => l.id));
+  const bots = await botsOnLicenses(trx, t.id, licenses.map((l) => l.id));
   const byLicense = new Map(licenses.map((l) => [l.id, l]));
   for (const row of bots) {
     // deleteAgentRow runs the agentDeleted cascade, which is per (licence, agent).
@@ -97,7 +89,7 @@ export async function deleteTemplateBots(
 }
 
 /** Give the template's bots the template's (new) secret. */
-export async function resetTemplateBotSecrets(trx: Queryable, t: TemplateRow, licenses: InstalledLicense[]): Promise<void> {
+export async function resetTemplateBotSecrets(trx: Queryable, t: TemplateRow, licenses: LicenseRef[]): Promise<void> {
   await updateBotsOnLicenses(trx, t.id, licenses.map((l) => l.id), { secret_hash: t.secret_hash });
 }
 

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, ERROR_TYPES, type ErrorType } from '../kernel/errors.js';
 import type { Authenticator } from './auth.js';
+import { ACTION_ROUTE } from './action-route.js';
 
 export interface FaultRule {
   /** An action or batch endpoint name, or "*" for every action. */
@@ -83,7 +84,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Apply `faults` to the action route (register on the root instance). */
 export function registerFaults(app: FastifyInstance, faults: FaultInjector, auth: Authenticator): void {
   app.addHook('preHandler', async (req: FastifyRequest, reply) => {
-    if (!faults.active || req.routeOptions.url !== '/:version/configuration/action/:action') return;
+    if (!faults.active || req.routeOptions.url !== ACTION_ROUTE) return;
     const action = (req.params as { action?: string }).action ?? '';
     if (!faults.concerns(action)) return;
     let licenseId: number | null = null;

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Caller } from '../kernel/registry.js';
+import { ACTION_ROUTE } from './action-route.js';
 
 export interface JournalEntry {
   /** Sequence number in this process (increasing). */
@@ -115,7 +116,7 @@ export class RequestJournal {
   }
 }
 
-const isActionRoute = (req: FastifyRequest) => req.routeOptions.url === '/:version/configuration/action/:action';
+const isActionRoute = (req: FastifyRequest) => req.routeOptions.url === ACTION_ROUTE;
 
 /** Record every call of the action route into `journal` (register on the root instance). */
 export function registerJournal(app: FastifyInstance, journal: RequestJournal): void {

@@ -14,9 +14,9 @@ import type { TSchema } from '@sinclair/typebox';
 import { ERROR_TYPES, type ErrorType } from '../kernel/errors.js';
 import { MAX_BATCH_SIZE, type Endpoint, type Registry } from '../kernel/registry.js';
 import { errorBodySchema } from '../kernel/responses.js';
+import { API_VERSION } from './action-route.js';
 import { AREA_DOCS } from '../areas.js';
 
-const API_VERSION = 'v3.5';
 export const OPENAPI_PATH = '/openapi.json';
 /** The platform the reference documents; listed after this server so clients generated from the document can use either. */
 export const PLATFORM_URL = 'https://api.livechatinc.com';

@@ -10,6 +10,7 @@ import type { Authenticator } from './auth.js';
 import { MAX_BATCH_SIZE, type Caller, type Registry } from '../kernel/registry.js';
 import { requireAnyScope } from '../kernel/scopes.js';
 import { compileValidator } from '../kernel/validation.js';
+import { batchRequestSchema } from '../kernel/responses.js';
 import { RawJson } from '../kernel/raw-json.js';
 import { registerRateLimit, routeRateLimit } from './rate-limit.js';
 import type { RateLimitConfig } from '../config.js';
@@ -28,10 +29,7 @@ import { registerEdges } from './edges.js';
 import { lazyOpenApiDocument, openApiRoutes, type OpenApiOptions } from './openapi.js';
 import { docsRoutes } from './docs.js';
 
-export const API_VERSION = 'v3.5';
-export { MAX_BATCH_SIZE };
-/** The one API route. */
-export const ACTION_ROUTE = '/:version/configuration/action/:action';
+import { ACTION_ROUTE, API_VERSION } from './action-route.js';
 
 export interface ServerOptions {
   registry: Registry;
@@ -60,9 +58,7 @@ export interface ServerOptions {
   openApi?: OpenApiOptions;
 }
 
-const batchValidator = compileValidator(
-  Type.Object({ requests: Type.Array(Type.Any(), { maxItems: MAX_BATCH_SIZE }) }, { additionalProperties: false }),
-);
+const batchValidator = compileValidator(batchRequestSchema(Type.Any(), MAX_BATCH_SIZE));
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const { registry, auth, dispatcher, ops, metrics, lifecycle } = opts;

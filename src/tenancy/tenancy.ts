@@ -6,7 +6,7 @@
 import { sql, type Generated } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
 import { ALL_SCOPES } from '../kernel/scopes.js';
-import { insertAgent, selectAgentColumns } from '../agents/repo.js';
+import { findAgentColumns, insertAgent } from '../agents/repo.js';
 import { dialectOf, nextCounter, nowIso, preparedQuery, signalOnCommit, type Queryable } from '../store/db.js';
 import type { Cascades } from '../kernel/area.js';
 import { addAgentGroups, createGeneralGroup } from '../groups/repo.js';
@@ -403,7 +403,7 @@ export function resolveScopes(scopes: readonly string[] | 'all'): string[] {
 }
 
 async function agentAccount(db: Queryable, licenseId: number, agentId: string): Promise<{ id: string; account_id: string }> {
-  const row = await selectAgentColumns(db, licenseId, agentId, ['account_id', 'id']).executeTakeFirst(); // any letter case
+  const row = await findAgentColumns(db, licenseId, agentId, ['account_id', 'id']); // any letter case
   if (!row) throw new ApiError('not_found', `Agent ${agentId} not found on licence ${licenseId}`);
   return row;
 }

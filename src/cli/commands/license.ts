@@ -7,8 +7,7 @@
 import type { Command } from 'commander';
 import { getLicense, listLicenses, updateLicense, type LicenseInfo } from '../../tenancy/tenancy.js';
 import { listSnapshots, resetLicense, restoreSnapshot, snapshotLicense } from '../../tenancy/state.js';
-import { CliError } from '../context.js';
-import { printing, type CliContext } from '../context.js';
+import { CliError, printing, type CliContext } from '../context.js';
 import { licenceId } from '../options.js';
 
 const line = (l: LicenseInfo) =>
