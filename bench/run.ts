@@ -13,8 +13,8 @@ import type autocannon from 'autocannon';
 import { ApiClient, NotAvailable, isUnknownAction } from './lib/api.js';
 import { load, type LoadResult } from './lib/load.js';
 import { createDatabase, runStatement } from '../test/support/database.js';
-import { freePort, runToEnd, startServer, type Child } from './lib/processes.js';
-import { ROOT, cliCommand, startScriptLaunch, type Runtime } from '../test/support/processes.js';
+import { runToEnd, startServer, type Child } from './lib/processes.js';
+import { ROOT, cliCommand, freePort, startScriptLaunch, type Runtime } from '../test/support/processes.js';
 import { agentBody, agentId, seed, type SeedReport } from './lib/seed.js';
 import { registerWebhook, startReceiver, webhookLatency } from './lib/webhook.js';
 

@@ -254,7 +254,6 @@ try {
     }
     const readyz = await fetch(`${base}/readyz`).then((r) => r.status, () => 0);
     if (ok) log('   HEALTHCHECK command: healthy');
-    else if (readyz === 404) log('   WARNING: HEALTHCHECK fails: the server has no /readyz yet (readiness is being added); the container would be reported unhealthy');
     else throw new Error(`HEALTHCHECK command failed (GET /readyz → ${readyz})`);
   } else throw new Error('the run stage has no HEALTHCHECK');
 

@@ -3,8 +3,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ROOT } from '../../test/support/processes.js';
 
-export { freePort } from '../../test/support/processes.js';
-
 /** Run a command to completion; resolves with stdout, rejects with stderr on a non-zero exit. */
 export function runToEnd(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {

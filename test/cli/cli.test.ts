@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { cli, jsonOf, type CliRun } from '../support/cli.js';
-import { ROOT, cliCommand, startScriptLaunch } from '../support/processes.js';
+import { ROOT, cliCommand, freePort, startScriptLaunch } from '../support/processes.js';
 import { environmentVariables } from '../../src/config.js';
 
 /** Usage, configuration and refused-input errors are one line (or one group of lines), never a stack trace. */
@@ -202,7 +202,7 @@ describe('config-api binary (smoke test)', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('serve (launched as npm start launches it) creates a demo licence on an empty database, serves requests and exits cleanly on SIGTERM', async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = await freePort();
     const launch = startScriptLaunch(); // package.json scripts.start: its env assignments and node flags
     assert.deepEqual(Object.keys(launch.env), ['MALLOC_MMAP_THRESHOLD_']);
     const serveEnv = { ...launch.env, ...process.env, DATABASE_URL: `sqlite:${join(dir, 'serve.sqlite')}`, PORT: String(port), HOST: '127.0.0.1', REGION: 'dal', LOG_LEVEL: 'silent' };

@@ -6,9 +6,9 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
-import { openStore, migrate } from '../../src/store/db.js';
+import { openStore } from '../../src/store/db.js';
 import { demoToken, createDemo, isEmpty } from '../../src/tenancy/demo.js';
-import { freshDatabase, postgresOrSkip, testConfig } from '../support/harness.js';
+import { freshDatabase, freshStore, postgresOrSkip, testConfig } from '../support/harness.js';
 import { createCore } from '../../src/core.js';
 import { waitFor } from '../support/webhooks.js';
 import { ROOT, cliCommand } from '../support/processes.js';
@@ -204,10 +204,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`demo token [${kind}]`, async () => {
     if (kind === 'postgres' && !(await postgresOrSkip())) return;
     it("mints a working token for the demo licence's owner; none without a demo licence", async () => {
-      const db = await freshDatabase(kind);
-      const store = openStore(db.url);
+      const { store, drop } = await freshStore(kind);
       try {
-        await migrate(store);
         assert.equal(await demoToken(store, 'dal'), null);
         const core = createCore(store, testConfig());
         const demo = await core.transaction((trx) => createDemo(trx, core.cascades, 'dal'));
@@ -220,8 +218,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         assert.match(t.bearer_token, /^dal:/);
         assert.equal(await demoToken(store, 'fra'), null, 'another region has no demo licence');
       } finally {
-        await store.close();
-        await db.drop();
+        await drop();
       }
     });
   });
