@@ -84,7 +84,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     trustProxy: config.trustProxy,
     tls: tls ?? undefined,
     // The control plane's routes are documented (tag `admin`) exactly when they are served.
-    openApi: config.admin.token ? { extensions: [adminOpenApiExtension()] } : {},
+    openApi: config.admin.token ? { extensions: [adminOpenApiExtension] } : {},
   });
   const plane = await registerControlPlane(app, core, auth); // /admin/, only with ADMIN_TOKEN
   if (plane && config.admin.token) {

@@ -3,7 +3,7 @@
  * extra ways to authenticate). Cascades run in this order: deleting a group rewrites tags first, then auto access
  * rules, then drops property values. Add a new area here.
  */
-import { cascadesOf, type Area, type Cascades } from './kernel/area.js';
+import type { Area } from './kernel/area.js';
 import { Registry } from './kernel/registry.js';
 import { agentsArea } from './agents/actions.js';
 import { groupsArea } from './groups/actions.js';
@@ -24,9 +24,6 @@ export const AREAS: readonly Area[] = [
   propertiesArea,
   webhooksArea,
 ];
-
-/** The cascades of every area, for code that changes data outside an action (the CLI, the control plane). */
-export const CASCADES: Cascades = cascadesOf(AREAS);
 
 /** A registry of every area's actions (what the app dispatches through; the OpenAPI document and client come from it). */
 export function buildRegistry(areas: readonly Area[] = AREAS): Registry {

@@ -4,10 +4,10 @@
  * the CLI (src/tenancy, src/webhooks/deliveries.ts). `ADMIN_ROUTES` lists every route with its TypeBox schemas (for
  * the OpenAPI document, tag `admin`).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { ApiError, ERROR_TYPES } from '../kernel/errors.js';
+import { bearerMatches, secretDigest } from './secrets.js';
 import type { Core } from '../core.js';
 import {
   bootstrapLicense,
@@ -195,15 +195,6 @@ export interface AdminDeps {
   faults: FaultInjector;
 }
 
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-
-/** Constant-time check of an `Authorization` header against `Bearer <token>`. */
-export function adminAuthorized(header: string | undefined, expected: Buffer): boolean {
-  if (!header) return false;
-  const m = /^bearer\s+(.+)$/i.exec(header.trim());
-  if (!m) return false;
-  return timingSafeEqual(digest(m[1].trim()), expected);
-}
 
 type Handler = (req: FastifyRequest<any>, reply: FastifyReply) => Promise<unknown>;
 
@@ -311,12 +302,12 @@ function handlers(d: AdminDeps): Record<OperationId, Handler> {
 
 /** Register the control plane on `app` (call only when ADMIN_TOKEN is set). */
 export async function registerAdmin(app: FastifyInstance, d: AdminDeps): Promise<void> {
-  const expected = digest(d.token);
+  const expected = secretDigest(d.token);
   const byId = handlers(d);
   const streams = new Set<FastifyReply>();
   await app.register(async (scope) => {
     scope.addHook('onRequest', async (req) => {
-      if (!adminAuthorized(req.headers.authorization, expected)) {
+      if (!bearerMatches(req.headers.authorization, expected)) {
         throw new ApiError('authentication', 'The control plane needs Authorization: Bearer <ADMIN_TOKEN>');
       }
     });

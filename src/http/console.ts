@@ -8,12 +8,13 @@
  * `X-Console-Request` header (a cross-site form or image cannot send it) and, when the browser sends an Origin, come
  * from this server's own origin.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../core.js';
 import { ApiError } from '../kernel/errors.js';
+import { matchesSecret, secretDigest } from './secrets.js';
 import type { Registry } from '../kernel/registry.js';
 import { RawJson } from '../kernel/raw-json.js';
 import { packageRoot } from '../package-info.js';
@@ -153,8 +154,6 @@ function hostOf(origin: string): string | null {
   }
 }
 
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-
 /** Parse an optional positive integer query parameter. */
 function intParam(v: unknown, name: string, def: number | undefined, max: number): number | undefined {
   if (v === undefined || v === '') return def;
@@ -214,7 +213,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
   const assets = loadAssets(opts.assetsDir ?? join(packageRoot(), 'console'));
   const index = assets.get('index.html');
   if (!index) throw new Error('console assets: index.html is missing');
-  const adminDigest = digest(opts.adminToken);
+  const adminDigest = secretDigest(opts.adminToken);
   /** session id → expiry (epoch ms); this instance only. */
   const sessions = new Map<string, number>();
   /** Open live streams, ended before the server closes (it would otherwise wait for them). */
@@ -298,7 +297,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
     checkCsrf(req);
     const token = (req.body as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string' || token === '') throw new ApiError('validation', '`token` (the admin token) is required');
-    if (!timingSafeEqual(digest(token), adminDigest)) throw new ApiError('authentication', 'Wrong admin token');
+    if (!matchesSecret(token, adminDigest)) throw new ApiError('authentication', 'Wrong admin token');
     const now = Date.now();
     for (const [id, exp] of sessions) if (exp <= now) sessions.delete(id);
     const id = randomBytes(32).toString('base64url');

@@ -4,12 +4,12 @@
  * queue are read when `/metrics` is scraped (the queue with one query over the status index); the delivery worker
  * observes its sends through the `DeliveryMetrics` sink. README "Metrics" lists every metric.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Store } from '../store/db.js';
 import { deliveryQueue, type DeliveryMetrics } from '../webhooks/delivery.js';
 import { ApiError } from '../kernel/errors.js';
+import { bearerMatches, secretDigest } from './secrets.js';
 
 /** The `action` label of calls whose action does not exist (keeps the label set bounded). */
 export const UNKNOWN_ACTION = '_unknown';
@@ -165,19 +165,12 @@ export class Metrics {
   }
 }
 
-function sameToken(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /** `GET /metrics` (Prometheus text format), behind `Authorization: Bearer <token>` when a token is configured. */
 export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics, token: string | null): void {
+  const expected = token === null ? null : secretDigest(token);
   app.get('/metrics', async (req, reply) => {
-    if (token !== null) {
-      const header = req.headers.authorization ?? '';
-      const m = /^Bearer\s+(.+)$/i.exec(header);
-      if (!m || !sameToken(m[1].trim(), token)) {
+    if (expected !== null) {
+      if (!bearerMatches(req.headers.authorization, expected)) {
         reply.header('www-authenticate', 'Bearer realm="metrics"');
         throw new ApiError('authentication', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
       }

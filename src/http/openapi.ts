@@ -39,7 +39,8 @@ export interface OpenApiExtension {
 export interface OpenApiOptions {
   /** Servers in the document; default: the server that answers (its own origin), then the platform. */
   servers?: OpenApiServer[];
-  extensions?: readonly OpenApiExtension[];
+  /** Given as they are, or as functions called when the document is built (on its first request). */
+  extensions?: readonly (OpenApiExtension | (() => OpenApiExtension))[];
 }
 
 /** Keywords of our TypeBox schemas that are not JSON Schema (custom validation messages). */
@@ -168,7 +169,8 @@ export function buildOpenApiDocument(registry: Registry, opts: OpenApiOptions = 
       description: 'A Personal Access Token: the account id as user name and the PAT as password.',
     },
   };
-  for (const ext of opts.extensions ?? []) {
+  for (const given of opts.extensions ?? []) {
+    const ext = typeof given === 'function' ? given() : given;
     for (const tag of ext.tags ?? []) if (!tags.some((t) => t.name === tag.name)) tags.push(tag);
     for (const [path, item] of Object.entries(ext.paths ?? {})) {
       if (paths[path]) throw new Error(`OpenAPI: path ${path} documented twice`);

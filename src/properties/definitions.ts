@@ -9,7 +9,7 @@ import type { Caller } from '../kernel/registry.js';
 import { hasScope, requireScopes } from '../kernel/scopes.js';
 import { INT32_MAX, INT32_MIN } from '../kernel/validation.js';
 import { sql } from 'kysely';
-import type { Dialect, Queryable } from '../store/db.js';
+import { dialectOf, type Queryable } from '../store/db.js';
 import { assertUsableClientId, installedClientIds } from '../tenancy/tenancy.js';
 
 export interface PropertyDefinitionsTable {
@@ -157,24 +157,24 @@ export async function assertOwnApplication(db: Queryable, caller: Caller, client
   await assertUsableClientId(db, caller, clientId);
 }
 
-/** One definition; `lockFor: 'postgres'` row-locks it (FOR UPDATE) to the end of the transaction. */
+/** One definition; `lock` row-locks it (FOR UPDATE, on PostgreSQL; SQLite serialises writers) to the end of the transaction. */
 export async function findDefinition(
   db: Queryable,
   owner: string,
   name: string,
-  lockFor?: Dialect,
+  lock = false,
 ): Promise<PropertyDef | undefined> {
   const q = db
     .selectFrom('property_definitions')
     .selectAll()
     .where('owner_client_id', '=', owner)
     .where('name', '=', name);
-  const row = await (lockFor === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
+  const row = await (lock && dialectOf(db) === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
   return row && defFromRow(row);
 }
 
-export async function getDefinitionOrThrow(db: Queryable, owner: string, name: string, lockFor?: Dialect): Promise<PropertyDef> {
-  const def = await findDefinition(db, owner, name, lockFor);
+export async function getDefinitionOrThrow(db: Queryable, owner: string, name: string, lock = false): Promise<PropertyDef> {
+  const def = await findDefinition(db, owner, name, lock);
   if (!def) throw new ApiError('not_found', `Property ${name} not found in namespace ${owner}`);
   return def;
 }
@@ -207,13 +207,13 @@ export function reachable(caller: Caller, def: PropertyDef, mode: Mode): boolean
  * Definitions of the namespaces present on the caller's licence: applications of the licence's organization,
  * applications installed on the licence, the caller's own client id, and the built-in `test` namespace.
  * One query. `namespaces` narrows to those namespaces (undefined = all); `namePrefix` filters by name.
- * `lockFor: 'postgres'` share-locks the rows to the end of the transaction, so that a concurrent
+ * `lock` share-locks the rows (on PostgreSQL) to the end of the transaction, so that a concurrent
  * unregister_property waits for a write of a value (and then deletes it) instead of leaving it behind.
  */
 export async function loadDefinitions(
   db: Queryable,
   caller: Caller,
-  filter: { namespaces?: readonly string[]; namePrefix?: string; lockFor?: Dialect } = {},
+  filter: { namespaces?: readonly string[]; namePrefix?: string; lock?: boolean } = {},
 ): Promise<DefIndex> {
   const index: DefIndex = new Map();
   const add = (d: PropertyDef) => {
@@ -241,7 +241,7 @@ export async function loadDefinitions(
   if (stored) q = q.where('owner_client_id', 'in', stored);
   if (prefix) q = q.where(namePrefixMatches(prefix));
   q = q.orderBy('owner_client_id').orderBy('name');
-  const rows = await (filter.lockFor === 'postgres' ? q.forShare() : q).execute();
+  const rows = await (filter.lock && dialectOf(db) === 'postgres' ? q.forShare() : q).execute();
   for (const r of rows) add(defFromRow(r));
   return index;
 }

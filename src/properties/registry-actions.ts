@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction } from '../kernel/registry.js';
 import { INT32_MAX, INT32_MIN } from '../kernel/validation.js';
-import { dialectOf, nowIso } from '../store/db.js';
+import { nowIso } from '../store/db.js';
 import { literalUnion, identifier } from '../kernel/schema.js';
 import { EmptyResponse } from '../kernel/responses.js';
 import {
@@ -168,7 +168,7 @@ export const unregisterProperty = defineAction({
   async handler(ctx, input) {
     await ctx.tx(async (trx) => {
       await assertOwnApplication(trx, ctx.caller, input.owner_client_id);
-      const def = await getDefinitionOrThrow(trx, input.owner_client_id, input.name, dialectOf(trx));
+      const def = await getDefinitionOrThrow(trx, input.owner_client_id, input.name, true);
       if (def.publicAccess !== null) {
         throw new ApiError('validation', `Property ${input.name} is published; published properties cannot be unregistered`);
       }
@@ -192,7 +192,7 @@ export const publishProperty = defineAction({
   async handler(ctx, input) {
     await ctx.tx(async (trx) => {
       await assertOwnApplication(trx, ctx.caller, input.owner_client_id);
-      await getDefinitionOrThrow(trx, input.owner_client_id, input.name, dialectOf(trx));
+      await getDefinitionOrThrow(trx, input.owner_client_id, input.name, true);
       const access = ACCESS_TYPES.filter((a) => input.access_type.includes(a));
       await setPublicAccess(trx, input.owner_client_id, input.name, access);
     });

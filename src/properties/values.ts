@@ -7,7 +7,7 @@ import { controlCharKey, identifier } from '../kernel/schema.js';
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
-import { dialectOf, nowIso, type Queryable } from '../store/db.js';
+import { nowIso, type Queryable } from '../store/db.js';
 import type { EventSource } from '../kernel/area.js';
 import { EmptyResponse } from '../kernel/responses.js';
 import { assertGroupsExist, groupIdsOf } from '../groups/repo.js';
@@ -93,7 +93,7 @@ async function updateValues(
   for (const ns of namespaces) requireNamespaceScope(caller, kind, ns, 'write');
   await ctx.tx(async (trx) => {
     if (kind === 'group') await assertGroupsExist(trx, caller.licenseId, [target]);
-    const defs = await loadDefinitions(trx, caller, { namespaces, lockFor: dialectOf(trx) });
+    const defs = await loadDefinitions(trx, caller, { namespaces, lock: true });
     const updatedAt = nowIso();
     const rows = [];
     for (const [ns, values] of Object.entries(properties)) {
@@ -119,7 +119,7 @@ async function deleteValues(
   for (const ns of namespaces) requireNamespaceScope(caller, kind, ns, 'write');
   await ctx.tx(async (trx) => {
     if (kind === 'group') await assertGroupsExist(trx, caller.licenseId, [target]);
-    const defs = await loadDefinitions(trx, caller, { namespaces, lockFor: dialectOf(trx) });
+    const defs = await loadDefinitions(trx, caller, { namespaces, lock: true });
     for (const [ns, names] of Object.entries(properties)) {
       for (const name of names) writableDefinition(caller, defs, kind, ns, name);
     }

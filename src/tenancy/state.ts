@@ -20,6 +20,7 @@
 import { sql, type Kysely } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
 import { newAgentRow } from '../agents/repo.js';
+import { addAgentGroups, createGeneralGroup } from '../groups/repo.js';
 import { dialectOf, nowIso, signalOnCommit, type Queryable } from '../store/db.js';
 import type {} from '../store/schema.js';
 import { uuid } from './secrets.js';
@@ -207,13 +208,9 @@ async function resetWithoutBaseline(c: Ctx): Promise<Omit<ResetResult, 'organiza
   await clear(c, c.organizationScope);
   const now = nowIso();
   const fresh = newAgentRow(licenseId, { id: owner.id, name: owner.name, role: 'owner', login_status: 'accepting chats' }, owner.created_at);
-  fresh.created_at = owner.created_at;
   await trx.insertInto('agents').values({ ...fresh, account_id: owner.account_id, updated_at: now }).execute();
-  await trx
-    .insertInto('groups')
-    .values({ license_id: licenseId, id: 0, name: 'General', language_code: 'en', routing_status: 'offline', created_at: now })
-    .execute();
-  await trx.insertInto('group_members').values({ license_id: licenseId, group_id: 0, agent_id: owner.id, priority: 'normal' }).execute();
+  await createGeneralGroup(trx, licenseId, now);
+  await addAgentGroups(trx, licenseId, owner.id, [{ id: 0, priority: 'normal' }]);
   await trx.updateTable('licenses').set({ next_group_id: 1 }).where('id', '=', licenseId).execute();
   return { license_id: licenseId, owner: { id: owner.id, account_id: owner.account_id } };
 }

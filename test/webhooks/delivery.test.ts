@@ -6,7 +6,6 @@ import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores, freshStore, newApp, testConfig } from '../support/harness.js';
 import { Receiver, appOn, callApp, fastRetries, waitFor } from '../support/webhooks.js';
-import { CASCADES } from '../../src/areas.js';
 import { createCore } from '../../src/core.js';
 import { bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';
 import { AUTO_ACCESS_ITEM_CONTRACTS, PAYLOAD_CONTRACTS } from '../../src/webhooks/catalog.js';
@@ -340,7 +339,8 @@ describeStores('webhook delivery', (h) => {
     // A database of its own, so no other worker touches this backlog.
     const { store, drop } = await freshStore(h().kind, 4);
     try {
-      const lic = await createCore(store, testConfig()).transaction((trx) => bootstrap(trx, CASCADES, { region: 'dal' }));
+      const core = createCore(store, testConfig());
+      const lic = await core.transaction((trx) => bootstrap(trx, core.cascades, { region: 'dal' }));
       let app = await appOn(store, { env: FAST });
       const path = '/restart';
       // The receiver is down: the first request hangs (in flight at shutdown), the next ones are refused.
