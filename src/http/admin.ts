@@ -19,8 +19,9 @@ import {
   updateLicense,
   PLANS,
 } from '../tenancy/tenancy.js';
-import { deleteSnapshot, listSnapshots, resetLicense, restoreSnapshot, snapshotLicense } from '../tenancy/state.js';
-import { listDeliveries, resendDelivery } from '../webhooks/deliveries.js';
+import { deleteSnapshot } from '../tenancy/state.js';
+import { listDeliveries } from '../webhooks/deliveries.js';
+import { controlPlaneOperations } from './operations.js';
 import { DELIVERY_STATUSES } from '../webhooks/tables.js';
 import type { RequestJournal } from './journal.js';
 import type { FaultInjector, FaultRule } from './faults.js';
@@ -201,11 +202,7 @@ type Handler = (req: FastifyRequest<any>, reply: FastifyReply) => Promise<unknow
 function handlers(d: AdminDeps): Record<OperationId, Handler> {
   const { core } = d;
   const db = core.store.db;
-  const timed = async <T extends object>(fn: () => Promise<T>) => {
-    const t0 = performance.now();
-    const out = await fn();
-    return { ...out, duration_ms: Math.round((performance.now() - t0) * 100) / 100 };
-  };
+  const ops = controlPlaneOperations(core);
   const licenseParam = (req: FastifyRequest) => (req.params as { id: number }).id;
   return {
     async adminBootstrap(req) {
@@ -253,20 +250,17 @@ function handlers(d: AdminDeps): Record<OperationId, Handler> {
       return core.transaction((trx) => updateLicense(trx, licenseId, { plan: b.plan, expiresAt: b.expires_at }), { licenseId });
     },
     async adminResetLicense(req) {
-      const licenseId = licenseParam(req);
-      return timed(() => core.transaction((trx) => resetLicense(trx, licenseId), { licenseId }));
+      return ops.resetLicense(licenseParam(req));
     },
     async adminCreateSnapshot(req) {
-      const name = (req.body as { name?: string } | undefined)?.name ?? null;
-      const licenseId = licenseParam(req);
-      return core.transaction((trx) => snapshotLicense(trx, licenseId, name), { licenseId });
+      return ops.createSnapshot(licenseParam(req), (req.body as { name?: string } | undefined)?.name ?? null);
     },
     async adminListSnapshots(req) {
-      return { snapshots: await listSnapshots(db, licenseParam(req)) };
+      return { snapshots: await ops.listSnapshots(licenseParam(req)) };
     },
     async adminRestoreSnapshot(req) {
       const p = req.params as { id: number; snapshot_id: string };
-      return timed(() => core.transaction((trx) => restoreSnapshot(trx, p.id, p.snapshot_id), { licenseId: p.id }));
+      return ops.restoreSnapshot(p.id, p.snapshot_id);
     },
     async adminDeleteSnapshot(req) {
       const p = req.params as { id: number; snapshot_id: string };
@@ -280,8 +274,7 @@ function handlers(d: AdminDeps): Record<OperationId, Handler> {
       };
     },
     async adminResendDelivery(req) {
-      const id = (req.params as { id: string }).id;
-      return core.transaction((trx) => resendDelivery(trx, id));
+      return ops.resendDelivery((req.params as { id: string }).id);
     },
     async adminListRequests(req) {
       const q = req.query as { license_id?: number; action?: string; limit?: number };

@@ -5,15 +5,8 @@
  * State is per app instance, in memory.
  */
 import type { FastifyReply, FastifyRequest, onRequestHookHandler, onResponseHookHandler } from 'fastify';
+import type { AuthFailureConfig } from '../config.js';
 import { ApiError } from '../kernel/errors.js';
-
-export interface AuthFailureLimit {
-  /** Failures per address per window; 0 = off. */
-  limit: number;
-  windowMs: number;
-}
-
-export const DEFAULT_AUTH_FAILURE_LIMIT: AuthFailureLimit = { limit: 20, windowMs: 60_000 };
 
 interface Window {
   failures: number;
@@ -29,7 +22,7 @@ export interface AuthFailureHooks {
 }
 
 /** Route hooks enforcing the limit; null when it is off. */
-export function authFailureLimiter(opts: AuthFailureLimit | undefined): AuthFailureHooks | null {
+export function authFailureLimiter(opts: AuthFailureConfig): AuthFailureHooks | null {
   if (!opts || opts.limit <= 0) return null;
   const windows = new Map<string, Window>();
 

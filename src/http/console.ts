@@ -20,10 +20,11 @@ import { RawJson } from '../kernel/raw-json.js';
 import { packageRoot } from '../package-info.js';
 import type { Dispatcher } from './dispatch.js';
 import { authFailureLimiter } from './auth-failures.js';
+import type { JournalEntry, RequestJournal } from './journal.js';
+import { controlPlaneOperations } from './operations.js';
 import { getLicense, licenseApplications, listLicenses } from '../tenancy/tenancy.js';
-import { listSnapshots, resetLicense, restoreSnapshot, snapshotLicense } from '../tenancy/state.js';
 import { ownerCaller } from '../tenancy/views.js';
-import { listDeliveries, resendDelivery } from '../webhooks/deliveries.js';
+import { listDeliveries } from '../webhooks/deliveries.js';
 import { deliveriesChangedSince, getDelivery, type DeliverySummary } from '../webhooks/deliveries-view.js';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../webhooks/tables.js';
 
@@ -39,66 +40,12 @@ export interface ConsoleOptions {
   dispatcher: Dispatcher;
   /** The control plane's token; the console exists only when it is set. */
   adminToken: string;
-  /** Session lifetime (default: `config.admin.consoleSessionTtlMs`). */
-  sessionTtlMs?: number;
-  /** How often live views look for changes (default 1000 ms; changes made by other processes are seen too). */
-  livePollMs?: number;
-  /** Folder of the static assets (default: `console/` next to package.json). */
-  assetsDir?: string;
   /** The control plane's request journal (the Calls view). */
-  journal?: JournalLike;
-  /** The control plane's operations the console offers as buttons (default: `controlPlaneOperations(core)`). */
-  operations?: ConsoleOperations;
+  journal: RequestJournal;
 }
 
-/** What the console needs of a journal entry (the control plane records more). */
-export interface JournalEntryLike {
-  seq: number;
-  time: string;
-  request_id: string;
-  action: string;
-  caller_kind: string | null;
-  license_id: number | null;
-  agent_id?: string | null;
-  status: number;
-  error_type: string | null;
-  duration_ms: number;
-  request_body?: unknown;
-  response_body?: unknown;
-}
-
-export interface JournalLike {
-  list(q: { licenseId?: number; action?: string; limit?: number }): JournalEntryLike[];
-  subscribe(fn: (e: JournalEntryLike) => void): () => void;
-}
-
-export interface ConsoleOperations {
-  resendDelivery(id: string): Promise<unknown>;
-  resetLicense(licenseId: number): Promise<unknown>;
-  listSnapshots(licenseId: number): Promise<unknown[]>;
-  createSnapshot(licenseId: number, name: string | null): Promise<unknown>;
-  restoreSnapshot(licenseId: number, snapshotId: string): Promise<unknown>;
-}
-
-/**
- * The control plane's operations as the console offers them: the same service functions and transactions as /admin/
- * (commit signals drop cached token lookups after licence changes and wake the delivery worker after a resend).
- */
-export function controlPlaneOperations(core: Core): ConsoleOperations {
-  const timed = async <T extends object>(fn: () => Promise<T>) => {
-    const t0 = performance.now();
-    const out = await fn();
-    return { ...out, duration_ms: Math.round((performance.now() - t0) * 100) / 100 };
-  };
-  return {
-    resendDelivery: (id) => core.transaction((trx) => resendDelivery(trx, id)),
-    resetLicense: (licenseId) => timed(() => core.transaction((trx) => resetLicense(trx, licenseId), { licenseId })),
-    listSnapshots: (licenseId) => listSnapshots(core.store.db, licenseId),
-    createSnapshot: (licenseId, name) => core.transaction((trx) => snapshotLicense(trx, licenseId, name), { licenseId }),
-    restoreSnapshot: (licenseId, snapshotId) =>
-      timed(() => core.transaction((trx) => restoreSnapshot(trx, licenseId, snapshotId), { licenseId })),
-  };
-}
+/** How often live views look for changes (changes made by other processes are seen too). */
+const LIVE_POLL_MS = 1000;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -208,9 +155,9 @@ const TABS: Record<string, TabLoader> = {
 export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): void {
   const { core, registry, dispatcher } = opts;
   const { store } = core;
-  const ttlMs = opts.sessionTtlMs ?? core.config.admin.consoleSessionTtlMs;
-  const pollMs = opts.livePollMs ?? 1000;
-  const assets = loadAssets(opts.assetsDir ?? join(packageRoot(), 'console'));
+  const ttlMs = core.config.admin.consoleSessionTtlMs;
+  const pollMs = LIVE_POLL_MS;
+  const assets = loadAssets(join(packageRoot(), 'console'));
   const index = assets.get('index.html');
   if (!index) throw new Error('console assets: index.html is missing');
   const adminDigest = secretDigest(opts.adminToken);
@@ -379,31 +326,26 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
   });
 
   // ------------------------------------------------------------------ control-plane operations
-  const operations = opts.operations ?? controlPlaneOperations(core);
-  const ops = (): ConsoleOperations => operations;
+  const operations = controlPlaneOperations(core);
   app.post('/console/api/deliveries/:did/resend', { preHandler: requireSession }, async (req) =>
-    ops().resendDelivery((req.params as { did: string }).did),
+    operations.resendDelivery((req.params as { did: string }).did),
   );
-  app.post('/console/api/licenses/:id/reset', { preHandler: requireSession }, async (req) => ops().resetLicense(licenseParam(req)));
+  app.post('/console/api/licenses/:id/reset', { preHandler: requireSession }, async (req) => operations.resetLicense(licenseParam(req)));
   app.get('/console/api/licenses/:id/snapshots', { preHandler: requireSession }, async (req) => ({
-    snapshots: await ops().listSnapshots(licenseParam(req)),
+    snapshots: await operations.listSnapshots(licenseParam(req)),
   }));
   app.post('/console/api/licenses/:id/snapshots', { preHandler: requireSession }, async (req) => {
     const name = (req.body as { name?: unknown } | undefined)?.name;
     if (name !== undefined && name !== null && (typeof name !== 'string' || name.length > 200)) {
       throw new ApiError('validation', '`name` must be a string of at most 200 characters');
     }
-    return ops().createSnapshot(licenseParam(req), (name as string | undefined) || null);
+    return operations.createSnapshot(licenseParam(req), (name as string | undefined) || null);
   });
   app.post('/console/api/licenses/:id/snapshots/:sid/restore', { preHandler: requireSession }, async (req) =>
-    ops().restoreSnapshot(licenseParam(req), (req.params as { sid: string }).sid),
+    operations.restoreSnapshot(licenseParam(req), (req.params as { sid: string }).sid),
   );
 
   // ------------------------------------------------------------------ calls (the request journal)
-  const journal = (): JournalLike => {
-    if (!opts.journal) throw new ApiError('not_found', 'This server keeps no request journal');
-    return opts.journal;
-  };
   interface CallFilter {
     licenseId?: number;
     action?: string;
@@ -422,23 +364,23 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
       errorType: text(q.error_type, 'error_type'),
     };
   };
-  const callMatches = (e: JournalEntryLike, f: CallFilter): boolean =>
+  const callMatches = (e: JournalEntry, f: CallFilter): boolean =>
     (f.licenseId === undefined || e.license_id === f.licenseId) &&
     (f.action === undefined || e.action === f.action) &&
     (f.errorType === undefined || e.error_type === f.errorType) &&
     (f.status === undefined || (f.status.endsWith('xx') ? String(e.status)[0] === f.status[0] : String(e.status) === f.status));
   /** The list view leaves bodies out (they can be large); a call opened alone has them. */
-  const summary = ({ request_body: _q, response_body: _r, ...rest }: JournalEntryLike) => rest;
+  const summary = ({ request_body: _q, response_body: _r, ...rest }: JournalEntry) => rest;
   app.get('/console/api/calls', { preHandler: requireSession }, async (req) => {
     const q = req.query as Record<string, unknown>;
     const f = callFilter(q);
     const limit = intParam(q.limit, 'limit', 200, 5000)!;
-    const all = journal().list({ licenseId: f.licenseId, action: f.action, limit: 1_000_000 });
+    const all = opts.journal.list({ licenseId: f.licenseId, action: f.action, limit: 1_000_000 });
     return { calls: all.filter((e) => callMatches(e, f)).slice(0, limit).map(summary) };
   });
   app.get('/console/api/calls/live', { preHandler: requireSession }, (req, reply) => {
-    const j = journal();
-    const pending: JournalEntryLike[] = [];
+    const j = opts.journal;
+    const pending: JournalEntry[] = [];
     const stop = j.subscribe((e) => void pending.push(e));
     req.raw.on('close', stop);
     liveStream(req, reply, async (send) => {
@@ -447,7 +389,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
   });
   app.get('/console/api/calls/:rid', { preHandler: requireSession }, async (req) => {
     const rid = (req.params as { rid: string }).rid;
-    const e = journal().list({ limit: 1_000_000 }).find((x) => x.request_id === rid);
+    const e = opts.journal.list({ limit: 1_000_000 }).find((x) => x.request_id === rid);
     if (!e) throw new ApiError('not_found', `Call ${rid} is not in the journal (it keeps the most recent calls only)`);
     return e;
   });

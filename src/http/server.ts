@@ -17,7 +17,7 @@ import type { RateLimitConfig } from '../config.js';
 import { errorBody, type Dispatcher } from './dispatch.js';
 import type { Store } from '../store/db.js';
 import type { AuthFailureConfig, HttpLimitsConfig, OpsConfig, TrustProxy } from '../config.js';
-import { authFailureLimiter, DEFAULT_AUTH_FAILURE_LIMIT } from './auth-failures.js';
+import { authFailureLimiter } from './auth-failures.js';
 import { closeSlowClientsOnShutdown, onCheckExpectation, transportOptions } from './transport.js';
 import { parseJsonBody } from './json-body.js';
 import { Lifecycle, registerDrain } from './lifecycle.js';
@@ -48,12 +48,12 @@ export interface ServerOptions {
   metrics: Metrics;
   /** Drain state shared with `serve`. */
   lifecycle: Lifecycle;
-  /** Failed authentications per client address (default 20 per minute; limit 0 = off). */
-  authFailures?: AuthFailureConfig;
-  /** Header, request and keep-alive time-outs (defaults 15 s, 30 s, 5 s). */
-  transport?: HttpLimitsConfig;
-  /** Take the client address from X-Forwarded-For (Fastify's trustProxy); default false. */
-  trustProxy?: TrustProxy;
+  /** Failed authentications per client address (limit 0 = off). */
+  authFailures: AuthFailureConfig;
+  /** Header, request and keep-alive time-outs. */
+  transport: HttpLimitsConfig;
+  /** Take the client address from X-Forwarded-For (Fastify's trustProxy). */
+  trustProxy: TrustProxy;
   /** `GET /openapi.json` and `GET /docs`: servers listed, routes of other modules documented (e.g. `/admin/`). */
   openApi?: OpenApiOptions;
 }
@@ -65,10 +65,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const base = {
     logger: opts.logger ?? false,
     bodyLimit: 1024 * 1024,
-    // Draining is answered by registerDrain in the error format (Fastify's own 503 has its default body).
-    return503OnClosing: false,
     forceCloseConnections: false,
-    trustProxy: opts.trustProxy ?? false,
+    trustProxy: opts.trustProxy,
     ...transportOptions(opts.transport),
     genReqId,
     // One line per request instead, without headers (telemetry.ts).
@@ -146,7 +144,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
   await registerRateLimit(app, opts.rateLimit);
   const limit = routeRateLimit(opts.rateLimit);
-  const authFailures = authFailureLimiter(opts.authFailures ?? DEFAULT_AUTH_FAILURE_LIMIT);
+  const authFailures = authFailureLimiter(opts.authFailures);
   app.post(ACTION_ROUTE, { ...(limit ? { config: { rateLimit: limit } } : {}), ...(authFailures ?? {}) }, dispatch);
   const openApi = { ...opts.openApi, document: lazyOpenApiDocument(app.registry, opts.openApi ?? {}) };
   await app.register(openApiRoutes, openApi);

@@ -14,15 +14,8 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import type { HttpLimitsConfig } from '../config.js';
 import { ApiError, type ErrorType } from '../kernel/errors.js';
-
-export interface TransportLimits {
-  headersTimeoutMs: number;
-  requestTimeoutMs: number;
-  keepAliveTimeoutMs: number;
-}
-
-export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = { headersTimeoutMs: 15_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 };
 
 /** Longest path parameter the router matches; longer action names or versions answer `not_found`. */
 export const MAX_PARAM_LENGTH = 200;
@@ -36,7 +29,7 @@ function rawResponse(status: number, type: ErrorType, message: string): string {
 }
 
 /** Node's `clientError`: the request could not be parsed, or did not arrive in time. Answer in the error format, close. */
-function clientErrorHandler(limits: TransportLimits) {
+function clientErrorHandler(limits: HttpLimitsConfig) {
   return function onClientError(this: { log: { debug(o: object, m: string): void } }, err: NodeJS.ErrnoException, socket: Socket): void {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
     let answer: string;
@@ -71,7 +64,7 @@ function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: Fastify
 }
 
 /** Fastify options for the transport: time-outs, router limits and the error-format handlers above. */
-export function transportOptions(limits: TransportLimits = DEFAULT_TRANSPORT_LIMITS): FastifyServerOptions {
+export function transportOptions(limits: HttpLimitsConfig): FastifyServerOptions {
   return {
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
@@ -104,7 +97,7 @@ export function onCheckExpectation(_req: IncomingMessage, res: ServerResponse): 
  * request being answered are closed at once (idle keep-alive ones, and ones whose request has not fully arrived);
  * connections still answering get `requestTimeoutMs` to finish, then are closed too.
  */
-export function closeSlowClientsOnShutdown(app: FastifyInstance, limits: TransportLimits = DEFAULT_TRANSPORT_LIMITS): void {
+export function closeSlowClientsOnShutdown(app: FastifyInstance, limits: HttpLimitsConfig): void {
   const sockets = new Set<Socket>();
   app.server.on('connection', (socket: Socket) => {
     sockets.add(socket);
