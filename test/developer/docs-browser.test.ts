@@ -7,12 +7,12 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
 import { Harness } from '../support/harness.js';
+import { CHROMIUM, launchBrowser, trackedPage } from '../support/browser.js';
 import { join } from 'node:path';
 import { ROOT } from '../support/processes.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const AREAS = ['Agents', 'Auto access', 'Bots', 'Groups', 'Properties', 'Tags', 'Webhooks', 'Other'];
 const SAMPLE = ['create_agent', 'list_agents', 'batch_create_agents', 'create_bot_template', 'list_tags', 'register_webhook', 'list_license_properties', 'check_product_limits_for_plan'];
@@ -29,11 +29,7 @@ describe('docs page in headless Chromium', { skip: CHROMIUM ? false : 'no chromi
     const addr = h.app.server.address();
     if (!addr || typeof addr === 'string') throw new Error('no port');
     origin = `http://127.0.0.1:${addr.port}`;
-    browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--disable-background-networking'],
-    });
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
@@ -41,23 +37,11 @@ describe('docs page in headless Chromium', { skip: CHROMIUM ? false : 'no chromi
   });
 
   it('renders every area and a sample of actions from local assets only', async () => {
-    const page = await browser.newPage();
-    const outside: string[] = [];
-    const local: string[] = [];
-    await page.setRequestInterception(true);
-    page.on('request', (req) => {
-      const url = new URL(req.url());
-      if (url.protocol === 'data:' || url.hostname === '127.0.0.1') {
-        local.push(url.pathname);
-        void req.continue();
-      } else {
-        outside.push(req.url());
-        void req.abort();
-      }
-    });
+    const { page, outside } = await trackedPage(browser, { width: 1280, height: 900 });
+    const local: string[] = []; // trackedPage lets these through and refuses (and records) the rest
+    page.on('request', (req) => void local.push(new URL(req.url()).pathname));
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.setViewport({ width: 1280, height: 900 });
     const res = await page.goto(`${origin}/docs`, { waitUntil: 'networkidle0' });
     assert.equal(res?.status(), 200);
     await page.waitForSelector('.opblock-tag', { timeout: 30_000 });

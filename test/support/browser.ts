@@ -3,16 +3,19 @@
  * that refuse every request that does not go to 127.0.0.1 (and record it, so the test fails), and a real server on
  * a loopback port with the console on.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { Harness, type StoreKind } from './harness.js';
 import { ROOT } from './processes.js';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Debian's Chromium (or CHROMIUM_PATH); undefined when none is installed. */
+export const CHROMIUM: string | undefined =
+  process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
 export async function launchBrowser(): Promise<Browser> {
+  if (!CHROMIUM) throw new Error('no Chromium installed (apt-get install -y chromium, or set CHROMIUM_PATH)');
   return puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
