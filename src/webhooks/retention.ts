@@ -11,7 +11,8 @@ export async function pruneWebhookHistory(db: Queryable, before: string): Promis
     .where('status', 'in', ['delivered', 'cancelled'])
     .where('updated_at', '<', before)
     .executeTakeFirst();
-  // Attempts of deliveries deleted here, or elsewhere (licence reset, unregistered webhooks).
+  // Attempts of the deliveries deleted here, and any an attempt recorded after its delivery was deleted left behind
+  // (a licence reset, which deletes deliveries with their attempts, racing the worker).
   await db
     .deleteFrom('webhook_delivery_attempts')
     .where((eb) =>
