@@ -137,6 +137,13 @@ export class Metrics {
   async text(): Promise<string> {
     if (!this.defaultsOn) {
       collectDefaultMetrics({ register: this.registry });
+      // prom-client counts process CPU from when its collector is made (here, at the first scrape); the metrics mean
+      // the CPU since the process started, so the collector starts from what was used so far.
+      const used = process.cpuUsage();
+      const start = (name: string, micros: number) => (this.registry.getSingleMetric(name) as Counter | undefined)?.inc(micros / 1e6);
+      start('process_cpu_user_seconds_total', used.user);
+      start('process_cpu_system_seconds_total', used.system);
+      start('process_cpu_seconds_total', used.user + used.system);
       this.defaultsOn = true;
     }
     return this.registry.metrics();
