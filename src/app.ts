@@ -4,7 +4,7 @@
  * configuration. Used by `config-api serve` and by the tests (through Fastify inject or a real port). Everything
  * created here belongs to this app: two apps in one process share nothing.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { Store } from './store/db.js';
 import type { Area } from './kernel/area.js';
@@ -92,10 +92,24 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   }
   if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks, metrics.delivery).start();
   app.decorate('lifecycle', lifecycle);
+  const unwatch = logOutages(store, app.log);
   app.addHook('onClose', async () => {
+    unwatch();
     await delivery?.stop({ deadline: lifecycle.deadline });
   });
   return app;
+}
+
+/** One log line when the database stops serving this process, one when it is back (never one per failed request). */
+function logOutages(store: Store, log: FastifyBaseLogger): () => void {
+  return store.health.subscribe((event) => {
+    const { failure, errors, cause } = event.outage;
+    if (event.type === 'down') {
+      log.error({ kind: failure.kind, reason: failure.reason, cause }, 'database unavailable: requests that need it answer 503 until it is back');
+    } else {
+      log.warn({ kind: failure.kind, reason: failure.reason, down_ms: event.downMs, errors }, 'database available again');
+    }
+  });
 }
 
 declare module 'fastify' {

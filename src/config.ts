@@ -33,6 +33,8 @@ export const EnvSchema = Type.Object({
     description: 'sqlite:<file> or a bare file path (SQLite, WAL; sqlite::memory: = throwaway), or postgres://user@host:5432/db',
   }),
   DATABASE_POOL_SIZE: int(10, 1, 'PostgreSQL connections per process'),
+  DATABASE_CONNECT_TIMEOUT_MS: int(3_000, 1, 'PostgreSQL: longest wait for a connection; while the database is away, requests answer 503 within this'),
+  DATABASE_QUERY_TIMEOUT_MS: int(10_000, 1, 'PostgreSQL: a query without an answer after this fails (503) and its connection is replaced'),
   SQLITE_SYNCHRONOUS: choice(SQLITE_SYNCHRONOUS_VALUES, 'NORMAL', 'SQLite synchronous pragma (FULL survives power loss, slower)'),
   LOG_LEVEL: choice(LOG_LEVELS, 'info', 'pino log level'),
   AUTH_CACHE_TTL_MS: int(5000, 0, 'How long a token lookup is cached per process (0 = not cached)'),
@@ -96,6 +98,10 @@ export interface DatabaseConfig {
   /** SQLite: the file path, or ':memory:'. */
   file?: string;
   poolSize: number;
+  /** PostgreSQL: longest wait for a connection (pool or new). */
+  connectTimeoutMs: number;
+  /** PostgreSQL: longest wait for a query's answer. */
+  queryTimeoutMs: number;
   sqliteSynchronous: (typeof SQLITE_SYNCHRONOUS_VALUES)[number];
 }
 
@@ -292,7 +298,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     host: e.HOST,
     region: e.REGION,
-    database: { ...db!, url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, sqliteSynchronous: e.SQLITE_SYNCHRONOUS },
+    database: {
+      ...db!,
+      url: e.DATABASE_URL,
+      poolSize: e.DATABASE_POOL_SIZE,
+      connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
+      sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
+    },
     logLevel: e.LOG_LEVEL,
     auth: { cacheTtlMs: e.AUTH_CACHE_TTL_MS },
     rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_MS },

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import { createCore, type Core } from '../core.js';
-import { migrate, openReachableStore } from '../store/db.js';
+import { migrate, openReachableStore, storeOptionsOf } from '../store/db.js';
 
 /** Exit statuses: 0 done, 1 the command refused its input or failed, 2 usage or configuration error. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -63,7 +63,7 @@ export function makeContext(deps: CliDeps): CliContext {
     },
     async withCore(fn, o = {}) {
       const config = ctx.config();
-      const store = await openReachableStore(config.database.url, { poolSize: 2, sqliteSynchronous: config.database.sqliteSynchronous });
+      const store = await openReachableStore(config.database.url, storeOptionsOf(config.database, 2));
       try {
         if (o.migrate !== false) await migrate(store);
         return await fn(createCore(store, config));

@@ -7,7 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import closeWithGrace from 'close-with-grace';
 import type { Config } from '../config.js';
-import { migrate, openReachableStore } from '../store/db.js';
+import { migrate, openReachableStore, storeOptionsOf } from '../store/db.js';
 import { createApp } from '../app.js';
 import { createCore } from '../core.js';
 import { loadTls } from '../http/tls.js';
@@ -26,7 +26,7 @@ export async function serve(config: Config): Promise<number> {
     return 2;
   }
   const { keys: signingKeys, generated } = loaded;
-  const store = await openReachableStore(config.database.url, { poolSize: config.database.poolSize, sqliteSynchronous: config.database.sqliteSynchronous });
+  const store = await openReachableStore(config.database.url, storeOptionsOf(config.database));
   await migrate(store);
   const core = createCore(store, config, undefined, signingKeys);
   const tls = await loadTls(config.tls);

@@ -9,6 +9,7 @@ import type { ReadCaches } from '../kernel/read-cache.js';
 import type { ActionContext, Caller, Logger, RegisteredAction } from '../kernel/registry.js';
 import { nextSavepoint, rollbackToSavepoint } from '../store/db.js';
 import { toApiError } from '../store/errors.js';
+import { classifyDbError } from '../store/health.js';
 
 export interface DispatcherDeps {
   core: Core;
@@ -70,6 +71,8 @@ export class Dispatcher {
           action.authorize?.(ctx, input);
           out.push(orEmpty(await action.handler(ctx, input)));
         } catch (err) {
+          // The database failed, not the item (its transaction may be gone): the whole batch answers that.
+          if (classifyDbError(err)) throw err;
           await rollbackToSavepoint(trx);
           out.push(errorBody(err, log, requestId).body);
         }

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { packageInfo } from '../package-info.js';
-import { HttpStatusError } from './status-error.js';
+import { HttpStatusError } from '../kernel/errors.js';
 
 export interface EdgeOptions {
   actionRoute: string;

@@ -1,14 +1,14 @@
 /**
- * `GET /healthz`: liveness (the process answers). `GET /readyz`: readiness — 200 only when the database answers
- * within `timeoutMs`, every migration this build knows is applied, and the server is not draining; otherwise 503
- * in the error format, type `internal`, with `data.reason` (`database_unavailable`, `migrations_pending`,
- * `draining`).
+ * `GET /healthz`: liveness (the process answers, whatever the database does). `GET /readyz`: readiness — 200 only
+ * when the database answers within `timeoutMs`, every migration this build knows is applied, writes are not being
+ * refused (disk full, read-only), and the server is not draining; otherwise 503 in the error format, type `internal`,
+ * with `data.reason` (`database_unavailable`, `migrations_pending`, `disk_full`, `read_only`, `draining`).
  */
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { migrationStatus, type Store } from '../store/db.js';
 import type { Lifecycle } from './lifecycle.js';
-import { HttpStatusError } from './status-error.js';
+import { HttpStatusError } from '../kernel/errors.js';
 
 export interface HealthOptions {
   store: Store;
@@ -29,7 +29,7 @@ function within<T>(ms: number, p: Promise<T>): Promise<T> {
 
 /** Why the server is not ready, or null when it is. */
 export interface NotReady {
-  reason: 'draining' | 'database_unavailable' | 'migrations_pending';
+  reason: 'draining' | 'database_unavailable' | 'migrations_pending' | 'disk_full' | 'read_only';
   message: string;
   /** Answered in `error.data` too. */
   data?: Record<string, unknown>;
@@ -52,6 +52,12 @@ export async function notReadyReason(o: HealthOptions): Promise<NotReady | null>
   }
   if (pending.length) {
     return { reason: 'migrations_pending', message: 'Database migrations are not applied; run config-api migrate', data: { pending } };
+  }
+  // The database answers reads but refused a write, and the health probe's write has not succeeded since.
+  const outage = o.store.health.outage;
+  if (outage && outage.failure.reason !== 'database_unavailable') {
+    const what = outage.failure.reason === 'disk_full' ? "the database's disk is full" : 'the database is read-only';
+    return { reason: outage.failure.reason, message: `Changes are refused: ${what}`, data: { since: new Date(outage.since).toISOString() }, cause: outage.cause };
   }
   return null;
 }

@@ -4,7 +4,7 @@
  * `Connection: close`, while requests already in flight finish. Closing the app any other way drains too.
  */
 import type { FastifyInstance } from 'fastify';
-import { HttpStatusError } from './status-error.js';
+import { HttpStatusError } from '../kernel/errors.js';
 
 export class Lifecycle {
   draining = false;

@@ -169,6 +169,27 @@ export class Metrics {
       pool('config_api_db_pool_idle_connections', 'PostgreSQL pool: idle connections (pg Pool idleCount)', 'idle');
       pool('config_api_db_pool_waiting_requests', 'PostgreSQL pool: queries waiting for a connection (pg Pool waitingCount)', 'waiting');
     }
+    const health = sources.store?.health;
+    if (health && !this.registry.getSingleMetric('config_api_database_errors_total')) {
+      new Counter({
+        name: 'config_api_database_errors_total',
+        help: 'Database failures met by this process, by kind (unreachable, connection_lost, timeout, server_shutdown, disk_full, read_only, io_error)',
+        labelNames: ['kind'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const [kind, n] of health.errorCounts()) this.inc({ kind }, n);
+        },
+      });
+      new Gauge({
+        name: 'config_api_database_available',
+        help: '1 while the database serves this process, 0 during an outage (from the first failure until a probe or a transaction succeeds)',
+        registers: [this.registry],
+        collect() {
+          this.set(health.outage ? 0 : 1);
+        },
+      });
+    }
   }
 }
 

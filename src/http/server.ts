@@ -108,6 +108,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       return reply.code(e.status).send(e.toBody());
     }
     const { status: s, body } = errorBody(err, req.log, req.id);
+    // The database is away (store/health.ts): worth retrying soon, on this server or another.
+    if (s === 503) reply.header('retry-after', '1');
     return reply.code(s).send(body);
   });
   app.setNotFoundHandler((req, reply) => {

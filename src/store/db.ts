@@ -12,10 +12,11 @@ import {
   type QueryResult,
 } from 'kysely';
 import { migrations } from './migrations/index.js';
-import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactUrl } from '../config.js';
+import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactUrl, type DatabaseConfig } from '../config.js';
 import type { Dialect, Queryable, Store, StoreOptions, Tx } from './store.js';
 import { openSqlite } from './sqlite.js';
 import { openPostgres } from './postgres.js';
+import { StoreHealth } from './health.js';
 
 export { CreationClock, type Db, type Dialect, type Queryable, type Store, type StoreOptions, type Tx } from './store.js';
 
@@ -28,11 +29,21 @@ export function storeOf(db: Queryable): Store {
 }
 export const dialectOf = (db: Queryable): Dialect => storeOf(db).dialect;
 
+/** The store options a configuration gives (`poolSize` overrides DATABASE_POOL_SIZE, e.g. for short CLI commands). */
+export function storeOptionsOf(db: DatabaseConfig, poolSize = db.poolSize): StoreOptions {
+  return { poolSize, connectTimeoutMs: db.connectTimeoutMs, queryTimeoutMs: db.queryTimeoutMs, sqliteSynchronous: db.sqliteSynchronous };
+}
+
 /** Open the store a DATABASE_URL names (see `parseDatabaseUrl`); nothing is read from the environment. */
 export function openStore(url: string = DEFAULT_DATABASE_URL, opts: StoreOptions = {}): Store {
   const target = parseDatabaseUrl(url);
   if (!target) throw new Error(`DATABASE_URL names no supported store: ${redactUrl(url)}`);
-  const store = target.kind === 'postgres' ? openPostgres(url, opts) : openSqlite(url, target.file!, opts);
+  // While the database is away, the health probe asks again every half second: a read, or a small write to the
+  // store's own settings table when writes were refused (disk full, read-only).
+  const health: StoreHealth = new StoreHealth((write): Promise<unknown> =>
+    write ? writeSetting(store.db, 'health_probe', nowIso()) : sql`SELECT 1`.execute(store.db),
+  );
+  const store: Store = target.kind === 'postgres' ? openPostgres(url, opts, health) : openSqlite(url, target.file!, opts, health);
   storesByAdapter.set(store.db.getExecutor().adapter, store);
   return store;
 }
@@ -195,6 +206,7 @@ export async function runTransaction<T>(store: Store, opts: TransactionOptions, 
     if (opts.lock) await opts.lock(trx);
     return fn(trx);
   });
+  store.health.ok();
   if (state.signals.size) opts.onCommit?.(state.signals);
   return result;
 }

@@ -1,5 +1,17 @@
-/** Driver errors the API can explain (constraint races, out-of-range values, serialisation conflicts). */
-import { ApiError } from '../kernel/errors.js';
+/** Driver errors the API can explain (constraint races, out-of-range values, serialisation conflicts, outages). */
+import { ApiError, HttpStatusError } from '../kernel/errors.js';
+import { classifyDbError, type UnavailableReason } from './health.js';
+
+const UNAVAILABLE: Record<UnavailableReason, string> = {
+  database_unavailable: 'The database is unavailable; retry shortly',
+  disk_full: "The database's disk is full: changes are refused until space is freed (reads still work)",
+  read_only: 'The database is read-only: changes are refused (reads still work)',
+};
+
+/** The 503 `internal` answer for a database that cannot serve the request now (see store/health.ts). */
+export function unavailableError(reason: UnavailableReason): ApiError {
+  return new HttpStatusError(503, 'internal', UNAVAILABLE[reason], { reason });
+}
 
 /** The API error for `err` when it is one, or a driver error we can explain; null for anything else. */
 export function toApiError(err: unknown): ApiError | null {
@@ -15,5 +27,6 @@ export function toApiError(err: unknown): ApiError | null {
   if (e?.code === '40001' || e?.code === '40P01' || e?.code === 'SQLITE_BUSY') {
     return new ApiError('too_many_requests', 'Concurrent modification; retry the request');
   }
-  return null;
+  const failure = classifyDbError(err);
+  return failure ? unavailableError(failure.reason) : null;
 }

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { Database } from './schema.js';
 import { CreationClock, type Store, type StoreOptions } from './store.js';
+import { observeDialect, type StoreHealth } from './health.js';
 
 /** Upper bound of named prepared statements per PostgreSQL connection; further SQL texts run unnamed. */
 export const PG_STATEMENTS_PER_CONNECTION = 500;
@@ -39,14 +40,57 @@ function prepareStatements(client: pg.PoolClient, perConnection: number, stateme
 // int8 (COUNT(*), bigint) as JS numbers; values stay far below 2^53.
 pg.types.setTypeParser(20, (v: string) => Number.parseInt(v, 10));
 
-export function openPostgres(url: string, opts: StoreOptions): Store {
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+/**
+ * A client whose query got no answer within `query_timeout` may be stuck on a dead connection (a network that drops
+ * packets gives no error for minutes): end it, so the pool discards it when it is released instead of reusing it.
+ */
+function endOnReadTimeout(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  client.query = ((...args: unknown[]) => {
+    const result = query(...args);
+    if (result instanceof Promise) {
+      return result.catch((err: Error) => {
+        if (err?.message === 'Query read timeout') void client.end().catch(() => {});
+        throw err;
+      });
+    }
+    return result;
+  }) as typeof client.query;
+}
+
+export function openPostgres(url: string, opts: StoreOptions, health: StoreHealth): Store {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize ?? 10,
+    // Without a bound, a request waits forever for a connection while the server is away.
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 3_000,
+    query_timeout: opts.queryTimeoutMs ?? 10_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  });
   const perConnection = opts.statementsPerConnection ?? PG_STATEMENTS_PER_CONNECTION;
   const statementNames = new Map<string, string>();
-  pool.on('connect', (client) => prepareStatements(client, perConnection, statementNames));
-  pool.on('error', () => {
-    /* idle client errors are reported on the next query */
+  // node-postgres emits 'error' on a client whose server went away (restart, failover, pg_terminate_backend). The
+  // pool listens only while a client is idle; a checked-out client without a listener would crash the process. The
+  // error also reaches the query under way, and the pool discards the broken client when it is released.
+  const onClientError = (err: Error) => void health.report(err);
+  pool.on('connect', (client) => {
+    client.on('error', onClientError);
+    prepareStatements(client, perConnection, statementNames);
+    endOnReadTimeout(client);
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', url, clock: new CreationClock(), pool, close: () => db.destroy() };
+  pool.on('error', onClientError);
+  const db = new Kysely<Database>({ dialect: observeDialect(new PostgresDialect({ pool }), health) });
+  return {
+    db,
+    dialect: 'postgres',
+    url,
+    clock: new CreationClock(),
+    pool,
+    health,
+    close: () => {
+      health.close();
+      return db.destroy();
+    },
+  };
 }

@@ -2,9 +2,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type Driver } from 'kysely';
 import type { Database } from './schema.js';
 import { CreationClock, type Store, type StoreOptions } from './store.js';
+import { observeDialect, type StoreHealth } from './health.js';
 
 /** Upper bound of prepared statements kept per SQLite connection (queries are parameterised, so few distinct SQL texts). */
 export const STATEMENT_CACHE_SIZE = 1000;
@@ -33,7 +34,26 @@ function cacheStatements(database: SQLite.Database): { writes: () => number } {
   return { writes: () => writes };
 }
 
-export function openSqlite(url: string, file: string, opts: StoreOptions): Store {
+/**
+ * SQLite rolls a transaction back by itself on some errors (a full disk, an I/O error); Kysely's ROLLBACK then fails
+ * with "no transaction is active" and that error replaces the one that explains the failure. Roll back only what
+ * is still open.
+ */
+class AutoRollbackAwareDialect extends SqliteDialect {
+  constructor(private readonly config: { database: SQLite.Database }) {
+    super(config);
+  }
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const rollback = driver.rollbackTransaction.bind(driver);
+    driver.rollbackTransaction = async (connection) => {
+      if (this.config.database.inTransaction) await rollback(connection);
+    };
+    return driver;
+  }
+}
+
+export function openSqlite(url: string, file: string, opts: StoreOptions, health: StoreHealth): Store {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const database = new SQLite(file, { timeout: 5000 });
   database.pragma('journal_mode = WAL');
@@ -41,13 +61,17 @@ export function openSqlite(url: string, file: string, opts: StoreOptions): Store
   database.pragma('foreign_keys = ON');
   const dataVersion = database.prepare('PRAGMA data_version').pluck(); // prepared before caching: pluck() mutates it
   const statements = cacheStatements(database);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: observeDialect(new AutoRollbackAwareDialect({ database }), health) });
   return {
     db,
     dialect: 'sqlite',
     url,
     clock: new CreationClock(),
-    close: () => db.destroy(),
+    health,
+    close: () => {
+      health.close();
+      return db.destroy();
+    },
     changeToken: () => `${statements.writes()}:${dataVersion.get() as number}`,
   };
 }

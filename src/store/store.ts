@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import type { DatabaseConfig } from '../config.js';
+import type { StoreHealth } from './health.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
@@ -26,6 +27,8 @@ export interface Store {
   readonly clock: CreationClock;
   /** PostgreSQL: the connection pool (for pool metrics). */
   readonly pool?: pg.Pool;
+  /** Database failures seen by this store's queries, and the outage under way (see store/health.ts). */
+  readonly health: StoreHealth;
 }
 
 /**
@@ -46,6 +49,10 @@ export interface StoreOptions {
   /** PostgreSQL connections (DATABASE_POOL_SIZE). */
   poolSize?: number;
   statementsPerConnection?: number;
+  /** PostgreSQL: longest wait for a connection (DATABASE_CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs?: number;
+  /** PostgreSQL: longest wait for a query's answer (DATABASE_QUERY_TIMEOUT_MS). */
+  queryTimeoutMs?: number;
   sqliteSynchronous?: DatabaseConfig['sqliteSynchronous'];
 }
 

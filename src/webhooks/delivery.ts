@@ -17,6 +17,7 @@ import { sql } from 'kysely';
 import type { Logger } from '../kernel/registry.js';
 import type { DeliveryConfig } from '../config.js';
 import { nowIso, type Store } from '../store/db.js';
+import { classifyDbError } from '../store/health.js';
 import { randomHexId } from '../tenancy/secrets.js';
 import { DELIVERY_STATUSES, type WebhookDeliveriesTable } from './tables.js';
 import { literalNonPublicHost, publicOnlyLookup } from './egress.js';
@@ -117,7 +118,7 @@ export class DeliveryWorker {
       const n = await pruneWebhookHistory(this.store.db, before);
       if (n.deliveries || n.events) this.log.info(n, 'webhook history pruned');
     } catch (err) {
-      this.log.warn({ err: errText(err) }, 'webhook delivery: pruning failed');
+      this.logFailure(err, 'webhook delivery: pruning failed');
     }
   }
 
@@ -162,7 +163,7 @@ export class DeliveryWorker {
     }
     this.passing = true;
     void this.pass()
-      .catch((err) => this.log.warn({ err: errText(err) }, 'webhook delivery: claim failed'))
+      .catch((err) => this.logFailure(err, 'webhook delivery: claim failed'))
       .finally(() => {
         this.passing = false;
         if (this.again && !this.stopped) {
@@ -271,10 +272,12 @@ export class DeliveryWorker {
         const started = Date.now();
         const outcome = await this.post(w.url, body, d);
         if (outcome === null) return; // stopping: the claim was released
-        await this.recordAttempt(d, outcome, started);
-        await this.finish(d, outcome);
+        // The POST happened: record it even if the database is away for a moment (else it is sent again).
+        const leaseEnds = started + this.cfg.leaseMs;
+        await this.whileUnavailable(leaseEnds, () => this.recordAttempt(d, outcome, started));
+        await this.whileUnavailable(leaseEnds, () => this.finish(d, outcome));
       })()
-        .catch((err) => this.log.warn({ err: errText(err), delivery_id: d.id }, 'webhook delivery: bookkeeping failed'))
+        .catch((err) => this.logFailure(err, 'webhook delivery: bookkeeping failed', { delivery_id: d.id }))
         .finally(() => {
           this.inflight.delete(d.id);
           const n = (this.perWebhook.get(d.webhook_id) ?? 1) - 1;
@@ -389,6 +392,27 @@ export class DeliveryWorker {
       .execute();
   }
 
+  /**
+   * Run `write`, again every 250 ms while the database is unavailable (store/health.ts), until `until` (epoch ms: the
+   * claim's lease, after which another process may take the delivery over) or the worker stops.
+   */
+  private async whileUnavailable(until: number, write: () => Promise<void>): Promise<void> {
+    for (;;) {
+      try {
+        return await write();
+      } catch (err) {
+        if (!classifyDbError(err) || this.stopped || Date.now() + 250 > until) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  /** A failure of the worker's own queries: a warning, or a debug line while the database is away (the app logs the outage once). */
+  private logFailure(err: unknown, msg: string, extra: Record<string, unknown> = {}): void {
+    if (classifyDbError(err)) this.log.debug({ err: errText(err), ...extra }, msg);
+    else this.log.warn({ err: errText(err), ...extra }, msg);
+  }
+
   private wakeIn(ms: number): void {
     const at = Date.now() + ms;
     if (this.stopped || at >= this.wakeAt) return;
@@ -406,7 +430,7 @@ export class DeliveryWorker {
       const counts = await deliveryCounts(this.store);
       this.log.info({ webhook_deliveries: counts, in_flight: this.inflight.size }, 'webhook deliveries by status');
     } catch (err) {
-      this.log.warn({ err: errText(err) }, 'webhook delivery: stats query failed');
+      this.logFailure(err, 'webhook delivery: stats query failed');
     }
   }
 }

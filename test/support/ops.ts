@@ -23,9 +23,16 @@ export interface LiveApp {
 }
 
 
-/** A migrated store, an app configured by `env` (operating variables), listening on 127.0.0.1:0, and a licence. */
-export async function liveApp(kind: StoreKind, env: Record<string, string> = {}, o: { authCacheTtlMs?: number } = {}): Promise<LiveApp> {
-  const { store, drop } = await freshStore(kind);
+/**
+ * A migrated store (a fresh one, or `o.store`, closed by `stop()`), an app configured by `env` (operating variables),
+ * listening on 127.0.0.1:0, and a licence.
+ */
+export async function liveApp(
+  kind: StoreKind,
+  env: Record<string, string> = {},
+  o: { authCacheTtlMs?: number; store?: Store } = {},
+): Promise<LiveApp> {
+  const { store, drop } = o.store ? { store: o.store, drop: () => o.store!.close() } : await freshStore(kind);
   let text = '';
   const logs: Array<Record<string, any>> = [];
   const stream = new Writable({

@@ -4,9 +4,9 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { freshStore, postgresOrSkip, testConfig } from '../support/harness.js';
-import { ROOT, cliCommand } from '../support/processes.js';
+import { spawnServer, stopServer } from '../support/servers.js';
 import { Receiver, appOn, callApp, fastRetries, waitFor } from '../support/webhooks.js';
 import { createCore } from '../../src/core.js';
 import { bootstrap, installApplication } from '../../src/tenancy/tenancy.js';
@@ -17,34 +17,7 @@ const LICENCES = 4;
 const EVENTS_PER_LICENCE = 10;
 
 function startServer(databaseUrl: string, log: string[], env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, [...cliCommand('tested'), 'serve'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...FAST,
-      DATABASE_URL: databaseUrl,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d: Buffer) => log.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => log.push(d.toString()));
-  return child;
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
-  clearTimeout(timer);
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  child.stdout?.destroy();
-  child.stderr?.destroy();
+  return spawnServer(databaseUrl, log, { ...FAST, ...env });
 }
 
 describe('webhook delivery with two server processes [postgres]', async () => {
