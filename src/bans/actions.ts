@@ -8,21 +8,8 @@ import { ApiError } from '../kernel/errors.js';
 import { defineAction } from '../kernel/registry.js';
 import { EmptyResponse } from '../kernel/responses.js';
 import type { Area } from '../kernel/area.js';
-import { CustomerId, IpAddress, banClock, banTarget } from './bans.js';
+import { CustomerBanView, CustomerId, IpAddress, banClock, banTarget } from './bans.js';
 import { activeBans, banView, liftBans, pruneEndedBans } from './repo.js';
-
-/** examples/responses/bans/listCustomerBans.json */
-const CustomerBanView = Type.Object(
-  {
-    ip: Type.Optional(Type.String()),
-    customer_id: Type.Optional(Type.String()),
-    agent_id: Type.Optional(Type.String()),
-    thread_id: Type.Optional(Type.String()),
-    created_at: Type.String({ format: 'date-time' }),
-    expires_at: Type.Optional(Type.String({ format: 'date-time' })),
-  },
-  { additionalProperties: false, title: 'CustomerBan' },
-);
 
 export const listCustomerBans = defineAction({
   name: 'list_customer_bans',

@@ -15,6 +15,19 @@ import { findAgentColumns } from '../agents/repo.js';
 import { findLicense } from '../tenancy/tenancy.js';
 import { banView, insertBan, pruneEndedBans, type BanTarget, type CustomerBan } from './repo.js';
 
+/** One ban as listed (examples/responses/bans/listCustomerBans.json) and as `createCustomerBan` answers it. */
+export const CustomerBanView = Type.Object(
+  {
+    ip: Type.Optional(Type.String()),
+    customer_id: Type.Optional(Type.String()),
+    agent_id: Type.Optional(Type.String()),
+    thread_id: Type.Optional(Type.String()),
+    created_at: Type.String({ format: 'date-time' }),
+    expires_at: Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { additionalProperties: false, title: 'CustomerBan' },
+);
+
 /** An IPv4 or IPv6 address (no zone id); its form is checked by `ipKey`. */
 export const IpAddress = Type.String({ minLength: 1, maxLength: 45 });
 export const CustomerId = identifier({ minLength: 1, maxLength: 255 });

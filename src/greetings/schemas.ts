@@ -158,7 +158,7 @@ export const ById = Type.Object({ id: GreetingId }, { additionalProperties: fals
 export const ListGreetings = Type.Object(
   {
     groups: Type.Optional(Type.Array(GroupId, { uniqueItems: true })),
-    page_id: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+    page_id: Type.Optional(Type.String({ minLength: 1 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE })),
   },
   { additionalProperties: false },
