@@ -87,6 +87,8 @@ export const ALL_SCOPES: readonly string[] = [
   'webhooks--my:ro', 'webhooks--my:rw', 'webhooks--all:ro', 'webhooks--all:rw',
   'webhooks.state:ro', 'webhooks.state:rw', 'webhooks.configuration:rw',
   'subscription.lc:rw',
+  // v3.6: greetings and customer bans (the ban scopes are exact names, outside the `<resource>:<access>` format).
+  'greetings:ro', 'greetings:rw', 'banlist_read', 'banlist_write',
 ];
 
 /** Roles, lowest first. A caller never grants a role above its own. */

@@ -2,7 +2,8 @@
  * A licence's configuration as a whole, for the control plane and the CLI: reset it to its bootstrapped state,
  * save it as a snapshot, restore a snapshot. What is covered (docs/decisions.md):
  * - the licence's configuration: agents and bots, groups, memberships, tags, auto access rules, channel activity,
- *   property values, webhook licence states, unsuspension requests, and the licence's next group id;
+ *   property values, webhook licence states, unsuspension requests, greetings (and the last greeting id), customer
+ *   bans, e-mail bounces, company details, and the licence's next group id;
  * - its organization's registrations (webhooks, property definitions, bot templates) when the licence is the
  *   organization's only one (the bootstrap model: one organization per licence) — otherwise they are other
  *   licences' configuration too and are left alone;
@@ -37,6 +38,11 @@ export const LICENSE_TABLES = [
   'property_values',
   'webhook_license_states',
   'unsuspension_requests',
+  'greetings',
+  'greeting_counters',
+  'customer_bans',
+  'email_bounces',
+  'company_details',
 ] as const;
 /** Registrations of the licence's organization (column `organization_id`), covered for single-licence organizations. */
 export const ORGANIZATION_TABLES = ['webhooks', 'property_definitions', 'bot_templates'] as const;

@@ -30,6 +30,11 @@ const OWNERS: Record<string, readonly string[]> = {
   tag_groups: ['src/tags/repo.ts'],
   auto_accesses: ['src/auto-access/list.ts'],
   channels: ['src/other/channels.ts'],
+  greetings: ['src/greetings/repo.ts'],
+  greeting_counters: ['src/greetings/repo.ts'],
+  customer_bans: ['src/bans/repo.ts'],
+  email_bounces: ['src/email-bounces/repo.ts'],
+  company_details: ['src/company/repo.ts'],
   property_definitions: ['src/properties/definitions.ts'],
   property_values: ['src/properties/values-repo.ts'],
   // The webhooks folder as a whole: outbox, delivery worker, retention and delivery views join these in one statement.

@@ -11,6 +11,7 @@ import * as m0008 from './0008_agents_unique_lower_id.js';
 import * as m0009 from './0009_drop_token_signing_key.js';
 import * as m0010 from './0010_admin_snapshots.js';
 import * as m0011 from './0011_delivery_attempts.js';
+import * as m0012 from './0012_v36_areas.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009_drop_token_signing_key': m0009,
   '0010_admin_snapshots': m0010,
   '0011_delivery_attempts': m0011,
+  '0012_v36_areas': m0012,
 };
