@@ -128,6 +128,50 @@ describeStores('well-formed input and identifier rules', (h) => {
     const agent = await h().ok('get_agent', { id: 'display@example.com', fields: ['job_title'] });
     assert.deepEqual([agent.name, agent.job_title], ['Two\tparts', 'line\nbreak']);
   });
+
+  it('refuses Unicode noncharacters in identifiers as it refuses control characters, accepts their neighbours', async () => {
+    // U+FDD0–U+FDEF, and the last two code points of every plane
+    const nonchars = ['\uFDD0', '\uFDE7', '\uFDEF', '\uFFFE', '\uFFFF', '\u{1FFFE}', '\u{1FFFF}', '\u{5FFFE}', '\u{10FFFE}', '\u{10FFFF}'];
+    const refused = async (action: string, body: unknown, message: RegExp) => {
+      const res = await h().call(action, body);
+      expectError(res, 'validation', 400);
+      assert.match(res.body.error.message, message, `${action} ${JSON.stringify(body)}`);
+    };
+    for (const c of nonchars) {
+      await refused('create_agent', { id: `non${c}char@example.com`, name: 'Non' }, /^`id` should be an e-mail address/);
+      await refused('get_agent', { id: `non${c}char@example.com` }, /^`id` must not contain Unicode noncharacters$/);
+      await refused('create_tag', { name: `tag${c}x` }, /noncharacters/);
+      await refused('get_bot', { id: `b${c}` }, /^`id` must not contain Unicode noncharacters/);
+      await refused('register_property', { name: `p${c}`, owner_client_id: h().boot.client_id, type: 'string', access: { license: { agent: ['read'] } } }, /^`name` must not contain Unicode noncharacters/);
+      await refused('update_license_properties', { properties: { [`ns${c}`]: { p: 'v' } } }, /^`properties` namespaces and property names must not contain Unicode noncharacters/);
+      await refused('update_license_properties', { properties: { [h().boot.client_id]: { [`p${c}`]: 'v' } } }, /must not contain Unicode noncharacters/);
+      await refused('register_webhook', { action: 'group_created', secret_key: 'k', url: `http://example.com/${c}`, owner_client_id: h().boot.client_id, type: 'license' }, /^`url` must not contain Unicode noncharacters/);
+      await refused('create_bot_template', { name: 'T', owner_client_id: `${h().boot.client_id}${c}` }, /^`owner_client_id` must not contain Unicode noncharacters/);
+      const batch = await h().ok('batch_delete_bots', { requests: [{ id: `b${c}` }] });
+      assert.deepEqual(batch.responses, [{ error: { type: 'validation', message: '`id` must not contain Unicode noncharacters' } }]);
+    }
+    // escaped in the JSON text as a surrogate pair: the same code point
+    const escaped = await raw('create_tag', '{"name":"tag\\udbff\\udfff"}');
+    assert.equal(escaped.statusCode, 400);
+    assert.match(JSON.parse(escaped.body).error.message, /noncharacters/);
+    // nothing was stored
+    assert.deepEqual((await h().ok('list_tags', {})).filter((t: any) => t.name.startsWith('tag')), []);
+    assert.deepEqual((await h().ok('list_agents', {})).filter((a: any) => a.id.startsWith('non')), []);
+    // control characters keep their own message when both are present
+    await refused('get_bot', { id: 'b\u0001\uFFFF' }, /^`id` must not contain control characters$/);
+
+    // the code points next to them are ordinary characters
+    for (const c of ['\uFDCF', '\uFDF0', '\uFFFD', '\u{1FFFD}', '\u{1F600}', '\u{10FFFD}']) {
+      await h().ok('create_tag', { name: `ok${c}` });
+      await h().ok('create_agent', { id: `ok${c}@example.com`, name: 'Ok' });
+      await h().ok('register_property', { name: `ok${c}`, owner_client_id: h().boot.client_id, type: 'string', access: { license: { agent: ['read'] } } });
+    }
+    assert.equal((await h().ok('list_tags', {})).filter((t: any) => t.name.startsWith('ok')).length, 6);
+    assert.equal((await h().ok('list_agents', {})).filter((a: any) => a.id.startsWith('ok')).length, 6);
+    // display texts may hold them
+    await h().ok('create_agent', { id: 'display-nonchar@example.com', name: 'N\uFFFE\u{10FFFF}' });
+    assert.equal((await h().ok('get_agent', { id: 'display-nonchar@example.com' })).name, 'N\uFFFE\u{10FFFF}');
+  });
 });
 
 /** A value nested `levels` deep: objects `{"a":…}` or arrays `[…]` around `1`. */
