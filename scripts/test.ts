@@ -9,12 +9,17 @@
  *
  * TEST_PROCESSES: how many processes the files are dealt into (default: 6 per CPU); TEST_CONCURRENCY: how many of
  * them run at once (default: one more than the CPUs, so that one waiting on timers or a child leaves no CPU idle).
+ *
+ * After the report it prints what was skipped, by reason (e.g. the browser suites where no Chromium is installed,
+ * with how to install it), recorded by scripts/skipped-reporter.ts beside the usual reporter.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import type { Skipped } from './skipped-reporter.js';
 import { ROOT, processAlive } from '../test/support/processes.js';
 
 function tsFiles(dir: string, out: string[] = []): string[] {
@@ -122,10 +127,51 @@ const entries = groups.map((group, i) => {
   return entry;
 });
 
+// Reporters: Node's default (spec on a terminal, TAP otherwise) or those the flags name, each to its destination
+// (stdout for those named without one, as Node does for a single one), and skipped-reporter.ts to a file.
+const SKIPPED_FILE = join(BUILD_DIR, 'skipped.jsonl');
+const reporterFlags: string[] = [];
+const count = (flag: string) => runnerFlags.filter((f) => f === flag || f.startsWith(`${flag}=`)).length;
+const [reporters, destinations] = [count('--test-reporter'), count('--test-reporter-destination')];
+if (reporters === 0 && destinations === 0) reporterFlags.push(`--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`);
+for (let i = destinations; i < Math.max(reporters, 1); i++) reporterFlags.push('--test-reporter-destination=stdout');
+reporterFlags.push(
+  `--test-reporter=${pathToFileURL(resolve(BUILD_DIR, 'scripts', 'skipped-reporter.js')).href}`,
+  `--test-reporter-destination=${SKIPPED_FILE}`,
+);
+
+/** A test module's path from the root: the source file (source maps usually did that already). */
+function sourceOf(path: string): string {
+  const fromRoot = relative(ROOT, path);
+  return fromRoot.startsWith(`${BUILD_DIR}/`) ? relative(BUILD_DIR, fromRoot).replace(/\.js$/, '.ts') : fromRoot;
+}
+
+/** What was skipped, grouped by reason, each with where it is declared. */
+function printSkipped(): void {
+  if (!existsSync(SKIPPED_FILE)) return;
+  const byReason = new Map<string, Set<string>>();
+  for (const line of readFileSync(SKIPPED_FILE, 'utf8').split('\n').filter(Boolean)) {
+    const { name, reason, file } = JSON.parse(line) as Skipped;
+    const source = file ? sourceOf(file.startsWith('file:') ? new URL(file).pathname : file) : '';
+    if (!byReason.has(reason)) byReason.set(reason, new Set());
+    byReason.get(reason)!.add(source ? `${name} (${source})` : name);
+  }
+  if (byReason.size === 0) return;
+  const lines = ['', `npm test: skipped (${[...byReason.values()].reduce((n, s) => n + s.size, 0)}), by reason:`];
+  for (const [reason, tests] of byReason) {
+    lines.push(`  ${reason || '(no reason given)'}:`);
+    for (const t of [...tests].sort()) lines.push(`    - ${t}`);
+  }
+  console.log(lines.join('\n'));
+}
+
 const child = spawn(
   process.execPath,
-  ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, ...runnerFlags, ...entries],
+  ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, ...runnerFlags, ...reporterFlags, ...entries],
   { stdio: 'inherit' },
 );
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+child.on('exit', (code, signal) => {
+  printSkipped();
+  process.exit(code ?? (signal ? 1 : 0));
+});

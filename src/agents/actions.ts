@@ -27,7 +27,7 @@ import {
   checkWorkScheduler,
   uniqueList,
 } from './schemas.js';
-import { literalUnion, identifier } from '../kernel/schema.js';
+import { literalUnion, identifier, NO_ASTRAL_NONCHARACTERS, REFUSED_CHARS } from '../kernel/schema.js';
 import { EmptyResponse } from '../kernel/responses.js';
 import {
   AGENT_FIELDS,
@@ -52,11 +52,12 @@ import { agentsVersion } from '../tenancy/tenancy.js';
 import { deleteCredentialsOf } from '../tenancy/credentials.js';
 
 export const MAX_CHATS_LIMIT = 100;
-/** An e-mail address without blanks or control characters (the identifier rules in docs/decisions.md). */
-const EMAIL = /^[^\s@\x00-\x1F\x7F-\x9F]+@[^\s@\x00-\x1F\x7F-\x9F]+\.[^\s@\x00-\x1F\x7F-\x9F]+$/;
+/** An e-mail address without blanks, control characters or noncharacters (the identifier rules in docs/decisions.md). */
+const EMAIL_PART = `[^\\s@${REFUSED_CHARS}]+`;
+const EMAIL = `^${NO_ASTRAL_NONCHARACTERS}${EMAIL_PART}@${EMAIL_PART}\\.${EMAIL_PART}$`;
 
 const Id = identifier({ minLength: 1 });
-const AgentId = Type.String({ minLength: 1, maxLength: 254, pattern: EMAIL.source, errorMessage: 'should be an e-mail address' });
+const AgentId = Type.String({ minLength: 1, maxLength: 254, pattern: EMAIL, errorMessage: 'should be an e-mail address' });
 const Name = Type.String({ minLength: 1, maxLength: 180 });
 const FieldsSchema = Type.Array(literalUnion(AGENT_FIELDS));
 

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../kernel/errors.js';
 import { normalizeRfc3339 } from '../kernel/rfc3339.js';
-import { CONTROL_CHARS } from '../kernel/schema.js';
+import { refusedCharacters } from '../kernel/schema.js';
 import { INT32_MAX } from '../kernel/validation.js';
 import {
   ADS_SOURCES,
@@ -89,7 +89,8 @@ function checkRule(rule: GreetingRule, at: string): void {
   if (key.length === 0 || key.length > SESSION_FIELD_MAX) {
     throw invalid(`${field('session_field')} keys should be 1 to ${SESSION_FIELD_MAX} characters long`);
   }
-  if (CONTROL_CHARS.test(key)) throw invalid(`${field('session_field')} keys must not contain control characters`);
+  const refusedChars = refusedCharacters(key);
+  if (refusedChars) throw invalid(`${field('session_field')} keys must not contain ${refusedChars}`);
   if (value.length > SESSION_FIELD_MAX) throw invalid(`${keyField} should be at most ${SESSION_FIELD_MAX} characters long`);
 }
 

@@ -1,6 +1,7 @@
 /**
  * HTTP edges: a POST without a body is `{}` whatever its headers; any other method on an action route answers 405
- * with `Allow: POST` in the error format; `GET /` answers a small JSON index.
+ * with `Allow: POST` in the error format (`OPTIONS` too, unless it is a CORS preflight, which cors.ts answers before
+ * routing); `GET /` answers a small JSON index.
  */
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { packageInfo } from '../package-info.js';
@@ -8,8 +9,6 @@ import { HttpStatusError } from '../kernel/errors.js';
 
 export interface EdgeOptions {
   actionRoute: string;
-  /** When CORS is on, its plugin answers OPTIONS (preflights); otherwise OPTIONS gets 405 too. */
-  corsEnabled: boolean;
 }
 
 export function registerEdges(app: FastifyInstance, o: EdgeOptions): void {
@@ -19,7 +18,7 @@ export function registerEdges(app: FastifyInstance, o: EdgeOptions): void {
     done();
   });
 
-  const methods: HTTPMethods[] = ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', ...(o.corsEnabled ? [] : (['OPTIONS'] as const))];
+  const methods: HTTPMethods[] = ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
   app.route({
     method: methods,
     url: o.actionRoute,

@@ -3,6 +3,9 @@
  * `validation`: bytes that are not UTF-8, malformed JSON, and strings or keys that could not be stored as sent —
  * NUL characters (PostgreSQL text refuses them) and lone surrogates (`"\ud800"`, not well-formed Unicode: each store
  * would replace them differently). The message names the field.
+ * Bodies nested deeper than `MAX_BODY_DEPTH` levels of objects and arrays are refused too, before anything walks
+ * them: the checks here, TypeBox's validators (`uniqueItems` compares items deeply) and `JSON.stringify` all recurse,
+ * and a 1 MB body can nest half a million levels deep (a stack overflow: a 500 instead of `validation`).
  *
  * Cost: raw text can only hold NULs or lone surrogates through `\u` escapes (JSON forbids raw control characters,
  * and valid UTF-8 cannot encode surrogates), so the parsed value is walked only when the text contains such an
@@ -15,6 +18,44 @@ declare global {
   interface String {
     isWellFormed(): boolean;
   }
+}
+
+/**
+ * The deepest nesting of objects and arrays a body may have (the body itself is level 1). The deepest request the API
+ * defines is a batch item's work scheduler entry, level 6 (`{requests: [{work_scheduler: {schedule: [{…}]}}]}`).
+ */
+export const MAX_BODY_DEPTH = 64;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJECT = 0x7b;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_OBJECT = 0x7d;
+const CLOSE_ARRAY = 0x5d;
+
+/**
+ * Whether the objects and arrays of `text`, valid JSON, nest deeper than `max` levels: one pass over the text without
+ * building anything; strings are skipped (brackets inside them are not structure).
+ */
+function nestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      // to the closing quote: the next one not escaped (preceded by an even number of backslashes)
+      for (;;) {
+        i = text.indexOf('"', i + 1);
+        let backslashes = 0;
+        while (text.charCodeAt(i - 1 - backslashes) === BACKSLASH) backslashes++;
+        if (backslashes % 2 === 0) break;
+      }
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      if (++depth > max) return true;
+    } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+      depth--;
+    }
+  }
+  return false;
 }
 
 const SUSPECT_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
@@ -71,6 +112,9 @@ export function parseJsonBody(raw: Buffer | string): unknown {
     value = JSON.parse(text);
   } catch {
     throw new ApiError('validation', 'Malformed JSON in request body');
+  }
+  if (typeof value === 'object' && value !== null && nestedDeeperThan(text, MAX_BODY_DEPTH)) {
+    throw new ApiError('validation', `The request body is nested too deeply (more than ${MAX_BODY_DEPTH} levels of objects and arrays)`);
   }
   if (SUSPECT_ESCAPE.test(text)) {
     const found = findProblem(value, '');

@@ -83,7 +83,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   registerDrain(app, lifecycle);
   app.server.on('checkExpectation', onCheckExpectation);
   closeSlowClientsOnShutdown(app, opts.transport);
-  registerEdges(app, { actionRoute: ACTION_ROUTE, corsEnabled: ops.corsOrigins !== 'off' });
+  registerEdges(app, { actionRoute: ACTION_ROUTE });
   registerHealth(app, { store: opts.store, lifecycle, timeoutMs: ops.readinessTimeoutMs });
   registerMetricsRoute(app, metrics, ops.metricsToken);
 

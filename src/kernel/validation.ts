@@ -6,7 +6,7 @@ import type { TSchema, Static } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { ApiError } from './errors.js';
-import { NO_CONTROL_CHARS } from './schema.js';
+import { IDENTIFIER_PATTERN, refusedCharacters } from './schema.js';
 
 /** `/groups/0/id` → `groups[0].id` */
 export function fieldName(path: string): string {
@@ -57,7 +57,9 @@ export function describeError(e: ValueError): string {
     case ValueErrorType.StringMinLength:
       return `${f} should not be empty`;
     case ValueErrorType.StringPattern:
-      if ((e.schema as { pattern?: string }).pattern === NO_CONTROL_CHARS) return `${f} must not contain control characters`;
+      if ((e.schema as { pattern?: string }).pattern === IDENTIFIER_PATTERN) {
+        return `${f} must not contain ${(typeof e.value === 'string' && refusedCharacters(e.value)) || 'control characters'}`;
+      }
       return `${f} has an invalid format`;
     case ValueErrorType.StringFormat:
       return `${f} has an invalid format`;

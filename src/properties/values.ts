@@ -3,7 +3,7 @@
  * Reach: the caller's own namespace needs `…value--my:*`; other namespaces need `…value--all:*` and reach only
  * published properties, limited by their public access (`read` for lists, `write` for updates and deletes).
  */
-import { controlCharKey, identifier } from '../kernel/schema.js';
+import { identifier, refusedKey } from '../kernel/schema.js';
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
@@ -72,14 +72,22 @@ function writableDefinition(caller: Caller, defs: DefIndex, kind: ValueKind, ns:
   return def;
 }
 
-/** Namespaces (and, for updates, property names) are identifiers: no control characters (schemas cannot check map keys). */
+/**
+ * Namespaces (and, for updates, property names) are identifiers: no control characters, no Unicode noncharacters
+ * (schemas cannot check map keys).
+ */
 function assertIdentifierKeys(properties: Record<string, unknown>, namesAreKeys: boolean): void {
-  const bad = () => new ApiError('validation', '`properties` namespaces and property names must not contain control characters');
-  if (controlCharKey(properties) !== undefined) throw bad();
-  if (namesAreKeys) {
-    for (const values of Object.values(properties)) if (controlCharKey(values as Record<string, unknown>) !== undefined) throw bad();
-  }
+  const found = refusedKey(properties) ?? (namesAreKeys ? firstRefusedKey(Object.values(properties)) : null);
+  if (found) throw new ApiError('validation', `\`properties\` namespaces and property names must not contain ${found.refused}`);
 }
+
+const firstRefusedKey = (maps: unknown[]) => {
+  for (const m of maps) {
+    const found = refusedKey(m as Record<string, unknown>);
+    if (found) return found;
+  }
+  return null;
+};
 
 async function updateValues(
   ctx: ActionContext,

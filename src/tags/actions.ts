@@ -4,6 +4,7 @@
  * `tags--all:*` reaches every tag; `tags--groups:*` only tags that have groups, all of them the caller's.
  */
 import { Type } from '@sinclair/typebox';
+import { NO_ASTRAL_NONCHARACTERS, REFUSED_CHARS } from '../kernel/schema.js';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction, type Caller } from '../kernel/registry.js';
 import { EmptyResponse } from '../kernel/responses.js';
@@ -28,9 +29,9 @@ export const TAG_NAME_MAX = 255;
 const Name = Type.String({
   minLength: 1,
   maxLength: TAG_NAME_MAX,
-  // at least one non-blank character, no control characters (identifier rules, docs/decisions.md)
-  pattern: '^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$',
-  errorMessage: `should be a non-blank string of at most ${TAG_NAME_MAX} characters without control characters`,
+  // at least one non-blank character, no control characters or noncharacters (identifier rules, docs/decisions.md)
+  pattern: `^${NO_ASTRAL_NONCHARACTERS}[^${REFUSED_CHARS}]*[^\\s${REFUSED_CHARS}][^${REFUSED_CHARS}]*$`,
+  errorMessage: `should be a non-blank string of at most ${TAG_NAME_MAX} characters without control characters or Unicode noncharacters`,
 });
 const GroupIds = Type.Array(Type.Integer({ minimum: 0 }), { uniqueItems: true });
 

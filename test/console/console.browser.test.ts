@@ -2,7 +2,8 @@
  * The web console end to end, in headless Chromium against a real server on 127.0.0.1, on both stores: sign-in (and
  * a wrong token refused), a licence's agents (and one created through the API appearing), a webhook delivery arriving
  * live and opening to its body, a resend with its new attempt, a failed call in the journal, sign-out. Screenshots of
- * each main view are saved (docs/screenshots with UPDATE_SCREENSHOTS=1).
+ * each main view are saved (docs/screenshots with UPDATE_SCREENSHOTS=1). Skipped (with the reason) when no Chromium is
+ * installed and CI is not set; under CI=true it is required.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { postgresOrSkip, type StoreKind } from '../support/harness.js';
 import { Receiver, waitFor } from '../support/webhooks.js';
-import { ConsoleServer, launchBrowser, screenshotDir, trackedPage, type TrackedPage } from '../support/browser.js';
+import { ConsoleServer, launchBrowser, needsChromium, screenshotDir, trackedPage, type TrackedPage } from '../support/browser.js';
 
 const FIRST_VIEW_BUDGET = 200 * 1024;
 let browser: Browser;
@@ -36,7 +37,7 @@ async function confirm(page: Page): Promise<void> {
   await page.click('#confirm-ok');
 }
 
-describe('web console in Chromium', () => {
+describe('web console in Chromium', needsChromium(), () => {
   before(async () => {
     browser = await launchBrowser();
   });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { Browser } from 'puppeteer-core';
 import { Harness } from '../support/harness.js';
-import { CHROMIUM, launchBrowser, trackedPage } from '../support/browser.js';
+import { launchBrowser, needsChromium, trackedPage } from '../support/browser.js';
 import { join } from 'node:path';
 import { ROOT } from '../support/processes.js';
 
@@ -17,9 +17,7 @@ const ARTIFACTS = join(ROOT, 'test-artifacts');
 const AREAS = ['Agents', 'Auto access', 'Bots', 'Groups', 'Properties', 'Tags', 'Webhooks', 'Other'];
 const SAMPLE = ['create_agent', 'list_agents', 'batch_create_agents', 'create_bot_template', 'list_tags', 'register_webhook', 'list_license_properties', 'check_product_limits_for_plan'];
 
-if (!CHROMIUM && process.env.CI === 'true') throw new Error('Chromium is required under CI (apt-get install -y chromium)');
-
-describe('docs page in headless Chromium', { skip: CHROMIUM ? false : 'no chromium installed (apt-get install -y chromium)' }, () => {
+describe('docs page in headless Chromium', needsChromium(), () => {
   const h = new Harness('sqlite');
   let browser: Browser;
   let origin: string;

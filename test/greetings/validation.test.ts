@@ -103,6 +103,7 @@ describeV36('greetings validation', (h) => {
     await refused('create_greeting', at({ type: 'custom_variable', session_field: { ['k'.repeat(256)]: 'v' } }), /`rules\[1\].session_field` keys should be 1 to 255 characters/);
     await refused('create_greeting', at({ type: 'custom_variable', session_field: { '': 'v' } }), /`rules\[1\].session_field` keys should be 1 to 255 characters/);
     await refused('create_greeting', at({ type: 'custom_variable', session_field: { 'a\u0007': 'v' } }), /keys must not contain control characters/);
+    await refused('create_greeting', at({ type: 'custom_variable', session_field: { 'a\u{10FFFF}': 'v' } }), /keys must not contain Unicode noncharacters/);
     await refused('create_greeting', at({ type: 'ads_traffic', session_field: { bing: 'x' } }), /`rules\[1\].session_field` of the `ads_traffic` rule type should have one key of: microsoft, facebook, google, twitter, yahoo/);
     for (const type of ['url_funnel', 'url_match_page_view_number']) {
       const base = type === 'url_funnel' ? { type } : { type, operator: 'equals', value: '1' };

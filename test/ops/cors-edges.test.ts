@@ -66,6 +66,12 @@ describe('CORS', () => {
       assert.equal(pre.status, 405);
       assert.equal(pre.headers.get('allow'), 'POST');
       assert.equal(pre.headers.get('access-control-allow-origin'), null);
+      const plain = await fetch(`${s.base}${ACTION}`, { method: 'OPTIONS' });
+      assert.equal(plain.status, 405);
+      assert.deepEqual((await plain.json()).error.data, { allow: ['POST'] });
+      const elsewhere = await fetch(`${s.base}/healthz`, { method: 'OPTIONS' });
+      assert.equal(elsewhere.status, 404);
+      assert.equal((await elsewhere.json()).error.type, 'not_found');
     } finally {
       await s.stop();
     }
@@ -128,6 +134,37 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       // Unknown actions too (the route exists for every action name); unknown paths stay 404.
       assert.equal((await fetch(`${s.base}/v3.5/configuration/action/nope`)).status, 405);
       assert.equal((await fetch(`${s.base}/v3.5/configuration/nope`)).status, 404);
+    });
+
+    it('OPTIONS that is not a CORS preflight answers 405 in the error format on every endpoint, with the CORS headers', async () => {
+      const names = s.app.registry.endpoints().map((e) => e.name);
+      assert.ok(names.includes('delete_bot_template') && names.includes('batch_create_agents'));
+      // without preflight headers; with Origin only; with Access-Control-Request-Method only
+      const variants: Array<Record<string, string>> = [{}, { origin: 'https://app.example.com' }, { 'access-control-request-method': 'POST' }];
+      for (const name of [...names, 'list_auto_access', 'nope']) {
+        for (const headers of variants) {
+          const res = await fetch(`${s.base}/v3.5/configuration/action/${name}`, { method: 'OPTIONS', headers });
+          const what = `${name} ${JSON.stringify(headers)}`;
+          assert.equal(res.status, 405, what);
+          assert.equal(res.headers.get('allow'), 'POST', what);
+          assert.match(String(res.headers.get('content-type')), /^application\/json/, what);
+          assert.equal(res.headers.get('access-control-allow-origin'), '*', what);
+          assert.deepEqual(await res.json(), {
+            error: { type: 'validation', message: 'Method OPTIONS not allowed; actions are called with POST', data: { allow: ['POST'] } },
+          }, what);
+        }
+      }
+      // a real preflight is still answered
+      const pre = await preflight(s, 'https://app.example.com', '/v3.5/configuration/action/delete_bot_template');
+      assert.equal(pre.status, 204);
+      assert.equal(pre.headers.get('access-control-max-age'), '600');
+      assert.equal(pre.headers.get('access-control-allow-methods'), 'GET, POST');
+      // elsewhere an OPTIONS that is not a preflight finds no route, in the error format
+      for (const path of ['/healthz', '/', '/nope']) {
+        const res = await fetch(`${s.base}${path}`, { method: 'OPTIONS' });
+        assert.equal(res.status, 404, path);
+        assert.equal((await res.json()).error.type, 'not_found', path);
+      }
     });
 
     it('GET / answers a JSON index with the name, version and links', async () => {

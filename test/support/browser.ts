@@ -1,21 +1,41 @@
 /**
  * Browser-test support: one headless Chromium per test file (Debian's `chromium`, driven by puppeteer-core), pages
  * that refuse every request that does not go to 127.0.0.1 (and record it, so the test fails), and a real server on
- * a loopback port with the console on.
+ * a loopback port with the console on. Browser suites take `needsChromium()` as their options: skipped with the reason
+ * where no Chromium is installed, failed under CI=true.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { Harness, type StoreKind } from './harness.js';
 import { ROOT } from './processes.js';
 
 /** Debian's Chromium (or CHROMIUM_PATH); undefined when none is installed. */
 export const CHROMIUM: string | undefined =
-  process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+  process.env.CHROMIUM_PATH || ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+
+/** How to get one, for skip reasons and errors. */
+export const INSTALL_CHROMIUM = 'apt-get install -y chromium, or set CHROMIUM_PATH to a Chromium binary';
+
+/**
+ * The options of a suite that drives Chromium (`describe(name, needsChromium(), fn)`): where none is installed the
+ * suite is skipped, with the reason and how to install it (the report and `npm test`'s summary show it). Under
+ * CI=true a missing Chromium fails the run: a failed test says so, and the suite is skipped rather than started (a
+ * suite whose `before` fails still runs its inner suites' `before` hooks in Node 20, but never their `after` hooks).
+ */
+export function needsChromium(): { skip?: string } {
+  if (CHROMIUM) return {};
+  if (process.env.CI !== 'true') return { skip: `Chromium not installed (${INSTALL_CHROMIUM})` };
+  test('Chromium is installed (required under CI=true)', () => {
+    throw new Error(`Chromium is required under CI=true but none is installed (${INSTALL_CHROMIUM})`);
+  });
+  return { skip: 'Chromium not installed, which CI=true does not allow (see the failed test)' };
+}
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!CHROMIUM) throw new Error('no Chromium installed (apt-get install -y chromium, or set CHROMIUM_PATH)');
+  if (!CHROMIUM) throw new Error(`no Chromium installed (${INSTALL_CHROMIUM})`);
   return puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
