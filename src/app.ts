@@ -91,10 +91,14 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     registerConsole(app, { core, registry, dispatcher, adminToken: config.admin.token, journal: plane.journal }); // /console
   }
   if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks, metrics.delivery).start();
+  const unwatchDelivery = store.health.subscribe((event) => {
+    if (event.type === 'up') delivery?.databaseRecovered();
+  });
   app.decorate('lifecycle', lifecycle);
   const unwatch = logOutages(store, app.log);
   app.addHook('onClose', async () => {
     unwatch();
+    unwatchDelivery();
     await delivery?.stop({ deadline: lifecycle.deadline });
   });
   return app;

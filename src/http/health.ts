@@ -55,9 +55,10 @@ export async function notReadyReason(o: HealthOptions): Promise<NotReady | null>
   }
   // The database answers reads but refused a write, and the health probe's write has not succeeded since.
   const outage = o.store.health.outage;
-  if (outage && outage.failure.reason !== 'database_unavailable') {
-    const what = outage.failure.reason === 'disk_full' ? "the database's disk is full" : 'the database is read-only';
-    return { reason: outage.failure.reason, message: `Changes are refused: ${what}`, data: { since: new Date(outage.since).toISOString() }, cause: outage.cause };
+  const refused = outage?.failure.reason;
+  if (outage && (refused === 'disk_full' || refused === 'read_only')) {
+    const what = refused === 'disk_full' ? "the database's disk is full" : 'the database is read-only';
+    return { reason: refused, message: `Changes are refused: ${what}`, data: { since: new Date(outage.since).toISOString() }, cause: outage.cause };
   }
   return null;
 }

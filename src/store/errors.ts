@@ -1,11 +1,12 @@
 /** Driver errors the API can explain (constraint races, out-of-range values, serialisation conflicts, outages). */
 import { ApiError, HttpStatusError } from '../kernel/errors.js';
-import { classifyDbError, type UnavailableReason } from './health.js';
+import { failureOf, type UnavailableReason } from './health.js';
 
 const UNAVAILABLE: Record<UnavailableReason, string> = {
   database_unavailable: 'The database is unavailable; retry shortly',
   disk_full: "The database's disk is full: changes are refused until space is freed (reads still work)",
   read_only: 'The database is read-only: changes are refused (reads still work)',
+  database_busy: 'Every database connection of this server stayed busy for the connection time-out; retry shortly',
 };
 
 /** The 503 `internal` answer for a database that cannot serve the request now (see store/health.ts). */
@@ -27,6 +28,6 @@ export function toApiError(err: unknown): ApiError | null {
   if (e?.code === '40001' || e?.code === '40P01' || e?.code === 'SQLITE_BUSY') {
     return new ApiError('too_many_requests', 'Concurrent modification; retry the request');
   }
-  const failure = classifyDbError(err);
+  const failure = failureOf(err);
   return failure ? unavailableError(failure.reason) : null;
 }

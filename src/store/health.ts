@@ -20,15 +20,20 @@ import type {
 } from 'kysely';
 
 /** What went wrong, for the error counter. */
-export const FAILURE_KINDS = ['unreachable', 'connection_lost', 'timeout', 'server_shutdown', 'disk_full', 'read_only', 'io_error'] as const;
+export const FAILURE_KINDS = ['unreachable', 'connection_lost', 'timeout', 'server_shutdown', 'disk_full', 'read_only', 'io_error', 'pool_busy'] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 /** What the API answers in `error.data.reason` (503 `internal`), and `/readyz` too. */
-export type UnavailableReason = 'database_unavailable' | 'disk_full' | 'read_only';
+export type UnavailableReason = 'database_unavailable' | 'disk_full' | 'read_only' | 'database_busy';
 
 export interface DbFailure {
   kind: FailureKind;
   reason: UnavailableReason;
+  /**
+   * False when the database itself is fine and this process is saturated (every pooled connection busy for the whole
+   * connection time-out): answered 503 and counted, but no outage is opened (nor logged, nor probed).
+   */
+  outage: boolean;
 }
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOENT']);
@@ -43,32 +48,39 @@ export function classifyDbError(err: unknown): DbFailure | null {
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : '';
   const message = typeof e.message === 'string' ? e.message : '';
-  const unavailable = (kind: FailureKind): DbFailure => ({ kind, reason: 'database_unavailable' });
+  const unavailable = (kind: FailureKind): DbFailure => ({ kind, reason: 'database_unavailable', outage: true });
   // SQLite (better-sqlite3 extended result codes).
-  if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_NOSPC') return { kind: 'disk_full', reason: 'disk_full' };
-  if (code.startsWith('SQLITE_READONLY')) return { kind: 'read_only', reason: 'read_only' };
-  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN') return { kind: 'io_error', reason: 'database_unavailable' };
+  if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_NOSPC') return { kind: 'disk_full', reason: 'disk_full', outage: true };
+  if (code.startsWith('SQLITE_READONLY')) return { kind: 'read_only', reason: 'read_only', outage: true };
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN') return unavailable('io_error');
   // PostgreSQL SQLSTATEs.
-  if (code === '53100') return { kind: 'disk_full', reason: 'disk_full' };
-  if (code === '25006') return { kind: 'read_only', reason: 'read_only' }; // read_only_sql_transaction: a standby
+  if (code === '53100') return { kind: 'disk_full', reason: 'disk_full', outage: true };
+  if (code === '25006') return { kind: 'read_only', reason: 'read_only', outage: true }; // read_only_sql_transaction: a standby
   if (code === '57P01' || code === '57P02' || code === '57P03' || code === '57P05') return unavailable('server_shutdown');
   if (code.startsWith('08')) return unavailable('connection_lost'); // connection exception class
   if (code === '53300' || code === '3D000' || code === '28000' || code === '28P01') return unavailable('unreachable');
-  if (code === '58030') return { kind: 'io_error', reason: 'database_unavailable' };
+  if (code === '58030') return unavailable('io_error');
   // Node's sockets (pg).
   if (NETWORK_CODES.has(code)) return unavailable('unreachable');
   if (LOST_CODES.has(code)) return unavailable('connection_lost');
   if (code === 'ETIMEDOUT') return unavailable('timeout');
-  // pg's own errors carry no code.
-  if (/^timeout exceeded when trying to connect|^Connection terminated due to connection timeout|^Query read timeout/.test(message)) {
-    return unavailable('timeout');
-  }
+  // pg's own errors carry no code. The pool's "timeout exceeded when trying to connect" is a wait for one of its own
+  // connections (all busy): this process is saturated, the database may be fine.
+  if (message.startsWith('timeout exceeded when trying to connect')) return { kind: 'pool_busy', reason: 'database_busy', outage: false };
+  if (/^Connection terminated due to connection timeout|^Query read timeout/.test(message)) return unavailable('timeout');
   if (/^Connection terminated|not queryable|^Client was closed|Postgres connection has been discarded/.test(message)) {
     return unavailable('connection_lost');
   }
   // An error wrapping another (AggregateError of a connect to several addresses, `cause`).
   const nested = (err as { errors?: unknown[] }).errors?.[0] ?? (err as { cause?: unknown }).cause;
   return nested && nested !== err ? classifyDbError(nested) : null;
+}
+
+const FAILURE = Symbol('config-api.dbFailure');
+
+/** How a driver error is answered: as `StoreHealth.report` judged it when it happened, else by its codes alone. */
+export function failureOf(err: unknown): DbFailure | null {
+  return (err as { [FAILURE]?: DbFailure } | null)?.[FAILURE] ?? classifyDbError(err);
 }
 
 export interface Outage {
@@ -110,11 +122,18 @@ export class StoreHealth {
     return this.counts;
   }
 
-  /** Count `err` when it is a database failure (opening an outage if none is under way); returns its classification. */
+  /**
+   * Count `err` when it is a database failure (opening an outage if none is under way) and record on it how to answer
+   * it (`failureOf`): a wait for a busy pool during an outage is part of the outage (the pool is full of connection
+   * attempts that hang), not this process's saturation.
+   */
   report(err: unknown): DbFailure | null {
-    const failure = classifyDbError(err);
+    let failure = classifyDbError(err);
     if (!failure || this.closed) return failure;
     this.counts.set(failure.kind, (this.counts.get(failure.kind) ?? 0) + 1);
+    if (!failure.outage && this.current) failure = { ...failure, reason: this.current.failure.reason, outage: true };
+    (err as { [FAILURE]?: DbFailure })[FAILURE] = failure;
+    if (!failure.outage) return failure;
     if (this.current) {
       this.current.errors++;
       // Writes refused while reads failed too (or the reverse): the answer follows the latest cause.

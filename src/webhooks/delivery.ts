@@ -77,6 +77,7 @@ export class DeliveryWorker {
   private readonly aborts = new Set<AbortController>();
   private readonly agent: Agent;
   private stopped = false;
+  private orphansMayExist = false;
   private passing = false;
   private again = false;
   private pollTimer?: NodeJS.Timeout;
@@ -128,6 +129,28 @@ export class DeliveryWorker {
   }
 
   /**
+   * The database is back after an outage: a claim it committed whose answer was lost on the way (the connection cut
+   * mid-statement) holds its stream until the lease runs out, though nothing was sent. Release such claims (this
+   * worker's, not in flight) at the start of the next pass, where every claim this worker received is in flight.
+   */
+  databaseRecovered(): void {
+    this.orphansMayExist = true;
+    this.kick();
+  }
+
+  private async releaseOrphans(): Promise<void> {
+    const inflight = [...this.inflight.keys()];
+    let q = this.store.db
+      .updateTable('webhook_deliveries')
+      .set({ lease_owner: null, lease_until: null, attempts: sql<number>`attempts - 1`, updated_at: nowIso() })
+      .where('lease_owner', '=', this.id)
+      .where('status', '=', 'pending');
+    if (inflight.length) q = q.where('id', 'not in', inflight);
+    const { numUpdatedRows } = await q.executeTakeFirst();
+    if (numUpdatedRows > 0n) this.log.info({ released: Number(numUpdatedRows) }, 'webhook delivery: released claims whose answer the outage lost');
+  }
+
+  /**
    * Stop claiming. With a `deadline` (epoch ms, set by a graceful shutdown), sends already under way may finish
    * until shortly before it; whatever is still in flight then is aborted and its claim released (no attempt spent).
    */
@@ -174,6 +197,10 @@ export class DeliveryWorker {
   }
 
   private async pass(): Promise<void> {
+    if (this.orphansMayExist) {
+      this.orphansMayExist = false;
+      await this.releaseOrphans();
+    }
     for (;;) {
       if (this.stopped) return;
       const free = this.cfg.concurrency - this.inflight.size;

@@ -192,6 +192,8 @@ describe('a PostgreSQL outage under write load on two server processes [postgres
         const got = new Set(rx.acked('/outage').map((r) => r.body.payload.id));
         return acked.every((id) => got.has(id));
       }, 30_000);
+      const released = nodes.flatMap((n) => n.logLines()).filter((l) => l.msg?.startsWith('webhook delivery: released claims'));
+      t.diagnostic(`claims released after the outage: ${released.map((l) => l.released).join(', ') || 'none'}`);
       const events = await store.db
         .selectFrom('webhook_events')
         .select(['payload'])

@@ -45,16 +45,20 @@ export const PG_ADMIN_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.
 
 let pgAvailable: Promise<boolean> | undefined;
 export function postgresAvailable(): Promise<boolean> {
+  // A loaded machine (several test processes on two cores) can take seconds to accept a connection: a refusal is
+  // final, a slow answer is tried again before PostgreSQL is declared unavailable.
   pgAvailable ??= (async () => {
-    const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await client.end().catch(() => {});
+    for (let attempt = 1; ; attempt++) {
+      const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 10_000 });
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        return true;
+      } catch (err) {
+        if ((err as { code?: string }).code === 'ECONNREFUSED' || attempt === 3) return false;
+      } finally {
+        await client.end().catch(() => {});
+      }
     }
   })();
   return pgAvailable;
@@ -232,7 +236,9 @@ export async function freshStore(kind: StoreKind, poolSize = 5): Promise<{ store
     copyFileSync(await migratedSqliteTemplate(), db.url.slice('sqlite:'.length));
     release = () => db.drop();
   }
-  const store = openStore(db.url, { poolSize }); // a copy of a migrated template: nothing to migrate
+  // A copy of a migrated template: nothing to migrate. Generous time-outs: a loaded test machine must not turn a slow
+  // pool into 503 answers (test/ops/outage.test.ts checks the real bounds on server processes).
+  const store = openStore(db.url, { poolSize, connectTimeoutMs: 30_000, queryTimeoutMs: 60_000 });
   return {
     store,
     drop: async () => {
