@@ -6,7 +6,8 @@ import autocannon from 'autocannon';
 const DISCARD_BODIES = fileURLToPath(new URL('./discard-bodies.cjs', import.meta.url));
 
 export interface LoadSpec {
-  url: string;
+  /** Several URLs (the nodes of a cluster): autocannon spreads the connections over them round-robin. */
+  url: string | string[];
   connections: number;
   /** Seconds. */
   duration: number;
@@ -68,7 +69,8 @@ function once(spec: LoadSpec, duration: number, samples?: Samples): Promise<auto
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
-        url: spec.url + (spec.path ?? ''),
+        // autocannon takes an array of URLs and deals its connections out over them (its README; @types says string).
+        url: (Array.isArray(spec.url) ? spec.url.map((u) => u + (spec.path ?? '')) : spec.url + (spec.path ?? '')) as string,
         connections: spec.connections,
         duration,
         method: 'POST',

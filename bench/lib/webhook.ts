@@ -70,8 +70,9 @@ export async function registerWebhook(api: ApiClient, clientId: string, url: str
   }
 }
 
+/** Writes go to `apis` in turn (the nodes of a cluster; one client for a single server). */
 export async function webhookLatency(
-  api: ApiClient,
+  apis: readonly ApiClient[],
   receiver: Receiver,
   opts: {
     agentIds: string[];
@@ -98,7 +99,7 @@ export async function webhookLatency(
     const marker = next++;
     const id = opts.agentIds[marker % opts.agentIds.length]!;
     sentAt.set(marker, performance.now());
-    const res = await api.call('update_agent', { id, job_title: `wh-mark-${marker}-end` });
+    const res = await apis[marker % apis.length]!.call('update_agent', { id, job_title: `wh-mark-${marker}-end` });
     if (res.status === 200) return true;
     sentAt.delete(marker);
     return false;

@@ -266,7 +266,7 @@ export class DeliveryWorker {
         keep.push(c);
       }
     }
-    if (extra.length) await this.release(extra.map((c) => c.id));
+    if (extra.length) await this.release(extra);
     return keep;
   }
 
@@ -319,7 +319,7 @@ export class DeliveryWorker {
   /** POST one delivery. Null when aborted because the worker stops (the claim is then released). */
   private async post(url: string, body: string, d: Claimed): Promise<Outcome | null> {
     if (this.stopped) {
-      await this.release([d.id]);
+      await this.release([d]);
       return null;
     }
     if (!this.cfg.allowPrivate) {
@@ -348,7 +348,7 @@ export class DeliveryWorker {
       return { ok, status: res.statusCode, error: ok ? null : `HTTP ${res.statusCode}` };
     } catch (err) {
       if (this.stopped) {
-        await this.release([d.id]);
+        await this.release([d]);
         return null;
       }
       this.metrics?.attempt('network_error', seconds());
@@ -360,11 +360,13 @@ export class DeliveryWorker {
   }
 
   /** Give claims back without spending an attempt (beyond a webhook's concurrency, or interrupted by a stop). */
-  private async release(ids: string[]): Promise<void> {
+  private async release(claims: Array<Pick<Claimed, 'id' | 'license_id'>>): Promise<void> {
     await this.store.db
       .updateTable('webhook_deliveries')
       .set({ lease_owner: null, lease_until: null, attempts: sql<number>`attempts - 1`, updated_at: nowIso() })
-      .where('id', 'in', ids)
+      // By the whole primary key, one seek each (SQLite's planner, without statistics, would take the status index
+      // for an `id IN (…)` list, which is no longer a unique match since the key includes the licence).
+      .where((eb) => eb.or(claims.map((c) => eb.and([eb('id', '=', c.id), eb('license_id', '=', c.license_id)]))))
       .where('lease_owner', '=', this.id)
       .where('status', '=', 'pending')
       .execute();

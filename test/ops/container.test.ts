@@ -122,8 +122,10 @@ describe('compose.yaml', () => {
   type Service = {
     image?: string;
     build?: unknown;
+    command?: string[] | string;
     environment?: Record<string, string>;
     ports?: string[];
+    volumes?: string[];
     healthcheck?: { test: string[] | string };
     depends_on?: Record<string, { condition: string }>;
   };
@@ -131,11 +133,14 @@ describe('compose.yaml', () => {
   const services = Object.entries(compose.services);
   const apis = services.filter(([, s]) => s.build !== undefined);
   const pg = services.find(([, s]) => /^postgres:15\b/.test(s.image ?? ''));
+  const lb = services.find(([, s]) => /^caddy:2(\b|-)/.test(s.image ?? ''));
+  /** The port a replica listens on in its container: its PORT, else the image's. */
+  const apiPort = (s: Service) => Number(s.environment?.PORT ?? env.PORT ?? 8080);
 
-  it('runs PostgreSQL 15 with a healthcheck and two API replicas on it, each sending webhooks', () => {
+  it('runs PostgreSQL 15 with a healthcheck and API replicas on it, each sending webhooks, with one signing key', () => {
     assert.ok(pg, 'a postgres:15 service');
     assert.ok(pg[1].healthcheck, 'PostgreSQL healthcheck');
-    assert.equal(apis.length, 2);
+    assert.ok(apis.length >= 2, `replicas: ${apis.map(([n]) => n).join(', ')}`);
     for (const [name, s] of apis) {
       const url = new URL(s.environment?.DATABASE_URL ?? '');
       assert.equal(url.protocol, 'postgres:', name);
@@ -145,10 +150,68 @@ describe('compose.yaml', () => {
     }
     const keys = apis.map(([, s]) => s.environment?.TOKEN_SIGNING_KEY);
     assert.ok(keys[0] && keys.every((k) => k === keys[0]), 'the replicas share one bot-token signing key');
-    const hostPorts = apis.map(([, s]) => (s.ports ?? [])[0]?.split(':')[0]);
-    assert.equal(new Set(hostPorts).size, 2, `distinct host ports ${hostPorts.join(', ')}`);
+    // Migrations and the demo licence happen once: every replica but the first waits for the first to be healthy.
+    for (const [name, s] of apis.slice(1)) assert.equal(s.depends_on?.[apis[0]![0]]?.condition, 'service_healthy', name);
+  });
+
+  it('puts a round-robin, health-checked load balancer (Caddy) in front of every replica, which publish no port', () => {
+    assert.ok(lb, 'a caddy:2 service');
+    const [, balancer] = lb;
+    for (const [name, s] of apis) {
+      assert.deepEqual(s.ports ?? [], [], `${name} is reached through the load balancer only`);
+      assert.equal(s.environment?.TRUST_PROXY, 'on', `${name} takes client addresses from the balancer's X-Forwarded-For`);
+    }
+    // The configuration the balancer runs: Caddy's own JSON, mounted from the checkout.
+    const command = typeof balancer.command === 'string' ? balancer.command.split(/\s+/) : (balancer.command ?? []);
+    const configPath = command[command.indexOf('--config') + 1];
+    assert.ok(command.includes('--config') && configPath, `the balancer runs a configuration file: ${command.join(' ')}`);
+    const mount = (balancer.volumes ?? []).map((v) => v.split(':')).find(([, target]) => target === configPath);
+    assert.ok(mount, `${configPath} is mounted from the checkout`);
+    const config = JSON.parse(read(mount[0]!)) as CaddyConfig;
+    const servers = Object.values(config.apps?.http?.servers ?? {});
+    assert.equal(servers.length, 1, 'one HTTP server');
+    const [server] = servers;
+    const proxies = server!.routes.flatMap((r) => r.handle).filter((h) => h.handler === 'reverse_proxy');
+    assert.equal(proxies.length, 1, 'one reverse_proxy handler');
+    const proxy = proxies[0]!;
+    assert.deepEqual(
+      proxy.upstreams.map((u) => u.dial).sort(),
+      apis.map(([name, s]) => `${name}:${apiPort(s)}`).sort(),
+      'the upstreams are exactly the replicas',
+    );
+    assert.equal(proxy.load_balancing?.selection_policy?.policy, 'round_robin');
+    assert.ok(proxy.load_balancing?.try_duration, 'a refused connection is tried on another replica');
+    assert.equal(proxy.health_checks?.active?.uri, '/readyz', 'replicas are health-checked on /readyz');
+    assert.equal(proxy.health_checks?.active?.expect_status, 200);
+    assert.ok(server!.automatic_https?.disable, 'plain HTTP (no certificate management on a bare port)');
+    // The published port reaches the port Caddy listens on.
+    const listen = server!.listen.map((l) => Number(l.split(':').at(-1)));
+    const published = (balancer.ports ?? []).map((p) => Number(p.split(':').at(-1)));
+    assert.ok(published.length > 0 && published.every((p) => listen.includes(p)), `published ${published} listen ${listen}`);
+    assert.ok(balancer.healthcheck, 'the balancer has a healthcheck');
+    assert.ok(apis.some(([name]) => balancer.depends_on?.[name]?.condition === 'service_healthy'), 'starts once a replica is ready');
   });
 });
+
+/** The part of Caddy's JSON configuration (https://caddyserver.com/docs/json/) compose.yaml's balancer uses. */
+interface CaddyConfig {
+  apps?: {
+    http?: {
+      servers?: Record<string, {
+        listen: string[];
+        automatic_https?: { disable?: boolean };
+        routes: Array<{
+          handle: Array<{
+            handler: string;
+            upstreams: Array<{ dial: string }>;
+            load_balancing?: { selection_policy?: { policy?: string }; try_duration?: string };
+            health_checks?: { active?: { uri?: string; expect_status?: number } };
+          }>;
+        }>;
+      }>;
+    };
+  };
+}
 
 describe('package.json', () => {
   it('ships the compiled server and needs no dev dependency to install', () => {
