@@ -18,6 +18,8 @@ export function spawnServer(databaseUrl: string, log: string[], env: Record<stri
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      // Servers of one database share a key; none is generated into the checkout's ./data.
+      TOKEN_SIGNING_KEY: TEST_SIGNING_KEY,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
