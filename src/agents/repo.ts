@@ -6,7 +6,7 @@ import type { ExpressionBuilder, Selectable, SelectQueryBuilder } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
 import { creationTimeIso, nowIso, preparedQuery, type Queryable } from '../store/db.js';
 import type { Database } from '../store/schema.js';
-import { uuid } from '../tenancy/secrets.js';
+import { uuid } from '../kernel/crypto.js';
 import type { Membership } from '../groups/repo.js';
 import { checkWorkScheduler, type WorkScheduler } from './schemas.js';
 

@@ -6,7 +6,7 @@ import { EmptyResponse } from '../kernel/responses.js';
 import { Type } from '@sinclair/typebox';
 import { assertGroupsExist } from '../groups/repo.js';
 import type { Area, EventSource } from '../kernel/area.js';
-import { randomHexId } from '../tenancy/secrets.js';
+import { randomHexId } from '../kernel/crypto.js';
 import { sourceOf } from '../webhooks/outbox.js';
 import { link, loadRules, saveRules, type Rule, type RuleBody } from './list.js';
 import { AddAutoAccess, AutoAccessView, DeleteAutoAccess, ListAutoAccesses, UpdateAutoAccess, normalizeConditions } from './schemas.js';

@@ -8,7 +8,7 @@ import { defineAction, type ActionContext, type Caller } from '../kernel/registr
 import type { Area } from '../kernel/area.js';
 import { requireScopes } from '../kernel/scopes.js';
 import { nowIso, type Queryable } from '../store/db.js';
-import { hashSecret, randomHexId, secretMatches } from '../tenancy/secrets.js';
+import { hashSecret, randomHexId, secretMatches } from '../kernel/crypto.js';
 import { assertUsableClientId, findLicense, installedLicenses, lockApplication, organizationLicenseIds } from '../tenancy/tenancy.js';
 import {
   assertGroupsExist,

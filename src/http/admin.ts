@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { ApiError, ERROR_TYPES } from '../kernel/errors.js';
-import { bearerMatches, secretDigest } from './secrets.js';
+import { bearerMatches, hashSecret } from '../kernel/crypto.js';
 import type { Core } from '../core.js';
 import {
   bootstrapLicense,
@@ -295,7 +295,7 @@ function handlers(d: AdminDeps): Record<OperationId, Handler> {
 
 /** Register the control plane on `app` (call only when ADMIN_TOKEN is set). */
 export async function registerAdmin(app: FastifyInstance, d: AdminDeps): Promise<void> {
-  const expected = secretDigest(d.token);
+  const expected = hashSecret(d.token);
   const byId = handlers(d);
   const streams = new Set<FastifyReply>();
   await app.register(async (scope) => {

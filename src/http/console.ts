@@ -14,7 +14,7 @@ import { extname, join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../core.js';
 import { ApiError } from '../kernel/errors.js';
-import { matchesSecret, secretDigest } from './secrets.js';
+import { hashSecret, secretMatches } from '../kernel/crypto.js';
 import type { Registry } from '../kernel/registry.js';
 import { RawJson } from '../kernel/raw-json.js';
 import { packageRoot } from '../package-info.js';
@@ -160,7 +160,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
   const assets = loadAssets(join(packageRoot(), 'console'));
   const index = assets.get('index.html');
   if (!index) throw new Error('console assets: index.html is missing');
-  const adminDigest = secretDigest(opts.adminToken);
+  const adminDigest = hashSecret(opts.adminToken);
   /** session id → expiry (epoch ms); this instance only. */
   const sessions = new Map<string, number>();
   /** Open live streams, ended before the server closes (it would otherwise wait for them). */
@@ -244,7 +244,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
     checkCsrf(req);
     const token = (req.body as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string' || token === '') throw new ApiError('validation', '`token` (the admin token) is required');
-    if (!matchesSecret(token, adminDigest)) throw new ApiError('authentication', 'Wrong admin token');
+    if (!secretMatches(token, adminDigest)) throw new ApiError('authentication', 'Wrong admin token');
     const now = Date.now();
     for (const [id, exp] of sessions) if (exp <= now) sessions.delete(id);
     const id = randomBytes(32).toString('base64url');

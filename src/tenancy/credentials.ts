@@ -3,7 +3,7 @@
  * reads and writes the `access_tokens` and `pats` tables; only SHA-256 hashes of the secrets are stored.
  */
 import { nowIso, type Queryable } from '../store/db.js';
-import { hashSecret, randomSecret } from './secrets.js';
+import { hashSecret, randomSecret } from '../kernel/crypto.js';
 
 export interface AccessTokensTable {
   token_hash: string;

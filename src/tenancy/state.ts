@@ -24,7 +24,7 @@ import { newAgentRow } from '../agents/repo.js';
 import { addAgentGroups, createGeneralGroup } from '../groups/repo.js';
 import { dialectOf, nowIso, signalOnCommit, type Queryable } from '../store/db.js';
 import type {} from '../store/schema.js';
-import { uuid } from './secrets.js';
+import { uuid } from '../kernel/crypto.js';
 
 /** Tables holding one licence's configuration (column `license_id`), in insertion order. */
 export const LICENSE_TABLES = [

@@ -10,7 +10,7 @@ import { findAgentColumns, insertAgent } from '../agents/repo.js';
 import { dialectOf, nextCounter, nowIso, preparedQuery, signalOnCommit, type Queryable } from '../store/db.js';
 import type { Cascades } from '../kernel/area.js';
 import { addAgentGroups, createGeneralGroup } from '../groups/repo.js';
-import { randomHexId, uuid } from './secrets.js';
+import { randomHexId, uuid } from '../kernel/crypto.js';
 import { basicAuth, createPat, issueAccessToken } from './credentials.js';
 import { saveBootstrapState } from './state.js';
 

@@ -11,7 +11,7 @@ import { hasScope } from '../kernel/scopes.js';
 import { literalUnion, identifier } from '../kernel/schema.js';
 import { EmptyResponse } from '../kernel/responses.js';
 import { nowIso, type Queryable } from '../store/db.js';
-import { randomHexId } from '../tenancy/secrets.js';
+import { randomHexId } from '../kernel/crypto.js';
 import { assertUsableClientId, lockApplication } from '../tenancy/tenancy.js';
 import {
   ADDITIONAL_DATA,

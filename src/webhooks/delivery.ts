@@ -18,7 +18,7 @@ import type { Logger } from '../kernel/registry.js';
 import type { DeliveryConfig } from '../config.js';
 import { nowIso, type Store } from '../store/db.js';
 import { classifyDbError } from '../store/health.js';
-import { randomHexId } from '../tenancy/secrets.js';
+import { randomHexId } from '../kernel/crypto.js';
 import { DELIVERY_STATUSES, type WebhookDeliveriesTable } from './tables.js';
 import { literalNonPublicHost, publicOnlyLookup } from './egress.js';
 import { pruneWebhookHistory } from './retention.js';

@@ -9,7 +9,7 @@
 import { nextCounter, nowIso, preparedQuery, signalOnCommit, transactionMemo, txSettings, type Queryable } from '../store/db.js';
 import type { Caller } from '../kernel/registry.js';
 import type { EventSource } from '../kernel/area.js';
-import { uuid } from '../tenancy/secrets.js';
+import { uuid } from '../kernel/crypto.js';
 import { installedClientIds } from '../tenancy/tenancy.js';
 import { contractPayload, type ConfigurationAction, type SourceType } from './catalog.js';
 

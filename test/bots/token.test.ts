@@ -4,7 +4,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { describeStores, expectError, eventsSince, lastSeq } from '../support/harness.js';
 import { createApp } from '../../src/app.js';
 import { insertAgent } from '../../src/agents/repo.js';
-import { hashSecret } from '../../src/tenancy/secrets.js';
+import { hashSecret } from '../../src/kernel/crypto.js';
 
 describeStores('bots: issue_bot_token and bot tokens', (h) => {
   async function botWithToken(name = 'Chatty') {
