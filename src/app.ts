@@ -6,7 +6,7 @@
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
-import type { Store } from './store/db.js';
+import type { Store } from './store/store.js';
 import type { Area } from './kernel/area.js';
 import { createCore, type Core } from './core.js';
 import { buildRegistry } from './areas.js';

@@ -5,9 +5,9 @@ import { ApiError } from '../kernel/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
 import type { Area, Cascades } from '../kernel/area.js';
 import { hasScope, requireScopes, roleRank } from '../kernel/scopes.js';
-import { signalOnCommit, type Queryable } from '../store/db.js';
+import type { Tx } from '../store/transaction.js';
 import {
-  assertGroupsExist,
+  assertGroupsExistIn,
   assertNoDuplicateGroups,
   memberOfAnyGroup,
   membershipsByAgent,
@@ -184,9 +184,9 @@ export const createAgent = defineAction({
     const notifications = uniqueList(input.notifications, 'notifications');
     const emailSubs = uniqueList(input.email_subscriptions, 'email_subscriptions');
 
-    return ctx.tx(async (trx) => {
-      await assertGroupsExist(trx, caller.licenseId, groups.map((g) => g.id));
-      const row = await insertAgent(trx, caller.licenseId, {
+    return ctx.tx(async (tx) => {
+      await assertGroupsExistIn(tx, caller.licenseId, groups.map((g) => g.id));
+      const row = await insertAgent(tx, caller.licenseId, {
         id: input.id,
         name: input.name,
         role,
@@ -200,8 +200,8 @@ export const createAgent = defineAction({
         email_subscriptions: emailSubs,
         work_scheduler: ws,
       });
-      await addAgentGroups(trx, caller.licenseId, row.id, groups);
-      await recordEvent(trx, sourceOf(caller), 'agent_created', agentFullState(row, groups));
+      await addAgentGroups(tx.db, caller.licenseId, row.id, groups);
+      await recordEvent(tx, sourceOf(caller), 'agent_created', agentFullState(row, groups));
       return { id: row.id };
     });
   },
@@ -315,7 +315,7 @@ const sameGroups = (a: Membership[], b: Membership[]) =>
  * changed columns, and record `event` with `id` + the changed fields (nothing changed → no write, no event).
  */
 export async function applyAgentUpdate(
-  trx: Queryable,
+  tx: Tx,
   caller: Caller,
   row: AgentRow,
   set: Partial<AgentRow>,
@@ -324,16 +324,16 @@ export async function applyAgentUpdate(
   event: 'agent_updated' | 'bot_updated',
 ): Promise<void> {
   if (groups !== undefined) {
-    await assertGroupsExist(trx, caller.licenseId, groups.map((g) => g.id));
-    const current = (await membershipsByAgent(trx, caller.licenseId, [row.id])).get(row.id) ?? [];
+    await assertGroupsExistIn(tx, caller.licenseId, groups.map((g) => g.id));
+    const current = (await membershipsByAgent(tx.db, caller.licenseId, [row.id])).get(row.id) ?? [];
     if (!sameGroups(current, groups)) {
-      await replaceAgentGroups(trx, caller.licenseId, row.id, groups);
+      await replaceAgentGroups(tx.db, caller.licenseId, row.id, groups);
       changed.groups = groups;
     }
   }
   if (Object.keys(changed).length === 0) return;
-  await updateAgentColumns(trx, caller.licenseId, row.id, set);
-  await recordEvent(trx, sourceOf(caller), event, { id: row.id, ...changed });
+  await updateAgentColumns(tx.db, caller.licenseId, row.id, set);
+  await recordEvent(tx, sourceOf(caller), event, { id: row.id, ...changed });
 }
 
 export const updateAgent = defineAction({
@@ -352,8 +352,8 @@ export const updateAgent = defineAction({
     if (!self) requireScopes(caller.scopes, 'agents--all:rw');
     if (input.groups) assertNoDuplicateGroups(input.groups);
     const avatar = avatarOf(input);
-    await ctx.tx(async (trx) => {
-      const row = await getAgentOrThrow(trx, caller.licenseId, input.id);
+    await ctx.tx(async (tx) => {
+      const row = await getAgentOrThrow(tx.db, caller.licenseId, input.id);
       if (!self) assertRank(caller, row.role, 'update');
       if (input.role !== undefined && input.role !== row.role) {
         if (row.role === 'owner') {
@@ -364,8 +364,8 @@ export const updateAgent = defineAction({
         assertCanGrantRole(caller, input.role);
       }
       const { set, changed } = columnChanges(row, { ...input, avatar });
-      await applyAgentUpdate(trx, caller, row, set, changed, input.groups, 'agent_updated');
-      if (input.role !== undefined) signalOnCommit(trx, 'credentials-changed');
+      await applyAgentUpdate(tx, caller, row, set, changed, input.groups, 'agent_updated');
+      if (input.role !== undefined) tx.signal('credentials-changed');
     });
     return {};
   },
@@ -386,12 +386,12 @@ export const deleteAgent = defineAction({
     const self = isSelf(caller, input.id);
     if (self) requireScopes(caller.scopes, 'agents--my:rw', 'accounts--my:rw');
     else requireScopes(caller.scopes, 'agents--all:rw', 'accounts--all:rw');
-    await ctx.tx(async (trx) => {
-      const row = await getAgentOrThrow(trx, caller.licenseId, input.id);
+    await ctx.tx(async (tx) => {
+      const row = await getAgentOrThrow(tx.db, caller.licenseId, input.id);
       if (row.role === 'owner') throw new ApiError('validation', 'The license owner cannot be deleted');
       if (!self) assertRank(caller, row.role, 'delete');
-      await deleteAgentRow(trx, ctx.cascades, caller.licenseId, row);
-      await recordEvent(trx, sourceOf(caller), 'agent_deleted', { id: row.id });
+      await deleteAgentRow(tx, ctx.cascades, caller.licenseId, row);
+      await recordEvent(tx, sourceOf(caller), 'agent_deleted', { id: row.id });
     });
     return {};
   },
@@ -399,16 +399,16 @@ export const deleteAgent = defineAction({
 
 /** Remove an agent (or bot) with its memberships and credentials, and what other areas keep for it. */
 export async function deleteAgentRow(
-  trx: Queryable,
+  tx: Tx,
   cascades: Pick<Cascades, 'agentDeleted'>,
   licenseId: number,
   row: AgentRow,
 ): Promise<void> {
-  await removeAgentFromGroups(trx, licenseId, row.id);
-  await deleteCredentialsOf(trx, licenseId, row.account_id);
-  await cascades.agentDeleted(trx, licenseId, row.id);
-  await deleteAgentRecord(trx, licenseId, row.id);
-  signalOnCommit(trx, 'credentials-changed');
+  await removeAgentFromGroups(tx.db, licenseId, row.id);
+  await deleteCredentialsOf(tx.db, licenseId, row.account_id);
+  await cascades.agentDeleted(tx, licenseId, row.id);
+  await deleteAgentRecord(tx.db, licenseId, row.id);
+  tx.signal('credentials-changed');
 }
 
 async function setFlag(
@@ -420,13 +420,13 @@ async function setFlag(
   check?: (row: AgentRow) => void,
 ): Promise<Record<string, never>> {
   const { caller } = ctx;
-  await ctx.tx(async (trx) => {
-    const row = await getAgentOrThrow(trx, caller.licenseId, id);
+  await ctx.tx(async (tx) => {
+    const row = await getAgentOrThrow(tx.db, caller.licenseId, id);
     check?.(row);
     if (row[column] === value) return; // already in the requested state: nothing changes, no event
-    await updateAgentColumns(trx, caller.licenseId, row.id, { [column]: value });
-    await recordEvent(trx, sourceOf(caller), event, { id: row.id });
-    signalOnCommit(trx, 'credentials-changed');
+    await updateAgentColumns(tx.db, caller.licenseId, row.id, { [column]: value });
+    await recordEvent(tx, sourceOf(caller), event, { id: row.id });
+    tx.signal('credentials-changed');
   });
   return {};
 }
@@ -497,11 +497,11 @@ export const requestAgentUnsuspension = defineAction({
   async handler(ctx) {
     const { caller } = ctx;
     if (caller.agentType !== 'agent') throw new ApiError('validation', 'Only agents can request unsuspension');
-    await ctx.tx(async (trx) => {
-      const row = await getAgentOrThrow(trx, caller.licenseId, caller.agentId);
+    await ctx.tx(async (tx) => {
+      const row = await getAgentOrThrow(tx.db, caller.licenseId, caller.agentId);
       if (row.suspended !== 1) throw new ApiError('validation', 'The agent is not suspended');
-      const recipients = await ownerAndViceownerIds(trx, caller.licenseId);
-      await insertUnsuspensionRequest(trx, caller.licenseId, row.id, recipients);
+      const recipients = await ownerAndViceownerIds(tx.db, caller.licenseId);
+      await insertUnsuspensionRequest(tx.db, caller.licenseId, row.id, recipients);
     });
     return {};
   },

@@ -4,7 +4,9 @@
  */
 import type { ExpressionBuilder, Selectable, SelectQueryBuilder } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
-import { creationTimeIso, nowIso, preparedQuery, type Queryable } from '../store/db.js';
+import type { Tx } from '../store/transaction.js';
+import { nowIso, type Queryable } from '../store/store.js';
+import { preparedQuery } from '../store/prepared-query.js';
 import type { Database } from '../store/schema.js';
 import { uuid } from '../kernel/crypto.js';
 import type { Membership } from '../groups/repo.js';
@@ -294,11 +296,11 @@ export function newAgentRow(licenseId: number, a: NewAgent, now: string): AgentR
 }
 
 /** Insert one agent or bot; `already_exists` if the id is taken in the licence. Returns the stored row. */
-export async function insertAgent(trx: Queryable, licenseId: number, a: NewAgent): Promise<AgentRow> {
+export async function insertAgent(tx: Tx, licenseId: number, a: NewAgent): Promise<AgentRow> {
   // Agent ids are e-mail addresses: unique within the licence regardless of letter case (unique index
   // agents_lower_id). One statement checks and writes; the account id is a fresh UUID, so a conflict is the id.
-  const row = newAgentRow(licenseId, a, creationTimeIso(trx));
-  const { numInsertedOrUpdatedRows } = await trx.insertInto('agents').values(row).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+  const row = newAgentRow(licenseId, a, tx.clock.next());
+  const { numInsertedOrUpdatedRows } = await tx.db.insertInto('agents').values(row).onConflict((oc) => oc.doNothing()).executeTakeFirst();
   if (numInsertedOrUpdatedRows === 0n) throw new ApiError('already_exists', `Agent ${a.id} already exists`);
   return row;
 }
@@ -486,5 +488,5 @@ export async function countActiveAgents(db: Queryable, licenseId: number): Promi
     .where('license_id', '=', licenseId)
     .where('suspended', '=', 0)
     .executeTakeFirstOrThrow();
-  return Number(row.n); // int8 comes back as a number on PostgreSQL too (see store/db.ts)
+  return Number(row.n); // int8 comes back as a number on PostgreSQL too (see store/postgres.ts)
 }

@@ -37,10 +37,10 @@ export const unbanCustomer = defineAction({
   async handler(ctx, input) {
     const target = banTarget(input);
     const { licenseId } = ctx.caller;
-    const lifted = await ctx.tx(async (trx) => {
+    const lifted = await ctx.tx(async (tx) => {
       const now = banClock();
-      const n = await liftBans(trx, licenseId, target, now);
-      await pruneEndedBans(trx, licenseId, now);
+      const n = await liftBans(tx.db, licenseId, target, now);
+      await pruneEndedBans(tx.db, licenseId, now);
       return n;
     });
     if (lifted === 0) {

@@ -7,11 +7,11 @@ import { ApiError } from '../kernel/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
 import type { Area } from '../kernel/area.js';
 import { requireScopes } from '../kernel/scopes.js';
-import { nowIso, type Queryable } from '../store/db.js';
+import { nowIso, type Queryable } from '../store/store.js';
 import { hashSecret, randomHexId, secretMatches } from '../kernel/crypto.js';
 import { assertUsableClientId, findLicense, installedLicenses, lockApplication, organizationLicenseIds } from '../tenancy/tenancy.js';
 import {
-  assertGroupsExist,
+  assertGroupsExistIn,
   assertNoDuplicateGroups,
   membershipsByAgent,
   addAgentGroups,
@@ -64,6 +64,7 @@ import {
   updateTemplateBots,
 } from './propagation.js';
 import { resolveBotToken, signBotToken } from './token.js';
+import type { Tx } from '../store/transaction.js';
 
 const opt = <T extends Record<string, TSchema>>(props: T) =>
   Object.fromEntries(Object.entries(props).map(([k, v]) => [k, Type.Optional(v)])) as { [K in keyof T]: TOptional<T[K]> };
@@ -205,9 +206,9 @@ export const createBot = defineAction({
     const ws = requested ? checkWorkScheduler(requested) : null;
     const secret = newSecret();
     const createdVia: CreatedVia = caller.kind === 'pat' ? 'pat' : 'app';
-    return ctx.tx(async (trx) => {
-      await assertGroupsExist(trx, caller.licenseId, groups.map((g) => g.id));
-      const row = await insertAgent(trx, caller.licenseId, {
+    return ctx.tx(async (tx) => {
+      await assertGroupsExistIn(tx, caller.licenseId, groups.map((g) => g.id));
+      const row = await insertAgent(tx, caller.licenseId, {
         id: randomHexId(16),
         type: 'bot',
         name: input.name,
@@ -221,8 +222,8 @@ export const createBot = defineAction({
         secret_hash: hashSecret(secret),
         created_via: createdVia,
       });
-      await addAgentGroups(trx, caller.licenseId, row.id, groups);
-      await recordEvent(trx, sourceOf(caller), 'bot_created', botFullState(row, groups));
+      await addAgentGroups(tx.db, caller.licenseId, row.id, groups);
+      await recordEvent(tx, sourceOf(caller), 'bot_created', botFullState(row, groups));
       return { id: row.id, secret };
     });
   },
@@ -301,10 +302,10 @@ export const updateBot = defineAction({
     const { caller } = ctx;
     if (input.groups) assertNoDuplicateGroups(input.groups);
     checkTimezoneParam(input);
-    await ctx.tx(async (trx) => {
-      const row = await botFor(trx, caller, input.id, ALL_RW);
+    await ctx.tx(async (tx) => {
+      const row = await botFor(tx.db, caller, input.id, ALL_RW);
       const { set, changed } = botColumnChanges(row, input);
-      await applyAgentUpdate(trx, caller, row, set, changed, input.groups, 'bot_updated');
+      await applyAgentUpdate(tx, caller, row, set, changed, input.groups, 'bot_updated');
     });
     return {};
   },
@@ -321,10 +322,10 @@ export const deleteBot = defineAction({
   batch: 'batch_delete_bots',
   async handler(ctx, input) {
     const { caller } = ctx;
-    await ctx.tx(async (trx) => {
-      const row = await botFor(trx, caller, input.id, ALL_RW);
-      await deleteAgentRow(trx, ctx.cascades, caller.licenseId, row);
-      await recordEvent(trx, sourceOf(caller), 'bot_deleted', { id: row.id });
+    await ctx.tx(async (tx) => {
+      const row = await botFor(tx.db, caller, input.id, ALL_RW);
+      await deleteAgentRow(tx, ctx.cascades, caller.licenseId, row);
+      await recordEvent(tx, sourceOf(caller), 'bot_deleted', { id: row.id });
     });
     return {};
   },
@@ -343,11 +344,11 @@ export const resetBotSecret = defineAction({
     const owner = ownerClientOf(caller, input.owner_client_id);
     if (input.owner_client_id !== undefined) await assertUsableClientId(ctx.db, caller, owner, { ownToken: true }); // the token's own: as if left out
     const secret = newSecret();
-    await ctx.tx(async (trx) => {
-      const row = await getAgentOrThrow(trx, caller.licenseId, input.id, 'bot');
+    await ctx.tx(async (tx) => {
+      const row = await getAgentOrThrow(tx.db, caller.licenseId, input.id, 'bot');
       const ownBot = caller.agentType === 'bot' ? row.id === caller.agentId : row.owner_client_id === owner;
       if (!ownBot) throw new ApiError('authorization', `Bot ${row.id} is not owned by ${owner}`);
-      await updateAgentColumns(trx, caller.licenseId, row.id, { secret_hash: hashSecret(secret) });
+      await updateAgentColumns(tx.db, caller.licenseId, row.id, { secret_hash: hashSecret(secret) });
     });
     return { secret };
   },
@@ -390,13 +391,13 @@ async function templateOwner(ctx: ActionContext, ownerClientId: string | undefin
 /** Load the template and, with `affect_existing_installations`, the licences where its application is installed. */
 async function templateScope(
   ctx: ActionContext,
-  trx: Queryable,
+  tx: Tx,
   owner: string,
   id: string,
   affect: boolean | undefined,
 ) {
-  const template = await findTemplate(trx, ctx.caller.organizationId, owner, id);
-  const licenses = affect ? await installedLicenses(trx, owner) : [];
+  const template = await findTemplate(tx.db, ctx.caller.organizationId, owner, id);
+  const licenses = affect ? await installedLicenses(tx, owner) : [];
   return { template, licenses };
 }
 
@@ -412,10 +413,10 @@ export const createBotTemplate = defineAction({
     const { caller } = ctx;
     const owner = await templateOwner(ctx, input.owner_client_id);
     const secret = newSecret();
-    return ctx.tx(async (trx) => {
+    return ctx.tx(async (tx) => {
       // Serialise template creation per application (the limit is per client id, across licences).
-      await lockApplication(trx, owner);
-      if ((await countTemplatesOf(trx, owner)) >= MAX_TEMPLATES_PER_CLIENT) {
+      await lockApplication(tx, owner);
+      if ((await countTemplatesOf(tx.db, owner)) >= MAX_TEMPLATES_PER_CLIENT) {
         throw new ApiError('limit_reached', `An application can have at most ${MAX_TEMPLATES_PER_CLIENT} bot templates`);
       }
       const now = nowIso();
@@ -432,9 +433,9 @@ export const createBotTemplate = defineAction({
         created_at: now,
         updated_at: now,
       };
-      await insertTemplate(trx, template);
+      await insertTemplate(tx.db, template);
       if (input.affect_existing_installations) {
-        await createTemplateBots(trx, template, await installedLicenses(trx, owner));
+        await createTemplateBots(tx, template, await installedLicenses(tx, owner));
       }
       return { id: template.id, secret };
     });
@@ -451,16 +452,16 @@ export const updateBotTemplate = defineAction({
   scopes: [TEMPLATES],
   async handler(ctx, input) {
     const owner = await templateOwner(ctx, input.owner_client_id);
-    await ctx.tx(async (trx) => {
-      const { template, licenses } = await templateScope(ctx, trx, owner, input.id, input.affect_existing_installations);
+    await ctx.tx(async (tx) => {
+      const { template, licenses } = await templateScope(ctx, tx, owner, input.id, input.affect_existing_installations);
       const set: TemplateChanges = {};
       for (const k of ['name', 'avatar', 'max_chats_count', 'default_group_priority', 'job_title'] as const) {
         if (input[k] !== undefined) (set as Record<string, unknown>)[k] = input[k];
       }
       if (Object.keys(set).length > 0) {
-        await updateTemplate(trx, template.id, set);
+        await updateTemplate(tx.db, template.id, set);
       }
-      await updateTemplateBots(trx, template, licenses, set);
+      await updateTemplateBots(tx, template, licenses, set);
     });
     return {};
   },
@@ -476,10 +477,10 @@ export const deleteBotTemplate = defineAction({
   scopes: [TEMPLATES],
   async handler(ctx, input) {
     const owner = await templateOwner(ctx, input.owner_client_id);
-    await ctx.tx(async (trx) => {
-      const { template, licenses } = await templateScope(ctx, trx, owner, input.id, input.affect_existing_installations);
-      await deleteTemplate(trx, template.id);
-      await deleteTemplateBots(trx, ctx.cascades, template, licenses);
+    await ctx.tx(async (tx) => {
+      const { template, licenses } = await templateScope(ctx, tx, owner, input.id, input.affect_existing_installations);
+      await deleteTemplate(tx.db, template.id);
+      await deleteTemplateBots(tx, ctx.cascades, template, licenses);
     });
     return {};
   },
@@ -519,11 +520,11 @@ export const resetBotTemplateSecret = defineAction({
   async handler(ctx, input) {
     const owner = await templateOwner(ctx, input.owner_client_id);
     const secret = newSecret();
-    await ctx.tx(async (trx) => {
-      const { template, licenses } = await templateScope(ctx, trx, owner, input.id, input.affect_existing_installations);
+    await ctx.tx(async (tx) => {
+      const { template, licenses } = await templateScope(ctx, tx, owner, input.id, input.affect_existing_installations);
       const updated = { ...template, secret_hash: hashSecret(secret), updated_at: nowIso() };
-      await updateTemplate(trx, template.id, { secret_hash: updated.secret_hash, updated_at: updated.updated_at });
-      await resetTemplateBotSecrets(trx, updated, licenses);
+      await updateTemplate(tx.db, template.id, { secret_hash: updated.secret_hash, updated_at: updated.updated_at });
+      await resetTemplateBotSecrets(tx, updated, licenses);
     });
     return { secret };
   },

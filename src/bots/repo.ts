@@ -6,7 +6,7 @@
 import type { Selectable } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
 import type { Caller } from '../kernel/registry.js';
-import { nowIso, type Queryable } from '../store/db.js';
+import { nowIso, type Queryable } from '../store/store.js';
 import type { Membership } from '../groups/repo.js';
 import { parseScheduler, type AgentRow } from '../agents/repo.js';
 

@@ -7,7 +7,8 @@
 import type { AddressInfo } from 'node:net';
 import closeWithGrace from 'close-with-grace';
 import type { Config } from '../config.js';
-import { migrate, openReachableStore, storeOptionsOf } from '../store/db.js';
+import { migrate } from '../store/migrate.js';
+import { openReachableStore, storeOptionsOf } from '../store/open.js';
 import { createApp } from '../app.js';
 import { createCore } from '../core.js';
 import { loadTls } from '../http/tls.js';
@@ -71,7 +72,7 @@ export async function serve(config: Config): Promise<number> {
   );
 
   if (await isEmpty(store)) {
-    const demo = await core.transaction((trx) => createDemo(trx, core.cascades, config.region));
+    const demo = await core.transaction((tx) => createDemo(tx, core.cascades, config.region));
     printDemo(demo, (app.server.address() as AddressInfo | null)?.port ?? config.port, config, tls !== null);
   }
   return 0;

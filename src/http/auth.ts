@@ -3,7 +3,7 @@
  * `Authorization: Basic base64(<account_id>:<pat>)` (Personal Access Token). Only hashes are stored.
  * Lookups are cached for a short TTL; writes that change roles, suspension or membership invalidate the cache.
  */
-import type { Store } from '../store/db.js';
+import type { Store } from '../store/store.js';
 import { findAccessToken, findPat } from '../tenancy/authentication.js';
 import { ApiError } from '../kernel/errors.js';
 import type { Caller } from '../kernel/registry.js';

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Store } from '../store/db.js';
+import type { Store } from '../store/store.js';
 import { deliveryQueue, type DeliveryMetrics } from '../webhooks/delivery.js';
 import { ApiError } from '../kernel/errors.js';
 import { bearerMatches, hashSecret } from '../kernel/crypto.js';

@@ -2,7 +2,7 @@
  * Cascades: what a change in one area does in the others (deleting a group or an agent, installing an application),
  * run inside the transaction of the change, in the order of the area list (src/areas.ts).
  */
-import type { Queryable } from '../store/db.js';
+import type { Tx } from '../store/transaction.js';
 
 /** Who caused a change (recorded with webhook events). */
 export interface EventSource {
@@ -14,11 +14,11 @@ export interface EventSource {
 
 export interface CascadeHandlers {
   /** A group is being deleted (its memberships are gone, the group row not yet): drop or rewrite what refers to it. */
-  groupDeleted?(trx: Queryable, source: EventSource, groupId: number): Promise<void>;
+  groupDeleted?(tx: Tx, source: EventSource, groupId: number): Promise<void>;
   /** An agent or bot is being deleted (memberships and credentials gone, the row not yet). */
-  agentDeleted?(trx: Queryable, licenseId: number, agentId: string): Promise<void>;
+  agentDeleted?(tx: Tx, licenseId: number, agentId: string): Promise<void>;
   /** An application was installed on a licence. */
-  applicationInstalled?(trx: Queryable, clientId: string, licenseId: number): Promise<void>;
+  applicationInstalled?(tx: Tx, clientId: string, licenseId: number): Promise<void>;
 }
 
 export type Cascades = Required<CascadeHandlers>;

@@ -5,7 +5,7 @@
  */
 import { sql } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
-import type { Queryable } from '../store/db.js';
+import type { Queryable } from '../store/store.js';
 import { findLicense } from '../tenancy/tenancy.js';
 
 export interface ChannelsTable {

@@ -2,7 +2,7 @@
  * Product limits per plan (check_product_limits_for_plan). `null` = unlimited. Only resources this service holds
  * data for are compared; the others (banned customers, queues, group chooser) can never be reported as exceeded.
  */
-import type { Queryable } from '../store/db.js';
+import type { Queryable } from '../store/store.js';
 import { PLANS } from '../tenancy/tenancy.js';
 import { countActiveAgents } from '../agents/repo.js';
 import { agentsInMoreGroupsThan, countGroups } from '../groups/repo.js';

@@ -4,7 +4,7 @@
  * columns they select. (credentials.ts cannot join them itself: tenancy.ts imports it.)
  */
 import { agentsForAuthentication } from '../agents/repo.js';
-import type { Queryable } from '../store/db.js';
+import type { Queryable } from '../store/store.js';
 import { accessTokenByToken, patByAccount } from './credentials.js';
 import { licensesForAuthentication } from './tenancy.js';
 

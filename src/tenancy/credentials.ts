@@ -2,7 +2,7 @@
  * Credentials: access tokens (`Bearer <region>:<opaque>`) and Personal Access Tokens (Basic). This module alone
  * reads and writes the `access_tokens` and `pats` tables; only SHA-256 hashes of the secrets are stored.
  */
-import { nowIso, type Queryable } from '../store/db.js';
+import { nowIso, type Queryable } from '../store/store.js';
 import { hashSecret, randomSecret } from '../kernel/crypto.js';
 
 export interface AccessTokensTable {

@@ -4,7 +4,8 @@
  */
 import { ALL_SCOPES } from '../kernel/scopes.js';
 import { findAgent } from '../agents/repo.js';
-import type { Queryable, Store } from '../store/db.js';
+import type { Store } from '../store/store.js';
+import type { Tx } from '../store/transaction.js';
 import type { Cascades } from '../kernel/area.js';
 import { bootstrap, firstInstalledClientId, hasAnyLicense, licenseIdsInRegion, type BootstrapResult } from './tenancy.js';
 import { issueAccessToken } from './credentials.js';
@@ -17,8 +18,8 @@ export async function isEmpty(store: Store): Promise<boolean> {
 }
 
 /** The demo organization, licence, owner and application, inside the caller's transaction. */
-export function createDemo(trx: Queryable, cascades: Pick<Cascades, 'applicationInstalled'>, region: string): Promise<BootstrapResult> {
-  return bootstrap(trx, cascades, { region, ownerEmail: DEMO_OWNER_EMAIL, ownerName: 'Demo Owner' });
+export function createDemo(tx: Tx, cascades: Pick<Cascades, 'applicationInstalled'>, region: string): Promise<BootstrapResult> {
+  return bootstrap(tx, cascades, { region, ownerEmail: DEMO_OWNER_EMAIL, ownerName: 'Demo Owner' });
 }
 
 export interface DemoToken {

@@ -22,7 +22,8 @@ import { sql, type Kysely } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
 import { newAgentRow } from '../agents/repo.js';
 import { addAgentGroups, createGeneralGroup } from '../groups/repo.js';
-import { dialectOf, nowIso, signalOnCommit, type Queryable } from '../store/db.js';
+import type { Tx } from '../store/transaction.js';
+import { nowIso, type Queryable } from '../store/store.js';
 import type {} from '../store/schema.js';
 import { uuid } from '../kernel/crypto.js';
 
@@ -89,6 +90,7 @@ interface Scope {
 }
 
 interface Ctx extends Scope {
+  tx: Tx;
   trx: Queryable;
   licenseId: number;
 }
@@ -99,7 +101,7 @@ async function clear(c: Ctx, organizationToo: boolean): Promise<void> {
     ...[...HISTORY_TABLES, ...[...LICENSE_TABLES].reverse()].map((t) => [t, 'license_id', c.licenseId] as [string, 'license_id', number]),
     ...(organizationToo ? ORGANIZATION_TABLES.map((t) => [t, 'organization_id', c.organizationId] as [string, 'organization_id', string]) : []),
   ];
-  if (dialectOf(c.trx) === 'postgres') {
+  if (c.tx.dialect === 'postgres') {
     const ctes = targets.map(([t, col, v], i) => sql`${sql.raw(`d${i}`)} AS (DELETE FROM ${sql.table(t)} WHERE ${sql.ref(col)} = ${v})`);
     await sql`WITH ${sql.join(ctes)} SELECT 1`.execute(c.trx);
     return;
@@ -116,8 +118,8 @@ async function insertRows(trx: Queryable, table: string, rows: Row[], ignoreExis
   }
 }
 
-async function ctxOf(trx: Queryable, licenseId: number): Promise<Ctx> {
-  return { trx, licenseId, ...(await scopeOf(trx, licenseId)) };
+async function ctxOf(tx: Tx, licenseId: number): Promise<Ctx> {
+  return { tx, trx: tx.db, licenseId, ...(await scopeOf(tx.db, licenseId)) };
 }
 
 async function capture(c: Ctx): Promise<SnapshotData> {
@@ -160,8 +162,8 @@ async function saveSnapshot(c: Ctx, kind: 'bootstrap' | 'user', name: string | n
 }
 
 /** Inside `bootstrap`'s transaction: remember the state it created, for reset. */
-export async function saveBootstrapState(trx: Queryable, licenseId: number): Promise<void> {
-  await saveSnapshot(await ctxOf(trx, licenseId), 'bootstrap', null);
+export async function saveBootstrapState(tx: Tx, licenseId: number): Promise<void> {
+  await saveSnapshot(await ctxOf(tx, licenseId), 'bootstrap', null);
 }
 
 export interface ResetResult {
@@ -174,9 +176,9 @@ export interface ResetResult {
  * The licence back to its bootstrapped state (owner, General group, nothing else; no webhook history), keeping
  * applications and credentials. Callers must drop cached token lookups afterwards.
  */
-export async function resetLicense(trx: Queryable, licenseId: number): Promise<ResetResult> {
-  const c = await ctxOf(trx, licenseId);
-  signalOnCommit(trx, 'credentials-changed');
+export async function resetLicense(tx: Tx, licenseId: number): Promise<ResetResult> {
+  const c = await ctxOf(tx, licenseId);
+  tx.signal('credentials-changed');
   const base = await c.trx
     .selectFrom('admin_snapshots')
     .select('data')
@@ -232,8 +234,8 @@ export interface SnapshotInfo {
 }
 
 /** Save the licence's configuration; returns the new snapshot's id. */
-export async function snapshotLicense(trx: Queryable, licenseId: number, name: string | null = null): Promise<SnapshotInfo> {
-  return saveSnapshot(await ctxOf(trx, licenseId), 'user', name);
+export async function snapshotLicense(tx: Tx, licenseId: number, name: string | null = null): Promise<SnapshotInfo> {
+  return saveSnapshot(await ctxOf(tx, licenseId), 'user', name);
 }
 
 /** Snapshots of a licence saved by users, newest first. */
@@ -250,8 +252,8 @@ export async function listSnapshots(db: Queryable, licenseId: number): Promise<A
 }
 
 /** Replace the licence's configuration with one of its snapshots. Callers must drop cached token lookups afterwards. */
-export async function restoreSnapshot(trx: Queryable, licenseId: number, snapshotId: string): Promise<{ license_id: number; snapshot_id: string }> {
-  const c = await ctxOf(trx, licenseId);
+export async function restoreSnapshot(tx: Tx, licenseId: number, snapshotId: string): Promise<{ license_id: number; snapshot_id: string }> {
+  const c = await ctxOf(tx, licenseId);
   const snap = await c.trx
     .selectFrom('admin_snapshots')
     .select(['data'])
@@ -261,7 +263,7 @@ export async function restoreSnapshot(trx: Queryable, licenseId: number, snapsho
     .executeTakeFirst();
   if (!snap) throw new ApiError('not_found', `Snapshot ${snapshotId} of licence ${licenseId} not found`);
   await apply(c, JSON.parse(snap.data) as SnapshotData);
-  signalOnCommit(trx, 'credentials-changed');
+  tx.signal('credentials-changed');
   return { license_id: licenseId, snapshot_id: snapshotId };
 }
 

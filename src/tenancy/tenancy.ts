@@ -7,7 +7,10 @@ import { sql, type Generated } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
 import { ALL_SCOPES } from '../kernel/scopes.js';
 import { findAgentColumns, insertAgent } from '../agents/repo.js';
-import { dialectOf, nextCounter, nowIso, preparedQuery, signalOnCommit, type Queryable } from '../store/db.js';
+import type { Tx } from '../store/transaction.js';
+import { nextCounter } from '../store/own-tables.js';
+import { nowIso, type Queryable } from '../store/store.js';
+import { preparedQuery } from '../store/prepared-query.js';
 import type { Cascades } from '../kernel/area.js';
 import { addAgentGroups, createGeneralGroup } from '../groups/repo.js';
 import { randomHexId, uuid } from '../kernel/crypto.js';
@@ -161,18 +164,18 @@ export const licensesForAuthentication = (db: Queryable) =>
  * Serialise writers of one licence: on PostgreSQL a row lock on the licence, held to the end of the transaction
  * (taken first by `core.transaction(fn, { licenseId })`). SQLite has one writer at a time already.
  */
-export async function lockLicense(trx: Queryable, licenseId: number): Promise<void> {
-  if (dialectOf(trx) !== 'postgres') return;
-  await sql`SELECT id FROM licenses WHERE id = ${licenseId} FOR UPDATE`.execute(trx);
+export async function lockLicense(tx: Tx, licenseId: number): Promise<void> {
+  if (tx.dialect !== 'postgres') return;
+  await sql`SELECT id FROM licenses WHERE id = ${licenseId} FOR UPDATE`.execute(tx.db);
 }
 
 /**
  * Serialise writers that enforce a per-application limit (bot templates, webhooks per action): on PostgreSQL a row
  * lock on the application, held to the end of the transaction. SQLite has one writer at a time already.
  */
-export async function lockApplication(trx: Queryable, clientId: string): Promise<void> {
-  if (dialectOf(trx) !== 'postgres') return;
-  await sql`SELECT client_id FROM applications WHERE client_id = ${clientId} FOR UPDATE`.execute(trx);
+export async function lockApplication(tx: Tx, clientId: string): Promise<void> {
+  if (tx.dialect !== 'postgres') return;
+  await sql`SELECT client_id FROM applications WHERE client_id = ${clientId} FOR UPDATE`.execute(tx.db);
 }
 
 /** Whether the database holds any licence. */
@@ -218,17 +221,17 @@ export async function licenseApplications(db: Queryable, licenseId: number): Pro
 }
 
 /** Licences where the application is installed, locked (PostgreSQL) in id order. */
-export async function installedLicenses(trx: Queryable, clientId: string): Promise<LicenseRef[]> {
-  const rows = await trx
+export async function installedLicenses(tx: Tx, clientId: string): Promise<LicenseRef[]> {
+  const rows = await tx.db
     .selectFrom('installations as i')
     .innerJoin('licenses as l', 'l.id', 'i.license_id')
     .select(['l.id', 'l.organization_id'])
     .where('i.client_id', '=', clientId)
     .orderBy('l.id')
     .execute();
-  if (dialectOf(trx) === 'postgres' && rows.length > 0) {
+  if (tx.dialect === 'postgres' && rows.length > 0) {
     const ids = rows.map((r) => r.id);
-    await sql`SELECT id FROM licenses WHERE id IN (${sql.join(ids)}) ORDER BY id FOR UPDATE`.execute(trx);
+    await sql`SELECT id FROM licenses WHERE id IN (${sql.join(ids)}) ORDER BY id FOR UPDATE`.execute(tx.db);
   }
   return rows;
 }
@@ -247,13 +250,13 @@ export async function agentsVersion(db: Queryable, licenseId: number): Promise<s
 }
 
 export async function createOwner(
-  trx: Queryable,
+  tx: Tx,
   licenseId: number,
   email: string,
   name = 'Owner',
 ): Promise<{ id: string; account_id: string }> {
-  const row = await insertAgent(trx, licenseId, { id: email, name, role: 'owner', login_status: 'accepting chats' });
-  await addAgentGroups(trx, licenseId, row.id, [{ id: 0, priority: 'normal' }]);
+  const row = await insertAgent(tx, licenseId, { id: email, name, role: 'owner', login_status: 'accepting chats' });
+  await addAgentGroups(tx.db, licenseId, row.id, [{ id: 0, priority: 'normal' }]);
   return { id: row.id, account_id: row.account_id };
 }
 
@@ -307,11 +310,12 @@ export async function assertUsableClientId(
  * `applicationInstalled` cascade inside the same transaction. False when it was installed already.
  */
 export async function installApplication(
-  trx: Queryable,
+  tx: Tx,
   cascades: Pick<Cascades, 'applicationInstalled'>,
   clientId: string,
   licenseId: number,
 ): Promise<boolean> {
+  const trx = tx.db;
   // Applications of other organizations may be installed too (marketplace apps): only existence is checked.
   if (!(await applicationExists(trx, clientId))) throw new ApiError('not_found', `Application ${clientId} not found`);
   const lic = await trx.selectFrom('licenses').select('id').where('id', '=', licenseId).executeTakeFirst();
@@ -324,7 +328,7 @@ export async function installApplication(
     .executeTakeFirst();
   if (existing) return false;
   await trx.insertInto('installations').values({ client_id: clientId, license_id: licenseId, installed_at: nowIso() }).execute();
-  await cascades.applicationInstalled(trx, clientId, licenseId);
+  await cascades.applicationInstalled(tx, clientId, licenseId);
   return true;
 }
 
@@ -354,10 +358,11 @@ export interface BootstrapOptions {
  * the caller's transaction.
  */
 export async function bootstrap(
-  trx: Queryable,
+  tx: Tx,
   cascades: Pick<Cascades, 'applicationInstalled'>,
   o: BootstrapOptions,
 ): Promise<BootstrapResult> {
+  const trx = tx.db;
   const organizationId = await createOrganization(trx, o.organizationName);
   const licenseId = await createLicense(trx, {
     organizationId,
@@ -366,9 +371,9 @@ export async function bootstrap(
     expiresAt: o.expiresAt,
     source: o.source,
   });
-  const owner = await createOwner(trx, licenseId, o.ownerEmail ?? `owner+${licenseId}@example.com`, o.ownerName);
+  const owner = await createOwner(tx, licenseId, o.ownerEmail ?? `owner+${licenseId}@example.com`, o.ownerName);
   const clientId = await createApplication(trx, organizationId, 'Demo application');
-  await installApplication(trx, cascades, clientId, licenseId);
+  await installApplication(tx, cascades, clientId, licenseId);
   const bearer = await issueAccessToken(trx, {
     licenseId,
     accountId: owner.account_id,
@@ -377,7 +382,7 @@ export async function bootstrap(
     region: o.region,
   });
   const pat = await createPat(trx, { licenseId, accountId: owner.account_id, scopes: ALL_SCOPES });
-  await saveBootstrapState(trx, licenseId); // what POST /admin/licenses/{id}/reset goes back to
+  await saveBootstrapState(tx, licenseId); // what POST /admin/licenses/{id}/reset goes back to
   return {
     organization_id: organizationId,
     license_id: licenseId,
@@ -416,24 +421,25 @@ async function licenseRow(db: Queryable, licenseId: number) {
 
 /** A new application of the organization, installed on `licenseId` when given. */
 export async function newApplication(
-  trx: Queryable,
+  tx: Tx,
   cascades: Pick<Cascades, 'applicationInstalled'>,
   o: { organizationId: string; licenseId?: number; name?: string },
 ): Promise<{ client_id: string; installed: boolean }> {
-  const clientId = await createApplication(trx, o.organizationId, o.name ?? 'Application');
-  const installed = o.licenseId === undefined ? false : await installApplication(trx, cascades, clientId, o.licenseId);
+  const clientId = await createApplication(tx.db, o.organizationId, o.name ?? 'Application');
+  const installed = o.licenseId === undefined ? false : await installApplication(tx, cascades, clientId, o.licenseId);
   return { client_id: clientId, installed };
 }
 
 /** A bearer token for an agent (or bot) of the licence, in the licence's region. */
 export async function newAccessToken(
-  trx: Queryable,
+  tx: Tx,
   o: { licenseId: number; agentId: string; clientId?: string | null; scopes: readonly string[] | 'all'; ttlSeconds?: number | null },
 ): Promise<{ bearer_token: string }> {
   const scopes = resolveScopes(o.scopes);
   if (o.ttlSeconds !== undefined && o.ttlSeconds !== null && (!Number.isInteger(o.ttlSeconds) || o.ttlSeconds <= 0)) {
     throw new ApiError('validation', 'ttl must be a positive whole number of seconds');
   }
+  const trx = tx.db;
   const lic = await licenseRow(trx, o.licenseId);
   const agent = await agentAccount(trx, o.licenseId, o.agentId);
   const clientId = o.clientId ?? null;
@@ -451,9 +457,10 @@ export async function newAccessToken(
 
 /** A Personal Access Token for an agent of the licence. */
 export async function newPat(
-  trx: Queryable,
+  tx: Tx,
   o: { licenseId: number; agentId: string; scopes: readonly string[] | 'all' },
 ): Promise<{ account_id: string; pat: string; basic_auth: string }> {
+  const trx = tx.db;
   const scopes = resolveScopes(o.scopes);
   await licenseRow(trx, o.licenseId);
   const agent = await agentAccount(trx, o.licenseId, o.agentId);
@@ -500,7 +507,8 @@ export function parseExpiresAt(raw: string | null | undefined): string | null {
 }
 
 /** Change a licence's plan and/or expiry (null = never expires); cached token lookups are dropped on commit. */
-export async function updateLicense(trx: Queryable, licenseId: number, o: { plan?: string; expiresAt?: string | null }): Promise<LicenseInfo> {
+export async function updateLicense(tx: Tx, licenseId: number, o: { plan?: string; expiresAt?: string | null }): Promise<LicenseInfo> {
+  const trx = tx.db;
   if (o.plan !== undefined && !(PLANS as readonly string[]).includes(o.plan)) {
     throw new ApiError('validation', `plan must be one of ${PLANS.join(', ')}`);
   }
@@ -509,19 +517,19 @@ export async function updateLicense(trx: Queryable, licenseId: number, o: { plan
   if (Object.keys(set).length) {
     const r = await trx.updateTable('licenses').set(set).where('id', '=', licenseId).executeTakeFirst();
     if (r.numUpdatedRows === 0n) throw new ApiError('not_found', `Licence ${licenseId} not found`);
-    signalOnCommit(trx, 'credentials-changed'); // token lookups carry the licence's expiry
+    tx.signal('credentials-changed'); // token lookups carry the licence's expiry
   }
   return getLicense(trx, licenseId);
 }
 
 /** The options of `config-api bootstrap` and `POST /admin/bootstrap`, validated, then `bootstrap`. */
 export async function bootstrapLicense(
-  trx: Queryable,
+  tx: Tx,
   cascades: Pick<Cascades, 'applicationInstalled'>,
   o: Omit<BootstrapOptions, 'expiresAt'> & { expiresAt?: string | null },
 ): Promise<BootstrapResult> {
   if (o.plan !== undefined && !(PLANS as readonly string[]).includes(o.plan)) {
     throw new ApiError('validation', `plan must be one of ${PLANS.join(', ')}`);
   }
-  return bootstrap(trx, cascades, { ...o, expiresAt: parseExpiresAt(o.expiresAt) });
+  return bootstrap(tx, cascades, { ...o, expiresAt: parseExpiresAt(o.expiresAt) });
 }

@@ -4,7 +4,7 @@
  */
 import type { Caller } from '../kernel/registry.js';
 import { ALL_SCOPES, type Role } from '../kernel/scopes.js';
-import type { Queryable } from '../store/db.js';
+import type { Queryable } from '../store/store.js';
 import { licenseOwners } from '../agents/repo.js';
 import { licensesForAuthentication } from './tenancy.js';
 

@@ -2,7 +2,7 @@
  * Read-only views of webhook deliveries for the console: changes since a time (for live views), and one delivery with
  * the exact body and headers its attempts send and the history of its attempts.
  */
-import type { Queryable } from '../store/db.js';
+import type { Queryable } from '../store/store.js';
 import { deliveryBody, deliveryHeaders } from './delivery.js';
 
 export interface DeliverySummary {

@@ -4,10 +4,11 @@
  * `deliveries retry`, `deliveries resend`). Secrets (webhooks.secret_key) leave only inside a body, and only when asked.
  */
 import { ApiError } from '../kernel/errors.js';
-import { nowIso, signalOnCommit, type Queryable, type Store } from '../store/db.js';
+import { nowIso, type Queryable } from '../store/store.js';
 import { deliveryBody } from './delivery.js';
 import { subscriptionOf } from './outbox.js';
 import { DELIVERY_STATUSES, type DeliveryStatus } from './tables.js';
+import type { Tx } from '../store/transaction.js';
 
 export interface DeliveryFilter {
   licenseId?: number;
@@ -92,19 +93,19 @@ export async function listDeliveries(db: Queryable, f: DeliveryFilter = {}): Pro
  * over and the retry window restarts. Its webhook must still be registered. Run it in a `core.transaction`: the
  * commit wakes the delivery worker (`deliveries-queued`).
  */
-export async function resendDelivery(trx: Queryable, id: string): Promise<{ id: string; status: 'pending'; previous_status: string }> {
-  const row = await trx.selectFrom('webhook_deliveries').select(['id', 'status', 'webhook_id']).where('id', '=', id).executeTakeFirst();
+export async function resendDelivery(tx: Tx, id: string): Promise<{ id: string; status: 'pending'; previous_status: string }> {
+  const row = await tx.db.selectFrom('webhook_deliveries').select(['id', 'status', 'webhook_id']).where('id', '=', id).executeTakeFirst();
   if (!row) throw new ApiError('not_found', `Delivery ${id} not found`);
-  const hook = await trx.selectFrom('webhooks').select('id').where('id', '=', row.webhook_id).executeTakeFirst();
+  const hook = await tx.db.selectFrom('webhooks').select('id').where('id', '=', row.webhook_id).executeTakeFirst();
   if (!hook) throw new ApiError('validation', `The webhook of delivery ${id} was unregistered`);
   const now = nowIso();
   if (row.status === 'pending') {
     // Already queued: due now. A claim in progress keeps its lease (its outcome decides what happens next).
-    await trx.updateTable('webhook_deliveries').set({ next_attempt_at: now, updated_at: now }).where('id', '=', id).execute();
-    signalOnCommit(trx, 'deliveries-queued');
+    await tx.db.updateTable('webhook_deliveries').set({ next_attempt_at: now, updated_at: now }).where('id', '=', id).execute();
+    tx.signal('deliveries-queued');
     return { id, status: 'pending' as const, previous_status: row.status };
   }
-  await trx
+  await tx.db
     .updateTable('webhook_deliveries')
     .set({
       status: 'pending',
@@ -118,35 +119,35 @@ export async function resendDelivery(trx: Queryable, id: string): Promise<{ id: 
     })
     .where('id', '=', id)
     .execute();
-  signalOnCommit(trx, 'deliveries-queued');
+  tx.signal('deliveries-queued');
   return { id, status: 'pending' as const, previous_status: row.status };
 }
 
 /**
  * Queue a `failed` delivery again with a fresh attempt count and time budget. Same rules as new events: the webhook
- * must still be registered, its application installed on the licence and the licence's webhooks enabled.
+ * must still be registered, its application installed on the licence and the licence's webhooks enabled. The
+ * commit wakes the delivery worker (`deliveries-queued`).
  */
-export async function retryFailedDelivery(store: Store, id: string): Promise<{ id: string; status: 'pending' }> {
-  return store.db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('webhook_deliveries').select(['id', 'status', 'webhook_id', 'license_id']).where('id', '=', id).executeTakeFirst();
-    if (!row) throw new ApiError('not_found', `Delivery ${id} not found`);
-    if (row.status !== 'failed') {
-      throw new ApiError('validation', `Only failed deliveries can be retried; ${id} is ${row.status}`);
-    }
-    const hook = await trx.selectFrom('webhooks').select(['id', 'owner_client_id']).where('id', '=', row.webhook_id).executeTakeFirst();
-    if (!hook) throw new ApiError('validation', `The webhook of delivery ${id} was unregistered`);
-    const subscription = await subscriptionOf(trx, hook.owner_client_id, row.license_id);
-    if (subscription === 'not_installed') throw new ApiError('validation', `The application is no longer installed on licence ${row.license_id}`);
-    if (subscription === 'disabled') {
-      throw new ApiError('validation', `Licence ${row.license_id} has its webhooks disabled for this application; enable them first`);
-    }
-    const now = nowIso();
-    await trx
-      .updateTable('webhook_deliveries')
-      .set({ status: 'pending', attempts: 0, next_attempt_at: now, retried_at: now, lease_owner: null, lease_until: null, updated_at: now })
-      .where('id', '=', id)
-      .where('status', '=', 'failed')
-      .execute();
-    return { id, status: 'pending' as const };
-  });
+export async function retryFailedDelivery(tx: Tx, id: string): Promise<{ id: string; status: 'pending' }> {
+  const row = await tx.db.selectFrom('webhook_deliveries').select(['id', 'status', 'webhook_id', 'license_id']).where('id', '=', id).executeTakeFirst();
+  if (!row) throw new ApiError('not_found', `Delivery ${id} not found`);
+  if (row.status !== 'failed') {
+    throw new ApiError('validation', `Only failed deliveries can be retried; ${id} is ${row.status}`);
+  }
+  const hook = await tx.db.selectFrom('webhooks').select(['id', 'owner_client_id']).where('id', '=', row.webhook_id).executeTakeFirst();
+  if (!hook) throw new ApiError('validation', `The webhook of delivery ${id} was unregistered`);
+  const subscription = await subscriptionOf(tx.db, hook.owner_client_id, row.license_id);
+  if (subscription === 'not_installed') throw new ApiError('validation', `The application is no longer installed on licence ${row.license_id}`);
+  if (subscription === 'disabled') {
+    throw new ApiError('validation', `Licence ${row.license_id} has its webhooks disabled for this application; enable them first`);
+  }
+  const now = nowIso();
+  await tx.db
+    .updateTable('webhook_deliveries')
+    .set({ status: 'pending', attempts: 0, next_attempt_at: now, retried_at: now, lease_owner: null, lease_until: null, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'failed')
+    .execute();
+  tx.signal('deliveries-queued');
+  return { id, status: 'pending' as const };
 }

@@ -16,7 +16,7 @@ import { Agent, request } from 'undici';
 import { sql } from 'kysely';
 import type { Logger } from '../kernel/registry.js';
 import type { DeliveryConfig } from '../config.js';
-import { nowIso, type Store } from '../store/db.js';
+import { nowIso, type Store } from '../store/store.js';
 import { classifyDbError } from '../store/health.js';
 import { randomHexId } from '../kernel/crypto.js';
 import { DELIVERY_STATUSES, type WebhookDeliveriesTable } from './tables.js';

@@ -77,7 +77,7 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       app = await createApp({ core, logger: false, tls });
       await app.listen({ port: 0, host: '127.0.0.1' });
       port = (app.server.address() as AddressInfo).port;
-      boot = await core.transaction((trx) => bootstrap(trx, core.cascades, { region: 'dal' }));
+      boot = await core.transaction((tx) => bootstrap(tx, core.cascades, { region: 'dal' }));
     });
     after(async () => {
       await app?.close();

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { describe, before, after } from 'node:test';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
-import { openStore, migrate, type Store } from '../../src/store/db.js';
+import { openStore } from '../../src/store/open.js';
+import { migrate } from '../../src/store/migrate.js';
+import type { Store } from '../../src/store/store.js';
 import { createApp } from '../../src/app.js';
 import { createCore, type Core } from '../../src/core.js';
 import type { Area } from '../../src/kernel/area.js';
@@ -314,7 +316,7 @@ export class Harness {
   }
 
   bootstrap(o: Partial<BootstrapOptions> = {}): Promise<BootstrapResult> {
-    return this.core.transaction((trx) => bootstrap(trx, this.core.cascades, { region: this.region, ...o }));
+    return this.core.transaction((tx) => bootstrap(tx, this.core.cascades, { region: this.region, ...o }));
   }
 
   /** POST an action as the bootstrap owner (or with the given token / Authorization header). */
@@ -471,13 +473,13 @@ export async function newGroup(h: Harness, name = 'Group'): Promise<number> {
 
 /** A new application of the organization (default: the bootstrap one), optionally installed on licences. */
 export async function newApp(h: Harness, o: { organizationId?: string; install?: number[] } = {}): Promise<string> {
-  return h.core.transaction(async (trx) => {
-    const clientId = await createApplication(trx, o.organizationId ?? h.boot.organization_id, 'Test app');
-    for (const lic of o.install ?? []) await installApplication(trx, h.core.cascades, clientId, lic);
+  return h.core.transaction(async (tx) => {
+    const clientId = await createApplication(tx.db, o.organizationId ?? h.boot.organization_id, 'Test app');
+    for (const lic of o.install ?? []) await installApplication(tx, h.core.cascades, clientId, lic);
     return clientId;
   });
 }
 
 export async function install(h: Harness, clientId: string, licenseId: number): Promise<boolean> {
-  return h.core.transaction((trx) => installApplication(trx, h.core.cascades, clientId, licenseId));
+  return h.core.transaction((tx) => installApplication(tx, h.core.cascades, clientId, licenseId));
 }

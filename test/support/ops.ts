@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../src/app.js';
 import { createCore } from '../../src/core.js';
-import type { Store } from '../../src/store/db.js';
+import type { Store } from '../../src/store/store.js';
 import { bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';
 import { freshStore, testConfig, type StoreKind } from './harness.js';
 

@@ -340,7 +340,7 @@ describeStores('webhook delivery', (h) => {
     const { store, drop } = await freshStore(h().kind, 4);
     try {
       const core = createCore(store, testConfig());
-      const lic = await core.transaction((trx) => bootstrap(trx, core.cascades, { region: 'dal' }));
+      const lic = await core.transaction((tx) => bootstrap(tx, core.cascades, { region: 'dal' }));
       let app = await appOn(store, { env: FAST });
       const path = '/restart';
       // The receiver is down: the first request hangs (in flight at shutdown), the next ones are refused.

@@ -125,7 +125,7 @@ describeStores('webhook delivery: per-webhook concurrency', (h) => {
     const others = [];
     for (let i = 0; i < 6; i++) {
       const other = await h().bootstrap();
-      await h().core.transaction((trx) => installApplication(trx, h().core.cascades, lic.client_id, other.license_id));
+      await h().core.transaction((tx) => installApplication(tx, h().core.cascades, lic.client_id, other.license_id));
       others.push(other);
     }
     rx.behaviour = (p) => (p === path ? 'hang' : 200);

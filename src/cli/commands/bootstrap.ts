@@ -39,7 +39,7 @@ export function bootstrapCommand(program: Command, ctx: CliContext): void {
         ...(o.sourceUrl !== undefined ? { source_url: o.sourceUrl } : {}),
       },
     };
-    const result = await ctx.withCore((core) => core.transaction((trx) => bootstrapLicense(trx, core.cascades, options)));
+    const result = await ctx.withCore((core) => core.transaction((tx) => bootstrapLicense(tx, core.cascades, options)));
     return { json: result, text: JSON.stringify(result, null, 2) };
   });
 }

@@ -20,8 +20,8 @@ export function tokenCommand(program: Command, ctx: CliContext): void {
     .option('--ttl <seconds>', 'lifetime in seconds (default: no expiry)', integerBetween(1, Number.MAX_SAFE_INTEGER));
   printing(create, ctx, async (o: { license: number; agent: string; clientId?: string; scopes: string[]; ttl?: number }) => {
     const { bearer_token: token } = await ctx.withCore((core) =>
-      core.transaction((trx) =>
-        newAccessToken(trx, { licenseId: o.license, agentId: o.agent, clientId: o.clientId ?? null, scopes: o.scopes, ttlSeconds: o.ttl ?? null }),
+      core.transaction((tx) =>
+        newAccessToken(tx, { licenseId: o.license, agentId: o.agent, clientId: o.clientId ?? null, scopes: o.scopes, ttlSeconds: o.ttl ?? null }),
       ),
     );
     return { json: { bearer_token: token }, text: token };
@@ -38,7 +38,7 @@ export function patCommand(program: Command, ctx: CliContext): void {
     .requiredOption('--agent <id>', 'the agent (or bot) the PAT belongs to')
     .requiredOption('--scopes <list>', 'scopes, comma-separated, or "all"', scopeList);
   printing(create, ctx, async (o: { license: number; agent: string; scopes: string[] }) => {
-    const out = await ctx.withCore((core) => core.transaction((trx) => newPat(trx, { licenseId: o.license, agentId: o.agent, scopes: o.scopes })));
+    const out = await ctx.withCore((core) => core.transaction((tx) => newPat(tx, { licenseId: o.license, agentId: o.agent, scopes: o.scopes })));
     return { json: out, text: `Authorization: Basic ${out.basic_auth}` };
   });
 }

@@ -45,7 +45,7 @@ export function deliveriesCommand(program: Command, ctx: CliContext): void {
     .description('Queue a failed delivery again with a fresh attempt count and time budget → {id, status:"pending"}')
     .argument('<delivery-id>', 'the delivery to retry');
   printing(retry, ctx, async (id: string) => {
-    const out = await ctx.withCore(({ store }) => retryFailedDelivery(store, id));
+    const out = await ctx.withCore((core) => core.transaction((tx) => retryFailedDelivery(tx, id)));
     return { json: out, text: `Delivery ${id} queued again` };
   });
 
@@ -54,7 +54,7 @@ export function deliveriesCommand(program: Command, ctx: CliContext): void {
     .description('Queue any delivery again (delivered, failed or cancelled), as POST /admin/deliveries/{id}/resend → {id, status:"pending", previous_status}')
     .argument('<delivery-id>', 'the delivery to send again');
   printing(resend, ctx, async (id: string) => {
-    const out = await ctx.withCore((core) => core.transaction((trx) => resendDelivery(trx, id)));
+    const out = await ctx.withCore((core) => core.transaction((tx) => resendDelivery(tx, id)));
     return { json: out, text: `Delivery ${id} (${out.previous_status}) queued again` };
   });
 }

@@ -40,7 +40,7 @@ export function licenseCommand(program: Command, ctx: CliContext): void {
     }
     const expiresAt = o.expiresAt === undefined ? undefined : o.expiresAt === 'never' ? null : o.expiresAt;
     const l = await ctx.withCore((core) =>
-      core.transaction((trx) => updateLicense(trx, o.license, { plan: o.plan, expiresAt }), { licenseId: o.license }),
+      core.transaction((tx) => updateLicense(tx, o.license, { plan: o.plan, expiresAt }), { licenseId: o.license }),
     );
     return { json: l, text: line(l) };
   });
@@ -51,7 +51,7 @@ export function licenseCommand(program: Command, ctx: CliContext): void {
     .requiredOption('--license <id>', 'the licence id', licenceId);
   printing(reset, ctx, async (o: { license: number }) => {
     const t0 = performance.now();
-    const out = await ctx.withCore((core) => core.transaction((trx) => resetLicense(trx, o.license), { licenseId: o.license }));
+    const out = await ctx.withCore((core) => core.transaction((tx) => resetLicense(tx, o.license), { licenseId: o.license }));
     const ms = Math.round((performance.now() - t0) * 100) / 100;
     return { json: { ...out, duration_ms: ms }, text: `Licence ${o.license} reset (owner ${out.owner.id}) in ${ms} ms` };
   });
@@ -63,7 +63,7 @@ export function licenseCommand(program: Command, ctx: CliContext): void {
     .option('--name <name>', 'a name for the snapshot');
   printing(snapshot, ctx, async (o: { license: number; name?: string }) => {
     const out = await ctx.withCore((core) =>
-      core.transaction((trx) => snapshotLicense(trx, o.license, o.name ?? null), { licenseId: o.license }),
+      core.transaction((tx) => snapshotLicense(tx, o.license, o.name ?? null), { licenseId: o.license }),
     );
     return { json: out, text: `snapshot_id: ${out.snapshot_id} (${out.rows} rows)` };
   });
@@ -84,7 +84,7 @@ export function licenseCommand(program: Command, ctx: CliContext): void {
     .requiredOption('--snapshot <id>', 'the snapshot id');
   printing(restore, ctx, async (o: { license: number; snapshot: string }) => {
     const out = await ctx.withCore((core) =>
-      core.transaction((trx) => restoreSnapshot(trx, o.license, o.snapshot), { licenseId: o.license }),
+      core.transaction((tx) => restoreSnapshot(tx, o.license, o.snapshot), { licenseId: o.license }),
     );
     return { json: out, text: `Licence ${o.license} restored from ${o.snapshot}` };
   });
