@@ -9,7 +9,7 @@ import { cascadesOf, type Area, type Cascades } from './kernel/area.js';
 import { SigningKeys } from './kernel/signing-keys.js';
 import { runTransaction, type CommitSignal, type Tx, type TxSettings } from './store/transaction.js';
 import type { Store } from './store/store.js';
-import { lockLicense } from './tenancy/tenancy.js';
+import { lockLicense } from './tenancy/licenses.js';
 
 export interface Core {
   readonly store: Store;

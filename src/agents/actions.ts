@@ -48,7 +48,7 @@ import {
   type AgentRow,
   type ColumnChanges,
 } from './repo.js';
-import { agentsVersion } from '../tenancy/tenancy.js';
+import { agentsVersion } from '../tenancy/licenses.js';
 import { deleteCredentialsOf } from '../tenancy/credentials.js';
 
 export const MAX_CHATS_LIMIT = 100;

@@ -370,6 +370,19 @@ export async function updateAgentColumns(trx: Queryable, licenseId: number, id: 
     .execute();
 }
 
+/** The licence's first agent (not bot) by creation (licence reset without a baseline keeps it as the owner). */
+export function oldestAgent(db: Queryable, licenseId: number): Promise<AgentRow | undefined> {
+  return db
+    .selectFrom('agents')
+    .selectAll()
+    .where('license_id', '=', licenseId)
+    .where('type', '=', 'agent')
+    .orderBy('created_at')
+    .orderBy('account_id')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 /** Ids of the licence's owners and vice owners (agents, not bots), sorted. */
 export async function ownerAndViceownerIds(db: Queryable, licenseId: number): Promise<string[]> {
   const rows = await db
@@ -387,7 +400,7 @@ export async function ownerAndViceownerIds(db: Queryable, licenseId: number): Pr
 
 /**
  * Agents and bots as authentication sees them, as a query to join on (`license_id`, `account_id`): a credential
- * lookup reads its agent in the same statement (tenancy/authentication.ts).
+ * lookup reads its agent in the same statement (authentication.ts).
  */
 export const agentsForAuthentication = (db: Queryable) =>
   db.selectFrom('agents').select(['license_id', 'account_id', 'id as agent_id', 'role', 'type', 'suspended']);
@@ -401,7 +414,7 @@ export const botForToken = (db: Queryable, licenseId: number, id: string) =>
     .where('id', '=', id)
     .where('type', '=', 'bot');
 
-/** The owner of each licence, as a query to join on `license_id` (tenancy/views.ts). */
+/** The owner of each licence, as a query to join on `license_id` (provisioning's `ownerCaller`). */
 export const licenseOwners = (db: Queryable) =>
   db.selectFrom('agents').select(['license_id', 'id as agent_id', 'account_id']).where('role', '=', 'owner').where('type', '=', 'agent');
 

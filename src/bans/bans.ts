@@ -12,7 +12,7 @@ import { identifier } from '../kernel/schema.js';
 import { compileValidator, type Validator } from '../kernel/validation.js';
 import type { Tx } from '../store/transaction.js';
 import { findAgentColumns } from '../agents/repo.js';
-import { findLicense } from '../tenancy/tenancy.js';
+import { findLicense } from '../tenancy/licenses.js';
 import { banView, insertBan, pruneEndedBans, type BanTarget, type CustomerBan } from './repo.js';
 
 /** One ban as listed (examples/responses/bans/listCustomerBans.json) and as `createCustomerBan` answers it. */

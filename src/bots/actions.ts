@@ -9,7 +9,8 @@ import type { Area } from '../kernel/area.js';
 import { requireScopes } from '../kernel/scopes.js';
 import { nowIso, type Queryable } from '../store/store.js';
 import { hashSecret, randomHexId, secretMatches } from '../kernel/crypto.js';
-import { assertUsableClientId, findLicense, installedLicenses, lockApplication, organizationLicenseIds } from '../tenancy/tenancy.js';
+import { assertUsableClientId, installedLicenseIds, lockApplication } from '../tenancy/applications.js';
+import { findLicense, lockLicenses, organizationLicenseIds } from '../tenancy/licenses.js';
 import {
   assertGroupsExistIn,
   assertNoDuplicateGroups,
@@ -397,7 +398,7 @@ async function templateScope(
   affect: boolean | undefined,
 ) {
   const template = await findTemplate(tx.db, ctx.caller.organizationId, owner, id);
-  const licenses = affect ? await installedLicenses(tx, owner) : [];
+  const licenses = affect ? await lockLicenses(tx, installedLicenseIds(tx.db, owner)) : [];
   return { template, licenses };
 }
 
@@ -435,7 +436,7 @@ export const createBotTemplate = defineAction({
       };
       await insertTemplate(tx.db, template);
       if (input.affect_existing_installations) {
-        await createTemplateBots(tx, template, await installedLicenses(tx, owner));
+        await createTemplateBots(tx, template, await lockLicenses(tx, installedLicenseIds(tx.db, owner)));
       }
       return { id: template.id, secret };
     });

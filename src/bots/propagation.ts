@@ -8,7 +8,7 @@ import { nowIso } from '../store/store.js';
 import type { Cascades } from '../kernel/area.js';
 import { deleteAgentRow } from '../agents/actions.js';
 import { botsOnLicenses, insertAgentRows, newAgentRow, updateBotsOnLicenses, type AgentRow } from '../agents/repo.js';
-import { findLicense, type LicenseRef } from '../tenancy/tenancy.js';
+import { findLicense, type LicenseRef } from '../tenancy/licenses.js';
 import { recordEvent, type EventSource } from '../webhooks/outbox.js';
 import { botFullState, listTemplates, type TemplateChanges, type TemplateRow } from './repo.js';
 import type { Tx } from '../store/transaction.js';

@@ -12,8 +12,8 @@ import { openReachableStore, storeOptionsOf } from '../store/open.js';
 import { createApp } from '../app.js';
 import { createCore } from '../core.js';
 import { loadTls } from '../http/tls.js';
-import { createDemo, isEmpty } from '../tenancy/demo.js';
-import type { BootstrapResult } from '../tenancy/tenancy.js';
+import { createDemo, isEmpty } from '../provisioning/demo.js';
+import type { BootstrapResult } from '../provisioning/bootstrap.js';
 import { KeyFileError, loadSigningKeys } from '../kernel/signing-keys.js';
 import { SigningKeyMismatch } from '../bots/token.js';
 

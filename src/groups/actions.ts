@@ -22,7 +22,7 @@ import {
   updateGroupColumns,
   type GroupRow,
 } from './repo.js';
-import { allocateGroupId } from '../tenancy/tenancy.js';
+import { allocateGroupId } from '../tenancy/licenses.js';
 
 export const GROUP_FIELDS = ['agent_priorities', 'routing_status'] as const;
 const GroupId = Type.Integer({ minimum: 0 });

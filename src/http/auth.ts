@@ -4,7 +4,7 @@
  * Lookups are cached for a short TTL; writes that change roles, suspension or membership invalidate the cache.
  */
 import type { Store } from '../store/store.js';
-import { findAccessToken, findPat } from '../tenancy/authentication.js';
+import { findAccessToken, findPat } from '../agents/authentication.js';
 import { ApiError } from '../kernel/errors.js';
 import type { Caller } from '../kernel/registry.js';
 import type { BearerResolver } from '../kernel/area.js';

@@ -4,7 +4,7 @@ import { ApiError } from '../kernel/errors.js';
 import { defineAction } from '../kernel/registry.js';
 import type { Area } from '../kernel/area.js';
 import { literalUnion } from '../kernel/schema.js';
-import { PLANS, productSourceOf } from '../tenancy/tenancy.js';
+import { PLANS, productSourceOf } from '../tenancy/licenses.js';
 import { listChannels } from './channels.js';
 import { exceededLimits } from './limits.js';
 

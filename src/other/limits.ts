@@ -3,12 +3,11 @@
  * data for are compared; the others (banned customers, queues, group chooser) can never be reported as exceeded.
  */
 import type { Queryable } from '../store/store.js';
-import { PLANS } from '../tenancy/tenancy.js';
+import type { Plan } from '../tenancy/licenses.js';
 import { countActiveAgents } from '../agents/repo.js';
 import { agentsInMoreGroupsThan, countGroups } from '../groups/repo.js';
 import { countRules } from '../auto-access/list.js';
 
-export type Plan = (typeof PLANS)[number];
 /**
  * The resources of the spec's table this service holds data for. The others (`banned`, `queue`, `queue_continuous`,
  * `group_chooser_groups`) are chat-side: never exceeded here.

@@ -11,7 +11,7 @@ import { INT32_MAX, INT32_MIN } from '../kernel/validation.js';
 import { sql } from 'kysely';
 import type { Tx } from '../store/transaction.js';
 import type { Queryable } from '../store/store.js';
-import { assertUsableClientId, installedClientIds } from '../tenancy/tenancy.js';
+import { assertUsableClientId, installedClientIds } from '../tenancy/applications.js';
 
 export interface PropertyDefinitionsTable {
   owner_client_id: string;

@@ -12,7 +12,7 @@ import { literalUnion, identifier } from '../kernel/schema.js';
 import { EmptyResponse } from '../kernel/responses.js';
 import { nowIso, type Queryable } from '../store/store.js';
 import { randomHexId } from '../kernel/crypto.js';
-import { assertUsableClientId, lockApplication } from '../tenancy/tenancy.js';
+import { assertUsableClientId, lockApplication } from '../tenancy/applications.js';
 import {
   ADDITIONAL_DATA,
   SOURCE_TYPES,

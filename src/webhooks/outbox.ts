@@ -13,7 +13,7 @@ import type { Tx } from '../store/transaction.js';
 import type { Caller } from '../kernel/registry.js';
 import type { EventSource } from '../kernel/area.js';
 import { uuid } from '../kernel/crypto.js';
-import { installedClientIds } from '../tenancy/tenancy.js';
+import { installedClientIds } from '../tenancy/applications.js';
 import { contractPayload, type ConfigurationAction, type SourceType } from './catalog.js';
 
 export { CONFIGURATION_ACTIONS, type ConfigurationAction } from './catalog.js';

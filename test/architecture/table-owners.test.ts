@@ -14,13 +14,13 @@ import { ROOT } from '../support/processes.js';
 
 /** Table → owner: a module, or a folder (ending in '/') whose modules together own it. Same list as the docs. */
 const OWNERS: Record<string, readonly string[]> = {
-  organizations: ['src/tenancy/tenancy.ts'],
-  licenses: ['src/tenancy/tenancy.ts'],
-  applications: ['src/tenancy/tenancy.ts'],
-  installations: ['src/tenancy/tenancy.ts'],
+  organizations: ['src/tenancy/licenses.ts'],
+  licenses: ['src/tenancy/licenses.ts'],
+  applications: ['src/tenancy/applications.ts'],
+  installations: ['src/tenancy/applications.ts'],
   access_tokens: ['src/tenancy/credentials.ts'],
   pats: ['src/tenancy/credentials.ts'],
-  admin_snapshots: ['src/tenancy/state.ts'],
+  admin_snapshots: ['src/provisioning/snapshots.ts'],
   agents: ['src/agents/repo.ts'],
   unsuspension_requests: ['src/agents/repo.ts'],
   groups: ['src/groups/repo.ts'],
@@ -54,7 +54,7 @@ const NOT_MIGRATED = new Set(['kysely_migration']);
  * The one exception: a licence's configuration as a whole (reset, snapshots) reads and writes every configuration
  * table generically (docs/decisions.md).
  */
-const EVERY_TABLE = new Set(['src/tenancy/state.ts']);
+const EVERY_TABLE = new Set(['src/provisioning/snapshots.ts']);
 
 const MIGRATIONS = 'src/store/migrations/';
 
@@ -264,7 +264,7 @@ describe('one owner per table', () => {
     assert.deepEqual(found, ['1:agents', '1:licenses', '2:pats', '2:groups', '5:licenses', '6:counters', '6:counters', '7:tags', '8:settings']);
   });
 
-  it('reads and writes every table only in its owner module (src/tenancy/state.ts aside)', () => {
+  it('reads and writes every table only in its owner module (src/provisioning/snapshots.ts aside)', () => {
     const violations: string[] = [];
     let seen = 0;
     for (const file of files) {

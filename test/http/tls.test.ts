@@ -16,7 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import { Agent, request as undiciRequest } from 'undici';
 import { freshStore, postgresOrSkip, testConfig, type StoreKind } from '../support/harness.js';
 import { createApp } from '../../src/app.js';
-import { bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';
+import { bootstrap, type BootstrapResult } from '../../src/provisioning/bootstrap.js';
 import { createCore } from '../../src/core.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { ensureSelfSigned, loadTls } from '../../src/http/tls.js';

@@ -25,7 +25,7 @@ import { TcpProxy } from '../support/tcp-proxy.js';
 import { Receiver, fastRetries, waitFor } from '../support/webhooks.js';
 import { liveApp } from '../support/ops.js';
 import { createCore } from '../../src/core.js';
-import { bootstrap } from '../../src/tenancy/tenancy.js';
+import { bootstrap } from '../../src/provisioning/bootstrap.js';
 import { migrate } from '../../src/store/migrate.js';
 import { openStore } from '../../src/store/open.js';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
 import { openStore } from '../../src/store/open.js';
-import { demoToken, createDemo, isEmpty } from '../../src/tenancy/demo.js';
+import { demoToken, createDemo, isEmpty } from '../../src/provisioning/demo.js';
 import { freshDatabase, freshStore, postgresOrSkip, testConfig } from '../support/harness.js';
 import { createCore } from '../../src/core.js';
 import { waitFor } from '../support/webhooks.js';

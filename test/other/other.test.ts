@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describeStores, expectError } from '../support/harness.js';
 import { cliJson } from '../support/cli.js';
 import { PLAN_LIMITS } from '../../src/other/limits.js';
-import { DEFAULT_PRODUCT_SOURCE } from '../../src/tenancy/tenancy.js';
+import { DEFAULT_PRODUCT_SOURCE } from '../../src/tenancy/licenses.js';
 import { insertAgent } from '../../src/agents/repo.js';
 
 describeStores('other', (h) => {

@@ -26,16 +26,9 @@ import { loadConfig, type Config } from '../../src/config.js';
  */
 export const testConfig = (env: Record<string, string> = {}): Config =>
   loadConfig({ AUTH_CACHE_TTL_MS: '0', AUTH_FAILURE_LIMIT: '0', ...env });
-import {
-  bootstrap,
-  createApplication,
-  createPat,
-  installApplication,
-  issueAccessToken,
-  basicAuth,
-  type BootstrapResult,
-  type BootstrapOptions,
-} from '../../src/tenancy/tenancy.js';
+import { bootstrap, type BootstrapResult, type BootstrapOptions } from '../../src/provisioning/bootstrap.js';
+import { createApplication, installApplication } from '../../src/provisioning/applications.js';
+import { basicAuth, insertAccessToken, insertPat } from '../../src/tenancy/credentials.js';
 import { ALL_SCOPES } from '../../src/kernel/scopes.js';
 import { SigningKeys, newSecret } from '../../src/kernel/signing-keys.js';
 import { HOST_TAG, createDatabase, databaseOwner, withClient, type ThrowAwayDatabase } from './database.js';
@@ -364,7 +357,7 @@ export class Harness {
   ): Promise<{ token: string; accountId: string }> {
     const licenseId = o.licenseId ?? this.boot.license_id;
     const row = await this.accountOf(id, licenseId);
-    const token = await issueAccessToken(this.store.db, {
+    const token = await insertAccessToken(this.store.db, {
       licenseId,
       accountId: row.account_id,
       clientId: o.clientId === undefined ? this.boot.client_id : o.clientId,
@@ -386,7 +379,7 @@ export class Harness {
   /** An `Authorization: Basic …` header value for a PAT of the given agent. */
   async patFor(id: string, scopes: readonly string[] = ALL_SCOPES, licenseId = this.boot.license_id): Promise<string> {
     const row = await this.accountOf(id, licenseId);
-    const pat = await createPat(this.store.db, { licenseId, accountId: row.account_id, scopes });
+    const pat = await insertPat(this.store.db, { licenseId, accountId: row.account_id, scopes });
     return `Basic ${basicAuth(row.account_id, pat)}`;
   }
 }
@@ -474,7 +467,7 @@ export async function newGroup(h: Harness, name = 'Group'): Promise<number> {
 /** A new application of the organization (default: the bootstrap one), optionally installed on licences. */
 export async function newApp(h: Harness, o: { organizationId?: string; install?: number[] } = {}): Promise<string> {
   return h.core.transaction(async (tx) => {
-    const clientId = await createApplication(tx.db, o.organizationId ?? h.boot.organization_id, 'Test app');
+    const { client_id: clientId } = await createApplication(tx, h.core.cascades, { organizationId: o.organizationId ?? h.boot.organization_id, name: 'Test app' });
     for (const lic of o.install ?? []) await installApplication(tx, h.core.cascades, clientId, lic);
     return clientId;
   });

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../src/app.js';
 import { createCore } from '../../src/core.js';
 import type { Store } from '../../src/store/store.js';
-import { bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';
+import { bootstrap, type BootstrapResult } from '../../src/provisioning/bootstrap.js';
 import { freshStore, testConfig, type StoreKind } from './harness.js';
 
 export interface LiveApp {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describeStores, freshStore, newApp, testConfig } from '../support/harness.js';
 import { Receiver, appOn, callApp, fastRetries, waitFor } from '../support/webhooks.js';
 import { createCore } from '../../src/core.js';
-import { bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';
+import { bootstrap, type BootstrapResult } from '../../src/provisioning/bootstrap.js';
 import { AUTO_ACCESS_ITEM_CONTRACTS, PAYLOAD_CONTRACTS } from '../../src/webhooks/catalog.js';
 import { CONFIGURATION_ACTIONS, type ConfigurationAction } from '../../src/webhooks/outbox.js';
 

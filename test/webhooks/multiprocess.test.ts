@@ -9,7 +9,8 @@ import { freshStore, postgresOrSkip, testConfig } from '../support/harness.js';
 import { spawnServer, stopServer } from '../support/servers.js';
 import { Receiver, appOn, callApp, fastRetries, waitFor } from '../support/webhooks.js';
 import { createCore } from '../../src/core.js';
-import { bootstrap, installApplication } from '../../src/tenancy/tenancy.js';
+import { bootstrap } from '../../src/provisioning/bootstrap.js';
+import { installApplication } from '../../src/provisioning/applications.js';
 
 const FAST = fastRetries({ WEBHOOK_POLL_MS: '20', WEBHOOK_CONCURRENCY: '4' });
 

@@ -1,12 +1,13 @@
 /**
  * `config-api license list|show|update|reset|snapshot|snapshots|restore`: the licence operations of the control
- * plane, through the same functions as its routes (src/tenancy/tenancy.ts, src/tenancy/state.ts). A server running on
+ * plane, through the same functions as its routes (src/provisioning/licenses.ts, src/provisioning/snapshots.ts). A server running on
  * the same database keeps cached token lookups up to AUTH_CACHE_TTL_MS (default 5 s); the HTTP control plane drops
  * them at once.
  */
 import type { Command } from 'commander';
-import { getLicense, listLicenses, updateLicense, type LicenseInfo } from '../../tenancy/tenancy.js';
-import { listSnapshots, resetLicense, restoreSnapshot, snapshotLicense } from '../../tenancy/state.js';
+import { getLicense, listLicenses, type LicenseInfo } from '../../tenancy/licenses.js';
+import { updateLicense } from '../../provisioning/licenses.js';
+import { listSnapshots, resetLicense, restoreSnapshot, snapshotLicense } from '../../provisioning/snapshots.js';
 import { CliError, printing, type CliContext } from '../context.js';
 import { licenceId } from '../options.js';
 

@@ -11,21 +11,24 @@
  * - credentials (access tokens, PATs) are never removed: a snapshot saves the licence's credentials and a restore
  *   puts back those removed since (e.g. with their agent), so tokens minted for fixtures work after every restore;
  * - kept as they are: the organization, the licence row (plan, expiry, region), applications and installations.
- * `bootstrap` saves the state it creates as the licence's 'bootstrap' snapshot: reset restores it (licences
+ * `bootstrap` (bootstrap.ts) saves the state it creates as the licence's 'bootstrap' snapshot: reset restores it (licences
  * created before that existed are reset to their first agent as owner, with default settings, and General).
  * Each operation runs in the caller's transaction, which should hold the licence lock (`core.transaction(fn,
  * { licenseId })`); reset and restore ask for `credentials-changed` so cached token lookups are dropped.
  * Tables are listed here rather than in each area: the operation is about all of them at once, and a table missing
- * from these lists fails the test that compares them with the schema (test/admin/control-plane.test.ts).
+ * from these lists fails the test that compares them with the schema (test/admin/control-plane.test.ts). This is the
+ * one module that reads and writes other owners' tables (generically, by name); the licence row, the agents and the
+ * groups it rebuilds go through their owners' functions.
  */
 import { sql, type Kysely } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
-import { newAgentRow } from '../agents/repo.js';
-import { addAgentGroups, createGeneralGroup } from '../groups/repo.js';
+import { uuid } from '../kernel/crypto.js';
 import type { Tx } from '../store/transaction.js';
 import { nowIso, type Queryable } from '../store/store.js';
 import type {} from '../store/schema.js';
-import { uuid } from '../kernel/crypto.js';
+import { nextGroupIdOf, organizationOf, setNextGroupId } from '../tenancy/licenses.js';
+import { insertAgentRows, newAgentRow, oldestAgent } from '../agents/repo.js';
+import { addAgentGroups, createGeneralGroup } from '../groups/repo.js';
 
 /** Tables holding one licence's configuration (column `license_id`), in insertion order. */
 export const LICENSE_TABLES = [
@@ -71,17 +74,10 @@ declare module '../store/schema.js' {
 const loose = (db: Queryable) => db as unknown as Kysely<any>;
 
 /** The licence's organization, and whether the licence is its only one (one query). */
-async function scopeOf(trx: Queryable, licenseId: number): Promise<Scope> {
-  const lic = await trx
-    .selectFrom('licenses as l')
-    .select((eb) => [
-      'l.organization_id',
-      eb.selectFrom('licenses as o').select((e) => e.fn.countAll<number>().as('n')).whereRef('o.organization_id', '=', 'l.organization_id').as('n'),
-    ])
-    .where('l.id', '=', licenseId)
-    .executeTakeFirst();
-  if (!lic) throw new ApiError('not_found', `Licence ${licenseId} not found`);
-  return { organizationId: lic.organization_id, organizationScope: Number(lic.n) === 1 };
+async function scopeOf(db: Queryable, licenseId: number): Promise<Scope> {
+  const org = await organizationOf(db, licenseId);
+  if (!org) throw new ApiError('not_found', `Licence ${licenseId} not found`);
+  return { organizationId: org.organizationId, organizationScope: org.licenses === 1 };
 }
 
 interface Scope {
@@ -132,8 +128,7 @@ async function capture(c: Ctx): Promise<SnapshotData> {
   if (organizationScope) {
     for (const t of ORGANIZATION_TABLES) tables[t] = await db.selectFrom(t).selectAll().where('organization_id', '=', organizationId).execute();
   }
-  const lic = await trx.selectFrom('licenses').select('next_group_id').where('id', '=', licenseId).executeTakeFirstOrThrow();
-  return { version: 1, license: { next_group_id: Number(lic.next_group_id) }, organizationScope, tables };
+  return { version: 1, license: { next_group_id: await nextGroupIdOf(trx, licenseId) }, organizationScope, tables };
 }
 
 async function apply(c: Ctx, data: SnapshotData): Promise<void> {
@@ -143,7 +138,7 @@ async function apply(c: Ctx, data: SnapshotData): Promise<void> {
   for (const t of LICENSE_TABLES) await insertRows(trx, t, data.tables[t] ?? []);
   if (orgToo) for (const t of ORGANIZATION_TABLES) await insertRows(trx, t, data.tables[t] ?? []);
   for (const t of CREDENTIAL_TABLES) await insertRows(trx, t, data.tables[t] ?? [], true);
-  await trx.updateTable('licenses').set({ next_group_id: data.license.next_group_id }).where('id', '=', licenseId).execute();
+  await setNextGroupId(trx, licenseId, data.license.next_group_id);
 }
 
 async function saveSnapshot(c: Ctx, kind: 'bootstrap' | 'user', name: string | null) {
@@ -203,23 +198,15 @@ export async function resetLicense(tx: Tx, licenseId: number): Promise<ResetResu
 /** Licences bootstrapped before baselines were saved: the first agent becomes the owner with default settings. */
 async function resetWithoutBaseline(c: Ctx): Promise<Omit<ResetResult, 'organization_scope'>> {
   const { trx, licenseId } = c;
-  const owner = await trx
-    .selectFrom('agents')
-    .selectAll()
-    .where('license_id', '=', licenseId)
-    .where('type', '=', 'agent')
-    .orderBy('created_at')
-    .orderBy('account_id')
-    .limit(1)
-    .executeTakeFirst();
+  const owner = await oldestAgent(trx, licenseId);
   if (!owner) throw new ApiError('validation', `Licence ${licenseId} has no agent to keep as its owner`);
   await clear(c, c.organizationScope);
   const now = nowIso();
   const fresh = newAgentRow(licenseId, { id: owner.id, name: owner.name, role: 'owner', login_status: 'accepting chats' }, owner.created_at);
-  await trx.insertInto('agents').values({ ...fresh, account_id: owner.account_id, updated_at: now }).execute();
+  await insertAgentRows(trx, [{ ...fresh, account_id: owner.account_id, updated_at: now }]);
   await createGeneralGroup(trx, licenseId, now);
   await addAgentGroups(trx, licenseId, owner.id, [{ id: 0, priority: 'normal' }]);
-  await trx.updateTable('licenses').set({ next_group_id: 1 }).where('id', '=', licenseId).execute();
+  await setNextGroupId(trx, licenseId, 1);
   return { license_id: licenseId, owner: { id: owner.id, account_id: owner.account_id } };
 }
 
