@@ -4,10 +4,10 @@ import { defineAction } from '../kernel/registry.js';
 import { EmptyResponse } from '../kernel/responses.js';
 import { Type } from '@sinclair/typebox';
 import { assertGroupsExistIn } from '../groups/repo.js';
-import type { Area, EventSource } from '../kernel/area.js';
+import type { EventSource } from '../kernel/area.js';
 import { randomHexId } from '../kernel/crypto.js';
 import { sourceOf } from '../webhooks/outbox.js';
-import { link, loadRules, saveRules, type Rule, type RuleBody } from './list.js';
+import { link, loadRules, saveRules, type Rule, type RuleBody } from './repo.js';
 import { AddAutoAccess, AutoAccessView, DeleteAutoAccess, ListAutoAccesses, UpdateAutoAccess, normalizeConditions } from './schemas.js';
 import type { Tx } from '../store/transaction.js';
 
@@ -118,7 +118,7 @@ export const deleteAutoAccess = defineAction({
  * delete_group: the group leaves every rule's `access.groups`; a rule left without groups is deleted (the list is
  * relinked). One auto_accesses_updated event, attributed to the delete_group call, reports all of it.
  */
-async function groupDeleted(tx: Tx, source: EventSource, groupId: number): Promise<void> {
+export async function groupDeleted(tx: Tx, source: EventSource, groupId: number): Promise<void> {
   const before = await loadRules(tx.db, source.licenseId);
   if (!before.some((r) => r.access.groups.includes(groupId))) return;
   const order: RuleBody[] = [];
@@ -128,9 +128,3 @@ async function groupDeleted(tx: Tx, source: EventSource, groupId: number): Promi
   }
   await saveRules(tx, source, before, link(order));
 }
-
-export const autoAccessArea: Area = {
-  name: 'auto-access',
-  actions: [addAutoAccess, listAutoAccesses, updateAutoAccess, deleteAutoAccess],
-  groupDeleted,
-};

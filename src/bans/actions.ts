@@ -7,7 +7,6 @@ import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction } from '../kernel/registry.js';
 import { EmptyResponse } from '../kernel/responses.js';
-import type { Area } from '../kernel/area.js';
 import { CustomerBanView, CustomerId, IpAddress, banClock, banTarget } from './bans.js';
 import { activeBans, banView, liftBans, pruneEndedBans } from './repo.js';
 
@@ -50,5 +49,3 @@ export const unbanCustomer = defineAction({
     return {};
   },
 });
-
-export const customerBansArea: Area = { name: 'customer_bans', actions: [listCustomerBans, unbanCustomer] };

@@ -6,11 +6,13 @@
  */
 import { nowIso } from '../store/store.js';
 import type { Cascades } from '../kernel/area.js';
-import { deleteAgentRow } from '../agents/actions.js';
-import { botsOnLicenses, insertAgentRows, newAgentRow, updateBotsOnLicenses, type AgentRow } from '../agents/repo.js';
+import { deleteAgentRow } from '../agents/changes.js';
+import { insertAgentRows, newAgentRow, type AgentRow } from '../agents/repo.js';
+import { botsOnLicenses, updateBotsOnLicenses } from '../agents/bot-rows.js';
 import { findLicense, type LicenseRef } from '../tenancy/licenses.js';
 import { recordEvent, type EventSource } from '../webhooks/outbox.js';
-import { botFullState, listTemplates, type TemplateChanges, type TemplateRow } from './repo.js';
+import { listTemplates, type TemplateChanges, type TemplateRow } from './templates-repo.js';
+import { botFullState } from './view.js';
 import type { Tx } from '../store/transaction.js';
 
 const templateSource = (t: TemplateRow, lic: LicenseRef): EventSource => ({

@@ -12,7 +12,7 @@ import type { ResolvedBearer } from '../kernel/area.js';
 import { initSetting, readSetting, writeSetting } from '../store/own-tables.js';
 import type { Store } from '../store/store.js';
 import type { SigningKeys } from '../kernel/signing-keys.js';
-import { botForToken } from '../agents/repo.js';
+import { botForToken } from '../agents/bot-rows.js';
 import { licensesForAuthentication } from '../tenancy/licenses.js';
 
 export const BOT_TOKEN_SCOPES = ['chats--access:rw', 'agents-bot--my:rw', 'customers:rw'] as const;

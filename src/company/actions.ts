@@ -5,7 +5,6 @@
 import { Type, type TString } from '@sinclair/typebox';
 import { defineAction } from '../kernel/registry.js';
 import { EmptyResponse } from '../kernel/responses.js';
-import type { Area } from '../kernel/area.js';
 import { nowIso } from '../store/store.js';
 import { COMPANY_FIELDS, mergeCompanyDetails, readCompanyDetails, type CompanyDetails, type CompanyField } from './repo.js';
 
@@ -49,5 +48,3 @@ export const getCompanyDetails = defineAction({
     return readCompanyDetails(ctx.db, ctx.caller.licenseId);
   },
 });
-
-export const companyArea: Area = { name: 'company', actions: [updateCompanyDetails, getCompanyDetails] };

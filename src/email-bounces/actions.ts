@@ -6,7 +6,6 @@ import { Type } from '@sinclair/typebox';
 import { defineAction } from '../kernel/registry.js';
 import { EmptyResponse } from '../kernel/responses.js';
 import { identifier } from '../kernel/schema.js';
-import type { Area } from '../kernel/area.js';
 import type { Tx } from '../store/transaction.js';
 import { agentIdOrThrow } from './bounces.js';
 import { deleteBounce } from './repo.js';
@@ -30,8 +29,6 @@ export const reactivateEmail = defineAction({
   },
 });
 
-async function agentDeleted(tx: Tx, licenseId: number, agentId: string): Promise<void> {
+export async function agentDeleted(tx: Tx, licenseId: number, agentId: string): Promise<void> {
   await deleteBounce(tx.db, licenseId, agentId);
 }
-
-export const emailBouncesArea: Area = { name: 'email_bounces', actions: [reactivateEmail], agentDeleted };

@@ -6,7 +6,7 @@
 import { ApiError } from '../kernel/errors.js';
 import { defineAction } from '../kernel/registry.js';
 import { EmptyResponse } from '../kernel/responses.js';
-import type { Area, EventSource } from '../kernel/area.js';
+import type { EventSource } from '../kernel/area.js';
 import type { Tx } from '../store/transaction.js';
 import type { Queryable } from '../store/store.js';
 import { assertGroupsExistIn } from '../groups/repo.js';
@@ -181,12 +181,6 @@ export const listGreetings = defineAction({
 });
 
 /** delete_group: the group's greetings go with it (a greeting cannot move to another group). */
-async function groupDeleted(tx: Tx, source: EventSource, groupId: number): Promise<void> {
+export async function groupDeleted(tx: Tx, source: EventSource, groupId: number): Promise<void> {
   await deleteGroupGreetings(tx.db, source.licenseId, groupId);
 }
-
-export const greetingsArea: Area = {
-  name: 'greetings',
-  actions: [createGreeting, updateGreeting, deleteGreeting, getGreeting, listGreetings],
-  groupDeleted,
-};

@@ -2,11 +2,10 @@
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction, type Caller } from '../kernel/registry.js';
-import type { Area } from '../kernel/area.js';
+import type { Cascades } from '../kernel/area.js';
 import { requireScopes } from '../kernel/scopes.js';
 import type { Queryable } from '../store/store.js';
 import { literalUnion } from '../kernel/schema.js';
-import { resolveAgentIds } from '../agents/repo.js';
 import { EmptyResponse } from '../kernel/responses.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
 import {
@@ -74,12 +73,18 @@ async function getGroupOrThrow(db: Queryable, licenseId: number, id: number): Pr
 }
 
 /**
- * `agent_priorities` with its keys as the agents (or bots) were created: keys name them in any letter case. An
- * unknown key → `not_found`; two keys naming the same agent → `validation`.
+ * `agent_priorities` with its keys as the agents (or bots) were created: keys name them in any letter case (resolved
+ * by the agents area, above this one, through the cascades). An unknown key → `not_found`; two keys naming the same
+ * agent → `validation`.
  */
-async function canonicalPriorities(db: Queryable, licenseId: number, priorities: Record<string, string>): Promise<Record<string, string>> {
+async function canonicalPriorities(
+  db: Queryable,
+  cascades: Pick<Cascades, 'resolveAgentIds'>,
+  licenseId: number,
+  priorities: Record<string, string>,
+): Promise<Record<string, string>> {
   const given = Object.keys(priorities);
-  const ids = await resolveAgentIds(db, licenseId, given);
+  const ids = await cascades.resolveAgentIds(db, licenseId, given);
   const out: Record<string, string> = {};
   for (const key of given) {
     const id = ids.get(key);
@@ -110,7 +115,7 @@ export const createGroup = defineAction({
       throw new ApiError('validation', '`agent_priorities` needs at least one agent with the `normal` priority');
     }
     return ctx.tx(async (tx) => {
-      const priorities = await canonicalPriorities(tx.db, caller.licenseId, input.agent_priorities);
+      const priorities = await canonicalPriorities(tx.db, ctx.cascades, caller.licenseId, input.agent_priorities);
       const id = await allocateGroupId(tx.db, caller.licenseId);
       const row = { license_id: caller.licenseId, id, name: input.name, language_code: input.language_code ?? 'en', routing_status: 'offline', created_at: new Date().toISOString() };
       await insertGroup(tx.db, row);
@@ -149,7 +154,7 @@ export const updateGroup = defineAction({
         await updateGroupColumns(tx.db, caller.licenseId, g.id, set);
       }
       if (input.agent_priorities !== undefined) {
-        const priorities = await canonicalPriorities(tx.db, caller.licenseId, input.agent_priorities);
+        const priorities = await canonicalPriorities(tx.db, ctx.cascades, caller.licenseId, input.agent_priorities);
         const current = (await prioritiesByGroup(tx.db, caller.licenseId, [g.id])).get(g.id) ?? {};
         const sorted = (m: Record<string, string>) => JSON.stringify(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1)));
         if (sorted(current) !== sorted(priorities)) {
@@ -222,5 +227,3 @@ export const getGroup = defineAction({
     return groupView(g, priorities, fields);
   },
 });
-
-export const groupsArea: Area = { name: 'groups', actions: [createGroup, updateGroup, deleteGroup, listGroups, getGroup] };

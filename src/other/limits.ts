@@ -6,7 +6,7 @@ import type { Queryable } from '../store/store.js';
 import type { Plan } from '../tenancy/licenses.js';
 import { countActiveAgents } from '../agents/repo.js';
 import { agentsInMoreGroupsThan, countGroups } from '../groups/repo.js';
-import { countRules } from '../auto-access/list.js';
+import { countRules } from '../auto-access/repo.js';
 
 /**
  * The resources of the spec's table this service holds data for. The others (`banned`, `queue`, `queue_continuous`,

@@ -11,7 +11,7 @@ import { EmptyResponse } from '../kernel/responses.js';
 import { hasScope } from '../kernel/scopes.js';
 import type { Queryable } from '../store/store.js';
 import { assertGroupsExistIn, groupIdsOfAgent } from '../groups/repo.js';
-import type { Area, EventSource } from '../kernel/area.js';
+import type { EventSource } from '../kernel/area.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
 import {
   deleteTagRow,
@@ -192,8 +192,6 @@ export const listTags = defineAction({
 });
 
 /** delete_group: the group id leaves every tag's `group_ids` (tags stay); each changed tag reports tag_updated. */
-async function groupDeleted(tx: Tx, source: EventSource, groupId: number): Promise<void> {
+export async function groupDeleted(tx: Tx, source: EventSource, groupId: number): Promise<void> {
   for (const tag of await removeGroupFromTags(tx.db, source.licenseId, groupId)) await recordEvent(tx, source, 'tag_updated', tag);
 }
-
-export const tagsArea: Area = { name: 'tags', actions: [createTag, updateTag, deleteTag, listTags], groupDeleted };

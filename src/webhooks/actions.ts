@@ -6,7 +6,6 @@
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
-import type { Area } from '../kernel/area.js';
 import { hasScope } from '../kernel/scopes.js';
 import { literalUnion, identifier } from '../kernel/schema.js';
 import { EmptyResponse } from '../kernel/responses.js';
@@ -373,16 +372,3 @@ export const getLicenseWebhooksState = defineAction({
     return { license_webhooks_enabled: row ? row.enabled === 1 : true };
   },
 });
-
-export const webhooksArea: Area = {
-  name: 'webhooks',
-  actions: [
-  registerWebhook,
-  listWebhooks,
-  unregisterWebhook,
-  listWebhookNames,
-  enableLicenseWebhooks,
-  disableLicenseWebhooks,
-  getLicenseWebhooksState,
-],
-};
