@@ -14,7 +14,7 @@ import { ReadCaches } from './kernel/read-cache.js';
 import { Authenticator } from './http/auth.js';
 import { Dispatcher } from './http/dispatch.js';
 import { buildServer } from './http/server.js';
-import { DeliveryWorker } from './webhooks/delivery.js';
+import { DeliveryWorker } from './webhooks/worker.js';
 import { registerControlPlane } from './http/control-plane.js';
 import { adminOpenApiExtension } from './http/admin-openapi.js';
 import { registerConsole } from './http/console.js';

@@ -1,7 +1,7 @@
 /**
  * The control plane: `/admin/*`, on only when ADMIN_TOKEN is set, authenticated only by
  * `Authorization: Bearer <ADMIN_TOKEN>` (constant-time comparison). The routes call the same service functions as
- * the CLI (src/tenancy, src/webhooks/deliveries.ts). `ADMIN_ROUTES` lists every route with its TypeBox schemas (for
+ * the CLI (src/provisioning, src/webhooks/delivery-views.ts). `ADMIN_ROUTES` lists every route with its TypeBox schemas (for
  * the OpenAPI document, tag `admin`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -15,7 +15,7 @@ import { createApplication } from '../provisioning/applications.js';
 import { createPat, issueAccessToken } from '../provisioning/credentials.js';
 import { updateLicense } from '../provisioning/licenses.js';
 import { deleteSnapshot } from '../provisioning/snapshots.js';
-import { listDeliveries } from '../webhooks/deliveries.js';
+import { listDeliveries } from '../webhooks/delivery-views.js';
 import { controlPlaneOperations } from './operations.js';
 import { DELIVERY_STATUSES } from '../webhooks/tables.js';
 import type { RequestJournal } from './journal.js';

@@ -25,8 +25,7 @@ import { controlPlaneOperations } from './operations.js';
 import { getLicense, listLicenses } from '../tenancy/licenses.js';
 import { licenseApplications } from '../tenancy/applications.js';
 import { ownerCaller } from '../provisioning/licenses.js';
-import { listDeliveries } from '../webhooks/deliveries.js';
-import { deliveriesChangedSince, getDelivery, type DeliverySummary } from '../webhooks/deliveries-view.js';
+import { deliveriesChangedSince, getDelivery, listDeliveries, type DeliverySummary } from '../webhooks/delivery-views.js';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../webhooks/tables.js';
 
 export const CONSOLE_COOKIE = 'config_api_console';

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Store } from '../store/store.js';
-import { deliveryQueue, type DeliveryMetrics } from '../webhooks/delivery.js';
+import { deliveryQueue, type DeliveryMetrics } from '../webhooks/delivery-stats.js';
 import { ApiError } from '../kernel/errors.js';
 import { bearerMatches, hashSecret } from '../kernel/crypto.js';
 

@@ -5,7 +5,7 @@
  */
 import type { Core } from '../core.js';
 import { listSnapshots, resetLicense, restoreSnapshot, snapshotLicense } from '../provisioning/snapshots.js';
-import { resendDelivery } from '../webhooks/deliveries.js';
+import { resendDelivery } from '../webhooks/redelivery.js';
 
 async function timed<T extends object>(fn: () => Promise<T>): Promise<T & { duration_ms: number }> {
   const t0 = performance.now();

@@ -1,7 +1,7 @@
 /**
  * Webhooks registry: register, list, unregister, list names, and the licence webhook state (enable, disable, get).
  * Registrations belong to a client id (application) of the caller's organization; the state is per licence and
- * client id. Delivery of configuration events lives in outbox.ts (fan-out) and delivery.ts (sending).
+ * client id. Delivery of configuration events lives in outbox.ts (fan-out) and worker.ts (sending).
  */
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';

@@ -2,7 +2,7 @@
  * Transactional outbox: configuration events are written in the same transaction as the change they describe,
  * so no subscribed change goes without its event and there is no event without its change. In that same transaction
  * each event is fanned out to the deliveries it needs (one per matching `license` webhook of every application
- * installed on the licence whose licence webhook state is enabled); the delivery worker (delivery.ts) sends them
+ * installed on the licence whose licence webhook state is enabled); the delivery worker (worker.ts) sends them
  * afterwards (woken by the commit signal `deliveries-queued`). Events no webhook wants are not stored unless the
  * app's event log mode (WEBHOOK_EVENT_LOG) is `all`.
  */

@@ -1,7 +1,8 @@
 /** `config-api deliveries list|retry|resend`: operator view of webhook deliveries. Secrets are never printed. */
 import { Option, type Command } from 'commander';
-import { listDeliveries, resendDelivery, retryFailedDelivery } from '../../webhooks/deliveries.js';
-import { deliveryCounts } from '../../webhooks/delivery.js';
+import { listDeliveries } from '../../webhooks/delivery-views.js';
+import { resendDelivery, retryFailedDelivery } from '../../webhooks/redelivery.js';
+import { deliveryCounts } from '../../webhooks/delivery-stats.js';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../../webhooks/tables.js';
 import { printing, type CliContext } from '../context.js';
 import { integerBetween, licenceId } from '../options.js';
