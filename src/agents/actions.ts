@@ -13,6 +13,7 @@ import { assertGroupsExistIn, assertNoDuplicateGroups, memberOfAnyGroup, members
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
 import { agentsVersion } from '../tenancy/licenses.js';
 import {
+  AGENT_FIELDS,
   AgentView,
   ById,
   CreateAgent,
@@ -25,7 +26,7 @@ import {
   uniqueList,
 } from './schemas.js';
 import { getAgentOrThrow, findAgentColumns, insertAgent, listAgentRows, ownerAndViceownerIds, updateAgentColumns, type AgentRow } from './repo.js';
-import { AGENT_FIELDS, agentFullState, agentJson } from './view.js';
+import { agentFullState, agentJson } from './view.js';
 import { insertUnsuspensionRequest } from './unsuspension-requests.js';
 import { assertCanGrantRole, assertRank, avatarOf, foldAgentId, isSelf } from './rules.js';
 import { agentColumnChanges, applyAgentUpdate, deleteAgentRow } from './changes.js';

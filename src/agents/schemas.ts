@@ -6,7 +6,6 @@ import { Type, type Static, type TOptional, type TSchema } from '@sinclair/typeb
 import { identifier, literalUnion, NO_ASTRAL_NONCHARACTERS, REFUSED_CHARS } from '../kernel/schema.js';
 import { ApiError } from '../kernel/errors.js';
 import { PRIORITIES } from '../groups/repo.js';
-import { AGENT_FIELDS } from './view.js';
 
 /** A union of string literals (an enum) typed as the union of its values. */
 export const ROLE_VALUES = ['viceowner', 'administrator', 'normal'] as const;
@@ -106,6 +105,11 @@ export function uniqueList(values: readonly string[] | undefined, field: string)
 
 // --- the agents actions' schemas ----------------------------------------------------------------------------------
 
+/** `fields[]` values of get_agent and list_agents (the view's extras: see view.ts). */
+export const AGENT_FIELDS = [
+  'work_scheduler', 'groups', 'email_subscriptions', 'notifications', 'job_title', 'mobile', 'max_chats_count',
+  'suspended', 'awaiting_approval', 'last_logout',
+] as const;
 export const MAX_CHATS_LIMIT = 100;
 /** An e-mail address without blanks, control characters or noncharacters (the identifier rules in docs/decisions.md). */
 const EMAIL_PART = `[^\\s@${REFUSED_CHARS}]+`;

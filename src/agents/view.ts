@@ -4,12 +4,8 @@
  */
 import type { Membership } from '../groups/repo.js';
 import type { AgentRow } from './repo.js';
-import type { WorkScheduler } from './schemas.js';
+import { AGENT_FIELDS, type WorkScheduler } from './schemas.js';
 
-export const AGENT_FIELDS = [
-  'work_scheduler', 'groups', 'email_subscriptions', 'notifications', 'job_title', 'mobile', 'max_chats_count',
-  'suspended', 'awaiting_approval', 'last_logout',
-] as const;
 export const parseScheduler = (s: string | null): WorkScheduler => (s ? (JSON.parse(s) as WorkScheduler) : {});
 
 const str = (v: string): string => JSON.stringify(v);

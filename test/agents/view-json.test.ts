@@ -5,7 +5,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { newAgentRow, type AgentRow } from '../../src/agents/repo.js';
-import { AGENT_FIELDS, agentJson, agentView, parseScheduler } from '../../src/agents/view.js';
+import { agentJson, agentView, parseScheduler } from '../../src/agents/view.js';
+import { AGENT_FIELDS } from '../../src/agents/schemas.js';
 import type { Membership } from '../../src/groups/repo.js';
 
 const parseList = (s: string | null): string[] => (s ? (JSON.parse(s) as string[]) : []);
