@@ -6,7 +6,7 @@
  */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
-import type { Store } from './store/db.js';
+import type { Store } from './store/store.js';
 import type { Area } from './kernel/area.js';
 import { createCore, type Core } from './core.js';
 import { buildRegistry } from './areas.js';
@@ -14,7 +14,7 @@ import { ReadCaches } from './kernel/read-cache.js';
 import { Authenticator } from './http/auth.js';
 import { Dispatcher } from './http/dispatch.js';
 import { buildServer } from './http/server.js';
-import { DeliveryWorker } from './webhooks/delivery.js';
+import { DeliveryWorker } from './webhooks/worker.js';
 import { registerControlPlane } from './http/control-plane.js';
 import { adminOpenApiExtension } from './http/admin-openapi.js';
 import { registerConsole } from './http/console.js';

@@ -5,10 +5,10 @@
  * its greetings; deleting an agent forgets its e-mail bounce).
  */
 import type { Area } from './kernel/area.js';
-import { greetingsArea } from './greetings/actions.js';
-import { customerBansArea } from './bans/actions.js';
-import { emailBouncesArea } from './email-bounces/actions.js';
-import { companyArea } from './company/actions.js';
+import { greetingsArea } from './greetings/area.js';
+import { customerBansArea } from './bans/area.js';
+import { emailBouncesArea } from './email-bounces/area.js';
+import { companyArea } from './company/area.js';
 
 export const V36_AREAS: readonly Area[] = [greetingsArea, customerBansArea, emailBouncesArea, companyArea];
 

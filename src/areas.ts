@@ -5,14 +5,14 @@
  */
 import type { Area } from './kernel/area.js';
 import { Registry } from './kernel/registry.js';
-import { agentsArea } from './agents/actions.js';
-import { groupsArea } from './groups/actions.js';
-import { botsArea } from './bots/actions.js';
-import { tagsArea } from './tags/actions.js';
-import { autoAccessArea } from './auto-access/actions.js';
-import { otherArea } from './other/actions.js';
-import { propertiesArea } from './properties/actions.js';
-import { webhooksArea } from './webhooks/actions.js';
+import { agentsArea } from './agents/area.js';
+import { groupsArea } from './groups/area.js';
+import { botsArea } from './bots/area.js';
+import { tagsArea } from './tags/area.js';
+import { autoAccessArea } from './auto-access/area.js';
+import { otherArea } from './other/area.js';
+import { propertiesArea } from './properties/area.js';
+import { webhooksArea } from './webhooks/area.js';
 
 export const AREAS: readonly Area[] = [
   agentsArea,

@@ -7,8 +7,9 @@ import type { Config } from './config.js';
 import { AREAS } from './areas.js';
 import { cascadesOf, type Area, type Cascades } from './kernel/area.js';
 import { SigningKeys } from './kernel/signing-keys.js';
-import { runTransaction, type CommitSignal, type Store, type Tx, type TxSettings } from './store/db.js';
-import { lockLicense } from './tenancy/tenancy.js';
+import { runTransaction, type CommitSignal, type Tx, type TxSettings } from './store/transaction.js';
+import type { Store } from './store/store.js';
+import { lockLicense } from './tenancy/licenses.js';
 
 export interface Core {
   readonly store: Store;
@@ -19,7 +20,7 @@ export interface Core {
   /** Keys signing bot tokens (configuration or key file; never the database). */
   readonly signingKeys: SigningKeys;
   /** One transaction (serialised per licence when `licenseId` is given); commit signals go to the listeners. */
-  transaction<T>(fn: (trx: Tx) => Promise<T>, opts?: { licenseId?: number; memo?: boolean }): Promise<T>;
+  transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: { licenseId?: number; memo?: boolean }): Promise<T>;
   /** Listen to what committed transactions ask for (wake webhook delivery, drop cached token lookups). */
   onCommit(listener: (signals: ReadonlySet<CommitSignal>) => void): void;
 }
@@ -39,7 +40,7 @@ export function createCore(store: Store, config: Config, areas: readonly Area[] 
     settings,
     signingKeys,
     transaction: (fn, { licenseId, memo } = {}) => {
-      const lock = licenseId === undefined ? undefined : (trx: Tx) => lockLicense(trx, licenseId);
+      const lock = licenseId === undefined ? undefined : (tx: Tx) => lockLicense(tx, licenseId);
       return runTransaction(store, { lock, memo, settings, onCommit: committed }, fn);
     },
     onCommit: (listener) => void listeners.push(listener),

@@ -1,162 +1,35 @@
-/** Agents: create, get, list, update, delete, suspend, unsuspend, request_agent_unsuspension, approve (+ batches). */
-import { Type } from '@sinclair/typebox';
+/**
+ * The agents area's actions: create, get, list, update, delete, suspend, unsuspend, request_agent_unsuspension,
+ * approve (+ batches). Schemas in schemas.ts, who may act on whom in rules.ts, what an update or deletion changes in
+ * changes.ts.
+ */
 import { RawJson } from '../kernel/raw-json.js';
 import { ApiError } from '../kernel/errors.js';
-import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
-import type { Area, Cascades } from '../kernel/area.js';
-import { hasScope, requireScopes, roleRank } from '../kernel/scopes.js';
-import { signalOnCommit, type Queryable } from '../store/db.js';
-import {
-  assertGroupsExist,
-  assertNoDuplicateGroups,
-  memberOfAnyGroup,
-  membershipsByAgent,
-  removeAgentFromGroups,
-  addAgentGroups,
-  replaceAgentGroups,
-  type Membership,
-} from '../groups/repo.js';
+import { defineAction, type ActionContext } from '../kernel/registry.js';
+import { hasScope, requireScopes } from '../kernel/scopes.js';
+import { EmptyResponse } from '../kernel/responses.js';
+import { Type } from '@sinclair/typebox';
+import { assertGroupsExistIn, assertNoDuplicateGroups, memberOfAnyGroup, membershipsByAgent, addAgentGroups } from '../groups/repo.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
+import { agentsVersion } from '../tenancy/licenses.js';
 import {
-  EMAIL_SUBSCRIPTIONS,
-  GroupsSchema,
-  LOGIN_STATUSES,
-  NOTIFICATIONS,
-  ROLE_VALUES,
-  WorkSchedulerSchema,
+  AGENT_FIELDS,
+  AgentView,
+  ById,
+  CreateAgent,
+  CreateAgentResponse,
+  Empty,
+  GetAgent,
+  ListAgents,
+  UpdateAgent,
   checkWorkScheduler,
   uniqueList,
 } from './schemas.js';
-import { literalUnion, identifier, NO_ASTRAL_NONCHARACTERS, REFUSED_CHARS } from '../kernel/schema.js';
-import { EmptyResponse } from '../kernel/responses.js';
-import {
-  AGENT_FIELDS,
-  agentFullState,
-  agentJson,
-  getAgentOrThrow,
-  deleteAgentRecord,
-  findAgentColumns,
-  insertAgent,
-  insertUnsuspensionRequest,
-  listAgentRows,
-  ownerAndViceownerIds,
-  plainColumnChanges,
-  sameAgentId,
-  foldAgentId,
-  schedulerChange,
-  updateAgentColumns,
-  type AgentRow,
-  type ColumnChanges,
-} from './repo.js';
-import { agentsVersion } from '../tenancy/tenancy.js';
-import { deleteCredentialsOf } from '../tenancy/credentials.js';
-
-export const MAX_CHATS_LIMIT = 100;
-/** An e-mail address without blanks, control characters or noncharacters (the identifier rules in docs/decisions.md). */
-const EMAIL_PART = `[^\\s@${REFUSED_CHARS}]+`;
-const EMAIL = `^${NO_ASTRAL_NONCHARACTERS}${EMAIL_PART}@${EMAIL_PART}\\.${EMAIL_PART}$`;
-
-const Id = identifier({ minLength: 1 });
-const AgentId = Type.String({ minLength: 1, maxLength: 254, pattern: EMAIL, errorMessage: 'should be an e-mail address' });
-const Name = Type.String({ minLength: 1, maxLength: 180 });
-const FieldsSchema = Type.Array(literalUnion(AGENT_FIELDS));
-
-const agentProps = {
-  name: Name,
-  role: literalUnion(ROLE_VALUES),
-  avatar: Type.String({ maxLength: 2048 }),
-  /** The official SDKs' name for `avatar` (the reference's list_agents example shows it too). */
-  avatar_path: Type.String({ maxLength: 2048 }),
-  login_status: literalUnion(LOGIN_STATUSES),
-  job_title: Type.String({ maxLength: 180 }),
-  mobile: Type.String({ maxLength: 64 }),
-  max_chats_count: Type.Integer({ minimum: 0, maximum: MAX_CHATS_LIMIT }),
-  groups: GroupsSchema,
-  notifications: Type.Array(literalUnion(NOTIFICATIONS)),
-  email_subscriptions: Type.Array(literalUnion(EMAIL_SUBSCRIPTIONS)),
-  work_scheduler: WorkSchedulerSchema,
-};
-
-const opt = <T extends Record<string, import('@sinclair/typebox').TSchema>>(props: T) =>
-  Object.fromEntries(Object.entries(props).map(([k, v]) => [k, Type.Optional(v)])) as {
-    [K in keyof T]: import('@sinclair/typebox').TOptional<T[K]>;
-  };
-
-const CreateAgent = Type.Object(
-  { ...opt({ ...agentProps, awaiting_approval: Type.Boolean() }), id: AgentId, name: Name },
-  { additionalProperties: false },
-);
-const UpdateAgent = Type.Object({ id: Id, ...opt(agentProps) }, { additionalProperties: false });
-const ById = Type.Object({ id: Id }, { additionalProperties: false });
-const GetAgent = Type.Object({ id: Id, fields: Type.Optional(FieldsSchema) }, { additionalProperties: false });
-const ListAgents = Type.Object(
-  {
-    filters: Type.Optional(
-      Type.Object(
-        {
-          group_ids: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }))),
-          suspended: Type.Optional(Type.Boolean()),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-    fields: Type.Optional(FieldsSchema),
-  },
-  { additionalProperties: false },
-);
-const Empty = Type.Object({}, { additionalProperties: false });
-
-const isSelf = (caller: Caller, id: string) => caller.agentType === 'agent' && sameAgentId(caller.agentId, id);
-
-/** `avatar`, also given as `avatar_path` (the SDKs' name); both given with different values → `validation`. */
-function avatarOf(input: { avatar?: string; avatar_path?: string }): string | undefined {
-  if (input.avatar !== undefined && input.avatar_path !== undefined && input.avatar !== input.avatar_path) {
-    throw new ApiError('validation', '`avatar` and `avatar_path` name the same field and should not differ');
-  }
-  return input.avatar ?? input.avatar_path;
-}
-
-const CreateAgentResponse = Type.Object({ id: Type.String() }, { additionalProperties: false });
-/** get_agent / list_agents: the base fields always, the `fields[]` extras when asked for (examples/agents/getAgent.json). */
-export const AgentView = Type.Object(
-  {
-    id: Type.String(),
-    account_id: Type.String(),
-    name: Type.String(),
-    avatar: Type.String(),
-    role: literalUnion(['owner', ...ROLE_VALUES] as const),
-    login_status: literalUnion(LOGIN_STATUSES),
-    ...opt({
-      work_scheduler: WorkSchedulerSchema,
-      groups: GroupsSchema,
-      email_subscriptions: Type.Array(literalUnion(EMAIL_SUBSCRIPTIONS)),
-      notifications: Type.Array(literalUnion(NOTIFICATIONS)),
-      job_title: Type.String(),
-      mobile: Type.String(),
-      max_chats_count: Type.Integer(),
-      suspended: Type.Boolean(),
-      awaiting_approval: Type.Boolean(),
-      last_logout: Type.String({ format: 'date-time' }),
-    }),
-  },
-  { additionalProperties: false, title: 'Agent' },
-);
-
-/** A caller never acts on an agent ranked above itself, nor grants a role above its own. */
-function assertRank(caller: Caller, targetRole: string, what: string): void {
-  if (roleRank(targetRole) > roleRank(caller.role)) {
-    throw new ApiError('authorization', `Cannot ${what} an agent whose role is higher than yours`);
-  }
-}
-
-function assertCanGrantRole(caller: Caller, role: string): void {
-  if (role !== 'normal') requireScopes(caller.scopes, 'accounts.roles.lc--all:rw');
-  if (roleRank(role) > roleRank(caller.role)) {
-    throw new ApiError('authorization', `Cannot grant the role ${role}: it is higher than your own`);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
+import { getAgentOrThrow, findAgentColumns, insertAgent, listAgentRows, ownerAndViceownerIds, updateAgentColumns, type AgentRow } from './repo.js';
+import { agentFullState, agentJson } from './view.js';
+import { insertUnsuspensionRequest } from './unsuspension-requests.js';
+import { assertCanGrantRole, assertRank, avatarOf, foldAgentId, isSelf } from './rules.js';
+import { agentColumnChanges, applyAgentUpdate, deleteAgentRow } from './changes.js';
 
 export const createAgent = defineAction({
   name: 'create_agent',
@@ -184,9 +57,9 @@ export const createAgent = defineAction({
     const notifications = uniqueList(input.notifications, 'notifications');
     const emailSubs = uniqueList(input.email_subscriptions, 'email_subscriptions');
 
-    return ctx.tx(async (trx) => {
-      await assertGroupsExist(trx, caller.licenseId, groups.map((g) => g.id));
-      const row = await insertAgent(trx, caller.licenseId, {
+    return ctx.tx(async (tx) => {
+      await assertGroupsExistIn(tx, caller.licenseId, groups.map((g) => g.id));
+      const row = await insertAgent(tx, caller.licenseId, {
         id: input.id,
         name: input.name,
         role,
@@ -200,8 +73,8 @@ export const createAgent = defineAction({
         email_subscriptions: emailSubs,
         work_scheduler: ws,
       });
-      await addAgentGroups(trx, caller.licenseId, row.id, groups);
-      await recordEvent(trx, sourceOf(caller), 'agent_created', agentFullState(row, groups));
+      await addAgentGroups(tx.db, caller.licenseId, row.id, groups);
+      await recordEvent(tx, sourceOf(caller), 'agent_created', agentFullState(row, groups));
       return { id: row.id };
     });
   },
@@ -283,59 +156,6 @@ export const listAgents = defineAction({
   },
 });
 
-type UpdateInput = import('@sinclair/typebox').Static<typeof UpdateAgent>;
-
-/** Fields of update_agent that are stored as columns, with how they compare/serialise. */
-function columnChanges(row: AgentRow, input: UpdateInput): ColumnChanges {
-  const out: ColumnChanges = { set: {}, changed: {} };
-  const simple = ['name', 'role', 'avatar', 'login_status', 'job_title', 'mobile', 'max_chats_count'] as const;
-  plainColumnChanges(row, input, simple, (k) => (k === 'avatar' || k === 'job_title' || k === 'mobile' ? '' : null), out);
-  const lists = [
-    ['notifications', input.notifications],
-    ['email_subscriptions', input.email_subscriptions],
-  ] as const;
-  for (const [k, v] of lists) {
-    if (v === undefined) continue;
-    const list = uniqueList(v, k)!;
-    const json = JSON.stringify(list);
-    if (json !== row[k]) {
-      out.set[k] = json;
-      out.changed[k] = list;
-    }
-  }
-  schedulerChange(row, input.work_scheduler, out);
-  return out;
-}
-
-const sameGroups = (a: Membership[], b: Membership[]) =>
-  JSON.stringify([...a].sort((x, y) => x.id - y.id)) === JSON.stringify([...b].sort((x, y) => x.id - y.id));
-
-/**
- * Apply an update to an agent or bot: replace its groups when `groups` differs from the current ones, write the
- * changed columns, and record `event` with `id` + the changed fields (nothing changed → no write, no event).
- */
-export async function applyAgentUpdate(
-  trx: Queryable,
-  caller: Caller,
-  row: AgentRow,
-  set: Partial<AgentRow>,
-  changed: Record<string, unknown>,
-  groups: Membership[] | undefined,
-  event: 'agent_updated' | 'bot_updated',
-): Promise<void> {
-  if (groups !== undefined) {
-    await assertGroupsExist(trx, caller.licenseId, groups.map((g) => g.id));
-    const current = (await membershipsByAgent(trx, caller.licenseId, [row.id])).get(row.id) ?? [];
-    if (!sameGroups(current, groups)) {
-      await replaceAgentGroups(trx, caller.licenseId, row.id, groups);
-      changed.groups = groups;
-    }
-  }
-  if (Object.keys(changed).length === 0) return;
-  await updateAgentColumns(trx, caller.licenseId, row.id, set);
-  await recordEvent(trx, sourceOf(caller), event, { id: row.id, ...changed });
-}
-
 export const updateAgent = defineAction({
   name: 'update_agent',
   area: 'agents',
@@ -352,8 +172,8 @@ export const updateAgent = defineAction({
     if (!self) requireScopes(caller.scopes, 'agents--all:rw');
     if (input.groups) assertNoDuplicateGroups(input.groups);
     const avatar = avatarOf(input);
-    await ctx.tx(async (trx) => {
-      const row = await getAgentOrThrow(trx, caller.licenseId, input.id);
+    await ctx.tx(async (tx) => {
+      const row = await getAgentOrThrow(tx.db, caller.licenseId, input.id);
       if (!self) assertRank(caller, row.role, 'update');
       if (input.role !== undefined && input.role !== row.role) {
         if (row.role === 'owner') {
@@ -363,9 +183,9 @@ export const updateAgent = defineAction({
         requireScopes(caller.scopes, 'accounts.roles.lc--all:rw');
         assertCanGrantRole(caller, input.role);
       }
-      const { set, changed } = columnChanges(row, { ...input, avatar });
-      await applyAgentUpdate(trx, caller, row, set, changed, input.groups, 'agent_updated');
-      if (input.role !== undefined) signalOnCommit(trx, 'credentials-changed');
+      const { set, changed } = agentColumnChanges(row, { ...input, avatar });
+      await applyAgentUpdate(tx, caller, row, set, changed, input.groups, 'agent_updated');
+      if (input.role !== undefined) tx.signal('credentials-changed');
     });
     return {};
   },
@@ -386,30 +206,16 @@ export const deleteAgent = defineAction({
     const self = isSelf(caller, input.id);
     if (self) requireScopes(caller.scopes, 'agents--my:rw', 'accounts--my:rw');
     else requireScopes(caller.scopes, 'agents--all:rw', 'accounts--all:rw');
-    await ctx.tx(async (trx) => {
-      const row = await getAgentOrThrow(trx, caller.licenseId, input.id);
+    await ctx.tx(async (tx) => {
+      const row = await getAgentOrThrow(tx.db, caller.licenseId, input.id);
       if (row.role === 'owner') throw new ApiError('validation', 'The license owner cannot be deleted');
       if (!self) assertRank(caller, row.role, 'delete');
-      await deleteAgentRow(trx, ctx.cascades, caller.licenseId, row);
-      await recordEvent(trx, sourceOf(caller), 'agent_deleted', { id: row.id });
+      await deleteAgentRow(tx, ctx.cascades, caller.licenseId, row);
+      await recordEvent(tx, sourceOf(caller), 'agent_deleted', { id: row.id });
     });
     return {};
   },
 });
-
-/** Remove an agent (or bot) with its memberships and credentials, and what other areas keep for it. */
-export async function deleteAgentRow(
-  trx: Queryable,
-  cascades: Pick<Cascades, 'agentDeleted'>,
-  licenseId: number,
-  row: AgentRow,
-): Promise<void> {
-  await removeAgentFromGroups(trx, licenseId, row.id);
-  await deleteCredentialsOf(trx, licenseId, row.account_id);
-  await cascades.agentDeleted(trx, licenseId, row.id);
-  await deleteAgentRecord(trx, licenseId, row.id);
-  signalOnCommit(trx, 'credentials-changed');
-}
 
 async function setFlag(
   ctx: ActionContext,
@@ -420,13 +226,13 @@ async function setFlag(
   check?: (row: AgentRow) => void,
 ): Promise<Record<string, never>> {
   const { caller } = ctx;
-  await ctx.tx(async (trx) => {
-    const row = await getAgentOrThrow(trx, caller.licenseId, id);
+  await ctx.tx(async (tx) => {
+    const row = await getAgentOrThrow(tx.db, caller.licenseId, id);
     check?.(row);
     if (row[column] === value) return; // already in the requested state: nothing changes, no event
-    await updateAgentColumns(trx, caller.licenseId, row.id, { [column]: value });
-    await recordEvent(trx, sourceOf(caller), event, { id: row.id });
-    signalOnCommit(trx, 'credentials-changed');
+    await updateAgentColumns(tx.db, caller.licenseId, row.id, { [column]: value });
+    await recordEvent(tx, sourceOf(caller), event, { id: row.id });
+    tx.signal('credentials-changed');
   });
   return {};
 }
@@ -497,20 +303,12 @@ export const requestAgentUnsuspension = defineAction({
   async handler(ctx) {
     const { caller } = ctx;
     if (caller.agentType !== 'agent') throw new ApiError('validation', 'Only agents can request unsuspension');
-    await ctx.tx(async (trx) => {
-      const row = await getAgentOrThrow(trx, caller.licenseId, caller.agentId);
+    await ctx.tx(async (tx) => {
+      const row = await getAgentOrThrow(tx.db, caller.licenseId, caller.agentId);
       if (row.suspended !== 1) throw new ApiError('validation', 'The agent is not suspended');
-      const recipients = await ownerAndViceownerIds(trx, caller.licenseId);
-      await insertUnsuspensionRequest(trx, caller.licenseId, row.id, recipients);
+      const recipients = await ownerAndViceownerIds(tx.db, caller.licenseId);
+      await insertUnsuspensionRequest(tx.db, caller.licenseId, row.id, recipients);
     });
     return {};
   },
 });
-
-export const agentsArea: Area = {
-  name: 'agents',
-  actions: [
-    createAgent, getAgent, listAgents, updateAgent, deleteAgent, suspendAgent, unsuspendAgent,
-    requestAgentUnsuspension, approveAgent,
-  ],
-};

@@ -1,6 +1,9 @@
-/** Request schemas shared by agents and bots (groups with priorities, work scheduler). */
-import { Type } from '@sinclair/typebox';
-import { literalUnion } from '../kernel/schema.js';
+/**
+ * The agents area's request and response schemas, and those shared with bots (groups with priorities, work
+ * scheduler) with their checks beyond the schema.
+ */
+import { Type, type Static, type TOptional, type TSchema } from '@sinclair/typebox';
+import { identifier, literalUnion, NO_ASTRAL_NONCHARACTERS, REFUSED_CHARS } from '../kernel/schema.js';
 import { ApiError } from '../kernel/errors.js';
 import { PRIORITIES } from '../groups/repo.js';
 
@@ -99,3 +102,92 @@ export function uniqueList(values: readonly string[] | undefined, field: string)
   }
   return [...values];
 }
+
+// --- the agents actions' schemas ----------------------------------------------------------------------------------
+
+/** `fields[]` values of get_agent and list_agents (the view's extras: see view.ts). */
+export const AGENT_FIELDS = [
+  'work_scheduler', 'groups', 'email_subscriptions', 'notifications', 'job_title', 'mobile', 'max_chats_count',
+  'suspended', 'awaiting_approval', 'last_logout',
+] as const;
+export const MAX_CHATS_LIMIT = 100;
+/** An e-mail address without blanks, control characters or noncharacters (the identifier rules in docs/decisions.md). */
+const EMAIL_PART = `[^\\s@${REFUSED_CHARS}]+`;
+const EMAIL = `^${NO_ASTRAL_NONCHARACTERS}${EMAIL_PART}@${EMAIL_PART}\\.${EMAIL_PART}$`;
+
+const Id = identifier({ minLength: 1 });
+const AgentId = Type.String({ minLength: 1, maxLength: 254, pattern: EMAIL, errorMessage: 'should be an e-mail address' });
+const Name = Type.String({ minLength: 1, maxLength: 180 });
+const FieldsSchema = Type.Array(literalUnion(AGENT_FIELDS));
+
+const agentProps = {
+  name: Name,
+  role: literalUnion(ROLE_VALUES),
+  avatar: Type.String({ maxLength: 2048 }),
+  /** The official SDKs' name for `avatar` (the reference's list_agents example shows it too). */
+  avatar_path: Type.String({ maxLength: 2048 }),
+  login_status: literalUnion(LOGIN_STATUSES),
+  job_title: Type.String({ maxLength: 180 }),
+  mobile: Type.String({ maxLength: 64 }),
+  max_chats_count: Type.Integer({ minimum: 0, maximum: MAX_CHATS_LIMIT }),
+  groups: GroupsSchema,
+  notifications: Type.Array(literalUnion(NOTIFICATIONS)),
+  email_subscriptions: Type.Array(literalUnion(EMAIL_SUBSCRIPTIONS)),
+  work_scheduler: WorkSchedulerSchema,
+};
+
+const opt = <T extends Record<string, TSchema>>(props: T) =>
+  Object.fromEntries(Object.entries(props).map(([k, v]) => [k, Type.Optional(v)])) as { [K in keyof T]: TOptional<T[K]> };
+
+export const CreateAgent = Type.Object(
+  { ...opt({ ...agentProps, awaiting_approval: Type.Boolean() }), id: AgentId, name: Name },
+  { additionalProperties: false },
+);
+export const UpdateAgent = Type.Object({ id: Id, ...opt(agentProps) }, { additionalProperties: false });
+export const ById = Type.Object({ id: Id }, { additionalProperties: false });
+export const GetAgent = Type.Object({ id: Id, fields: Type.Optional(FieldsSchema) }, { additionalProperties: false });
+export const ListAgents = Type.Object(
+  {
+    filters: Type.Optional(
+      Type.Object(
+        {
+          group_ids: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }))),
+          suspended: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    fields: Type.Optional(FieldsSchema),
+  },
+  { additionalProperties: false },
+);
+export const Empty = Type.Object({}, { additionalProperties: false });
+
+export const CreateAgentResponse = Type.Object({ id: Type.String() }, { additionalProperties: false });
+/** get_agent / list_agents: the base fields always, the `fields[]` extras when asked for (examples/agents/getAgent.json). */
+export const AgentView = Type.Object(
+  {
+    id: Type.String(),
+    account_id: Type.String(),
+    name: Type.String(),
+    avatar: Type.String(),
+    role: literalUnion(['owner', ...ROLE_VALUES] as const),
+    login_status: literalUnion(LOGIN_STATUSES),
+    ...opt({
+      work_scheduler: WorkSchedulerSchema,
+      groups: GroupsSchema,
+      email_subscriptions: Type.Array(literalUnion(EMAIL_SUBSCRIPTIONS)),
+      notifications: Type.Array(literalUnion(NOTIFICATIONS)),
+      job_title: Type.String(),
+      mobile: Type.String(),
+      max_chats_count: Type.Integer(),
+      suspended: Type.Boolean(),
+      awaiting_approval: Type.Boolean(),
+      last_logout: Type.String({ format: 'date-time' }),
+    }),
+  },
+  { additionalProperties: false, title: 'Agent' },
+);
+
+
+export type UpdateAgentInput = Static<typeof UpdateAgent>;

@@ -1,15 +1,15 @@
 /** Auto access: add, list, update (incl. moving within the list), delete. Rules form one linked list per licence. */
 import { ApiError } from '../kernel/errors.js';
 import { defineAction } from '../kernel/registry.js';
-import type { Queryable } from '../store/db.js';
 import { EmptyResponse } from '../kernel/responses.js';
 import { Type } from '@sinclair/typebox';
-import { assertGroupsExist } from '../groups/repo.js';
-import type { Area, EventSource } from '../kernel/area.js';
-import { randomHexId } from '../tenancy/secrets.js';
+import { assertGroupsExistIn } from '../groups/repo.js';
+import type { EventSource } from '../kernel/area.js';
+import { randomHexId } from '../kernel/crypto.js';
 import { sourceOf } from '../webhooks/outbox.js';
-import { link, loadRules, saveRules, type Rule, type RuleBody } from './list.js';
+import { link, loadRules, saveRules, type Rule, type RuleBody } from './repo.js';
 import { AddAutoAccess, AutoAccessView, DeleteAutoAccess, ListAutoAccesses, UpdateAutoAccess, normalizeConditions } from './schemas.js';
+import type { Tx } from '../store/transaction.js';
 
 const notFound = (id: string) => new ApiError('not_found', `Auto access ${JSON.stringify(id)} not found`);
 
@@ -34,13 +34,13 @@ export const addAutoAccess = defineAction({
   async handler(ctx, input) {
     const { caller } = ctx;
     const conditions = normalizeConditions(input.conditions);
-    return ctx.tx(async (trx) => {
-      await assertGroupsExist(trx, caller.licenseId, input.access.groups);
-      const before = await loadRules(trx, caller.licenseId);
+    return ctx.tx(async (tx) => {
+      await assertGroupsExistIn(tx, caller.licenseId, input.access.groups);
+      const before = await loadRules(tx.db, caller.licenseId);
       const order = before.map(body);
       const rule: RuleBody = { id: randomHexId(), description: input.description ?? '', access: { groups: input.access.groups }, conditions };
       order.splice(insertionIndex(order, input.next_id), 0, rule);
-      await saveRules(trx, sourceOf(caller), before, link(order), rule.id);
+      await saveRules(tx, sourceOf(caller), before, link(order), rule.id);
       return { id: rule.id };
     });
   },
@@ -72,12 +72,12 @@ export const updateAutoAccess = defineAction({
     const { caller } = ctx;
     if (input.next_id === input.id) throw new ApiError('validation', '`next_id` cannot be the id of the rule being moved');
     const conditions = input.conditions === undefined ? undefined : normalizeConditions(input.conditions);
-    await ctx.tx(async (trx) => {
-      const before = await loadRules(trx, caller.licenseId);
+    await ctx.tx(async (tx) => {
+      const before = await loadRules(tx.db, caller.licenseId);
       const order = before.map(body);
       const at = order.findIndex((r) => r.id === input.id);
       if (at < 0) throw notFound(input.id);
-      if (input.access !== undefined) await assertGroupsExist(trx, caller.licenseId, input.access.groups);
+      if (input.access !== undefined) await assertGroupsExistIn(tx, caller.licenseId, input.access.groups);
       const rule: RuleBody = {
         id: input.id,
         description: input.description ?? order[at]!.description,
@@ -89,7 +89,7 @@ export const updateAutoAccess = defineAction({
         order.splice(at, 1);
         order.splice(insertionIndex(order, input.next_id), 0, rule);
       }
-      await saveRules(trx, sourceOf(caller), before, link(order), rule.id);
+      await saveRules(tx, sourceOf(caller), before, link(order), rule.id);
     });
     return {};
   },
@@ -105,10 +105,10 @@ export const deleteAutoAccess = defineAction({
   scopes: ['access_rules:rw'],
   async handler(ctx, input) {
     const { caller } = ctx;
-    await ctx.tx(async (trx) => {
-      const before = await loadRules(trx, caller.licenseId);
+    await ctx.tx(async (tx) => {
+      const before = await loadRules(tx.db, caller.licenseId);
       if (!before.some((r) => r.id === input.id)) throw notFound(input.id);
-      await saveRules(trx, sourceOf(caller), before, link(before.filter((r) => r.id !== input.id).map(body)), input.id);
+      await saveRules(tx, sourceOf(caller), before, link(before.filter((r) => r.id !== input.id).map(body)), input.id);
     });
     return {};
   },
@@ -118,19 +118,13 @@ export const deleteAutoAccess = defineAction({
  * delete_group: the group leaves every rule's `access.groups`; a rule left without groups is deleted (the list is
  * relinked). One auto_accesses_updated event, attributed to the delete_group call, reports all of it.
  */
-async function groupDeleted(trx: Queryable, source: EventSource, groupId: number): Promise<void> {
-  const before = await loadRules(trx, source.licenseId);
+export async function groupDeleted(tx: Tx, source: EventSource, groupId: number): Promise<void> {
+  const before = await loadRules(tx.db, source.licenseId);
   if (!before.some((r) => r.access.groups.includes(groupId))) return;
   const order: RuleBody[] = [];
   for (const r of before) {
     const groups = r.access.groups.filter((g) => g !== groupId);
     if (groups.length) order.push({ ...body(r), access: { groups } });
   }
-  await saveRules(trx, source, before, link(order));
+  await saveRules(tx, source, before, link(order));
 }
-
-export const autoAccessArea: Area = {
-  name: 'auto-access',
-  actions: [addAutoAccess, listAutoAccesses, updateAutoAccess, deleteAutoAccess],
-  groupDeleted,
-};

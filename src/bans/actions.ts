@@ -7,7 +7,6 @@ import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction } from '../kernel/registry.js';
 import { EmptyResponse } from '../kernel/responses.js';
-import type { Area } from '../kernel/area.js';
 import { CustomerBanView, CustomerId, IpAddress, banClock, banTarget } from './bans.js';
 import { activeBans, banView, liftBans, pruneEndedBans } from './repo.js';
 
@@ -37,10 +36,10 @@ export const unbanCustomer = defineAction({
   async handler(ctx, input) {
     const target = banTarget(input);
     const { licenseId } = ctx.caller;
-    const lifted = await ctx.tx(async (trx) => {
+    const lifted = await ctx.tx(async (tx) => {
       const now = banClock();
-      const n = await liftBans(trx, licenseId, target, now);
-      await pruneEndedBans(trx, licenseId, now);
+      const n = await liftBans(tx.db, licenseId, target, now);
+      await pruneEndedBans(tx.db, licenseId, now);
       return n;
     });
     if (lifted === 0) {
@@ -50,5 +49,3 @@ export const unbanCustomer = defineAction({
     return {};
   },
 });
-
-export const customerBansArea: Area = { name: 'customer_bans', actions: [listCustomerBans, unbanCustomer] };

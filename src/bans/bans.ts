@@ -10,9 +10,9 @@ import { ApiError } from '../kernel/errors.js';
 import { normalizeRfc3339, microsecondTimestamp } from '../kernel/rfc3339.js';
 import { identifier } from '../kernel/schema.js';
 import { compileValidator, type Validator } from '../kernel/validation.js';
-import { creationTimeIso, type Queryable } from '../store/db.js';
+import type { Tx } from '../store/transaction.js';
 import { findAgentColumns } from '../agents/repo.js';
-import { findLicense } from '../tenancy/tenancy.js';
+import { findLicense } from '../tenancy/licenses.js';
 import { banView, insertBan, pruneEndedBans, type BanTarget, type CustomerBan } from './repo.js';
 
 /** One ban as listed (examples/responses/bans/listCustomerBans.json) and as `createCustomerBan` answers it. */
@@ -75,7 +75,8 @@ let validate: Validator<NewCustomerBanInput> | undefined;
  * agent. `expires_at` may be past (a ban that has ended: stored, never listed); without it the ban never ends.
  * Bans that have ended are forgotten first. Returns the ban as list_customer_bans shows it.
  */
-export async function createCustomerBan(trx: Queryable, licenseId: number, body: unknown): Promise<CustomerBan> {
+export async function createCustomerBan(tx: Tx, licenseId: number, body: unknown): Promise<CustomerBan> {
+  const trx = tx.db;
   validate ??= compileValidator(NewCustomerBan);
   const input = validate(body);
   const target = banTarget(input);
@@ -100,7 +101,7 @@ export async function createCustomerBan(trx: Queryable, licenseId: number, body:
     customer_id: input.customer_id ?? null,
     agent_id: agentId,
     thread_id: input.thread_id ?? null,
-    created_at: microsecondTimestamp(creationTimeIso(trx)),
+    created_at: microsecondTimestamp(tx.clock.next()),
     expires_at: expiresAt,
   };
   await insertBan(trx, row);

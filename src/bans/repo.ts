@@ -5,7 +5,7 @@
  * compare as strings.
  */
 import type { Selectable } from 'kysely';
-import type { Queryable } from '../store/db.js';
+import type { Queryable } from '../store/store.js';
 
 export interface CustomerBansTable {
   license_id: number;

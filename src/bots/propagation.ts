@@ -4,13 +4,16 @@
  * Each call runs inside the caller's transaction; rows are read and written with one query per table.
  * Events are recorded per affected licence with the template's owner client id as their source.
  */
-import { nowIso, type Queryable } from '../store/db.js';
+import { nowIso } from '../store/store.js';
 import type { Cascades } from '../kernel/area.js';
-import { deleteAgentRow } from '../agents/actions.js';
-import { botsOnLicenses, insertAgentRows, newAgentRow, updateBotsOnLicenses, type AgentRow } from '../agents/repo.js';
-import { findLicense, type LicenseRef } from '../tenancy/tenancy.js';
+import { deleteAgentRow } from '../agents/changes.js';
+import { insertAgentRows, newAgentRow, type AgentRow } from '../agents/repo.js';
+import { botsOnLicenses, updateBotsOnLicenses } from '../agents/bot-rows.js';
+import { findLicense, type LicenseRef } from '../tenancy/licenses.js';
 import { recordEvent, type EventSource } from '../webhooks/outbox.js';
-import { botFullState, listTemplates, type TemplateChanges, type TemplateRow } from './repo.js';
+import { listTemplates, type TemplateChanges, type TemplateRow } from './templates-repo.js';
+import { botFullState } from './view.js';
+import type { Tx } from '../store/transaction.js';
 
 const templateSource = (t: TemplateRow, lic: LicenseRef): EventSource => ({
   licenseId: lic.id,
@@ -19,8 +22,8 @@ const templateSource = (t: TemplateRow, lic: LicenseRef): EventSource => ({
 });
 
 /** Create the template's bot on every licence that does not have it yet. */
-export async function createTemplateBots(trx: Queryable, t: TemplateRow, licenses: LicenseRef[]): Promise<void> {
-  const existing = new Set((await botsOnLicenses(trx, t.id, licenses.map((l) => l.id))).map((r) => r.license_id));
+export async function createTemplateBots(tx: Tx, t: TemplateRow, licenses: LicenseRef[]): Promise<void> {
+  const existing = new Set((await botsOnLicenses(tx.db, t.id, licenses.map((l) => l.id))).map((r) => r.license_id));
   const targets = licenses.filter((l) => !existing.has(l.id));
   if (targets.length === 0) return;
   const now = nowIso();
@@ -42,22 +45,22 @@ export async function createTemplateBots(trx: Queryable, t: TemplateRow, license
       now,
     ),
   );
-  await insertAgentRows(trx, rows);
+  await insertAgentRows(tx.db, rows);
   for (const [i, row] of rows.entries()) {
-    await recordEvent(trx, templateSource(t, targets[i]!), 'bot_created', botFullState(row, []));
+    await recordEvent(tx, templateSource(t, targets[i]!), 'bot_created', botFullState(row, []));
   }
 }
 
 /** Apply the template's changed fields to its bots; bot_updated carries what changed for each bot. */
 export async function updateTemplateBots(
-  trx: Queryable,
+  tx: Tx,
   t: TemplateRow,
   licenses: LicenseRef[],
   set: TemplateChanges,
 ): Promise<void> {
   const keys = Object.keys(set) as (keyof TemplateChanges)[];
   if (keys.length === 0) return;
-  const bots = await botsOnLicenses(trx, t.id, licenses.map((l) => l.id));
+  const bots = await botsOnLicenses(tx.db, t.id, licenses.map((l) => l.id));
   const byLicense = new Map(licenses.map((l) => [l.id, l]));
   const changedBots: { row: AgentRow; changed: Record<string, unknown> }[] = [];
   for (const row of bots) {
@@ -66,38 +69,38 @@ export async function updateTemplateBots(
     if (Object.keys(changed).length > 0) changedBots.push({ row, changed });
   }
   if (changedBots.length === 0) return;
-  await updateBotsOnLicenses(trx, t.id, changedBots.map((b) => b.row.license_id), set);
+  await updateBotsOnLicenses(tx.db, t.id, changedBots.map((b) => b.row.license_id), set);
   for (const { row, changed } of changedBots) {
-    await recordEvent(trx, templateSource(t, byLicense.get(row.license_id)!), 'bot_updated', { id: row.id, ...changed });
+    await recordEvent(tx, templateSource(t, byLicense.get(row.license_id)!), 'bot_updated', { id: row.id, ...changed });
   }
 }
 
 /** Delete the template's bots (memberships and credentials with them). */
 export async function deleteTemplateBots(
-  trx: Queryable,
+  tx: Tx,
   cascades: Pick<Cascades, 'agentDeleted'>,
   t: TemplateRow,
   licenses: LicenseRef[],
 ): Promise<void> {
-  const bots = await botsOnLicenses(trx, t.id, licenses.map((l) => l.id));
+  const bots = await botsOnLicenses(tx.db, t.id, licenses.map((l) => l.id));
   const byLicense = new Map(licenses.map((l) => [l.id, l]));
   for (const row of bots) {
     // deleteAgentRow runs the agentDeleted cascade, which is per (licence, agent).
-    await deleteAgentRow(trx, cascades, row.license_id, row);
-    await recordEvent(trx, templateSource(t, byLicense.get(row.license_id)!), 'bot_deleted', { id: row.id });
+    await deleteAgentRow(tx, cascades, row.license_id, row);
+    await recordEvent(tx, templateSource(t, byLicense.get(row.license_id)!), 'bot_deleted', { id: row.id });
   }
 }
 
 /** Give the template's bots the template's (new) secret. */
-export async function resetTemplateBotSecrets(trx: Queryable, t: TemplateRow, licenses: LicenseRef[]): Promise<void> {
-  await updateBotsOnLicenses(trx, t.id, licenses.map((l) => l.id), { secret_hash: t.secret_hash });
+export async function resetTemplateBotSecrets(tx: Tx, t: TemplateRow, licenses: LicenseRef[]): Promise<void> {
+  await updateBotsOnLicenses(tx.db, t.id, licenses.map((l) => l.id), { secret_hash: t.secret_hash });
 }
 
 /** Installing an application creates a bot for each of its templates on that licence. */
-export async function applicationInstalled(trx: Queryable, clientId: string, licenseId: number): Promise<void> {
-  const templates = await listTemplates(trx, clientId);
+export async function applicationInstalled(tx: Tx, clientId: string, licenseId: number): Promise<void> {
+  const templates = await listTemplates(tx.db, clientId);
   if (templates.length === 0) return;
-  const lic = await findLicense(trx, licenseId);
+  const lic = await findLicense(tx.db, licenseId);
   if (!lic) throw new Error(`Licence ${licenseId} not found`);
-  for (const t of templates) await createTemplateBots(trx, t, [{ id: lic.id, organization_id: lic.organization_id }]);
+  for (const t of templates) await createTemplateBots(tx, t, [{ id: lic.id, organization_id: lic.organization_id }]);
 }

@@ -9,10 +9,11 @@ import { SignJWT, decodeProtectedHeader, jwtVerify } from 'jose';
 import { ApiError } from '../kernel/errors.js';
 import type { Caller } from '../kernel/registry.js';
 import type { ResolvedBearer } from '../kernel/area.js';
-import { initSetting, readSetting, writeSetting, type Store } from '../store/db.js';
+import { initSetting, readSetting, writeSetting } from '../store/own-tables.js';
+import type { Store } from '../store/store.js';
 import type { SigningKeys } from '../kernel/signing-keys.js';
-import { botForToken } from '../agents/repo.js';
-import { licensesForAuthentication } from '../tenancy/tenancy.js';
+import { botForToken } from '../agents/bot-rows.js';
+import { licensesForAuthentication } from '../tenancy/licenses.js';
 
 export const BOT_TOKEN_SCOPES = ['chats--access:rw', 'agents-bot--my:rw', 'customers:rw'] as const;
 export const BOT_TOKEN_TTL_SECONDS = 24 * 60 * 60;

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import { createCore, type Core } from '../core.js';
-import { migrate, openReachableStore, storeOptionsOf } from '../store/db.js';
+import { migrate } from '../store/migrate.js';
+import { openReachableStore, storeOptionsOf } from '../store/open.js';
 
 /** Exit statuses: 0 done, 1 the command refused its input or failed, 2 usage or configuration error. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

@@ -7,7 +7,7 @@
  * (it cannot write the environment: the operator puts the printed key first in TOKEN_SIGNING_KEY).
  */
 import type { Config } from '../config.js';
-import type { Store } from '../store/db.js';
+import type { Store } from '../store/store.js';
 import { ApiError } from '../kernel/errors.js';
 import { KeyFileError, keyId, loadSigningKeys, newSecret, rotateKeyFile } from '../kernel/signing-keys.js';
 import { BOT_TOKEN_TTL_SECONDS, SigningKeyMismatch, checkSigningKey, recordedSigningKid } from '../bots/token.js';

@@ -5,7 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { ApiError } from '../kernel/errors.js';
 import { packageInfo } from '../package-info.js';
-import { StoreUnavailableError } from '../store/db.js';
+import { StoreUnavailableError } from '../store/open.js';
 import { CliError, EXIT, makeContext, type CliContext, type CliDeps } from './context.js';
 import { environmentHelp } from './environment.js';
 import { appCommand } from './commands/app.js';

@@ -7,22 +7,29 @@
 import type { AddressInfo } from 'node:net';
 import closeWithGrace from 'close-with-grace';
 import type { Config } from '../config.js';
-import { migrate, openReachableStore, storeOptionsOf } from '../store/db.js';
+import type { CliDeps } from './context.js';
+import { migrate } from '../store/migrate.js';
+import { openReachableStore, storeOptionsOf } from '../store/open.js';
 import { createApp } from '../app.js';
 import { createCore } from '../core.js';
 import { loadTls } from '../http/tls.js';
-import { createDemo, isEmpty } from '../tenancy/demo.js';
-import type { BootstrapResult } from '../tenancy/tenancy.js';
+import { createDemo, isEmpty } from '../provisioning/demo.js';
+import type { BootstrapResult } from '../provisioning/bootstrap.js';
 import { KeyFileError, loadSigningKeys } from '../kernel/signing-keys.js';
 import { SigningKeyMismatch } from '../bots/token.js';
 
-export async function serve(config: Config): Promise<number> {
+/**
+ * Run the server until a signal ends it; resolves with the exit status of the start (0 listening, 1 could not listen,
+ * 2 a key or configuration problem). What it prints goes to `out`; the request log is the server's logger's (pino,
+ * on the process's stdout).
+ */
+export async function serve(config: Config, out: Pick<CliDeps, 'stdout' | 'stderr'>): Promise<number> {
   let loaded: ReturnType<typeof loadSigningKeys>;
   try {
     loaded = loadSigningKeys(config.signingKeys);
   } catch (err) {
     if (!(err instanceof KeyFileError)) throw err;
-    process.stderr.write(`${err.message}\n`);
+    out.stderr(`${err.message}\n`);
     return 2;
   }
   const { keys: signingKeys, generated } = loaded;
@@ -31,7 +38,7 @@ export async function serve(config: Config): Promise<number> {
   const core = createCore(store, config, undefined, signingKeys);
   const tls = await loadTls(config.tls);
   if (tls?.caFile) {
-    process.stdout.write(
+    out.stdout(
       `HTTPS with a local CA (${tls.created ? 'created' : 'reused'}): trust ${tls.caFile}\n` +
         `  Python SDK: verify='${tls.caFile}'   curl: --cacert ${tls.caFile}   Node: NODE_EXTRA_CA_CERTS=${tls.caFile}\n`,
     );
@@ -42,7 +49,7 @@ export async function serve(config: Config): Promise<number> {
   } catch (err) {
     // Another signing key than the other servers of this database: refuse to start, saying what to do.
     if (!(err instanceof SigningKeyMismatch)) throw err;
-    process.stderr.write(`${err.message}\n`);
+    out.stderr(`${err.message}\n`);
     await store.close();
     return 2;
   }
@@ -71,15 +78,15 @@ export async function serve(config: Config): Promise<number> {
   );
 
   if (await isEmpty(store)) {
-    const demo = await core.transaction((trx) => createDemo(trx, core.cascades, config.region));
-    printDemo(demo, (app.server.address() as AddressInfo | null)?.port ?? config.port, config, tls !== null);
+    const demo = await core.transaction((tx) => createDemo(tx, core.cascades, config.region));
+    out.stdout(demoText(demo, (app.server.address() as AddressInfo | null)?.port ?? config.port, config, tls !== null));
   }
   return 0;
 }
 
-function printDemo(demo: BootstrapResult, port: number, config: Config, https: boolean): void {
+function demoText(demo: BootstrapResult, port: number, config: Config, https: boolean): string {
   const base = `${https ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  process.stdout.write(
+  return (
     [
       '',
       'Empty database: created a demo organization and licence.',
@@ -96,6 +103,6 @@ function printDemo(demo: BootstrapResult, port: number, config: Config, https: b
       '',
       'Lost the token? config-api demo-token prints a new one.',
       '',
-    ].join('\n') + '\n',
+    ].join('\n') + '\n'
   );
 }

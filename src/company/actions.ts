@@ -5,8 +5,7 @@
 import { Type, type TString } from '@sinclair/typebox';
 import { defineAction } from '../kernel/registry.js';
 import { EmptyResponse } from '../kernel/responses.js';
-import type { Area } from '../kernel/area.js';
-import { nowIso } from '../store/db.js';
+import { nowIso } from '../store/store.js';
 import { COMPANY_FIELDS, mergeCompanyDetails, readCompanyDetails, type CompanyDetails, type CompanyField } from './repo.js';
 
 const SCOPES = ['organization--my:rw'];
@@ -30,7 +29,7 @@ export const updateCompanyDetails = defineAction({
     const { enrich: _enrich, ...given } = input;
     const changes: Partial<CompanyDetails> = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
     if (Object.keys(changes).length === 0) return {};
-    await ctx.tx((trx) => mergeCompanyDetails(trx, ctx.caller.licenseId, changes, nowIso()));
+    await ctx.tx((tx) => mergeCompanyDetails(tx.db, ctx.caller.licenseId, changes, nowIso()));
     return {};
   },
 });
@@ -49,5 +48,3 @@ export const getCompanyDetails = defineAction({
     return readCompanyDetails(ctx.db, ctx.caller.licenseId);
   },
 });
-
-export const companyArea: Area = { name: 'company', actions: [updateCompanyDetails, getCompanyDetails] };

@@ -2,7 +2,7 @@
  * The only module that reads and writes `company_details`: one row per licence holding the fields
  * update_company_details takes (one nullable column each; null = never set).
  */
-import type { Queryable } from '../store/db.js';
+import type { Queryable } from '../store/store.js';
 
 /** update_company_details' string fields, in the reference's order. */
 export const COMPANY_FIELDS = [

@@ -6,8 +6,7 @@ import { Type } from '@sinclair/typebox';
 import { defineAction } from '../kernel/registry.js';
 import { EmptyResponse } from '../kernel/responses.js';
 import { identifier } from '../kernel/schema.js';
-import type { Area } from '../kernel/area.js';
-import type { Queryable } from '../store/db.js';
+import type { Tx } from '../store/transaction.js';
 import { agentIdOrThrow } from './bounces.js';
 import { deleteBounce } from './repo.js';
 
@@ -23,15 +22,13 @@ export const reactivateEmail = defineAction({
   scopes: ['agents--all:rw'],
   async handler(ctx, input) {
     const { licenseId } = ctx.caller;
-    await ctx.tx(async (trx) => {
-      await deleteBounce(trx, licenseId, await agentIdOrThrow(trx, licenseId, input.agent_id));
+    await ctx.tx(async (tx) => {
+      await deleteBounce(tx.db, licenseId, await agentIdOrThrow(tx.db, licenseId, input.agent_id));
     });
     return {};
   },
 });
 
-async function agentDeleted(trx: Queryable, licenseId: number, agentId: string): Promise<void> {
-  await deleteBounce(trx, licenseId, agentId);
+export async function agentDeleted(tx: Tx, licenseId: number, agentId: string): Promise<void> {
+  await deleteBounce(tx.db, licenseId, agentId);
 }
-
-export const emailBouncesArea: Area = { name: 'email_bounces', actions: [reactivateEmail], agentDeleted };

@@ -4,7 +4,8 @@
  */
 import { ApiError } from '../kernel/errors.js';
 import { normalizeRfc3339, microsecondTimestamp } from '../kernel/rfc3339.js';
-import type { Queryable } from '../store/db.js';
+import type { Queryable } from '../store/store.js';
+import type { Tx } from '../store/transaction.js';
 import { findAgent } from '../agents/repo.js';
 import { listBounces, upsertBounce } from './repo.js';
 
@@ -26,7 +27,7 @@ export async function agentIdOrThrow(db: Queryable, licenseId: number, agentId: 
  * `validation` for a bad `at` (RFC 3339; default now). A second bounce replaces the first.
  */
 export async function recordEmailBounce(
-  trx: Queryable,
+  tx: Tx,
   licenseId: number,
   agentId: string,
   o: { at?: string; reason?: string } = {},
@@ -37,8 +38,8 @@ export async function recordEmailBounce(
     if (normal === null) throw new ApiError('validation', '`at` should be an RFC 3339 date-time');
     at = normal;
   }
-  const id = await agentIdOrThrow(trx, licenseId, agentId);
-  await upsertBounce(trx, { license_id: licenseId, agent_id: id, bounced_at: at, reason: o.reason ?? null });
+  const id = await agentIdOrThrow(tx.db, licenseId, agentId);
+  await upsertBounce(tx.db, { license_id: licenseId, agent_id: id, bounced_at: at, reason: o.reason ?? null });
   return { agent_id: id, bounced_at: at, ...(o.reason !== undefined ? { reason: o.reason } : {}) };
 }
 

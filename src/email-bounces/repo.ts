@@ -3,7 +3,7 @@
  * keyed by the agent id as created). reactivate_email removes the row; deleting the agent does too.
  */
 import type { Selectable } from 'kysely';
-import type { Queryable } from '../store/db.js';
+import type { Queryable } from '../store/store.js';
 
 export interface EmailBouncesTable {
   license_id: number;

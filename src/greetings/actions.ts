@@ -6,9 +6,10 @@
 import { ApiError } from '../kernel/errors.js';
 import { defineAction } from '../kernel/registry.js';
 import { EmptyResponse } from '../kernel/responses.js';
-import type { Area, EventSource } from '../kernel/area.js';
-import { creationTimeIso, type Queryable } from '../store/db.js';
-import { assertGroupsExist } from '../groups/repo.js';
+import type { EventSource } from '../kernel/area.js';
+import type { Tx } from '../store/transaction.js';
+import type { Queryable } from '../store/store.js';
+import { assertGroupsExistIn } from '../groups/repo.js';
 import { checkRules, checkWindow, withButtonIds } from './rules.js';
 import { decodePage, encodePage } from './pages.js';
 import {
@@ -59,11 +60,11 @@ export const createGreeting = defineAction({
     checkRules(input.rules);
     checkWindow(input.active_from ?? null, input.active_until ?? null);
     const richMessage = input.rich_message ? withButtonIds(input.rich_message) : null;
-    const id = await ctx.tx(async (trx) => {
-      await assertGroupsExist(trx, licenseId, [input.group]);
-      const greetingId = await nextGreetingId(trx, licenseId);
-      const now = creationTimeIso(trx);
-      await insertGreeting(trx, {
+    const id = await ctx.tx(async (tx) => {
+      await assertGroupsExistIn(tx, licenseId, [input.group]);
+      const greetingId = await nextGreetingId(tx.db, licenseId);
+      const now = tx.clock.next();
+      await insertGreeting(tx.db, {
         license_id: licenseId,
         id: greetingId,
         group_id: input.group,
@@ -108,11 +109,11 @@ export const updateGreeting = defineAction({
     if (input.rules !== undefined) set.rules = JSON.stringify(input.rules);
     if (input.properties !== undefined) set.properties = JSON.stringify(input.properties);
     if (input.rich_message !== undefined) set.rich_message = input.rich_message && JSON.stringify(withButtonIds(input.rich_message));
-    await ctx.tx(async (trx) => {
-      const row = await getGreetingOrThrow(trx, licenseId, input.id);
+    await ctx.tx(async (tx) => {
+      const row = await getGreetingOrThrow(tx.db, licenseId, input.id);
       checkWindow(set.active_from !== undefined ? set.active_from : row.active_from, set.active_until !== undefined ? set.active_until : row.active_until);
       if (Object.keys(set).length === 0) return;
-      await updateGreetingColumns(trx, licenseId, row.id, { ...set, updated_at: creationTimeIso(trx) });
+      await updateGreetingColumns(tx.db, licenseId, row.id, { ...set, updated_at: tx.clock.next() });
     });
     return {};
   },
@@ -128,7 +129,7 @@ export const deleteGreeting = defineAction({
   scopes: WRITE,
   async handler(ctx, input) {
     const { licenseId } = ctx.caller;
-    const deleted = await ctx.tx((trx) => deleteGreetingRow(trx, licenseId, input.id));
+    const deleted = await ctx.tx((tx) => deleteGreetingRow(tx.db, licenseId, input.id));
     if (!deleted) throw new ApiError('not_found', `Greeting ${input.id} not found`);
     return {};
   },
@@ -180,12 +181,6 @@ export const listGreetings = defineAction({
 });
 
 /** delete_group: the group's greetings go with it (a greeting cannot move to another group). */
-async function groupDeleted(trx: Queryable, source: EventSource, groupId: number): Promise<void> {
-  await deleteGroupGreetings(trx, source.licenseId, groupId);
+export async function groupDeleted(tx: Tx, source: EventSource, groupId: number): Promise<void> {
+  await deleteGroupGreetings(tx.db, source.licenseId, groupId);
 }
-
-export const greetingsArea: Area = {
-  name: 'greetings',
-  actions: [createGreeting, updateGreeting, deleteGreeting, getGreeting, listGreetings],
-  groupDeleted,
-};

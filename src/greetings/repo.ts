@@ -6,7 +6,7 @@
  */
 import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
-import type { Queryable } from '../store/db.js';
+import type { Queryable } from '../store/store.js';
 import type { Greeting, GreetingRule, RichMessageStored } from './schemas.js';
 
 export interface GreetingsTable {

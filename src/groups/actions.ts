@@ -2,11 +2,10 @@
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction, type Caller } from '../kernel/registry.js';
-import type { Area } from '../kernel/area.js';
+import type { Cascades } from '../kernel/area.js';
 import { requireScopes } from '../kernel/scopes.js';
-import type { Queryable } from '../store/db.js';
+import type { Queryable } from '../store/store.js';
 import { literalUnion } from '../kernel/schema.js';
-import { resolveAgentIds } from '../agents/repo.js';
 import { EmptyResponse } from '../kernel/responses.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
 import {
@@ -22,8 +21,7 @@ import {
   updateGroupColumns,
   type GroupRow,
 } from './repo.js';
-import { allocateGroupId } from '../tenancy/tenancy.js';
-import { signalOnCommit } from '../store/db.js';
+import { allocateGroupId } from '../tenancy/licenses.js';
 
 export const GROUP_FIELDS = ['agent_priorities', 'routing_status'] as const;
 const GroupId = Type.Integer({ minimum: 0 });
@@ -75,12 +73,18 @@ async function getGroupOrThrow(db: Queryable, licenseId: number, id: number): Pr
 }
 
 /**
- * `agent_priorities` with its keys as the agents (or bots) were created: keys name them in any letter case. An
- * unknown key → `not_found`; two keys naming the same agent → `validation`.
+ * `agent_priorities` with its keys as the agents (or bots) were created: keys name them in any letter case (resolved
+ * by the agents area, above this one, through the cascades). An unknown key → `not_found`; two keys naming the same
+ * agent → `validation`.
  */
-async function canonicalPriorities(db: Queryable, licenseId: number, priorities: Record<string, string>): Promise<Record<string, string>> {
+async function canonicalPriorities(
+  db: Queryable,
+  cascades: Pick<Cascades, 'resolveAgentIds'>,
+  licenseId: number,
+  priorities: Record<string, string>,
+): Promise<Record<string, string>> {
   const given = Object.keys(priorities);
-  const ids = await resolveAgentIds(db, licenseId, given);
+  const ids = await cascades.resolveAgentIds(db, licenseId, given);
   const out: Record<string, string> = {};
   for (const key of given) {
     const id = ids.get(key);
@@ -110,13 +114,13 @@ export const createGroup = defineAction({
     if (!Object.values(input.agent_priorities).includes('normal')) {
       throw new ApiError('validation', '`agent_priorities` needs at least one agent with the `normal` priority');
     }
-    return ctx.tx(async (trx) => {
-      const priorities = await canonicalPriorities(trx, caller.licenseId, input.agent_priorities);
-      const id = await allocateGroupId(trx, caller.licenseId);
+    return ctx.tx(async (tx) => {
+      const priorities = await canonicalPriorities(tx.db, ctx.cascades, caller.licenseId, input.agent_priorities);
+      const id = await allocateGroupId(tx.db, caller.licenseId);
       const row = { license_id: caller.licenseId, id, name: input.name, language_code: input.language_code ?? 'en', routing_status: 'offline', created_at: new Date().toISOString() };
-      await insertGroup(trx, row);
-      await replaceGroupMembers(trx, caller.licenseId, id, priorities);
-      await recordEvent(trx, sourceOf(caller), 'group_created', {
+      await insertGroup(tx.db, row);
+      await replaceGroupMembers(tx.db, caller.licenseId, id, priorities);
+      await recordEvent(tx, sourceOf(caller), 'group_created', {
         id,
         name: row.name,
         language_code: row.language_code,
@@ -137,9 +141,9 @@ export const updateGroup = defineAction({
   scopes: ['groups--my:rw', 'groups--all:rw'],
   async handler(ctx, input) {
     const { caller } = ctx;
-    await ctx.tx(async (trx) => {
-      const g = await getGroupOrThrow(trx, caller.licenseId, input.id);
-      await requireGroupReach(trx, caller, g.id, 'rw');
+    await ctx.tx(async (tx) => {
+      const g = await getGroupOrThrow(tx.db, caller.licenseId, input.id);
+      await requireGroupReach(tx.db, caller, g.id, 'rw');
       const changed: Record<string, unknown> = {};
       const set: { name?: string; language_code?: string } = {};
       if (input.name !== undefined && input.name !== g.name) set.name = changed.name = input.name;
@@ -147,19 +151,19 @@ export const updateGroup = defineAction({
         set.language_code = changed.language_code = input.language_code;
       }
       if (Object.keys(set).length) {
-        await updateGroupColumns(trx, caller.licenseId, g.id, set);
+        await updateGroupColumns(tx.db, caller.licenseId, g.id, set);
       }
       if (input.agent_priorities !== undefined) {
-        const priorities = await canonicalPriorities(trx, caller.licenseId, input.agent_priorities);
-        const current = (await prioritiesByGroup(trx, caller.licenseId, [g.id])).get(g.id) ?? {};
+        const priorities = await canonicalPriorities(tx.db, ctx.cascades, caller.licenseId, input.agent_priorities);
+        const current = (await prioritiesByGroup(tx.db, caller.licenseId, [g.id])).get(g.id) ?? {};
         const sorted = (m: Record<string, string>) => JSON.stringify(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1)));
         if (sorted(current) !== sorted(priorities)) {
-          await replaceGroupMembers(trx, caller.licenseId, g.id, priorities);
+          await replaceGroupMembers(tx.db, caller.licenseId, g.id, priorities);
           changed.agent_priorities = priorities;
         }
       }
-      if (Object.keys(changed).length) await recordEvent(trx, sourceOf(caller), 'group_updated', { id: g.id, ...changed });
-      if (input.agent_priorities !== undefined) signalOnCommit(trx, 'credentials-changed');
+      if (Object.keys(changed).length) await recordEvent(tx, sourceOf(caller), 'group_updated', { id: g.id, ...changed });
+      if (input.agent_priorities !== undefined) tx.signal('credentials-changed');
     });
     return {};
   },
@@ -175,15 +179,15 @@ export const deleteGroup = defineAction({
   scopes: ['groups--my:rw', 'groups--all:rw'],
   async handler(ctx, input) {
     const { caller } = ctx;
-    await ctx.tx(async (trx) => {
-      const g = await getGroupOrThrow(trx, caller.licenseId, input.id);
+    await ctx.tx(async (tx) => {
+      const g = await getGroupOrThrow(tx.db, caller.licenseId, input.id);
       if (g.id === 0) throw new ApiError('validation', 'The General group (id 0) cannot be deleted');
-      await requireGroupReach(trx, caller, g.id, 'rw');
-      await removeGroupMembers(trx, caller.licenseId, g.id);
-      await ctx.cascades.groupDeleted(trx, sourceOf(caller), g.id);
-      await deleteGroupRow(trx, caller.licenseId, g.id);
-      await recordEvent(trx, sourceOf(caller), 'group_deleted', { id: g.id });
-      signalOnCommit(trx, 'credentials-changed');
+      await requireGroupReach(tx.db, caller, g.id, 'rw');
+      await removeGroupMembers(tx.db, caller.licenseId, g.id);
+      await ctx.cascades.groupDeleted(tx, sourceOf(caller), g.id);
+      await deleteGroupRow(tx.db, caller.licenseId, g.id);
+      await recordEvent(tx, sourceOf(caller), 'group_deleted', { id: g.id });
+      tx.signal('credentials-changed');
     });
     return {};
   },
@@ -223,5 +227,3 @@ export const getGroup = defineAction({
     return groupView(g, priorities, fields);
   },
 });
-
-export const groupsArea: Area = { name: 'groups', actions: [createGroup, updateGroup, deleteGroup, listGroups, getGroup] };

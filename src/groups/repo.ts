@@ -5,7 +5,9 @@
  */
 import type { ExpressionBuilder, Selectable } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
-import { preparedQuery, transactionMemo, type Queryable } from '../store/db.js';
+import { preparedQuery } from '../store/prepared-query.js';
+import type { Tx } from '../store/transaction.js';
+import type { Queryable } from '../store/store.js';
 import type { Database } from '../store/schema.js';
 
 export interface GroupsTable {
@@ -42,12 +44,12 @@ export interface Membership {
   priority: string;
 }
 
-/** Throws `group_not_found` naming the first id that is not a group of the licence. */
-export async function assertGroupsExist(db: Queryable, licenseId: number, ids: readonly number[]): Promise<void> {
+/**
+ * Throws `group_not_found` naming the first id that is not a group of the licence. `known`: groups already found
+ * (skipped, and those found here are added).
+ */
+export async function assertGroupsExist(db: Queryable, licenseId: number, ids: readonly number[], known = new Set<number>()): Promise<void> {
   if (ids.length === 0) return;
-  // Within a batch call, groups found once are not looked up again: the transaction holds the licence lock that
-  // every group change takes, and batchable actions do not delete groups.
-  const known = await transactionMemo(db, `groups:${licenseId}`, async () => new Set<number>());
   const unique = [...new Set(ids)].filter((id) => !known.has(id));
   if (unique.length === 0) return;
   const rows = await db
@@ -60,6 +62,15 @@ export async function assertGroupsExist(db: Queryable, licenseId: number, ids: r
   if (rows.length === unique.length) return;
   const missing = unique.find((id) => !known.has(id));
   throw new ApiError('group_not_found', `Group ${missing} not found`);
+}
+
+/**
+ * `assertGroupsExist` inside a transaction. Within a batch call, groups found once are not looked up again: the
+ * transaction holds the licence lock that every group change takes, and batchable actions do not delete groups.
+ */
+export async function assertGroupsExistIn(tx: Tx, licenseId: number, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await assertGroupsExist(tx.db, licenseId, ids, await tx.memo(`groups:${licenseId}`, async () => new Set<number>()));
 }
 
 /** The licence's "General" group (id 0), made with the licence. */

@@ -1,26 +1,21 @@
 /**
  * The control plane: `/admin/*`, on only when ADMIN_TOKEN is set, authenticated only by
  * `Authorization: Bearer <ADMIN_TOKEN>` (constant-time comparison). The routes call the same service functions as
- * the CLI (src/tenancy, src/webhooks/deliveries.ts). `ADMIN_ROUTES` lists every route with its TypeBox schemas (for
+ * the CLI (src/provisioning, src/webhooks/delivery-views.ts). `ADMIN_ROUTES` lists every route with its TypeBox schemas (for
  * the OpenAPI document, tag `admin`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { ApiError, ERROR_TYPES } from '../kernel/errors.js';
-import { bearerMatches, secretDigest } from './secrets.js';
+import { bearerMatches, hashSecret } from '../kernel/crypto.js';
 import type { Core } from '../core.js';
-import {
-  bootstrapLicense,
-  getLicense,
-  listLicenses,
-  newAccessToken,
-  newApplication,
-  newPat,
-  updateLicense,
-  PLANS,
-} from '../tenancy/tenancy.js';
-import { deleteSnapshot } from '../tenancy/state.js';
-import { listDeliveries } from '../webhooks/deliveries.js';
+import { getLicense, listLicenses, PLANS } from '../tenancy/licenses.js';
+import { bootstrap } from '../provisioning/bootstrap.js';
+import { createApplication } from '../provisioning/applications.js';
+import { createPat, issueAccessToken } from '../provisioning/credentials.js';
+import { updateLicense } from '../provisioning/licenses.js';
+import { deleteSnapshot } from '../provisioning/snapshots.js';
+import { listDeliveries } from '../webhooks/delivery-views.js';
 import { controlPlaneOperations } from './operations.js';
 import { DELIVERY_STATUSES } from '../webhooks/tables.js';
 import type { RequestJournal } from './journal.js';
@@ -208,7 +203,7 @@ function handlers(d: AdminDeps): Record<OperationId, Handler> {
     async adminBootstrap(req) {
       const b = req.body as Record<string, string | null | undefined>;
       return core.transaction((trx) =>
-        bootstrapLicense(trx, core.cascades, {
+        bootstrap(trx, core.cascades, {
           region: (b.region as string | undefined) ?? core.config.region,
           ownerEmail: b.owner_email ?? undefined,
           ownerName: b.owner_name ?? undefined,
@@ -225,17 +220,17 @@ function handlers(d: AdminDeps): Record<OperationId, Handler> {
     },
     async adminCreateApplication(req) {
       const b = req.body as { organization_id: string; license_id?: number; name?: string };
-      return core.transaction((trx) => newApplication(trx, core.cascades, { organizationId: b.organization_id, licenseId: b.license_id, name: b.name }));
+      return core.transaction((trx) => createApplication(trx, core.cascades, { organizationId: b.organization_id, licenseId: b.license_id, name: b.name }));
     },
     async adminCreateToken(req) {
       const b = req.body as { license_id: number; agent_id: string; client_id?: string | null; scopes: string[] | 'all'; ttl_s?: number };
       return core.transaction((trx) =>
-        newAccessToken(trx, { licenseId: b.license_id, agentId: b.agent_id, clientId: b.client_id, scopes: b.scopes, ttlSeconds: b.ttl_s }),
+        issueAccessToken(trx, { licenseId: b.license_id, agentId: b.agent_id, clientId: b.client_id, scopes: b.scopes, ttlSeconds: b.ttl_s }),
       );
     },
     async adminCreatePat(req) {
       const b = req.body as { license_id: number; agent_id: string; scopes: string[] | 'all' };
-      return core.transaction((trx) => newPat(trx, { licenseId: b.license_id, agentId: b.agent_id, scopes: b.scopes }));
+      return core.transaction((trx) => createPat(trx, { licenseId: b.license_id, agentId: b.agent_id, scopes: b.scopes }));
     },
     async adminListLicenses(req) {
       const q = req.query as { organization_id?: string; limit?: number };
@@ -295,7 +290,7 @@ function handlers(d: AdminDeps): Record<OperationId, Handler> {
 
 /** Register the control plane on `app` (call only when ADMIN_TOKEN is set). */
 export async function registerAdmin(app: FastifyInstance, d: AdminDeps): Promise<void> {
-  const expected = secretDigest(d.token);
+  const expected = hashSecret(d.token);
   const byId = handlers(d);
   const streams = new Set<FastifyReply>();
   await app.register(async (scope) => {

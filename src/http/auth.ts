@@ -3,8 +3,8 @@
  * `Authorization: Basic base64(<account_id>:<pat>)` (Personal Access Token). Only hashes are stored.
  * Lookups are cached for a short TTL; writes that change roles, suspension or membership invalidate the cache.
  */
-import type { Store } from '../store/db.js';
-import { findAccessToken, findPat } from '../tenancy/authentication.js';
+import type { Store } from '../store/store.js';
+import { findAccessToken, findPat } from '../agents/authentication.js';
 import { ApiError } from '../kernel/errors.js';
 import type { Caller } from '../kernel/registry.js';
 import type { BearerResolver } from '../kernel/area.js';

@@ -14,7 +14,7 @@ import { extname, join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Core } from '../core.js';
 import { ApiError } from '../kernel/errors.js';
-import { matchesSecret, secretDigest } from './secrets.js';
+import { hashSecret, secretMatches } from '../kernel/crypto.js';
 import type { Registry } from '../kernel/registry.js';
 import { RawJson } from '../kernel/raw-json.js';
 import { packageRoot } from '../package-info.js';
@@ -22,10 +22,10 @@ import type { Dispatcher } from './dispatch.js';
 import { authFailureLimiter } from './auth-failures.js';
 import type { JournalEntry, RequestJournal } from './journal.js';
 import { controlPlaneOperations } from './operations.js';
-import { getLicense, licenseApplications, listLicenses } from '../tenancy/tenancy.js';
-import { ownerCaller } from '../tenancy/views.js';
-import { listDeliveries } from '../webhooks/deliveries.js';
-import { deliveriesChangedSince, getDelivery, type DeliverySummary } from '../webhooks/deliveries-view.js';
+import { getLicense, listLicenses } from '../tenancy/licenses.js';
+import { licenseApplications } from '../tenancy/applications.js';
+import { ownerCaller } from '../provisioning/licenses.js';
+import { deliveriesChangedSince, getDelivery, listDeliveries, type DeliverySummary } from '../webhooks/delivery-views.js';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../webhooks/tables.js';
 
 export const CONSOLE_COOKIE = 'config_api_console';
@@ -160,7 +160,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
   const assets = loadAssets(join(packageRoot(), 'console'));
   const index = assets.get('index.html');
   if (!index) throw new Error('console assets: index.html is missing');
-  const adminDigest = secretDigest(opts.adminToken);
+  const adminDigest = hashSecret(opts.adminToken);
   /** session id → expiry (epoch ms); this instance only. */
   const sessions = new Map<string, number>();
   /** Open live streams, ended before the server closes (it would otherwise wait for them). */
@@ -244,7 +244,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions): voi
     checkCsrf(req);
     const token = (req.body as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string' || token === '') throw new ApiError('validation', '`token` (the admin token) is required');
-    if (!matchesSecret(token, adminDigest)) throw new ApiError('authentication', 'Wrong admin token');
+    if (!secretMatches(token, adminDigest)) throw new ApiError('authentication', 'Wrong admin token');
     const now = Date.now();
     for (const [id, exp] of sessions) if (exp <= now) sessions.delete(id);
     const id = randomBytes(32).toString('base64url');

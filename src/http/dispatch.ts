@@ -7,8 +7,8 @@ import type { Core } from '../core.js';
 import { ApiError, type ErrorBody } from '../kernel/errors.js';
 import type { ReadCaches } from '../kernel/read-cache.js';
 import type { ActionContext, Caller, Logger, RegisteredAction } from '../kernel/registry.js';
-import { nextSavepoint, rollbackToSavepoint } from '../store/db.js';
-import { toApiError } from '../store/errors.js';
+import { nextSavepoint, rollbackToSavepoint } from '../store/transaction.js';
+import { toApiError } from '../kernel/database-errors.js';
 import { classifyDbError } from '../store/health.js';
 
 export interface DispatcherDeps {
@@ -57,12 +57,12 @@ export class Dispatcher {
    * A batch call is one transaction (one licence lock, one commit) in which each item runs under its own savepoint:
    * a failing item is rolled back alone and answers its error, the others keep their effects, and all of them
    * commit together. Items see the effects of the items before them. Lookups the items repeat are remembered for
-   * the transaction (`transactionMemo`). Commit signals are handled once, after the commit.
+   * the transaction (`Tx.memo`). Commit signals are handled once, after the commit.
    */
   async runBatch(action: RegisteredAction, caller: Caller, log: Logger, items: readonly unknown[], requestId?: string): Promise<unknown[]> {
     const { cascades, signingKeys } = this.deps.core;
     return this.deps.core.transaction(async (trx) => {
-      const ctx: ActionContext = { caller, log, db: trx, cascades, signingKeys, tx: (fn) => fn(trx) };
+      const ctx: ActionContext = { caller, log, db: trx.db, cascades, signingKeys, tx: (fn) => fn(trx) };
       const out: unknown[] = [];
       for (const [i, item] of items.entries()) {
         await nextSavepoint(trx, i === 0);

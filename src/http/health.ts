@@ -6,7 +6,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { migrationStatus, type Store } from '../store/db.js';
+import { migrationStatus } from '../store/migrate.js';
+import type { Store } from '../store/store.js';
 import type { Lifecycle } from './lifecycle.js';
 import { HttpStatusError } from '../kernel/errors.js';
 

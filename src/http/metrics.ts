@@ -6,10 +6,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Store } from '../store/db.js';
-import { deliveryQueue, type DeliveryMetrics } from '../webhooks/delivery.js';
+import type { Store } from '../store/store.js';
+import { deliveryQueue, type DeliveryMetrics } from '../webhooks/delivery-stats.js';
 import { ApiError } from '../kernel/errors.js';
-import { bearerMatches, secretDigest } from './secrets.js';
+import { bearerMatches, hashSecret } from '../kernel/crypto.js';
 
 /** The `action` label of calls whose action does not exist (keeps the label set bounded). */
 export const UNKNOWN_ACTION = '_unknown';
@@ -195,7 +195,7 @@ export class Metrics {
 
 /** `GET /metrics` (Prometheus text format), behind `Authorization: Bearer <token>` when a token is configured. */
 export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics, token: string | null): void {
-  const expected = token === null ? null : secretDigest(token);
+  const expected = token === null ? null : hashSecret(token);
   app.get('/metrics', async (req, reply) => {
     if (expected !== null) {
       if (!bearerMatches(req.headers.authorization, expected)) {

@@ -4,8 +4,8 @@
  * wake the delivery worker after a resend). Reset and restore report how long they took (`duration_ms`).
  */
 import type { Core } from '../core.js';
-import { listSnapshots, resetLicense, restoreSnapshot, snapshotLicense } from '../tenancy/state.js';
-import { resendDelivery } from '../webhooks/deliveries.js';
+import { listSnapshots, resetLicense, restoreSnapshot, snapshotLicense } from '../provisioning/snapshots.js';
+import { resendDelivery } from '../webhooks/redelivery.js';
 
 async function timed<T extends object>(fn: () => Promise<T>): Promise<T & { duration_ms: number }> {
   const t0 = performance.now();

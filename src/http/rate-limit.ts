@@ -5,7 +5,7 @@
  */
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { hashSecret } from '../tenancy/secrets.js';
+import { hashSecret } from '../kernel/crypto.js';
 import { ApiError } from '../kernel/errors.js';
 import type { RateLimitConfig as RateLimitOptions } from '../config.js';
 import { credentialIdentity } from './auth.js';

@@ -15,7 +15,7 @@ import { RawJson } from '../kernel/raw-json.js';
 import { registerRateLimit, routeRateLimit } from './rate-limit.js';
 import type { RateLimitConfig } from '../config.js';
 import { errorBody, type Dispatcher } from './dispatch.js';
-import type { Store } from '../store/db.js';
+import type { Store } from '../store/store.js';
 import type { AuthFailureConfig, HttpLimitsConfig, OpsConfig, TrustProxy } from '../config.js';
 import { authFailureLimiter } from './auth-failures.js';
 import { closeSlowClientsOnShutdown, onCheckExpectation, transportOptions } from './transport.js';

@@ -3,7 +3,7 @@
  * `src/areas.ts` lists the areas in one visible order; the composition root (`src/app.ts`) builds the app from it.
  * Cascades run inside the transaction of the change that causes them, in the order of that list.
  */
-import type { Store } from '../store/db.js';
+import type { Store } from '../store/store.js';
 import type { ActionDef, Caller } from './registry.js';
 import type { CascadeHandlers } from './cascades.js';
 import type { SigningKeys } from './signing-keys.js';

@@ -11,7 +11,7 @@
  * belong to the app that creates a ReadCaches: two apps in one process share nothing.
  */
 import { RawJson } from './raw-json.js';
-import type { Queryable, Store } from '../store/db.js';
+import type { Queryable, Store } from '../store/store.js';
 
 export interface CacheLimits {
   entries: number;

@@ -3,7 +3,8 @@
  * handler). Routing, validation, scope checks, batch endpoints and response caching derive from it.
  */
 import type { Static, TSchema } from '@sinclair/typebox';
-import type { Queryable, Tx } from '../store/db.js';
+import type { Queryable } from '../store/store.js';
+import type { Tx } from '../store/transaction.js';
 import { compileValidator, type Validator } from './validation.js';
 import type { Role } from './scopes.js';
 import type { Cascades } from './cascades.js';
@@ -49,11 +50,11 @@ export interface ActionContext {
   /** For reads outside `tx` (inside a batch call: the batch's transaction). */
   db: Queryable;
   /**
-   * Run `fn` as one transaction, serialised per licence. Every API write goes through here; what must happen after
-   * the commit (wake webhook delivery, drop cached token lookups) is asked for with `signalOnCommit(trx, …)`.
-   * Inside a batch call every item runs in the batch's one transaction.
+   * Run `fn` as one transaction, serialised per licence, handing it the transaction context (store/transaction.ts).
+   * Every API write goes through here; what must happen after the commit (wake webhook delivery, drop cached token
+   * lookups) is asked for with `tx.signal(…)`. Inside a batch call every item runs in the batch's one transaction.
    */
-  tx<T>(fn: (trx: Tx) => Promise<T>): Promise<T>;
+  tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** What changes in other areas when a group or an agent is deleted or an application installed. */
   cascades: Cascades;
   /** The app's keys signing bot tokens (the first signs, all verify). */

@@ -2,9 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction } from '../kernel/registry.js';
-import type { Area } from '../kernel/area.js';
 import { literalUnion } from '../kernel/schema.js';
-import { PLANS, productSourceOf } from '../tenancy/tenancy.js';
+import { PLANS, productSourceOf } from '../tenancy/licenses.js';
 import { listChannels } from './channels.js';
 import { exceededLimits } from './limits.js';
 
@@ -67,5 +66,3 @@ export const getProductSource = defineAction({
     return row;
   },
 });
-
-export const otherArea: Area = { name: 'other', actions: [listChannelsAction, checkProductLimitsForPlan, getProductSource] };

@@ -5,8 +5,8 @@
  */
 import { sql } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
-import type { Queryable } from '../store/db.js';
-import { findLicense } from '../tenancy/tenancy.js';
+import type { Queryable } from '../store/store.js';
+import { findLicense } from '../tenancy/licenses.js';
 
 export interface ChannelsTable {
   license_id: number;

@@ -2,13 +2,12 @@
  * Product limits per plan (check_product_limits_for_plan). `null` = unlimited. Only resources this service holds
  * data for are compared; the others (banned customers, queues, group chooser) can never be reported as exceeded.
  */
-import type { Queryable } from '../store/db.js';
-import { PLANS } from '../tenancy/tenancy.js';
+import type { Queryable } from '../store/store.js';
+import type { Plan } from '../tenancy/licenses.js';
 import { countActiveAgents } from '../agents/repo.js';
 import { agentsInMoreGroupsThan, countGroups } from '../groups/repo.js';
-import { countRules } from '../auto-access/list.js';
+import { countRules } from '../auto-access/repo.js';
 
-export type Plan = (typeof PLANS)[number];
 /**
  * The resources of the spec's table this service holds data for. The others (`banned`, `queue`, `queue_continuous`,
  * `group_chooser_groups`) are chat-side: never exceeded here.

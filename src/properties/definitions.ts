@@ -9,8 +9,9 @@ import type { Caller } from '../kernel/registry.js';
 import { hasScope, requireScopes } from '../kernel/scopes.js';
 import { INT32_MAX, INT32_MIN } from '../kernel/validation.js';
 import { sql } from 'kysely';
-import { dialectOf, type Queryable } from '../store/db.js';
-import { assertUsableClientId, installedClientIds } from '../tenancy/tenancy.js';
+import type { Tx } from '../store/transaction.js';
+import type { Queryable } from '../store/store.js';
+import { assertUsableClientId, installedClientIds } from '../tenancy/applications.js';
 
 export interface PropertyDefinitionsTable {
   owner_client_id: string;
@@ -157,26 +158,24 @@ export async function assertOwnApplication(db: Queryable, caller: Caller, client
   await assertUsableClientId(db, caller, clientId);
 }
 
-/** One definition; `lock` row-locks it (FOR UPDATE, on PostgreSQL; SQLite serialises writers) to the end of the transaction. */
-export async function findDefinition(
-  db: Queryable,
-  owner: string,
-  name: string,
-  lock = false,
-): Promise<PropertyDef | undefined> {
-  const q = db
-    .selectFrom('property_definitions')
-    .selectAll()
-    .where('owner_client_id', '=', owner)
-    .where('name', '=', name);
-  const row = await (lock && dialectOf(db) === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
+const definitionQuery = (db: Queryable, owner: string, name: string) =>
+  db.selectFrom('property_definitions').selectAll().where('owner_client_id', '=', owner).where('name', '=', name);
+
+/** One definition, or undefined. */
+export async function findDefinition(db: Queryable, owner: string, name: string): Promise<PropertyDef | undefined> {
+  const row = await definitionQuery(db, owner, name).executeTakeFirst();
   return row && defFromRow(row);
 }
 
-export async function getDefinitionOrThrow(db: Queryable, owner: string, name: string, lock = false): Promise<PropertyDef> {
-  const def = await findDefinition(db, owner, name, lock);
-  if (!def) throw new ApiError('not_found', `Property ${name} not found in namespace ${owner}`);
-  return def;
+/**
+ * One definition, row-locked to the end of the transaction (FOR UPDATE on PostgreSQL; SQLite serialises writers);
+ * `not_found` when there is none.
+ */
+export async function lockDefinitionOrThrow(tx: Tx, owner: string, name: string): Promise<PropertyDef> {
+  const q = definitionQuery(tx.db, owner, name);
+  const row = await (tx.dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
+  if (!row) throw new ApiError('not_found', `Property ${name} not found in namespace ${owner}`);
+  return defFromRow(row);
 }
 
 // ---------------------------------------------------------------- values: reach rules
@@ -203,17 +202,23 @@ export function reachable(caller: Caller, def: PropertyDef, mode: Mode): boolean
   return def.publicAccess !== null && def.publicAccess.includes(mode);
 }
 
+export interface DefinitionFilter {
+  /** Only these namespaces (undefined = all). */
+  namespaces?: readonly string[];
+  /** Only names starting with it. */
+  namePrefix?: string;
+}
+
 /**
  * Definitions of the namespaces present on the caller's licence: applications of the licence's organization,
  * applications installed on the licence, the caller's own client id, and the built-in `test` namespace.
- * One query. `namespaces` narrows to those namespaces (undefined = all); `namePrefix` filters by name.
- * `lock` share-locks the rows (on PostgreSQL) to the end of the transaction, so that a concurrent
- * unregister_property waits for a write of a value (and then deletes it) instead of leaving it behind.
+ * One query; `rows` runs it (undefined: only built-in definitions are wanted).
  */
-export async function loadDefinitions(
+async function definitionIndex(
   db: Queryable,
   caller: Caller,
-  filter: { namespaces?: readonly string[]; namePrefix?: string; lock?: boolean } = {},
+  filter: DefinitionFilter,
+  rows: (q: ReturnType<typeof storedDefinitions>) => Promise<PropertyDefinitionsTable[]>,
 ): Promise<DefIndex> {
   const index: DefIndex = new Map();
   const add = (d: PropertyDef) => {
@@ -228,6 +233,11 @@ export async function loadDefinitions(
   }
   const stored = wanted?.filter((ns) => ns !== TEST_NAMESPACE);
   if (stored && stored.length === 0) return index;
+  for (const r of await rows(storedDefinitions(db, caller, stored, prefix))) add(defFromRow(r));
+  return index;
+}
+
+function storedDefinitions(db: Queryable, caller: Caller, namespaces: readonly string[] | undefined, prefix: string) {
   let q = db
     .selectFrom('property_definitions')
     .selectAll()
@@ -238,12 +248,22 @@ export async function loadDefinitions(
         ...(caller.clientId !== null ? [eb('owner_client_id', '=', caller.clientId)] : []),
       ]),
     );
-  if (stored) q = q.where('owner_client_id', 'in', stored);
+  if (namespaces) q = q.where('owner_client_id', 'in', namespaces);
   if (prefix) q = q.where(namePrefixMatches(prefix));
-  q = q.orderBy('owner_client_id').orderBy('name');
-  const rows = await (filter.lock && dialectOf(db) === 'postgres' ? q.forShare() : q).execute();
-  for (const r of rows) add(defFromRow(r));
-  return index;
+  return q.orderBy('owner_client_id').orderBy('name');
+}
+
+/** The definitions the caller's licence reaches (see `definitionIndex`), narrowed by `filter`. */
+export function loadDefinitions(db: Queryable, caller: Caller, filter: DefinitionFilter = {}): Promise<DefIndex> {
+  return definitionIndex(db, caller, filter, (q) => q.execute());
+}
+
+/**
+ * `loadDefinitions` inside a transaction, share-locking the rows (on PostgreSQL) to its end, so that a concurrent
+ * unregister_property waits for a write of a value (and then deletes it) instead of leaving it behind.
+ */
+export function lockDefinitions(tx: Tx, caller: Caller, filter: DefinitionFilter = {}): Promise<DefIndex> {
+  return definitionIndex(tx.db, caller, filter, (q) => (tx.dialect === 'postgres' ? q.forShare() : q).execute());
 }
 
 export async function insertDefinition(trx: Queryable, row: PropertyDefinitionsTable): Promise<void> {

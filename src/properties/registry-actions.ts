@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction } from '../kernel/registry.js';
 import { INT32_MAX, INT32_MIN } from '../kernel/validation.js';
-import { nowIso } from '../store/db.js';
+import { nowIso } from '../store/store.js';
 import { literalUnion, identifier } from '../kernel/schema.js';
 import { EmptyResponse } from '../kernel/responses.js';
 import {
@@ -18,7 +18,7 @@ import {
   definitionsOf,
   deleteDefinition,
   findDefinition,
-  getDefinitionOrThrow,
+  lockDefinitionOrThrow,
   insertDefinition,
   setPublicAccess,
   type PropertyDef,
@@ -133,12 +133,12 @@ export const registerProperty = defineAction({
       }
       checkValue({ type: input.type, domain: domain as PropertyDef['domain'], range }, input.default_value, 'default_value');
     }
-    await ctx.tx(async (trx) => {
-      await assertOwnApplication(trx, caller, input.owner_client_id);
-      if (await findDefinition(trx, input.owner_client_id, input.name)) {
+    await ctx.tx(async (tx) => {
+      await assertOwnApplication(tx.db, caller, input.owner_client_id);
+      if (await findDefinition(tx.db, input.owner_client_id, input.name)) {
         throw new ApiError('already_exists', `Property ${input.name} already exists in namespace ${input.owner_client_id}`);
       }
-      await insertDefinition(trx, {
+      await insertDefinition(tx.db, {
           owner_client_id: input.owner_client_id,
           name: input.name,
           organization_id: caller.organizationId,
@@ -166,15 +166,15 @@ export const unregisterProperty = defineAction({
   response: EmptyResponse,
   scopes: [CONFIGURATION_SCOPE],
   async handler(ctx, input) {
-    await ctx.tx(async (trx) => {
-      await assertOwnApplication(trx, ctx.caller, input.owner_client_id);
-      const def = await getDefinitionOrThrow(trx, input.owner_client_id, input.name, true);
+    await ctx.tx(async (tx) => {
+      await assertOwnApplication(tx.db, ctx.caller, input.owner_client_id);
+      const def = await lockDefinitionOrThrow(tx, input.owner_client_id, input.name);
       if (def.publicAccess !== null) {
         throw new ApiError('validation', `Property ${input.name} is published; published properties cannot be unregistered`);
       }
       // Definition first: waits for value writes holding it (FOR SHARE), whose rows the next statement then sees.
-      await deleteDefinition(trx, input.owner_client_id, input.name);
-      await deletePropertyValues(trx, input.owner_client_id, input.name);
+      await deleteDefinition(tx.db, input.owner_client_id, input.name);
+      await deletePropertyValues(tx.db, input.owner_client_id, input.name);
     });
     return {};
   },
@@ -190,11 +190,11 @@ export const publishProperty = defineAction({
   response: EmptyResponse,
   scopes: [CONFIGURATION_SCOPE],
   async handler(ctx, input) {
-    await ctx.tx(async (trx) => {
-      await assertOwnApplication(trx, ctx.caller, input.owner_client_id);
-      await getDefinitionOrThrow(trx, input.owner_client_id, input.name, true);
+    await ctx.tx(async (tx) => {
+      await assertOwnApplication(tx.db, ctx.caller, input.owner_client_id);
+      await lockDefinitionOrThrow(tx, input.owner_client_id, input.name);
       const access = ACCESS_TYPES.filter((a) => input.access_type.includes(a));
-      await setPublicAccess(trx, input.owner_client_id, input.name, access);
+      await setPublicAccess(tx.db, input.owner_client_id, input.name, access);
     });
     return {};
   },

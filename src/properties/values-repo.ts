@@ -2,7 +2,7 @@
  * The only module that reads and writes `property_values`: the values of registered properties on a licence
  * (group_id = LICENSE_TARGET) or on its groups.
  */
-import type { Queryable } from '../store/db.js';
+import type { Queryable } from '../store/store.js';
 import { namePrefixMatches } from './definitions.js';
 
 export interface PropertyValuesTable {

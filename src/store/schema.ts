@@ -14,7 +14,7 @@ export interface SettingsTable {
   value: string;
 }
 
-/** The store's own tables (counters and settings, read and written by store/db.ts); areas merge theirs in. */
+/** The store's own tables (counters and settings, read and written by store/own-tables.ts); areas merge theirs in. */
 export interface Database {
   counters: CountersTable;
   settings: SettingsTable;

@@ -1,14 +1,13 @@
 /** The store's types: what every layer holds of an open database. */
 import type pg from 'pg';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { DatabaseConfig } from '../config.js';
 import type { StoreHealth } from './health.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
-export type Tx = Transaction<Database>;
-/** Either the root handle or a transaction: read helpers accept both. */
+/** Either the root handle or a transaction (`Tx.db`): repository functions that only query accept both. */
 export type Queryable = Kysely<Database>;
 
 export interface Store {
@@ -43,6 +42,9 @@ export class CreationClock {
     return new Date(this.last).toISOString();
   }
 }
+
+/** The current time, RFC 3339 UTC (for `updated_at` and the like; creation times come from the `CreationClock`). */
+export const nowIso = (): string => new Date().toISOString();
 
 
 export interface StoreOptions {

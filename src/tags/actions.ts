@@ -9,9 +9,9 @@ import { ApiError } from '../kernel/errors.js';
 import { defineAction, type Caller } from '../kernel/registry.js';
 import { EmptyResponse } from '../kernel/responses.js';
 import { hasScope } from '../kernel/scopes.js';
-import type { Queryable } from '../store/db.js';
-import { assertGroupsExist, groupIdsOfAgent } from '../groups/repo.js';
-import type { Area, EventSource } from '../kernel/area.js';
+import type { Queryable } from '../store/store.js';
+import { assertGroupsExistIn, groupIdsOfAgent } from '../groups/repo.js';
+import type { EventSource } from '../kernel/area.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
 import {
   deleteTagRow,
@@ -24,6 +24,7 @@ import {
   replaceTagGroups,
   tagNameOf,
 } from './repo.js';
+import type { Tx } from '../store/transaction.js';
 
 export const TAG_NAME_MAX = 255;
 const Name = Type.String({
@@ -104,17 +105,17 @@ export const createTag = defineAction({
   async handler(ctx, input) {
     const { caller } = ctx;
     const groupIds = sortedIds(input.group_ids ?? []);
-    await ctx.tx(async (trx) => {
+    await ctx.tx(async (tx) => {
       // Reach first, so a `tags--groups` caller cannot probe which group ids exist.
-      requireReach(await tagReach(trx, caller, 'rw'), groupIds, 'the tag');
-      await assertGroupsExist(trx, caller.licenseId, groupIds);
+      requireReach(await tagReach(tx.db, caller, 'rw'), groupIds, 'the tag');
+      await assertGroupsExistIn(tx, caller.licenseId, groupIds);
       const key = nameKey(input.name);
-      const existing = await tagNameOf(trx, caller.licenseId, key);
+      const existing = await tagNameOf(tx.db, caller.licenseId, key);
       if (existing !== undefined) throw new ApiError('already_exists', `Tag ${JSON.stringify(existing)} already exists`);
       const tag: Tag = { name: input.name, group_ids: groupIds, author_id: caller.agentId, created_at: tagTimestamp() };
-      await insertTag(trx, caller.licenseId, tag);
-      await replaceTagGroups(trx, caller.licenseId, key, groupIds);
-      await recordEvent(trx, sourceOf(caller), 'tag_created', tag);
+      await insertTag(tx.db, caller.licenseId, tag);
+      await replaceTagGroups(tx.db, caller.licenseId, key, groupIds);
+      await recordEvent(tx, sourceOf(caller), 'tag_created', tag);
     });
     return {};
   },
@@ -130,17 +131,17 @@ export const updateTag = defineAction({
   scopes: ['tags--all:rw', 'tags--groups:rw'],
   async handler(ctx, input) {
     const { caller } = ctx;
-    await ctx.tx(async (trx) => {
-      const tag = await getTagOrThrow(trx, caller.licenseId, input.name);
-      const reach = await tagReach(trx, caller, 'rw');
+    await ctx.tx(async (tx) => {
+      const tag = await getTagOrThrow(tx.db, caller.licenseId, input.name);
+      const reach = await tagReach(tx.db, caller, 'rw');
       requireReach(reach, tag.group_ids, 'the tag');
       if (input.group_ids === undefined) return;
       const groupIds = sortedIds(input.group_ids);
-      await assertGroupsExist(trx, caller.licenseId, groupIds);
+      await assertGroupsExistIn(tx, caller.licenseId, groupIds);
       requireReach(reach, groupIds, '`group_ids`');
       if (JSON.stringify(groupIds) === JSON.stringify(tag.group_ids)) return;
-      await replaceTagGroups(trx, caller.licenseId, tag.name_key, groupIds);
-      await recordEvent(trx, sourceOf(caller), 'tag_updated', { name: tag.name, group_ids: groupIds });
+      await replaceTagGroups(tx.db, caller.licenseId, tag.name_key, groupIds);
+      await recordEvent(tx, sourceOf(caller), 'tag_updated', { name: tag.name, group_ids: groupIds });
     });
     return {};
   },
@@ -156,11 +157,11 @@ export const deleteTag = defineAction({
   scopes: ['tags--all:rw', 'tags--groups:rw'],
   async handler(ctx, input) {
     const { caller } = ctx;
-    await ctx.tx(async (trx) => {
-      const tag = await getTagOrThrow(trx, caller.licenseId, input.name);
-      requireReach(await tagReach(trx, caller, 'rw'), tag.group_ids, 'the tag');
-      await deleteTagRow(trx, caller.licenseId, tag.name_key);
-      await recordEvent(trx, sourceOf(caller), 'tag_deleted', { name: tag.name });
+    await ctx.tx(async (tx) => {
+      const tag = await getTagOrThrow(tx.db, caller.licenseId, input.name);
+      requireReach(await tagReach(tx.db, caller, 'rw'), tag.group_ids, 'the tag');
+      await deleteTagRow(tx.db, caller.licenseId, tag.name_key);
+      await recordEvent(tx, sourceOf(caller), 'tag_deleted', { name: tag.name });
     });
     return {};
   },
@@ -191,8 +192,6 @@ export const listTags = defineAction({
 });
 
 /** delete_group: the group id leaves every tag's `group_ids` (tags stay); each changed tag reports tag_updated. */
-async function groupDeleted(trx: Queryable, source: EventSource, groupId: number): Promise<void> {
-  for (const tag of await removeGroupFromTags(trx, source.licenseId, groupId)) await recordEvent(trx, source, 'tag_updated', tag);
+export async function groupDeleted(tx: Tx, source: EventSource, groupId: number): Promise<void> {
+  for (const tag of await removeGroupFromTags(tx.db, source.licenseId, groupId)) await recordEvent(tx, source, 'tag_updated', tag);
 }
-
-export const tagsArea: Area = { name: 'tags', actions: [createTag, updateTag, deleteTag, listTags], groupDeleted };

@@ -3,7 +3,8 @@
  * lower-cased name (`name_key`) within the licence; its groups live in `tag_groups`.
  */
 import type { Selectable } from 'kysely';
-import { nextCounter, type Queryable } from '../store/db.js';
+import { nextCounter } from '../store/own-tables.js';
+import type { Queryable } from '../store/store.js';
 
 export interface TagsTable {
   license_id: number;

@@ -1,9 +1,11 @@
 /**
  * Credentials: access tokens (`Bearer <region>:<opaque>`) and Personal Access Tokens (Basic). This module alone
- * reads and writes the `access_tokens` and `pats` tables; only SHA-256 hashes of the secrets are stored.
+ * reads and writes the `access_tokens` and `pats` tables; only SHA-256 hashes of the secrets are stored. Issuing one
+ * for an agent named by id (checked) is provisioning's (provisioning/credentials.ts); authentication joins the
+ * lookups below with the credential's agent and licence (agents/authentication.ts).
  */
-import { nowIso, type Queryable } from '../store/db.js';
-import { hashSecret, randomSecret } from './secrets.js';
+import { nowIso, type Queryable } from '../store/store.js';
+import { hashSecret, randomSecret } from '../kernel/crypto.js';
 
 export interface AccessTokensTable {
   token_hash: string;
@@ -41,8 +43,8 @@ export interface NewAccessToken {
   ttlSeconds?: number | null;
 }
 
-/** Returns `<region>:<opaque>`; only its hash is stored. */
-export async function issueAccessToken(trx: Queryable, t: NewAccessToken): Promise<string> {
+/** A new access token for an account; returns `<region>:<opaque>` (only its hash is stored). */
+export async function insertAccessToken(trx: Queryable, t: NewAccessToken): Promise<string> {
   const token = `${t.region}:${randomSecret(24)}`;
   await trx
     .insertInto('access_tokens')
@@ -60,8 +62,8 @@ export async function issueAccessToken(trx: Queryable, t: NewAccessToken): Promi
   return token;
 }
 
-/** Returns the PAT; only its hash is stored. */
-export async function createPat(
+/** A new Personal Access Token for an account; returns it (only its hash is stored). */
+export async function insertPat(
   trx: Queryable,
   p: { licenseId: number; accountId: string; scopes: readonly string[] },
 ): Promise<string> {
@@ -90,7 +92,7 @@ export async function deleteCredentialsOf(trx: Queryable, licenseId: number, acc
 
 /**
  * The access token, by the token itself (looked up by hash), as a query to join with its agent and licence in one
- * statement (authentication.ts).
+ * statement (agents/authentication.ts).
  */
 export const accessTokenByToken = (db: Queryable, token: string) =>
   db
@@ -100,7 +102,7 @@ export const accessTokenByToken = (db: Queryable, token: string) =>
 
 /**
  * The PAT, by account id and the PAT itself (looked up by hash), as a query to join with its agent and licence in
- * one statement (authentication.ts).
+ * one statement (agents/authentication.ts).
  */
 export const patByAccount = (db: Queryable, accountId: string, pat: string) =>
   db

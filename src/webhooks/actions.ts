@@ -1,18 +1,17 @@
 /**
  * Webhooks registry: register, list, unregister, list names, and the licence webhook state (enable, disable, get).
  * Registrations belong to a client id (application) of the caller's organization; the state is per licence and
- * client id. Delivery of configuration events lives in outbox.ts (fan-out) and delivery.ts (sending).
+ * client id. Delivery of configuration events lives in outbox.ts (fan-out) and worker.ts (sending).
  */
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
-import type { Area } from '../kernel/area.js';
 import { hasScope } from '../kernel/scopes.js';
 import { literalUnion, identifier } from '../kernel/schema.js';
 import { EmptyResponse } from '../kernel/responses.js';
-import { nowIso, type Queryable } from '../store/db.js';
-import { randomHexId } from '../tenancy/secrets.js';
-import { assertUsableClientId, lockApplication } from '../tenancy/tenancy.js';
+import { nowIso, type Queryable } from '../store/store.js';
+import { randomHexId } from '../kernel/crypto.js';
+import { assertUsableClientId, lockApplication } from '../tenancy/applications.js';
 import {
   ADDITIONAL_DATA,
   SOURCE_TYPES,
@@ -152,8 +151,8 @@ async function authorizeClient(ctx: ActionContext, clientId: string, access: 'ro
 }
 
 /** Queued deliveries that must not go out: cancelled with `reason` as their last error (narrow with `.where`). */
-const cancelPending = (trx: Queryable, reason: string) =>
-  trx
+const cancelPending = (db: Queryable, reason: string) =>
+  db
     .updateTable('webhook_deliveries')
     .set({ status: 'cancelled', last_error: reason, lease_owner: null, lease_until: null, updated_at: nowIso() })
     .where('status', '=', 'pending');
@@ -182,10 +181,10 @@ export const registerWebhook = defineAction({
     checkUrl(input.url);
     checkFilters(input);
     await assertOwnClient(ctx.db, caller, input.owner_client_id);
-    return ctx.tx(async (trx) => {
+    return ctx.tx(async (tx) => {
       // Serialise registrations of one client id so the per-action limit holds under concurrency.
-      await lockApplication(trx, input.owner_client_id);
-      const { n } = await trx
+      await lockApplication(tx, input.owner_client_id);
+      const { n } = await tx.db
         .selectFrom('webhooks')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('owner_client_id', '=', input.owner_client_id)
@@ -198,7 +197,7 @@ export const registerWebhook = defineAction({
         );
       }
       const id = randomHexId(16);
-      await trx
+      await tx.db
         .insertInto('webhooks')
         .values({
           id,
@@ -252,14 +251,14 @@ export const unregisterWebhook = defineAction({
   anyOf: ['webhooks.configuration:rw', 'webhooks--my:rw', 'webhooks--all:rw'],
   async handler(ctx, input) {
     await authorizeClient(ctx, input.owner_client_id, 'rw');
-    await ctx.tx(async (trx) => {
-      const deleted = await trx
+    await ctx.tx(async (tx) => {
+      const deleted = await tx.db
         .deleteFrom('webhooks')
         .where('id', '=', input.id)
         .where('owner_client_id', '=', input.owner_client_id)
         .executeTakeFirst();
       if (Number(deleted.numDeletedRows) === 0) throw new ApiError('not_found', `Webhook ${input.id} not found`);
-      await cancelPending(trx, 'webhook unregistered').where('webhook_id', '=', input.id).execute();
+      await cancelPending(tx.db, 'webhook unregistered').where('webhook_id', '=', input.id).execute();
     });
     return {};
   },
@@ -305,8 +304,8 @@ async function stateClientId(ctx: ActionContext, given: string | undefined): Pro
 async function setLicenseState(ctx: ActionContext, given: string | undefined, enabled: boolean): Promise<void> {
   const clientId = await stateClientId(ctx, given);
   const licenseId = ctx.caller.licenseId;
-  await ctx.tx(async (trx) => {
-    await trx
+  await ctx.tx(async (tx) => {
+    await tx.db
       .insertInto('webhook_license_states')
       .values({ license_id: licenseId, client_id: clientId, enabled: enabled ? 1 : 0, updated_at: nowIso() })
       .onConflict((oc) =>
@@ -315,7 +314,7 @@ async function setLicenseState(ctx: ActionContext, given: string | undefined, en
       .execute();
     if (!enabled) {
       // Nothing more goes out for this application on this licence, queued deliveries included.
-      await cancelPending(trx, 'licence webhooks disabled')
+      await cancelPending(tx.db, 'licence webhooks disabled')
         .where('license_id', '=', licenseId)
         .where('webhook_id', 'in', (eb) => eb.selectFrom('webhooks').select('id').where('owner_client_id', '=', clientId))
         .execute();
@@ -373,16 +372,3 @@ export const getLicenseWebhooksState = defineAction({
     return { license_webhooks_enabled: row ? row.enabled === 1 : true };
   },
 });
-
-export const webhooksArea: Area = {
-  name: 'webhooks',
-  actions: [
-  registerWebhook,
-  listWebhooks,
-  unregisterWebhook,
-  listWebhookNames,
-  enableLicenseWebhooks,
-  disableLicenseWebhooks,
-  getLicenseWebhooksState,
-],
-};

@@ -2,15 +2,18 @@
  * Transactional outbox: configuration events are written in the same transaction as the change they describe,
  * so no subscribed change goes without its event and there is no event without its change. In that same transaction
  * each event is fanned out to the deliveries it needs (one per matching `license` webhook of every application
- * installed on the licence whose licence webhook state is enabled); the delivery worker (delivery.ts) sends them
+ * installed on the licence whose licence webhook state is enabled); the delivery worker (worker.ts) sends them
  * afterwards (woken by the commit signal `deliveries-queued`). Events no webhook wants are not stored unless the
  * app's event log mode (WEBHOOK_EVENT_LOG) is `all`.
  */
-import { nextCounter, nowIso, preparedQuery, signalOnCommit, transactionMemo, txSettings, type Queryable } from '../store/db.js';
+import { nextCounter } from '../store/own-tables.js';
+import { nowIso, type Queryable } from '../store/store.js';
+import { preparedQuery } from '../store/prepared-query.js';
+import type { Tx } from '../store/transaction.js';
 import type { Caller } from '../kernel/registry.js';
 import type { EventSource } from '../kernel/area.js';
-import { uuid } from '../tenancy/secrets.js';
-import { installedClientIds } from '../tenancy/tenancy.js';
+import { uuid } from '../kernel/crypto.js';
+import { installedClientIds } from '../tenancy/applications.js';
 import { contractPayload, type ConfigurationAction, type SourceType } from './catalog.js';
 
 export { CONFIGURATION_ACTIONS, type ConfigurationAction } from './catalog.js';
@@ -102,27 +105,27 @@ const selectTargets = preparedQuery(2, (db, licenseId: number, action: string) =
 );
 
 /**
- * Record one event inside `trx` (when a webhook wants it, or always in `all` mode). Call once per changed object
+ * Record one event inside `tx` (when a webhook wants it, or always in `all` mode). Call once per changed object
  * (batch calls record one event per item).
  * The stored payload keeps only the fields clients expect for the action (catalog.ts `PAYLOAD_CONTRACTS`).
  */
 export async function recordEvent(
-  trx: Queryable,
+  tx: Tx,
   source: EventSource,
   action: ConfigurationAction,
   payload: unknown,
 ): Promise<void> {
   // Within a batch call (one transaction) the subscriptions are looked up once per action.
-  const targets = await transactionMemo(trx, `webhook-targets:${source.licenseId}:${action}`, async () =>
-    (await selectTargets(trx, source.licenseId, action)).rows,
+  const targets = await tx.memo(`webhook-targets:${source.licenseId}:${action}`, async () =>
+    (await selectTargets(tx.db, source.licenseId, action)).rows,
   );
   const matching = targets.filter((t) => filtersMatch(t.filters, source.clientId, t.owner_client_id));
-  if (matching.length === 0 && txSettings(trx).eventLog !== 'all') return;
-  const seq = await nextCounter(trx, `events:${source.licenseId}`);
+  if (matching.length === 0 && tx.settings.eventLog !== 'all') return;
+  const seq = await nextCounter(tx.db, `events:${source.licenseId}`);
   const id = uuid();
   const now = nowIso();
   await insertEvent(
-    trx,
+    tx.db,
     id,
     seq,
     source.licenseId,
@@ -133,7 +136,7 @@ export async function recordEvent(
     now,
   );
   if (matching.length === 0) return;
-  await trx
+  await tx.db
     .insertInto('webhook_deliveries')
     .values(
       matching.map((t) => ({
@@ -156,5 +159,5 @@ export async function recordEvent(
       })),
     )
     .execute();
-  signalOnCommit(trx, 'deliveries-queued');
+  tx.signal('deliveries-queued');
 }

@@ -3,7 +3,7 @@
  * so are events no delivery refers to any more. Pending and failed deliveries (and their events) are kept: they are
  * work to do or for an operator to retry.
  */
-import type { Queryable } from '../store/db.js';
+import type { Queryable } from '../store/store.js';
 
 export async function pruneWebhookHistory(db: Queryable, before: string): Promise<{ deliveries: number; events: number }> {
   const d = await db

@@ -1,9 +1,11 @@
 /**
  * Table types of the webhooks area (migrations 0001, 0005, 0011). The webhooks folder as a whole owns these tables
- * (docs/architecture.md): the outbox (outbox.ts) writes events and deliveries, the delivery worker (delivery.ts)
- * claims and sends them, retention.ts prunes them, and the registry (actions.ts) and the delivery views
- * (deliveries.ts, deliveries-view.ts) read them, joining several of them in one statement. Nothing outside
- * webhooks/ reads or writes them.
+ * (docs/architecture.md): the outbox (outbox.ts) writes events and deliveries, the delivery worker claims and settles
+ * them (worker.ts through claims.ts), retention.ts prunes them, the registry (actions.ts) and the operator views and
+ * redeliveries (delivery-views.ts, redelivery.ts, delivery-stats.ts) read and queue them, joining several of them in
+ * one statement. Outside webhooks/ only the licence snapshots (provisioning/snapshots.ts) touch them: reset and
+ * restore clear a licence's events, deliveries and attempts, and snapshots copy its webhooks and licence states, as
+ * they do every configuration table.
  */
 import type {} from '../store/schema.js';
 

@@ -6,7 +6,7 @@ import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores, expectError, type Harness } from '../support/harness.js';
 import { Receiver, fastRetries, waitFor } from '../support/webhooks.js';
-import { LICENSE_TABLES, ORGANIZATION_TABLES, HISTORY_TABLES, KEPT_TABLES, CREDENTIAL_TABLES } from '../../src/tenancy/state.js';
+import { LICENSE_TABLES, ORGANIZATION_TABLES, HISTORY_TABLES, KEPT_TABLES, CREDENTIAL_TABLES } from '../../src/provisioning/snapshots.js';
 
 
 const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';

@@ -6,7 +6,8 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { describeStores, testConfig, type Harness } from '../support/harness.js';
-import { openStore, migrate } from '../../src/store/db.js';
+import { openStore } from '../../src/store/open.js';
+import { migrate } from '../../src/store/migrate.js';
 import { createApp } from '../../src/app.js';
 import { RequestJournal, redactSecrets } from '../../src/http/journal.js';
 

@@ -4,7 +4,9 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AGENT_FIELDS, agentJson, agentView, newAgentRow, parseScheduler, type AgentRow } from '../../src/agents/repo.js';
+import { newAgentRow, type AgentRow } from '../../src/agents/repo.js';
+import { agentJson, agentView, parseScheduler } from '../../src/agents/view.js';
+import { AGENT_FIELDS } from '../../src/agents/schemas.js';
 import type { Membership } from '../../src/groups/repo.js';
 
 const parseList = (s: string | null): string[] => (s ? (JSON.parse(s) as string[]) : []);

@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores, expectError } from '../support/harness.js';
-import { issueAccessToken } from '../../src/tenancy/tenancy.js';
+import { insertAccessToken } from '../../src/tenancy/credentials.js';
 
 describeStores('request pipeline', (h) => {
   it('serves v3.5 and refuses other versions with unsupported_version', async () => {
@@ -44,7 +44,7 @@ describeStores('request pipeline', (h) => {
   });
 
   it('answers misdirected_request for a token of another region, with data.region', async () => {
-    const token = await issueAccessToken(h().store.db, {
+    const token = await insertAccessToken(h().store.db, {
       licenseId: h().boot.license_id,
       accountId: h().boot.owner.account_id,
       clientId: h().boot.client_id,

@@ -7,7 +7,8 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Migrator, type Kysely } from 'kysely';
-import { openStore, type Store } from '../../src/store/db.js';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/store.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { describeStores, freshDatabase } from '../support/harness.js';
 import { createdIndexes, tableKeys, type TableKeys } from '../support/schema.js';

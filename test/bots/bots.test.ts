@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores, expectError, eventsSince, install, lastSeq, newApp } from '../support/harness.js';
-import { hashSecret } from '../../src/tenancy/secrets.js';
+import { hashSecret } from '../../src/kernel/crypto.js';
 import { HEX32, botRow } from '../support/bots.js';
 
 const WEBHOOK_BOT_FIELDS = [

@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { Migrator } from 'kysely';
 import { describeStores, expectError, freshDatabase, freshStore, testConfig, type Harness } from '../support/harness.js';
 import { cliJson as runCli } from '../support/cli.js';
-import { openStore } from '../../src/store/db.js';
+import { openStore } from '../../src/store/open.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig, ConfigError } from '../../src/config.js';

@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores, expectError, type Harness, eventsSince, lastSeq, install, newApp } from '../support/harness.js';
-import { hashSecret } from '../../src/tenancy/secrets.js';
+import { hashSecret } from '../../src/kernel/crypto.js';
 import { HEX32, botRow } from '../support/bots.js';
 
 /** A token of the bootstrap owner bound to `clientId`. */

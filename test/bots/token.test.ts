@@ -4,7 +4,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { describeStores, expectError, eventsSince, lastSeq } from '../support/harness.js';
 import { createApp } from '../../src/app.js';
 import { insertAgent } from '../../src/agents/repo.js';
-import { hashSecret } from '../../src/tenancy/secrets.js';
+import { hashSecret } from '../../src/kernel/crypto.js';
 
 describeStores('bots: issue_bot_token and bot tokens', (h) => {
   async function botWithToken(name = 'Chatty') {
@@ -120,14 +120,14 @@ describeStores('bots: issue_bot_token and bot tokens', (h) => {
   it("a bot of a licence in another region gets that region's prefix and is redirected", async () => {
     const fra = await h().bootstrap({ region: 'fra' });
     const secret = 'fra-secret';
-    await insertAgent(h().store.db, fra.license_id, {
+    await h().core.transaction((tx) => insertAgent(tx, fra.license_id, {
       id: 'abcdefabcdefabcdefabcdefabcdefab',
       type: 'bot',
       name: 'Fra bot',
       owner_client_id: fra.client_id,
       secret_hash: hashSecret(secret),
       created_via: 'app',
-    });
+    }));
     const { token } = await h().ok(
       'issue_bot_token',
       { bot_id: 'abcdefabcdefabcdefabcdefabcdefab', client_id: fra.client_id, bot_secret: secret, organization_id: fra.organization_id },

@@ -13,9 +13,10 @@ import { GENERATED_PATH, generateClientSource, camelCase } from '../../src/clien
 import { buildRegistry } from '../../src/areas.js';
 import type { Static } from '@sinclair/typebox';
 import type { Requests, Responses } from '../../src/client/index.js';
-import { AgentView, createAgent, listAgents } from '../../src/agents/actions.js';
+import { createAgent, listAgents } from '../../src/agents/actions.js';
+import { AgentView } from '../../src/agents/schemas.js';
 import { addAutoAccess } from '../../src/auto-access/actions.js';
-import { createBot } from '../../src/bots/actions.js';
+import { createBot } from '../../src/bots/bot-actions.js';
 import { join } from 'node:path';
 import { ROOT } from '../support/processes.js';
 

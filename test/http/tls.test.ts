@@ -16,7 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import { Agent, request as undiciRequest } from 'undici';
 import { freshStore, postgresOrSkip, testConfig, type StoreKind } from '../support/harness.js';
 import { createApp } from '../../src/app.js';
-import { bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';
+import { bootstrap, type BootstrapResult } from '../../src/provisioning/bootstrap.js';
 import { createCore } from '../../src/core.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { ensureSelfSigned, loadTls } from '../../src/http/tls.js';
@@ -77,7 +77,7 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       app = await createApp({ core, logger: false, tls });
       await app.listen({ port: 0, host: '127.0.0.1' });
       port = (app.server.address() as AddressInfo).port;
-      boot = await core.transaction((trx) => bootstrap(trx, core.cascades, { region: 'dal' }));
+      boot = await core.transaction((tx) => bootstrap(tx, core.cascades, { region: 'dal' }));
     });
     after(async () => {
       await app?.close();

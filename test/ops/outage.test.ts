@@ -25,8 +25,9 @@ import { TcpProxy } from '../support/tcp-proxy.js';
 import { Receiver, fastRetries, waitFor } from '../support/webhooks.js';
 import { liveApp } from '../support/ops.js';
 import { createCore } from '../../src/core.js';
-import { bootstrap } from '../../src/tenancy/tenancy.js';
-import { migrate, openStore } from '../../src/store/db.js';
+import { bootstrap } from '../../src/provisioning/bootstrap.js';
+import { migrate } from '../../src/store/migrate.js';
+import { openStore } from '../../src/store/open.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -88,7 +89,7 @@ describe('a PostgreSQL outage under write load on two server processes [postgres
     let pgStopped = false;
     let running = true;
     try {
-      const lic = await core.transaction((trx) => bootstrap(trx, core.cascades, { region: 'dal' }));
+      const lic = await core.transaction((tx) => bootstrap(tx, core.cascades, { region: 'dal' }));
       await Promise.all(nodes.map((n) => n.start()));
       const token = lic.bearer_token;
       const reg = await nodes[0]!.call(token, 'register_webhook', {

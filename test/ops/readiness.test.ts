@@ -8,7 +8,7 @@ import { createServer, type Socket } from 'node:net';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { createApp } from '../../src/app.js';
-import { openStore } from '../../src/store/db.js';
+import { openStore } from '../../src/store/open.js';
 import { PG_ADMIN_URL, postgresOrSkip, testConfig } from '../support/harness.js';
 import { liveApp } from '../support/ops.js';
 

@@ -6,8 +6,8 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
-import { openStore } from '../../src/store/db.js';
-import { demoToken, createDemo, isEmpty } from '../../src/tenancy/demo.js';
+import { openStore } from '../../src/store/open.js';
+import { demoToken, createDemo, isEmpty } from '../../src/provisioning/demo.js';
 import { freshDatabase, freshStore, postgresOrSkip, testConfig } from '../support/harness.js';
 import { createCore } from '../../src/core.js';
 import { waitFor } from '../support/webhooks.js';
@@ -208,7 +208,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       try {
         assert.equal(await demoToken(store, 'dal'), null);
         const core = createCore(store, testConfig());
-        const demo = await core.transaction((trx) => createDemo(trx, core.cascades, 'dal'));
+        const demo = await core.transaction((tx) => createDemo(tx, core.cascades, 'dal'));
         const t = await demoToken(store, 'dal');
         assert.ok(t);
         assert.equal(t.license_id, demo.license_id);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describeStores, expectError } from '../support/harness.js';
 import { cliJson } from '../support/cli.js';
 import { PLAN_LIMITS } from '../../src/other/limits.js';
-import { DEFAULT_PRODUCT_SOURCE } from '../../src/tenancy/tenancy.js';
+import { DEFAULT_PRODUCT_SOURCE } from '../../src/tenancy/licenses.js';
 import { insertAgent } from '../../src/agents/repo.js';
 
 describeStores('other', (h) => {
@@ -76,7 +76,7 @@ describeStores('other', (h) => {
     // Active: owner, a1, a2 and a bot (a3 is suspended and does not count); 3 groups; 2 access rules.
     for (const id of ['a1@example.com', 'a2@example.com', 'a3@example.com']) await h().ok('create_agent', { id, name: id }, o);
     await h().ok('suspend_agent', { id: 'a3@example.com' }, o);
-    await insertAgent(h().store.db, lic.license_id, { id: 'b'.repeat(32), name: 'Bot', type: 'bot' });
+    await h().core.transaction((tx) => insertAgent(tx, lic.license_id, { id: 'b'.repeat(32), name: 'Bot', type: 'bot' }));
     const g1 = (await h().ok('create_group', { name: 'G1', agent_priorities: { [lic.owner.id]: 'normal', 'a1@example.com': 'normal' } }, o)).id;
     await h().ok('create_group', { name: 'G2', agent_priorities: { [lic.owner.id]: 'normal' } }, o);
     for (const d of ['r1', 'r2']) {

@@ -2,7 +2,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores } from '../support/harness.js';
-import { preparedQuery } from '../../src/store/db.js';
+import { preparedQuery } from '../../src/store/prepared-query.js';
 
 const nameOf = preparedQuery(2, (db, licenseId: number, id: string) =>
   db.selectFrom('agents').select(['id', 'name']).where('license_id', '=', licenseId).where('id', '=', id),

@@ -6,7 +6,8 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores, expectError } from '../support/harness.js';
 import { sql } from 'kysely';
-import { openStore, type Store } from '../../src/store/db.js';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/store.js';
 
 describeStores('get_agent / list_agents read cache', (h) => {
   const ids = (list: { id: string }[]) => list.map((a) => a.id);

@@ -1,9 +1,11 @@
-/** SQLite statement reuse and the change token; PostgreSQL named prepared statements (src/store/db.ts). */
+/** SQLite statement reuse and the change token; PostgreSQL named prepared statements (src/store/sqlite.ts, src/store/postgres.ts). */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { freshStore, postgresOrSkip } from '../support/harness.js';
-import { nextCounter, openStore, type Store } from '../../src/store/db.js';
+import { nextCounter } from '../../src/store/own-tables.js';
+import { openStore } from '../../src/store/open.js';
+import type { Store } from '../../src/store/store.js';
 
 describe('SQLite statement cache', () => {
   let store: Store;

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { describe, before, after } from 'node:test';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
-import { openStore, migrate, type Store } from '../../src/store/db.js';
+import { openStore } from '../../src/store/open.js';
+import { migrate } from '../../src/store/migrate.js';
+import type { Store } from '../../src/store/store.js';
 import { createApp } from '../../src/app.js';
 import { createCore, type Core } from '../../src/core.js';
 import type { Area } from '../../src/kernel/area.js';
@@ -24,16 +26,9 @@ import { loadConfig, type Config } from '../../src/config.js';
  */
 export const testConfig = (env: Record<string, string> = {}): Config =>
   loadConfig({ AUTH_CACHE_TTL_MS: '0', AUTH_FAILURE_LIMIT: '0', ...env });
-import {
-  bootstrap,
-  createApplication,
-  createPat,
-  installApplication,
-  issueAccessToken,
-  basicAuth,
-  type BootstrapResult,
-  type BootstrapOptions,
-} from '../../src/tenancy/tenancy.js';
+import { bootstrap, type BootstrapResult, type BootstrapOptions } from '../../src/provisioning/bootstrap.js';
+import { createApplication, installApplication } from '../../src/provisioning/applications.js';
+import { basicAuth, insertAccessToken, insertPat } from '../../src/tenancy/credentials.js';
 import { ALL_SCOPES } from '../../src/kernel/scopes.js';
 import { SigningKeys, newSecret } from '../../src/kernel/signing-keys.js';
 import { HOST_TAG, createDatabase, databaseOwner, withClient, type ThrowAwayDatabase } from './database.js';
@@ -314,7 +309,7 @@ export class Harness {
   }
 
   bootstrap(o: Partial<BootstrapOptions> = {}): Promise<BootstrapResult> {
-    return this.core.transaction((trx) => bootstrap(trx, this.core.cascades, { region: this.region, ...o }));
+    return this.core.transaction((tx) => bootstrap(tx, this.core.cascades, { region: this.region, ...o }));
   }
 
   /** POST an action as the bootstrap owner (or with the given token / Authorization header). */
@@ -362,7 +357,7 @@ export class Harness {
   ): Promise<{ token: string; accountId: string }> {
     const licenseId = o.licenseId ?? this.boot.license_id;
     const row = await this.accountOf(id, licenseId);
-    const token = await issueAccessToken(this.store.db, {
+    const token = await insertAccessToken(this.store.db, {
       licenseId,
       accountId: row.account_id,
       clientId: o.clientId === undefined ? this.boot.client_id : o.clientId,
@@ -384,7 +379,7 @@ export class Harness {
   /** An `Authorization: Basic …` header value for a PAT of the given agent. */
   async patFor(id: string, scopes: readonly string[] = ALL_SCOPES, licenseId = this.boot.license_id): Promise<string> {
     const row = await this.accountOf(id, licenseId);
-    const pat = await createPat(this.store.db, { licenseId, accountId: row.account_id, scopes });
+    const pat = await insertPat(this.store.db, { licenseId, accountId: row.account_id, scopes });
     return `Basic ${basicAuth(row.account_id, pat)}`;
   }
 }
@@ -471,13 +466,13 @@ export async function newGroup(h: Harness, name = 'Group'): Promise<number> {
 
 /** A new application of the organization (default: the bootstrap one), optionally installed on licences. */
 export async function newApp(h: Harness, o: { organizationId?: string; install?: number[] } = {}): Promise<string> {
-  return h.core.transaction(async (trx) => {
-    const clientId = await createApplication(trx, o.organizationId ?? h.boot.organization_id, 'Test app');
-    for (const lic of o.install ?? []) await installApplication(trx, h.core.cascades, clientId, lic);
+  return h.core.transaction(async (tx) => {
+    const { client_id: clientId } = await createApplication(tx, h.core.cascades, { organizationId: o.organizationId ?? h.boot.organization_id, name: 'Test app' });
+    for (const lic of o.install ?? []) await installApplication(tx, h.core.cascades, clientId, lic);
     return clientId;
   });
 }
 
 export async function install(h: Harness, clientId: string, licenseId: number): Promise<boolean> {
-  return h.core.transaction((trx) => installApplication(trx, h.core.cascades, clientId, licenseId));
+  return h.core.transaction((tx) => installApplication(tx, h.core.cascades, clientId, licenseId));
 }

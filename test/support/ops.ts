@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../src/app.js';
 import { createCore } from '../../src/core.js';
-import type { Store } from '../../src/store/db.js';
-import { bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';
+import type { Store } from '../../src/store/store.js';
+import { bootstrap, type BootstrapResult } from '../../src/provisioning/bootstrap.js';
 import { freshStore, testConfig, type StoreKind } from './harness.js';
 
 export interface LiveApp {

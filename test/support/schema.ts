@@ -4,7 +4,7 @@
  * key (e.g. `lower(id)`) appears as its text. Both stores.
  */
 import { sql } from 'kysely';
-import type { Store } from '../../src/store/db.js';
+import type { Store } from '../../src/store/store.js';
 
 export interface UniqueKey {
   name: string;

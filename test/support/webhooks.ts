@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../src/app.js';
-import type { Store } from '../../src/store/db.js';
+import type { Store } from '../../src/store/store.js';
 import { testConfig } from './harness.js';
 
 export interface Received {

@@ -13,7 +13,7 @@ import { V36_AREAS, V36_AREA_DOCS } from '../../src/areas-v36.js';
 import { buildOpenApiDocument } from '../../src/http/openapi.js';
 import { ApiError } from '../../src/kernel/errors.js';
 import { ALL_SCOPES } from '../../src/kernel/scopes.js';
-import { resolveScopes } from '../../src/tenancy/tenancy.js';
+import { resolveScopes } from '../../src/provisioning/credentials.js';
 import { createCustomerBan } from '../../src/bans/bans.js';
 import { emailBounces, recordEmailBounce } from '../../src/email-bounces/bounces.js';
 

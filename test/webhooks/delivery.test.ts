@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describeStores, freshStore, newApp, testConfig } from '../support/harness.js';
 import { Receiver, appOn, callApp, fastRetries, waitFor } from '../support/webhooks.js';
 import { createCore } from '../../src/core.js';
-import { bootstrap, type BootstrapResult } from '../../src/tenancy/tenancy.js';
+import { bootstrap, type BootstrapResult } from '../../src/provisioning/bootstrap.js';
 import { AUTO_ACCESS_ITEM_CONTRACTS, PAYLOAD_CONTRACTS } from '../../src/webhooks/catalog.js';
 import { CONFIGURATION_ACTIONS, type ConfigurationAction } from '../../src/webhooks/outbox.js';
 
@@ -340,7 +340,7 @@ describeStores('webhook delivery', (h) => {
     const { store, drop } = await freshStore(h().kind, 4);
     try {
       const core = createCore(store, testConfig());
-      const lic = await core.transaction((trx) => bootstrap(trx, core.cascades, { region: 'dal' }));
+      const lic = await core.transaction((tx) => bootstrap(tx, core.cascades, { region: 'dal' }));
       let app = await appOn(store, { env: FAST });
       const path = '/restart';
       // The receiver is down: the first request hangs (in flight at shutdown), the next ones are refused.

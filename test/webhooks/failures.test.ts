@@ -6,9 +6,9 @@ import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores } from '../support/harness.js';
 import { cliJson } from '../support/cli.js';
-import { installApplication } from '../../src/tenancy/tenancy.js';
+import { installApplication } from '../../src/provisioning/applications.js';
 import { Receiver, fastRetries, waitFor } from '../support/webhooks.js';
-import type { BootstrapResult } from '../../src/tenancy/tenancy.js';
+import type { BootstrapResult } from '../../src/provisioning/bootstrap.js';
 
 const FAST = fastRetries({ WEBHOOK_TIMEOUT_MS: '300', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_RETRY_MAX_MS: '20' });
 
@@ -125,7 +125,7 @@ describeStores('webhook delivery: per-webhook concurrency', (h) => {
     const others = [];
     for (let i = 0; i < 6; i++) {
       const other = await h().bootstrap();
-      await h().core.transaction((trx) => installApplication(trx, h().core.cascades, lic.client_id, other.license_id));
+      await h().core.transaction((tx) => installApplication(tx, h().core.cascades, lic.client_id, other.license_id));
       others.push(other);
     }
     rx.behaviour = (p) => (p === path ? 'hang' : 200);

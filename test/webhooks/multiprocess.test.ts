@@ -9,7 +9,8 @@ import { freshStore, postgresOrSkip, testConfig } from '../support/harness.js';
 import { spawnServer, stopServer } from '../support/servers.js';
 import { Receiver, appOn, callApp, fastRetries, waitFor } from '../support/webhooks.js';
 import { createCore } from '../../src/core.js';
-import { bootstrap, installApplication } from '../../src/tenancy/tenancy.js';
+import { bootstrap } from '../../src/provisioning/bootstrap.js';
+import { installApplication } from '../../src/provisioning/applications.js';
 
 const FAST = fastRetries({ WEBHOOK_POLL_MS: '20', WEBHOOK_CONCURRENCY: '4' });
 
@@ -32,11 +33,11 @@ describe('webhook delivery with two server processes [postgres]', async () => {
     // This process only makes changes: its own worker is off, so the two servers do all the sending.
     let app: Awaited<ReturnType<typeof appOn>> | undefined;
     try {
-      const vendor = await core.transaction((trx) => bootstrap(trx, core.cascades, { region: 'dal' }));
+      const vendor = await core.transaction((tx) => bootstrap(tx, core.cascades, { region: 'dal' }));
       const licences = [vendor];
       for (let i = 1; i < LICENCES; i++) {
-        const lic = await core.transaction((trx) => bootstrap(trx, core.cascades, { region: 'dal' }));
-        await core.transaction((trx) => installApplication(trx, core.cascades, vendor.client_id, lic.license_id));
+        const lic = await core.transaction((tx) => bootstrap(tx, core.cascades, { region: 'dal' }));
+        await core.transaction((tx) => installApplication(tx, core.cascades, vendor.client_id, lic.license_id));
         licences.push(lic);
       }
       app = await appOn(store, { delivery: false, env: FAST });
@@ -88,7 +89,7 @@ describe('webhook delivery with two server processes [postgres]', async () => {
     let server: ChildProcess | undefined;
     let app: Awaited<ReturnType<typeof appOn>> | undefined;
     try {
-      const lic = await core.transaction((trx) => bootstrap(trx, core.cascades, { region: 'dal' }));
+      const lic = await core.transaction((tx) => bootstrap(tx, core.cascades, { region: 'dal' }));
       app = await appOn(store, { delivery: false, env: FAST });
       await callApp(app, lic.bearer_token, 'register_webhook', {
         action: 'agent_created', url: rx.url('/crash'), secret_key: 's', type: 'license', owner_client_id: lic.client_id,

@@ -1,6 +1,6 @@
 /** `config-api app create|install`: applications and their installation on licences. */
 import type { Command } from 'commander';
-import { installApplication, newApplication } from '../../tenancy/tenancy.js';
+import { createApplication, installApplication } from '../../provisioning/applications.js';
 import { printing, type CliContext } from '../context.js';
 import { licenceId } from '../options.js';
 
@@ -15,7 +15,7 @@ export function appCommand(program: Command, ctx: CliContext): void {
     .option('--name <name>', 'application name', 'Application');
   printing(create, ctx, async (o: { organization: string; install?: number; name: string }) => {
     const { client_id: clientId } = await ctx.withCore((core) =>
-      core.transaction((trx) => newApplication(trx, core.cascades, { organizationId: o.organization, licenseId: o.install, name: o.name })),
+      core.transaction((tx) => createApplication(tx, core.cascades, { organizationId: o.organization, licenseId: o.install, name: o.name })),
     );
     return { json: { client_id: clientId }, text: `client_id: ${clientId}` };
   });
@@ -26,7 +26,7 @@ export function appCommand(program: Command, ctx: CliContext): void {
     .requiredOption('--client-id <id>', "the application's client id")
     .requiredOption('--license <id>', 'the licence id', licenceId);
   printing(install, ctx, async (o: { clientId: string; license: number }) => {
-    const installed = await ctx.withCore((core) => core.transaction((trx) => installApplication(trx, core.cascades, o.clientId, o.license)));
+    const installed = await ctx.withCore((core) => core.transaction((tx) => installApplication(tx, core.cascades, o.clientId, o.license)));
     return { json: { client_id: o.clientId, license_id: o.license, installed }, text: installed ? 'Installed' : 'Already installed' };
   });
 }

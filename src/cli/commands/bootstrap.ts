@@ -1,6 +1,7 @@
 /** `config-api bootstrap`: organization, licence, owner, installed application, token and PAT in one step. */
 import { Option, type Command } from 'commander';
-import { bootstrapLicense, PLANS } from '../../tenancy/tenancy.js';
+import { PLANS } from '../../tenancy/licenses.js';
+import { bootstrap } from '../../provisioning/bootstrap.js';
 import { printing, type CliContext } from '../context.js';
 import { dateTime } from '../options.js';
 
@@ -39,7 +40,7 @@ export function bootstrapCommand(program: Command, ctx: CliContext): void {
         ...(o.sourceUrl !== undefined ? { source_url: o.sourceUrl } : {}),
       },
     };
-    const result = await ctx.withCore((core) => core.transaction((trx) => bootstrapLicense(trx, core.cascades, options)));
+    const result = await ctx.withCore((core) => core.transaction((tx) => bootstrap(tx, core.cascades, options)));
     return { json: result, text: JSON.stringify(result, null, 2) };
   });
 }

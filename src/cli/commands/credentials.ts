@@ -3,7 +3,7 @@
  * same functions as the control plane's POST /admin/tokens and /admin/pats.
  */
 import type { Command } from 'commander';
-import { newAccessToken, newPat } from '../../tenancy/tenancy.js';
+import { createPat, issueAccessToken } from '../../provisioning/credentials.js';
 import { printing, type CliContext } from '../context.js';
 import { integerBetween, licenceId, scopeList } from '../options.js';
 
@@ -20,8 +20,8 @@ export function tokenCommand(program: Command, ctx: CliContext): void {
     .option('--ttl <seconds>', 'lifetime in seconds (default: no expiry)', integerBetween(1, Number.MAX_SAFE_INTEGER));
   printing(create, ctx, async (o: { license: number; agent: string; clientId?: string; scopes: string[]; ttl?: number }) => {
     const { bearer_token: token } = await ctx.withCore((core) =>
-      core.transaction((trx) =>
-        newAccessToken(trx, { licenseId: o.license, agentId: o.agent, clientId: o.clientId ?? null, scopes: o.scopes, ttlSeconds: o.ttl ?? null }),
+      core.transaction((tx) =>
+        issueAccessToken(tx, { licenseId: o.license, agentId: o.agent, clientId: o.clientId ?? null, scopes: o.scopes, ttlSeconds: o.ttl ?? null }),
       ),
     );
     return { json: { bearer_token: token }, text: token };
@@ -38,7 +38,7 @@ export function patCommand(program: Command, ctx: CliContext): void {
     .requiredOption('--agent <id>', 'the agent (or bot) the PAT belongs to')
     .requiredOption('--scopes <list>', 'scopes, comma-separated, or "all"', scopeList);
   printing(create, ctx, async (o: { license: number; agent: string; scopes: string[] }) => {
-    const out = await ctx.withCore((core) => core.transaction((trx) => newPat(trx, { licenseId: o.license, agentId: o.agent, scopes: o.scopes })));
+    const out = await ctx.withCore((core) => core.transaction((tx) => createPat(tx, { licenseId: o.license, agentId: o.agent, scopes: o.scopes })));
     return { json: out, text: `Authorization: Basic ${out.basic_auth}` };
   });
 }

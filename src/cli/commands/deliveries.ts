@@ -1,7 +1,8 @@
 /** `config-api deliveries list|retry|resend`: operator view of webhook deliveries. Secrets are never printed. */
 import { Option, type Command } from 'commander';
-import { listDeliveries, resendDelivery, retryFailedDelivery } from '../../webhooks/deliveries.js';
-import { deliveryCounts } from '../../webhooks/delivery.js';
+import { listDeliveries } from '../../webhooks/delivery-views.js';
+import { resendDelivery, retryFailedDelivery } from '../../webhooks/redelivery.js';
+import { deliveryCounts } from '../../webhooks/delivery-stats.js';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../../webhooks/tables.js';
 import { printing, type CliContext } from '../context.js';
 import { integerBetween, licenceId } from '../options.js';
@@ -45,7 +46,7 @@ export function deliveriesCommand(program: Command, ctx: CliContext): void {
     .description('Queue a failed delivery again with a fresh attempt count and time budget → {id, status:"pending"}')
     .argument('<delivery-id>', 'the delivery to retry');
   printing(retry, ctx, async (id: string) => {
-    const out = await ctx.withCore(({ store }) => retryFailedDelivery(store, id));
+    const out = await ctx.withCore((core) => core.transaction((tx) => retryFailedDelivery(tx, id)));
     return { json: out, text: `Delivery ${id} queued again` };
   });
 
@@ -54,7 +55,7 @@ export function deliveriesCommand(program: Command, ctx: CliContext): void {
     .description('Queue any delivery again (delivered, failed or cancelled), as POST /admin/deliveries/{id}/resend → {id, status:"pending", previous_status}')
     .argument('<delivery-id>', 'the delivery to send again');
   printing(resend, ctx, async (id: string) => {
-    const out = await ctx.withCore((core) => core.transaction((trx) => resendDelivery(trx, id)));
+    const out = await ctx.withCore((core) => core.transaction((tx) => resendDelivery(tx, id)));
     return { json: out, text: `Delivery ${id} (${out.previous_status}) queued again` };
   });
 }

@@ -1,6 +1,6 @@
 /** `config-api demo-token`: a new bearer token for the demo licence's owner (when the one serve printed was lost). */
 import type { Command } from 'commander';
-import { demoToken } from '../../tenancy/demo.js';
+import { demoToken } from '../../provisioning/demo.js';
 import { CliError, printing, type CliContext } from '../context.js';
 
 export function demoTokenCommand(program: Command, ctx: CliContext): void {

@@ -1,12 +1,13 @@
 /**
  * `config-api license list|show|update|reset|snapshot|snapshots|restore`: the licence operations of the control
- * plane, through the same functions as its routes (src/tenancy/tenancy.ts, src/tenancy/state.ts). A server running on
+ * plane, through the same functions as its routes (src/provisioning/licenses.ts, src/provisioning/snapshots.ts). A server running on
  * the same database keeps cached token lookups up to AUTH_CACHE_TTL_MS (default 5 s); the HTTP control plane drops
  * them at once.
  */
 import type { Command } from 'commander';
-import { getLicense, listLicenses, updateLicense, type LicenseInfo } from '../../tenancy/tenancy.js';
-import { listSnapshots, resetLicense, restoreSnapshot, snapshotLicense } from '../../tenancy/state.js';
+import { getLicense, listLicenses, type LicenseInfo } from '../../tenancy/licenses.js';
+import { updateLicense } from '../../provisioning/licenses.js';
+import { listSnapshots, resetLicense, restoreSnapshot, snapshotLicense } from '../../provisioning/snapshots.js';
 import { CliError, printing, type CliContext } from '../context.js';
 import { licenceId } from '../options.js';
 
@@ -40,7 +41,7 @@ export function licenseCommand(program: Command, ctx: CliContext): void {
     }
     const expiresAt = o.expiresAt === undefined ? undefined : o.expiresAt === 'never' ? null : o.expiresAt;
     const l = await ctx.withCore((core) =>
-      core.transaction((trx) => updateLicense(trx, o.license, { plan: o.plan, expiresAt }), { licenseId: o.license }),
+      core.transaction((tx) => updateLicense(tx, o.license, { plan: o.plan, expiresAt }), { licenseId: o.license }),
     );
     return { json: l, text: line(l) };
   });
@@ -51,7 +52,7 @@ export function licenseCommand(program: Command, ctx: CliContext): void {
     .requiredOption('--license <id>', 'the licence id', licenceId);
   printing(reset, ctx, async (o: { license: number }) => {
     const t0 = performance.now();
-    const out = await ctx.withCore((core) => core.transaction((trx) => resetLicense(trx, o.license), { licenseId: o.license }));
+    const out = await ctx.withCore((core) => core.transaction((tx) => resetLicense(tx, o.license), { licenseId: o.license }));
     const ms = Math.round((performance.now() - t0) * 100) / 100;
     return { json: { ...out, duration_ms: ms }, text: `Licence ${o.license} reset (owner ${out.owner.id}) in ${ms} ms` };
   });
@@ -63,7 +64,7 @@ export function licenseCommand(program: Command, ctx: CliContext): void {
     .option('--name <name>', 'a name for the snapshot');
   printing(snapshot, ctx, async (o: { license: number; name?: string }) => {
     const out = await ctx.withCore((core) =>
-      core.transaction((trx) => snapshotLicense(trx, o.license, o.name ?? null), { licenseId: o.license }),
+      core.transaction((tx) => snapshotLicense(tx, o.license, o.name ?? null), { licenseId: o.license }),
     );
     return { json: out, text: `snapshot_id: ${out.snapshot_id} (${out.rows} rows)` };
   });
@@ -84,7 +85,7 @@ export function licenseCommand(program: Command, ctx: CliContext): void {
     .requiredOption('--snapshot <id>', 'the snapshot id');
   printing(restore, ctx, async (o: { license: number; snapshot: string }) => {
     const out = await ctx.withCore((core) =>
-      core.transaction((trx) => restoreSnapshot(trx, o.license, o.snapshot), { licenseId: o.license }),
+      core.transaction((tx) => restoreSnapshot(tx, o.license, o.snapshot), { licenseId: o.license }),
     );
     return { json: out, text: `Licence ${o.license} restored from ${o.snapshot}` };
   });

@@ -1,6 +1,6 @@
 /** `config-api migrate`: apply the migrations the database lacks and say which. */
 import type { Command } from 'commander';
-import { migrate } from '../../store/db.js';
+import { migrate } from '../../store/migrate.js';
 import { printing, type CliContext } from '../context.js';
 
 export function migrateCommand(program: Command, ctx: CliContext): void {

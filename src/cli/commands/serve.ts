@@ -11,6 +11,6 @@ export function serveCommand(program: Command, ctx: CliContext): void {
         'drain on SIGTERM within SHUTDOWN_TIMEOUT_MS',
     )
     .action(async () => {
-      ctx.exitCode = await serve(ctx.config());
+      ctx.exitCode = await serve(ctx.config(), ctx.deps);
     });
 }

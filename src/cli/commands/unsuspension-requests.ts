@@ -1,6 +1,6 @@
 /** `config-api unsuspension-requests list`: what request_agent_unsuspension sent to the licence's owners. */
 import type { Command } from 'commander';
-import { listUnsuspensionRequests } from '../../agents/repo.js';
+import { listUnsuspensionRequests } from '../../agents/unsuspension-requests.js';
 import { printing, type CliContext } from '../context.js';
 import { licenceId } from '../options.js';
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 /**
- * Saved licence configurations (src/tenancy/state.ts): `kind` 'bootstrap' is the state `bootstrap` created (what reset
+ * Saved licence configurations (src/provisioning/snapshots.ts): `kind` 'bootstrap' is the state `bootstrap` created (what reset
  * goes back to), 'user' those saved through POST /admin/licenses/{id}/snapshots. `data` is JSON.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {

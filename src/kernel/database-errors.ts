@@ -1,6 +1,6 @@
-/** Driver errors the API can explain (constraint races, out-of-range values, serialisation conflicts, outages). */
-import { ApiError, HttpStatusError } from '../kernel/errors.js';
-import { failureOf, type UnavailableReason } from './health.js';
+/** Driver errors the API can explain (constraint races, out-of-range values, serialisation conflicts, outages), as API errors. */
+import { ApiError, HttpStatusError } from './errors.js';
+import { failureOf, type UnavailableReason } from '../store/health.js';
 
 const UNAVAILABLE: Record<UnavailableReason, string> = {
   database_unavailable: 'The database is unavailable; retry shortly',

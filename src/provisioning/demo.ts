@@ -3,11 +3,14 @@
  * printed at start-up was lost (`config-api demo-token`).
  */
 import { ALL_SCOPES } from '../kernel/scopes.js';
-import { findAgent } from '../agents/repo.js';
-import type { Queryable, Store } from '../store/db.js';
 import type { Cascades } from '../kernel/area.js';
-import { bootstrap, firstInstalledClientId, hasAnyLicense, licenseIdsInRegion, type BootstrapResult } from './tenancy.js';
-import { issueAccessToken } from './credentials.js';
+import type { Store } from '../store/store.js';
+import type { Tx } from '../store/transaction.js';
+import { firstInstalledClientId } from '../tenancy/applications.js';
+import { insertAccessToken } from '../tenancy/credentials.js';
+import { hasAnyLicense, licenseIdsInRegion } from '../tenancy/licenses.js';
+import { findAgent } from '../agents/repo.js';
+import { bootstrap, type BootstrapResult } from './bootstrap.js';
 
 export const DEMO_OWNER_EMAIL = 'owner@example.com';
 
@@ -17,8 +20,8 @@ export async function isEmpty(store: Store): Promise<boolean> {
 }
 
 /** The demo organization, licence, owner and application, inside the caller's transaction. */
-export function createDemo(trx: Queryable, cascades: Pick<Cascades, 'applicationInstalled'>, region: string): Promise<BootstrapResult> {
-  return bootstrap(trx, cascades, { region, ownerEmail: DEMO_OWNER_EMAIL, ownerName: 'Demo Owner' });
+export function createDemo(tx: Tx, cascades: Pick<Cascades, 'applicationInstalled'>, region: string): Promise<BootstrapResult> {
+  return bootstrap(tx, cascades, { region, ownerEmail: DEMO_OWNER_EMAIL, ownerName: 'Demo Owner' });
 }
 
 export interface DemoToken {
@@ -38,7 +41,7 @@ export async function demoToken(store: Store, region: string): Promise<DemoToken
     const owner = await findAgent(store.db, licenseId, DEMO_OWNER_EMAIL);
     if (!owner || owner.role !== 'owner') continue;
     const clientId = await firstInstalledClientId(store.db, licenseId);
-    const token = await issueAccessToken(store.db, { licenseId, accountId: owner.account_id, clientId, scopes: ALL_SCOPES, region });
+    const token = await insertAccessToken(store.db, { licenseId, accountId: owner.account_id, clientId, scopes: ALL_SCOPES, region });
     return { license_id: licenseId, region, owner: { id: owner.id, account_id: owner.account_id }, client_id: clientId, bearer_token: token };
   }
   return null;

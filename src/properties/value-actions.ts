@@ -7,10 +7,10 @@ import { identifier, refusedKey } from '../kernel/schema.js';
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../kernel/errors.js';
 import { defineAction, type ActionContext, type Caller } from '../kernel/registry.js';
-import { nowIso, type Queryable } from '../store/db.js';
+import { nowIso } from '../store/store.js';
 import type { EventSource } from '../kernel/area.js';
 import { EmptyResponse } from '../kernel/responses.js';
-import { assertGroupsExist, groupIdsOf } from '../groups/repo.js';
+import { assertGroupsExist, assertGroupsExistIn, groupIdsOf } from '../groups/repo.js';
 import { deleteGroupValues, deleteValues as deleteStoredValues, selectValues, upsertValues } from './values-repo.js';
 import {
   LICENSE_TARGET,
@@ -19,6 +19,7 @@ import {
   holdsAllReach,
   isOwnNamespace,
   loadDefinitions,
+  lockDefinitions,
   reachable,
   requireNamespaceScope,
   valueScope,
@@ -27,6 +28,7 @@ import {
   type PropertyValue,
   type ValueKind,
 } from './definitions.js';
+import type { Tx } from '../store/transaction.js';
 
 const Key = identifier({ minLength: 1 });
 const GroupId = Type.Integer({ minimum: 0 });
@@ -99,9 +101,9 @@ async function updateValues(
   assertIdentifierKeys(properties, true);
   const namespaces = Object.keys(properties);
   for (const ns of namespaces) requireNamespaceScope(caller, kind, ns, 'write');
-  await ctx.tx(async (trx) => {
-    if (kind === 'group') await assertGroupsExist(trx, caller.licenseId, [target]);
-    const defs = await loadDefinitions(trx, caller, { namespaces, lock: true });
+  await ctx.tx(async (tx) => {
+    if (kind === 'group') await assertGroupsExistIn(tx, caller.licenseId, [target]);
+    const defs = await lockDefinitions(tx, caller, { namespaces });
     const updatedAt = nowIso();
     const rows = [];
     for (const [ns, values] of Object.entries(properties)) {
@@ -111,7 +113,7 @@ async function updateValues(
         rows.push({ license_id: caller.licenseId, group_id: target, namespace: ns, name, value: JSON.stringify(value), updated_at: updatedAt });
       }
     }
-    await upsertValues(trx, rows);
+    await upsertValues(tx.db, rows);
   });
 }
 
@@ -125,13 +127,13 @@ async function deleteValues(
   assertIdentifierKeys(properties, false);
   const namespaces = Object.keys(properties);
   for (const ns of namespaces) requireNamespaceScope(caller, kind, ns, 'write');
-  await ctx.tx(async (trx) => {
-    if (kind === 'group') await assertGroupsExist(trx, caller.licenseId, [target]);
-    const defs = await loadDefinitions(trx, caller, { namespaces, lock: true });
+  await ctx.tx(async (tx) => {
+    if (kind === 'group') await assertGroupsExistIn(tx, caller.licenseId, [target]);
+    const defs = await lockDefinitions(tx, caller, { namespaces });
     for (const [ns, names] of Object.entries(properties)) {
       for (const name of names) writableDefinition(caller, defs, kind, ns, name);
     }
-    for (const [ns, names] of Object.entries(properties)) await deleteStoredValues(trx, caller.licenseId, target, ns, names);
+    for (const [ns, names] of Object.entries(properties)) await deleteStoredValues(tx.db, caller.licenseId, target, ns, names);
   });
 }
 
@@ -267,8 +269,8 @@ export const deleteGroupProperties = defineAction({
 });
 
 /** delete_group: the group's property values go with it. */
-export async function groupDeleted(trx: Queryable, { licenseId }: EventSource, groupId: number): Promise<void> {
-  await deleteGroupValues(trx, licenseId, groupId);
+export async function groupDeleted(tx: Tx, { licenseId }: EventSource, groupId: number): Promise<void> {
+  await deleteGroupValues(tx.db, licenseId, groupId);
 }
 
 export const valueActions = [

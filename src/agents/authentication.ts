@@ -1,12 +1,13 @@
 /**
- * The credential lookups of authentication, one statement each: the credential (credentials.ts), its agent
- * (agents/repo.ts) and its licence (tenancy.ts), each part built by the owner of its table and joined here on the
- * columns they select. (credentials.ts cannot join them itself: tenancy.ts imports it.)
+ * Who a credential acts as: the credential lookups of authentication, one statement each. The credential
+ * (tenancy/credentials.ts), its agent (repo.ts) and its licence (tenancy/licenses.ts) are each built by the owner of
+ * its table and joined here on the columns they select. Here, in the agents area, because the agent is part of the
+ * answer and tenancy (the base below the areas) imports no area.
  */
-import { agentsForAuthentication } from '../agents/repo.js';
-import type { Queryable } from '../store/db.js';
-import { accessTokenByToken, patByAccount } from './credentials.js';
-import { licensesForAuthentication } from './tenancy.js';
+import type { Queryable } from '../store/store.js';
+import { accessTokenByToken, patByAccount } from '../tenancy/credentials.js';
+import { licensesForAuthentication } from '../tenancy/licenses.js';
+import { agentsForAuthentication } from './repo.js';
 
 /** An access token with its agent and licence, by the token itself (looked up by hash). */
 export function findAccessToken(db: Queryable, token: string) {

@@ -4,10 +4,11 @@
  * Every change loads the whole list inside the caller's transaction (the licence is locked), edits it in memory,
  * then writes back only what differs and reports the differences as one auto_accesses_updated event.
  */
-import type { Queryable } from '../store/db.js';
-import { nowIso } from '../store/db.js';
+import type { Queryable } from '../store/store.js';
+import { nowIso } from '../store/store.js';
 import { recordEvent, type EventSource } from '../webhooks/outbox.js';
 import type { Conditions } from './schemas.js';
+import type { Tx } from '../store/transaction.js';
 
 export interface AutoAccessesTable {
   license_id: number;
@@ -100,7 +101,7 @@ export function diffRules(before: readonly Rule[], after: readonly Rule[], subje
 
 /** Write `after` over `before` (inserts, deletes, updates of changed rows only) and record the event. */
 export async function saveRules(
-  trx: Queryable,
+  tx: Tx,
   source: EventSource,
   before: readonly Rule[],
   after: readonly Rule[],
@@ -112,13 +113,13 @@ export async function saveRules(
   const now = new Map(after.map((r) => [r.id, r]));
   const deleted = changes.filter((c) => c.status === 'deleted').map((c) => c.id);
   if (deleted.length) {
-    await trx.deleteFrom('auto_accesses').where('license_id', '=', licenseId).where('id', 'in', deleted).execute();
+    await tx.db.deleteFrom('auto_accesses').where('license_id', '=', licenseId).where('id', 'in', deleted).execute();
   }
   for (const c of changes) {
     const r = now.get(c.id);
     if (!r) continue;
     if (c.status === 'added') {
-      await trx
+      await tx.db
         .insertInto('auto_accesses')
         .values({
           license_id: licenseId,
@@ -137,9 +138,9 @@ export async function saveRules(
     if ('description' in c) set.description = r.description;
     if ('access' in c) set.access = JSON.stringify(r.access);
     if ('conditions' in c) set.conditions = JSON.stringify(r.conditions);
-    await trx.updateTable('auto_accesses').set(set).where('license_id', '=', licenseId).where('id', '=', r.id).execute();
+    await tx.db.updateTable('auto_accesses').set(set).where('license_id', '=', licenseId).where('id', '=', r.id).execute();
   }
-  await recordEvent(trx, source, 'auto_accesses_updated', changes);
+  await recordEvent(tx, source, 'auto_accesses_updated', changes);
   return changes;
 }
 

@@ -11,20 +11,24 @@
  * - credentials (access tokens, PATs) are never removed: a snapshot saves the licence's credentials and a restore
  *   puts back those removed since (e.g. with their agent), so tokens minted for fixtures work after every restore;
  * - kept as they are: the organization, the licence row (plan, expiry, region), applications and installations.
- * `bootstrap` saves the state it creates as the licence's 'bootstrap' snapshot: reset restores it (licences
+ * `bootstrap` (bootstrap.ts) saves the state it creates as the licence's 'bootstrap' snapshot: reset restores it (licences
  * created before that existed are reset to their first agent as owner, with default settings, and General).
  * Each operation runs in the caller's transaction, which should hold the licence lock (`core.transaction(fn,
  * { licenseId })`); reset and restore ask for `credentials-changed` so cached token lookups are dropped.
  * Tables are listed here rather than in each area: the operation is about all of them at once, and a table missing
- * from these lists fails the test that compares them with the schema (test/admin/control-plane.test.ts).
+ * from these lists fails the test that compares them with the schema (test/admin/control-plane.test.ts). This is the
+ * one module that reads and writes other owners' tables (generically, by name); the licence row, the agents and the
+ * groups it rebuilds go through their owners' functions.
  */
 import { sql, type Kysely } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
-import { newAgentRow } from '../agents/repo.js';
-import { addAgentGroups, createGeneralGroup } from '../groups/repo.js';
-import { dialectOf, nowIso, signalOnCommit, type Queryable } from '../store/db.js';
+import { uuid } from '../kernel/crypto.js';
+import type { Tx } from '../store/transaction.js';
+import { nowIso, type Queryable } from '../store/store.js';
 import type {} from '../store/schema.js';
-import { uuid } from './secrets.js';
+import { nextGroupIdOf, organizationOf, setNextGroupId } from '../tenancy/licenses.js';
+import { insertAgentRows, newAgentRow, oldestAgent } from '../agents/repo.js';
+import { addAgentGroups, createGeneralGroup } from '../groups/repo.js';
 
 /** Tables holding one licence's configuration (column `license_id`), in insertion order. */
 export const LICENSE_TABLES = [
@@ -70,17 +74,10 @@ declare module '../store/schema.js' {
 const loose = (db: Queryable) => db as unknown as Kysely<any>;
 
 /** The licence's organization, and whether the licence is its only one (one query). */
-async function scopeOf(trx: Queryable, licenseId: number): Promise<Scope> {
-  const lic = await trx
-    .selectFrom('licenses as l')
-    .select((eb) => [
-      'l.organization_id',
-      eb.selectFrom('licenses as o').select((e) => e.fn.countAll<number>().as('n')).whereRef('o.organization_id', '=', 'l.organization_id').as('n'),
-    ])
-    .where('l.id', '=', licenseId)
-    .executeTakeFirst();
-  if (!lic) throw new ApiError('not_found', `Licence ${licenseId} not found`);
-  return { organizationId: lic.organization_id, organizationScope: Number(lic.n) === 1 };
+async function scopeOf(db: Queryable, licenseId: number): Promise<Scope> {
+  const org = await organizationOf(db, licenseId);
+  if (!org) throw new ApiError('not_found', `Licence ${licenseId} not found`);
+  return { organizationId: org.organizationId, organizationScope: org.licenses === 1 };
 }
 
 interface Scope {
@@ -89,6 +86,7 @@ interface Scope {
 }
 
 interface Ctx extends Scope {
+  tx: Tx;
   trx: Queryable;
   licenseId: number;
 }
@@ -99,7 +97,7 @@ async function clear(c: Ctx, organizationToo: boolean): Promise<void> {
     ...[...HISTORY_TABLES, ...[...LICENSE_TABLES].reverse()].map((t) => [t, 'license_id', c.licenseId] as [string, 'license_id', number]),
     ...(organizationToo ? ORGANIZATION_TABLES.map((t) => [t, 'organization_id', c.organizationId] as [string, 'organization_id', string]) : []),
   ];
-  if (dialectOf(c.trx) === 'postgres') {
+  if (c.tx.dialect === 'postgres') {
     const ctes = targets.map(([t, col, v], i) => sql`${sql.raw(`d${i}`)} AS (DELETE FROM ${sql.table(t)} WHERE ${sql.ref(col)} = ${v})`);
     await sql`WITH ${sql.join(ctes)} SELECT 1`.execute(c.trx);
     return;
@@ -116,8 +114,8 @@ async function insertRows(trx: Queryable, table: string, rows: Row[], ignoreExis
   }
 }
 
-async function ctxOf(trx: Queryable, licenseId: number): Promise<Ctx> {
-  return { trx, licenseId, ...(await scopeOf(trx, licenseId)) };
+async function ctxOf(tx: Tx, licenseId: number): Promise<Ctx> {
+  return { tx, trx: tx.db, licenseId, ...(await scopeOf(tx.db, licenseId)) };
 }
 
 async function capture(c: Ctx): Promise<SnapshotData> {
@@ -130,8 +128,7 @@ async function capture(c: Ctx): Promise<SnapshotData> {
   if (organizationScope) {
     for (const t of ORGANIZATION_TABLES) tables[t] = await db.selectFrom(t).selectAll().where('organization_id', '=', organizationId).execute();
   }
-  const lic = await trx.selectFrom('licenses').select('next_group_id').where('id', '=', licenseId).executeTakeFirstOrThrow();
-  return { version: 1, license: { next_group_id: Number(lic.next_group_id) }, organizationScope, tables };
+  return { version: 1, license: { next_group_id: await nextGroupIdOf(trx, licenseId) }, organizationScope, tables };
 }
 
 async function apply(c: Ctx, data: SnapshotData): Promise<void> {
@@ -141,7 +138,7 @@ async function apply(c: Ctx, data: SnapshotData): Promise<void> {
   for (const t of LICENSE_TABLES) await insertRows(trx, t, data.tables[t] ?? []);
   if (orgToo) for (const t of ORGANIZATION_TABLES) await insertRows(trx, t, data.tables[t] ?? []);
   for (const t of CREDENTIAL_TABLES) await insertRows(trx, t, data.tables[t] ?? [], true);
-  await trx.updateTable('licenses').set({ next_group_id: data.license.next_group_id }).where('id', '=', licenseId).execute();
+  await setNextGroupId(trx, licenseId, data.license.next_group_id);
 }
 
 async function saveSnapshot(c: Ctx, kind: 'bootstrap' | 'user', name: string | null) {
@@ -160,8 +157,8 @@ async function saveSnapshot(c: Ctx, kind: 'bootstrap' | 'user', name: string | n
 }
 
 /** Inside `bootstrap`'s transaction: remember the state it created, for reset. */
-export async function saveBootstrapState(trx: Queryable, licenseId: number): Promise<void> {
-  await saveSnapshot(await ctxOf(trx, licenseId), 'bootstrap', null);
+export async function saveBootstrapState(tx: Tx, licenseId: number): Promise<void> {
+  await saveSnapshot(await ctxOf(tx, licenseId), 'bootstrap', null);
 }
 
 export interface ResetResult {
@@ -174,9 +171,9 @@ export interface ResetResult {
  * The licence back to its bootstrapped state (owner, General group, nothing else; no webhook history), keeping
  * applications and credentials. Callers must drop cached token lookups afterwards.
  */
-export async function resetLicense(trx: Queryable, licenseId: number): Promise<ResetResult> {
-  const c = await ctxOf(trx, licenseId);
-  signalOnCommit(trx, 'credentials-changed');
+export async function resetLicense(tx: Tx, licenseId: number): Promise<ResetResult> {
+  const c = await ctxOf(tx, licenseId);
+  tx.signal('credentials-changed');
   const base = await c.trx
     .selectFrom('admin_snapshots')
     .select('data')
@@ -201,23 +198,15 @@ export async function resetLicense(trx: Queryable, licenseId: number): Promise<R
 /** Licences bootstrapped before baselines were saved: the first agent becomes the owner with default settings. */
 async function resetWithoutBaseline(c: Ctx): Promise<Omit<ResetResult, 'organization_scope'>> {
   const { trx, licenseId } = c;
-  const owner = await trx
-    .selectFrom('agents')
-    .selectAll()
-    .where('license_id', '=', licenseId)
-    .where('type', '=', 'agent')
-    .orderBy('created_at')
-    .orderBy('account_id')
-    .limit(1)
-    .executeTakeFirst();
+  const owner = await oldestAgent(trx, licenseId);
   if (!owner) throw new ApiError('validation', `Licence ${licenseId} has no agent to keep as its owner`);
   await clear(c, c.organizationScope);
   const now = nowIso();
   const fresh = newAgentRow(licenseId, { id: owner.id, name: owner.name, role: 'owner', login_status: 'accepting chats' }, owner.created_at);
-  await trx.insertInto('agents').values({ ...fresh, account_id: owner.account_id, updated_at: now }).execute();
+  await insertAgentRows(trx, [{ ...fresh, account_id: owner.account_id, updated_at: now }]);
   await createGeneralGroup(trx, licenseId, now);
   await addAgentGroups(trx, licenseId, owner.id, [{ id: 0, priority: 'normal' }]);
-  await trx.updateTable('licenses').set({ next_group_id: 1 }).where('id', '=', licenseId).execute();
+  await setNextGroupId(trx, licenseId, 1);
   return { license_id: licenseId, owner: { id: owner.id, account_id: owner.account_id } };
 }
 
@@ -232,8 +221,8 @@ export interface SnapshotInfo {
 }
 
 /** Save the licence's configuration; returns the new snapshot's id. */
-export async function snapshotLicense(trx: Queryable, licenseId: number, name: string | null = null): Promise<SnapshotInfo> {
-  return saveSnapshot(await ctxOf(trx, licenseId), 'user', name);
+export async function snapshotLicense(tx: Tx, licenseId: number, name: string | null = null): Promise<SnapshotInfo> {
+  return saveSnapshot(await ctxOf(tx, licenseId), 'user', name);
 }
 
 /** Snapshots of a licence saved by users, newest first. */
@@ -250,8 +239,8 @@ export async function listSnapshots(db: Queryable, licenseId: number): Promise<A
 }
 
 /** Replace the licence's configuration with one of its snapshots. Callers must drop cached token lookups afterwards. */
-export async function restoreSnapshot(trx: Queryable, licenseId: number, snapshotId: string): Promise<{ license_id: number; snapshot_id: string }> {
-  const c = await ctxOf(trx, licenseId);
+export async function restoreSnapshot(tx: Tx, licenseId: number, snapshotId: string): Promise<{ license_id: number; snapshot_id: string }> {
+  const c = await ctxOf(tx, licenseId);
   const snap = await c.trx
     .selectFrom('admin_snapshots')
     .select(['data'])
@@ -261,7 +250,7 @@ export async function restoreSnapshot(trx: Queryable, licenseId: number, snapsho
     .executeTakeFirst();
   if (!snap) throw new ApiError('not_found', `Snapshot ${snapshotId} of licence ${licenseId} not found`);
   await apply(c, JSON.parse(snap.data) as SnapshotData);
-  signalOnCommit(trx, 'credentials-changed');
+  tx.signal('credentials-changed');
   return { license_id: licenseId, snapshot_id: snapshotId };
 }
 
