@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { CONSOLE_COOKIE, CONSOLE_HEADER } from '../../src/http/console.js';
+import { CONSOLE_COOKIE, CONSOLE_HEADER } from '../../src/http/console/index.js';
 import { describeStores, Harness, type StoreKind } from '../support/harness.js';
 
 const TOKEN = 'console-test-admin-token-0123456789';
