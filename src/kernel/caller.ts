@@ -26,20 +26,13 @@ export interface Caller {
 }
 
 /** What a caller is made from, as the stores keep it (role and type as text, scopes space-separated or listed). */
-export interface CallerInit {
-  kind: AuthKind;
-  licenseId: number;
-  organizationId: string;
-  region: string;
-  accountId: string;
-  agentId: string;
+export interface CallerInit extends Omit<Caller, 'role' | 'agentType' | 'suspended' | 'scopes'> {
   /** The agent's stored role (one of `ROLES`); bots are `normal`. */
   role: string;
   /** The agent's stored type: `bot`, or an agent. */
   type: string;
   /** Stored as 0/1, or known. */
   suspended: boolean | number;
-  clientId: string | null;
   /** Space-separated as stored, or a list. */
   scopes: string | Iterable<string>;
 }
