@@ -7,7 +7,7 @@ import type { onRequestHookHandler } from 'fastify';
 import type { RegisteredAction, Registry } from '../../kernel/registry.js';
 
 /** The `action` label of calls whose action does not exist (keeps the label set bounded). */
-export const UNKNOWN_ACTION = '_unknown';
+const UNKNOWN_ACTION = '_unknown';
 
 export interface ActionCall {
   /** The API version in the path. */

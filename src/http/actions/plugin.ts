@@ -33,7 +33,7 @@ import { faultsHook, type FaultInjector } from '../faults.js';
 import { callTable, identifyCall, type ActionCall } from './call.js';
 
 /** The path of the actions under a version's prefix. */
-export const ACTION_PATH = '/configuration/action';
+const ACTION_PATH = '/configuration/action';
 
 export interface CallLimits {
   /** Failed authentications per client address (null: off). */

@@ -38,21 +38,17 @@ export class Sessions {
   private readonly expiries = new Map<string, number>();
   constructor(readonly ttlMs: number) {}
 
-  /** The request's live session id, if any. */
-  of(req: FastifyRequest): string | undefined {
+  /** The request's live session (its id and expiry, epoch ms), if any. */
+  of(req: FastifyRequest): { id: string; expires: number } | undefined {
     const id = cookieValue(req.headers.cookie, CONSOLE_COOKIE);
     if (!id) return undefined;
-    const exp = this.expiries.get(id);
-    if (exp === undefined) return undefined;
-    if (exp <= Date.now()) {
+    const expires = this.expiries.get(id);
+    if (expires === undefined) return undefined;
+    if (expires <= Date.now()) {
       this.expiries.delete(id);
       return undefined;
     }
-    return id;
-  }
-
-  expiresAt(id: string): number | undefined {
-    return this.expiries.get(id);
+    return { id, expires };
   }
 
   create(): { id: string; expires: number } {
@@ -70,7 +66,7 @@ export class Sessions {
 }
 
 /** Same-origin and custom-header check for requests that change state (an onRequest hook). */
-export const checkCsrf: onRequestHookHandler = (req, _reply, done) => {
+const checkCsrf: onRequestHookHandler = (req, _reply, done) => {
   if (req.headers[CONSOLE_HEADER] !== '1') {
     return done(new ApiError('authorization', `State-changing console requests must send the ${CONSOLE_HEADER} header`));
   }
@@ -113,12 +109,14 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionOptions> = async (a
     reply.header('set-cookie', cookie(req, id, Math.floor(sessions.ttlMs / 1000)));
     return { expires_at: new Date(expires).toISOString() };
   });
-  app.get('/console/api/session', { onRequest: requireSession(sessions) }, async (req) => ({
-    expires_at: new Date(sessions.expiresAt(sessions.of(req) ?? '') ?? Date.now()).toISOString(),
-  }));
+  app.get('/console/api/session', { onRequest: requireSession(sessions) }, async (req) => {
+    const session = sessions.of(req);
+    if (!session) throw new ApiError('authentication', 'Sign in to the console first');
+    return { expires_at: new Date(session.expires).toISOString() };
+  });
   app.delete('/console/api/session', { onRequest: checkCsrf }, async (req, reply) => {
-    const id = sessions.of(req);
-    if (id) sessions.delete(id);
+    const session = sessions.of(req);
+    if (session) sessions.delete(session.id);
     reply.header('set-cookie', cookie(req, '', 0));
     return {};
   });
