@@ -109,7 +109,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionOptions> = async (a
     reply.header('set-cookie', cookie(req, id, Math.floor(sessions.ttlMs / 1000)));
     return { expires_at: new Date(expires).toISOString() };
   });
-  app.get('/console/api/session', { onRequest: requireSession(sessions) }, async (req) => {
+  app.get('/console/api/session', async (req) => {
     const session = sessions.of(req);
     if (!session) throw new ApiError('authentication', 'Sign in to the console first');
     return { expires_at: new Date(session.expires).toISOString() };
