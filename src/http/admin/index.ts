@@ -1,7 +1,7 @@
 /**
  * The control plane: `/admin/*`, on only when ADMIN_TOKEN is set, opened only by `Authorization: Bearer <ADMIN_TOKEN>`
  * (constant-time comparison). One encapsulated plugin: the token check is its own hook, and its route modules call
- * the same service functions as the CLI (src/tenancy, src/webhooks/deliveries.ts). Each route declares its TypeBox
+ * the same service functions as the CLI (src/provisioning, src/webhooks/delivery-views.ts). Each route declares its TypeBox
  * schemas and, in the schema, its `operationId` and `summary`: the OpenAPI document (tag `admin`) is made from the
  * routes as registered (`AdminRouteDoc`), so a route is documented by being declared.
  */
