@@ -23,7 +23,7 @@ export class ControlPlane {
   readonly adminRoutes: AdminRouteDoc[] = [];
 
   constructor(
-    readonly token: string,
+    private readonly token: string,
     config: Pick<AdminConfig, 'journalSize' | 'journalBodies'>,
   ) {
     this.journal = new RequestJournal(config.journalSize, config.journalBodies);
