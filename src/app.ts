@@ -15,9 +15,7 @@ import { Authenticator } from './http/auth.js';
 import { Dispatcher } from './http/dispatch.js';
 import { buildServer } from './http/server.js';
 import { DeliveryWorker } from './webhooks/worker.js';
-import { registerControlPlane } from './http/control-plane.js';
-import { adminOpenApiExtension } from './http/admin-openapi.js';
-import { registerConsole } from './http/console.js';
+import { ControlPlane } from './http/control-plane.js';
 import { loadTls, type TlsMaterial } from './http/tls.js';
 import { Metrics } from './http/metrics.js';
 import { Lifecycle } from './http/lifecycle.js';
@@ -68,6 +66,8 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   metrics.observe({ authCache: () => auth.cacheStats, store });
   const lifecycle = new Lifecycle();
 
+  // The journal and fault rules of /admin/ and /console, which the action pipeline records into and applies.
+  const controlPlane = config.admin.token ? new ControlPlane(config.admin.token, config.admin) : null;
   const tls = opts.tls === undefined ? await loadTls(config.tls) : opts.tls;
   const app = await buildServer({
     registry,
@@ -83,13 +83,11 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     transport: config.http,
     trustProxy: config.trustProxy,
     tls: tls ?? undefined,
+    controlPlane,
     // The control plane's routes are documented (tag `admin`) exactly when they are served.
-    openApi: config.admin.token ? { extensions: [adminOpenApiExtension] } : {},
+    openApi: controlPlane ? { extensions: [controlPlane.openApiExtension()] } : {},
   });
-  const plane = await registerControlPlane(app, core, auth); // /admin/, only with ADMIN_TOKEN
-  if (plane && config.admin.token) {
-    registerConsole(app, { core, registry, dispatcher, adminToken: config.admin.token, journal: plane.journal }); // /console
-  }
+  await controlPlane?.register(app, { core, registry, dispatcher }); // /admin/ and /console, only with ADMIN_TOKEN
   if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks, metrics.delivery).start();
   const unwatchDelivery = store.health.subscribe((event) => {
     if (event.type === 'up') delivery?.databaseRecovered();

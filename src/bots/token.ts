@@ -7,7 +7,7 @@
  */
 import { SignJWT, decodeProtectedHeader, jwtVerify } from 'jose';
 import { ApiError } from '../kernel/errors.js';
-import type { Caller } from '../kernel/registry.js';
+import { newCaller } from '../kernel/caller.js';
 import type { ResolvedBearer } from '../kernel/area.js';
 import { initSetting, readSetting, writeSetting } from '../store/own-tables.js';
 import type { Store } from '../store/store.js';
@@ -101,7 +101,7 @@ export async function resolveBotToken(token: string, store: Store, keys: Signing
     .executeTakeFirst();
   if (!row) throw new ApiError('authentication', 'The bot of this token no longer exists');
   if (m[1] !== undefined && m[1] !== row.region) throw invalid();
-  const caller: Caller = {
+  const caller = newCaller({
     kind: 'bot',
     licenseId: row.license_id,
     organizationId: row.organization_id,
@@ -109,10 +109,10 @@ export async function resolveBotToken(token: string, store: Store, keys: Signing
     accountId: row.account_id,
     agentId: row.id,
     role: 'normal',
-    agentType: 'bot',
+    type: 'bot',
     suspended: false,
     clientId: row.owner_client_id,
-    scopes: new Set(BOT_TOKEN_SCOPES),
-  };
+    scopes: BOT_TOKEN_SCOPES,
+  });
   return { caller, licenseExpiresAt: row.license_expires_at ? Date.parse(row.license_expires_at) : null };
 }

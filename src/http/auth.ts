@@ -6,9 +6,8 @@
 import type { Store } from '../store/store.js';
 import { findAccessToken, findPat } from '../agents/authentication.js';
 import { ApiError } from '../kernel/errors.js';
-import type { Caller } from '../kernel/registry.js';
+import { newCaller, type Caller } from '../kernel/caller.js';
 import type { BearerResolver } from '../kernel/area.js';
-import type { Role } from '../kernel/scopes.js';
 import type { SigningKeys } from '../kernel/signing-keys.js';
 
 interface CacheEntry {
@@ -139,17 +138,17 @@ function callerOf(
   },
   clientId: string | null,
 ): Caller {
-  return {
+  return newCaller({
     kind,
     licenseId: row.license_id,
     organizationId: row.organization_id,
     region: row.region,
     accountId: row.account_id,
     agentId: row.agent_id,
-    role: row.role as Role,
-    agentType: row.type === 'bot' ? 'bot' : 'agent',
-    suspended: row.suspended === 1,
+    role: row.role,
+    type: row.type,
+    suspended: row.suspended,
     clientId,
-    scopes: new Set(row.scopes.split(' ').filter(Boolean)),
-  };
+    scopes: row.scopes,
+  });
 }

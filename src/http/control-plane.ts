@@ -1,29 +1,46 @@
 /**
- * Wires the control plane into an app: request journal, fault injection and the /admin routes, only when an admin
- * token is configured. The journal and fault rules are exposed as `app.controlPlane` (e.g. for a console's live view:
+ * The control plane of an app, only when an admin token is configured: the request journal and the fault rules (which
+ * the action pipeline records into and applies), and the operator surfaces on top of them, `/admin/` and the web
+ * console `/console`. The journal and fault rules are exposed as `app.controlPlane` (e.g. for a test:
  * `app.controlPlane.journal.subscribe(fn)`).
  */
 import type { FastifyInstance } from 'fastify';
+import type { AdminConfig } from '../config.js';
 import type { Core } from '../core.js';
-import type { Authenticator } from './auth.js';
-import { registerAdmin } from './admin.js';
-import { FaultInjector, registerFaults } from './faults.js';
-import { RequestJournal, registerJournal } from './journal.js';
+import type { Registry } from '../kernel/registry.js';
+import type { Dispatcher } from './dispatch.js';
+import { FaultInjector } from './faults.js';
+import { RequestJournal } from './journal.js';
+import { adminPlugin, type AdminRouteDoc } from './admin/index.js';
+import { adminOpenApiExtension } from './admin/openapi.js';
+import { consolePlugin } from './console/index.js';
+import type { OpenApiExtension } from './openapi.js';
 
-export interface ControlPlane {
-  journal: RequestJournal;
-  faults: FaultInjector;
-}
+export class ControlPlane {
+  readonly journal: RequestJournal;
+  readonly faults = new FaultInjector();
+  /** Every `/admin/` route, as registered. */
+  readonly adminRoutes: AdminRouteDoc[] = [];
 
-export async function registerControlPlane(app: FastifyInstance, core: Core, auth: Authenticator): Promise<ControlPlane | null> {
-  const admin = core.config.admin;
-  if (!admin.token) return null;
-  const plane: ControlPlane = { journal: new RequestJournal(admin.journalSize, admin.journalBodies), faults: new FaultInjector() };
-  registerJournal(app, plane.journal);
-  registerFaults(app, plane.faults, auth);
-  await registerAdmin(app, { core, token: admin.token, journal: plane.journal, faults: plane.faults });
-  app.decorate('controlPlane', plane);
-  return plane;
+  constructor(
+    private readonly token: string,
+    config: Pick<AdminConfig, 'journalSize' | 'journalBodies'>,
+  ) {
+    this.journal = new RequestJournal(config.journalSize, config.journalBodies);
+  }
+
+  /** The `/admin/` routes in the OpenAPI document (read when the document is built, after every route is registered). */
+  openApiExtension(): () => OpenApiExtension {
+    return () => adminOpenApiExtension(this.adminRoutes);
+  }
+
+  /** `/admin/` and `/console` on `app`. */
+  async register(app: FastifyInstance, deps: { core: Core; registry: Registry; dispatcher: Dispatcher }): Promise<void> {
+    await app.register(adminPlugin, { core: deps.core, token: this.token, journal: this.journal, faults: this.faults, routes: this.adminRoutes });
+    await app.register(consolePlugin, { ...deps, adminToken: this.token, journal: this.journal });
+    const plane: ControlPlane = this;
+    app.decorate('controlPlane', plane);
+  }
 }
 
 declare module 'fastify' {

@@ -31,7 +31,7 @@ export function errorBody(err: unknown, log: Logger, requestId?: string): { stat
 export class Dispatcher {
   constructor(private readonly deps: DispatcherDeps) {}
 
-  private context(caller: Caller, log: Logger): ActionContext {
+  private context(caller: Caller | null, log: Logger): ActionContext<Caller | null> {
     const { core } = this.deps;
     return {
       caller,
@@ -44,7 +44,8 @@ export class Dispatcher {
   }
 
   /** One call: validate, authorize, then the cached answer or the handler's. */
-  async runSingle(action: RegisteredAction, caller: Caller, log: Logger, body: unknown): Promise<unknown> {
+  /** `caller` is null only for actions declared with `auth: 'none'`. */
+  async runSingle(action: RegisteredAction, caller: Caller | null, log: Logger, body: unknown): Promise<unknown> {
     const ctx = this.context(caller, log);
     const input = action.validate(body);
     action.authorize?.(ctx, input);
@@ -59,10 +60,10 @@ export class Dispatcher {
    * commit together. Items see the effects of the items before them. Lookups the items repeat are remembered for
    * the transaction (`Tx.memo`). Commit signals are handled once, after the commit.
    */
-  async runBatch(action: RegisteredAction, caller: Caller, log: Logger, items: readonly unknown[], requestId?: string): Promise<unknown[]> {
+  async runBatch(action: RegisteredAction, caller: Caller | null, log: Logger, items: readonly unknown[], requestId?: string): Promise<unknown[]> {
     const { cascades, signingKeys } = this.deps.core;
     return this.deps.core.transaction(async (trx) => {
-      const ctx: ActionContext = { caller, log, db: trx.db, cascades, signingKeys, tx: (fn) => fn(trx) };
+      const ctx: ActionContext<Caller | null> = { caller, log, db: trx.db, cascades, signingKeys, tx: (fn) => fn(trx) };
       const out: unknown[] = [];
       for (const [i, item] of items.entries()) {
         await nextSavepoint(trx, i === 0);
@@ -78,7 +79,7 @@ export class Dispatcher {
         }
       }
       return out;
-    }, { licenseId: caller.licenseId, memo: true });
+    }, { licenseId: caller?.licenseId, memo: true });
   }
 }
 

@@ -3,10 +3,8 @@
  * of an action (optionally of one licence) answer a given error in the documented format, or wait first, so that
  * integrators can test their retry and timeout handling. Rules live in this app instance's memory.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { preHandlerAsyncHookHandler } from 'fastify';
 import { ApiError, ERROR_TYPES, type ErrorType } from '../kernel/errors.js';
-import type { Authenticator } from './auth.js';
-import { ACTION_ROUTE } from './action-route.js';
 
 export interface FaultRule {
   /** An action or batch endpoint name, or "*" for every action. */
@@ -60,7 +58,7 @@ export class FaultInjector {
     return this.rules.length > 0;
   }
 
-  /** Whether some rule concerns `action` (the caller is then resolved before the rules are matched). */
+  /** Whether some rule concerns `action`. */
   concerns(action: string): boolean {
     return this.rules.some((r) => r.action === action || r.action === '*');
   }
@@ -81,26 +79,19 @@ export class FaultInjector {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Apply `faults` to the action route (register on the root instance). */
-export function registerFaults(app: FastifyInstance, faults: FaultInjector, auth: Authenticator): void {
-  app.addHook('preHandler', async (req: FastifyRequest, reply) => {
-    if (!faults.active || req.routeOptions.url !== ACTION_ROUTE) return;
-    const action = (req.params as { action?: string }).action ?? '';
-    if (!faults.concerns(action)) return;
-    let licenseId: number | null = null;
-    try {
-      const xRegion = req.headers['x-region'];
-      const caller = await auth.authenticate(req.headers.authorization, Array.isArray(xRegion) ? xRegion[0] : xRegion);
-      licenseId = caller.licenseId;
-      req.apiCaller = caller; // the journal shows whose call got the fault
-    } catch {
-      // unauthenticated: only rules without a licence apply; dispatch answers the authentication error
-    }
-    const rule = faults.take(action, licenseId);
+/**
+ * The action pipeline's preHandler applying the rules, after authentication and before its refusal is answered: a
+ * rule without a licence applies to unauthenticated calls too; a licence's rule to calls authenticated for it.
+ */
+export function faultsHook(faults: FaultInjector): preHandlerAsyncHookHandler {
+  return async (req, reply) => {
+    const call = req.call;
+    if (!faults.active || !call || !faults.concerns(call.name)) return;
+    const rule = faults.take(call.name, req.caller?.licenseId ?? null);
     if (!rule) return;
     if (rule.latency_ms) await sleep(rule.latency_ms);
     if (rule.error === undefined) return;
     if (rule.error === 'too_many_requests') reply.header('retry-after', String(rule.retry_after_s ?? 1));
     throw new ApiError(rule.error, rule.message ?? `${ERROR_TYPES[rule.error].message} (injected by the control plane)`);
-  });
+  };
 }

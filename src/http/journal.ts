@@ -1,12 +1,11 @@
 /**
  * Request journal of the control plane: the most recent API calls of this app instance in a ring buffer (time,
  * request id, action, caller kind, licence, status, error type, duration; request and response bodies only when
- * asked, with secrets redacted). Recorded from Fastify hooks on the action routes; `subscribe` feeds live views
- * (GET /admin/requests/stream, server-sent events).
+ * asked, with secrets redacted). Recorded by a hook of the action pipeline (`journalHook`, http/actions/) when an
+ * answer is ready to go; `subscribe` feeds the live views (GET /admin/requests/stream, the console's calls).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Caller } from '../kernel/registry.js';
-import { ACTION_ROUTE } from './action-route.js';
+import type { onSendHookHandler } from 'fastify';
+import { errorTypeOf } from './telemetry.js';
 
 export interface JournalEntry {
   /** Sequence number in this process (increasing). */
@@ -30,7 +29,21 @@ export interface JournalEntry {
 export interface JournalQuery {
   licenseId?: number;
   action?: string;
+  /** An HTTP status (`404`) or a class (`4xx`). */
+  status?: string;
+  errorType?: string;
+  /** At most this many entries (default 100). */
   limit?: number;
+}
+
+/** Does `e` pass every filter of `q`? */
+function matches(e: JournalEntry, q: JournalQuery): boolean {
+  return (
+    (q.licenseId === undefined || e.license_id === q.licenseId) &&
+    (q.action === undefined || e.action === q.action) &&
+    (q.errorType === undefined || e.error_type === q.errorType) &&
+    (q.status === undefined || (q.status.endsWith('xx') ? String(e.status)[0] === q.status[0] : String(e.status) === q.status))
+  );
 }
 
 const SECRET_KEY = /secret|token|password|passwd|^pat$|basic_auth|authorization|api_key|private_key/i;
@@ -86,18 +99,26 @@ export class RequestJournal {
     return entry;
   }
 
-  /** Recent entries, newest first. */
+  /** Recent entries that pass the query's filters, newest first. */
   list(q: JournalQuery = {}): JournalEntry[] {
     const out: JournalEntry[] = [];
     const limit = q.limit ?? 100;
     for (let i = 1; i <= this.capacity && out.length < limit; i++) {
       const e = this.ring[(this.next - i + this.capacity) % this.capacity];
       if (!e) break;
-      if (q.licenseId !== undefined && e.license_id !== q.licenseId) continue;
-      if (q.action !== undefined && e.action !== q.action) continue;
-      out.push(e);
+      if (matches(e, q)) out.push(e);
     }
     return out;
+  }
+
+  /** The entry of a request id, while it is still kept. */
+  find(requestId: string): JournalEntry | undefined {
+    for (let i = 1; i <= this.capacity; i++) {
+      const e = this.ring[(this.next - i + this.capacity) % this.capacity];
+      if (!e) return undefined;
+      if (e.request_id === requestId) return e;
+    }
+    return undefined;
   }
 
   clear(): void {
@@ -116,45 +137,30 @@ export class RequestJournal {
   }
 }
 
-const isActionRoute = (req: FastifyRequest) => req.routeOptions.url === ACTION_ROUTE;
-
-/** Record every call of the action route into `journal` (register on the root instance). */
-export function registerJournal(app: FastifyInstance, journal: RequestJournal): void {
-  const payloads = new WeakMap<FastifyRequest, unknown>();
-  app.addHook('onSend', async (req, reply, payload) => {
-    if (isActionRoute(req) && (journal.bodies || reply.statusCode >= 400)) payloads.set(req, payload);
-    return payload;
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    if (!isActionRoute(req)) return;
-    const params = (req.params ?? {}) as { version?: string; action?: string };
-    const caller = req.apiCaller;
-    const response = payloads.has(req) ? parseBody(payloads.get(req)) : undefined;
-    const errorType =
-      reply.statusCode >= 400 && response && typeof response === 'object'
-        ? ((response as { error?: { type?: string } }).error?.type ?? null)
-        : null;
-    journal.record({
-      time: new Date(Date.now() - reply.elapsedTime).toISOString(),
-      request_id: String(req.id),
-      action: params.action ?? '',
-      version: params.version ?? '',
-      caller_kind: caller?.kind ?? null,
-      license_id: caller?.licenseId ?? null,
-      agent_id: caller?.agentId ?? null,
-      status: reply.statusCode,
-      error_type: errorType,
-      duration_ms: Math.round(reply.elapsedTime * 100) / 100,
-      ...(journal.bodies
-        ? { request_body: redactSecrets(req.body ?? null), response_body: redactSecrets(response ?? null) }
-        : {}),
-    });
-  });
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The authenticated caller of an action call (set by dispatch; null before or without authentication). */
-    apiCaller: Caller | null;
-  }
+/**
+ * The action pipeline's onSend hook: one entry per call, recorded when its answer is ready to go (so it is in the
+ * journal before the client has the answer). Bodies only when the journal keeps them.
+ */
+export function journalHook(journal: RequestJournal): onSendHookHandler {
+  return (req, reply, payload, done) => {
+    const call = req.call;
+    if (call) {
+      const caller = req.caller;
+      const status = reply.statusCode;
+      journal.record({
+        time: new Date(Date.now() - reply.elapsedTime).toISOString(),
+        request_id: req.id,
+        action: call.name,
+        version: call.version,
+        caller_kind: caller?.kind ?? null,
+        license_id: caller?.licenseId ?? null,
+        agent_id: caller?.agentId ?? null,
+        status,
+        error_type: errorTypeOf(status, payload),
+        duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+        ...(journal.bodies ? { request_body: redactSecrets(req.body ?? null), response_body: redactSecrets(parseBody(payload)) } : {}),
+      });
+    }
+    done(null, payload);
+  };
 }

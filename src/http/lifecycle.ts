@@ -31,8 +31,10 @@ export function registerDrain(app: FastifyInstance, lifecycle: Lifecycle): void 
     if (lifecycle.draining) reply.header('connection', 'close');
     done(null, payload);
   });
-  app.addHook('onRequest', (req, reply, done) => {
-    if (!lifecycle.draining || ALWAYS.has(req.url.split('?')[0])) return done();
+  // Refused before the body is read but after every onRequest hook, so the answer carries what the route's scope adds
+  // (CORS headers) and an action call is still counted as one.
+  app.addHook('preParsing', (req, reply, payload, done) => {
+    if (!lifecycle.draining || ALWAYS.has(req.url.split('?')[0]!)) return done(null, payload);
     reply.header('connection', 'close');
     done(new HttpStatusError(503, 'internal', 'The server is shutting down; retry on another instance', { reason: 'draining' }));
   });

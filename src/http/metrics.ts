@@ -11,9 +11,6 @@ import { deliveryQueue, type DeliveryMetrics } from '../webhooks/delivery-stats.
 import { ApiError } from '../kernel/errors.js';
 import { bearerMatches, hashSecret } from '../kernel/crypto.js';
 
-/** The `action` label of calls whose action does not exist (keeps the label set bounded). */
-export const UNKNOWN_ACTION = '_unknown';
-
 /** Longest wait for the webhook queue query during a scrape. */
 const QUEUE_QUERY_BOUND_MS = 2_000;
 

@@ -10,11 +10,10 @@
  * options; `jsonSchema()` turns their TypeBox schemas into the document's JSON Schema.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { TSchema } from '@sinclair/typebox';
 import { ERROR_TYPES, type ErrorType } from '../kernel/errors.js';
 import { MAX_BATCH_SIZE, type Endpoint, type Registry } from '../kernel/registry.js';
 import { errorBodySchema } from '../kernel/responses.js';
-import { API_VERSION } from './action-route.js';
+import { API_VERSION } from './api-version.js';
 import { AREA_DOCS } from '../areas.js';
 
 export const OPENAPI_PATH = '/openapi.json';
@@ -47,7 +46,7 @@ export interface OpenApiOptions {
 const NON_STANDARD = new Set(['errorMessage']);
 
 /** A TypeBox schema as plain JSON Schema 2020-12 (what OpenAPI 3.1 uses): symbols and custom keywords dropped. */
-export function jsonSchema(schema: TSchema): Json {
+export function jsonSchema(schema: unknown): Json {
   return JSON.parse(JSON.stringify(schema, (key, value) => (NON_STANDARD.has(key) ? undefined : value)));
 }
 

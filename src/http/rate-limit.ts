@@ -1,10 +1,11 @@
 /**
  * Per-credential rate limiting of the action routes (off unless RATE_LIMIT_MAX > 0). Requests are counted per
  * credential however it is spelled (hashed; the raw credential is never kept) or per client IP without one, in memory per
- * process. Over the limit → `too_many_requests` (429) with Retry-After and x-ratelimit-* headers.
+ * process, one count for every route of the action pipeline. Over the limit → `too_many_requests` (429) with
+ * Retry-After and x-ratelimit-* headers.
  */
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { hashSecret } from '../kernel/crypto.js';
 import { ApiError } from '../kernel/errors.js';
 import type { RateLimitConfig as RateLimitOptions } from '../config.js';
@@ -16,10 +17,13 @@ const keyOf = (req: FastifyRequest): string => {
   return identity ? `c:${hashSecret(identity)}` : `ip:${req.ip}`;
 };
 
-/** Registers the plugin; routes opt in with `config: { rateLimit: routeRateLimit(opts) }`. */
-export async function registerRateLimit(app: FastifyInstance, opts: RateLimitOptions | undefined): Promise<void> {
-  if (!opts || opts.max <= 0) return;
-  await app.register(rateLimit, {
+/**
+ * The limiter as a hook (null when off): registers the plugin in `scope` (for its shared store and decorator), and
+ * returns one hook over that store for the action pipeline, so every version's routes count against one limit.
+ */
+export async function rateLimitHook(scope: FastifyInstance, opts: RateLimitOptions): Promise<onRequestAsyncHookHandler | null> {
+  if (opts.max <= 0) return null;
+  await scope.register(rateLimit, {
     global: false,
     max: opts.max,
     timeWindow: opts.windowMs,
@@ -27,8 +31,5 @@ export async function registerRateLimit(app: FastifyInstance, opts: RateLimitOpt
     errorResponseBuilder: (_req, ctx) =>
       new ApiError('too_many_requests', `Too many requests: at most ${ctx.max} per ${ctx.after}; retry later`),
   });
-}
-
-export function routeRateLimit(opts: RateLimitOptions | undefined): false | { max: number; timeWindow: number } {
-  return opts && opts.max > 0 ? { max: opts.max, timeWindow: opts.windowMs } : false;
+  return scope.rateLimit();
 }

@@ -1,22 +1,24 @@
 /**
- * HTTP server: `POST /<version>/configuration/action/<action>` dispatched through the action registry.
- * Pipeline: version → action → authentication (region, licence) → scopes → validation → handler (one transaction),
- * see `Dispatcher` for what happens after authentication.
+ * The HTTP server: the Fastify instance and what applies to every request (request ids and the log line, the drain
+ * state, transport limits, the body parser, the error format), then the surfaces, each one encapsulated plugin with
+ * its own hooks (anchors §1):
+ *
+ * - the public API, the browser-facing scope (CORS): the action API of each served version (http/actions/: identify,
+ *   limits, authentication, fault rules, authorization, dispatch, metrics, journal), the other calls (versions not
+ *   served, methods other than POST), and the
+ *   OpenAPI document with the docs page;
+ * - operating routes: `/healthz`, `/readyz`, `/metrics`, `GET /`;
+ * - the control plane (`/admin/`, `/console`; src/app.ts registers it when ADMIN_TOKEN is set).
  */
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import Fastify, { LogController, type FastifyInstance, type FastifySchemaValidationError } from 'fastify';
 import { ApiError } from '../kernel/errors.js';
+import { fieldName } from '../kernel/validation.js';
+import type { Registry } from '../kernel/registry.js';
 import type { Authenticator } from './auth.js';
-import { MAX_BATCH_SIZE, type Caller, type Registry } from '../kernel/registry.js';
-import { requireAnyScope } from '../kernel/scopes.js';
-import { compileValidator } from '../kernel/validation.js';
-import { batchRequestSchema } from '../kernel/responses.js';
-import { RawJson } from '../kernel/raw-json.js';
-import { registerRateLimit, routeRateLimit } from './rate-limit.js';
-import type { RateLimitConfig } from '../config.js';
+import { rateLimitHook } from './rate-limit.js';
 import { errorBody, type Dispatcher } from './dispatch.js';
 import type { Store } from '../store/store.js';
-import type { AuthFailureConfig, HttpLimitsConfig, OpsConfig, TrustProxy } from '../config.js';
+import type { AuthFailureConfig, HttpLimitsConfig, OpsConfig, RateLimitConfig, TrustProxy } from '../config.js';
 import { authFailureLimiter } from './auth-failures.js';
 import { closeSlowClientsOnShutdown, onCheckExpectation, transportOptions } from './transport.js';
 import { parseJsonBody } from './json-body.js';
@@ -28,8 +30,9 @@ import { registerCors } from './cors.js';
 import { registerEdges } from './edges.js';
 import { lazyOpenApiDocument, openApiRoutes, type OpenApiOptions } from './openapi.js';
 import { docsRoutes } from './docs.js';
-
-import { ACTION_ROUTE, API_VERSION } from './action-route.js';
+import { API_VERSION } from './api-version.js';
+import { otherCalls, registerActionApi, type ActionApiOptions } from './actions/plugin.js';
+import type { ControlPlane } from './control-plane.js';
 
 export interface ServerOptions {
   registry: Registry;
@@ -56,12 +59,23 @@ export interface ServerOptions {
   trustProxy: TrustProxy;
   /** `GET /openapi.json` and `GET /docs`: servers listed, routes of other modules documented (e.g. `/admin/`). */
   openApi?: OpenApiOptions;
+  /** The journal and fault rules the action pipeline records into and applies (ADMIN_TOKEN set), or null. */
+  controlPlane: ControlPlane | null;
 }
 
-const batchValidator = compileValidator(batchRequestSchema(Type.Any(), MAX_BATCH_SIZE));
+/**
+ * Request validation failures of the routes that declare Fastify schemas (control plane, console), worded as the
+ * API's: the first problem, the field in backticks (e.g. "`license_id` must be integer").
+ */
+function validationError(errors: FastifySchemaValidationError[], dataVar: string): Error {
+  const e = errors[0];
+  const missing = e?.keyword === 'required' ? e.params.missingProperty : undefined;
+  const field = fieldName(`${e?.instancePath ?? ''}${typeof missing === 'string' ? `/${missing}` : ''}`) || dataVar;
+  return new ApiError('validation', e?.keyword === 'required' ? `\`${field}\` is required` : `\`${field}\` ${e?.message ?? 'is not valid'}`);
+}
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
-  const { registry, auth, dispatcher, ops, metrics, lifecycle } = opts;
+  const { registry, ops, metrics, lifecycle } = opts;
   const base = {
     logger: opts.logger ?? false,
     bodyLimit: 1024 * 1024,
@@ -71,21 +85,18 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     genReqId,
     // One line per request instead, without headers (telemetry.ts).
     logController: new LogController({ disableRequestLogging: true }),
+    schemaErrorFormatter: validationError,
   };
   // HTTPS: HTTP/2 negotiated by ALPN, HTTP/1.1 still accepted. Handlers only use the common request/reply API.
   const app = opts.tls
     ? (Fastify as unknown as (o: object) => FastifyInstance)({ ...base, http2: true, https: { allowHTTP1: true, key: opts.tls.key, cert: opts.tls.cert } })
     : Fastify(base);
-  app.decorateRequest('apiCaller', null);
   app.decorate('registry', registry);
-  registerTelemetry(app, { registry, metrics, actionRoute: ACTION_ROUTE });
-  await registerCors(app, ops.corsOrigins);
+  registerTelemetry(app);
   registerDrain(app, lifecycle);
   app.server.on('checkExpectation', onCheckExpectation);
   closeSlowClientsOnShutdown(app, opts.transport);
-  registerEdges(app, { actionRoute: ACTION_ROUTE });
-  registerHealth(app, { store: opts.store, lifecycle, timeoutMs: ops.readinessTimeoutMs });
-  registerMetricsRoute(app, metrics, ops.metricsToken);
+  registerEdges(app);
 
   // Every body is JSON (see json-body.ts); an empty body means {}.
   app.removeAllContentTypeParsers();
@@ -117,40 +128,25 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     reply.code(e.status).send(e.toBody());
   });
 
-  async function dispatch(req: FastifyRequest, reply: FastifyReply) {
-    const { version, action: name } = req.params as { version: string; action: string };
-    if (version !== API_VERSION) throw new ApiError('unsupported_version');
-    const batch = registry.batches.get(name);
-    const action = batch ? batch.action : registry.get(name);
-    if (!action) throw new ApiError('not_found', `Unknown action: ${name}`);
-
-    let caller: Caller = null as unknown as Caller;
-    if (action.auth !== 'none') {
-      const xRegion = req.headers['x-region'];
-      caller = await auth.authenticate(req.headers.authorization, Array.isArray(xRegion) ? xRegion[0] : xRegion);
-      req.caller = caller;
-      if (caller.suspended && !action.allowSuspended) {
-        throw new ApiError('authorization', 'The agent is suspended');
-      }
-      req.apiCaller = caller;
-      requireAnyScope(caller.scopes, ...action.requiredAnyOf);
-    }
-    if (!batch) {
-      const out = await dispatcher.runSingle(action, caller, req.log, req.body);
-      if (out instanceof RawJson) return reply.type('application/json; charset=utf-8').send(out.body);
-      return reply.send(out);
-    }
-    const { requests } = batchValidator(req.body) as { requests: unknown[] };
-    return reply.send({ responses: await dispatcher.runBatch(action, caller, req.log, requests, req.id) });
-  }
-
-  await registerRateLimit(app, opts.rateLimit);
-  const limit = routeRateLimit(opts.rateLimit);
-  const authFailures = authFailureLimiter(opts.authFailures);
-  app.post(ACTION_ROUTE, { ...(limit ? { config: { rateLimit: limit } } : {}), ...(authFailures ?? {}) }, dispatch);
-  const openApi = { ...opts.openApi, document: lazyOpenApiDocument(app.registry, opts.openApi ?? {}) };
-  await app.register(openApiRoutes, openApi);
-  await app.register(docsRoutes, openApi);
+  // The public API: browser-facing (CORS), the actions of each served version and the OpenAPI document.
+  await app.register(async (api) => {
+    await registerCors(api, ops.corsOrigins);
+    const pipeline: ActionApiOptions = {
+      registry,
+      auth: opts.auth,
+      dispatcher: opts.dispatcher,
+      metrics,
+      limits: { authFailures: authFailureLimiter(opts.authFailures), rateLimit: await rateLimitHook(api, opts.rateLimit) },
+      controlPlane: opts.controlPlane,
+    };
+    await registerActionApi(api, API_VERSION, pipeline);
+    await api.register(otherCalls, pipeline);
+    const openApi = { ...opts.openApi, document: lazyOpenApiDocument(registry, opts.openApi ?? {}) };
+    await api.register(openApiRoutes, openApi);
+    await api.register(docsRoutes, openApi);
+  });
+  registerHealth(app, { store: opts.store, lifecycle, timeoutMs: ops.readinessTimeoutMs });
+  registerMetricsRoute(app, metrics, ops.metricsToken);
   return app;
 }
 

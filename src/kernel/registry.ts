@@ -6,34 +6,21 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import type { Queryable } from '../store/store.js';
 import type { Tx } from '../store/transaction.js';
 import { compileValidator, type Validator } from './validation.js';
-import type { Role } from './scopes.js';
 import type { Cascades } from './cascades.js';
 import type { ReadCacheSpec } from './read-cache.js';
 import type { SigningKeys } from './signing-keys.js';
+import type { Caller } from './caller.js';
 import { batchRequestSchema, batchResponseSchema } from './responses.js';
 
 /** Maximum number of items in one batch request. */
 export const MAX_BATCH_SIZE = 100;
 
-export type AuthKind = 'bearer' | 'pat' | 'bot';
+export type { AuthKind, Caller } from './caller.js';
 
-/** Who is calling: resolved from the Authorization header, always bound to exactly one licence. */
-export interface Caller {
-  kind: AuthKind;
-  licenseId: number;
-  organizationId: string;
-  region: string;
-  /** Account UUID of the agent (or bot) acting. */
-  accountId: string;
-  /** Agent id (e-mail) or bot id. */
-  agentId: string;
-  role: Role;
-  agentType: 'agent' | 'bot';
-  suspended: boolean;
-  /** The application (client id) the token was issued to; null for PATs. */
-  clientId: string | null;
-  scopes: ReadonlySet<string>;
-}
+/** 'required' (default): a valid credential; 'none': no Authorization needed (e.g. list_webhook_names). */
+export type AuthMode = 'required' | 'none';
+/** The caller a handler sees: none for actions declared with `auth: 'none'`. */
+export type CallerOf<A extends AuthMode> = A extends 'none' ? null : Caller;
 
 /** The logging a handler may do (pino's interface; the request's logger, carrying its request id). */
 export interface Logger {
@@ -43,9 +30,9 @@ export interface Logger {
   error(obj: object, msg?: string): void;
 }
 
-export interface ActionContext {
-  /** Null only for actions declared with `auth: 'none'`. */
-  caller: Caller;
+/** What a handler runs with. `C`: `Caller`, or null for actions declared with `auth: 'none'` (see `CallerOf`). */
+export interface ActionContext<C extends Caller | null = Caller> {
+  caller: C;
   log: Logger;
   /** For reads outside `tx` (inside a batch call: the batch's transaction). */
   db: Queryable;
@@ -61,7 +48,7 @@ export interface ActionContext {
   signingKeys: SigningKeys;
 }
 
-export interface ActionDef<S extends TSchema = TSchema, R extends TSchema = TSchema> {
+export interface ActionDef<S extends TSchema = TSchema, R extends TSchema = TSchema, A extends AuthMode = AuthMode> {
   name: string;
   /** Spec area, e.g. 'agents', 'groups'. */
   area: string;
@@ -78,8 +65,8 @@ export interface ActionDef<S extends TSchema = TSchema, R extends TSchema = TSch
    */
   scopes: readonly string[];
   anyOf?: readonly string[];
-  /** 'required' (default): a valid token; 'none': no Authorization needed (e.g. list_webhook_names). */
-  auth?: 'required' | 'none';
+  /** 'required' (default): a valid token; 'none': no Authorization needed (e.g. list_webhook_names), no caller. */
+  auth?: A;
   /** Name of the batch endpoint, when the action has one (e.g. 'batch_create_agents'). */
   batch?: string;
   /** Other spellings the spec's tables use for the same action. */
@@ -94,10 +81,10 @@ export interface ActionDef<S extends TSchema = TSchema, R extends TSchema = TSch
    * Checks that depend on the input and the caller but on no stored data (e.g. acting on others needs `--all`);
    * run before a cached answer is served. Throw an ApiError to refuse.
    */
-  authorize?(ctx: ActionContext, input: Static<S>): void;
+  authorize?(ctx: ActionContext<CallerOf<A>>, input: Static<S>): void;
   /** Serve the answer from a read cache while what it was computed from is unchanged (see kernel/read-cache.ts). */
   cache?: ReadCacheSpec<Static<S>>;
-  handler(ctx: ActionContext, input: Static<S>): Promise<unknown>;
+  handler(ctx: ActionContext<CallerOf<A>>, input: Static<S>): Promise<unknown>;
 }
 
 export interface RegisteredAction extends ActionDef {
@@ -105,7 +92,8 @@ export interface RegisteredAction extends ActionDef {
   requiredAnyOf: readonly string[];
 }
 
-export function defineAction<S extends TSchema, R extends TSchema>(def: ActionDef<S, R>): ActionDef<S, R> {
+/** An action; its handler's `ctx.caller` is a `Caller`, or null when it is declared with `auth: 'none'`. */
+export function defineAction<S extends TSchema, R extends TSchema, A extends AuthMode = 'required'>(def: ActionDef<S, R, A>): ActionDef<S, R, A> {
   return def;
 }
 

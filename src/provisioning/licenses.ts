@@ -4,7 +4,7 @@
  * are tenancy's queries (`listLicenses`, `getLicense` in tenancy/licenses.ts).
  */
 import { ApiError } from '../kernel/errors.js';
-import type { Caller } from '../kernel/registry.js';
+import { newCaller, type Caller } from '../kernel/caller.js';
 import { ALL_SCOPES } from '../kernel/scopes.js';
 import type { Queryable } from '../store/store.js';
 import type { Tx } from '../store/transaction.js';
@@ -53,7 +53,7 @@ export async function ownerCaller(db: Queryable, licenseId: number): Promise<Cal
     .where('l.license_id', '=', licenseId)
     .executeTakeFirst();
   if (!row) return undefined;
-  return {
+  return newCaller({
     kind: 'pat',
     licenseId: row.license_id,
     organizationId: row.organization_id,
@@ -61,9 +61,9 @@ export async function ownerCaller(db: Queryable, licenseId: number): Promise<Cal
     accountId: row.account_id,
     agentId: row.agent_id,
     role: 'owner',
-    agentType: 'agent',
+    type: 'agent',
     suspended: false,
     clientId: null,
-    scopes: new Set(ALL_SCOPES),
-  };
+    scopes: ALL_SCOPES,
+  });
 }

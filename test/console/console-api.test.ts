@@ -4,8 +4,9 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { CONSOLE_COOKIE, CONSOLE_HEADER } from '../../src/http/console.js';
+import { CONSOLE_COOKIE, CONSOLE_HEADER } from '../../src/http/console/index.js';
 import { describeStores, Harness, type StoreKind } from '../support/harness.js';
 
 const TOKEN = 'console-test-admin-token-0123456789';
@@ -161,6 +162,68 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(ok.json(), { deliveries: [] });
       const missing = await get('/console/api/deliveries/nope');
       assert.equal(missing.statusCode, 404);
+    });
+
+    it('lists calls filtered by licence, action, status (class) and error type, without bodies; opens one by request id', async () => {
+      await h.ok('list_agents', {});
+      const missing = await h.call('get_agent', { id: 'nobody@example.com' });
+      assert.equal(missing.body.error.type, 'not_found');
+      assert.equal((await h.call('create_agent', {})).body.error.type, 'validation');
+      const calls = async (query: string) => {
+        const res = await get(`/console/api/calls?license_id=${h.boot.license_id}&${query}`);
+        assert.equal(res.statusCode, 200, res.body);
+        return res.json().calls as any[];
+      };
+      const refused = await calls('status=4xx&limit=2');
+      assert.deepEqual(refused.map((c) => [c.action, c.status, c.error_type]), [['create_agent', 400, 'validation'], ['get_agent', 404, 'not_found']]);
+      assert.deepEqual((await calls('status=404')).map((c) => c.action).slice(0, 1), ['get_agent']);
+      assert.deepEqual((await calls('error_type=not_found&action=get_agent&limit=1')).map((c) => c.status), [404]);
+      assert.ok((await calls('status=2xx')).every((c) => c.status < 300));
+      assert.ok(refused.every((c) => !('request_body' in c) && !('response_body' in c)));
+      const one = await get(`/console/api/calls/${encodeURIComponent(refused[1].request_id)}`);
+      assert.deepEqual([one.statusCode, one.json().action, one.json().license_id], [200, 'get_agent', h.boot.license_id]);
+      assert.equal((await get('/console/api/calls/no-such-request')).json().error.type, 'not_found');
+      const bad = await get('/console/api/calls?status=4x');
+      assert.deepEqual([bad.statusCode, bad.json().error.type], [400, 'validation']);
+      assert.match(bad.json().error.message, /^`status` /);
+    });
+
+    it('streams calls as they are recorded and deliveries as they change, and says signed_out once the session ends', async () => {
+      const own = sessionCookie((await signIn(h.app)).headers['set-cookie']);
+      await h.app.listen({ port: 0, host: '127.0.0.1' });
+      const base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+      const open = async (path: string) => {
+        const res = await fetch(`${base}${path}`, { headers: { cookie: own } });
+        assert.equal(res.status, 200);
+        assert.match(String(res.headers.get('content-type')), /^text\/event-stream/);
+        assert.equal(res.headers.get('connection'), 'close');
+        assert.ok(res.headers.get('x-request-id'));
+        const reader = res.body!.getReader();
+        let text = '';
+        return async (until: string) => {
+          while (!text.includes(until)) {
+            const { value, done } = await reader.read();
+            if (done) return { text, done: true };
+            text += Buffer.from(value).toString('utf8');
+          }
+          return { text, done: false };
+        };
+      };
+      const calls = await open('/console/api/calls/live');
+      const deliveries = await open(`/console/api/licenses/${h.boot.license_id}/deliveries/live`);
+      assert.match((await calls(': connected')).text, /^retry: 2000\n/);
+      await h.ok('list_tags', {});
+      const event = (await calls('"list_tags"')).text.split('\n\n').find((e) => e.includes('"list_tags"'))!;
+      assert.match(event, /^event: call\ndata: /);
+      assert.equal(JSON.parse(event.split('data: ')[1]!).license_id, h.boot.license_id);
+      // Sign out: both streams say so and end.
+      const out = await h.app.inject({ method: 'DELETE', url: '/console/api/session', headers: { cookie: own, [CONSOLE_HEADER]: '1' } });
+      assert.equal(out.statusCode, 200);
+      for (const read of [calls, deliveries]) {
+        const { text } = await read('event: signed_out');
+        assert.match(text, /event: signed_out\ndata: \{\}\n\n$/);
+        assert.equal((await read('never')).done, true);
+      }
     });
 
     it('signs out: the cookie is cleared and the session is gone', async () => {

@@ -169,7 +169,8 @@ describeStores('GET /openapi.json and /docs', (h: () => Harness) => {
 });
 
 describe('OpenAPI document: the control plane', () => {
-  const docOf = async (env: Record<string, string>) => {
+  /** The document an app serves, and the control-plane routes it serves (none without ADMIN_TOKEN). */
+  const servedOf = async (env: Record<string, string>) => {
     const { createApp } = await import('../../src/app.js');
     const { freshStore, testConfig } = await import('../support/harness.js');
     const { store, drop } = await freshStore('sqlite');
@@ -177,23 +178,35 @@ describe('OpenAPI document: the control plane', () => {
     try {
       const res = await app.inject({ method: 'GET', url: '/openapi.json' });
       assert.equal(res.statusCode, 200);
-      return res.json();
+      return { doc: res.json(), adminRoutes: app.controlPlane?.adminRoutes ?? [] };
     } finally {
       await app.close();
       await drop();
     }
   };
 
+  const docOf = async (env: Record<string, string>) => (await servedOf(env)).doc;
+
   it('documents every /admin route under its own tag and security scheme when ADMIN_TOKEN is set, and stays valid', async () => {
-    const { ADMIN_ROUTES, openApiPath } = await import('../../src/http/admin.js');
-    const doc = await docOf({ ADMIN_TOKEN: 'a-long-enough-admin-token' });
+    const { openApiPath } = await import('../../src/http/admin/openapi.js');
+    const { doc, adminRoutes } = await servedOf({ ADMIN_TOKEN: 'a-long-enough-admin-token' });
     assert.ok(doc.tags.some((t: any) => t.name === 'admin'));
-    for (const r of ADMIN_ROUTES) {
+    // Every route the control plane serves, but the live stream (server-sent events, not JSON).
+    const served = adminRoutes.filter((r) => r.url !== '/admin/requests/stream');
+    assert.deepEqual(adminRoutes.length - served.length, 1);
+    assert.deepEqual(served.map((r) => r.schema.operationId), [
+      'adminBootstrap', 'adminCreateApplication', 'adminCreateToken', 'adminCreatePat', 'adminListLicenses', 'adminGetLicense',
+      'adminUpdateLicense', 'adminResetLicense', 'adminCreateSnapshot', 'adminListSnapshots', 'adminRestoreSnapshot',
+      'adminDeleteSnapshot', 'adminListDeliveries', 'adminResendDelivery', 'adminListRequests', 'adminListFaults', 'adminSetFaults',
+      'adminClearFaults',
+    ]);
+    for (const r of served) {
       const op = doc.paths[openApiPath(r.url)]?.[r.method.toLowerCase()];
       assert.ok(op, `${r.method} ${r.url} is documented`);
-      assert.deepEqual([op.operationId, op.tags, op.security], [r.operationId, ['admin'], [{ adminToken: [] }]]);
+      assert.deepEqual([op.operationId, op.tags, op.security], [r.schema.operationId, ['admin'], [{ adminToken: [] }]]);
       assert.ok(op.responses['200'] && op.responses['401'] && op.responses['400']);
     }
+    assert.equal(Object.values(doc.paths).flatMap((item: any) => Object.values(item)).filter((op: any) => op.tags?.includes('admin')).length, served.length);
     assert.equal(doc.components.securitySchemes.adminToken.scheme, 'bearer');
     const result = await validate(structuredClone(doc));
     assert.ok(result.valid, result.valid ? '' : compileErrors(result));

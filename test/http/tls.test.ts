@@ -53,6 +53,33 @@ function h2Post(origin: string, ca: string, path: string, token: string): Promis
   });
 }
 
+const ADMIN_TOKEN = 'tls-admin-token-0123456789';
+
+/** Open the journal's event stream over HTTP/2, make `call` happen, and return the stream's headers and text. */
+function h2Stream(origin: string, ca: string, path: string, until: string, call: () => Promise<unknown>): Promise<{ headers: http2.IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(origin, { ca, family: 4 } as http2.SecureClientSessionOptions);
+    session.on('error', reject);
+    const req = session.request({ ':method': 'GET', ':path': path, authorization: `Bearer ${ADMIN_TOKEN}` });
+    let headers: http2.IncomingHttpHeaders = {};
+    let text = '';
+    req.on('response', (h) => {
+      headers = h;
+      call().catch(reject);
+    });
+    req.on('data', (c: Buffer) => {
+      text += c.toString('utf8');
+      if (text.includes(until)) {
+        req.close();
+        session.close();
+        resolve({ headers, text });
+      }
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
   describe(`HTTPS and HTTP/2 [${kind}]`, async () => {
     if (kind === 'postgres' && !(await postgresOrSkip())) return;
@@ -73,7 +100,7 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       caFile = tls.caFile;
       assert.equal(caFile, join(dir, 'tls', 'ca.pem'));
       ca = await readFile(caFile, 'utf8');
-      const core = createCore(fresh.store, testConfig());
+      const core = createCore(fresh.store, testConfig({ ADMIN_TOKEN }));
       app = await createApp({ core, logger: false, tls });
       await app.listen({ port: 0, host: '127.0.0.1' });
       port = (app.server.address() as AddressInfo).port;
@@ -111,6 +138,35 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       const bad = await h2Post(`https://localhost:${port}`, ca, '/v3.5/configuration/action/list_agents', 'dal:nope');
       assert.equal(bad.status, 401);
       assert.equal(bad.body.error.type, 'authentication');
+    });
+
+    it('streams server-sent events over HTTP/2 (no connection header) and HTTP/1.1 (Connection: close)', async () => {
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => warnings.push(w.message);
+      process.on('warning', onWarning);
+      try {
+        const { headers, text } = await h2Stream(`https://localhost:${port}`, ca, '/admin/requests/stream', '"list_tags"', () =>
+          h2Post(`https://localhost:${port}`, ca, '/v3.5/configuration/action/list_tags', boot.bearer_token),
+        );
+        assert.equal(headers[':status'], 200);
+        assert.match(String(headers['content-type']), /^text\/event-stream/);
+        assert.equal(headers.connection, undefined);
+        assert.match(String(headers['x-request-id']), /^[0-9a-f-]{36}$/);
+        const entry = JSON.parse(text.split('\n').find((l) => l.startsWith('data: ') && l.includes('"list_tags"'))!.slice(6));
+        assert.deepEqual([entry.status, entry.license_id, entry.caller_kind], [200, boot.license_id, 'bearer']);
+      } finally {
+        process.off('warning', onWarning);
+      }
+      assert.deepEqual(warnings.filter((w) => /connection/i.test(w)), []);
+      const h1 = await new Promise<Record<string, unknown>>((resolve, reject) => {
+        const req = https.get(`https://localhost:${port}/admin/requests/stream`, { ca, family: 4, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }, (res) => {
+          resolve(res.headers);
+          res.destroy();
+        });
+        req.on('error', reject);
+      });
+      assert.equal(h1.connection, 'close');
+      assert.match(String(h1['content-type']), /^text\/event-stream/);
     });
 
     it('refuses clients that do not trust the CA', async () => {

@@ -1,0 +1,30 @@
+/** What the console plugin is given, and what its API route modules receive. */
+import type { Core } from '../../core.js';
+import type { Registry } from '../../kernel/registry.js';
+import type { Dispatcher } from '../dispatch.js';
+import type { RequestJournal } from '../journal.js';
+import type { ControlPlaneOperations } from '../operations.js';
+import type { EventStreams } from '../sse.js';
+import type { Sessions } from './session.js';
+
+/** How often live views look for changes (and check that their session is still valid). */
+export const LIVE_POLL_MS = 1000;
+
+export interface ConsoleOptions {
+  core: Core;
+  registry: Registry;
+  /** Runs actions exactly as the API does (validation, authorization, read caches, transactions). */
+  dispatcher: Dispatcher;
+  /** The control plane's token; the console exists only when it is set. */
+  adminToken: string;
+  /** The control plane's request journal (the Calls view). */
+  journal: RequestJournal;
+}
+
+/** What the console's API route modules receive. */
+export interface ConsoleDeps extends Omit<ConsoleOptions, 'adminToken'> {
+  operations: ControlPlaneOperations;
+  sessions: Sessions;
+  streams: EventStreams;
+}
+
