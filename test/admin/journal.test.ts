@@ -5,7 +5,8 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { describeStores, testConfig, type Harness } from '../support/harness.js';
+import { describeStores, type Harness } from '../support/harness.js';
+import { testConfig } from '../support/stores.js';
 import { openStore } from '../../src/store/open.js';
 import { migrate } from '../../src/store/migrate.js';
 import { createApp } from '../../src/app.js';

@@ -1,7 +1,8 @@
 /** Failed authentications are limited per client address (AUTH_FAILURE_LIMIT / AUTH_FAILURE_WINDOW_MS). */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError, testConfig, type Harness } from '../support/harness.js';
+import { describeStores, expectError, type Harness } from '../support/harness.js';
+import { testConfig } from '../support/stores.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { FastifyInstance } from 'fastify';

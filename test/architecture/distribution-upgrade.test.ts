@@ -10,7 +10,8 @@ import { Migrator, type Kysely } from 'kysely';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
 import { migrations } from '../../src/store/migrations/index.js';
-import { describeStores, freshDatabase } from '../support/harness.js';
+import { describeStores } from '../support/harness.js';
+import { freshDatabase } from '../support/stores.js';
 import { createdIndexes, tableKeys, type TableKeys } from '../support/schema.js';
 
 const MIGRATION = '0013_license_keys';

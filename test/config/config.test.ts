@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, environmentVariables, loadConfig, parseDatabaseUrl } from '../../src/config.js';
 import { openReachableStore, StoreUnavailableError } from '../../src/store/open.js';
-import { PG_ADMIN_URL, postgresAvailable } from '../support/harness.js';
+import { PG_ADMIN_URL, postgresAvailable } from '../support/stores.js';
 
 const problems = (env: Record<string, string>): string[] => {
   try {

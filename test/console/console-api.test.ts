@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { CONSOLE_COOKIE, CONSOLE_HEADER } from '../../src/http/console/index.js';
-import { describeStores, Harness, type StoreKind } from '../support/harness.js';
+import { describeStores, Harness } from '../support/harness.js';
+import { type StoreKind } from '../support/stores.js';
 
 const TOKEN = 'console-test-admin-token-0123456789';
 
@@ -33,7 +34,7 @@ describeStores('console without ADMIN_TOKEN', (h) => {
 
 for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`console HTTP [${kind}]`, async () => {
-    if (kind === 'postgres' && !(await (await import('../support/harness.js')).postgresOrSkip())) return;
+    if (kind === 'postgres' && !(await (await import('../support/stores.js')).postgresOrSkip())) return;
     const h = new Harness(kind);
     before(() => h.start({ env: { ADMIN_TOKEN: TOKEN } }));
     after(() => h.stop());

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
-import { postgresOrSkip, type StoreKind } from '../support/harness.js';
+import { postgresOrSkip, type StoreKind } from '../support/stores.js';
 import { Receiver, waitFor } from '../support/webhooks.js';
 import { ConsoleServer, launchBrowser, needsChromium, screenshotDir, trackedPage, type TrackedPage } from '../support/browser.js';
 

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describeStores, Harness } from '../support/harness.js';
 import { checkAnswer } from '../support/response-check.js';
 import { ConfigurationApi, ConfigApiError, ACTIONS } from '../../src/client/index.js';
-import { GENERATED_PATH, generateClientSource, camelCase } from '../../src/client/codegen.js';
+import { GENERATED_PATH, generateClientSource, camelCase } from '../../scripts/codegen-client.js';
 import { buildRegistry } from '../../src/areas.js';
 import type { Static } from '@sinclair/typebox';
 import type { Requests, Responses } from '../../src/client/index.js';
@@ -59,11 +59,11 @@ function recordingFetch(h: Harness, called: Set<string>, statuses: number[] = []
 }
 
 describe('typed client: generated code', () => {
-  it('actions.generated.ts is what src/client/codegen.ts prints from the registry today', () => {
+  it('actions.generated.ts is what scripts/codegen-client.ts prints from the registry today', () => {
     const expected = generateClientSource(buildRegistry());
     assert.ok(
       readFileSync(GENERATED_PATH, 'utf8') === expected,
-      'src/client/actions.generated.ts is stale: run `node --import tsx src/client/codegen.ts`',
+      'src/client/actions.generated.ts is stale: run `npm run codegen`',
     );
   });
 

@@ -172,7 +172,7 @@ describe('OpenAPI document: the control plane', () => {
   /** The document an app serves, and the control-plane routes it serves (none without ADMIN_TOKEN). */
   const servedOf = async (env: Record<string, string>) => {
     const { createApp } = await import('../../src/app.js');
-    const { freshStore, testConfig } = await import('../support/harness.js');
+    const { freshStore, testConfig } = await import('../support/stores.js');
     const { store, drop } = await freshStore('sqlite');
     const app = await createApp({ store, config: testConfig(env), logger: false });
     try {

@@ -14,7 +14,7 @@ import { X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Agent, request as undiciRequest } from 'undici';
-import { freshStore, postgresOrSkip, testConfig, type StoreKind } from '../support/harness.js';
+import { freshStore, postgresOrSkip, testConfig, type StoreKind } from '../support/stores.js';
 import { createApp } from '../../src/app.js';
 import { bootstrap, type BootstrapResult } from '../../src/provisioning/bootstrap.js';
 import { createCore } from '../../src/core.js';

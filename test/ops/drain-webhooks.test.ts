@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { postgresOrSkip } from '../support/harness.js';
+import { postgresOrSkip } from '../support/stores.js';
 import { waitFor } from '../support/webhooks.js';
 import { liveApp } from '../support/ops.js';
 

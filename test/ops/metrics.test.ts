@@ -1,7 +1,7 @@
 /** GET /metrics after real calls through a real port, on both stores; one registry per app; METRICS_TOKEN. */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { postgresOrSkip } from '../support/harness.js';
+import { postgresOrSkip } from '../support/stores.js';
 import { Receiver, waitFor } from '../support/webhooks.js';
 import { liveApp, type LiveApp } from '../support/ops.js';
 

@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync, statfsSync, unlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { PG_ADMIN_URL, freshStore, postgresOrSkip, testConfig } from '../support/harness.js';
+import { PG_ADMIN_URL, freshStore, postgresOrSkip, testConfig } from '../support/stores.js';
 import { withClient } from '../support/database.js';
 import { ServerProcess } from '../support/servers.js';
 import { TcpProxy } from '../support/tcp-proxy.js';

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import { createApp } from '../../src/app.js';
 import { openStore } from '../../src/store/open.js';
-import { PG_ADMIN_URL, postgresOrSkip, testConfig } from '../support/harness.js';
+import { PG_ADMIN_URL, postgresOrSkip, testConfig } from '../support/stores.js';
 import { liveApp } from '../support/ops.js';
 
 for (const kind of ['sqlite', 'postgres'] as const) {

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
 import { openStore } from '../../src/store/open.js';
 import { demoToken, createDemo, isEmpty } from '../../src/provisioning/demo.js';
-import { freshDatabase, freshStore, postgresOrSkip, testConfig } from '../support/harness.js';
+import { freshDatabase, freshStore, postgresOrSkip, testConfig } from '../support/stores.js';
 import { createCore } from '../../src/core.js';
 import { waitFor } from '../support/webhooks.js';
 import { ROOT, cliCommand } from '../support/processes.js';

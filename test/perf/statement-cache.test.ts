@@ -2,7 +2,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { freshStore, postgresOrSkip } from '../support/harness.js';
+import { freshStore, postgresOrSkip } from '../support/stores.js';
 import { nextCounter } from '../../src/store/own-tables.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { Harness, type StoreKind } from './harness.js';
+import { Harness } from './harness.js';
+import { type StoreKind } from './stores.js';
 import { ROOT } from './processes.js';
 
 /** Debian's Chromium (or CHROMIUM_PATH); undefined when none is installed. */

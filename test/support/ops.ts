@@ -6,7 +6,7 @@ import { createApp } from '../../src/app.js';
 import { createCore } from '../../src/core.js';
 import type { Store } from '../../src/store/store.js';
 import { bootstrap, type BootstrapResult } from '../../src/provisioning/bootstrap.js';
-import { freshStore, testConfig, type StoreKind } from './harness.js';
+import { freshStore, testConfig, type StoreKind } from './stores.js';
 
 export interface LiveApp {
   app: FastifyInstance;

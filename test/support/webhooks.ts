@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../src/app.js';
 import type { Store } from '../../src/store/store.js';
-import { testConfig } from './harness.js';
+import { testConfig } from './stores.js';
 
 export interface Received {
   path: string;

@@ -4,7 +4,8 @@
  */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, freshStore, newApp, testConfig } from '../support/harness.js';
+import { describeStores, newApp } from '../support/harness.js';
+import { freshStore, testConfig } from '../support/stores.js';
 import { Receiver, appOn, callApp, fastRetries, waitFor } from '../support/webhooks.js';
 import { createCore } from '../../src/core.js';
 import { bootstrap, type BootstrapResult } from '../../src/provisioning/bootstrap.js';

@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { freshStore, postgresOrSkip, testConfig } from '../support/harness.js';
+import { freshStore, postgresOrSkip, testConfig } from '../support/stores.js';
 import { spawnServer, stopServer } from '../support/servers.js';
 import { Receiver, appOn, callApp, fastRetries, waitFor } from '../support/webhooks.js';
 import { createCore } from '../../src/core.js';

@@ -1,7 +1,7 @@
 /** Request ids and the one log line per request, through a real port (log captured from pino), on both stores. */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { postgresOrSkip } from '../support/harness.js';
+import { postgresOrSkip } from '../support/stores.js';
 import { liveApp, type LiveApp } from '../support/ops.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

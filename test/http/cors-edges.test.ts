@@ -3,7 +3,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { postgresOrSkip } from '../support/harness.js';
+import { postgresOrSkip } from '../support/stores.js';
 import { liveApp, type LiveApp } from '../support/ops.js';
 import { join } from 'node:path';
 import { ROOT } from '../support/processes.js';

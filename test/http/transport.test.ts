@@ -5,7 +5,8 @@
 import { it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { describeStores, testConfig, type Harness } from '../support/harness.js';
+import { describeStores, type Harness } from '../support/harness.js';
+import { testConfig } from '../support/stores.js';
 import { createApp } from '../../src/app.js';
 import { ERROR_TYPES } from '../../src/kernel/errors.js';
 import { exchange, dribble, type RawResponse } from '../support/raw-http.js';
