@@ -38,7 +38,7 @@ const LAYERS = [
 ];
 
 /** The typed client (config-api/client): outside the layers, it imports nothing of the project (rule below). */
-const CLIENT = '^src/client/(index|actions\\.generated)\\.ts$';
+const CLIENT = '^src/client/(index|transport|actions\\.generated)\\.ts$';
 
 const slug = (name) => name.replace(/[^a-z0-9]+/g, '-');
 const HTTP_LAYER = LAYERS.findIndex((l) => l.name === 'http');
