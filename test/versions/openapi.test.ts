@@ -1,46 +1,11 @@
 /**
- * The versions' lifecycle configuration (src/config.ts: stage and end date of each version, checked at start) and
- * the OpenAPI document of each version (`/openapi.json?version=…`, default v3.6; `/docs/json` alike), through the
- * real server.
+ * The OpenAPI document of each version (`/openapi.json?version=…`, default v3.6; `/docs/json` alike), through the real
+ * server. (The versions' lifecycle configuration is tested in test/config/config.test.ts.)
  */
-import { describe, it } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { validate, compileErrors } from '@readme/openapi-parser';
-import { ConfigError, environmentVariables, loadConfig } from '../../src/config.js';
 import { describeStores, expectError, type Harness } from '../support/harness.js';
-
-const problems = (env: Record<string, string>): string[] => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError);
-    return err.problems;
-  }
-  return [];
-};
-
-describe('versions in the configuration', () => {
-  it('defaults: v3.6 stable, v3.5 legacy, v3.4 deprecated, with invented end dates documented as such', () => {
-    assert.deepEqual(loadConfig({}).versions, {
-      '3.4': { stage: 'deprecated', endDate: '2027-03-31' },
-      '3.5': { stage: 'legacy', endDate: '2027-09-30' },
-      '3.6': { stage: 'stable', endDate: null },
-    });
-    const vars = environmentVariables().filter((v) => /^V3_\d_/.test(v.name));
-    assert.deepEqual(vars.map((v) => v.name), ['V3_4_STAGE', 'V3_4_END_DATE', 'V3_5_STAGE', 'V3_5_END_DATE', 'V3_6_STAGE', 'V3_6_END_DATE']);
-    assert.match(vars.find((v) => v.name === 'V3_5_END_DATE')!.description, /invented placeholder/);
-  });
-
-  it('takes stages (any case) and dates, refuses bad ones, and needs a date for a stage that ends', () => {
-    assert.deepEqual(loadConfig({ V3_6_STAGE: 'Legacy', V3_6_END_DATE: '2028-02-29', V3_4_STAGE: 'stable' }).versions['3.6'], { stage: 'legacy', endDate: '2028-02-29' });
-    assert.deepEqual(problems({ V3_5_STAGE: 'retired', V3_4_END_DATE: '2027-02-30' }), ['V3_5_STAGE must be one of stable, legacy, deprecated, got "retired"']);
-    assert.deepEqual(problems({ V3_4_END_DATE: '2027-02-30', V3_6_STAGE: 'deprecated' }), [
-      'V3_4_END_DATE must be a date YYYY-MM-DD, got "2027-02-30"',
-      'V3_6_END_DATE must be set when V3_6_STAGE is deprecated (its answers carry the date)',
-    ]);
-    assert.deepEqual(problems({ V3_5_END_DATE: '30.09.2027' }), ['V3_5_END_DATE must be a date YYYY-MM-DD, got "30.09.2027"']);
-  });
-});
 
 const doc = async (h: Harness, url: string) => {
   const res = await h.app.inject({ method: 'GET', url });
