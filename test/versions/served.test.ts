@@ -121,3 +121,21 @@ describeStores('API versions: v3.4, v3.5 and v3.6 side by side', (h) => {
     }
   });
 });
+
+describeStores(
+  'API versions: the lifecycle header on limited answers',
+  (h) => {
+    it('a rate-limited answer (429) of a legacy or deprecated version carries its header too', async () => {
+      for (const [version, name] of [['v3.5', 'legacy'], ['v3.4', 'deprecation']] as const) {
+        const token = (await h().tokenFor(h().boot.owner.id, ['agents--all:ro'])).token; // a fresh credential: its own budget
+        assert.equal((await raw(h(), 'POST', `/${version}/configuration/action/list_agents`, '{}', { authorization: `Bearer ${token}` })).status, 200);
+        const limited = await raw(h(), 'POST', `/${version}/configuration/action/list_agents`, '{}', { authorization: `Bearer ${token}` });
+        assert.equal(limited.status, 429);
+        assert.equal(limited.body.error.type, 'too_many_requests');
+        assert.equal(limited.headers[name], version === 'v3.5' ? V35_END : V34_END);
+      }
+    });
+  },
+  { rateLimit: { max: 1, windowMs: 60_000 } },
+  ['sqlite'],
+);
