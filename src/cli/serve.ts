@@ -98,7 +98,7 @@ function demoText(demo: BootstrapResult, port: number, config: Config, https: bo
       `  basic auth:      ${demo.basic_auth}`,
       '',
       'Try it:',
-      `  curl -s -X POST ${base}/v3.6/configuration/action/list_agents \\`,
+      `  curl -s -X POST ${base}/v3.5/configuration/action/list_agents \\`,
       `    -H 'Authorization: Bearer ${demo.bearer_token}' -H 'Content-Type: application/json' -d '{}'`,
       '',
       'Lost the token? config-api demo-token prints a new one.',
