@@ -4,6 +4,7 @@
  *
  *   npm run bench -- [--duration 10] [--warmup 2] [--connections 50] [--scenarios a,b] [--store sqlite|postgres]
  *                    [--runtime dist|tsx] [--log-level warn] [--out bench/results.json] [--keep] [--nodes N]
+ *                    [--api-version 3.5|3.6|3.4]
  *
  * `--nodes N` (N > 1, PostgreSQL): the scenarios run twice in one invocation, each time on a fresh database seeded
  * the same way — first on one node, then on N nodes sharing the database and one bot-token signing key, with the load
@@ -34,6 +35,7 @@ const { values: flags } = parseArgs({
     scenarios: { type: 'string', default: SCENARIOS.join(',') },
     store: { type: 'string', default: 'sqlite' },
     nodes: { type: 'string', default: '1' },
+    'api-version': { type: 'string', default: '3.5' },
     runtime: { type: 'string', default: 'dist' },
     'log-level': { type: 'string', default: 'warn' },
     out: { type: 'string', default: join(ROOT, 'bench/results.json') },
@@ -55,6 +57,7 @@ if (flags.help) {
   --list-workers N       autocannon worker threads for list_agents (default 2; 0 = main thread only)
   --scenarios a,b        subset of: ${SCENARIOS.join(', ')} (baseline always runs)
   --store sqlite|postgres  fresh SQLite file (default) or fresh PostgreSQL database
+  --api-version V        the API version the scenarios call: 3.4, 3.5 (default) or 3.6 (seeding always uses 3.5)
   --nodes N              N > 1 (PostgreSQL only): run the scenarios on 1 node, then on N nodes of one database
                          (each on a fresh database, same seed, shared TOKEN_SIGNING_KEY; connections and webhook
                          writes spread over the nodes) and print them side by side (default 1)
@@ -88,6 +91,8 @@ if (storeKind !== 'sqlite' && storeKind !== 'postgres') throw new Error('--store
 const nodes = Math.floor(num('nodes', flags.nodes));
 if (nodes < 1) throw new Error('--nodes must be at least 1');
 if (nodes > 1 && storeKind !== 'postgres') throw new Error('--nodes above 1 needs --store postgres (nodes share one PostgreSQL database)');
+const apiVersion = flags['api-version']!.replace(/^v/, '');
+if (!['3.4', '3.5', '3.6'].includes(apiVersion)) throw new Error('--api-version must be 3.4, 3.5 or 3.6');
 const runtime = flags.runtime as Runtime;
 if (runtime !== 'dist' && runtime !== 'tsx') throw new Error('--runtime must be dist or tsx');
 const selected = new Set<ScenarioName>(['baseline']);
@@ -146,11 +151,11 @@ async function runPhase(nodeCount: number, withBaseline: boolean): Promise<Phase
       children.push(server);
       servers.push(server);
     }
-    const apis = servers.map((s) => new ApiClient(s.url, boot.bearer_token));
+    const apis = servers.map((s) => new ApiClient(s.url, boot.bearer_token, apiVersion));
     const api = apis[0]!;
 
     process.stdout.write('seeding…\n');
-    const seeded: SeedReport = await seed(api, { ownerId: boot.owner.id, clientId: boot.client_id });
+    const seeded: SeedReport = await seed(new ApiClient(api.baseUrl, boot.bearer_token), { ownerId: boot.owner.id, clientId: boot.client_id });
     process.stdout.write(
       `seeded in ${seeded.ms} ms: ${seeded.agents} agents, ${seeded.groups} groups, tags: ${seeded.tags}, properties: ${seeded.properties}\n`,
     );
@@ -242,7 +247,7 @@ async function main() {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryBytes: totalmem(), node: process.version, platform: process.platform },
     options: {
-      store: storeKind, runtime, duration, warmup, connections, batchConnections: loadOptions.batchConnections,
+      store: storeKind, apiVersion, runtime, duration, warmup, connections, batchConnections: loadOptions.batchConnections,
       webhookRate: loadOptions.webhookRate, listWorkers: loadOptions.listWorkers,
       logLevel: flags['log-level'],
       nodeOptions: flags['node-options'],

@@ -146,7 +146,8 @@ document.getElementById('sign-out').addEventListener('click', async () => {
 // ------------------------------------------------------------------ router
 const TABS = [
   ['agents', 'Agents'], ['groups', 'Groups'], ['bots', 'Bots & templates'], ['tags', 'Tags'],
-  ['auto_access', 'Auto access'], ['properties', 'Properties'], ['webhooks', 'Webhooks'], ['deliveries', 'Deliveries'],
+  ['auto_access', 'Auto access'], ['bans', 'Customer bans'], ['properties', 'Properties'], ['webhooks', 'Webhooks'],
+  ['deliveries', 'Deliveries'],
 ];
 
 async function route() {
@@ -317,6 +318,17 @@ const TAB_VIEWS = {
       { title: 'Groups', cell: (r) => (r.access?.groups ?? []).join(', ') },
       { title: 'Conditions', cell: (r) => h('code', {}, JSON.stringify(r.conditions)) },
     ], rules, { label: 'Auto access rules' }).el,
+  ],
+  bans: ({ bans }) => [
+    h('h2', {}, `Active customer bans (${bans.length})`),
+    bans.length ? table([
+      { title: 'IP address', cell: (b) => h('span', { class: 'mono' }, dash(b.ip)) },
+      { title: 'Customer', cell: (b) => h('span', { class: 'mono' }, dash(b.customer_id)) },
+      { title: 'Banned by', cell: (b) => dash(b.agent_id) },
+      { title: 'Thread', cls: 'hide-narrow', cell: (b) => h('span', { class: 'mono' }, dash(b.thread_id)) },
+      { title: 'Since', cell: (b) => fmtTime(b.created_at) },
+      { title: 'Until', cell: (b) => (b.expires_at ? fmtTime(b.expires_at) : 'no end') },
+    ], bans, { label: 'Customer bans' }).el : h('p', { class: 'muted' }, 'No active bans (list_customer_bans, v3.6).'),
   ],
   properties: ({ definitions, license, groups }) => [
     h('h2', {}, 'Definitions'),
@@ -560,6 +572,7 @@ async function callsView(selectedId) {
   const columns = [
     { title: 'Time', cell: (c) => h('a', { href: `#/calls/${encodeURIComponent(c.request_id)}`, class: 'open-call' }, new Date(c.time).toLocaleTimeString()) },
     { title: 'Action', cell: (c) => c.action },
+    { title: 'Version', cell: (c) => h('span', { class: 'mono' }, c.version) },
     { title: 'Status', cell: (c) => badge(String(c.status), c.status < 400 ? 'ok' : 'error') },
     { title: 'Error type', cell: (c) => dash(c.error_type) },
     { title: 'Licence', cls: 'hide-narrow', cell: (c) => dash(c.license_id) },
@@ -607,6 +620,7 @@ async function showCall(rid, slot) {
     h('h2', { id: 'call-title', tabindex: '-1' }, c.action),
     h('dl', { class: 'kv' },
       h('dt', {}, 'Request id'), h('dd', { class: 'mono' }, c.request_id),
+      h('dt', {}, 'API version'), h('dd', { class: 'mono' }, c.version),
       h('dt', {}, 'Time'), h('dd', {}, fmtTime(c.time)),
       h('dt', {}, 'Caller'), h('dd', {}, c.caller_kind ? `${c.caller_kind}${c.agent_id ? ` · ${c.agent_id}` : ''}${c.license_id ? ` · licence ${c.license_id}` : ''}` : 'not authenticated'),
       h('dt', {}, 'Status'), h('dd', {}, badge(String(c.status), c.status < 400 ? 'ok' : 'error')),

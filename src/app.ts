@@ -1,5 +1,6 @@
 /**
- * The composition root: the only place that wires the store, the action registry (from the areas), authentication
+ * The composition root: the only place that wires the store, the versioned action registry (from the areas and
+ * src/versions/), authentication
  * (with the areas' bearer resolvers), the read caches, the HTTP server and webhook delivery, from one validated
  * configuration. Used by `config-api serve` and by the tests (through Fastify inject or a real port). Everything
  * created here belongs to this app: two apps in one process share nothing.
@@ -9,7 +10,7 @@ import type { Config } from './config.js';
 import type { Store } from './store/store.js';
 import type { Area } from './kernel/area.js';
 import { createCore, type Core } from './core.js';
-import { buildRegistry } from './areas.js';
+import { buildVersions } from './versions/index.js';
 import { ReadCaches } from './kernel/read-cache.js';
 import { Authenticator } from './http/auth.js';
 import { Dispatcher } from './http/dispatch.js';
@@ -27,7 +28,7 @@ export type AppOptions = (
   | {
       store: Store;
       config: Config;
-      /** The areas to serve (default: all of them, see src/areas.ts). */
+      /** The areas to serve (default: all of them, `ALL_AREAS` of src/areas-v36.ts). */
       areas?: readonly Area[];
     }
 ) & {
@@ -48,7 +49,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   // Servers sharing a database must share keys: refused when the database records another signing key. Keys made up
   // in memory (tests, embedding) are neither checked nor recorded.
   if (!signingKeys.ephemeral) await checkSigningKey(store, signingKeys);
-  const registry = buildRegistry(areas);
+  const versions = buildVersions(areas, config.versions);
   const auth = new Authenticator(store, {
     region: config.region,
     cacheTtlMs: config.auth.cacheTtlMs,
@@ -70,7 +71,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   const controlPlane = config.admin.token ? new ControlPlane(config.admin.token, config.admin) : null;
   const tls = opts.tls === undefined ? await loadTls(config.tls) : opts.tls;
   const app = await buildServer({
-    registry,
+    versions,
     auth,
     dispatcher,
     logger: opts.logger,
@@ -87,7 +88,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     // The control plane's routes are documented (tag `admin`) exactly when they are served.
     openApi: controlPlane ? { extensions: [controlPlane.openApiExtension()] } : {},
   });
-  await controlPlane?.register(app, { core, registry, dispatcher }); // /admin/ and /console, only with ADMIN_TOKEN
+  await controlPlane?.register(app, { core, versions, dispatcher }); // /admin/ and /console, only with ADMIN_TOKEN
   if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks, metrics.delivery).start();
   const unwatchDelivery = store.health.subscribe((event) => {
     if (event.type === 'up') delivery?.databaseRecovered();

@@ -7,6 +7,9 @@
 import { join } from 'node:path';
 import envSchema from 'env-schema';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { dataDirOf, parseCorsOrigins, parseDatabaseUrl, parseTrustProxy, redactUrl, type StoreKind } from './config-values.js';
+
+export { dataDirOf, parseCorsOrigins, parseDatabaseUrl, redactUrl, type StoreKind };
 
 /** A string among `values` (compared after the normalisation `loadConfig` applies to that variable). */
 const choice = <const T extends readonly string[]>(values: T, def: T[number], description: string) =>
@@ -17,6 +20,13 @@ const int = (def: number, min: number, description: string, max?: number) =>
 const derivedInt = (min: number, description: string) => Type.Optional(Type.Integer({ minimum: min, description }));
 const ON_OFF = ['on', 'off'] as const;
 const onOff = (def: 'on' | 'off', description: string) => choice(ON_OFF, def, description);
+/** API versions' lifecycle (issue 22): a stage, and a `YYYY-MM-DD` end date (checked by loadConfig). */
+const STAGES = ['stable', 'legacy', 'deprecated'] as const;
+const stage = (v: string, def: (typeof STAGES)[number]) => choice(STAGES, def, `Lifecycle stage of API v${v}: legacy/deprecated answers carry a Legacy/Deprecation header`);
+const endDate = (v: string, def?: string) =>
+  Type.String({ ...(def ? { default: def } : {}), minLength: 1, description: `YYYY-MM-DD when v${v}'s stage ends, sent in that header${def ? ' (an invented placeholder: the references show the dates only in an image)' : ''}` });
+/** The served API versions, oldest first (src/versions/ defines them; a version without a stage here does not start). */
+export const API_VERSIONS = ['3.4', '3.5', '3.6'] as const;
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/config-api.sqlite';
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -86,10 +96,16 @@ export const EnvSchema = Type.Object({
   }),
   TOKEN_SIGNING_KEY: Type.Optional(Type.String({ minLength: 1, description: 'Bot-token signing key(s), at least 32 characters each; several separated by commas: the first signs, all verify (rotation)' })),
   TOKEN_SIGNING_KEY_FILE: Type.Optional(Type.String({ minLength: 1, description: 'File holding the signing keys (written by config-api keys rotate); default: token-signing-keys.json next to the SQLite file, or ./data/ with PostgreSQL' })),
+  // API versions (issue 22): v3.6 stable, v3.5 legacy, v3.4 deprecated.
+  V3_4_STAGE: stage('3.4', 'deprecated'),
+  V3_4_END_DATE: endDate('3.4', '2027-03-31'),
+  V3_5_STAGE: stage('3.5', 'legacy'),
+  V3_5_END_DATE: endDate('3.5', '2027-09-30'),
+  V3_6_STAGE: stage('3.6', 'stable'),
+  V3_6_END_DATE: Type.Optional(endDate('3.6')),
 });
 export type Env = Static<typeof EnvSchema>;
 
-export type StoreKind = 'sqlite' | 'postgres';
 
 export interface DatabaseConfig {
   kind: StoreKind;
@@ -189,6 +205,12 @@ export interface SigningKeyConfig {
   fileConfigured: boolean;
 }
 
+/** A served API version's lifecycle: its stage, and when that stage ends (`YYYY-MM-DD`; null only when stable). */
+export interface VersionLifecycle {
+  stage: (typeof STAGES)[number];
+  endDate: string | null;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -205,6 +227,8 @@ export interface Config {
   trustProxy: TrustProxy;
   authFailures: AuthFailureConfig;
   signingKeys: SigningKeyConfig;
+  /** Each served API version's lifecycle, by version (`3.6`). */
+  versions: Record<(typeof API_VERSIONS)[number], VersionLifecycle>;
 }
 
 /** Configuration problems, all of them, one per line of `message` (no stack trace is meant to be shown). */
@@ -213,16 +237,6 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
-}
-
-/** `DATABASE_URL` → store kind and location; null when it names neither SQLite nor PostgreSQL. */
-export function parseDatabaseUrl(url: string): Pick<DatabaseConfig, 'kind' | 'file'> | null {
-  if (/^postgres(ql)?:\/\//i.test(url)) return { kind: 'postgres' };
-  if (/^sqlite:/i.test(url)) return { kind: 'sqlite', file: url.replace(/^sqlite:(\/\/)?/i, '') || ':memory:' };
-  // Any other scheme (mysql://, postgress://, http:…) is a mistake, not a file name. A single letter before the
-  // colon is a Windows drive, not a scheme.
-  if (/^[a-z][a-z0-9+.-]+:/i.test(url)) return null;
-  return { kind: 'sqlite', file: url };
 }
 
 function describe(schema: TSchema): string {
@@ -236,7 +250,7 @@ function describe(schema: TSchema): string {
 }
 
 /** Variables whose values are compared ignoring case (normalised before validation). */
-const LOWER = new Set(['TLS', 'REGION', 'LOG_LEVEL', 'WEBHOOK_EVENT_LOG', 'WEBHOOK_DELIVERY', 'WEBHOOK_ALLOW_PRIVATE']);
+const LOWER = new Set(['TLS', 'REGION', 'LOG_LEVEL', 'WEBHOOK_EVENT_LOG', 'WEBHOOK_DELIVERY', 'WEBHOOK_ALLOW_PRIVATE', 'V3_4_STAGE', 'V3_5_STAGE', 'V3_6_STAGE']);
 const UPPER = new Set(['SQLITE_SYNCHRONOUS']);
 const ON_OFF_ALIASES: Record<string, 'on' | 'off'> = { on: 'on', true: 'on', '1': 'on', off: 'off', false: 'off', '0': 'off' };
 
@@ -291,6 +305,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (signingKeys && e.TOKEN_SIGNING_KEY_FILE) problems.push('Set TOKEN_SIGNING_KEY or TOKEN_SIGNING_KEY_FILE, not both');
   if ((e.TLS_CERT === undefined) !== (e.TLS_KEY === undefined)) {
     problems.push('TLS_CERT and TLS_KEY must be set together (PEM certificate and private key files)');
+  }
+  const versions = {} as Config['versions'];
+  for (const v of API_VERSIONS) {
+    const name = `V${v.replace('.', '_')}`;
+    const given = e[`${name}_END_DATE` as keyof Env] as string | undefined;
+    const date = given === undefined ? null : new Date(`${given}T00:00:00Z`);
+    if (date && (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== given)) problems.push(`${name}_END_DATE must be a date YYYY-MM-DD, got ${JSON.stringify(given)}`);
+    const stage = e[`${name}_STAGE` as keyof Env] as VersionLifecycle['stage'];
+    if (stage !== 'stable' && given === undefined) problems.push(`${name}_END_DATE must be set when ${name}_STAGE is ${stage} (its answers carry the date)`);
+    versions[v] = { stage, endDate: given ?? null };
   }
   if (problems.length) throw new ConfigError(problems);
 
@@ -351,40 +375,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       file: e.TOKEN_SIGNING_KEY_FILE ?? defaultKeyFile(db!),
       fileConfigured: e.TOKEN_SIGNING_KEY_FILE !== undefined,
     },
+    versions,
   };
-}
-
-/** The directory of the SQLite file, or ./data (PostgreSQL, :memory:). */
-export function dataDirOf(sqliteFile: string | undefined): string {
-  if (!sqliteFile || sqliteFile === ':memory:') return './data';
-  const slash = Math.max(sqliteFile.lastIndexOf('/'), sqliteFile.lastIndexOf('\\'));
-  return slash < 0 ? '.' : sqliteFile.slice(0, slash) || '/';
-}
-
-/** `CORS_ORIGINS` → '*', 'off' or a list of origins (scheme://host[:port]); null when malformed. */
-export function parseCorsOrigins(raw: string): OpsConfig['corsOrigins'] | null {
-  const v = raw.trim();
-  if (v === '*') return '*';
-  if (v.toLowerCase() === 'off') return 'off';
-  const list = v.split(',').map((x) => x.trim()).filter(Boolean);
-  if (list.length === 0 || !list.every((o) => /^https?:\/\/[^/\s,*]+\/?$/i.test(o))) return null;
-  return list.map((o) => o.replace(/\/$/, '').toLowerCase());
-}
-
-function parseTrustProxy(raw: string): TrustProxy {
-  const v = ON_OFF_ALIASES[raw.trim().toLowerCase()];
-  if (v !== undefined) return v === 'on';
-  return raw.split(',').map((s) => s.trim()).filter(Boolean).join(',');
 }
 
 /** The generated key file of a server without TOKEN_SIGNING_KEY(_FILE): next to the SQLite file, else ./data/. */
 function defaultKeyFile(db: Pick<DatabaseConfig, 'kind' | 'file'>): string {
   return join(dataDirOf(db.kind === 'sqlite' ? db.file : undefined), 'token-signing-keys.json');
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1***@');
 }
 
 /** Every variable with its default and meaning, for help texts. */

@@ -4,7 +4,7 @@
  * and the tests change data through it the same way. Built by the composition root (src/app.ts) or the CLI.
  */
 import type { Config } from './config.js';
-import { AREAS } from './areas.js';
+import { ALL_AREAS } from './areas-v36.js';
 import { cascadesOf, type Area, type Cascades } from './kernel/area.js';
 import { SigningKeys } from './kernel/signing-keys.js';
 import { runTransaction, type CommitSignal, type Tx, type TxSettings } from './store/transaction.js';
@@ -26,7 +26,7 @@ export interface Core {
 }
 
 /** `signingKeys` default: a random key in memory (tests, embedding; `serve` passes the configured ones). */
-export function createCore(store: Store, config: Config, areas: readonly Area[] = AREAS, signingKeys = SigningKeys.ephemeral()): Core {
+export function createCore(store: Store, config: Config, areas: readonly Area[] = ALL_AREAS, signingKeys = SigningKeys.ephemeral()): Core {
   const listeners: Array<(signals: ReadonlySet<CommitSignal>) => void> = [];
   const settings: TxSettings = { eventLog: config.webhooks.eventLog };
   const committed = (signals: ReadonlySet<CommitSignal>) => {

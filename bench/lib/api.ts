@@ -14,10 +14,12 @@ export class ApiClient {
   constructor(
     readonly baseUrl: string,
     readonly token: string,
+    /** The API version called (`--api-version`; seeding always uses the base version, 3.5). */
+    readonly version = '3.5',
   ) {}
 
   path(action: string): string {
-    return `/v3.5/configuration/action/${action}`;
+    return `/v${this.version}/configuration/action/${action}`;
   }
 
   headers(): Record<string, string> {

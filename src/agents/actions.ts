@@ -183,8 +183,7 @@ export const updateAgent = defineAction({
         requireScopes(caller.scopes, 'accounts.roles.lc--all:rw');
         assertCanGrantRole(caller, input.role);
       }
-      const { set, changed } = agentColumnChanges(row, { ...input, avatar });
-      await applyAgentUpdate(tx, caller, row, set, changed, input.groups, 'agent_updated');
+      await applyAgentUpdate(tx, caller, row, agentColumnChanges(row, { ...input, avatar }), input.groups, 'agent_updated');
       if (input.role !== undefined) tx.signal('credentials-changed');
     });
     return {};

@@ -12,10 +12,14 @@ import { deleteAgentRecord, updateAgentColumns, type AgentRow } from './repo.js'
 import { parseScheduler } from './view.js';
 import { checkWorkScheduler, uniqueList, type UpdateAgentInput, type WorkScheduler } from './schemas.js';
 
-/** An update's column changes: `set` for the UPDATE, `changed` for the event payload. */
+/**
+ * An update's column changes: `set` for the UPDATE, `changed` for the event payload; `quiet`, columns written that no
+ * webhook shows (bots' `type`).
+ */
 export interface ColumnChanges {
   set: Partial<AgentRow>;
   changed: Record<string, unknown>;
+  quiet?: Partial<AgentRow>;
 }
 
 /**
@@ -74,14 +78,14 @@ const sameGroups = (a: Membership[], b: Membership[]) =>
 
 /**
  * Apply an update to an agent or bot: replace its groups when `groups` differs from the current ones, write the
- * changed columns, and record `event` with `id` + the changed fields (nothing changed → no write, no event).
+ * changed columns, and record `event` with `id` + the changed fields (nothing changed → no write, no event; only
+ * `quiet` columns changed → written, no event).
  */
 export async function applyAgentUpdate(
   tx: Tx,
   caller: Caller,
   row: AgentRow,
-  set: Partial<AgentRow>,
-  changed: Record<string, unknown>,
+  { set, changed, quiet = {} }: ColumnChanges,
   groups: Membership[] | undefined,
   event: 'agent_updated' | 'bot_updated',
 ): Promise<void> {
@@ -93,9 +97,10 @@ export async function applyAgentUpdate(
       changed.groups = groups;
     }
   }
-  if (Object.keys(changed).length === 0) return;
-  await updateAgentColumns(tx.db, caller.licenseId, row.id, set);
-  await recordEvent(tx, sourceOf(caller), event, { id: row.id, ...changed });
+  const silent = Object.keys(changed).length === 0;
+  if (silent && Object.keys(quiet).length === 0) return;
+  await updateAgentColumns(tx.db, caller.licenseId, row.id, { ...set, ...quiet });
+  if (!silent) await recordEvent(tx, sourceOf(caller), event, { id: row.id, ...changed });
 }
 
 /** Remove an agent (or bot) with its memberships and credentials, and what other areas keep for it. */

@@ -36,6 +36,8 @@ export interface AgentsTable {
   owner_client_id: string | null;
   secret_hash: string | null;
   created_via: string | null;
+  /** Bots: their v3.6 `type` (default `chatbot`); agents: null. */
+  bot_type: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -148,6 +150,8 @@ export interface NewAgent {
   owner_client_id?: string | null;
   secret_hash?: string | null;
   created_via?: string | null;
+  /** Bots' v3.6 `type` (default `chatbot`). */
+  bot_type?: string;
 }
 
 /** The row of a new agent or bot: `a` with every default filled in. */
@@ -175,6 +179,7 @@ export function newAgentRow(licenseId: number, a: NewAgent, now: string): AgentR
     owner_client_id: a.owner_client_id ?? null,
     secret_hash: a.secret_hash ?? null,
     created_via: a.created_via ?? null,
+    bot_type: a.type === 'bot' ? (a.bot_type ?? 'chatbot') : null,
     created_at: now,
     updated_at: now,
   };

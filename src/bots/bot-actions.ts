@@ -18,7 +18,10 @@ import { getAgentOrThrow, insertAgent, updateAgentColumns, type AgentRow } from 
 import { botSecretsOnLicenses, listBotRows, type BotReach } from '../agents/bot-rows.js';
 import { parseScheduler } from '../agents/view.js';
 import { applyAgentUpdate, deleteAgentRow, plainColumnChanges, schedulerChange, type ColumnChanges } from '../agents/changes.js';
-import { BotListItem, BotView, ById, CreateBot, GetBot, IdAndSecret, IssueBotToken, ListBots, ResetBotSecret, SecretOnly, UpdateBot, type UpdateBotInput } from './schemas.js';
+import {
+  BotListItem, BotView, ById, CreateBot, DEFAULT_BOT_TYPE, GetBot, IdAndSecret, IssueBotToken, ListBots, ResetBotSecret, SecretOnly, UpdateBot,
+  type CreateBotInput, type UpdateBotInput,
+} from './schemas.js';
 import { DEFAULT_BOT_PRIORITY, botFullState, botListView, botView } from './view.js';
 import { checkTimezoneParam, isMyBot, newBotSecret, ownerClientOf, requestedScheduler, type CreatedVia } from './rules.js';
 import { signBotToken } from './token.js';
@@ -48,7 +51,8 @@ export const createBot = defineAction({
   response: IdAndSecret,
   scopes: [MY_RW],
   batch: 'batch_create_bots',
-  async handler(ctx, input) {
+  // `type`: v3.6 only (src/versions/v3.6.ts adds it to the request schema).
+  async handler(ctx, input: CreateBotInput) {
     const { caller } = ctx;
     if (caller.agentType === 'bot') throw new ApiError('authorization', 'A bot cannot create bots');
     const owner = ownerClientOf(caller, input.owner_client_id);
@@ -75,6 +79,7 @@ export const createBot = defineAction({
         owner_client_id: owner,
         secret_hash: hashSecret(secret),
         created_via: createdVia,
+        bot_type: input.type ?? DEFAULT_BOT_TYPE,
       });
       await addAgentGroups(tx.db, caller.licenseId, row.id, groups);
       await recordEvent(tx, sourceOf(caller), 'bot_created', botFullState(row, groups));
@@ -138,6 +143,8 @@ function botColumnChanges(row: AgentRow, input: UpdateBotInput): ColumnChanges {
     out.set.timezone = tz;
     out.changed.timezone = tz ?? '';
   }
+  // v3.6's `type` is stored, but shown in no answer nor webhook (the reference shows it nowhere: docs/decisions.md).
+  if (input.type !== undefined && input.type !== row.bot_type) out.quiet = { bot_type: input.type };
   return out;
 }
 
@@ -150,14 +157,14 @@ export const updateBot = defineAction({
   response: EmptyResponse,
   scopes: [MY_RW, ALL_RW],
   batch: 'batch_update_bots',
-  async handler(ctx, input) {
+  // `type`: v3.6 only (src/versions/v3.6.ts adds it to the request schema).
+  async handler(ctx, input: UpdateBotInput) {
     const { caller } = ctx;
     if (input.groups) assertNoDuplicateGroups(input.groups);
     checkTimezoneParam(input);
     await ctx.tx(async (tx) => {
       const row = await botFor(tx.db, caller, input.id, ALL_RW);
-      const { set, changed } = botColumnChanges(row, input);
-      await applyAgentUpdate(tx, caller, row, set, changed, input.groups, 'bot_updated');
+      await applyAgentUpdate(tx, caller, row, botColumnChanges(row, input), input.groups, 'bot_updated');
     });
     return {};
   },

@@ -24,6 +24,15 @@ const botProps = { ...profileProps, groups: GroupsSchema, work_scheduler: WorkSc
 
 export const CreateBot = Type.Object({ name: Name, ...opt({ ...botProps, owner_client_id: ClientId }) }, { additionalProperties: false });
 export const UpdateBot = Type.Object({ id: Id, ...opt({ name: Name, ...botProps }) }, { additionalProperties: false });
+
+/** The type of a bot that did not say (v3.6: "Default: `chatbot`"); bots made through v3.4/v3.5 and templates have it. */
+export const DEFAULT_BOT_TYPE = 'chatbot';
+/**
+ * v3.6's `type` of create_bot and update_bot ("A custom value to categorize or identify the bot"): not a v3.5
+ * parameter. src/versions/v3.6.ts adds it to the two request schemas; the handlers take it as part of their input.
+ */
+export const BotTypeProps = { type: Type.Optional(identifier({ minLength: 1, maxLength: 255 })) };
+export type CreateBotInput = Static<typeof CreateBot> & { type?: string };
 export const ById = Type.Object({ id: Id }, { additionalProperties: false });
 export const GetBot = Type.Object({ id: Id, fields: Type.Optional(FieldsSchema) }, { additionalProperties: false });
 export const ListBots = Type.Object({ all: Type.Optional(Type.Boolean()), fields: Type.Optional(FieldsSchema) }, { additionalProperties: false });
@@ -79,4 +88,4 @@ export const BotTemplateView = Type.Object(
   { additionalProperties: false, title: 'BotTemplate' },
 );
 
-export type UpdateBotInput = Static<typeof UpdateBot>;
+export type UpdateBotInput = Static<typeof UpdateBot> & { type?: string };

@@ -8,6 +8,7 @@ import { packageInfo } from '../package-info.js';
 import { StoreUnavailableError } from '../store/open.js';
 import { CliError, EXIT, makeContext, type CliContext, type CliDeps } from './context.js';
 import { environmentHelp } from './environment.js';
+import { versionsHelp } from './versions.js';
 import { appCommand } from './commands/app.js';
 import { bootstrapCommand } from './commands/bootstrap.js';
 import { channelsCommand } from './commands/channels.js';
@@ -49,12 +50,12 @@ function configure(cmd: Command, deps: CliDeps): void {
 export function buildProgram(deps: CliDeps, ctx: CliContext = makeContext(deps)): Command {
   const program = new Command('config-api')
     .description(
-      'Configuration API v3.5 server and operator commands. Every command uses the environment below and works on the ' +
+      'Configuration API server (v3.4, v3.5 and v3.6 side by side) and operator commands. Every command uses the environment below and works on the ' +
         'same database as a running server; with --json a command prints exactly one JSON object on stdout.',
     )
     .version(packageInfo().version, '-V, --version', 'print the version')
     .helpCommand(false)
-    .addHelpText('after', `\n${environmentHelp()}\n\nExit status: 0 done, 1 the command failed (bad value, not found, …), 2 usage or configuration error.`);
+    .addHelpText('after', `\n${versionsHelp(deps.env)}\n\n${environmentHelp()}\n\nExit status: 0 done, 1 the command failed (bad value, not found, …), 2 usage or configuration error.`);
   for (const add of COMMANDS) add(program, ctx);
   program
     .command('help')

@@ -1,148 +1,35 @@
 /**
- * Typed client of the Configuration API v3.5 (`config-api/client`): one method per action and batch endpoint,
- * request and response types generated from the server's own schemas (actions.generated.ts). Runtime dependencies:
- * none beyond Node's (or the browser's) `fetch`. Works against this server and the platform alike.
+ * Typed client of the Configuration API (`config-api/client`), one per API version: `new ConfigurationApi({ baseUrl,
+ * token, version: '3.5' })` gives the v3.5 client, with one method per action and batch endpoint of v3.5 and their
+ * request and response types, generated from the server's own schemas (actions.generated.ts); without `version`, the
+ * v3.6 client (the platform's stable version, as its SDK). Runtime dependencies: none beyond Node's (or the
+ * browser's) `fetch`. Works against this server and the platform alike.
  *
  *   const api = new ConfigurationApi({ baseUrl: 'http://127.0.0.1:8080', token: 'dal:…' });
  *   const agents = await api.listAgents({ fields: ['groups'] });
  */
-import { ACTIONS, ConfigurationApiMethods, type ActionName, type Requests, type Responses } from './actions.generated.js';
+import {
+  ACTIONS_V36, CLIENTS, DEFAULT_VERSION, type ActionNameV36, type ConfigurationApiConstructor, type RequestsV36, type ResponsesV36,
+} from './actions.generated.js';
+import { ClientCore, type ConfigurationApiOptions } from './transport.js';
 
-export { ACTIONS, type ActionName, type Requests, type Responses };
+export * from './actions.generated.js';
+export { ClientCore, ConfigApiError, type ConfigurationApiOptions, type PatCredentials } from './transport.js';
 
-export interface PatCredentials {
-  /** Account id (UUID) of the agent the Personal Access Token belongs to. */
-  accountId: string;
-  pat: string;
-}
+/** The default version's (v3.6) request and answer types and actions. */
+export type Requests = RequestsV36;
+export type Responses = ResponsesV36;
+export type ActionName = ActionNameV36;
+export const ACTIONS = ACTIONS_V36;
 
-export interface ConfigurationApiOptions {
-  /** Origin of the API, e.g. `http://127.0.0.1:8080` or `https://api.livechatinc.com` (a path prefix is kept). */
-  baseUrl: string;
-  /** A bearer token `<region>:<opaque>`; its region is sent as `X-Region`. */
-  token?: string;
-  /** A Personal Access Token, sent with HTTP Basic authentication. */
-  pat?: PatCredentials;
-  /** `X-Region` to send (default: the bearer token's region prefix; none for a PAT). */
-  region?: string;
-  /** Retries of `too_many_requests` answers, waiting `Retry-After` (default 0: no retry). */
-  retries?: number;
-  /** Upper bound of one wait between retries, in ms (default 30 000). */
-  maxRetryDelayMs?: number;
-  /** API version in the path (default `v3.5`). */
-  version?: string;
-  /** Extra headers on every request. */
-  headers?: Record<string, string>;
-  /** The fetch implementation (default: the global `fetch`). */
-  fetch?: typeof fetch;
-}
+/** A client of any version. */
+export type ConfigurationApi = InstanceType<(typeof CLIENTS)[keyof typeof CLIENTS]>;
 
-/** An error answer of the API (`{"error":{"type","message","data"?}}`), or an answer that is not the API's. */
-export class ConfigApiError extends Error {
-  override readonly name = 'ConfigApiError';
-  constructor(
-    /** The spec's error type (`validation`, `not_found`, `too_many_requests`, …); `unexpected_response` otherwise. */
-    readonly type: string,
-    message: string,
-    /** HTTP status of the answer. */
-    readonly status: number,
-    /** The error's `data`, when the API gave one. */
-    readonly data: Record<string, unknown> | undefined,
-    /** The `X-Request-Id` response header, when present. */
-    readonly requestId: string | undefined,
-    /** The action called. */
-    readonly action: string,
-    /** Seconds the server asked to wait (`Retry-After`), when given. */
-    readonly retryAfter?: number,
-  ) {
-    super(message);
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** `Retry-After` as seconds (a number of seconds or an HTTP date); undefined when absent or unreadable. */
-function retryAfterSeconds(value: string | null): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const n = Number(value);
-  if (Number.isFinite(n)) return Math.max(0, n);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
-}
-
-export class ConfigurationApi extends ConfigurationApiMethods {
-  private readonly endpoint: string;
-  private readonly headers: Record<string, string>;
-  private readonly retries: number;
-  private readonly maxRetryDelayMs: number;
-  private readonly fetchImpl: typeof fetch;
-
-  constructor(opts: ConfigurationApiOptions) {
-    super();
-    if (!opts.token === !opts.pat) throw new TypeError('ConfigurationApi: give exactly one of `token` or `pat`');
-    this.endpoint = `${opts.baseUrl.replace(/\/+$/, '')}/${opts.version ?? 'v3.5'}/configuration/action/`;
-    const region = opts.region ?? (opts.token && opts.token.includes(':') ? opts.token.slice(0, opts.token.indexOf(':')) : undefined);
-    const authorization = opts.token
-      ? `Bearer ${opts.token}`
-      : `Basic ${btoa(`${opts.pat!.accountId}:${opts.pat!.pat}`)}`;
-    this.headers = {
-      ...opts.headers,
-      'content-type': 'application/json',
-      accept: 'application/json',
-      authorization,
-      ...(region ? { 'x-region': region } : {}),
-    };
-    this.retries = opts.retries ?? 0;
-    this.maxRetryDelayMs = opts.maxRetryDelayMs ?? 30_000;
-    const f = opts.fetch ?? globalThis.fetch;
-    if (typeof f !== 'function') throw new TypeError('ConfigurationApi: no fetch implementation available');
-    this.fetchImpl = f;
-  }
-
-  /** Call any action by its name (the escape hatch for actions this client version does not know). */
-  call<K extends ActionName>(action: K, body: Requests[K]): Promise<Responses[K]>;
-  call(action: string, body?: unknown): Promise<unknown>;
-  async call(action: string, body: unknown = {}): Promise<unknown> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.once(action, body);
-      } catch (err) {
-        if (!(err instanceof ConfigApiError) || err.type !== 'too_many_requests' || attempt >= this.retries) throw err;
-        const waitMs = err.retryAfter !== undefined ? err.retryAfter * 1000 : Math.min(2 ** attempt, 30) * 1000;
-        await sleep(Math.min(waitMs, this.maxRetryDelayMs));
-      }
-    }
-  }
-
-  private async once(action: string, body: unknown): Promise<unknown> {
-    const res = await this.fetchImpl(this.endpoint + encodeURIComponent(action), {
-      method: 'POST',
-      headers: this.headers,
-      body: JSON.stringify(body ?? {}),
-    });
-    const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    if (res.ok && parsed !== undefined) return parsed;
-    const requestId = res.headers.get('x-request-id') ?? undefined;
-    const retryAfter = retryAfterSeconds(res.headers.get('retry-after'));
-    const error = (parsed as { error?: { type?: unknown; message?: unknown; data?: unknown } } | undefined)?.error;
-    if (error && typeof error.type === 'string') {
-      const data = error.data && typeof error.data === 'object' ? (error.data as Record<string, unknown>) : undefined;
-      throw new ConfigApiError(error.type, String(error.message ?? error.type), res.status, data, requestId, action, retryAfter);
-    }
-    throw new ConfigApiError(
-      'unexpected_response',
-      `${action}: HTTP ${res.status} without an API error body: ${text.slice(0, 200)}`,
-      res.status,
-      undefined,
-      requestId,
-      action,
-      retryAfter,
-    );
-  }
-}
+/** The client of `opts.version` (default DEFAULT_VERSION); `instanceof ConfigurationApi` holds for every version's. */
+export const ConfigurationApi = function ConfigurationApi(opts: ConfigurationApiOptions) {
+  const version = (opts.version ?? DEFAULT_VERSION).replace(/^v/, '');
+  const Client = (CLIENTS as Record<string, new (o: ConfigurationApiOptions) => ClientCore>)[version];
+  if (!Client) throw new TypeError(`ConfigurationApi: unknown API version ${opts.version} (one of ${Object.keys(CLIENTS).join(', ')})`);
+  return new Client(opts);
+} as unknown as ConfigurationApiConstructor;
+Object.defineProperty(ConfigurationApi, 'prototype', { value: ClientCore.prototype });

@@ -111,7 +111,7 @@ export const createGroup = defineAction({
   scopes: ['groups--all:rw'],
   async handler(ctx, input) {
     const { caller } = ctx;
-    if (!Object.values(input.agent_priorities).includes('normal')) {
+    if (ctx.rules.groupNeedsNormalPriority && !Object.values(input.agent_priorities).includes('normal')) {
       throw new ApiError('validation', '`agent_priorities` needs at least one agent with the `normal` priority');
     }
     return ctx.tx(async (tx) => {

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AdminConfig } from '../config.js';
 import type { Core } from '../core.js';
-import type { Registry } from '../kernel/registry.js';
+import type { VersionedRegistry } from '../kernel/versions.js';
 import type { Dispatcher } from './dispatch.js';
 import { FaultInjector } from './faults.js';
 import { RequestJournal } from './journal.js';
@@ -35,7 +35,7 @@ export class ControlPlane {
   }
 
   /** `/admin/` and `/console` on `app`. */
-  async register(app: FastifyInstance, deps: { core: Core; registry: Registry; dispatcher: Dispatcher }): Promise<void> {
+  async register(app: FastifyInstance, deps: { core: Core; versions: VersionedRegistry; dispatcher: Dispatcher }): Promise<void> {
     await app.register(adminPlugin, { core: deps.core, token: this.token, journal: this.journal, faults: this.faults, routes: this.adminRoutes });
     await app.register(consolePlugin, { ...deps, adminToken: this.token, journal: this.journal });
     const plane: ControlPlane = this;

@@ -1,15 +1,27 @@
 /**
- * Runs an authenticated call of an action: one item (`runSingle`) or a batch (`runBatch`). Validation, the
- * action's own authorization, its read cache and its transaction are applied here, the same way for every action;
- * nothing here knows Fastify.
+ * Runs an authenticated call of an action of a version: one item (`runSingle`) or a batch (`runBatch`). Validation,
+ * the version's translation of the input (`toBase`), the action's own authorization, its read cache, its transaction
+ * and the version's answer (`fromBase`) are applied here, the same way for every action; nothing here knows Fastify.
  */
 import type { Core } from '../core.js';
 import { ApiError, type ErrorBody } from '../kernel/errors.js';
 import type { ReadCaches } from '../kernel/read-cache.js';
 import type { ActionContext, Caller, Logger, RegisteredAction } from '../kernel/registry.js';
+import type { VersionedRegistry } from '../kernel/versions.js';
+import { RawJson } from '../kernel/raw-json.js';
 import { nextSavepoint, rollbackToSavepoint } from '../store/transaction.js';
 import { toApiError } from '../kernel/database-errors.js';
 import { classifyDbError } from '../store/health.js';
+
+/** The version a call runs in, as its handler's context tells it. */
+export type CallScope = Pick<ActionContext, 'version' | 'rules' | 'rulesOf'>;
+
+/** The scope of a served version (made once per version). */
+export function scopeOf(versions: VersionedRegistry, version: string): CallScope {
+  const served = versions.get(version);
+  if (!served) throw new Error(`API version ${version} is not served`);
+  return { version: served.name, rules: served.rules, rulesOf: versions.rulesOf };
+}
 
 export interface DispatcherDeps {
   core: Core;
@@ -31,7 +43,7 @@ export function errorBody(err: unknown, log: Logger, requestId?: string): { stat
 export class Dispatcher {
   constructor(private readonly deps: DispatcherDeps) {}
 
-  private context(caller: Caller | null, log: Logger): ActionContext<Caller | null> {
+  private context(scope: CallScope, caller: Caller | null, log: Logger): ActionContext<Caller | null> {
     const { core } = this.deps;
     return {
       caller,
@@ -40,17 +52,26 @@ export class Dispatcher {
       cascades: core.cascades,
       signingKeys: core.signingKeys,
       tx: (fn) => core.transaction(fn, { licenseId: caller?.licenseId }),
+      version: scope.version,
+      rules: scope.rules,
+      rulesOf: scope.rulesOf,
     };
   }
 
-  /** One call: validate, authorize, then the cached answer or the handler's. */
-  /** `caller` is null only for actions declared with `auth: 'none'`. */
-  async runSingle(action: RegisteredAction, caller: Caller | null, log: Logger, body: unknown): Promise<unknown> {
-    const ctx = this.context(caller, log);
+  /**
+   * One call: validate, translate to the base input, authorize, then the cached answer or the handler's (in the
+   * version's shape). `caller` is null only for actions declared with `auth: 'none'`.
+   */
+  async runSingle(scope: CallScope, action: RegisteredAction, caller: Caller | null, log: Logger, body: unknown): Promise<unknown> {
+    const ctx = this.context(scope, caller, log);
     const input = action.validate(body);
-    action.authorize?.(ctx, input);
-    const run = async () => orEmpty(await action.handler(ctx, input));
-    if (action.cache && caller) return this.deps.caches.run(action.name, action.cache, caller.licenseId, input, run);
+    const base = action.toBase ? action.toBase(input, ctx) : input;
+    action.authorize?.(ctx, base);
+    const { fromBase } = action;
+    const run = fromBase
+      ? async () => orEmpty(fromBase(parsed(await action.handler(ctx, base)), input, ctx))
+      : async () => orEmpty(await action.handler(ctx, base));
+    if (action.cache && caller) return this.deps.caches.run(action.cacheName, action.cache, caller.licenseId, base, run);
     return run();
   }
 
@@ -60,17 +81,18 @@ export class Dispatcher {
    * commit together. Items see the effects of the items before them. Lookups the items repeat are remembered for
    * the transaction (`Tx.memo`). Commit signals are handled once, after the commit.
    */
-  async runBatch(action: RegisteredAction, caller: Caller | null, log: Logger, items: readonly unknown[], requestId?: string): Promise<unknown[]> {
-    const { cascades, signingKeys } = this.deps.core;
+  async runBatch(scope: CallScope, action: RegisteredAction, caller: Caller | null, log: Logger, items: readonly unknown[], requestId?: string): Promise<unknown[]> {
     return this.deps.core.transaction(async (trx) => {
-      const ctx: ActionContext<Caller | null> = { caller, log, db: trx.db, cascades, signingKeys, tx: (fn) => fn(trx) };
+      const ctx: ActionContext<Caller | null> = { ...this.context(scope, caller, log), db: trx.db, tx: (fn) => fn(trx) };
       const out: unknown[] = [];
       for (const [i, item] of items.entries()) {
         await nextSavepoint(trx, i === 0);
         try {
           const input = action.validate(item);
-          action.authorize?.(ctx, input);
-          out.push(orEmpty(await action.handler(ctx, input)));
+          const base = action.toBase ? action.toBase(input, ctx) : input;
+          action.authorize?.(ctx, base);
+          const answer = orEmpty(await action.handler(ctx, base));
+          out.push(action.fromBase ? orEmpty(action.fromBase(parsed(answer), input, ctx)) : answer);
         } catch (err) {
           // The database failed, not the item (its transaction may be gone): the whole batch answers that.
           if (classifyDbError(err)) throw err;
@@ -85,3 +107,5 @@ export class Dispatcher {
 
 /** "No response payload" answers `{}`. */
 const orEmpty = (out: unknown): unknown => (out === undefined ? {} : out);
+/** An answer as a value (a handler may have serialised it itself: RawJson). */
+const parsed = (out: unknown): unknown => (out instanceof RawJson ? JSON.parse(out.body.toString('utf8')) : out);

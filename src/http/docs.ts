@@ -1,12 +1,13 @@
 /**
- * `GET /docs`: an interactive API reference (Swagger UI) rendered from the OpenAPI document of openapi.ts.
+ * `GET /docs`: an interactive API reference (Swagger UI) rendered from the OpenAPI documents of openapi.ts, one per
+ * served API version, switched by the version menu of its top bar (`/docs/json?version=3.6`; the stable version first).
  * Every asset comes from this server (the swagger-ui-dist files inside @fastify/swagger-ui); no CDN, no validator
  * badge, and a Content-Security-Policy that lets the page reach only its own origin.
  */
 import type { FastifyInstance } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import { withServers, type OpenApiRouteOptions } from './openapi.js';
+import { requestedVersion, withServers, type OpenApiRouteOptions } from './openapi.js';
 
 export const DOCS_PATH = '/docs';
 
@@ -20,7 +21,18 @@ const CSP =
  * @fastify/swagger-ui that serves one (`/docs/json`, `/docs/yaml`) goes through `transformSpecification` below, which
  * answers the generated document instead: built on the first request, not at every start.
  */
-const REGISTERED_DOCUMENT = { openapi: '3.1.0', info: { title: 'Configuration API', version: '3.5' }, paths: {} };
+const REGISTERED_DOCUMENT = { openapi: '3.1.0', info: { title: 'Configuration API', version: 'any' }, paths: {} };
+
+const versionLabel = (v: { name: string; stage: string }) => `v${v.name} (${v.stage})`;
+
+/** The top bar's version menu: one document per served version, newest first, the default one selected. */
+function versionMenu(opts: OpenApiRouteOptions) {
+  const def = opts.versions.find((v) => v.name === opts.defaultVersion)!;
+  return {
+    urls: [...opts.versions].reverse().map((v) => ({ url: `${DOCS_PATH}/json?version=${v.name}`, name: versionLabel(v) })),
+    'urls.primaryName': versionLabel(def),
+  };
+}
 
 export async function docsRoutes(app: FastifyInstance, opts: OpenApiRouteOptions): Promise<void> {
   // Static mode: @fastify/swagger does not collect routes.
@@ -28,8 +40,9 @@ export async function docsRoutes(app: FastifyInstance, opts: OpenApiRouteOptions
   await app.register(fastifySwaggerUi, {
     routePrefix: DOCS_PATH,
     staticCSP: CSP,
-    theme: { title: 'Configuration API v3.5 — reference' },
+    theme: { title: 'Configuration API — reference' },
     uiConfig: {
+      ...versionMenu(opts),
       validatorUrl: null,
       docExpansion: 'list',
       deepLinking: true,
@@ -38,6 +51,6 @@ export async function docsRoutes(app: FastifyInstance, opts: OpenApiRouteOptions
       tryItOutEnabled: false,
     },
     transformSpecificationClone: false,
-    transformSpecification: (_registered, req) => withServers(opts.document(), req, opts) as never,
+    transformSpecification: (_registered, req) => withServers(opts.document(requestedVersion(req.query)), req, opts) as never,
   });
 }

@@ -5,7 +5,14 @@
 import type { FastifyInstance } from 'fastify';
 import { packageInfo } from '../package-info.js';
 
-export function registerEdges(app: FastifyInstance): void {
+/** A served API version as `GET /` lists it. */
+export interface IndexedVersion {
+  version: string;
+  stage: string;
+  end_date: string | null;
+}
+
+export function registerEdges(app: FastifyInstance, versions: readonly IndexedVersion[]): void {
   // Fastify runs no content-type parser for a request without Content-Type and with no body (body undefined).
   app.addHook('preValidation', (req, _reply, done) => {
     if (req.method === 'POST' && req.body === undefined) req.body = {};
@@ -16,7 +23,8 @@ export function registerEdges(app: FastifyInstance): void {
   const index = {
     name,
     version,
-    api: '/v3.5/configuration/action/<action>',
+    api: '/v<version>/configuration/action/<action>',
+    versions,
     links: { docs: '/docs', openapi: '/openapi.json', health: '/healthz', readiness: '/readyz', metrics: '/metrics' },
   };
   app.get('/', async () => index);

@@ -10,16 +10,15 @@ import type { Store } from '../store/store.js';
 import { deliveryQueue, type DeliveryMetrics } from '../webhooks/delivery-stats.js';
 import { ApiError } from '../kernel/errors.js';
 import { bearerMatches, hashSecret } from '../kernel/crypto.js';
+import { RequestMetrics } from './call-metrics.js';
 
 /** Longest wait for the webhook queue query during a scrape. */
 const QUEUE_QUERY_BOUND_MS = 2_000;
 
-const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
 export class Metrics {
   readonly registry = new Registry();
-  readonly requests: Counter<'action' | 'status' | 'error_type'>;
-  readonly requestDuration: Histogram<'action' | 'status' | 'error_type'>;
+  /** Calls counted and timed by version, action, status and error type (label sets bound in advance). */
+  readonly requests: RequestMetrics;
   readonly batchSize: Histogram<'action'>;
   readonly delivery: DeliveryMetrics;
   private readonly deliveries: Counter<'status'>;
@@ -30,19 +29,7 @@ export class Metrics {
 
   constructor() {
     const registers = [this.registry];
-    this.requests = new Counter({
-      name: 'config_api_requests_total',
-      help: 'API calls (POST /<version>/configuration/action/<action>) by action, HTTP status and error type ("" when none)',
-      labelNames: ['action', 'status', 'error_type'],
-      registers,
-    });
-    this.requestDuration = new Histogram({
-      name: 'config_api_request_duration_seconds',
-      help: 'Time to answer an API call, by action, HTTP status and error type',
-      labelNames: ['action', 'status', 'error_type'],
-      buckets: SECONDS,
-      registers,
-    });
+    this.requests = new RequestMetrics(this.registry);
     this.batchSize = new Histogram({
       name: 'config_api_batch_size',
       help: 'Items per batch call, by batch action',

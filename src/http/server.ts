@@ -3,10 +3,9 @@
  * state, transport limits, the body parser, the error format), then the surfaces, each one encapsulated plugin with
  * its own hooks (anchors §1):
  *
- * - the public API, the browser-facing scope (CORS): the action API of each served version (http/actions/: identify,
- *   limits, authentication, fault rules, authorization, dispatch, metrics, journal), the other calls (versions not
- *   served, methods other than POST), and the
- *   OpenAPI document with the docs page;
+ * - the public API, the browser-facing scope (CORS): the action API of each served version (http/actions/: lifecycle
+ *   header, identify, limits, authentication, fault rules, authorization, dispatch, metrics, journal), the calls of
+ *   versions not served, and the OpenAPI documents (one per version) with the docs page;
  * - operating routes: `/healthz`, `/readyz`, `/metrics`, `GET /`;
  * - the control plane (`/admin/`, `/console`; src/app.ts registers it when ADMIN_TOKEN is set).
  */
@@ -14,6 +13,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifySchemaValidat
 import { ApiError } from '../kernel/errors.js';
 import { fieldName } from '../kernel/validation.js';
 import type { Registry } from '../kernel/registry.js';
+import type { VersionedRegistry } from '../kernel/versions.js';
 import type { Authenticator } from './auth.js';
 import { rateLimitHook } from './rate-limit.js';
 import { errorBody, type Dispatcher } from './dispatch.js';
@@ -28,14 +28,14 @@ import { Metrics, registerMetricsRoute } from './metrics.js';
 import { genReqId, registerTelemetry } from './telemetry.js';
 import { registerCors } from './cors.js';
 import { registerEdges } from './edges.js';
-import { lazyOpenApiDocument, openApiRoutes, type OpenApiOptions } from './openapi.js';
+import { lazyOpenApiDocuments, openApiRoutes, type OpenApiOptions } from './openapi.js';
 import { docsRoutes } from './docs.js';
-import { API_VERSION } from './api-version.js';
 import { otherCalls, registerActionApi, type ActionApiOptions } from './actions/plugin.js';
 import type { ControlPlane } from './control-plane.js';
 
 export interface ServerOptions {
-  registry: Registry;
+  /** Every served version's actions (kernel/versions.ts). */
+  versions: VersionedRegistry;
   auth: Authenticator;
   dispatcher: Dispatcher;
   logger?: boolean | object;
@@ -75,7 +75,7 @@ function validationError(errors: FastifySchemaValidationError[], dataVar: string
 }
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
-  const { registry, ops, metrics, lifecycle } = opts;
+  const { versions, ops, metrics, lifecycle } = opts;
   const base = {
     logger: opts.logger ?? false,
     bodyLimit: 1024 * 1024,
@@ -91,12 +91,13 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const app = opts.tls
     ? (Fastify as unknown as (o: object) => FastifyInstance)({ ...base, http2: true, https: { allowHTTP1: true, key: opts.tls.key, cert: opts.tls.cert } })
     : Fastify(base);
-  app.decorate('registry', registry);
+  app.decorate('versions', versions);
+  app.decorate('registry', versions.table(versions.base));
   registerTelemetry(app);
   registerDrain(app, lifecycle);
   app.server.on('checkExpectation', onCheckExpectation);
   closeSlowClientsOnShutdown(app, opts.transport);
-  registerEdges(app);
+  registerEdges(app, versions.versions.map((v) => ({ version: v.name, stage: v.stage, end_date: v.endDate })));
 
   // Every body is JSON (see json-body.ts); an empty body means {}.
   app.removeAllContentTypeParsers();
@@ -132,16 +133,16 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(async (api) => {
     await registerCors(api, ops.corsOrigins);
     const pipeline: ActionApiOptions = {
-      registry,
+      versions,
       auth: opts.auth,
       dispatcher: opts.dispatcher,
       metrics,
       limits: { authFailures: authFailureLimiter(opts.authFailures), rateLimit: await rateLimitHook(api, opts.rateLimit) },
       controlPlane: opts.controlPlane,
     };
-    await registerActionApi(api, API_VERSION, pipeline);
+    for (const served of versions.versions) await registerActionApi(api, served, pipeline);
     await api.register(otherCalls, pipeline);
-    const openApi = { ...opts.openApi, document: lazyOpenApiDocument(registry, opts.openApi ?? {}) };
+    const openApi = { ...opts.openApi, ...lazyOpenApiDocuments(versions, opts.openApi ?? {}) };
     await api.register(openApiRoutes, openApi);
     await api.register(docsRoutes, openApi);
   });
@@ -152,7 +153,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The action registry the server dispatches through (the OpenAPI document and the tests read it). */
+    /** Every served version's actions, keyed by (version, action): what the server dispatches through. */
+    versions: VersionedRegistry;
+    /** The base version's (v3.5) table of `versions`. */
     registry: Registry;
   }
 }

@@ -7,8 +7,8 @@
  * - Fastify's own request/response logging is off (`disableRequestLogging`): instead one line per request when its
  *   answer is sent, with method, path, action, licence id, caller kind, status, error type and duration. No header is logged,
  *   so neither tokens nor PATs ever reach the log.
- * - `callMetricsHook` counts and times action calls; the action pipeline registers it (http/actions/), so other
- *   routes never pay for it.
+ * - `callMetricsHook` counts and times action calls by version and action; the action pipeline registers it
+ *   (http/actions/), so other routes never pay for it.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -77,15 +77,16 @@ function batchLength(body: unknown): number | null {
   return typeof body === 'object' && body !== null && 'requests' in body && Array.isArray(body.requests) ? body.requests.length : null;
 }
 
-/** The action pipeline's onSend hook: each call counted and timed under its action, and a batch's size. */
+/**
+ * The action pipeline's onSend hook: each call counted and timed under its version and action (its series, bound in
+ * advance: http/call-metrics.ts), and a batch's size.
+ */
 export function callMetricsHook(metrics: Metrics): onSendHookHandler {
   return (req, reply, payload, done) => {
     const call = req.call;
     if (call) {
       const status = reply.statusCode;
-      const labels = { action: call.label, status: String(status), error_type: errorTypeOf(status, payload) ?? '' };
-      metrics.requests.inc(labels);
-      metrics.requestDuration.observe(labels, reply.elapsedTime / 1000);
+      call.series.observe(status, errorTypeOf(status, payload) ?? '', reply.elapsedTime / 1000);
       if (call.batch) {
         const items = batchLength(req.body);
         if (items !== null) metrics.batchSize.observe({ action: call.label }, items);

@@ -10,6 +10,7 @@ import type { Cascades } from './cascades.js';
 import type { ReadCacheSpec } from './read-cache.js';
 import type { SigningKeys } from './signing-keys.js';
 import type { Caller } from './caller.js';
+import type { VersionRules } from './version-rules.js';
 import { batchRequestSchema, batchResponseSchema } from './responses.js';
 
 /** Maximum number of items in one batch request. */
@@ -46,6 +47,12 @@ export interface ActionContext<C extends Caller | null = Caller> {
   cascades: Cascades;
   /** The app's keys signing bot tokens (the first signs, all verify). */
   signingKeys: SigningKeys;
+  /** The API version of the call, e.g. `3.6`. */
+  version: string;
+  /** What differs between versions inside handlers, for this call's version (kernel/version-rules.ts). */
+  rules: VersionRules;
+  /** The rules of another served version (e.g. list_webhook_names' `version`); undefined when it is not served. */
+  rulesOf(version: string): VersionRules | undefined;
 }
 
 export interface ActionDef<S extends TSchema = TSchema, R extends TSchema = TSchema, A extends AuthMode = AuthMode> {
@@ -90,6 +97,22 @@ export interface ActionDef<S extends TSchema = TSchema, R extends TSchema = TSch
 export interface RegisteredAction extends ActionDef {
   validate: Validator<unknown>;
   requiredAnyOf: readonly string[];
+  /**
+   * In a version that changes the action (kernel/versions.ts): its validated input → the input of the base handler
+   * (run before `authorize`, the read cache and the handler, which all see the base input).
+   */
+  toBase?: (input: any, ctx: ActionContext<any>) => unknown;
+  /** In a version that changes the action: the base answer (parsed, never RawJson) → the version's answer. */
+  fromBase?: (output: unknown, input: any, ctx: ActionContext<any>) => unknown;
+  /** The read cache its answers are kept in: the action's name, or `<version>:<name>` where the version shapes them. */
+  cacheName: string;
+  /** Also served by GET, with the parameters in the query string (a version's `get`, kernel/versions.ts). */
+  get: boolean;
+}
+
+/** An action registered once: its validator compiled on first use, its scopes to check. */
+export function registerAction(def: ActionDef<any, any>): RegisteredAction {
+  return { ...(def as ActionDef), validate: compileValidator(def.schema), requiredAnyOf: def.anyOf ?? def.scopes, cacheName: def.name, get: false };
 }
 
 /** An action; its handler's `ctx.caller` is a `Caller`, or null when it is declared with `auth: 'none'`. */
@@ -112,25 +135,32 @@ export interface Endpoint {
   response: TSchema;
 }
 
+/**
+ * The actions of one API version (kernel/versions.ts makes one per served version): its URL names (actions, aliases,
+ * batch endpoints) and their request and answer schemas. An action a version does not change is the same
+ * `RegisteredAction` object in every version's table (one validator, compiled once).
+ */
 export class Registry {
   readonly actions = new Map<string, RegisteredAction>();
   readonly batches = new Map<string, BatchEndpoint>();
   private readonly byName = new Map<string, RegisteredAction>();
   private readonly endpointCache = new Map<string, Endpoint>();
 
+  constructor(readonly opts: { batches?: boolean } = {}) {}
+
+  /** Declared actions, registered here (validators compiled on first use). */
   add(...defs: ActionDef<any, any>[]): this {
-    for (const def of defs) {
-      if (this.actions.has(def.name)) throw new Error(`duplicate action ${def.name}`);
-      const reg: RegisteredAction = {
-        ...(def as ActionDef),
-        validate: compileValidator(def.schema),
-        requiredAnyOf: def.anyOf ?? def.scopes,
-      };
-      this.actions.set(def.name, reg);
-      this.byName.set(def.name, reg);
-      for (const alias of def.aliases ?? []) this.byName.set(alias, reg);
-      if (def.batch) this.batches.set(def.batch, { name: def.batch, action: reg });
-    }
+    for (const def of defs) this.put(registerAction(def));
+    return this;
+  }
+
+  /** An action registered already (shared with other versions' tables). */
+  put(reg: RegisteredAction): this {
+    if (this.actions.has(reg.name)) throw new Error(`duplicate action ${reg.name}`);
+    this.actions.set(reg.name, reg);
+    this.byName.set(reg.name, reg);
+    for (const alias of reg.aliases ?? []) this.byName.set(alias, reg);
+    if (reg.batch && this.opts.batches !== false) this.batches.set(reg.batch, { name: reg.batch, action: reg });
     return this;
   }
 

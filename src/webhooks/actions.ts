@@ -15,9 +15,7 @@ import { assertUsableClientId, lockApplication } from '../tenancy/applications.j
 import {
   ADDITIONAL_DATA,
   SOURCE_TYPES,
-  TRIGGERING_ACTIONS,
   WEBHOOK_ACTIONS,
-  WEBHOOK_NAME_VERSIONS,
   additionalDataOf,
   filtersOf,
   type FilterName,
@@ -51,11 +49,13 @@ const Filters = Type.Object(
   { additionalProperties: false },
 );
 
+/** register_webhook's `action`: one of a version's triggering actions (src/versions/ gives each version its own). */
+export const webhookActionSchema = (actions: readonly string[]) =>
+  literalUnion(actions, { errorMessage: 'should be one of the triggering actions listed by list_webhook_names' });
+
 const RegisterWebhook = Type.Object(
   {
-    action: literalUnion(WEBHOOK_ACTIONS as readonly string[], {
-      errorMessage: 'should be one of the triggering actions listed by list_webhook_names',
-    }),
+    action: webhookActionSchema(WEBHOOK_ACTIONS),
     secret_key: Type.String({ minLength: 1, maxLength: 512 }),
     url: identifier({ minLength: 1, maxLength: 2048 }),
     additional_data: Type.Optional(Type.Array(literalUnion(ADDITIONAL_DATA), { uniqueItems: true })),
@@ -268,18 +268,19 @@ export const listWebhookNames = defineAction({
   name: 'list_webhook_names',
   area: 'webhooks',
   summary: 'Lists all webhooks that are supported in a given API version.',
-  description: 'Lists every webhook action of an API version with its filters and additional data (no authorization).',
+  description:
+    'Lists every webhook action of an API version with its filters and additional data (no authorization): the version ' +
+    'given as `version` (e.g. `3.4`), else the version of the path.',
   schema: ListWebhookNames,
   response: Type.Array(WebhookNameView),
   scopes: [],
   auth: 'none',
-  async handler(_ctx, input) {
-    const version = input.version ?? WEBHOOK_NAME_VERSIONS[0];
-    if (!(WEBHOOK_NAME_VERSIONS as readonly string[]).includes(version)) {
-      throw new ApiError('unsupported_version', `Webhook names are available for version ${WEBHOOK_NAME_VERSIONS.join(', ')} only`);
-    }
-    return TRIGGERING_ACTIONS.map(([action, filters]) => {
+  async handler(ctx, input) {
+    const rules = input.version === undefined ? ctx.rules : ctx.rulesOf(input.version);
+    if (!rules) throw new ApiError('unsupported_version', `Webhook names are available for the versions this server serves, not ${input.version}`);
+    return rules.webhookActions.map((action) => {
       const out: Record<string, unknown> = { action };
+      const filters = filtersOf(action);
       if (filters.length) out.filters = [...filters];
       const extra = additionalDataOf(action);
       if (extra.length) out.additional_data = [...extra];

@@ -1,6 +1,8 @@
 /**
  * The triggering actions of register_webhook (the table in the Webhooks section of the v3.5 reference): every
- * action a webhook can be registered for, the filters each accepts and whether it accepts `additional_data`.
+ * action a webhook can be registered for, the filters each accepts and whether it accepts `additional_data`; and the
+ * actions of the other versions' tables, so that a version's set (`VersionRules.webhookActions`, src/versions/) is
+ * this catalogue's names in its order.
  */
 /** The configuration events this server emits (webhooks-v3.5-configuration.md). */
 export const CONFIGURATION_ACTIONS = [
@@ -60,8 +62,31 @@ export const TRIGGERING_ACTIONS: ReadonlyArray<readonly [string, readonly Filter
   ['tag_updated', SOURCE],
 ];
 
+/** The v3.5 table's actions: the base version's set. */
 export const WEBHOOK_ACTIONS: readonly string[] = TRIGGERING_ACTIONS.map(([a]) => a);
-const FILTERS = new Map<string, readonly FilterName[]>(TRIGGERING_ACTIONS);
+
+/** Actions of the other versions' tables (v3.4: auto_access_*; v3.6: event_deleted, thread_summary_set), with their filters. */
+const OTHER_VERSIONS: ReadonlyArray<readonly [string, readonly FilterName[]]> = [
+  ['event_deleted', CHAT],
+  ['auto_access_added', SOURCE],
+  ['auto_access_updated', SOURCE],
+  ['auto_access_deleted', SOURCE],
+  ['thread_summary_set', CHAT],
+];
+const FILTERS = new Map<string, readonly FilterName[]>([...TRIGGERING_ACTIONS, ...OTHER_VERSIONS]);
+
+/** Every version's actions in the order of their tables: the v3.5 table with the others' inserted where theirs have them. */
+const CATALOGUE_ORDER: readonly string[] = WEBHOOK_ACTIONS.flatMap((a) =>
+  a === 'incoming_event' ? [a, 'event_deleted'] : a === 'bot_deleted' ? [a, 'auto_access_added', 'auto_access_updated', 'auto_access_deleted'] : a === 'tag_updated' ? [a, 'thread_summary_set'] : [a],
+);
+
+/** A version's triggering actions from its neighbour's: some added, some removed, in the catalogue's order. */
+export function webhookActionsWith(from: readonly string[], change: { add?: readonly string[]; remove?: readonly string[] }): string[] {
+  const set = new Set([...from, ...(change.add ?? [])]);
+  for (const a of change.remove ?? []) set.delete(a);
+  for (const a of set) if (!FILTERS.has(a)) throw new Error(`webhook action ${a} is not in the catalogue`);
+  return CATALOGUE_ORDER.filter((a) => set.has(a));
+}
 
 /** `additional_data` is allowed for "all actions except for agent_status_changed, agent_deleted, incoming_customer". */
 const NO_ADDITIONAL_DATA = new Set(['agent_status_changed', 'agent_deleted', 'incoming_customer']);
@@ -69,9 +94,6 @@ const NO_ADDITIONAL_DATA = new Set(['agent_status_changed', 'agent_deleted', 'in
 export const filtersOf = (action: string): readonly FilterName[] => FILTERS.get(action) ?? [];
 export const additionalDataOf = (action: string): readonly string[] =>
   NO_ADDITIONAL_DATA.has(action) ? [] : ADDITIONAL_DATA;
-
-/** API versions whose webhook names this server can list (body parameter `version` of list_webhook_names). */
-export const WEBHOOK_NAME_VERSIONS = ['3.5'] as const;
 
 // Every configuration event the outbox records must be a registrable action.
 for (const a of CONFIGURATION_ACTIONS) {

@@ -107,3 +107,26 @@ describe('opening the store DATABASE_URL names', () => {
     }
   });
 });
+
+describe('versions in the configuration', () => {
+  it('defaults: v3.6 stable, v3.5 legacy, v3.4 deprecated, with invented end dates documented as such', () => {
+    assert.deepEqual(loadConfig({}).versions, {
+      '3.4': { stage: 'deprecated', endDate: '2027-03-31' },
+      '3.5': { stage: 'legacy', endDate: '2027-09-30' },
+      '3.6': { stage: 'stable', endDate: null },
+    });
+    const vars = environmentVariables().filter((v) => /^V3_\d_/.test(v.name));
+    assert.deepEqual(vars.map((v) => v.name), ['V3_4_STAGE', 'V3_4_END_DATE', 'V3_5_STAGE', 'V3_5_END_DATE', 'V3_6_STAGE', 'V3_6_END_DATE']);
+    assert.match(vars.find((v) => v.name === 'V3_5_END_DATE')!.description, /invented placeholder/);
+  });
+
+  it('takes stages (any case) and dates, refuses bad ones, and needs a date for a stage that ends', () => {
+    assert.deepEqual(loadConfig({ V3_6_STAGE: 'Legacy', V3_6_END_DATE: '2028-02-29', V3_4_STAGE: 'stable' }).versions['3.6'], { stage: 'legacy', endDate: '2028-02-29' });
+    assert.deepEqual(problems({ V3_5_STAGE: 'retired', V3_4_END_DATE: '2027-02-30' }), ['V3_5_STAGE must be one of stable, legacy, deprecated, got "retired"']);
+    assert.deepEqual(problems({ V3_4_END_DATE: '2027-02-30', V3_6_STAGE: 'deprecated' }), [
+      'V3_4_END_DATE must be a date YYYY-MM-DD, got "2027-02-30"',
+      'V3_6_END_DATE must be set when V3_6_STAGE is deprecated (its answers carry the date)',
+    ]);
+    assert.deepEqual(problems({ V3_5_END_DATE: '30.09.2027' }), ['V3_5_END_DATE must be a date YYYY-MM-DD, got "30.09.2027"']);
+  });
+});

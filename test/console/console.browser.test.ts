@@ -151,11 +151,19 @@ describe('web console in Chromium', needsChromium(), () => {
         await server.ok('create_tag', { name: 'urgent', group_ids: [groupId] });
         await server.ok('add_auto_access', { access: { groups: [groupId] }, conditions: { domain: { values: [{ value: 'example.com', exact_match: true }] } } });
         await server.ok('create_bot', { name: 'Robo', owner_client_id: server.boot.client_id });
+        const ban = await server.app.inject({
+          method: 'POST',
+          url: `/admin/licenses/${server.boot.license_id}/bans`,
+          headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+          payload: JSON.stringify({ ip: '198.51.100.23', agent_id: 'ada@example.com' }),
+        });
+        assert.equal(ban.statusCode, 200, ban.body);
         const tabs: Array<[string, string, string]> = [
           ['groups', 'main table', 'ada@example.com (normal)'],
           ['bots', 'main table', 'Robo'],
           ['tags', 'main table', 'urgent'],
           ['auto_access', 'main table', 'example.com'],
+          ['bans', 'main table', '198.51.100.23'],
           ['properties', 'main', 'Licence values'],
           ['webhooks', 'main', 'Licence webhooks'],
         ];
@@ -230,9 +238,14 @@ describe('web console in Chromium', needsChromium(), () => {
         await waitForText(page, '#calls-list', 'get_agent');
         const rows = await page.$$eval('#calls-list tbody tr', (trs) => trs.map((t) => t.textContent ?? ''));
         assert.ok(rows.length >= 1 && rows.every((r) => r.includes('not_found') && !r.includes('list_agents')), rows.join(' | '));
+        assert.ok(rows.every((r) => r.includes('v3.5')), `each call shows its API version: ${rows.join(' | ')}`);
+        await server.call('get_agent', { id: 'nobody@example.com' }, { version: 'v3.6' });
+        await waitForText(page, '#calls-list', 'v3.6');
         await page.click('#calls-list a.open-call');
         await waitForText(page, '#call-detail', 'not_found');
         await waitForText(page, '#call-detail', 'bearer');
+        await waitForText(page, '#call-detail', 'API version');
+        await waitForText(page, '#call-detail', 'v3.6');
         await shot('calls');
         await page.select('#filter-error_type', '');
       });

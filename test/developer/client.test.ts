@@ -1,18 +1,20 @@
 /**
  * The typed client (`config-api/client`, src/client) against the real server on a real port (127.0.0.1), on both
- * stores: every action and batch endpoint through its method, error answers as ConfigApiError, retries of
- * too_many_requests honouring Retry-After, PAT authentication, and the generated file kept up to date.
+ * stores: one client per API version (default v3.6), every action and batch endpoint of v3.5 through its method and
+ * v3.6's own, error answers as ConfigApiError, retries of too_many_requests honouring Retry-After, PAT
+ * authentication, and the generated file kept up to date.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describeStores, Harness } from '../support/harness.js';
 import { checkAnswer } from '../support/response-check.js';
-import { ConfigurationApi, ConfigApiError, ACTIONS } from '../../src/client/index.js';
-import { GENERATED_PATH, generateClientSource, camelCase } from '../../scripts/codegen-client.js';
-import { buildRegistry } from '../../src/areas.js';
+import {
+  ConfigurationApi, ConfigApiError, ACTIONS, ACTIONS_V34, ACTIONS_V35, ConfigurationApiV34, ConfigurationApiV35, ConfigurationApiV36,
+} from '../../src/client/index.js';
+import { GENERATED_PATH, clientVersions, generateClientSource, camelCase } from '../../scripts/codegen-client.js';
 import type { Static } from '@sinclair/typebox';
-import type { Requests, Responses } from '../../src/client/index.js';
+import type { RequestsV35 as Requests, ResponsesV35 as Responses, RequestsV36 } from '../../src/client/index.js';
 import { createAgent, listAgents } from '../../src/agents/actions.js';
 import { AgentView } from '../../src/agents/schemas.js';
 import { addAutoAccess } from '../../src/auto-access/actions.js';
@@ -34,6 +36,9 @@ const sameTypes: [
   Same<Responses['create_bot'], Static<typeof createBot.response>>,
 ] = [true, true, true, true, true, true, true];
 void sameTypes;
+// v3.6's types are its own: update_agent has no `name`, create_bot a `type`.
+const v36Types: [Same<'name' extends keyof RequestsV36['update_agent'] ? true : false, false>, Same<RequestsV36['create_bot']['type'], string | undefined>] = [true, true];
+void v36Types;
 
 const RW = { agent: ['read', 'write'], customer: ['read', 'write'] };
 
@@ -48,31 +53,43 @@ async function listen(h: Harness): Promise<string> {
 function recordingFetch(h: Harness, called: Set<string>, statuses: number[] = []): typeof fetch {
   return async (input, init) => {
     const res = await fetch(input, init);
-    const action = decodeURIComponent(String(input).split('/').pop()!);
+    const path = new URL(String(input)).pathname.split('/');
+    const action = decodeURIComponent(path.pop()!);
     statuses.push(res.status);
     if (res.ok) {
       called.add(action);
-      checkAnswer(h.app.registry, 'v3.5', action, res.status, await res.clone().json());
+      checkAnswer(h.app.versions, path[1]!, action, res.status, await res.clone().json());
     }
     return res;
   };
 }
 
 describe('typed client: generated code', () => {
-  it('actions.generated.ts is what scripts/codegen-client.ts prints from the registry today', () => {
-    const expected = generateClientSource(buildRegistry());
+  it('actions.generated.ts is what scripts/codegen-client.ts prints from the versioned registry today', () => {
+    const expected = generateClientSource(clientVersions());
     assert.ok(
       readFileSync(GENERATED_PATH, 'utf8') === expected,
       'src/client/actions.generated.ts is stale: run `npm run codegen`',
     );
   });
 
-  it('has one camelCase method per action and batch endpoint (63)', () => {
-    const registry = buildRegistry();
-    assert.equal(ACTIONS.length, 63);
-    assert.deepEqual([...ACTIONS].sort(), registry.endpoints().map((e) => e.name).sort());
+  it('has one client per version, one camelCase method per action and batch endpoint of its version (v3.4: 39, v3.5: 63, v3.6: 73)', () => {
+    const versions = clientVersions();
+    for (const [v, actions, Client] of [['3.4', ACTIONS_V34, ConfigurationApiV34], ['3.5', ACTIONS_V35, ConfigurationApiV35], ['3.6', ACTIONS, ConfigurationApiV36]] as const) {
+      assert.deepEqual([...actions].sort(), versions.table(v).endpoints().map((e) => e.name).sort(), v);
+      const api = new ConfigurationApi({ baseUrl: 'http://127.0.0.1:1', token: 'dal:x', version: v });
+      assert.ok(api instanceof Client && api instanceof ConfigurationApi, v);
+      assert.equal(api.version, v);
+      for (const name of actions) assert.equal(typeof (api as any)[camelCase(name)], 'function', `${v} ${name}`);
+    }
+    assert.deepEqual([ACTIONS_V34.length, ACTIONS_V35.length, ACTIONS.length], [39, 63, 73]);
+    // Default: v3.6, as the platform's SDK; `v3.5` spells a version too; another version is refused.
     const api = new ConfigurationApi({ baseUrl: 'http://127.0.0.1:1', token: 'dal:x' });
-    for (const name of ACTIONS) assert.equal(typeof (api as any)[camelCase(name)], 'function', name);
+    assert.ok(api instanceof ConfigurationApiV36);
+    assert.equal(typeof api.listGreetings, 'function');
+    assert.equal(new ConfigurationApi({ baseUrl: 'http://127.0.0.1:1', token: 'dal:x', version: 'v3.5' }).version, '3.5');
+    assert.throws(() => new ConfigurationApi({ baseUrl: 'http://127.0.0.1:1', token: 'dal:x', version: '3.3' as any }), /unknown API version 3\.3/);
+    assert.equal((new ConfigurationApi({ baseUrl: 'http://127.0.0.1:1', token: 'dal:x', version: '3.4' }) as any).batchCreateAgents, undefined);
     for (const m of ['listAgents', 'batchCreateAgents', 'registerWebhook', 'listAutoAccesses', 'enableLicenseWebhooks']) {
       assert.equal(typeof (api as any)[m], 'function', m);
     }
@@ -93,9 +110,9 @@ describeStores('typed client against the real server', (h) => {
     baseUrl = await listen(h());
   });
 
-  it('drives every action and batch endpoint (63) through its method', async () => {
+  it('drives every action and batch endpoint of v3.5 (63) through its method', async () => {
     const b = h().boot;
-    const api = new ConfigurationApi({ baseUrl, token: b.bearer_token, fetch: recordingFetch(h(), called) });
+    const api = new ConfigurationApi({ baseUrl, token: b.bearer_token, version: '3.5', fetch: recordingFetch(h(), called) });
     const client = b.client_id;
 
     // Agents
@@ -111,7 +128,7 @@ describeStores('typed client against the real server', (h) => {
     await api.createAgent({ id: 'c2@example.com', name: 'C2' });
     await api.suspendAgent({ id: 'c2@example.com' });
     const suspended = await h().tokenFor('c2@example.com', ['agents--my:ro']);
-    const asSuspended = new ConfigurationApi({ baseUrl, token: suspended.token, fetch: recordingFetch(h(), called) });
+    const asSuspended = new ConfigurationApi({ baseUrl, token: suspended.token, version: '3.5', fetch: recordingFetch(h(), called) });
     assert.deepEqual(await asSuspended.requestAgentUnsuspension(), {});
     await api.deleteAgent({ id: 'c1@example.com' });
     const created = await api.batchCreateAgents({ requests: [{ id: 'b1@example.com', name: 'B1' }, { id: 'bad', name: 'X' }] });
@@ -188,9 +205,34 @@ describeStores('typed client against the real server', (h) => {
     assert.ok(Array.isArray(await api.checkProductLimitsForPlan({ plan: 'starter' })));
     assert.equal(typeof (await api.getProductSource()).source_id, 'string');
 
-    const missing = ACTIONS.filter((a) => !called.has(a));
+    const missing = ACTIONS_V35.filter((a) => !called.has(a));
     assert.deepEqual(missing, [], `actions not driven through the client: ${missing.join(', ')}`);
     assert.equal(called.size, 63);
+  });
+
+  it('v3.6 (the default): its own methods and types, its differences answered by the server', async () => {
+    const b = h().boot;
+    const seen = new Set<string>();
+    const api = new ConfigurationApi({ baseUrl, token: b.bearer_token, fetch: recordingFetch(h(), seen) });
+    assert.deepEqual(await api.createAgent({ id: 'v36client@example.com', name: 'V36', max_chats_count: 20 }), { id: 'v36client@example.com' });
+    const tooMany = await api.updateAgent({ id: 'v36client@example.com', max_chats_count: 21 }).catch((e: unknown) => e);
+    assert.ok(tooMany instanceof ConfigApiError && tooMany.type === 'validation', String(tooMany));
+    const renamed = await api.updateAgent({ id: 'v36client@example.com', name: 'X' } as any).catch((e: unknown) => e);
+    assert.ok(renamed instanceof ConfigApiError && renamed.message === '`name` is not a supported parameter', String(renamed));
+    const bot = await api.createBot({ name: 'Typed', type: 'assistant' });
+    await api.updateBot({ id: bot.id, type: 'router' });
+    const { id } = await api.createGreeting({
+      type: 'normal', active: true, name: 'Hi', group: 0, rules: [{ condition: 'and', type: 'url_current', operator: 'contains', value: 'x' }],
+    });
+    assert.equal((await api.getGreeting({ id })).name, 'Hi');
+    assert.deepEqual(await api.listCustomerBans(), []);
+    assert.equal(typeof (await api.getCompanyDetails()).company, 'string');
+    assert.deepEqual([...seen].sort(), ['create_agent', 'create_bot', 'create_greeting', 'get_company_details', 'get_greeting', 'list_customer_bans', 'update_bot']);
+    // v3.4: no batches, no tags; its calls go to /v3.4/.
+    const v34 = new ConfigurationApi({ baseUrl, token: b.bearer_token, version: '3.4', fetch: recordingFetch(h(), seen) });
+    assert.ok((await v34.listAgents()).some((a) => a.id === 'v36client@example.com'));
+    const noTags = await v34.call('list_tags', {}).catch((e: unknown) => e);
+    assert.ok(noTags instanceof ConfigApiError && noTags.status === 404);
   });
 
   it('authenticates with a PAT (Basic) and reaches actions through call()', async () => {

@@ -137,7 +137,8 @@ describe('OpenAPI document (generated)', () => {
 
 describeStores('GET /openapi.json and /docs', (h: () => Harness) => {
   it('serves the document with this server first in `servers`', async () => {
-    const res = await h().app.inject({ method: 'GET', url: '/openapi.json', headers: { host: '127.0.0.1:9999' } });
+    // The v3.5 document (the default is v3.6's: test/versions/openapi.test.ts).
+    const res = await h().app.inject({ method: 'GET', url: '/openapi.json?version=3.5', headers: { host: '127.0.0.1:9999' } });
     assert.equal(res.statusCode, 200);
     assert.match(res.headers['content-type'] as string, /application\/json/);
     const doc = res.json();
@@ -160,7 +161,7 @@ describeStores('GET /openapi.json and /docs', (h: () => Harness) => {
       const asset = await h().app.inject({ method: 'GET', url: new URL(src, 'http://x/docs').pathname });
       assert.equal(asset.statusCode, 200, src);
     }
-    const json = await h().app.inject({ method: 'GET', url: '/docs/json' });
+    const json = await h().app.inject({ method: 'GET', url: '/docs/json?version=3.5' });
     assert.equal(Object.keys(json.json().paths).length, 63);
     const yaml = await h().app.inject({ method: 'GET', url: '/docs/yaml' });
     assert.equal(yaml.statusCode, 200);
@@ -197,7 +198,7 @@ describe('OpenAPI document: the control plane', () => {
     assert.deepEqual(served.map((r) => r.schema.operationId), [
       'adminBootstrap', 'adminCreateApplication', 'adminCreateToken', 'adminCreatePat', 'adminListLicenses', 'adminGetLicense',
       'adminUpdateLicense', 'adminResetLicense', 'adminCreateSnapshot', 'adminListSnapshots', 'adminRestoreSnapshot',
-      'adminDeleteSnapshot', 'adminListDeliveries', 'adminResendDelivery', 'adminListRequests', 'adminListFaults', 'adminSetFaults',
+      'adminDeleteSnapshot', 'adminCreateCustomerBan', 'adminListDeliveries', 'adminResendDelivery', 'adminListRequests', 'adminListFaults', 'adminSetFaults',
       'adminClearFaults',
     ]);
     for (const r of served) {

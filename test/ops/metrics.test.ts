@@ -51,12 +51,26 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       });
       assert.equal(batch.status, 200);
       const text = await scrape(s);
-      assert.equal(sample(text, 'config_api_requests_total', { action: 'list_agents', status: '200', error_type: '' }), 2);
-      assert.equal(sample(text, 'config_api_requests_total', { action: 'create_agent', status: '400', error_type: 'validation' }), 1);
-      assert.equal(sample(text, 'config_api_requests_total', { action: '_unknown', status: '404', error_type: 'not_found' }), 1);
-      assert.equal(sample(text, 'config_api_requests_total', { action: 'list_auto_accesses', status: '200', error_type: '' }), 1);
-      assert.equal(sample(text, 'config_api_request_duration_seconds_count', { action: 'list_agents', status: '200', error_type: '' }), 2);
-      assert.ok(sample(text, 'config_api_request_duration_seconds_sum', { action: 'list_agents', status: '200', error_type: '' })! > 0);
+      assert.equal(sample(text, 'config_api_requests_total', { version: 'v3.5', action: 'list_agents', status: '200', error_type: '' }), 2);
+      assert.equal(sample(text, 'config_api_requests_total', { version: 'v3.5', action: 'create_agent', status: '400', error_type: 'validation' }), 1);
+      assert.equal(sample(text, 'config_api_requests_total', { version: 'v3.5', action: '_unknown', status: '404', error_type: 'not_found' }), 1);
+      assert.equal(sample(text, 'config_api_requests_total', { version: 'v3.5', action: 'list_auto_accesses', status: '200', error_type: '' }), 1);
+      assert.equal(sample(text, 'config_api_request_duration_seconds_count', { version: 'v3.5', action: 'list_agents', status: '200', error_type: '' }), 2);
+      assert.ok(sample(text, 'config_api_request_duration_seconds_sum', { version: 'v3.5', action: 'list_agents', status: '200', error_type: '' })! > 0);
+      // Each version counts under its own label; versions not served under one label.
+      const v = (version: string, action: string) => fetch(`${s.base}/${version}/configuration/action/${action}`, {
+        method: 'POST', headers: { authorization: `Bearer ${s.boot.bearer_token}`, 'content-type': 'application/json' }, body: '{}',
+      });
+      assert.equal((await v('v3.6', 'list_agents')).status, 200);
+      assert.equal((await v('v3.4', 'list_tags')).status, 404);
+      assert.equal((await v('v3.9', 'list_agents')).status, 400);
+      assert.equal((await v('v9.9', 'list_agents')).status, 400);
+      const after = await scrape(s);
+      assert.equal(sample(after, 'config_api_requests_total', { version: 'v3.6', action: 'list_agents', status: '200', error_type: '' }), 1);
+      assert.equal(sample(after, 'config_api_requests_total', { version: 'v3.4', action: '_unknown', status: '404', error_type: 'not_found' }), 1); // v3.4 has no list_tags
+      assert.equal(sample(after, 'config_api_requests_total', { version: '_unsupported', action: 'list_agents', status: '400', error_type: 'unsupported_version' }), 2);
+      assert.equal(sample(after, 'config_api_request_duration_seconds_bucket', { version: 'v3.6', action: 'list_agents', status: '200', error_type: '', le: '+Inf' }), 1);
+      assert.equal(sample(after, 'config_api_requests_total', { version: 'v3.5', action: 'list_agents', status: '200', error_type: '' }), 2);
       assert.equal(sample(text, 'config_api_batch_size_count', { action: 'batch_create_agents' }), 1);
       assert.equal(sample(text, 'config_api_batch_size_sum', { action: 'batch_create_agents' }), 3);
       // One token: looked up once, then answered from the cache (the unknown action never authenticates).
@@ -113,10 +127,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       try {
         assert.equal((await other.call('list_tags', {})).status, 200);
         const mine = await scrape(other);
-        assert.equal(sample(mine, 'config_api_requests_total', { action: 'list_tags', status: '200', error_type: '' }), 1);
-        assert.equal(sample(mine, 'config_api_requests_total', { action: 'list_agents', status: '200', error_type: '' }), undefined);
+        assert.equal(sample(mine, 'config_api_requests_total', { version: 'v3.5', action: 'list_tags', status: '200', error_type: '' }), 1);
+        assert.equal(sample(mine, 'config_api_requests_total', { version: 'v3.5', action: 'list_agents', status: '200', error_type: '' }), undefined);
         const theirs = await scrape(s);
-        assert.equal(sample(theirs, 'config_api_requests_total', { action: 'list_tags', status: '200', error_type: '' }), undefined);
+        assert.equal(sample(theirs, 'config_api_requests_total', { version: 'v3.5', action: 'list_tags', status: '200', error_type: '' }), undefined);
       } finally {
         await other.stop();
       }

@@ -56,7 +56,7 @@ export class Harness {
       eventLog?: 'subscribed' | 'all';
       /** More configuration variables (see src/config.ts), e.g. fastRetries(). */
       env?: Record<string, string>;
-      /** The areas the app serves (default: all, see src/areas.ts). */
+      /** The areas the app serves (default: all, `ALL_AREAS` of src/areas-v36.ts). */
       areas?: readonly Area[];
     } = {},
   ): Promise<this> {
@@ -100,7 +100,7 @@ export class Harness {
     });
     const parsed = res.body ? JSON.parse(res.body) : undefined;
     // The answer must match the published contract (response schema of the action, or the error format).
-    checkAnswer(this.app.registry, opts.version ?? 'v3.5', action, res.statusCode, parsed);
+    checkAnswer(this.app.versions, opts.version ?? 'v3.5', action, res.statusCode, parsed);
     return { status: res.statusCode, body: parsed };
   }
 

@@ -1,12 +1,14 @@
 /**
- * Every answer the test harness receives is checked against the contract the OpenAPI document publishes:
- * a 200 against the endpoint's declared response schema (the registry's `response`, or the derived batch shape),
+ * Every answer the test harness receives is checked against the contract the OpenAPI document of its API version
+ * publishes: a 200 against the endpoint's declared response schema in that version's table (the registry's
+ * `response`, as the version shapes it, or the derived batch shape),
  * an error against the error body schema and the status of its type (src/kernel/errors.ts). A mismatch fails the
  * test that made the call, naming the action and the first differences.
  */
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
-import type { Registry } from '../../src/kernel/registry.js';
+import { Registry } from '../../src/kernel/registry.js';
+import type { VersionedRegistry } from '../../src/kernel/versions.js';
 import { ERROR_TYPES, type ErrorType } from '../../src/kernel/errors.js';
 import { ErrorBodySchema } from '../../src/kernel/responses.js';
 
@@ -34,15 +36,20 @@ export function schemaMismatch(schema: TSchema, value: unknown): string | null {
   return lines.join('\n');
 }
 
-/** Throws when an answer breaks the published contract (see the module comment). Unknown actions are not checked. */
-export function checkAnswer(registry: Registry, version: string, name: string, status: number, body: unknown): void {
+/**
+ * Throws when an answer breaks the published contract (see the module comment). `version` is the path's (`v3.6`);
+ * `registry` every version's tables, or one table, taken for the base version's (v3.5). Unknown actions and versions
+ * are not checked.
+ */
+export function checkAnswer(registry: Registry | VersionedRegistry, version: string, name: string, status: number, body: unknown): void {
   if (status === 200) {
-    const ep = version === 'v3.5' ? registry.endpoint(name) : undefined;
+    const table = registry instanceof Registry ? (version === 'v3.5' ? registry : undefined) : registry.get(version.replace(/^v/, ''))?.registry;
+    const ep = table?.endpoint(name);
     if (!ep) return;
     const diff = schemaMismatch(ep.response, body);
     if (diff) {
       throw new Error(
-        `${name}: the 200 answer does not match the response schema declared in the registry (and published in ` +
+        `${name}: the 200 answer (${version}) does not match the response schema declared in the registry (and published in ` +
           `/openapi.json):\n${diff}\nbody: ${clip(body, 600)}`,
       );
     }

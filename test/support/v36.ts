@@ -1,17 +1,14 @@
 /**
- * The actions new in v3.6 (src/areas-v36.ts) are not served by the default app. Suites testing them start apps with
- * `[...AREAS, ...V36_AREAS]` and reach them through `V36_PATH` — /v3.5 for now, /v3.6 once the versioned registry
- * serves them (change it here, and let test/support/response-check.ts check answers of that version).
+ * The actions new in v3.6 (src/areas-v36.ts) are served through /v3.6 (src/versions/v3.6.ts). Suites testing them
+ * reach them through `V36_PATH`; test/support/response-check.ts checks their answers against v3.6's schemas.
  */
-import { AREAS } from '../../src/areas.js';
-import { V36_AREAS } from '../../src/areas-v36.js';
 import { describeStores, type CallOptions, type CallResult, type Harness } from './harness.js';
 
-export const V36_PATH = 'v3.5';
+export const V36_PATH = 'v3.6';
 
-/** A suite on both stores whose app serves the v3.6 areas too (extra start options, e.g. `env`, merged in). */
+/** A suite on both stores of the default app (which serves v3.6); extra start options, e.g. `env`, merged in. */
 export function describeV36(name: string, fn: (h: () => Harness) => void, start: Parameters<Harness['start']>[0] = {}): void {
-  describeStores(name, fn, { ...start, areas: [...AREAS, ...V36_AREAS] });
+  describeStores(name, fn, start);
 }
 
 /** Call a v3.6 action through the real server (as the bootstrap owner unless `opts` says otherwise). */

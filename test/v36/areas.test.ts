@@ -1,5 +1,5 @@
 /**
- * The v3.6 areas as a whole (src/areas-v36.ts): not served by the default app; their schemas compile and document;
+ * The v3.6 areas as a whole (src/areas-v36.ts): served through v3.6 only; their schemas compile and document;
  * their scopes are in the catalogue (`all` tokens, the control plane's tokens); licence reset, snapshots and restore
  * cover their tables.
  */
@@ -26,7 +26,7 @@ const NEW_SCOPES = ['greetings:ro', 'greetings:rw', 'banlist_read', 'banlist_wri
 describe('v3.6 areas: registry, documents and scope catalogue', () => {
   const registry = buildRegistry([...AREAS, ...V36_AREAS]);
 
-  it('declare the ten new actions, none in the default registry, none with a batch endpoint', () => {
+  it('declare the ten new actions, none in the base (v3.5) registry, none with a batch endpoint', () => {
     assert.deepEqual(V36_AREAS.flatMap((a) => a.actions.map((x) => x.name)).sort(), [...V36_ACTIONS].sort());
     const served = buildRegistry();
     for (const name of V36_ACTIONS) assert.equal(served.get(name), undefined, `${name} is served by default`);
@@ -59,9 +59,13 @@ describe('v3.6 areas: registry, documents and scope catalogue', () => {
   });
 });
 
-describeStores('v3.5 does not serve the v3.6 actions', (h) => {
-  it('answers not_found for each of them in the default app', async () => {
-    for (const name of V36_ACTIONS) expectError(await h().call(name, {}, { version: V36_PATH }), 'not_found', 404);
+describeStores('v3.5 and v3.4 do not serve the v3.6 actions', (h) => {
+  it('answers not_found for each of them through /v3.5 and /v3.4, and serves them through /v3.6', async () => {
+    for (const name of V36_ACTIONS) {
+      expectError(await h().call(name, {}, { version: 'v3.5' }), 'not_found', 404);
+      expectError(await h().call(name, {}, { version: 'v3.4' }), 'not_found', 404);
+      assert.notEqual((await h().call(name, {}, { version: V36_PATH })).status, 404, name);
+    }
   });
 });
 

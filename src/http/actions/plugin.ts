@@ -1,36 +1,41 @@
 /**
  * The action API of one version as one encapsulated Fastify plugin (anchors §1 "Encapsulation and scoped hooks"):
- * `POST /<version>/configuration/action/<name>` for every action, alias and batch endpoint of its registry (any other
- * name: `not_found`; other methods: `otherCalls`). The calls of the version (name → action, metrics label) are built once,
- * when the plugin is registered. Its hooks apply to these routes and to no other, by construction:
+ * `POST /v<version>/configuration/action/<name>` for every action, alias and batch endpoint of the version's table
+ * (any other name: `not_found`), `GET` for the actions the version serves by GET (kernel/versions.ts `get`), and 405
+ * for other methods. The calls of the version (name → action, metrics series) are built once, when the plugin is
+ * registered. Its hooks apply to these routes and to no other, by construction:
  *
- *   onRequest   the call identified (`req.call`) → failed-authentication block → rate limit
+ *   onRequest   the lifecycle header (`Legacy`/`Deprecation`, legacy and deprecated versions) → the call identified
+ *               (`req.call`) → failed-authentication block → rate limit
  *   preHandler  authentication (actions that need it; a refused credential is kept for `authorize`, so fault rules
  *               still apply) → fault rules (control plane) → authorization (the refusal, a suspended agent, scopes)
- *   handler     the dispatcher: validation, the action's own authorization, its read cache or one transaction
- *   onSend      per-action metrics, the request journal (control plane)
+ *   handler     the dispatcher: validation, the version's translation, the action's own authorization, its read cache
+ *               or one transaction, the version's answer
+ *   onSend      per-call metrics, the request journal (control plane)
  *   onResponse  failed authentications counted
  *
- * `registerActionApi` registers it under `/<version>` (issue 22: once per served version). `otherCalls` answers the
- * rest of the action paths (other versions: `unsupported_version`; other methods: 405) with the same observing hooks.
+ * `registerActionApi` registers it under `/v<version>`, once per served version. `otherCalls` answers the action paths
+ * of versions not served (`unsupported_version`; other methods 405) with the same observing hooks.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods, onRequestAsyncHookHandler, preHandlerAsyncHookHandler, preHandlerHookHandler } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { ApiError, HttpStatusError } from '../../kernel/errors.js';
 import { MAX_BATCH_SIZE, type Registry } from '../../kernel/registry.js';
+import type { ServedVersion, VersionedRegistry } from '../../kernel/versions.js';
 import { requireAnyScope } from '../../kernel/scopes.js';
 import { compileValidator } from '../../kernel/validation.js';
 import { batchRequestSchema } from '../../kernel/responses.js';
 import { RawJson } from '../../kernel/raw-json.js';
 import type { Authenticator } from '../auth.js';
 import type { AuthFailureHooks } from '../auth-failures.js';
-import type { Dispatcher } from '../dispatch.js';
+import { scopeOf, type CallScope, type Dispatcher } from '../dispatch.js';
 import type { Metrics } from '../metrics.js';
 import { callMetricsHook } from '../telemetry.js';
 import { journalHook, type RequestJournal } from '../journal.js';
 import { faultsHook, type FaultInjector } from '../faults.js';
-import { callTable, identifyCall, type ActionCall } from './call.js';
+import { callTable, identifyCall } from './call.js';
+import { queryInput } from './query.js';
 
 /** The path of the actions under a version's prefix. */
 const ACTION_PATH = '/configuration/action';
@@ -43,7 +48,8 @@ export interface CallLimits {
 }
 
 export interface ActionApiOptions {
-  registry: Registry;
+  /** Every served version's table (the handlers' `ctx.rulesOf`, the labels of versions not served). */
+  versions: VersionedRegistry;
   auth: Authenticator;
   dispatcher: Dispatcher;
   metrics: Metrics;
@@ -54,8 +60,8 @@ export interface ActionApiOptions {
 }
 
 export interface VersionOptions extends ActionApiOptions {
-  /** The version served, e.g. `v3.5`; the plugin is registered under the prefix `/<version>`. */
-  version: string;
+  /** The version served; the plugin is registered under the prefix `/v<version>`. */
+  served: ServedVersion;
 }
 
 /** Other methods on an action path answer 405 (an `OPTIONS` too, unless it is a CORS preflight: see cors.ts). */
@@ -67,8 +73,8 @@ async function methodNotAllowed(req: FastifyRequest, reply: FastifyReply): Promi
 }
 
 /** The hooks every action route has, served version or not: identify, limits, observe. */
-function observeCalls(api: FastifyInstance, o: ActionApiOptions, calls: ReadonlyMap<string, ActionCall> | null, version: string | null): void {
-  api.addHook('onRequest', identifyCall(o.registry, calls, version));
+function observeCalls(api: FastifyInstance, o: ActionApiOptions, labels: Registry, served: Parameters<typeof identifyCall>[2]): void {
+  api.addHook('onRequest', identifyCall(labels, o.metrics.requests, served));
   const { authFailures, rateLimit } = o.limits;
   if (authFailures) {
     api.addHook('onRequest', authFailures.onRequest);
@@ -111,37 +117,53 @@ const authorize: preHandlerHookHandler = (req, _reply, done) => {
 const batchValidator = compileValidator(batchRequestSchema(Type.Any(), MAX_BATCH_SIZE));
 
 const actionApi: FastifyPluginAsyncTypebox<VersionOptions> = async (api, o) => {
-  const { dispatcher, version } = o;
+  const { dispatcher, served } = o;
+  const scope: CallScope = scopeOf(o.versions, served.name);
   api.decorateRequest('authFailure', null);
-  observeCalls(api, o, callTable(o.registry, version), version);
+  // Every answer of a legacy or deprecated version, errors included, says when its stage ends.
+  if (served.header) {
+    const { name, value } = served.header;
+    api.addHook('onRequest', (_req, reply, done) => {
+      reply.header(name, value);
+      done();
+    });
+  }
+  observeCalls(api, o, served.registry, { calls: callTable(served.registry, served.path, o.metrics.requests), path: served.path });
   api.addHook('preHandler', authenticate(o.auth));
   if (o.controlPlane) api.addHook('preHandler', faultsHook(o.controlPlane.faults));
   api.addHook('preHandler', authorize);
 
-  api.post(`${ACTION_PATH}/:action`, async (req, reply) => {
+  const run = async (req: FastifyRequest, reply: FastifyReply, body: unknown) => {
     const call = req.call;
     if (!call?.action) throw new ApiError('not_found', `Unknown action: ${call?.name ?? ''}`);
     if (call.batch) {
-      const { requests } = batchValidator(req.body);
-      return reply.send({ responses: await dispatcher.runBatch(call.action, req.caller, req.log, requests, req.id) });
+      const { requests } = batchValidator(body);
+      return reply.send({ responses: await dispatcher.runBatch(scope, call.action, req.caller, req.log, requests, req.id) });
     }
-    const out = await dispatcher.runSingle(call.action, req.caller, req.log, req.body);
+    const out = await dispatcher.runSingle(scope, call.action, req.caller, req.log, body);
     if (out instanceof RawJson) return reply.type('application/json; charset=utf-8').send(out.body);
     return reply.send(out);
+  };
+  api.post(`${ACTION_PATH}/:action`, (req, reply) => run(req, reply, req.body));
+  // GET: the actions the version serves by GET, their input from the query string; any other call 405.
+  api.route({
+    method: OTHER_METHODS,
+    url: `${ACTION_PATH}/:action`,
+    handler: (req, reply) => (req.method === 'GET' && req.call?.action?.get ? run(req, reply, queryInput(req.call.action.schema, req.query)) : methodNotAllowed(req, reply)),
   });
 };
 
-/** The action API of `version` under `/<version>`. */
-export async function registerActionApi(app: FastifyInstance, version: string, o: ActionApiOptions): Promise<void> {
-  await app.register(actionApi, { ...o, version, prefix: `/${version}` });
+/** The action API of the version `served` under `/v<version>`. */
+export async function registerActionApi(app: FastifyInstance, served: ServedVersion, o: ActionApiOptions): Promise<void> {
+  await app.register(actionApi, { ...o, served, prefix: `/${served.path}` });
 }
 
 /**
- * What an action path answers beyond the served versions' POST routes, observed as calls like them (no
- * authentication): a POST of another version `unsupported_version`, any other method (any version) 405.
+ * The action paths of versions not served, observed as calls like the served ones (no authentication): a POST
+ * answers `unsupported_version`, any other method 405.
  */
 export const otherCalls: FastifyPluginAsyncTypebox<ActionApiOptions> = async (api, o) => {
-  observeCalls(api, o, null, null);
+  observeCalls(api, o, o.versions.table(o.versions.base), null);
   if (o.controlPlane) api.addHook('preHandler', faultsHook(o.controlPlane.faults));
   api.post(`/:version${ACTION_PATH}/:action`, async () => {
     throw new ApiError('unsupported_version');

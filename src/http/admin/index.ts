@@ -15,6 +15,7 @@ import { licenseRoutes } from './licenses.js';
 import { deliveryRoutes } from './deliveries.js';
 import { requestRoutes } from './requests.js';
 import { faultRoutes } from './faults.js';
+import { banRoutes } from './bans.js';
 
 export type { AdminOptions, AdminRouteDoc } from './deps.js';
 
@@ -29,5 +30,5 @@ export const adminPlugin: FastifyPluginAsyncTypebox<AdminOptions> = async (admin
     for (const method of Array.isArray(r.method) ? r.method : [r.method]) o.routes.push({ method, url: r.url, schema: r.schema ?? {} });
   });
   const deps: AdminDeps = { core: o.core, journal: o.journal, faults: o.faults, operations: controlPlaneOperations(o.core) };
-  for (const routes of [provisioningRoutes, licenseRoutes, deliveryRoutes, requestRoutes, faultRoutes]) await admin.register(routes, deps);
+  for (const routes of [provisioningRoutes, licenseRoutes, banRoutes, deliveryRoutes, requestRoutes, faultRoutes]) await admin.register(routes, deps);
 };

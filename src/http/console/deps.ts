@@ -1,6 +1,6 @@
 /** What the console plugin is given, and what its API route modules receive. */
 import type { Core } from '../../core.js';
-import type { Registry } from '../../kernel/registry.js';
+import type { VersionedRegistry } from '../../kernel/versions.js';
 import type { Dispatcher } from '../dispatch.js';
 import type { RequestJournal } from '../journal.js';
 import type { ControlPlaneOperations } from '../operations.js';
@@ -12,7 +12,8 @@ export const LIVE_POLL_MS = 1000;
 
 export interface ConsoleOptions {
   core: Core;
-  registry: Registry;
+  /** The served versions' actions (the console runs the newest version's). */
+  versions: VersionedRegistry;
   /** Runs actions exactly as the API does (validation, authorization, read caches, transactions). */
   dispatcher: Dispatcher;
   /** The control plane's token; the console exists only when it is set. */

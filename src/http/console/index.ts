@@ -25,7 +25,7 @@ export const consolePlugin: FastifyPluginAsyncTypebox<ConsoleOptions> = async (a
     api.addHook('onRequest', requireSession(sessions));
     const deps: ConsoleDeps = {
       core: o.core,
-      registry: o.registry,
+      versions: o.versions,
       dispatcher: o.dispatcher,
       journal: o.journal,
       operations: controlPlaneOperations(o.core),

@@ -8,7 +8,7 @@ import { LicenseParams, Nullable } from '../schemas.js';
 import { TABS, ownerRunner } from './tabs.js';
 import type { ConsoleDeps } from './deps.js';
 
-export const licenseRoutes: FastifyPluginAsyncTypebox<ConsoleDeps> = async (app, { core, registry, dispatcher, operations }) => {
+export const licenseRoutes: FastifyPluginAsyncTypebox<ConsoleDeps> = async (app, { core, versions, dispatcher, operations }) => {
   const db = core.store.db;
 
   app.get('/console/api/licenses', async () => ({ licenses: await listLicenses(db) }));
@@ -24,7 +24,7 @@ export const licenseRoutes: FastifyPluginAsyncTypebox<ConsoleDeps> = async (app,
     const { id, tab } = req.params;
     const load = TABS.get(tab);
     if (!load) throw new ApiError('not_found', `No console tab ${tab}`);
-    const run = await ownerRunner(db, registry, dispatcher, id, req.log);
+    const run = await ownerRunner(db, versions, dispatcher, id, req.log);
     return load(run, await licenseApplications(db, id));
   });
 
@@ -32,7 +32,7 @@ export const licenseRoutes: FastifyPluginAsyncTypebox<ConsoleDeps> = async (app,
     schema: { params: LicenseParams, body: Type.Object({ client_id: Type.String(), enabled: Type.Boolean() }) },
   }, async (req) => {
     const { client_id: clientId, enabled } = req.body;
-    const run = await ownerRunner(db, registry, dispatcher, req.params.id, req.log);
+    const run = await ownerRunner(db, versions, dispatcher, req.params.id, req.log);
     await run(enabled ? 'enable_license_webhooks' : 'disable_license_webhooks', { owner_client_id: clientId });
     return run('get_license_webhooks_state', { owner_client_id: clientId });
   });

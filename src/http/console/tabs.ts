@@ -1,14 +1,16 @@
 /**
  * What the console shows in each licence tab, as the API's own list actions answer the licence's owner (every scope,
  * no application: `ownerCaller`), run through the dispatcher every API call goes through (validation, authorization,
- * read caches): the console re-implements no read rule.
+ * read caches) in the newest served version (which has every action the tabs use, list_customer_bans included): the
+ * console re-implements no read rule.
  */
 import { ApiError } from '../../kernel/errors.js';
-import type { Logger, Registry } from '../../kernel/registry.js';
+import type { Logger } from '../../kernel/registry.js';
+import type { VersionedRegistry } from '../../kernel/versions.js';
 import { RawJson } from '../../kernel/raw-json.js';
 import type { Queryable } from '../../store/store.js';
 import { ownerCaller } from '../../provisioning/licenses.js';
-import type { Dispatcher } from '../dispatch.js';
+import { scopeOf, type Dispatcher } from '../dispatch.js';
 
 export type RunAction = (name: string, body?: unknown) => Promise<unknown>;
 type Apps = { client_id: string; name: string }[];
@@ -29,6 +31,7 @@ export const TABS: ReadonlyMap<string, TabLoader> = new Map<string, TabLoader>([
   })],
   ['tags', async (run) => ({ tags: await run('list_tags', {}) })],
   ['auto_access', async (run) => ({ rules: await run('list_auto_accesses', {}) })],
+  ['bans', async (run) => ({ bans: await run('list_customer_bans', {}) })],
   ['properties', async (run, apps) => ({
     definitions: await perApp(apps, async (id) => ({ properties: await run('list_properties', { owner_client_id: id }) })),
     license: await run('list_license_properties', {}),
@@ -42,14 +45,16 @@ export const TABS: ReadonlyMap<string, TabLoader> = new Map<string, TabLoader>([
   })],
 ]);
 
-/** Runs the API's actions as the licence's owner; `not_found` when the licence does not exist. */
-export async function ownerRunner(db: Queryable, registry: Registry, dispatcher: Dispatcher, licenseId: number, log: Logger): Promise<RunAction> {
+/** Runs the API's actions (of the newest version) as the licence's owner; `not_found` when the licence does not exist. */
+export async function ownerRunner(db: Queryable, versions: VersionedRegistry, dispatcher: Dispatcher, licenseId: number, log: Logger): Promise<RunAction> {
   const caller = await ownerCaller(db, licenseId);
   if (!caller) throw new ApiError('not_found', `Licence ${licenseId} not found`);
+  const { name: version, registry } = versions.newest;
+  const scope = scopeOf(versions, version);
   return async (name, body = {}) => {
     const action = registry.get(name);
-    if (!action) throw new Error(`console: unknown action ${name}`);
-    const out = await dispatcher.runSingle(action, caller, log, body);
+    if (!action) throw new Error(`console: unknown action ${name} in v${version}`);
+    const out = await dispatcher.runSingle(scope, action, caller, log, body);
     return out instanceof RawJson ? JSON.parse(out.body.toString('utf8')) : out;
   };
 }

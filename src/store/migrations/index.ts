@@ -13,6 +13,7 @@ import * as m0010 from './0010_admin_snapshots.js';
 import * as m0011 from './0011_delivery_attempts.js';
 import * as m0012 from './0012_v36_areas.js';
 import * as m0013 from './0013_license_keys.js';
+import * as m0014 from './0014_bot_type.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0011_delivery_attempts': m0011,
   '0012_v36_areas': m0012,
   '0013_license_keys': m0013,
+  '0014_bot_type': m0014,
 };
