@@ -27,6 +27,7 @@ const LAYERS = [
   { name: 'configuration', paths: ['^src/config\\.ts$', '^src/config-values\\.ts$', '^src/package-info\\.ts$'] },
   { name: 'store', paths: ['^src/store/'] },
   { name: 'kernel', paths: ['^src/kernel/'] },
+  { name: 'shared state', paths: ['^src/shared-state/'] },
   { name: 'tenancy', paths: ['^src/tenancy/'] },
   ...AREA_ORDER.map((area) => ({ name: `area ${area}`, paths: [`^src/${area}/`] })),
   { name: 'area lists and core', paths: ['^src/areas\\.ts$', '^src/areas-v36\\.ts$', '^src/core\\.ts$'] },

@@ -16,12 +16,25 @@ import { Authenticator } from './http/auth.js';
 import { Dispatcher } from './http/dispatch.js';
 import { buildServer } from './http/server.js';
 import { DeliveryWorker } from './webhooks/worker.js';
-import { ControlPlane } from './http/control-plane.js';
+import { ControlPlane, type ControlPlaneState } from './http/control-plane.js';
+import { authFailureHooks } from './http/auth-failures.js';
 import { loadTls, type TlsMaterial } from './http/tls.js';
 import { Metrics } from './http/metrics.js';
 import { Lifecycle } from './http/lifecycle.js';
 import type { SigningKeys } from './kernel/signing-keys.js';
 import { checkSigningKey } from './bots/token.js';
+import { classifyDbError } from './store/health.js';
+import type { ReportError } from './shared-state/poller.js';
+import { MemoryAuthFailures, type AuthFailures } from './shared-state/auth-failures.js';
+import { PgAuthFailures } from './shared-state/pg-auth-failures.js';
+import type { RateCounters } from './shared-state/rate-counters.js';
+import { PgRateCounters } from './shared-state/pg-rate-counters.js';
+import { MemoryJournal } from './shared-state/journal.js';
+import { PgJournal } from './shared-state/pg-journal.js';
+import { MemoryFaultRules } from './shared-state/fault-rules.js';
+import { PgFaultRules } from './shared-state/pg-fault-rules.js';
+import { MemorySessions } from './shared-state/console-sessions.js';
+import { PgSessions } from './shared-state/pg-console-sessions.js';
 
 export type AppOptions = (
   | { core: Core }
@@ -67,8 +80,15 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   metrics.observe({ authCache: () => auth.cacheStats, store });
   const lifecycle = new Lifecycle();
 
-  // The journal and fault rules of /admin/ and /console, which the action pipeline records into and applies.
-  const controlPlane = config.admin.token ? new ControlPlane(config.admin.token, config.admin) : null;
+  // Failures of the shared state's background work (a database outage is logged by the store's health instead).
+  let log: FastifyBaseLogger | undefined;
+  const shared = sharedState(store, config, (what, err) => {
+    if (!classifyDbError(err)) log?.warn({ err }, `shared state: ${what} failed`);
+  });
+  const authFailures = authFailureHooks(shared.authFailures);
+  // The journal, fault rules and console sessions of /admin/ and /console; the action pipeline records into the
+  // journal and applies the rules.
+  const controlPlane = config.admin.token && shared.controlPlane ? new ControlPlane(config.admin.token, shared.controlPlane) : null;
   const tls = opts.tls === undefined ? await loadTls(config.tls) : opts.tls;
   const app = await buildServer({
     versions,
@@ -76,19 +96,24 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     dispatcher,
     logger: opts.logger,
     rateLimit: config.rateLimit,
+    rateCounters: shared.rateCounters,
     store,
     ops: config.ops,
     metrics,
     lifecycle,
-    authFailures: config.authFailures,
+    authFailures,
     transport: config.http,
     trustProxy: config.trustProxy,
     tls: tls ?? undefined,
     controlPlane,
     // The control plane's routes are documented (tag `admin`) exactly when they are served.
     openApi: controlPlane ? { extensions: [controlPlane.openApiExtension()] } : {},
+  }).catch(async (err: unknown) => {
+    await closeSharedState(shared);
+    throw err;
   });
-  await controlPlane?.register(app, { core, versions, dispatcher }); // /admin/ and /console, only with ADMIN_TOKEN
+  log = app.log;
+  await controlPlane?.register(app, { core, versions, dispatcher, authFailures }); // /admin/ and /console, only with ADMIN_TOKEN
   if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks, metrics.delivery).start();
   const unwatchDelivery = store.health.subscribe((event) => {
     if (event.type === 'up') delivery?.databaseRecovered();
@@ -99,8 +124,58 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     unwatch();
     unwatchDelivery();
     await delivery?.stop({ deadline: lifecycle.deadline });
+    await closeSharedState(shared);
   });
   return app;
+}
+
+/** What the nodes of one database must share: the limits' counts and the control plane's state. */
+interface SharedState {
+  /** AUTH_FAILURE_LIMIT (null: off). */
+  authFailures: AuthFailures | null;
+  /** RATE_LIMIT_MAX's counts (null: off, or kept by @fastify/rate-limit's own store in this process). */
+  rateCounters: RateCounters | null;
+  /** With ADMIN_TOKEN. */
+  controlPlane: ControlPlaneState | null;
+}
+
+/**
+ * Where the app keeps what several nodes must share (src/shared-state/): in PostgreSQL when the store is PostgreSQL,
+ * so every node of the database enforces the same limits and shows the same rules, journal and sessions; in this
+ * process's memory with SQLite, whose database belongs to one process. A piece is made only when its feature is on.
+ */
+function sharedState(store: Store, config: Config, report: ReportError): SharedState {
+  const { authFailures, rateLimit, admin } = config;
+  if (store.dialect === 'postgres') {
+    const db = store.db;
+    return {
+      authFailures: authFailures.limit > 0 ? new PgAuthFailures(db, authFailures, report) : null,
+      rateCounters: rateLimit.max > 0 ? new PgRateCounters(db, report) : null,
+      controlPlane: admin.token
+        ? {
+            journal: new PgJournal(db, admin.journalSize, admin.journalBodies, report),
+            faults: new PgFaultRules(db, report),
+            sessions: new PgSessions(db, admin.consoleSessionTtlMs),
+          }
+        : null,
+    };
+  }
+  return {
+    authFailures: authFailures.limit > 0 ? new MemoryAuthFailures(authFailures) : null,
+    rateCounters: null,
+    controlPlane: admin.token
+      ? {
+          journal: new MemoryJournal(admin.journalSize, admin.journalBodies),
+          faults: new MemoryFaultRules(),
+          sessions: new MemorySessions(admin.consoleSessionTtlMs),
+        }
+      : null,
+  };
+}
+
+/** Stop the shared state's background work; the journal writes what is still waiting. */
+async function closeSharedState(s: SharedState): Promise<void> {
+  await Promise.all([s.authFailures?.close(), s.rateCounters?.close(), s.controlPlane?.faults.close(), s.controlPlane?.journal.close()]);
 }
 
 /** One log line when the database stops serving this process, one when it is back (never one per failed request). */

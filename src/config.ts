@@ -70,7 +70,7 @@ export const EnvSchema = Type.Object({
   TLS_CERT: Type.Optional(Type.String({ minLength: 1, description: 'PEM certificate (chain) file: serve HTTPS + HTTP/2 (with TLS_KEY)' })),
   TLS_KEY: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key file of TLS_CERT' })),
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'Enables the control plane under /admin/ (Authorization: Bearer <ADMIN_TOKEN>); unset = off' })),
-  JOURNAL_SIZE: int(1000, 1, 'Recent API calls kept in memory for GET /admin/requests (with ADMIN_TOKEN)', 1_000_000),
+  JOURNAL_SIZE: int(1000, 1, 'Recent API calls kept for GET /admin/requests (with ADMIN_TOKEN): of every node with PostgreSQL, of the process with SQLite', 1_000_000),
   JOURNAL_BODIES: onOff('off', 'on: the request journal also keeps request and response bodies (secrets redacted)'),
   // Web console (issue 15), on with the control plane.
   CONSOLE_SESSION_TTL_MS: int(12 * 3_600_000, 1, 'Lifetime of a web console session (/console, with ADMIN_TOKEN)'),

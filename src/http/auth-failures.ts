@@ -1,60 +1,51 @@
 /**
- * Failed authentications are limited per client address, whatever RATE_LIMIT_MAX says: after `limit` answers of
- * type `authentication` (401) to one address within `windowMs` (counted from its first failure), every further
- * request of that address answers `too_many_requests` (429) with `Retry-After` until the window has passed.
- * State is per app instance, in memory.
+ * Failed authentications are limited per client address, whatever RATE_LIMIT_MAX says: after AUTH_FAILURE_LIMIT
+ * answers of type `authentication` (401) to one address within AUTH_FAILURE_WINDOW_MS (counted from its first
+ * failure), every further request of that address answers `too_many_requests` (429) with `Retry-After` until the
+ * window has passed. The counts are the app's `AuthFailures` (src/shared-state/: this process's memory, or PostgreSQL
+ * for every node of the database).
+ *
+ * onRequest: the block, from memory (nothing to pay on the happy path). onSend: a 401 is counted before it goes out
+ * (failures are rare); one that came after the limit was reached — on another node, before this one heard of the
+ * block — goes out as the 429 it would have been.
  */
-import type { FastifyReply, FastifyRequest, onRequestHookHandler, onResponseHookHandler } from 'fastify';
-import type { AuthFailureConfig } from '../config.js';
+import type { FastifyReply, onRequestHookHandler, onSendHookHandler } from 'fastify';
 import { ApiError } from '../kernel/errors.js';
-
-interface Window {
-  failures: number;
-  endsAt: number;
-}
-
-/** Addresses tracked before expired windows are swept (and, past twice as many, forgotten). */
-const SWEEP_AT = 10_000;
+import type { AuthFailures } from '../shared-state/auth-failures.js';
 
 export interface AuthFailureHooks {
   onRequest: onRequestHookHandler;
-  onResponse: onResponseHookHandler;
+  onSend: onSendHookHandler;
 }
 
-/** Route hooks enforcing the limit; null when it is off. */
-export function authFailureLimiter(opts: AuthFailureConfig): AuthFailureHooks | null {
-  if (!opts || opts.limit <= 0) return null;
-  const windows = new Map<string, Window>();
+function blocked(reply: FastifyReply, ms: number): ApiError {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  reply.header('retry-after', String(seconds));
+  return new ApiError('too_many_requests', `Too many failed authentications from this address; retry in ${seconds} s`);
+}
 
-  function sweep(now: number): void {
-    for (const [ip, w] of windows) if (w.endsAt <= now) windows.delete(ip);
-    if (windows.size >= 2 * SWEEP_AT) windows.clear();
-  }
-
+/** Route hooks enforcing the limit over `failures`; null when the limit is off. */
+export function authFailureHooks(failures: AuthFailures | null): AuthFailureHooks | null {
+  if (!failures) return null;
   return {
-    onRequest(req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) {
-      const w = windows.get(req.ip);
-      const now = Date.now();
-      if (!w || w.failures < opts.limit) return done();
-      if (w.endsAt <= now) {
-        windows.delete(req.ip);
-        return done();
-      }
-      const seconds = Math.max(1, Math.ceil((w.endsAt - now) / 1000));
-      reply.header('retry-after', String(seconds));
-      done(new ApiError('too_many_requests', `Too many failed authentications from this address; retry in ${seconds} s`));
+    onRequest(req, reply, done) {
+      const ms = failures.blockedFor(req.ip);
+      done(ms > 0 ? blocked(reply, ms) : undefined);
     },
-    onResponse(req: FastifyRequest, reply: FastifyReply, done: () => void) {
-      if (reply.statusCode !== 401) return done();
-      const now = Date.now();
-      let w = windows.get(req.ip);
-      if (!w || w.endsAt <= now) {
-        if (windows.size >= SWEEP_AT) sweep(now);
-        w = { failures: 0, endsAt: now + opts.windowMs };
-        windows.set(req.ip, w);
-      }
-      w.failures++;
-      done();
+    onSend(req, reply, payload, done) {
+      if (reply.statusCode !== 401) return done(null, payload);
+      failures.fail(req.ip).then(
+        (ms) => {
+          if (ms <= 0) return done(null, payload);
+          const err = blocked(reply, ms);
+          reply.code(err.status);
+          done(null, JSON.stringify(err.toBody()));
+        },
+        (err: unknown) => {
+          req.log.warn({ err }, 'failed authentication not counted');
+          done(null, payload);
+        },
+      );
     },
-  } as AuthFailureHooks;
+  };
 }

@@ -18,8 +18,9 @@ import type { Authenticator } from './auth.js';
 import { rateLimitHook } from './rate-limit.js';
 import { errorBody, type Dispatcher } from './dispatch.js';
 import type { Store } from '../store/store.js';
-import type { AuthFailureConfig, HttpLimitsConfig, OpsConfig, RateLimitConfig, TrustProxy } from '../config.js';
-import { authFailureLimiter } from './auth-failures.js';
+import type { HttpLimitsConfig, OpsConfig, RateLimitConfig, TrustProxy } from '../config.js';
+import type { RateCounters } from '../shared-state/rate-counters.js';
+import type { AuthFailureHooks } from './auth-failures.js';
 import { closeSlowClientsOnShutdown, onCheckExpectation, transportOptions } from './transport.js';
 import { parseJsonBody } from './json-body.js';
 import { Lifecycle, registerDrain } from './lifecycle.js';
@@ -41,6 +42,8 @@ export interface ServerOptions {
   logger?: boolean | object;
   /** Per-credential request limit (off when max is 0). */
   rateLimit: RateLimitConfig;
+  /** Where requests are counted for it (null: this process's memory). */
+  rateCounters: RateCounters | null;
   /** HTTPS with HTTP/2 (ALPN) and HTTP/1.1; plain HTTP/1.1 when absent. */
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** For readiness (and metrics). */
@@ -51,8 +54,8 @@ export interface ServerOptions {
   metrics: Metrics;
   /** Drain state shared with `serve`. */
   lifecycle: Lifecycle;
-  /** Failed authentications per client address (limit 0 = off). */
-  authFailures: AuthFailureConfig;
+  /** The failed-authentication limit per client address (null: off). */
+  authFailures: AuthFailureHooks | null;
   /** Header, request and keep-alive time-outs. */
   transport: HttpLimitsConfig;
   /** Take the client address from X-Forwarded-For (Fastify's trustProxy). */
@@ -137,7 +140,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       auth: opts.auth,
       dispatcher: opts.dispatcher,
       metrics,
-      limits: { authFailures: authFailureLimiter(opts.authFailures), rateLimit: await rateLimitHook(api, opts.rateLimit) },
+      limits: { authFailures: opts.authFailures, rateLimit: await rateLimitHook(api, opts.rateLimit, opts.rateCounters) },
       controlPlane: opts.controlPlane,
     };
     for (const served of versions.versions) await registerActionApi(api, served, pipeline);

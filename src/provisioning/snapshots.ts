@@ -54,8 +54,21 @@ export const ORGANIZATION_TABLES = ['webhooks', 'property_definitions', 'bot_tem
 export const HISTORY_TABLES = ['webhook_delivery_attempts', 'webhook_deliveries', 'webhook_events'] as const;
 /** Credentials of the licence (column `license_id`, key `token_hash`): saved, put back, never removed. */
 export const CREDENTIAL_TABLES = ['access_tokens', 'pats'] as const;
-/** Tables deliberately left alone (tenancy, bookkeeping). */
-export const KEPT_TABLES = ['organizations', 'licenses', 'applications', 'installations', 'counters', 'settings', 'admin_snapshots'] as const;
+/** Tables deliberately left alone (tenancy, bookkeeping, what the nodes share: src/shared-state/). */
+export const KEPT_TABLES = [
+  'organizations',
+  'licenses',
+  'applications',
+  'installations',
+  'counters',
+  'settings',
+  'admin_snapshots',
+  'rate_limit_counters',
+  'auth_failures',
+  'fault_rules',
+  'request_journal',
+  'console_sessions',
+] as const;
 
 type Row = Record<string, unknown>;
 interface SnapshotData {

@@ -10,7 +10,8 @@ import { testConfig } from '../support/stores.js';
 import { openStore } from '../../src/store/open.js';
 import { migrate } from '../../src/store/migrate.js';
 import { createApp } from '../../src/app.js';
-import { RequestJournal, redactSecrets } from '../../src/http/journal.js';
+import { redactSecrets } from '../../src/http/journal.js';
+import { MemoryJournal } from '../../src/shared-state/journal.js';
 
 const ADMIN_TOKEN = 'journal-admin-token-0123456789';
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -72,14 +73,14 @@ describeStores(
   { env: { ADMIN_TOKEN, JOURNAL_BODIES: 'on' } },
 );
 
-it('keeps only the most recent entries (ring buffer)', () => {
-  const j = new RequestJournal(3, false);
+it('keeps only the most recent entries (ring buffer)', async () => {
+  const j = new MemoryJournal(3, false);
   for (let i = 0; i < 5; i++) {
     j.record({ time: '', request_id: String(i), action: i % 2 ? 'a' : 'b', version: 'v3.5', caller_kind: null, license_id: i, agent_id: null, status: 200, error_type: null, duration_ms: 1 });
   }
-  assert.deepEqual(j.list().map((e) => e.request_id), ['4', '3', '2']);
-  assert.deepEqual(j.list({ action: 'a' }).map((e) => e.request_id), ['3']);
-  assert.deepEqual(j.list({ limit: 1 }).map((e) => e.request_id), ['4']);
+  assert.deepEqual((await j.list()).map((e) => e.request_id), ['4', '3', '2']);
+  assert.deepEqual((await j.list({ action: 'a' })).map((e) => e.request_id), ['3']);
+  assert.deepEqual((await j.list({ limit: 1 })).map((e) => e.request_id), ['4']);
   assert.deepEqual(redactSecrets({ pat: 'x', nested: [{ bearer_token: 't', name: 'n' }], secret: '' }), { pat: '[redacted]', nested: [{ bearer_token: '[redacted]', name: 'n' }], secret: '' });
 });
 

@@ -44,6 +44,12 @@ const OWNERS: Record<string, readonly string[]> = {
   webhook_events: ['src/webhooks/'],
   webhook_deliveries: ['src/webhooks/'],
   webhook_delivery_attempts: ['src/webhooks/'],
+  // What the nodes of a PostgreSQL database share (PostgreSQL only): each table the PostgreSQL implementation of its piece.
+  rate_limit_counters: ['src/shared-state/pg-rate-counters.ts'],
+  auth_failures: ['src/shared-state/pg-auth-failures.ts'],
+  fault_rules: ['src/shared-state/pg-fault-rules.ts'],
+  request_journal: ['src/shared-state/pg-journal.ts'],
+  console_sessions: ['src/shared-state/pg-console-sessions.ts'],
   // The store's own bookkeeping.
   counters: ['src/store/'],
   settings: ['src/store/'],

@@ -11,8 +11,8 @@
  *               still apply) → fault rules (control plane) → authorization (the refusal, a suspended agent, scopes)
  *   handler     the dispatcher: validation, the version's translation, the action's own authorization, its read cache
  *               or one transaction, the version's answer
- *   onSend      per-call metrics, the request journal (control plane)
- *   onResponse  failed authentications counted
+ *   onSend      failed authentications counted (a 401 past the limit goes out as 429), per-call metrics, the request
+ *               journal (control plane)
  *
  * `registerActionApi` registers it under `/v<version>`, once per served version. `otherCalls` answers the action paths
  * of versions not served (`unsupported_version`; other methods 405) with the same observing hooks.
@@ -32,8 +32,10 @@ import type { AuthFailureHooks } from '../auth-failures.js';
 import { scopeOf, type CallScope, type Dispatcher } from '../dispatch.js';
 import type { Metrics } from '../metrics.js';
 import { callMetricsHook } from '../telemetry.js';
-import { journalHook, type RequestJournal } from '../journal.js';
-import { faultsHook, type FaultInjector } from '../faults.js';
+import { journalHook } from '../journal.js';
+import { faultsHook } from '../faults.js';
+import type { RequestJournal } from '../../shared-state/journal.js';
+import type { FaultRules } from '../../shared-state/fault-rules.js';
 import { callTable, identifyCall } from './call.js';
 import { queryInput } from './query.js';
 
@@ -56,7 +58,7 @@ export interface ActionApiOptions {
   /** Made once and given to every registration: a limit holds per credential or address, whatever the version. */
   limits: CallLimits;
   /** The control plane's journal and fault rules (null without ADMIN_TOKEN). */
-  controlPlane: { journal: RequestJournal; faults: FaultInjector } | null;
+  controlPlane: { journal: RequestJournal; faults: FaultRules } | null;
 }
 
 export interface VersionOptions extends ActionApiOptions {
@@ -78,7 +80,7 @@ function observeCalls(api: FastifyInstance, o: ActionApiOptions, labels: Registr
   const { authFailures, rateLimit } = o.limits;
   if (authFailures) {
     api.addHook('onRequest', authFailures.onRequest);
-    api.addHook('onResponse', authFailures.onResponse);
+    api.addHook('onSend', authFailures.onSend);
   }
   if (rateLimit) api.addHook('onRequest', rateLimit);
   api.addHook('onSend', callMetricsHook(o.metrics));

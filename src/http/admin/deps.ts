@@ -2,15 +2,15 @@
 import type { FastifySchema, HTTPMethods } from 'fastify';
 import type { Core } from '../../core.js';
 import type { ControlPlaneOperations } from '../operations.js';
-import type { RequestJournal } from '../journal.js';
-import type { FaultInjector } from '../faults.js';
+import type { RequestJournal } from '../../shared-state/journal.js';
+import type { FaultRules } from '../../shared-state/fault-rules.js';
 
 export interface AdminOptions {
   /** Writes go through `core.transaction`: its commit signals drop cached token lookups and wake webhook delivery. */
   core: Core;
   token: string;
   journal: RequestJournal;
-  faults: FaultInjector;
+  faults: FaultRules;
   /** Filled with every route as it is registered (for the OpenAPI document). */
   routes: AdminRouteDoc[];
 }

@@ -6,7 +6,7 @@ import { FaultsBody, FaultsResponse } from './schemas.js';
 export const faultRoutes: FastifyPluginAsyncTypebox<AdminDeps> = async (admin, { faults }) => {
   admin.get('/admin/faults', {
     schema: { operationId: 'adminListFaults', summary: 'Active fault rules', response: { 200: FaultsResponse } },
-  }, async () => ({ faults: faults.list() }));
+  }, async () => ({ faults: await faults.list() }));
 
   admin.put('/admin/faults', {
     schema: {
@@ -15,12 +15,12 @@ export const faultRoutes: FastifyPluginAsyncTypebox<AdminDeps> = async (admin, {
       body: FaultsBody,
       response: { 200: FaultsResponse },
     },
-  }, async ({ body }) => ({ faults: faults.set(body.faults) }));
+  }, async ({ body }) => ({ faults: await faults.set(body.faults) }));
 
   admin.delete('/admin/faults', {
     schema: { operationId: 'adminClearFaults', summary: 'Remove every fault rule', response: { 200: FaultsResponse } },
   }, async () => {
-    faults.clear();
+    await faults.clear();
     return { faults: [] };
   });
 };

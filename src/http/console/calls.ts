@@ -1,8 +1,8 @@
-/** Console: the request journal of this process (list with filters, live, one call with its bodies). */
+/** Console: the request journal (list with filters, live, one call with its bodies). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../../kernel/errors.js';
-import type { JournalEntry } from '../journal.js';
+import type { JournalEntry } from '../../shared-state/journal.js';
 import { LicenseId, Limit } from '../schemas.js';
 import { LIVE_POLL_MS, type ConsoleDeps } from './deps.js';
 
@@ -23,22 +23,22 @@ export const callRoutes: FastifyPluginAsyncTypebox<ConsoleDeps> = async (app, { 
       }),
     },
   }, async ({ query: q }) => ({
-    calls: journal.list({ licenseId: q.license_id, action: q.action, status: q.status, errorType: q.error_type, limit: q.limit }).map(summary),
+    calls: (await journal.list({ licenseId: q.license_id, action: q.action, status: q.status, errorType: q.error_type, limit: q.limit })).map(summary),
   }));
 
   // Each call as it is recorded; the session is checked every LIVE_POLL_MS.
   app.get('/console/api/calls/live', (req, reply) => {
     const stream = streams.open(req, reply, { retryMs: 2000 });
     stream.onClose(journal.subscribe((e) => stream.send('call', summary(e))));
-    stream.every(LIVE_POLL_MS, () => {
-      if (sessions.of(req)) return;
+    stream.every(LIVE_POLL_MS, async () => {
+      if (await sessions.of(req)) return;
       stream.send('signed_out', {});
       stream.end();
     });
   });
 
   app.get('/console/api/calls/:rid', { schema: { params: Type.Object({ rid: Type.String() }) } }, async ({ params: { rid } }) => {
-    const e = journal.find(rid);
+    const e = await journal.find(rid);
     if (!e) throw new ApiError('not_found', `Call ${rid} is not in the journal (it keeps the most recent calls only)`);
     return e;
   });

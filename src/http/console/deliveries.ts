@@ -35,7 +35,7 @@ export const deliveryRoutes: FastifyPluginAsyncTypebox<ConsoleDeps> = async (app
     const sent = new Map<string, { state: string; at: number }>();
     const stream = streams.open(req, reply, { retryMs: 2000 });
     stream.every(LIVE_POLL_MS, async () => {
-      if (!sessions.of(req)) return signOut();
+      if (!(await sessions.of(req))) return signOut();
       const rows: DeliverySummary[] = await deliveriesChangedSince(db, licenseId, new Date(newest - LOOKBACK_MS).toISOString());
       for (const r of rows) {
         const state = `${r.updated_at}|${r.status}|${r.attempts}|${r.last_status}|${r.last_error}`;

@@ -2,7 +2,9 @@
 import type { Core } from '../../core.js';
 import type { VersionedRegistry } from '../../kernel/versions.js';
 import type { Dispatcher } from '../dispatch.js';
-import type { RequestJournal } from '../journal.js';
+import type { RequestJournal } from '../../shared-state/journal.js';
+import type { ConsoleSessions } from '../../shared-state/console-sessions.js';
+import type { AuthFailureHooks } from '../auth-failures.js';
 import type { ControlPlaneOperations } from '../operations.js';
 import type { EventStreams } from '../sse.js';
 import type { Sessions } from './session.js';
@@ -20,10 +22,14 @@ export interface ConsoleOptions {
   adminToken: string;
   /** The control plane's request journal (the Calls view). */
   journal: RequestJournal;
+  /** Where sessions are kept (this process, or PostgreSQL). */
+  sessions: ConsoleSessions;
+  /** The failed-authentication limit of the action API, which wrong admin tokens count against (null: off). */
+  authFailures: AuthFailureHooks | null;
 }
 
 /** What the console's API route modules receive. */
-export interface ConsoleDeps extends Omit<ConsoleOptions, 'adminToken'> {
+export interface ConsoleDeps extends Omit<ConsoleOptions, 'adminToken' | 'sessions' | 'authFailures'> {
   operations: ControlPlaneOperations;
   sessions: Sessions;
   streams: EventStreams;

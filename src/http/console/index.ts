@@ -18,9 +18,9 @@ export { CONSOLE_COOKIE, CONSOLE_HEADER } from './session.js';
 export type { ConsoleOptions } from './deps.js';
 
 export const consolePlugin: FastifyPluginAsyncTypebox<ConsoleOptions> = async (app, o) => {
-  const sessions = new Sessions(o.core.config.admin.consoleSessionTtlMs);
+  const sessions = new Sessions(o.sessions);
   await app.register(assetRoutes);
-  await app.register(sessionRoutes, { sessions, adminToken: o.adminToken, authFailures: o.core.config.authFailures });
+  await app.register(sessionRoutes, { sessions, adminToken: o.adminToken, authFailures: o.authFailures });
   await app.register(async (api) => {
     api.addHook('onRequest', requireSession(sessions));
     const deps: ConsoleDeps = {

@@ -14,6 +14,7 @@ import * as m0011 from './0011_delivery_attempts.js';
 import * as m0012 from './0012_v36_areas.js';
 import * as m0013 from './0013_license_keys.js';
 import * as m0014 from './0014_bot_type.js';
+import * as m0015 from './0015_shared_state.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0012_v36_areas': m0012,
   '0013_license_keys': m0013,
   '0014_bot_type': m0014,
+  '0015_shared_state': m0015,
 };
