@@ -195,6 +195,19 @@ export async function insertAgent(tx: Tx, licenseId: number, a: NewAgent): Promi
   return row;
 }
 
+/**
+ * `insertAgent` of several agents in one statement, in order: each one's stored row, or null where its id was taken
+ * (in any letter case, also by an earlier one of `agents`), as `insertAgent` in turn would have refused it.
+ */
+export async function insertAgents(tx: Tx, licenseId: number, agents: readonly NewAgent[]): Promise<Array<AgentRow | null>> {
+  if (agents.length === 0) return [];
+  const rows = agents.map((a) => newAgentRow(licenseId, a, tx.clock.next()));
+  // The rows go in in order, so of several with one id (in any letter case) the first is stored, as one at a time.
+  const stored = await tx.db.insertInto('agents').values(rows).onConflict((oc) => oc.doNothing()).returning('id').execute();
+  const unclaimed = new Set(stored.map((r) => r.id));
+  return rows.map((row) => (unclaimed.delete(row.id) ? row : null));
+}
+
 /** Delete one agent or bot row (memberships and credentials are removed first by their owners). */
 export async function deleteAgentRecord(trx: Queryable, licenseId: number, id: string): Promise<void> {
   await trx.deleteFrom('agents').where('license_id', '=', licenseId).where('id', '=', id).execute();
