@@ -17,7 +17,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiClient } from './lib/api.js';
-import { createDatabase, runStatement } from '../test/support/database.js';
+import { createDatabase, localSocketDir, overUnixSocket, PG_SOCKET_DIR, runStatement } from '../test/support/database.js';
 import { runToEnd, startServer, type Child } from './lib/processes.js';
 import { ROOT, cliCommand, freePort, startScriptLaunch, type Runtime } from '../test/support/processes.js';
 import { agentId, seed, type SeedReport } from './lib/seed.js';
@@ -40,6 +40,7 @@ const { values: flags } = parseArgs({
     'log-level': { type: 'string', default: 'warn' },
     out: { type: 'string', default: join(ROOT, 'bench/results.json') },
     'pg-url': { type: 'string', default: process.env.PG_BENCH_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'pg-socket': { type: 'string', default: 'auto' },
     keep: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     'node-options': { type: 'string', default: '' },
@@ -64,6 +65,9 @@ if (flags.help) {
   --runtime dist|tsx     run the compiled server (dist/, default; npm run bench builds it) or the TS sources
   --log-level L          server LOG_LEVEL (default warn: no per-request logs)
   --out FILE             results file (default bench/results.json)
+  --pg-socket auto|on|off  the server reaches PostgreSQL through its Unix socket (PG_SOCKET_DIR, default
+                         /var/run/postgresql) instead of --pg-url's TCP address: auto (default) when the socket is
+                         there, on (required), off (TCP)
   --keep                 keep the database afterwards
   --node-options=FLAGS  extra node flags for the server process, after those of "npm start" (e.g. --node-options=--max-old-space-size=96)
   --cpu-prof DIR         run the server under node --cpu-prof, profile written to DIR on exit
@@ -90,6 +94,15 @@ const storeKind = flags.store;
 if (storeKind !== 'sqlite' && storeKind !== 'postgres') throw new Error('--store must be sqlite or postgres');
 const nodes = Math.floor(num('nodes', flags.nodes));
 if (nodes < 1) throw new Error('--nodes must be at least 1');
+const pgSocket = flags['pg-socket']!;
+if (!['auto', 'on', 'off'].includes(pgSocket)) throw new Error('--pg-socket must be auto, on or off');
+/** The socket directory the server connects through (PostgreSQL on this host), or null for TCP. */
+const socketDir = ((): string | null => {
+  if (storeKind !== 'postgres' || pgSocket === 'off') return null;
+  const dir = localSocketDir(Number(new URL(flags['pg-url']!).port || 5432));
+  if (!dir && pgSocket === 'on') throw new Error(`--pg-socket on: no PostgreSQL socket in ${PG_SOCKET_DIR}`);
+  return dir;
+})();
 if (nodes > 1 && storeKind !== 'postgres') throw new Error('--nodes above 1 needs --store postgres (nodes share one PostgreSQL database)');
 const apiVersion = flags['api-version']!.replace(/^v/, '');
 if (!['3.4', '3.5', '3.6'].includes(apiVersion)) throw new Error('--api-version must be 3.4, 3.5 or 3.6');
@@ -125,7 +138,7 @@ async function runPhase(nodeCount: number, withBaseline: boolean): Promise<Phase
   const db = await createDatabase(storeKind as 'sqlite' | 'postgres', { purpose: 'bench', pgAdminUrl: flags['pg-url']! });
   const env = {
     ...process.env,
-    DATABASE_URL: db.url,
+    DATABASE_URL: socketDir ? overUnixSocket(db.url, socketDir) : db.url,
     REGION: 'dal',
     HOST: '127.0.0.1',
     LOG_LEVEL: flags['log-level'],
@@ -134,7 +147,7 @@ async function runPhase(nodeCount: number, withBaseline: boolean): Promise<Phase
   const children: Child[] = [];
   const receivers: Array<() => Promise<void>> = [];
   try {
-    const where = db.url.replace(/\/\/[^@]*@/, '//');
+    const where = env.DATABASE_URL.replace(/\/\/[^@]*@/, '//');
     if (nodes > 1) process.stdout.write(`\n== ${nodeCount} node${nodeCount === 1 ? '' : 's'} (${where})\n`);
     else {
       process.stdout.write(`store: ${storeKind} (${where}), runtime: ${runtime}, ` +
@@ -250,6 +263,7 @@ async function main() {
       store: storeKind, apiVersion, runtime, duration, warmup, connections, batchConnections: loadOptions.batchConnections,
       webhookRate: loadOptions.webhookRate, listWorkers: loadOptions.listWorkers,
       logLevel: flags['log-level'],
+      ...(storeKind === 'postgres' ? { pgConnection: socketDir ? `unix socket in ${socketDir}` : 'tcp' } : {}),
       nodeOptions: flags['node-options'],
       serverLaunch: launch,
       ...(cluster ? { nodes } : {}),
