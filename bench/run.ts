@@ -22,7 +22,8 @@ import { runToEnd, startServer, type Child } from './lib/processes.js';
 import { ROOT, cliCommand, freePort, startScriptLaunch, type Runtime } from '../test/support/processes.js';
 import { agentId, seed, type SeedReport } from './lib/seed.js';
 import { SCENARIOS, scenarioRunners, type LoadOptions, type ScenarioName, type ScenarioResult } from './lib/scenarios.js';
-import { checkTargets, printComparison, printTable, printTargets, type TargetCheck } from './lib/report.js';
+import { checkTargets, printComparison, printPgbench, printTable, printTargets, type TargetCheck } from './lib/report.js';
+import { findPgbench, isLocal, runPgbench, type PgbenchFigure } from './lib/pgbench.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -41,6 +42,8 @@ const { values: flags } = parseArgs({
     out: { type: 'string', default: join(ROOT, 'bench/results.json') },
     'pg-url': { type: 'string', default: process.env.PG_BENCH_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
     'pg-socket': { type: 'string', default: 'auto' },
+    pgbench: { type: 'string', default: 'auto' },
+    'pgbench-clients': { type: 'string', default: '10' },
     keep: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     'node-options': { type: 'string', default: '' },
@@ -68,6 +71,10 @@ if (flags.help) {
   --pg-socket auto|on|off  the server reaches PostgreSQL through its Unix socket (PG_SOCKET_DIR, default
                          /var/run/postgresql) instead of --pg-url's TCP address: auto (default) when the socket is
                          there, on (required), off (TCP)
+  --pgbench auto|off     PostgreSQL on this host: after the scenarios, pgbench runs get_agent's and update_agent's
+                         statements on the same database for min(--duration, 10) s each and the server's figures are
+                         printed as ratios of its (default auto: when pgbench is installed and PostgreSQL is local)
+  --pgbench-clients N    pgbench clients (default 10, the server's DATABASE_POOL_SIZE)
   --keep                 keep the database afterwards
   --node-options=FLAGS  extra node flags for the server process, after those of "npm start" (e.g. --node-options=--max-old-space-size=96)
   --cpu-prof DIR         run the server under node --cpu-prof, profile written to DIR on exit
@@ -126,6 +133,8 @@ interface Phase {
   peakRss: number | null;
   rssAfterSeed: number | null;
   targets?: TargetCheck[];
+  /** pgbench's figures on the phase's database (single node, PostgreSQL on this host). */
+  pgbench?: PgbenchFigure[];
 }
 
 /** The largest value over the nodes, null when none is known. */
@@ -217,7 +226,17 @@ async function runPhase(nodeCount: number, withBaseline: boolean): Promise<Phase
       if (peak !== null) peakRss = Math.max(peakRss ?? 0, peak);
       results.push(r);
     }
-    return { nodes: nodeCount, seeded, results, peakRss, rssAfterSeed };
+    let pgbenchFigures: PgbenchFigure[] | undefined;
+    if (nodeCount === 1 && storeKind === 'postgres' && flags.pgbench !== 'off' && isLocal(env.DATABASE_URL)) {
+      const pgbench = await findPgbench();
+      if (pgbench) {
+        const seconds = Math.max(1, Math.min(duration, 10));
+        process.stdout.write(`pgbench (${seconds} s per script)…\n`);
+        const clients = Math.max(1, Math.floor(num('pgbench-clients', flags['pgbench-clients'])));
+        pgbenchFigures = await runPgbench(pgbench, env.DATABASE_URL, boot.license_id, { seconds, clients });
+      } else process.stdout.write('pgbench not found (PATH, /usr/lib/postgresql/*/bin): no PostgreSQL ratios\n');
+    }
+    return { nodes: nodeCount, seeded, results, peakRss, rssAfterSeed, pgbench: pgbenchFigures };
   } finally {
     for (const close of receivers) await close();
     for (const c of children.reverse()) await c.stop();
@@ -243,6 +262,7 @@ async function main() {
   if (cluster) process.stdout.write('\n== 1 node');
   printTable(single.results, single.peakRss);
   printTargets(single.targets!);
+  if (single.pgbench) printPgbench(single.results, single.pgbench);
   if (cluster) {
     process.stdout.write(`\n== ${cluster.nodes} nodes (server µs/req: every node's CPU together; peak RSS: the largest node's)`);
     printTable(cluster.results, cluster.peakRss, 'largest node\'s peak RSS');
@@ -255,6 +275,7 @@ async function main() {
     server: { peakRssBytes: p.peakRss, rssAfterSeedBytes: p.rssAfterSeed },
     scenarios: p.results,
     targets: p.targets,
+    ...(p.pgbench ? { pgbench: p.pgbench } : {}),
   });
   const out = {
     date: new Date().toISOString(),
