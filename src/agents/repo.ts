@@ -213,6 +213,9 @@ export async function deleteAgentRecord(trx: Queryable, licenseId: number, id: s
   await trx.deleteFrom('agents').where('license_id', '=', licenseId).where('id', '=', id).execute();
 }
 
+/** findAgentColumns' queries, compiled once per column list (get_agent's `fields`): no Kysely building per call. */
+const byColumns = new Map<string, (db: Queryable, licenseId: number, id: string) => Promise<{ rows: unknown[] }>>();
+
 /** The view columns of one agent (or bot, `type` among `columns` to tell) by id in any letter case; see findAgent. */
 export function findAgentColumns<C extends keyof AgentRow & string>(
   db: Queryable,
@@ -220,8 +223,16 @@ export function findAgentColumns<C extends keyof AgentRow & string>(
   id: string,
   columns: readonly C[],
 ): Promise<Pick<AgentRow, C> | undefined> {
-  return selectAgentColumns(db, licenseId, id, columns).executeTakeFirst() as Promise<Pick<AgentRow, C> | undefined>;
+  const key = columns.join(',');
+  let query = byColumns.get(key);
+  if (!query) {
+    query = preparedQuery(2, (q, license: number, agent: string) => selectAgentColumns(q, license, agent, columns));
+    // At most one per subset of the view's fields; bounded all the same.
+    if (byColumns.size < 2048) byColumns.set(key, query);
+  }
+  return query(db, licenseId, id).then((r) => r.rows[0] as Pick<AgentRow, C> | undefined);
 }
+
 
 /** list_agents' filters: suspended or not; member of any of `groupIds` (undefined = no filter). */
 export interface AgentListFilter {
