@@ -72,8 +72,9 @@ if (flags.help) {
                          /var/run/postgresql) instead of --pg-url's TCP address: auto (default) when the socket is
                          there, on (required), off (TCP)
   --pgbench auto|off     PostgreSQL on this host: after the scenarios, pgbench runs get_agent's and update_agent's
-                         statements on the same database for min(--duration, 10) s each and the server's figures are
-                         printed as ratios of its (default auto: when pgbench is installed and PostgreSQL is local)
+                         statements (of those two, the ones measured) on the same database for min(--duration, 10) s
+                         each and the server's figures are printed as ratios of its (default auto: when pgbench is
+                         installed and PostgreSQL is local)
   --pgbench-clients N    pgbench clients (default 10, the server's DATABASE_POOL_SIZE)
   --keep                 keep the database afterwards
   --node-options=FLAGS  extra node flags for the server process, after those of "npm start" (e.g. --node-options=--max-old-space-size=96)
@@ -227,13 +228,15 @@ async function runPhase(nodeCount: number, withBaseline: boolean): Promise<Phase
       results.push(r);
     }
     let pgbenchFigures: PgbenchFigure[] | undefined;
-    if (nodeCount === 1 && storeKind === 'postgres' && flags.pgbench !== 'off' && isLocal(env.DATABASE_URL)) {
+    const measured = new Set(results.filter((r) => r.status === 'ok').map((r) => r.name as string));
+    const compared = measured.has('get_agent') || measured.has('update_agent');
+    if (nodeCount === 1 && compared && storeKind === 'postgres' && flags.pgbench !== 'off' && isLocal(env.DATABASE_URL)) {
       const pgbench = await findPgbench();
       if (pgbench) {
         const seconds = Math.max(1, Math.min(duration, 10));
         process.stdout.write(`pgbench (${seconds} s per script)…\n`);
         const clients = Math.max(1, Math.floor(num('pgbench-clients', flags['pgbench-clients'])));
-        pgbenchFigures = await runPgbench(pgbench, env.DATABASE_URL, boot.license_id, { seconds, clients });
+        pgbenchFigures = await runPgbench(pgbench, env.DATABASE_URL, boot.license_id, { seconds, clients, scenarios: measured });
       } else process.stdout.write('pgbench not found (PATH, /usr/lib/postgresql/*/bin): no PostgreSQL ratios\n');
     }
     return { nodes: nodeCount, seeded, results, peakRss, rssAfterSeed, pgbench: pgbenchFigures };

@@ -76,14 +76,21 @@ function scripts(lic: number): Record<PgbenchFigure['script'], { what: string; t
 }
 
 /**
- * Each script for `seconds` against `url` (libpq connection string: a Unix socket too), `clients` clients on 2
- * threads. A failing run gives its error instead of a figure; the bench goes on.
+ * Each script whose scenario ran (`scenarios`) for `seconds` against `url` (libpq connection string: a Unix socket
+ * too), `clients` clients on 2 threads. A failing run gives its error instead of a figure; the bench goes on.
  */
-export async function runPgbench(pgbench: string, url: string, licenseId: number, o: { seconds: number; clients: number }): Promise<PgbenchFigure[]> {
+export async function runPgbench(
+  pgbench: string,
+  url: string,
+  licenseId: number,
+  o: { seconds: number; clients: number; scenarios: ReadonlySet<string> },
+): Promise<PgbenchFigure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'config-api-pgbench-'));
   const out: PgbenchFigure[] = [];
   try {
     for (const [script, { what, text }] of Object.entries(scripts(licenseId)) as Array<[PgbenchFigure['script'], { what: string; text: string }]>) {
+      // Only the scripts a measured scenario is compared with.
+      if (!o.scenarios.has(script === 'select' ? 'get_agent' : 'update_agent')) continue;
       const file = join(dir, `${script}.sql`);
       writeFileSync(file, text);
       const args = ['-n', '-M', 'prepared', '-c', String(o.clients), '-j', '2', '-T', String(o.seconds), '-f', file, url];
