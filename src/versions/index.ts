@@ -22,6 +22,7 @@ export const BASE_VERSION: BaseVersion = {
   rules: {
     groupNeedsNormalPriority: true,
     webhookActions: WEBHOOK_ACTIONS,
+    botAuthorHeader: true,
   },
 };
 
