@@ -69,4 +69,14 @@ describeStores('X-Author-Id: an agent token acting as a bot (v3.5 and lower; ref
     await h().ok('list_bots', { all: false }, { version: 'v3.6' });
     await h().ok('list_bots', { all: false }, asAuthor('', { version: 'v3.6' }));
   });
+
+  it('CORS preflights allow the header (browser integrations of v3.5 and lower)', async () => {
+    const pre = await h().app.inject({
+      method: 'OPTIONS',
+      url: '/v3.5/configuration/action/list_bots',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,x-author-id' },
+    });
+    assert.equal(pre.statusCode, 204);
+    assert.ok(String(pre.headers['access-control-allow-headers']).toLowerCase().split(/,\s*/).includes('x-author-id'));
+  });
 });
