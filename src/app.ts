@@ -35,6 +35,7 @@ import { MemoryFaultRules } from './shared-state/fault-rules.js';
 import { PgFaultRules } from './shared-state/pg-fault-rules.js';
 import { MemorySessions } from './shared-state/console-sessions.js';
 import { PgSessions } from './shared-state/pg-console-sessions.js';
+import { LicenseChanges } from './shared-state/license-changes.js';
 
 export type AppOptions = (
   | { core: Core }
@@ -71,9 +72,12 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   });
 
   let delivery: DeliveryWorker | undefined;
-  core.onCommit((signals) => {
+  // The licences committed transactions changed, for the views of a licence (the console's live licence view).
+  const changes = new LicenseChanges();
+  core.onCommit((signals, licenses) => {
     if (signals.has('credentials-changed')) auth.invalidate();
     if (signals.has('deliveries-queued')) delivery?.notify();
+    if (licenses.size > 0) changes.publish(licenses);
   });
   const dispatcher = new Dispatcher({ core, caches: new ReadCaches(store) });
   const metrics = new Metrics();
@@ -113,7 +117,9 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     throw err;
   });
   log = app.log;
-  await controlPlane?.register(app, { core, versions, dispatcher, authFailures }); // /admin/ and /console, only with ADMIN_TOKEN
+  changes.onListenerError = (err) => app.log.error({ err }, 'licence changes: a listener failed');
+  app.decorate('changes', changes);
+  await controlPlane?.register(app, { core, versions, dispatcher, authFailures, changes }); // /admin/ and /console, only with ADMIN_TOKEN
   if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks, metrics.delivery).start();
   const unwatchDelivery = store.health.subscribe((event) => {
     if (event.type === 'up') delivery?.databaseRecovered();
@@ -125,6 +131,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     unwatchDelivery();
     await delivery?.stop({ deadline: lifecycle.deadline });
     await closeSharedState(shared);
+    changes.close();
   });
   return app;
 }
@@ -194,5 +201,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Drain state: `serve` calls `app.lifecycle.drain(timeoutMs)` before `app.close()` on a shutdown signal. */
     lifecycle: Lifecycle;
+    /** The licence change feed: `app.changes.subscribe(licenseId | '*', fn)` (src/shared-state/license-changes.ts). */
+    changes: LicenseChanges;
   }
 }

@@ -7,7 +7,7 @@ import type { Config } from './config.js';
 import { ALL_AREAS } from './areas-v36.js';
 import { cascadesOf, type Area, type Cascades } from './kernel/area.js';
 import { SigningKeys } from './kernel/signing-keys.js';
-import { runTransaction, type CommitSignal, type Tx, type TxSettings } from './store/transaction.js';
+import { runTransaction, type CommitListener, type Tx, type TxSettings } from './store/transaction.js';
 import type { Store } from './store/store.js';
 import { lockLicense } from './tenancy/licenses.js';
 
@@ -19,18 +19,25 @@ export interface Core {
   readonly settings: TxSettings;
   /** Keys signing bot tokens (configuration or key file; never the database). */
   readonly signingKeys: SigningKeys;
-  /** One transaction (serialised per licence when `licenseId` is given); commit signals go to the listeners. */
+  /**
+   * One transaction (serialised per licence when `licenseId` is given, and recorded as changing it); its commit
+   * signals and the licences it changed go to the listeners.
+   */
   transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: { licenseId?: number; memo?: boolean }): Promise<T>;
-  /** Listen to what committed transactions ask for (wake webhook delivery, drop cached token lookups). */
-  onCommit(listener: (signals: ReadonlySet<CommitSignal>) => void): void;
+  /**
+   * Listen to what committed transactions ask for (wake webhook delivery, drop cached token lookups) and to the
+   * licences they changed (the app's licence change feed): `licenseId` of `transaction`, and any other licence the
+   * transaction locked (tenancy's `lockLicense`/`lockLicenses`, e.g. template bots on every installation).
+   */
+  onCommit(listener: CommitListener): void;
 }
 
 /** `signingKeys` default: a random key in memory (tests, embedding; `serve` passes the configured ones). */
 export function createCore(store: Store, config: Config, areas: readonly Area[] = ALL_AREAS, signingKeys = SigningKeys.ephemeral()): Core {
-  const listeners: Array<(signals: ReadonlySet<CommitSignal>) => void> = [];
+  const listeners: CommitListener[] = [];
   const settings: TxSettings = { eventLog: config.webhooks.eventLog };
-  const committed = (signals: ReadonlySet<CommitSignal>) => {
-    for (const l of listeners) l(signals);
+  const committed: CommitListener = (signals, licenses) => {
+    for (const l of listeners) l(signals, licenses);
   };
   return {
     store,

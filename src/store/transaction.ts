@@ -19,9 +19,15 @@ export interface TxSettings {
 /** The settings of transactions no app runs (e.g. the CLI's, unless its configuration says otherwise). */
 export const DEFAULT_TX_SETTINGS: TxSettings = { eventLog: 'subscribed' };
 
+/** What a committed transaction tells its `onCommit` listener: the signals it asked for, the licences it changed. */
+export type CommitListener = (signals: ReadonlySet<CommitSignal>, licenses: ReadonlySet<number>) => void;
+
+const NONE: ReadonlySet<never> = new Set<never>();
+
 /** One transaction run by `runTransaction`, as the functions running inside it receive it. */
 export class Tx {
   private asked: Set<CommitSignal> | undefined;
+  private changed: Set<number> | undefined;
 
   constructor(
     /** The Kysely transaction: every query of the transaction runs on it. */
@@ -42,6 +48,19 @@ export class Tx {
   /** The signals asked for so far (undefined: none). */
   get signals(): ReadonlySet<CommitSignal> | undefined {
     return this.asked;
+  }
+
+  /**
+   * Record that the transaction changes the configuration of `licenseId` (told to the commit listener after the
+   * commit). Tenancy's licence locks call it: every writer of a licence takes its lock, so every change is recorded.
+   */
+  licenseChanged(licenseId: number): void {
+    (this.changed ??= new Set()).add(licenseId);
+  }
+
+  /** The licences recorded as changed so far (undefined: none). */
+  get changedLicenses(): ReadonlySet<number> | undefined {
+    return this.changed;
   }
 
   /**
@@ -66,11 +85,14 @@ export interface TransactionOptions {
   /** Remember lookups for the rest of the transaction (batch calls, see `Tx.memo`). */
   memo?: boolean;
   settings?: TxSettings;
-  /** Called after the commit with the signals the transaction asked for (not called when it rolls back). */
-  onCommit?: (signals: ReadonlySet<CommitSignal>) => void;
+  /**
+   * Called after the commit with the signals the transaction asked for and the licences it changed (not called when
+   * it rolls back, nor when it asked for nothing and changed no licence).
+   */
+  onCommit?: CommitListener;
 }
 
-/** Run `fn` as one transaction; after the commit, hand its signals to `opts.onCommit`. */
+/** Run `fn` as one transaction; after the commit, hand its signals and changed licences to `opts.onCommit`. */
 export async function runTransaction<T>(store: Store, opts: TransactionOptions, fn: (tx: Tx) => Promise<T>): Promise<T> {
   let tx: Tx | undefined;
   const result = await store.db.transaction().execute(async (trx) => {
@@ -80,7 +102,8 @@ export async function runTransaction<T>(store: Store, opts: TransactionOptions, 
   });
   store.health.ok();
   const signals = tx?.signals;
-  if (signals) opts.onCommit?.(signals);
+  const licenses = tx?.changedLicenses;
+  if (signals || licenses) opts.onCommit?.(signals ?? NONE, licenses ?? NONE);
   return result;
 }
 
