@@ -35,6 +35,7 @@ import { MemoryFaultRules } from './shared-state/fault-rules.js';
 import { PgFaultRules } from './shared-state/pg-fault-rules.js';
 import { MemorySessions } from './shared-state/console-sessions.js';
 import { PgSessions } from './shared-state/pg-console-sessions.js';
+import { PgChangeListener } from './shared-state/pg-change-listener.js';
 
 export type AppOptions = (
   | { core: Core }
@@ -70,14 +71,14 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     signingKeys,
   });
 
+  // What committed — here, or on another node (the listener below) — and, when signals may have been missed, all.
   let delivery: DeliveryWorker | undefined;
-  core.onCommit((signals) => {
-    if (signals.has('credentials-changed')) auth.invalidate();
-    if (signals.has('deliveries-queued')) delivery?.notify();
-  });
+  const { changes } = core;
+  const unsubscribe = [changes.on('credentials-changed', () => auth.invalidate()), changes.on('deliveries-queued', () => delivery?.notify())];
   const dispatcher = new Dispatcher({ core, caches: new ReadCaches(store) });
   const metrics = new Metrics();
-  metrics.observe({ authCache: () => auth.cacheStats, store });
+  let listener: PgChangeListener | null = null;
+  metrics.observe({ authCache: () => auth.cacheStats, store, changeSignals: () => listener?.stats });
   const lifecycle = new Lifecycle();
 
   // Failures of the shared state's background work (a database outage is logged by the store's health instead).
@@ -113,6 +114,9 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     throw err;
   });
   log = app.log;
+  changes.onListenerError = (err) => app.log.error({ err }, 'change signals: a listener failed');
+  // PostgreSQL: the other nodes' changes (SQLite: one process, whose own commits are all there is).
+  if (store.dialect === 'postgres') listener = await new PgChangeListener(store.url, changes, app.log, config.database.connectTimeoutMs).start();
   await controlPlane?.register(app, { core, versions, dispatcher, authFailures }); // /admin/ and /console, only with ADMIN_TOKEN
   if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks, metrics.delivery).start();
   const unwatchDelivery = store.health.subscribe((event) => {
@@ -123,6 +127,8 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     unwatch();
     unwatchDelivery();
+    for (const off of unsubscribe) off();
+    await listener?.close();
     await delivery?.stop({ deadline: lifecycle.deadline });
     await closeSharedState(shared);
   });

@@ -7,7 +7,8 @@ import type { Config } from './config.js';
 import { ALL_AREAS } from './areas-v36.js';
 import { cascadesOf, type Area, type Cascades } from './kernel/area.js';
 import { SigningKeys } from './kernel/signing-keys.js';
-import { runTransaction, type CommitSignal, type Tx, type TxSettings } from './store/transaction.js';
+import { runTransaction, type Tx, type TxSettings } from './store/transaction.js';
+import { ChangeSignals } from './shared-state/change-signals.js';
 import type { Store } from './store/store.js';
 import { lockLicense } from './tenancy/licenses.js';
 
@@ -19,19 +20,23 @@ export interface Core {
   readonly settings: TxSettings;
   /** Keys signing bot tokens (configuration or key file; never the database). */
   readonly signingKeys: SigningKeys;
-  /** One transaction (serialised per licence when `licenseId` is given); commit signals go to the listeners. */
+  /**
+   * One transaction (serialised per licence when `licenseId` is given). What it changed — its signals, its licence —
+   * goes to `changes` after the commit and, on PostgreSQL, to the other processes of the database with the commit.
+   */
   transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: { licenseId?: number; memo?: boolean }): Promise<T>;
-  /** Listen to what committed transactions ask for (wake webhook delivery, drop cached token lookups). */
-  onCommit(listener: (signals: ReadonlySet<CommitSignal>) => void): void;
+  /**
+   * What committed: `changes.on(signal, fn)` (wake webhook delivery, drop cached token lookups) and
+   * `changes.subscribe(licenseId | '*', fn)` (views of a licence); the app adds the other nodes' changes on PostgreSQL.
+   */
+  readonly changes: ChangeSignals;
 }
 
 /** `signingKeys` default: a random key in memory (tests, embedding; `serve` passes the configured ones). */
 export function createCore(store: Store, config: Config, areas: readonly Area[] = ALL_AREAS, signingKeys = SigningKeys.ephemeral()): Core {
-  const listeners: Array<(signals: ReadonlySet<CommitSignal>) => void> = [];
   const settings: TxSettings = { eventLog: config.webhooks.eventLog };
-  const committed = (signals: ReadonlySet<CommitSignal>) => {
-    for (const l of listeners) l(signals);
-  };
+  const changes = new ChangeSignals();
+  const onCommit = changes.publish.bind(changes);
   return {
     store,
     config,
@@ -41,8 +46,8 @@ export function createCore(store: Store, config: Config, areas: readonly Area[] 
     signingKeys,
     transaction: (fn, { licenseId, memo } = {}) => {
       const lock = licenseId === undefined ? undefined : (tx: Tx) => lockLicense(tx, licenseId);
-      return runTransaction(store, { lock, memo, settings, onCommit: committed }, fn);
+      return runTransaction(store, { lock, memo, settings, licenseId, origin: changes.origin, onCommit }, fn);
     },
-    onCommit: (listener) => void listeners.push(listener),
+    changes,
   };
 }

@@ -7,9 +7,9 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import type { CreationClock, Dialect, Store } from './store.js';
+import { encodeChange, queueNotify, type Change, type CommitSignal } from './notify.js';
 
-/** What a commit tells the app (e.g. wake webhook delivery, drop cached token lookups). */
-export type CommitSignal = 'deliveries-queued' | 'credentials-changed';
+export type { Change, CommitSignal } from './notify.js';
 
 /** What the app tells every transaction it runs. */
 export interface TxSettings {
@@ -66,21 +66,34 @@ export interface TransactionOptions {
   /** Remember lookups for the rest of the transaction (batch calls, see `Tx.memo`). */
   memo?: boolean;
   settings?: TxSettings;
-  /** Called after the commit with the signals the transaction asked for (not called when it rolls back). */
-  onCommit?: (signals: ReadonlySet<CommitSignal>) => void;
+  /** The licence the transaction changes (its id goes with the commit's change). */
+  licenseId?: number;
+  /**
+   * PostgreSQL: the commit also tells the other processes of the database what changed (src/store/notify.ts), as sent
+   * by `origin` (the sender's id, so that it can skip its own message).
+   */
+  origin?: string;
+  /** Called after the commit with what changed: signals asked for, or a licence (not called when it rolls back). */
+  onCommit?: (change: Change) => void;
 }
 
-/** Run `fn` as one transaction; after the commit, hand its signals to `opts.onCommit`. */
+const NO_SIGNALS: ReadonlySet<CommitSignal> = new Set();
+
+/** Run `fn` as one transaction; after the commit, hand what changed to `opts.onCommit` (and, with `origin`, to other nodes). */
 export async function runTransaction<T>(store: Store, opts: TransactionOptions, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  let tx: Tx | undefined;
+  let change: Change | null = null;
   const result = await store.db.transaction().execute(async (trx) => {
-    tx = new Tx(trx, store.dialect, store.clock, opts.settings ?? DEFAULT_TX_SETTINGS, opts.memo ? new Map() : undefined);
+    const tx = new Tx(trx, store.dialect, store.clock, opts.settings ?? DEFAULT_TX_SETTINGS, opts.memo ? new Map() : undefined);
     if (opts.lock) await opts.lock(tx);
-    return fn(tx);
+    const out = await fn(tx);
+    if (tx.signals || opts.licenseId !== undefined) {
+      change = { signals: tx.signals ?? NO_SIGNALS, licenseId: opts.licenseId ?? null };
+      if (opts.origin && store.dialect === 'postgres') await queueNotify(trx, encodeChange(opts.origin, change));
+    }
+    return out;
   });
   store.health.ok();
-  const signals = tx?.signals;
-  if (signals) opts.onCommit?.(signals);
+  if (change) opts.onCommit?.(change);
   return result;
 }
 
