@@ -1,18 +1,17 @@
 /**
  * The other nodes' changes, heard through PostgreSQL's LISTEN (the sending side is src/store/notify.ts): one dedicated
  * connection per app, outside the pool (a pooled connection would be handed to a transaction, and the pool's error
- * listener is off while a connection is checked out), published into the app's `ChangeSignals`.
+ * listener is off while a connection is checked out), each change handed to the app as its own commits are.
  *
  * The connection is watched (its `error` and `end` events, and a `SELECT 1` every HEARTBEAT_MS that must answer
  * within the connection time-out, for a network that drops packets silently) and opened again after a loss with a
  * capped, jittered backoff (pg-boss's `Db.listen`, graphile-worker's `listenForChanges`). Every time it starts
- * listening — the first time included — it calls `changes.stale()`: whatever was sent while no one listened is lost,
+ * listening — the first time included — it calls `sink.stale()`: whatever was sent while no one listened is lost,
  * so cached token lookups are dropped, the delivery worker looks for work and licence views reload. One log line when
  * the connection is lost, one when listening again (never one per attempt).
  */
 import pg from 'pg';
-import { CHANGE_CHANNEL, decodeChange } from '../store/notify.js';
-import type { ChangeSignals } from './change-signals.js';
+import { CHANGE_CHANNEL, decodeChange, type Change } from '../store/notify.js';
 
 /** First retry after a loss; each further one waits twice as long, up to RETRY_MAX_MS (±20 % jitter). */
 const RETRY_FIRST_MS = 100;
@@ -25,6 +24,16 @@ export const LISTENER_APPLICATION_NAME = 'config-api change listener';
 export interface ListenerLog {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
+}
+
+/** Where the changes heard go (the app: the same handling as its own commits). */
+export interface ChangeSink {
+  /** The app's own id in the messages its commits send (`core.origin`): those are skipped, the app had them first. */
+  origin: string;
+  /** Another process committed this change. */
+  changed(change: Change): void;
+  /** Changes may have been missed (nothing listened for a while): anything may have changed. */
+  stale(): void;
 }
 
 export interface ListenerStats {
@@ -48,7 +57,7 @@ export class PgChangeListener {
 
   constructor(
     private readonly url: string,
-    private readonly changes: ChangeSignals,
+    private readonly sink: ChangeSink,
     private readonly log: ListenerLog,
     private readonly connectTimeoutMs = 3_000,
   ) {}
@@ -106,9 +115,9 @@ export class PgChangeListener {
   private received(msg: pg.Notification): void {
     if (msg.channel !== CHANGE_CHANNEL || !msg.payload) return;
     const decoded = decodeChange(msg.payload);
-    if (!decoded || decoded.origin === this.changes.origin) return; // this app's own commits were published already
+    if (!decoded || decoded.origin === this.sink.origin) return; // this app's own commits were handled already
     this.stats.received++;
-    this.changes.publish(decoded.change);
+    this.sink.changed(decoded.change);
   }
 
   private listening(): void {
@@ -120,7 +129,7 @@ export class PgChangeListener {
       this.stats.reconnects++;
       this.log.info({ down_ms: Date.now() - lostAt }, 'change signals: listening again (cached lookups dropped)');
     }
-    this.changes.stale();
+    this.sink.stale();
   }
 
   private lost(client: pg.Client, err?: Error): void {

@@ -22,37 +22,52 @@ export const CHANGE_CHANNEL = 'config_api_changes';
 export interface Change {
   /** The signals it asked for (`tx.signal`). */
   signals: ReadonlySet<CommitSignal>;
-  /** The licence it changed (`core.transaction(fn, { licenseId })`), if any. */
-  licenseId: number | null;
+  /**
+   * The licences it changed (`tx.licenseChanged`, recorded by tenancy's licence locks); `'*'` when it changed more than
+   * a message carries (MAX_LICENSE_IDS): any licence may have changed.
+   */
+  licenses: ReadonlySet<number> | '*';
 }
+
+/** Licence ids one message carries at most (11 bytes each at most: well under NOTIFY's 8000-byte limit). */
+export const MAX_LICENSE_IDS = 500;
 
 const SIGNAL_CODES: Record<CommitSignal, string> = { 'credentials-changed': 'c', 'deliveries-queued': 'd' };
 const CODE_SIGNALS = new Map(Object.entries(SIGNAL_CODES).map(([signal, code]) => [code, signal as CommitSignal]));
 const ORIGIN = /^[A-Za-z0-9_-]{1,32}$/;
 
 /**
- * `<origin>|<signal codes>|<licence id>`, e.g. `k3J9x2|cd|42`: at most ~60 bytes (NOTIFY's limit is 8000), and only
- * characters that need no quoting in an SQL string.
+ * `<origin>|<signal codes>|<licence ids>`, e.g. `k3J9x2|cd|42` or `k3J9x2||42,43` (`*`: too many to list): short, and
+ * only characters that need no quoting in an SQL string.
  */
 export function encodeChange(origin: string, change: Change): string {
   if (!ORIGIN.test(origin)) throw new Error(`invalid change origin ${JSON.stringify(origin)}`);
-  const id = change.licenseId;
-  if (id !== null && !Number.isSafeInteger(id)) throw new Error(`invalid licence id ${id}`);
-  return `${origin}|${[...change.signals].map((s) => SIGNAL_CODES[s]).join('')}|${id ?? ''}`;
+  const { licenses } = change;
+  let ids = '*';
+  if (licenses !== '*' && licenses.size <= MAX_LICENSE_IDS) {
+    for (const id of licenses) if (!Number.isSafeInteger(id)) throw new Error(`invalid licence id ${id}`);
+    ids = [...licenses].join(',');
+  }
+  return `${origin}|${[...change.signals].map((s) => SIGNAL_CODES[s]).join('')}|${ids}`;
 }
 
 /** The change a payload carries and who sent it; null for a payload this build does not understand. */
 export function decodeChange(payload: string): { origin: string; change: Change } | null {
-  const [origin, codes, id, ...rest] = payload.split('|');
-  if (rest.length || origin === undefined || codes === undefined || id === undefined || !ORIGIN.test(origin)) return null;
+  const [origin, codes, ids, ...rest] = payload.split('|');
+  if (rest.length || origin === undefined || codes === undefined || ids === undefined || !ORIGIN.test(origin)) return null;
   const signals = new Set<CommitSignal>();
   for (const code of codes) {
     const signal = CODE_SIGNALS.get(code);
     if (signal) signals.add(signal); // codes of a newer build are skipped, the rest still applies
   }
-  const licenseId = id === '' ? null : Number(id);
-  if (licenseId !== null && !Number.isSafeInteger(licenseId)) return null;
-  return { origin, change: { signals, licenseId } };
+  if (ids === '*') return { origin, change: { signals, licenses: '*' } };
+  const licenses = new Set<number>();
+  for (const id of ids ? ids.split(',') : []) {
+    const n = Number(id);
+    if (!/^\d+$/.test(id) || !Number.isSafeInteger(n)) return null;
+    licenses.add(n);
+  }
+  return { origin, change: { signals, licenses } };
 }
 
 /** A query text no one writes: the connection keeps the NOTIFY after it for the COMMIT instead of running it. */
