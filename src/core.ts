@@ -3,6 +3,7 @@
  * every write goes through (licence lock, the app's transaction settings, commit signals). The HTTP server, the CLI,
  * and the tests change data through it the same way. Built by the composition root (src/app.ts) or the CLI.
  */
+import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
 import { ALL_AREAS } from './areas-v36.js';
 import { cascadesOf, type Area, type Cascades } from './kernel/area.js';
@@ -21,7 +22,8 @@ export interface Core {
   readonly signingKeys: SigningKeys;
   /**
    * One transaction (serialised per licence when `licenseId` is given, and recorded as changing it); its commit
-   * signals and the licences it changed go to the listeners.
+   * signals and the licences it changed go to the listeners and, on PostgreSQL, to the other processes of the
+   * database with the commit (src/store/notify.ts; heard by the app's change listener).
    */
   transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: { licenseId?: number; memo?: boolean }): Promise<T>;
   /**
@@ -30,12 +32,15 @@ export interface Core {
    * transaction locked (tenancy's `lockLicense`/`lockLicenses`, e.g. template bots on every installation).
    */
   onCommit(listener: CommitListener): void;
+  /** This core's id in the change messages its commits send, so that its app's listener skips its own. */
+  readonly origin: string;
 }
 
 /** `signingKeys` default: a random key in memory (tests, embedding; `serve` passes the configured ones). */
 export function createCore(store: Store, config: Config, areas: readonly Area[] = ALL_AREAS, signingKeys = SigningKeys.ephemeral()): Core {
   const listeners: CommitListener[] = [];
   const settings: TxSettings = { eventLog: config.webhooks.eventLog };
+  const origin = randomBytes(9).toString('base64url');
   const committed: CommitListener = (signals, licenses) => {
     for (const l of listeners) l(signals, licenses);
   };
@@ -48,8 +53,9 @@ export function createCore(store: Store, config: Config, areas: readonly Area[] 
     signingKeys,
     transaction: (fn, { licenseId, memo } = {}) => {
       const lock = licenseId === undefined ? undefined : (tx: Tx) => lockLicense(tx, licenseId);
-      return runTransaction(store, { lock, memo, settings, onCommit: committed }, fn);
+      return runTransaction(store, { lock, memo, settings, onCommit: committed, origin }, fn);
     },
     onCommit: (listener) => void listeners.push(listener),
+    origin,
   };
 }

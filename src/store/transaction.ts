@@ -7,9 +7,9 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import type { CreationClock, Dialect, Store } from './store.js';
+import { encodeChange, queueNotify, type CommitSignal } from './notify.js';
 
-/** What a commit tells the app (e.g. wake webhook delivery, drop cached token lookups). */
-export type CommitSignal = 'deliveries-queued' | 'credentials-changed';
+export type { CommitSignal } from './notify.js';
 
 /** What the app tells every transaction it runs. */
 export interface TxSettings {
@@ -90,15 +90,27 @@ export interface TransactionOptions {
    * it rolls back, nor when it asked for nothing and changed no licence).
    */
   onCommit?: CommitListener;
+  /**
+   * PostgreSQL: the commit also tells the other processes of the database what it told `onCommit`
+   * (src/store/notify.ts), as sent by `origin` (the sender's id, so that it can skip its own message).
+   */
+  origin?: string;
 }
 
-/** Run `fn` as one transaction; after the commit, hand its signals and changed licences to `opts.onCommit`. */
+/**
+ * Run `fn` as one transaction; after the commit, hand its signals and changed licences to `opts.onCommit` (and, with
+ * `origin` on PostgreSQL, to the other processes of the database, in the COMMIT's round trip).
+ */
 export async function runTransaction<T>(store: Store, opts: TransactionOptions, fn: (tx: Tx) => Promise<T>): Promise<T> {
   let tx: Tx | undefined;
   const result = await store.db.transaction().execute(async (trx) => {
-    tx = new Tx(trx, store.dialect, store.clock, opts.settings ?? DEFAULT_TX_SETTINGS, opts.memo ? new Map() : undefined);
-    if (opts.lock) await opts.lock(tx);
-    return fn(tx);
+    const t = (tx = new Tx(trx, store.dialect, store.clock, opts.settings ?? DEFAULT_TX_SETTINGS, opts.memo ? new Map() : undefined));
+    if (opts.lock) await opts.lock(t);
+    const out = await fn(t);
+    if (opts.origin && store.dialect === 'postgres' && (t.signals || t.changedLicenses)) {
+      await queueNotify(trx, encodeChange(opts.origin, { signals: t.signals ?? NONE, licenses: t.changedLicenses ?? NONE }));
+    }
+    return out;
   });
   store.health.ok();
   const signals = tx?.signals;

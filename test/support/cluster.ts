@@ -18,7 +18,8 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(count: number, env: Record<string, string>): Promise<Cluster> {
+/** `env`: every node's configuration variables, or each node's (by its index). */
+export async function startCluster(count: number, env: Record<string, string> | ((node: number) => Record<string, string>)): Promise<Cluster> {
   const { store, drop } = await freshStore('postgres', 2);
   const nodes: ServerProcess[] = [];
   const stop = async () => {
@@ -28,7 +29,7 @@ export async function startCluster(count: number, env: Record<string, string>): 
   try {
     const core = createCore(store, testConfig());
     const lic = await core.transaction((tx) => bootstrap(tx, core.cascades, { region: 'dal' }));
-    for (let i = 0; i < count; i++) nodes.push(new ServerProcess(store.url, env));
+    for (let i = 0; i < count; i++) nodes.push(new ServerProcess(store.url, typeof env === 'function' ? env(i) : env));
     await Promise.all(nodes.map((n) => n.start()));
     return { store, core, lic, nodes, stop };
   } catch (err) {
