@@ -229,16 +229,18 @@ async function licenseView(id, tab, sub) {
  * New rows are highlighted. Reload stays for a manual refresh.
  */
 async function liveTab(id, tab, content, reloadLicense) {
-  const indicator = h('span', { class: 'live off', id: 'license-live', 'aria-live': 'off' }, '○ connecting…');
-  const status = h('span', { class: 'muted', id: 'tab-status' });
+  // One line says both how fresh the data is and whether the stream is connected.
+  const status = h('span', { class: 'live off', id: 'tab-status', 'aria-live': 'off' }, '○ connecting…');
   const body = h('div', { id: 'tab-body' }, h('p', { class: 'muted' }, 'Loading…'));
   let connected = false;
   let loadedAt = null;
   const showStatus = () => {
-    if (loadedAt) status.textContent = connected ? `updated live · ${loadedAt.toLocaleTimeString()}` : `as of ${loadedAt.toLocaleTimeString()}`;
+    const at = loadedAt ? loadedAt.toLocaleTimeString() : null;
+    status.textContent = connected ? `● updated live${at ? ` · ${at}` : ''}` : `○ ${at ? `reconnecting… · as of ${at}` : 'connecting…'}`;
+    status.classList.toggle('off', !connected);
   };
   content.replaceChildren(
-    h('div', { class: 'row' }, h('button', { type: 'button', id: 'refresh', class: 'secondary', onclick: () => refresh() }, 'Reload'), indicator, status),
+    h('div', { class: 'row' }, h('button', { type: 'button', id: 'refresh', class: 'secondary', onclick: () => refresh() }, 'Reload'), status),
     body,
   );
 
@@ -283,7 +285,7 @@ async function liveTab(id, tab, content, reloadLicense) {
     if (timer) return;
     timer = setTimeout(() => {
       timer = null;
-      if (busy()) { status.textContent = 'changes waiting…'; changed(); return; }
+      if (busy()) { changed(); return; } // text selected or a confirmation open: the change waits
       refresh();
       reloadLicense();
     }, LIVE_RELOAD_MS);
@@ -297,7 +299,7 @@ async function liveTab(id, tab, content, reloadLicense) {
   live(`/console/api/licenses/${id}/live`, {
     ready: () => { if (loads > 0) changed(); readyNow(); },
     changed,
-  }, indicator, (on) => { connected = on; showStatus(); });
+  }, null, (on) => { connected = on; showStatus(); });
   await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, 500))]);
   await refresh();
 }

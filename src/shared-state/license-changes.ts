@@ -44,6 +44,11 @@ export class LicenseChanges implements LicenseChangeSubscriptions {
     };
   }
 
+  /** How many subscribers `licenseId` has (open views of it). */
+  subscribers(licenseId: number | '*'): number {
+    return this.listeners.get(licenseId)?.size ?? 0;
+  }
+
   /** Committed changes of these licences (this process's, or another node's as received). */
   publish(licenseIds: Iterable<number>): void {
     for (const id of licenseIds) {
