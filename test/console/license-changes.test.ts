@@ -2,7 +2,8 @@
  * The licence change feed behind the console's live licence view: bursts coalesced per licence (the last change never
  * lost), and — through the real server on both stores — every path that changes a licence's configuration telling the
  * feed which licence it changed (API calls and batches, /admin/, the console's operations, installs, template bots
- * spread over installations, the CLI's transactions), and reads telling nothing.
+ * spread over installations, an application's webhooks and property definitions, the CLI's transactions), and reads
+ * telling nothing.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -121,5 +122,19 @@ describeStores('licence changes of every write path', (h) => {
     const app = await newApp(h() as Harness, { install: [L, other.license_id] });
     const changed = await changesDuring(() => h().ok('create_bot_template', { name: 'Everywhere', owner_client_id: app, affect_existing_installations: true }));
     assert.deepEqual(changed, [L, other.license_id].sort());
+  });
+
+  it("an application's webhooks and property definitions tell every licence it is installed on", async () => {
+    const L = h().boot.license_id;
+    const other = await h().bootstrap();
+    const app = await newApp(h() as Harness, { install: [L, other.license_id] });
+    const both = [L, other.license_id].sort();
+    const hook = { action: 'agent_created', url: 'https://example.com/hook', secret_key: 'k', type: 'license', owner_client_id: app };
+    let id = '';
+    assert.deepEqual(await changesDuring(async () => (id = (await h().ok('register_webhook', hook)).id)), both);
+    assert.deepEqual(await changesDuring(() => h().ok('unregister_webhook', { id, owner_client_id: app })), both);
+    const prop = { name: 'live_prop', owner_client_id: app, type: 'string', access: { license: { agent: ['read'], customer: ['read'] } } };
+    assert.deepEqual(await changesDuring(() => h().ok('register_property', prop)), both);
+    assert.deepEqual(await changesDuring(() => h().ok('publish_property', { name: 'live_prop', owner_client_id: app, access_type: ['read'] })), both);
   });
 }, { env: { ADMIN_TOKEN: ADMIN } });
