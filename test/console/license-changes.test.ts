@@ -3,13 +3,16 @@
  * lost), and — through the real server on both stores — every path that changes a licence's configuration telling the
  * feed which licence it changed (API calls and batches, /admin/, the console's operations, installs, template bots
  * spread over installations, an application's webhooks and property definitions, the CLI's transactions), and reads
- * telling nothing.
+ * telling nothing; on SQLite, another process's commit on the file telling every watcher that anything may have
+ * changed.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LicenseChanges } from '../../src/shared-state/license-changes.js';
 import { updateLicense } from '../../src/provisioning/licenses.js';
+import { openStore } from '../../src/store/open.js';
+import { createCore } from '../../src/core.js';
 import { describeStores, newApp, type Harness } from '../support/harness.js';
 
 const ADMIN = 'license-changes-admin-token-0123456789';
@@ -138,3 +141,30 @@ describeStores('licence changes of every write path', (h) => {
     assert.deepEqual(await changesDuring(() => h().ok('publish_property', { name: 'live_prop', owner_client_id: app, access_type: ['read'] })), both);
   });
 }, { env: { ADMIN_TOKEN: ADMIN } });
+
+describeStores('licence changes committed by another process on the SQLite file', (h) => {
+  it("tells every watcher that anything may have changed when another connection commits (the CLI's writes)", async () => {
+    const L = h().boot.license_id;
+    // What `config-api license update` does in its own process: its own store (connection) and core on the file.
+    const cli = openStore(h().store.url);
+    try {
+      const cliCore = createCore(cli, h().config);
+      const seen: Array<number | '*'> = [];
+      const off = h().app.changes.subscribe(L, (id) => seen.push(id));
+      try {
+        await cliCore.transaction((tx) => updateLicense(tx, L, { plan: 'team' }), { licenseId: L });
+        const t0 = Date.now();
+        while (!seen.includes('*') && Date.now() - t0 < 2000) await sleep(20);
+        assert.deepEqual(seen, ['*']);
+        assert.ok(Date.now() - t0 < 1000, `told after ${Date.now() - t0} ms`);
+        await h().ok('create_tag', { name: 'own-commit', group_ids: [0] });
+        await sleep(400);
+        assert.deepEqual(seen, ['*', L], "this process's own commits name their licence, and are not taken for another's");
+      } finally {
+        off();
+      }
+    } finally {
+      await cli.close();
+    }
+  });
+}, {}, ['sqlite']);
