@@ -155,6 +155,7 @@ describe('web console in Chromium', needsChromium(), () => {
         const L = server.boot.license_id;
         await page.goto(`${server.base}/console#/licenses/${L}/tags`);
         await waitForText(page, '#tab-status', 'updated live');
+        await new Promise((r) => setTimeout(r, 300)); // past a catch-up load, should the stream have been slower than the first load
         const tabLoads: string[] = [];
         const count = (req: HTTPRequest) => {
           if (req.url().includes(`/console/api/licenses/${L}/tabs/`)) tabLoads.push(req.url());
