@@ -92,10 +92,11 @@ export function notifyAtCommit(client: pg.PoolClient): void {
         queued = text.slice(QUEUE_MARK.length);
         return Promise.resolve({ command: 'NOTIFY', rowCount: 0, rows: [] });
       }
-      if (queued !== null && (text === 'commit' || text === 'rollback')) {
+      const end = queued === null ? '' : text.toLowerCase();
+      if (end === 'commit' || end === 'rollback') {
         const notify = queued;
         queued = null;
-        if (text === 'commit') {
+        if (end === 'commit') {
           // The answer of the last statement (COMMIT's, or ROLLBACK's when the transaction had failed) is Kysely's.
           return (query(`${notify}; commit`) as Promise<pg.QueryResult | pg.QueryResult[]>).then((r) => (Array.isArray(r) ? r[r.length - 1] : r));
         }

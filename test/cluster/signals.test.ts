@@ -11,7 +11,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PG_ADMIN_URL, postgresOrSkip } from '../support/stores.js';
 import { withClient } from '../support/database.js';
-import { startCluster, type Cluster } from '../support/cluster.js';
+import { adminCall, startCluster, type Cluster } from '../support/cluster.js';
 import type { ServerProcess } from '../support/servers.js';
 import { Receiver, waitFor } from '../support/webhooks.js';
 import { bootstrap, type BootstrapResult } from '../../src/provisioning/bootstrap.js';
@@ -40,16 +40,7 @@ async function within(what: string, boundMs: number, check: () => Promise<boolea
   return ms;
 }
 
-async function admin(node: ServerProcess, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${node.base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  assert.equal(res.status, 200, `${method} ${path}: ${JSON.stringify(json)}`);
-  return json;
-}
+const admin = (node: ServerProcess, method: string, path: string, body?: unknown): Promise<any> => adminCall(node, ADMIN_TOKEN, method, path, body);
 
 /** A Prometheus sample's value (one series, no labels). */
 async function metric(node: ServerProcess, name: string): Promise<number> {

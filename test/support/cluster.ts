@@ -2,6 +2,7 @@
  * A cluster for tests: `count` server processes (nodes) on one fresh PostgreSQL database, sharing the signing key
  * (servers.ts), with one licence bootstrapped before they start (so no node makes the demo licence).
  */
+import assert from 'node:assert/strict';
 import { freshStore, testConfig } from './stores.js';
 import { ServerProcess } from './servers.js';
 import { createCore, type Core } from '../../src/core.js';
@@ -36,4 +37,16 @@ export async function startCluster(count: number, env: Record<string, string> | 
     await stop();
     throw err;
   }
+}
+
+/** A control-plane request to a node with the admin token; fails unless it answers 200; its JSON. */
+export async function adminCall(node: ServerProcess, token: string, method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${node.base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json();
+  assert.equal(res.status, 200, `${method} ${path}: ${JSON.stringify(json)}`);
+  return json;
 }
