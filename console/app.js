@@ -245,30 +245,39 @@ async function liveTab(id, tab, content, reloadLicense) {
   );
 
   let loads = 0;
+  let shown = null; // the data on screen, as JSON: a reload that finds the same leaves the page untouched
   async function load() {
     loads++;
     let data;
     try {
       data = await api('GET', `/licenses/${id}/tabs/${tab}`);
     } catch (err) {
+      shown = null;
       if (err.status !== 401) body.replaceChildren(errorBox(err));
       return;
     }
+    loadedAt = new Date();
+    showStatus();
+    const json = JSON.stringify(data);
+    if (json === shown) return;
+    const first = shown === null && !body.querySelector('tr');
+    shown = json;
     const known = new Set([...body.querySelectorAll('tr[data-id]')].map((tr) => tr.dataset.id));
     const scrolls = [...body.querySelectorAll('.table-wrap')].map((w) => w.scrollLeft);
     const focusedApp = body.contains(document.activeElement) ? document.activeElement.closest('[data-client-id]')?.dataset.clientId : undefined;
     body.replaceChildren(...TAB_VIEWS[tab](data, id).flat(Infinity).filter((x) => x !== null && x !== undefined && x !== false));
     if (tab === 'webhooks') bindWebhookSwitches(id, body);
     body.querySelectorAll('.table-wrap').forEach((w, i) => { if (scrolls[i]) w.scrollLeft = scrolls[i]; });
-    if (loadedAt) for (const tr of body.querySelectorAll('tr[data-id]')) if (!known.has(tr.dataset.id)) tr.classList.add('new');
+    if (!first) for (const tr of body.querySelectorAll('tr[data-id]')) if (!known.has(tr.dataset.id)) tr.classList.add('new');
     if (focusedApp) body.querySelector(`[data-client-id="${CSS.escape(focusedApp)}"] .switch-state`)?.focus({ preventScroll: true });
-    loadedAt = new Date();
-    showStatus();
+    body.dataset.renders = String(Number(body.dataset.renders ?? 0) + 1); // how many times the data was drawn
   }
   // One load at a time; a change that arrives during a load loads again after it.
   let loading = null;
   let again = false;
+  let left = false;
   function refresh() {
+    if (left) return Promise.resolve();
     if (loading) { again = true; return loading; }
     loading = load().finally(() => {
       loading = null;
@@ -290,7 +299,7 @@ async function liveTab(id, tab, content, reloadLicense) {
       reloadLicense();
     }, LIVE_RELOAD_MS);
   }
-  onLeave(() => clearTimeout(timer));
+  onLeave(() => { left = true; clearTimeout(timer); });
 
   // Listen first, then load: what changes after `ready` is signalled. A load that started before `ready` (the stream
   // was slow, or reconnected after a gap) may have missed a change, so `ready` then loads again.

@@ -112,13 +112,20 @@ export class LicenseChanges implements LicenseChangeSubscriptions {
  * SQLite: commits of other processes on the database file (the CLI's) reach no commit listener of this one, and do
  * not say which licence they changed. `version()` (the store's `otherCommits`, a pragma read from memory) is read every
  * `ms`; when it moved while anyone watches, every view is told that anything may have changed (`stale()`: they
- * reload). Returns the function that stops it.
+ * reload). A read that fails (the database closed under the app) is skipped. Returns the function that stops it.
  */
 export function followOtherCommits(version: () => number, changes: LicenseChanges, ms = OTHER_COMMITS_POLL_MS): () => void {
-  let last = version();
+  const read = () => {
+    try {
+      return version();
+    } catch {
+      return undefined; // the database closed or gone: the store's health reports that; looked at again next time
+    }
+  };
+  let last = read();
   const timer = setInterval(() => {
-    const now = version();
-    if (now === last) return;
+    const now = read();
+    if (now === undefined || now === last) return;
     last = now;
     if (changes.watched) changes.stale();
   }, ms).unref();

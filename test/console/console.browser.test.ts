@@ -251,11 +251,16 @@ describe('web console in Chromium', needsChromium(), () => {
         const section = `section[data-client-id="${server.boot.client_id}"]`;
         await waitForText(page, `${section} .webhooks-state`, 'enabled');
         await shot('webhooks');
+        const renders = () => page.$eval('#tab-body', (b) => Number((b as HTMLElement).dataset.renders ?? 0));
+        const before = await renders();
         await page.click(`${section} .switch-state`);
         await confirm(page);
         await waitForText(page, `${section} .webhooks-state`, 'disabled');
         const state = await server.ok('get_license_webhooks_state', { owner_client_id: server.boot.client_id });
         assert.equal(state.license_webhooks_enabled, false);
+        // The console's own change comes back through the licence's stream: the tab is drawn again from the server.
+        await page.waitForFunction((n) => Number((document.querySelector('#tab-body') as HTMLElement).dataset.renders) > n, { timeout: 5000 }, before);
+        await waitForText(page, `${section} .webhooks-state`, 'disabled');
         await page.click(`${section} .switch-state`);
         await confirm(page);
         await waitForText(page, `${section} .webhooks-state`, 'enabled');

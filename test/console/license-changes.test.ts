@@ -9,7 +9,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LicenseChanges } from '../../src/shared-state/license-changes.js';
+import { LicenseChanges, followOtherCommits } from '../../src/shared-state/license-changes.js';
 import { updateLicense } from '../../src/provisioning/licenses.js';
 import { openStore } from '../../src/store/open.js';
 import { createCore } from '../../src/core.js';
@@ -57,6 +57,32 @@ describe('licence change feed', () => {
     feed.stale();
     assert.deepEqual(all, [3, 4, '*']);
     assert.deepEqual(one, [3, '*']);
+    feed.close();
+  });
+  it("follows another process's commits through a version number: stale() when it moves while watched, a failing read skipped", async () => {
+    const feed = new LicenseChanges(50);
+    let version = 1;
+    let failing = false;
+    const stop = followOtherCommits(() => {
+      if (failing) throw new TypeError('The database connection is not open');
+      return version;
+    }, feed, 10);
+    const seen: Array<number | '*'> = [];
+    version = 2; // nobody watches: nothing to tell
+    await sleep(40);
+    feed.subscribe(5, (id) => seen.push(id));
+    await sleep(40);
+    assert.deepEqual(seen, []);
+    failing = true;
+    await sleep(40); // the store closed under the app: no exception escapes the timer
+    failing = false;
+    version = 3;
+    await sleep(40);
+    assert.deepEqual(seen, ['*']);
+    stop();
+    version = 4;
+    await sleep(40);
+    assert.deepEqual(seen, ['*'], 'nothing after stopping');
     feed.close();
   });
 });
