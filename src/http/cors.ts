@@ -1,7 +1,8 @@
 /**
  * CORS for browser integrations, per `CORS_ORIGINS`: `*` any origin, a list of origins, or `off`. Preflights are
- * answered; `Authorization`, `Content-Type`, `X-Region` and `X-Request-Id` may be sent, and `X-Request-Id` and
- * `Retry-After` are readable by the page. No cookies are involved, so no credentials mode.
+ * answered; `Authorization`, `Content-Type`, `X-Region`, `X-Request-Id` and `X-Author-Id` (v3.5 and lower: an agent
+ * token acting as a bot) may be sent, and `X-Request-Id` and `Retry-After` are readable by the page. No cookies are
+ * involved, so no credentials mode.
  *
  * The headers are those @fastify/cors wrote (`Access-Control-Allow-Origin`: `*`, or the request's origin when listed;
  * `Access-Control-Expose-Headers`; `Vary: Origin` with a list), written by one callback-style onRequest hook that
@@ -18,7 +19,7 @@ import type { OpsConfig } from '../config.js';
 
 const PREFLIGHT_HEADERS = {
   'access-control-allow-methods': 'GET, POST',
-  'access-control-allow-headers': 'Authorization, Content-Type, X-Region, X-Request-Id',
+  'access-control-allow-headers': 'Authorization, Content-Type, X-Region, X-Request-Id, X-Author-Id',
   'access-control-max-age': '600',
   'content-length': '0',
 };
