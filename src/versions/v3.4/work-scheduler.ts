@@ -26,12 +26,14 @@ export const V34ScheduleSchema = Type.Object(
   { additionalProperties: false, title: 'WorkSchedulerV34' },
 );
 
-/** A v3.4 schedule as the v3.5 `schedule` list (each range checked by the base handler: end after start). */
+/** A v3.4 schedule as the v3.5 `schedule` list; each range must end after it starts. */
 export function scheduleList(v34: V34Schedule): NonNullable<WorkScheduler['schedule']> {
   const out: NonNullable<WorkScheduler['schedule']> = [];
   for (const day of DAYS) {
     const range = v34[day];
-    if (range) out.push({ day, enabled: true, start: range.start, end: range.end });
+    if (!range) continue;
+    if (range.start >= range.end) throw new ApiError('validation', `\`work_scheduler.${day}.end\` should be later than \`start\``);
+    out.push({ day, enabled: true, start: range.start, end: range.end });
   }
   return out;
 }
