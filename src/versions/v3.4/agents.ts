@@ -1,6 +1,6 @@
 /**
  * v3.4's agents and bots: work schedules in v3.4's form on the way in and out (work-scheduler.ts), bots' time zone at
- * the top level only, agent answers without `account_id` and `last_logout` (both new in v3.5), list_agents without
+ * the top level only (and the JS SDK's `avatar_path` for bots' `avatar`), agent answers without `account_id` and `last_logout` (both new in v3.5), list_agents without
  * the `suspended` filter (new in v3.5).
  */
 import { Type, type TObject, type TSchema } from '@sinclair/typebox';
@@ -9,6 +9,7 @@ import { literalUnion } from '../../kernel/schema.js';
 import { changeOf, withProperties, type ActionChange } from '../../kernel/versions.js';
 import { createAgent, getAgent, listAgents, updateAgent } from '../../agents/actions.js';
 import { AGENT_FIELDS, type WorkScheduler } from '../../agents/schemas.js';
+import { avatarOf } from '../../agents/rules.js';
 import { createBot, getBot, listBots, updateBot } from '../../bots/bot-actions.js';
 import { scheduleList, v34Schedule, V34ScheduleSchema, type V34Schedule } from './work-scheduler.js';
 
@@ -46,14 +47,17 @@ function agentToBase<B>({ work_scheduler, ...rest }: WithSchedule): B {
 }
 
 /**
- * A bot's v3.4 schedule as the base input, in the top-level `timezone` it needs ("Required if `work_scheduler` is
- * provided").
+ * A bot's v3.4 input as the base's: the schedule in the top-level `timezone` it needs ("Required if `work_scheduler`
+ * is provided"), and `avatar_path` (the JS SDK's name for bots' `avatar`, as agents have it) as `avatar`.
  */
-function botToBase<B>({ work_scheduler, ...rest }: WithSchedule): B {
-  if (work_scheduler === undefined) return rest as B;
+function botToBase<B>({ work_scheduler, avatar_path, ...rest }: WithSchedule & { avatar?: string; avatar_path?: string }): B {
+  const avatar = avatarOf({ avatar: rest.avatar, avatar_path });
+  const base = avatar === undefined ? rest : { ...rest, avatar };
+  if (work_scheduler === undefined) return base as B;
   if (!rest.timezone) throw new ApiError('validation', '`timezone` is required when `work_scheduler` is given');
-  return { ...rest, work_scheduler: { timezone: rest.timezone, schedule: scheduleList(work_scheduler) } } as B;
+  return { ...base, work_scheduler: { timezone: rest.timezone, schedule: scheduleList(work_scheduler) } } as B;
 }
+const botRequest = (s: TObject) => withProperties(s, { work_scheduler: Schedule, avatar_path: Type.Optional(Type.String({ maxLength: 2048 })) });
 
 export const agentChanges: readonly ActionChange[] = [
   changeOf(createAgent, { request: (s) => withProperties(s, { work_scheduler: Schedule }), toBase: (input) => agentToBase(input) }),
@@ -72,8 +76,8 @@ export const agentChanges: readonly ActionChange[] = [
     response: (r) => eachObject(r, { account_id: undefined, last_logout: undefined, work_scheduler: Schedule }),
     fromBase: (out) => (out as Record<string, unknown>[]).map(agentV34),
   }),
-  changeOf(createBot, { request: (s) => withProperties(s, { work_scheduler: Schedule }), toBase: (input) => botToBase(input) }),
-  changeOf(updateBot, { request: (s) => withProperties(s, { work_scheduler: Schedule }), toBase: (input) => botToBase(input) }),
+  changeOf(createBot, { request: botRequest, toBase: (input) => botToBase(input) }),
+  changeOf(updateBot, { request: botRequest, toBase: (input) => botToBase(input) }),
   changeOf(getBot, { response: (r) => eachObject(r, { work_scheduler: Schedule }), fromBase: (out) => botV34(out as Record<string, unknown>) }),
   changeOf(listBots, {
     response: (r) => eachObject(r, { work_scheduler: Schedule }),
