@@ -10,6 +10,7 @@ import { createBot, updateBot } from '../bots/bot-actions.js';
 import { BotTypeProps } from '../bots/schemas.js';
 import { registerWebhook, webhookActionSchema } from '../webhooks/actions.js';
 import { webhookActionsWith } from '../webhooks/catalog.js';
+import type { WebhookFormatChange } from '../webhooks/formats.js';
 import { V36_AREAS } from '../areas-v36.js';
 
 /** Agents' `max_chats_count` in create_agent and update_agent: "Maximum: 20." (v3.5 allows 100). */
@@ -28,6 +29,8 @@ export const v36: VersionChanges = {
     'create_group no longer needs an agent with the `normal` priority.',
     'register_webhook: `url` at most 500 characters; the triggering actions gain `event_deleted` and `thread_summary_set` ' +
       'and lose `incoming_customer` (list_webhook_names lists them).',
+    'Webhooks registered through v3.6 carry `requester` (`user_id`, `account_id`, `client_id`) of the caller whose action ' +
+      'caused the event.',
   ],
   added: V36_AREAS.flatMap((area) => area.actions.map((a) => a.name)),
   actions: [
@@ -46,3 +49,6 @@ export const v36: VersionChanges = {
     webhookActions: webhookActionsWith(v35.webhookActions, { add: ['event_deleted', 'thread_summary_set'], remove: ['incoming_customer'] }),
   }),
 };
+
+/** Webhooks registered through v3.6 (versions/v3.6/webhooks.mdx): v3.5's events, with `requester`. */
+export const v36Webhooks: WebhookFormatChange = () => ({ requester: true });

@@ -211,6 +211,8 @@ export const registerWebhook = defineAction({
           description: input.description ?? null,
           filters: input.filters ? JSON.stringify(input.filters) : null,
           additional_data: input.additional_data ? JSON.stringify(input.additional_data) : null,
+          // Its deliveries have the format of the version it is registered through (formats.ts).
+          version: ctx.version,
           created_at: nowIso(),
         })
         .execute();

@@ -2,7 +2,7 @@
  * v3.4 (deprecated) as changes relative to v3.5 (versions/v3.4/configuration-api.mdx and the changelog's `[v3.5]`
  * section, which lists what v3.5 changed): the methods v3.5 added are removed, v3.4's own methods added, and v3.4's
  * shapes translated to and from the base's: work schedules and agent answers (agents.ts), properties (properties.ts),
- * the `owner_client_id` rule and the triggering actions of webhooks (below).
+ * the `owner_client_id` rule and the triggering actions of webhooks (below), and the webhooks' format (webhooks.ts).
  */
 import { changeOf, withProperties, type VersionChanges } from '../../kernel/versions.js';
 import { registerWebhook, webhookActionSchema } from '../../webhooks/actions.js';
@@ -11,6 +11,8 @@ import { getLicenseId, getOrganizationId } from '../../other/ids.js';
 import { listGroupProperties } from '../../properties/value-actions.js';
 import { agentChanges } from './agents.js';
 import { propertyChanges } from './properties.js';
+
+export { v34Webhooks } from './webhooks.js';
 
 export const v34: VersionChanges = {
   version: '3.4',
@@ -32,6 +34,9 @@ export const v34: VersionChanges = {
       'with a Bearer token (`validation`): it is for Personal Access Tokens only.',
     'register_webhook and list_webhook_names: the v3.4 triggering actions (`auto_access_added`, `auto_access_updated`, ' +
       '`auto_access_deleted` instead of `auto_accesses_updated`; no tag actions).',
+    'Webhooks registered through v3.4 receive a change of auto access rules as one `auto_access_added`, ' +
+      '`auto_access_updated` or `auto_access_deleted` per rule (the rule without `status`), no tag events, and ' +
+      'agents\' and bots\' `work_scheduler` in v3.4\'s form (left out when v3.4 cannot express it).',
     'list_license_properties and list_group_properties are also served by GET with the parameters in the query string, ' +
       'and take the JS SDK\'s `namespace_prefix` (a prefix of the namespaces listed).',
   ],

@@ -38,8 +38,8 @@ export function scheduleList(v34: V34Schedule): NonNullable<WorkScheduler['sched
   return out;
 }
 
-/** Why a stored schedule cannot be said in v3.4 (the first day with two enabled ranges), or null. */
-export function inexpressibleDay(ws: WorkScheduler | undefined): string | null {
+/** The first day with two enabled ranges (which v3.4 cannot say), or null. */
+function inexpressibleDay(ws: WorkScheduler | undefined): string | null {
   const seen = new Set<string>();
   for (const s of ws?.schedule ?? []) {
     if (!s.enabled) continue;
@@ -49,20 +49,26 @@ export function inexpressibleDay(ws: WorkScheduler | undefined): string | null {
   return null;
 }
 
-/** A stored (v3.5) schedule in v3.4's form; `owner` names the agent or bot in the error of an inexpressible one. */
-export function v34Schedule(ws: WorkScheduler | undefined, owner: string): V34Schedule {
-  const day = inexpressibleDay(ws);
-  if (day !== null) {
-    throw new ApiError(
-      'validation',
-      `The work_scheduler of ${owner} has several working ranges on ${day}, which v3.4 cannot express: read it through v3.5`,
-    );
-  }
+/** A stored (v3.5) schedule in v3.4's form, or null when v3.4 cannot express it. */
+export function scheduleInV34(ws: WorkScheduler | undefined): V34Schedule | null {
+  if (inexpressibleDay(ws) !== null) return null;
   const byDay = new Map((ws?.schedule ?? []).filter((s) => s.enabled).map((s) => [s.day, { start: s.start, end: s.end }]));
   const out: V34Schedule = {};
   for (const d of DAYS) {
     const range = byDay.get(d);
     if (range) out[d] = range;
+  }
+  return out;
+}
+
+/** A stored schedule in v3.4's form for an answer; `owner` names the agent or bot when v3.4 cannot express it. */
+export function v34Schedule(ws: WorkScheduler | undefined, owner: string): V34Schedule {
+  const out = scheduleInV34(ws);
+  if (out === null) {
+    throw new ApiError(
+      'validation',
+      `The work_scheduler of ${owner} has several working ranges on ${inexpressibleDay(ws)}, which v3.4 cannot express: read it through v3.5`,
+    );
   }
   return out;
 }
