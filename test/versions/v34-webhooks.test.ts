@@ -6,8 +6,7 @@
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores } from '../support/harness.js';
-import { Receiver, waitFor } from '../support/webhooks.js';
-import type { BootstrapResult } from '../../src/provisioning/bootstrap.js';
+import { Receiver, versionedWebhooks } from '../support/webhooks.js';
 import { WEBHOOK_FORMATS } from '../../src/versions/index.js';
 
 const SPLIT = {
@@ -38,11 +37,7 @@ describeStores('v3.4 webhooks: agents\' and bots\' work_scheduler', (h) => {
   before(() => rx.start());
   after(() => rx.stop());
 
-  const register = async (lic: BootstrapResult, version: string, action: string, path: string) =>
-    (await h().ok('register_webhook', {
-      action, url: rx.url(path), secret_key: `secret-${path}`, type: 'license', owner_client_id: lic.client_id,
-    }, { token: lic.bearer_token, version })).id as string;
-  const delivered = (path: string, n = 1) => waitFor(`${n} deliveries on ${path}`, () => rx.acked(path).length >= n && rx.acked(path));
+  const { register, delivered } = versionedWebhooks(h, rx);
 
   it('agent_created and agent_updated: v3.4 webhooks get v3.4 schedules, v3.5 webhooks v3.5 ones, whoever wrote them', async () => {
     const lic = await h().bootstrap();
