@@ -38,7 +38,8 @@ export const v34: VersionChanges = {
       '`auto_access_updated` or `auto_access_deleted` per rule (the rule without `status`), no tag events, and ' +
       'agents\' and bots\' `work_scheduler` in v3.4\'s form (left out when v3.4 cannot express it).',
     'list_license_properties and list_group_properties are also served by GET with the parameters in the query string, ' +
-      'and take the JS SDK\'s `namespace_prefix` (a prefix of the namespaces listed).',
+      'and take the JS SDK\'s `namespace_prefix` (a prefix of the namespaces listed); create_bot and update_bot take its ' +
+      '`avatar_path` for `avatar`.',
   ],
   batches: false,
   removed: [
