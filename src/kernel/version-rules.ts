@@ -27,6 +27,11 @@ export interface VersionRules {
    * on: it replaces the token's client id) or `refused` (v3.4: "The request will be rejected").
    */
   tokenOwnerClientId: 'used' | 'refused';
+  /**
+   * The `X-Author-Id` header: an agent's credential acts as the bot it names when it may act for it (v3.5 and lower,
+   * bots/author.ts); false: the header is refused (`validation`), bot tokens being the only bot authorization (v3.6).
+   */
+  botAuthorHeader: boolean;
 }
 
 /** The `tokenOwnerClientId` rule: `owner_client_id` given with a token (Bearer or bot token) where it is refused. */

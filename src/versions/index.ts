@@ -24,6 +24,7 @@ export const BASE_VERSION: BaseVersion = {
     webhookActions: WEBHOOK_ACTIONS,
     agentScheduleZone: 'required',
     tokenOwnerClientId: 'used',
+    botAuthorHeader: true,
   },
 };
 

@@ -27,6 +27,7 @@ export const v36: VersionChanges = {
     `Agents' \`max_chats_count\` is at most ${V36_MAX_CHATS} in create_agent and update_agent (v3.5: 100).`,
     'Bots have a `type` (create_bot, default `chatbot`; update_bot), stored and, as in the reference, shown in no answer nor webhook.',
     'create_group no longer needs an agent with the `normal` priority.',
+    'The `X-Author-Id` header (an agent token acting as a bot) is refused (`validation`): bot tokens are the only bot authorization.',
     'register_webhook: `url` at most 500 characters; the triggering actions gain `event_deleted` and `thread_summary_set` ' +
       'and lose `incoming_customer` (list_webhook_names lists them).',
     'Webhooks registered through v3.6 carry `requester` (`user_id`, `account_id`, `client_id`) of the caller whose action ' +
@@ -46,6 +47,7 @@ export const v36: VersionChanges = {
   ],
   rules: (v35) => ({
     groupNeedsNormalPriority: false,
+    botAuthorHeader: false,
     webhookActions: webhookActionsWith(v35.webhookActions, { add: ['event_deleted', 'thread_summary_set'], remove: ['incoming_customer'] }),
   }),
 };

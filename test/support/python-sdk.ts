@@ -56,15 +56,25 @@ export function pythonSdkOrSkip(): boolean {
 export interface SdkCall {
   /** A method of the client (`list_agents`), called with `kwargs` as keyword arguments. */
   method: string;
+  /** Keyword arguments; `ref('name.body.id')` anywhere in them is a value of an earlier call's result. */
   kwargs?: Record<string, unknown>;
+  /** Name this call's result for later `ref`s. */
+  as?: string;
+  /** Call with a client of this token (the whole `Authorization` value) instead of the plan's. */
+  token?: string;
 }
 
-/** What one call answered (`status`, parsed `body`, the URL called) or the exception it raised. */
+/** A value taken from the result of the earlier call named `path`'s first segment (`bot.body.id`). */
+export const ref = (path: string) => ({ $ref: path });
+
+/** What one call answered (`status`, parsed `body`, the URL called), what it returned, or the exception it raised. */
 export interface SdkResult {
   status?: number;
   body?: any;
   url?: string;
   http_version?: string;
+  /** Methods answering no HTTP response (get_headers, modify_header, remove_header). */
+  value?: unknown;
   exception?: string;
 }
 

@@ -68,7 +68,7 @@ describeStores('webhooks in the format of the version they were registered throu
     }
   });
 
-  it('requester is the caller who acted: another agent, a bot token, a PAT (no client_id)', async () => {
+  it('requester is the caller who acted: another agent, a PAT (no client_id), an agent token acting as its bot', async () => {
     const lic = await h().bootstrap();
     const path = `/requester/${lic.license_id}`;
     await register(lic, 'v3.6', 'group_created', path);
@@ -76,9 +76,13 @@ describeStores('webhooks in the format of the version they were registered throu
     const jones = await h().tokenFor('jones@example.com', ['groups--all:rw', 'groups--my:rw'], { licenseId: lic.license_id, clientId: lic.client_id });
     await h().ok('create_group', { name: 'By Jones', agent_priorities: { 'jones@example.com': 'normal' } }, { token: jones.token, version: 'v3.6' });
     await h().ok('create_group', { name: 'By PAT', agent_priorities: { [lic.owner.id]: 'normal' } }, { authorization: `Basic ${lic.basic_auth}` });
-    const [byJones, byPat] = await delivered(path, 2);
+    const { id: bot } = await h().ok('create_bot', { name: 'Author' }, { token: lic.bearer_token });
+    await h().ok('create_group', { name: 'By the bot', agent_priorities: { [lic.owner.id]: 'normal' } }, { token: lic.bearer_token, headers: { 'x-author-id': bot } });
+    const [byJones, byPat, byBot] = await delivered(path, 3);
     assert.deepEqual(byJones!.body.requester, { user_id: 'jones@example.com', account_id: jones.accountId, client_id: lic.client_id });
     assert.deepEqual(byPat!.body.requester, { user_id: lic.owner.id, account_id: lic.owner.account_id });
+    const botAccount = await h().store.db.selectFrom('agents').select('account_id').where('license_id', '=', lic.license_id).where('id', '=', bot).executeTakeFirstOrThrow();
+    assert.deepEqual(byBot!.body.requester, { user_id: bot, account_id: botAccount.account_id, client_id: lic.client_id });
   });
 
   it('auto access: v3.4 webhooks get one auto_access_* per changed rule (no status), v3.5 and v3.6 the array', async () => {
