@@ -254,7 +254,7 @@ export const listGroupsProperties = defineAction({
   },
 });
 
-/** v3.4's list_group_properties (one group; v3.5 replaced it with list_groups_properties): src/versions/v3.4 adds it. */
+/** v3.4's list_group_properties (one group; v3.5 replaced it with list_groups_properties): listed by src/areas-v34.ts. */
 export const listGroupProperties = defineAction({
   name: 'list_group_properties',
   area: 'properties',
@@ -294,6 +294,5 @@ export const valueActions = [
   deleteLicenseProperties,
   updateGroupProperties,
   listGroupsProperties,
-  listGroupProperties,
   deleteGroupProperties,
 ];

@@ -8,7 +8,7 @@ import { changeOf, withProperties, type VersionChanges } from '../../kernel/vers
 import { registerWebhook, webhookActionSchema } from '../../webhooks/actions.js';
 import { webhookActionsWith } from '../../webhooks/catalog.js';
 import { getLicenseId, getOrganizationId } from '../../other/ids.js';
-import { listGroupProperties } from '../../properties/value-actions.js';
+import { V34_AREAS } from '../../areas-v34.js';
 import { agentChanges } from './agents.js';
 import { propertyChanges } from './properties.js';
 
@@ -48,7 +48,7 @@ export const v34: VersionChanges = {
     'create_tag', 'update_tag', 'delete_tag', 'list_tags',
     'list_groups_properties', 'list_channels', 'check_product_limits_for_plan', 'get_product_source',
   ],
-  added: [listGroupProperties.name, getLicenseId.name, getOrganizationId.name],
+  added: V34_AREAS.flatMap((area) => area.actions.map((a) => a.name)),
   actions: [
     ...agentChanges,
     ...propertyChanges,
