@@ -1,7 +1,7 @@
 /**
  * v3.4's agents and bots: work schedules in v3.4's form on the way in and out (work-scheduler.ts), bots' time zone at
- * the top level only (and the JS SDK's `avatar_path` for bots' `avatar`), agent answers without `account_id` and `last_logout` (both new in v3.5), list_agents without
- * the `suspended` filter (new in v3.5).
+ * the top level only (and the JS SDK's `avatar_path` for bots' `avatar`), agent answers without `account_id` and
+ * `last_logout` (both new in v3.5), list_agents without the `suspended` filter (new in v3.5).
  */
 import { Type, type TObject, type TSchema } from '@sinclair/typebox';
 import { ApiError } from '../../kernel/errors.js';
