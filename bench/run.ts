@@ -100,8 +100,11 @@ for (const s of flags.scenarios!.split(',').map((x) => x.trim()).filter(Boolean)
   if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario "${s}"; known: ${SCENARIOS.join(', ')}`);
   selected.add(s as ScenarioName);
 }
-/** A cluster's nodes must share the bot-token signing key; one for the whole run (both phases are configured alike). */
-const signingKey = nodes > 1 ? randomBytes(32).toString('base64url') : undefined;
+/**
+ * A PostgreSQL server needs a configured bot-token signing key (a cluster's nodes share it); one for the whole run
+ * (both phases are configured alike). SQLite generates its key file next to the database.
+ */
+const signingKey = storeKind === 'postgres' ? randomBytes(32).toString('base64url') : undefined;
 const launch = startScriptLaunch(); // as `npm start` runs it
 
 /** One pass over the selected scenarios on `nodeCount` nodes of a fresh, seeded database. */

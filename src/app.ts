@@ -35,6 +35,9 @@ import { MemoryFaultRules } from './shared-state/fault-rules.js';
 import { PgFaultRules } from './shared-state/pg-fault-rules.js';
 import { MemorySessions } from './shared-state/console-sessions.js';
 import { PgSessions } from './shared-state/pg-console-sessions.js';
+import { LicenseChanges, followOtherCommits } from './shared-state/license-changes.js';
+import { PgChangeListener } from './shared-state/pg-change-listener.js';
+import type { Change } from './store/notify.js';
 
 export type AppOptions = (
   | { core: Core }
@@ -71,13 +74,20 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   });
 
   let delivery: DeliveryWorker | undefined;
-  core.onCommit((signals) => {
+  // The licences committed transactions changed, for the views of a licence (the console's live licence view).
+  const changes = new LicenseChanges();
+  // What committed, here or (the listener below) in another process of the database.
+  const committed = ({ signals, licenses }: Change) => {
     if (signals.has('credentials-changed')) auth.invalidate();
     if (signals.has('deliveries-queued')) delivery?.notify();
-  });
+    if (licenses === '*') changes.stale();
+    else if (licenses.size > 0) changes.publish(licenses);
+  };
+  core.onCommit((signals, licenses) => committed({ signals, licenses }));
   const dispatcher = new Dispatcher({ core, caches: new ReadCaches(store) });
   const metrics = new Metrics();
-  metrics.observe({ authCache: () => auth.cacheStats, store });
+  let listener: PgChangeListener | null = null;
+  metrics.observe({ authCache: () => auth.cacheStats, store, changeSignals: () => listener?.stats });
   const lifecycle = new Lifecycle();
 
   // Failures of the shared state's background work (a database outage is logged by the store's health instead).
@@ -113,7 +123,21 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     throw err;
   });
   log = app.log;
-  await controlPlane?.register(app, { core, versions, dispatcher, authFailures }); // /admin/ and /console, only with ADMIN_TOKEN
+  changes.onListenerError = (err) => app.log.error({ err }, 'licence changes: a listener failed');
+  app.decorate('changes', changes);
+  await controlPlane?.register(app, { core, versions, dispatcher, authFailures, changes }); // /admin/ and /console, only with ADMIN_TOKEN
+  // PostgreSQL: the other processes' commits (SQLite: one process, whose own commits are all there is). When some may
+  // have been missed, everything is stale: cached token lookups, the delivery queue, every licence view.
+  if (store.dialect === 'postgres') {
+    const stale = () => {
+      auth.invalidate();
+      delivery?.notify();
+      changes.stale();
+    };
+    listener = await new PgChangeListener(store.url, { origin: core.origin, changed: committed, stale }, app.log, config.database.connectTimeoutMs).start();
+  }
+  // SQLite: another process's commit on the file (the CLI's) names no licence; while a licence view is open, it reloads.
+  const unfollow = store.otherCommits ? followOtherCommits(store.otherCommits, changes) : undefined;
   if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks, metrics.delivery).start();
   const unwatchDelivery = store.health.subscribe((event) => {
     if (event.type === 'up') delivery?.databaseRecovered();
@@ -123,8 +147,11 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     unwatch();
     unwatchDelivery();
+    await listener?.close();
+    unfollow?.();
     await delivery?.stop({ deadline: lifecycle.deadline });
     await closeSharedState(shared);
+    changes.close();
   });
   return app;
 }
@@ -194,5 +221,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Drain state: `serve` calls `app.lifecycle.drain(timeoutMs)` before `app.close()` on a shutdown signal. */
     lifecycle: Lifecycle;
+    /** The licence change feed: `app.changes.subscribe(licenseId | '*', fn)` (src/shared-state/license-changes.ts). */
+    changes: LicenseChanges;
   }
 }

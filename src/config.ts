@@ -95,7 +95,7 @@ export const EnvSchema = Type.Object({
     description: 'Client address from X-Forwarded-For: off, on (trust every proxy), or the proxies\' addresses/CIDRs separated by commas',
   }),
   TOKEN_SIGNING_KEY: Type.Optional(Type.String({ minLength: 1, description: 'Bot-token signing key(s), at least 32 characters each; several separated by commas: the first signs, all verify (rotation)' })),
-  TOKEN_SIGNING_KEY_FILE: Type.Optional(Type.String({ minLength: 1, description: 'File holding the signing keys (written by config-api keys rotate); default: token-signing-keys.json next to the SQLite file, or ./data/ with PostgreSQL' })),
+  TOKEN_SIGNING_KEY_FILE: Type.Optional(Type.String({ minLength: 1, description: 'File holding the signing keys (written by config-api keys rotate); default: token-signing-keys.json next to the SQLite file (generated on first start). With PostgreSQL one of TOKEN_SIGNING_KEY and TOKEN_SIGNING_KEY_FILE is required' })),
   // API versions (issue 22): v3.6 stable, v3.5 legacy, v3.4 deprecated.
   V3_4_STAGE: stage('3.4', 'deprecated'),
   V3_4_END_DATE: endDate('3.4', '2027-03-31'),
@@ -203,6 +203,8 @@ export interface SigningKeyConfig {
   file: string;
   /** True when the file was named by TOKEN_SIGNING_KEY_FILE (never generated then: it must exist). */
   fileConfigured: boolean;
+  /** PostgreSQL, which several servers may share: a key is never generated, one of the two variables must name it. */
+  shared: boolean;
 }
 
 /** A served API version's lifecycle: its stage, and when that stage ends (`YYYY-MM-DD`; null only when stable). */
@@ -374,6 +376,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       keys: signingKeys,
       file: e.TOKEN_SIGNING_KEY_FILE ?? defaultKeyFile(db!),
       fileConfigured: e.TOKEN_SIGNING_KEY_FILE !== undefined,
+      shared: db!.kind === 'postgres',
     },
     versions,
   };

@@ -3,11 +3,12 @@
  * every write goes through (licence lock, the app's transaction settings, commit signals). The HTTP server, the CLI,
  * and the tests change data through it the same way. Built by the composition root (src/app.ts) or the CLI.
  */
+import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
 import { ALL_AREAS } from './areas-v36.js';
 import { cascadesOf, type Area, type Cascades } from './kernel/area.js';
 import { SigningKeys } from './kernel/signing-keys.js';
-import { runTransaction, type CommitSignal, type Tx, type TxSettings } from './store/transaction.js';
+import { runTransaction, type CommitListener, type Tx, type TxSettings } from './store/transaction.js';
 import type { Store } from './store/store.js';
 import { lockLicense } from './tenancy/licenses.js';
 import { WEBHOOK_FORMATS } from './versions/index.js';
@@ -20,19 +21,30 @@ export interface Core {
   readonly settings: TxSettings;
   /** Keys signing bot tokens (configuration or key file; never the database). */
   readonly signingKeys: SigningKeys;
-  /** One transaction (serialised per licence when `licenseId` is given); commit signals go to the listeners. */
+  /**
+   * One transaction (serialised per licence when `licenseId` is given, and recorded as changing it); its commit
+   * signals and the licences it changed go to the listeners and, on PostgreSQL, to the other processes of the
+   * database with the commit (src/store/notify.ts; heard by the app's change listener).
+   */
   transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: { licenseId?: number; memo?: boolean }): Promise<T>;
-  /** Listen to what committed transactions ask for (wake webhook delivery, drop cached token lookups). */
-  onCommit(listener: (signals: ReadonlySet<CommitSignal>) => void): void;
+  /**
+   * Listen to what committed transactions ask for (wake webhook delivery, drop cached token lookups) and to the
+   * licences they changed (the app's licence change feed): `licenseId` of `transaction`, and any other licence the
+   * transaction locked (tenancy's `lockLicense`/`lockLicenses`, e.g. template bots on every installation).
+   */
+  onCommit(listener: CommitListener): void;
+  /** This core's id in the change messages its commits send, so that its app's listener skips its own. */
+  readonly origin: string;
 }
 
 /** `signingKeys` default: a random key in memory (tests, embedding; `serve` passes the configured ones). */
 export function createCore(store: Store, config: Config, areas: readonly Area[] = ALL_AREAS, signingKeys = SigningKeys.ephemeral()): Core {
-  const listeners: Array<(signals: ReadonlySet<CommitSignal>) => void> = [];
+  const listeners: CommitListener[] = [];
   // Every transaction records webhook events in the format of each webhook's version (webhooks/formats.ts).
   const settings: TxSettings = { eventLog: config.webhooks.eventLog, webhookFormats: WEBHOOK_FORMATS };
-  const committed = (signals: ReadonlySet<CommitSignal>) => {
-    for (const l of listeners) l(signals);
+  const origin = randomBytes(9).toString('base64url');
+  const committed: CommitListener = (signals, licenses) => {
+    for (const l of listeners) l(signals, licenses);
   };
   return {
     store,
@@ -43,8 +55,9 @@ export function createCore(store: Store, config: Config, areas: readonly Area[] 
     signingKeys,
     transaction: (fn, { licenseId, memo } = {}) => {
       const lock = licenseId === undefined ? undefined : (tx: Tx) => lockLicense(tx, licenseId);
-      return runTransaction(store, { lock, memo, settings, onCommit: committed }, fn);
+      return runTransaction(store, { lock, memo, settings, onCommit: committed, origin }, fn);
     },
     onCommit: (listener) => void listeners.push(listener),
+    origin,
   };
 }

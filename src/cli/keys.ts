@@ -42,9 +42,11 @@ export const keysCommands: Record<'status' | 'rotate' | 'adopt', (config: Config
   },
   async rotate(config) {
     return keyCommand(async () => {
-      if (config.signingKeys.keys) {
+      // Keys from the environment, or none yet for a database servers share (PostgreSQL): a key to put in the environment.
+      const { keys: configured, shared, fileConfigured } = config.signingKeys;
+      if (configured || (shared && !fileConfigured)) {
         const key = newSecret();
-        const value = [key, ...config.signingKeys.keys].join(',');
+        const value = [key, ...(configured ?? [])].join(',');
         return {
           json: { kid: keyId(key), key, instructions: 'Put the new key first in TOKEN_SIGNING_KEY on every server, keep the previous ones for 24 h, restart' },
           text: `New key ${keyId(key)}. Set on every server, then restart them:\nTOKEN_SIGNING_KEY=${value}\nDrop the previous key(s) after 24 h (bot tokens live 24 h).`,

@@ -15,7 +15,7 @@ import { createCore } from '../core.js';
 import { loadTls } from '../http/tls.js';
 import { createDemo, isEmpty } from '../provisioning/demo.js';
 import type { BootstrapResult } from '../provisioning/bootstrap.js';
-import { KeyFileError, loadSigningKeys } from '../kernel/signing-keys.js';
+import { KeyFileError, generateKeyFile, readSigningKeys, type SigningKeys } from '../kernel/signing-keys.js';
 import { SigningKeyMismatch } from '../bots/token.js';
 
 /**
@@ -24,17 +24,21 @@ import { SigningKeyMismatch } from '../bots/token.js';
  * on the process's stdout).
  */
 export async function serve(config: Config, out: Pick<CliDeps, 'stdout' | 'stderr'>): Promise<number> {
-  let loaded: ReturnType<typeof loadSigningKeys>;
+  // Nothing is written before the configuration and the database are checked: the keys are read first (a missing or
+  // bad key file, or PostgreSQL without a configured key, refuses the start), a key file is generated (SQLite's first
+  // start) only once the database answers and is migrated.
+  let configured: SigningKeys | null;
   try {
-    loaded = loadSigningKeys(config.signingKeys);
+    configured = readSigningKeys(config.signingKeys);
   } catch (err) {
     if (!(err instanceof KeyFileError)) throw err;
     out.stderr(`${err.message}\n`);
     return 2;
   }
-  const { keys: signingKeys, generated } = loaded;
   const store = await openReachableStore(config.database.url, storeOptionsOf(config.database));
   await migrate(store);
+  const signingKeys = configured ?? generateKeyFile(config.signingKeys.file);
+  const generated = configured === null;
   const core = createCore(store, config, undefined, signingKeys);
   const tls = await loadTls(config.tls);
   if (tls?.caFile) {

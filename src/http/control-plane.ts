@@ -6,16 +6,12 @@
  * for a test: `app.controlPlane.journal.subscribe(fn)`).
  */
 import type { FastifyInstance } from 'fastify';
-import type { Core } from '../core.js';
-import type { VersionedRegistry } from '../kernel/versions.js';
 import type { RequestJournal } from '../shared-state/journal.js';
 import type { FaultRules } from '../shared-state/fault-rules.js';
 import type { ConsoleSessions } from '../shared-state/console-sessions.js';
-import type { Dispatcher } from './dispatch.js';
-import type { AuthFailureHooks } from './auth-failures.js';
 import { adminPlugin, type AdminRouteDoc } from './admin/index.js';
 import { adminOpenApiExtension } from './admin/openapi.js';
-import { consolePlugin } from './console/index.js';
+import { consolePlugin, type ConsoleOptions } from './console/index.js';
 import type { OpenApiExtension } from './openapi.js';
 
 /** What the control plane keeps. */
@@ -47,7 +43,7 @@ export class ControlPlane {
   /** `/admin/` and `/console` on `app`; wrong admin tokens at the console's sign-in count against `authFailures`. */
   async register(
     app: FastifyInstance,
-    deps: { core: Core; versions: VersionedRegistry; dispatcher: Dispatcher; authFailures: AuthFailureHooks | null },
+    deps: Pick<ConsoleOptions, 'core' | 'versions' | 'dispatcher' | 'authFailures' | 'changes'>,
   ): Promise<void> {
     await app.register(adminPlugin, { core: deps.core, token: this.token, journal: this.journal, faults: this.faults, routes: this.adminRoutes });
     await app.register(consolePlugin, { ...deps, adminToken: this.token, journal: this.journal, sessions: this.sessions });

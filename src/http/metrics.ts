@@ -11,6 +11,7 @@ import { deliveryQueue, type DeliveryMetrics } from '../webhooks/delivery-stats.
 import { ApiError } from '../kernel/errors.js';
 import { bearerMatches, hashSecret } from '../kernel/crypto.js';
 import { RequestMetrics } from './call-metrics.js';
+import type { ListenerStats } from '../shared-state/pg-change-listener.js';
 
 /** Longest wait for the webhook queue query during a scrape. */
 const QUEUE_QUERY_BOUND_MS = 2_000;
@@ -25,7 +26,7 @@ export class Metrics {
   private readonly deliveryDuration: Histogram<'outcome'>;
   private readonly deliveryAttempts: Histogram<'status'>;
   /** Read on scrape. */
-  private sources: { authCache?: () => { hits: number; misses: number }; store?: Store } = {};
+  private sources: Sources = {};
 
   constructor() {
     const registers = [this.registry];
@@ -134,9 +135,10 @@ export class Metrics {
   }
   private defaultsOn = false;
 
-  /** What the scrape reads: the authentication cache's counters and the store (pool, webhook queue). */
-  observe(sources: { authCache?: () => { hits: number; misses: number }; store?: Store }): void {
+  /** What the scrape reads: the authentication cache's counters, the store (pool, webhook queue), the change listener. */
+  observe(sources: Sources): void {
     this.sources = { ...this.sources, ...sources };
+    if (sources.changeSignals && sources.store?.dialect === 'postgres') this.observeChangeSignals(sources.changeSignals);
     const p = sources.store?.pool;
     if (p && !this.registry.getSingleMetric('config_api_db_pool_connections')) {
       const stats = { total: () => p.totalCount, idle: () => p.idleCount, waiting: () => p.waitingCount };
@@ -175,6 +177,40 @@ export class Metrics {
       });
     }
   }
+
+  private observeChangeSignals(stats: () => ListenerStats | undefined): void {
+    if (this.registry.getSingleMetric('config_api_change_signals_listening')) return;
+    const registers = [this.registry];
+    new Gauge({
+      name: 'config_api_change_signals_listening',
+      help: "1 while this process listens to the other nodes' change signals (PostgreSQL LISTEN), 0 while it reconnects",
+      registers,
+      collect() {
+        this.set(stats()?.listening ? 1 : 0);
+      },
+    });
+    for (const [name, help, pick] of [
+      ['config_api_change_signals_reconnects_total', 'Times the change-signal listener listened again after losing its connection', 'reconnects'],
+      ['config_api_change_signals_received_total', 'Change signals received from the other nodes', 'received'],
+    ] as const) {
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(stats()?.[pick] ?? 0);
+        },
+      });
+    }
+  }
+}
+
+interface Sources {
+  authCache?: () => { hits: number; misses: number };
+  store?: Store;
+  /** PostgreSQL: the change listener's counts (undefined before it exists). */
+  changeSignals?: () => ListenerStats | undefined;
 }
 
 /** `GET /metrics` (Prometheus text format), behind `Authorization: Bearer <token>` when a token is configured. */

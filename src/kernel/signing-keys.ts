@@ -1,7 +1,8 @@
 /**
  * Keys that sign bot tokens. They never live in the database: they come from configuration (`TOKEN_SIGNING_KEY`,
- * several separated by commas) or from a key file (`TOKEN_SIGNING_KEY_FILE`, or one generated next to the SQLite
- * file on first start). The first key signs, every key verifies, so a rotation keeps tokens of the previous key valid
+ * several separated by commas) or from a key file (`TOKEN_SIGNING_KEY_FILE`, or, with SQLite only, one generated next
+ * to the SQLite file on first start; a PostgreSQL database may be shared by several servers, which must be given one
+ * key). The first key signs, every key verifies, so a rotation keeps tokens of the previous key valid
  * until they expire. Each key has an id (`kid` in the JWT header) derived from the key by HMAC: it can be published
  * and stored (the database records the signing key's id to refuse servers configured with another key) without
  * letting anyone verify or mint a token.
@@ -103,21 +104,52 @@ export interface KeySource {
   file: string;
   /** The file was named explicitly: it must exist (it is never generated). */
   fileConfigured: boolean;
+  /**
+   * The database may be shared by several servers (PostgreSQL): they must all sign with one key, so a key is never
+   * generated (each server would make its own); TOKEN_SIGNING_KEY or TOKEN_SIGNING_KEY_FILE must name it.
+   */
+  shared: boolean;
+}
+
+/** Why a server of a database several servers may share does not start without a configured key, and what to do. */
+export const SHARED_KEY_NEEDED =
+  'DATABASE_URL names PostgreSQL, which several servers may share, and no bot-token signing key is configured. ' +
+  'Every server of one database must sign with the same key, so none is generated: give every server the same ' +
+  'TOKEN_SIGNING_KEY (at least 32 characters, e.g. `openssl rand -base64 32`, or the one `config-api keys rotate` ' +
+  'prints), or TOKEN_SIGNING_KEY_FILE naming a copy of the same key file on every server.';
+
+/**
+ * The keys this configuration names, reading only: null when there are none yet and the key file is to be generated
+ * (`generateKeyFile`; a SQLite server's first start). A missing configured file, a bad file, or no key for a shared
+ * database (PostgreSQL) is a KeyFileError saying what to do.
+ */
+export function readSigningKeys(src: KeySource): SigningKeys | null {
+  if (src.keys) return SigningKeys.fromSecrets(src.keys);
+  if (src.shared && !src.fileConfigured) throw new KeyFileError(SHARED_KEY_NEEDED);
+  if (!existsSync(src.file)) {
+    if (src.fileConfigured) throw new KeyFileError(`TOKEN_SIGNING_KEY_FILE ${src.file} does not exist (create it with config-api keys rotate)`);
+    return null;
+  }
+  return SigningKeys.fromSecrets(readKeyFile(src.file).keys.map((k) => k.key));
+}
+
+/**
+ * A key file with one new key, unless another process made one first (servers starting together on a fresh
+ * installation then agree on its key); the keys it holds.
+ */
+export function generateKeyFile(file: string): SigningKeys {
+  writeKeyFile(file, { keys: [{ key: newSecret(), created_at: new Date().toISOString() }] }, true);
+  return SigningKeys.fromSecrets(readKeyFile(file).keys.map((k) => k.key));
 }
 
 /**
  * The keys of this server: from configuration, else from the key file, generated (one key) when it does not exist
- * and was not named explicitly. `generated` tells the caller to log where the new key went.
+ * and was neither named explicitly nor is for a shared database. `generated` tells the caller to log where the new
+ * key went.
  */
 export function loadSigningKeys(src: KeySource): { keys: SigningKeys; generated: boolean } {
-  if (src.keys) return { keys: SigningKeys.fromSecrets(src.keys), generated: false };
-  let generated = false;
-  if (!existsSync(src.file)) {
-    if (src.fileConfigured) throw new KeyFileError(`TOKEN_SIGNING_KEY_FILE ${src.file} does not exist (create it with config-api keys rotate)`);
-    writeKeyFile(src.file, { keys: [{ key: newSecret(), created_at: new Date().toISOString() }] }, true);
-    generated = true;
-  }
-  return { keys: SigningKeys.fromSecrets(readKeyFile(src.file).keys.map((k) => k.key)), generated };
+  const keys = readSigningKeys(src);
+  return keys ? { keys, generated: false } : { keys: generateKeyFile(src.file), generated: true };
 }
 
 /**

@@ -3,7 +3,7 @@ import { ApiError } from '../kernel/errors.js';
 import type { Cascades } from '../kernel/area.js';
 import type { Tx } from '../store/transaction.js';
 import { applicationExists, insertApplication, insertInstallation } from '../tenancy/applications.js';
-import { findLicense, organizationExists } from '../tenancy/licenses.js';
+import { findLicense, lockLicense, organizationExists } from '../tenancy/licenses.js';
 
 /** A new application of the organization, installed on `licenseId` when given. */
 export async function createApplication(
@@ -30,6 +30,7 @@ export async function installApplication(
   // Applications of other organizations may be installed too (marketplace apps): only existence is checked.
   if (!(await applicationExists(tx.db, clientId))) throw new ApiError('not_found', `Application ${clientId} not found`);
   if (!(await findLicense(tx.db, licenseId))) throw new ApiError('not_found', `License ${licenseId} not found`);
+  await lockLicense(tx, licenseId); // the licence's applications (and bots) change: serialised with its writers
   if (!(await insertInstallation(tx.db, clientId, licenseId))) return false;
   await cascades.applicationInstalled(tx, clientId, licenseId);
   return true;

@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import type { Database } from './schema.js';
 import { CreationClock, type Store, type StoreOptions } from './store.js';
 import { observeDialect, type StoreHealth } from './health.js';
+import { notifyAtCommit } from './notify.js';
 
 /** Upper bound of named prepared statements per PostgreSQL connection; further SQL texts run unnamed. */
 export const PG_STATEMENTS_PER_CONNECTION = 500;
@@ -78,6 +79,7 @@ export function openPostgres(url: string, opts: StoreOptions, health: StoreHealt
     client.on('error', onClientError);
     prepareStatements(client, perConnection, statementNames);
     endOnReadTimeout(client);
+    notifyAtCommit(client);
   });
   pool.on('error', onClientError);
   const db = new Kysely<Database>({ dialect: observeDialect(new PostgresDialect({ pool }), health) });

@@ -166,19 +166,24 @@ export const licensesForAuthentication = (db: Queryable) =>
 
 /**
  * Serialise writers of one licence: on PostgreSQL a row lock on the licence, held to the end of the transaction
- * (the core takes it first in `core.transaction(fn, { licenseId })`). SQLite has one writer at a time already.
+ * (the core takes it first in `core.transaction(fn, { licenseId })`). SQLite has one writer at a time already. Either
+ * way the transaction is recorded as changing the licence (`tx.licenseChanged`): after the commit the licence's
+ * change feed (the console's live views) hears of it.
  */
 export async function lockLicense(tx: Tx, licenseId: number): Promise<void> {
+  tx.licenseChanged(licenseId);
   if (tx.dialect !== 'postgres') return;
   await sql`SELECT id FROM licenses WHERE id = ${licenseId} FOR UPDATE`.execute(tx.db);
 }
 
 /**
  * The licences among `ids` (a subquery, e.g. applications' `installedLicenseIds`), locked (PostgreSQL) in id order:
- * a change spread over several licences (template bots) serialises with each licence's writers.
+ * a change spread over several licences (template bots) serialises with each licence's writers. Each is recorded as
+ * changed, as `lockLicense` does.
  */
 export async function lockLicenses(tx: Tx, ids: SelectQueryBuilder<Database, 'installations', { license_id: number }>): Promise<LicenseRef[]> {
   const rows = await tx.db.selectFrom('licenses').select(['id', 'organization_id']).where('id', 'in', ids).orderBy('id').execute();
+  for (const r of rows) tx.licenseChanged(r.id);
   if (tx.dialect === 'postgres' && rows.length > 0) {
     await sql`SELECT id FROM licenses WHERE id IN (${sql.join(rows.map((r) => r.id))}) ORDER BY id FOR UPDATE`.execute(tx.db);
   }

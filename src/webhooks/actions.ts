@@ -12,7 +12,7 @@ import { EmptyResponse } from '../kernel/responses.js';
 import { checkTokenOwnerClientId } from '../kernel/version-rules.js';
 import { nowIso, type Queryable } from '../store/store.js';
 import { randomHexId } from '../kernel/crypto.js';
-import { assertUsableClientId, lockApplication } from '../tenancy/applications.js';
+import { applicationChanged, assertUsableClientId, lockApplication } from '../tenancy/applications.js';
 import {
   ADDITIONAL_DATA,
   SOURCE_TYPES,
@@ -216,6 +216,7 @@ export const registerWebhook = defineAction({
           created_at: nowIso(),
         })
         .execute();
+      await applicationChanged(tx, input.owner_client_id);
       return { id };
     });
   },
@@ -262,6 +263,7 @@ export const unregisterWebhook = defineAction({
         .executeTakeFirst();
       if (Number(deleted.numDeletedRows) === 0) throw new ApiError('not_found', `Webhook ${input.id} not found`);
       await cancelPending(tx.db, 'webhook unregistered').where('webhook_id', '=', input.id).execute();
+      await applicationChanged(tx, input.owner_client_id);
     });
     return {};
   },

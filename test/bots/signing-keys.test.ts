@@ -232,7 +232,7 @@ describeStores(
         const r3 = rotateKeyFile(file, day, new Date(t0 + day + 2000));
         assert.deepEqual([r3.kept, r3.dropped], [[r2.kid], [r1.kid]]);
         writeFileSync(file, '{"keys":[]}');
-        assert.throws(() => loadSigningKeys({ keys: null, file, fileConfigured: true }), KeyFileError);
+        assert.throws(() => loadSigningKeys({ keys: null, file, fileConfigured: true, shared: false }), KeyFileError);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

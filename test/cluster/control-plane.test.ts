@@ -9,7 +9,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { postgresOrSkip } from '../support/stores.js';
-import { startCluster, type Cluster } from '../support/cluster.js';
+import { adminCall, startCluster, type Cluster } from '../support/cluster.js';
 import type { ServerProcess } from '../support/servers.js';
 import { waitFor } from '../support/webhooks.js';
 import type { BootstrapResult } from '../../src/provisioning/bootstrap.js';
@@ -39,16 +39,7 @@ async function call(node: ServerProcess, token: string, action: string, body: un
   return { status: res.status, body: await res.json(), headers: res.headers };
 }
 
-async function admin(node: ServerProcess, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${node.base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await res.json();
-  assert.equal(res.status, 200, `${method} ${path}: ${JSON.stringify(json)}`);
-  return json;
-}
+const admin = (node: ServerProcess, method: string, path: string, body?: unknown): Promise<any> => adminCall(node, ADMIN_TOKEN, method, path, body);
 
 /** A console request with a session cookie (state changes carry the console header). */
 function consoleCall(node: ServerProcess, method: string, path: string, token: string): Promise<Response> {

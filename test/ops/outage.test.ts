@@ -4,9 +4,10 @@
  * PostgreSQL: two `config-api serve` processes take writes while the database goes away (every connection reset and
  * the port closed for 3 s, then a network that swallows packets, then every backend terminated). They stay alive,
  * answer every request promptly in the error format (503 `internal`, `data.reason: database_unavailable`), report
- * not-ready, recover by themselves within 5 s, and lose nothing: every acknowledged write is stored and its webhook
- * delivered, in order. The database is taken away through a TCP proxy in front of it, so other test processes keep
- * theirs; with OUTAGE_PG_RESTART=on (run by .ci/run after the suite) PostgreSQL itself is stopped and started again.
+ * not-ready, recover by themselves within 5 s (their change-signal listeners too), and lose nothing: every
+ * acknowledged write is stored and its webhook delivered, in order. The database is taken away through a TCP proxy in
+ * front of it, so other test processes keep theirs; with OUTAGE_PG_RESTART=on (run by .ci/run after the suite)
+ * PostgreSQL itself is stopped and started again.
  *
  * SQLite: a server whose database lives on a small tmpfs that fills up refuses writes with 503 `disk_full`, keeps
  * serving reads, says so on /readyz, writes again without a restart once space is freed, and the file stays intact.
@@ -166,6 +167,9 @@ describe('a PostgreSQL outage under write load on two server processes [postgres
         ),
       );
       t.diagnostic(`recovered ${Date.now() - backAt} ms after the database came back`);
+      // The change-signal listener (its own connection, outside the pool) listens again too, within the same 5 s.
+      const listening = (node: ServerProcess) => node.logLines().filter((l) => l.msg?.startsWith('change signals: listening again')).length;
+      await Promise.all(nodes.map((node, i) => waitFor(`node ${i} listening to change signals again`, () => listening(node) >= 1, Math.max(0, backAt + 5_000 - Date.now()))));
 
       // 3. Every backend of the test database terminated under load (a failover or a DBA's pg_terminate_backend).
       await sleep(300);
@@ -218,6 +222,9 @@ describe('a PostgreSQL outage under write load on two server processes [postgres
         assert.ok(down.length < refused, 'not one line per request');
         assert.equal(up.length, down.length, 'every outage has its end logged');
         assert.ok(!lines.some((l) => /claim failed|bookkeeping failed/.test(l.msg ?? '') && l.level >= 40), 'the delivery loop does not warn per poll');
+        const lost = lines.filter((l) => l.msg?.startsWith('change signals: connection lost')).length;
+        assert.ok(lost >= 1 && lost <= 4, `the listener's losses logged once each, not per attempt (${lost})`);
+        assert.equal(lines.filter((l) => l.msg?.startsWith('change signals: listening again')).length, lost, 'every loss has its recovery logged');
         const metrics = await (await fetch(`${node.base}/metrics`)).text();
         assert.ok(metricSum(metrics, 'config_api_database_errors_total') > 0, 'database errors counted');
         assert.equal(metricSum(metrics, 'config_api_database_available'), 1);

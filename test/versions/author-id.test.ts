@@ -69,4 +69,23 @@ describeStores('X-Author-Id: an agent token acting as a bot (v3.5 and lower; ref
     await h().ok('list_bots', { all: false }, { version: 'v3.6' });
     await h().ok('list_bots', { all: false }, asAuthor('', { version: 'v3.6' }));
   });
+
+  it('CORS preflights allow the header (browser integrations of v3.5 and lower)', async () => {
+    const pre = await h().app.inject({
+      method: 'OPTIONS',
+      url: '/v3.5/configuration/action/list_bots',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,x-author-id' },
+    });
+    assert.equal(pre.statusCode, 204);
+    assert.ok(String(pre.headers['access-control-allow-headers']).toLowerCase().split(/,\s*/).includes('x-author-id'));
+  });
+
+  it('the OpenAPI documents of v3.4 and v3.5 list the header on every authenticated operation; v3.6 does not', async () => {
+    for (const [version, listed] of [['3.4', true], ['3.5', true], ['3.6', false]] as const) {
+      const doc = JSON.parse((await h().app.inject({ method: 'GET', url: `/openapi.json?version=${version}` })).body);
+      const params = (path: string) => (doc.paths[`/v${version}/configuration/action/${path}`].post.parameters ?? []).map((p: any) => p.name);
+      assert.equal(params('list_bots').includes('X-Author-Id'), listed, version);
+      assert.equal(params('list_webhook_names').includes('X-Author-Id'), false, `${version}: no authentication, no header`);
+    }
+  });
 });

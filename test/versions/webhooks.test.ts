@@ -10,6 +10,10 @@ import assert from 'node:assert/strict';
 import { describeStores, type Harness } from '../support/harness.js';
 import { Receiver, fastRetries, versionedWebhooks } from '../support/webhooks.js';
 import { WEBHOOK_FORMATS } from '../../src/versions/index.js';
+import { Migrator, type Kysely } from 'kysely';
+import { openStore } from '../../src/store/open.js';
+import { migrations } from '../../src/store/migrations/index.js';
+import { freshDatabase } from '../support/stores.js';
 
 const ENVELOPE_V35 = ['webhook_id', 'secret_key', 'action', 'organization_id', 'payload', 'additional_data'];
 const ENVELOPE_V36 = ['webhook_id', 'secret_key', 'action', 'organization_id', 'payload', 'requester', 'additional_data'];
@@ -140,6 +144,29 @@ describeStores('webhooks in the format of the version they were registered throu
       'auto_accesses_updated', 'auto_access_added', 'auto_accesses_updated', 'auto_access_updated', 'auto_access_added',
     ]);
     assert.ok(events.every((e) => e.requester === null), 'no v3.6 webhook: no requester stored');
+  });
+
+  it('migration 0017: webhooks registered before it are v3.5 webhooks; it can be reverted', async () => {
+    const fresh = await freshDatabase(h().kind);
+    const store = openStore(fresh.url, { poolSize: 2 });
+    try {
+      const names = Object.keys(migrations);
+      const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations } });
+      assert.equal((await migrator.migrateTo(names[names.indexOf('0017_webhook_versions') - 1]!)).error, undefined);
+      const db = store.db as unknown as Kysely<any>;
+      const at = '2024-05-01T10:00:00.000Z';
+      await db.insertInto('webhooks').values({
+        id: 'old-webhook', organization_id: 'org', owner_client_id: 'client', action: 'agent_created', type: 'license',
+        url: 'https://example.com/hook', secret_key: 's', description: null, filters: null, additional_data: null, created_at: at,
+      }).execute();
+      assert.equal((await migrator.migrateToLatest()).error, undefined);
+      assert.equal((await db.selectFrom('webhooks').select('version').executeTakeFirstOrThrow()).version, '3.5');
+      assert.equal((await migrator.migrateTo(names[names.indexOf('0017_webhook_versions') - 1]!)).error, undefined, 'reverted');
+      assert.equal(Object.keys(await db.selectFrom('webhooks').selectAll().executeTakeFirstOrThrow()).includes('version'), false);
+    } finally {
+      await store.close();
+      await fresh.drop();
+    }
   });
 
   it('v3.4 cannot register tag actions; v3.6 and v3.5 tag webhooks receive tag events, v3.6 with requester', async () => {

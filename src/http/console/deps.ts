@@ -4,6 +4,7 @@ import type { VersionedRegistry } from '../../kernel/versions.js';
 import type { Dispatcher } from '../dispatch.js';
 import type { RequestJournal } from '../../shared-state/journal.js';
 import type { ConsoleSessions } from '../../shared-state/console-sessions.js';
+import type { LicenseChangeSubscriptions } from '../../shared-state/license-changes.js';
 import type { AuthFailureHooks } from '../auth-failures.js';
 import type { ControlPlaneOperations } from '../operations.js';
 import type { EventStreams } from '../sse.js';
@@ -26,6 +27,8 @@ export interface ConsoleOptions {
   sessions: ConsoleSessions;
   /** The failed-authentication limit of the action API, which wrong admin tokens count against (null: off). */
   authFailures: AuthFailureHooks | null;
+  /** The licence change feed (the live licence view). */
+  changes: LicenseChangeSubscriptions;
 }
 
 /** What the console's API route modules receive. */

@@ -31,6 +31,7 @@ export const consolePlugin: FastifyPluginAsyncTypebox<ConsoleOptions> = async (a
       operations: controlPlaneOperations(o.core),
       sessions,
       streams: eventStreams(api),
+      changes: o.changes,
     };
     for (const routes of [licenseRoutes, deliveryRoutes, callRoutes]) await api.register(routes, deps);
   });

@@ -1,0 +1,149 @@
+/**
+ * The other nodes' changes, heard through PostgreSQL's LISTEN (the sending side is src/store/notify.ts): one dedicated
+ * connection per app, outside the pool (a pooled connection would be handed to a transaction, and the pool's error
+ * listener is off while a connection is checked out), each change handed to the app as its own commits are.
+ *
+ * The connection is watched (its `error` and `end` events, and a `SELECT 1` every HEARTBEAT_MS that must answer
+ * within the connection time-out, for a network that drops packets silently) and opened again after a loss with a
+ * capped, jittered backoff (pg-boss's `Db.listen`, graphile-worker's `listenForChanges`). Every time it starts
+ * listening — the first time included — it calls `sink.stale()`: whatever was sent while no one listened is lost,
+ * so cached token lookups are dropped, the delivery worker looks for work and licence views reload. One log line when
+ * the connection is lost, one when listening again (never one per attempt).
+ */
+import pg from 'pg';
+import { CHANGE_CHANNEL, decodeChange, type Change } from '../store/notify.js';
+
+/** First retry after a loss; each further one waits twice as long, up to RETRY_MAX_MS (±20 % jitter). */
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 2_000;
+/** How often the connection is checked when nothing else shows it is alive. */
+const HEARTBEAT_MS = 5_000;
+/** How PostgreSQL lists the connection (`pg_stat_activity.application_name`). */
+export const LISTENER_APPLICATION_NAME = 'config-api change listener';
+
+export interface ListenerLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** Where the changes heard go (the app: the same handling as its own commits). */
+export interface ChangeSink {
+  /** The app's own id in the messages its commits send (`core.origin`): those are skipped, the app had them first. */
+  origin: string;
+  /** Another process committed this change. */
+  changed(change: Change): void;
+  /** Changes may have been missed (nothing listened for a while): anything may have changed. */
+  stale(): void;
+}
+
+export interface ListenerStats {
+  /** Listening now. */
+  listening: boolean;
+  /** Times it started listening again after a loss. */
+  reconnects: number;
+  /** Changes of other nodes received. */
+  received: number;
+}
+
+export class PgChangeListener {
+  private client: pg.Client | null = null;
+  private closed = false;
+  private retryTimer?: NodeJS.Timeout;
+  private heartbeat?: NodeJS.Timeout;
+  private failures = 0;
+  /** Epoch ms the connection was lost (null: never lost, or listening again). */
+  private lostAt: number | null = null;
+  readonly stats: ListenerStats = { listening: false, reconnects: 0, received: 0 };
+
+  constructor(
+    private readonly url: string,
+    private readonly sink: ChangeSink,
+    private readonly log: ListenerLog,
+    private readonly connectTimeoutMs = 3_000,
+  ) {}
+
+  /** Resolves once the first attempt to listen has settled (listening, or retrying in the background). */
+  async start(): Promise<this> {
+    await this.connect();
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.heartbeat);
+    const client = this.client;
+    this.client = null;
+    this.stats.listening = false;
+    await client?.end().catch(() => {});
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    const client = new pg.Client({
+      connectionString: this.url,
+      connectionTimeoutMillis: this.connectTimeoutMs,
+      query_timeout: this.connectTimeoutMs,
+      keepAlive: true,
+      application_name: LISTENER_APPLICATION_NAME,
+    });
+    this.client = client;
+    let lost = false;
+    const onLost = (err?: Error) => {
+      if (lost) return;
+      lost = true;
+      void client.end().catch(() => {});
+      this.lost(client, err);
+    };
+    client.on('error', onLost);
+    client.on('end', () => onLost());
+    client.on('notification', (msg) => this.received(msg));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+    } catch (err) {
+      onLost(err as Error);
+      return;
+    }
+    if (lost || this.closed) return;
+    this.listening();
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => void client.query('SELECT 1').catch((err: Error) => onLost(err)), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  private received(msg: pg.Notification): void {
+    if (msg.channel !== CHANGE_CHANNEL || !msg.payload) return;
+    const decoded = decodeChange(msg.payload);
+    if (!decoded || decoded.origin === this.sink.origin) return; // this app's own commits were handled already
+    this.stats.received++;
+    this.sink.changed(decoded.change);
+  }
+
+  private listening(): void {
+    const lostAt = this.lostAt;
+    this.failures = 0;
+    this.lostAt = null;
+    this.stats.listening = true;
+    if (lostAt !== null) {
+      this.stats.reconnects++;
+      this.log.info({ down_ms: Date.now() - lostAt }, 'change signals: listening again (cached lookups dropped)');
+    }
+    this.sink.stale();
+  }
+
+  private lost(client: pg.Client, err?: Error): void {
+    if (this.closed || this.client !== client) return;
+    clearInterval(this.heartbeat);
+    this.client = null;
+    this.stats.listening = false;
+    if (this.lostAt === null) {
+      this.lostAt = Date.now();
+      const e = err as (Error & { code?: string }) | undefined;
+      this.log.warn({ cause: e ? [e.code, e.message].filter(Boolean).join(': ').slice(0, 200) : 'connection ended' }, 'change signals: connection lost, reconnecting');
+    }
+    const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** this.failures++) * (0.8 + Math.random() * 0.4);
+    this.retryTimer = setTimeout(() => void this.connect(), delay);
+    this.retryTimer.unref();
+  }
+}
