@@ -53,7 +53,7 @@ export const createAgent = defineAction({
     const awaiting = input.awaiting_approval ?? !canActivate;
     const groups = input.groups ?? [];
     assertNoDuplicateGroups(groups);
-    const ws = input.work_scheduler ? checkWorkScheduler(input.work_scheduler) : null;
+    const ws = input.work_scheduler ? checkWorkScheduler(input.work_scheduler, { zoneOptional: ctx.rules.agentScheduleZone === 'kept' }) : null;
     const notifications = uniqueList(input.notifications, 'notifications');
     const emailSubs = uniqueList(input.email_subscriptions, 'email_subscriptions');
 
@@ -183,7 +183,7 @@ export const updateAgent = defineAction({
         requireScopes(caller.scopes, 'accounts.roles.lc--all:rw');
         assertCanGrantRole(caller, input.role);
       }
-      await applyAgentUpdate(tx, caller, row, agentColumnChanges(row, { ...input, avatar }), input.groups, 'agent_updated');
+      await applyAgentUpdate(tx, caller, row, agentColumnChanges(row, { ...input, avatar }, ctx.rules), input.groups, 'agent_updated');
       if (input.role !== undefined) tx.signal('credentials-changed');
     });
     return {};
