@@ -134,7 +134,8 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
       delivery?.notify();
       changes.stale();
     };
-    listener = await new PgChangeListener(store.url, { origin: core.origin, changed: committed, stale }, app.log, config.database.connectTimeoutMs).start();
+    const sink = { origin: core.origin, changed: committed, stale };
+    listener = await new PgChangeListener(store.url, sink, app.log, { connectTimeoutMs: config.database.connectTimeoutMs }).start();
   }
   if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks, metrics.delivery).start();
   const unwatchDelivery = store.health.subscribe((event) => {
