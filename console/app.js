@@ -98,10 +98,13 @@ async function sideEffect(question, okLabel, fn, done, errorSlot) {
   }
 }
 
-/** Server-sent events with a visible connection state. */
-function live(url, handlers, indicator) {
+/** Server-sent events with a visible connection state (`onState(connected)` too). */
+function live(url, handlers, indicator, onState) {
   const es = new EventSource(url);
-  const set = (on) => { if (indicator) { indicator.textContent = on ? '● live' : '○ reconnecting…'; indicator.classList.toggle('off', !on); } };
+  const set = (on) => {
+    if (indicator) { indicator.textContent = on ? '● live' : '○ reconnecting…'; indicator.classList.toggle('off', !on); }
+    onState?.(on);
+  };
   es.onopen = () => set(true);
   es.onerror = () => set(false);
   for (const [event, fn] of Object.entries(handlers)) es.addEventListener(event, (e) => fn(JSON.parse(e.data)));
@@ -184,40 +187,130 @@ async function licensesView() {
   main.replaceChildren(h('h1', {}, 'Licences'), licenses.length ? el : h('p', { class: 'muted' }, 'No licences yet.'));
 }
 
+/** How long the open licence view gathers change signals before reloading (the server coalesces bursts too). */
+const LIVE_RELOAD_MS = 150;
+
 async function licenseView(id, tab, sub) {
   if (!TABS.some(([t]) => t === tab)) tab = 'agents';
-  const { license, applications } = await api('GET', `/licenses/${id}`);
+  const title = h('h1', {});
+  const summary = h('p', { class: 'muted', id: 'license-summary' });
+  const showLicense = ({ license, applications }) => {
+    title.textContent = `Licence ${license.id} — ${license.organization_name}`;
+    summary.textContent = `Region ${license.region} · plan ${license.plan} · expires ${license.expires_at ? fmtTime(license.expires_at) : 'never'} · ` +
+      `${applications.length} application${applications.length === 1 ? '' : 's'} installed`;
+  };
+  const first = await api('GET', `/licenses/${id}`);
+  showLicense(first);
   const content = h('div', { id: 'tab-content' }, h('p', { class: 'muted' }, 'Loading…'));
   const result = h('div');
   main.replaceChildren(
     h('p', {}, h('a', { href: '#/licenses' }, '← Licences')),
-    h('h1', {}, `Licence ${license.id} — ${license.organization_name}`),
-    h('p', { class: 'muted' }, `Region ${license.region} · plan ${license.plan} · expires ${license.expires_at ? fmtTime(license.expires_at) : 'never'} · `,
-      `${applications.length} application${applications.length === 1 ? '' : 's'} installed`),
+    title,
+    summary,
     licenseActions(id, result),
     result,
     h('nav', { class: 'tabs', 'aria-label': 'Licence sections' },
       TABS.map(([t, label]) => h('a', { href: `#/licenses/${id}/${t}`, 'aria-current': t === tab ? 'page' : null }, label))),
     content,
   );
-  if (tab === 'deliveries') return deliveriesTab(id, content, sub, applications);
-  const load = async () => {
+  const reloadLicense = () => api('GET', `/licenses/${id}`).then(showLicense, () => { /* the tab shows errors */ });
+  if (tab === 'deliveries') {
+    // Deliveries have their own live stream; the licence's keeps the summary above them current.
+    live(`/console/api/licenses/${id}/live`, { changed: reloadLicense });
+    return deliveriesTab(id, content, sub, first.applications);
+  }
+  return liveTab(id, tab, content, reloadLicense);
+}
+
+/**
+ * A licence tab that follows the licence: every change committed on any node (`changed` on the licence's stream)
+ * reloads the tab's data (gathered over LIVE_RELOAD_MS, one load at a time) and the summary, keeping the tables'
+ * scroll, the focused switch and a text selection (a reload waits while text is selected or a confirmation is open).
+ * New rows are highlighted. Reload stays for a manual refresh.
+ */
+async function liveTab(id, tab, content, reloadLicense) {
+  // One line says both how fresh the data is and whether the stream is connected.
+  const status = h('span', { class: 'live off', id: 'tab-status', 'aria-live': 'off' }, '○ connecting…');
+  const body = h('div', { id: 'tab-body' }, h('p', { class: 'muted' }, 'Loading…'));
+  let connected = false;
+  let loadedAt = null;
+  const showStatus = () => {
+    const at = loadedAt ? loadedAt.toLocaleTimeString() : null;
+    status.textContent = connected ? `● updated live${at ? ` · ${at}` : ''}` : `○ ${at ? `reconnecting… · as of ${at}` : 'connecting…'}`;
+    status.classList.toggle('off', !connected);
+  };
+  content.replaceChildren(
+    h('div', { class: 'row' }, h('button', { type: 'button', id: 'refresh', class: 'secondary', onclick: () => refresh() }, 'Reload'), status),
+    body,
+  );
+
+  let loads = 0;
+  let shown = null; // the data on screen, as JSON: a reload that finds the same leaves the page untouched
+  async function load() {
+    loads++;
     let data;
     try {
       data = await api('GET', `/licenses/${id}/tabs/${tab}`);
     } catch (err) {
-      if (err.status === 401) return;
-      content.replaceChildren(errorBox(err));
+      shown = null;
+      if (err.status !== 401) body.replaceChildren(errorBox(err));
       return;
     }
-    content.replaceChildren(
-      h('div', { class: 'row' }, h('button', { type: 'button', id: 'refresh', class: 'secondary', onclick: () => load().catch((err) => content.prepend(errorBox(err))) }, 'Reload'),
-        h('span', { class: 'muted' }, `as of ${new Date().toLocaleTimeString()}`)),
-      ...TAB_VIEWS[tab](data, id).flat(Infinity).filter((x) => x !== null && x !== undefined && x !== false),
-    );
-    if (tab === 'webhooks') bindWebhookSwitches(id, content);
+    loadedAt = new Date();
+    showStatus();
+    const json = JSON.stringify(data);
+    if (json === shown) return;
+    const first = shown === null && !body.querySelector('tr');
+    shown = json;
+    const known = new Set([...body.querySelectorAll('tr[data-id]')].map((tr) => tr.dataset.id));
+    const scrolls = [...body.querySelectorAll('.table-wrap')].map((w) => w.scrollLeft);
+    const focusedApp = body.contains(document.activeElement) ? document.activeElement.closest('[data-client-id]')?.dataset.clientId : undefined;
+    body.replaceChildren(...TAB_VIEWS[tab](data, id).flat(Infinity).filter((x) => x !== null && x !== undefined && x !== false));
+    if (tab === 'webhooks') bindWebhookSwitches(id, body);
+    body.querySelectorAll('.table-wrap').forEach((w, i) => { if (scrolls[i]) w.scrollLeft = scrolls[i]; });
+    if (!first) for (const tr of body.querySelectorAll('tr[data-id]')) if (!known.has(tr.dataset.id)) tr.classList.add('new');
+    if (focusedApp) body.querySelector(`[data-client-id="${CSS.escape(focusedApp)}"] .switch-state`)?.focus({ preventScroll: true });
+    body.dataset.renders = String(Number(body.dataset.renders ?? 0) + 1); // how many times the data was drawn
+  }
+  // One load at a time; a change that arrives during a load loads again after it.
+  let loading = null;
+  let again = false;
+  let left = false;
+  function refresh() {
+    if (left) return Promise.resolve();
+    if (loading) { again = true; return loading; }
+    loading = load().finally(() => {
+      loading = null;
+      if (again) { again = false; refresh(); }
+    });
+    return loading;
+  }
+  const busy = () => {
+    const sel = document.getSelection();
+    return document.getElementById('confirm').open || (sel && !sel.isCollapsed && body.contains(sel.anchorNode));
   };
-  await load();
+  let timer = null;
+  function changed() {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      if (busy()) { changed(); return; } // text selected or a confirmation open: the change waits
+      refresh();
+      reloadLicense();
+    }, LIVE_RELOAD_MS);
+  }
+  onLeave(() => { left = true; clearTimeout(timer); });
+
+  // Listen first, then load: what changes after `ready` is signalled. A load that started before `ready` (the stream
+  // was slow, or reconnected after a gap) may have missed a change, so `ready` then loads again.
+  let readyNow;
+  const ready = new Promise((resolve) => { readyNow = resolve; });
+  live(`/console/api/licenses/${id}/live`, {
+    ready: () => { if (loads > 0) changed(); readyNow(); },
+    changed,
+  }, null, (on) => { connected = on; showStatus(); });
+  await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, 500))]);
+  await refresh();
 }
 
 /** Reset, snapshot and restore (control-plane operations), each after a confirmation. */
@@ -280,7 +373,7 @@ const TAB_VIEWS = {
       { title: 'Language', cls: 'hide-narrow', cell: (g) => g.language_code },
       { title: 'Routing', cell: (g) => dash(g.routing_status) },
       { title: 'Members (priority)', cell: (g) => Object.entries(g.agent_priorities ?? {}).map(([a, p]) => `${a} (${p})`).join(', ') || '—' },
-    ], groups, { label: 'Groups' }).el,
+    ], groups, { label: 'Groups', key: (g) => String(g.id) }).el,
   ],
   bots: ({ bots, templates }) => [
     h('h2', {}, `Bots (${bots.length})`),
@@ -289,7 +382,7 @@ const TAB_VIEWS = {
       { title: 'Name', cell: (b) => b.name },
       { title: 'Owner application', cls: 'hide-narrow', cell: (b) => h('span', { class: 'mono' }, dash(b.owner_client_id)) },
       { title: 'Groups (priority)', cell: (b) => groupsCell(b.groups) },
-    ], bots, { label: 'Bots' }).el : h('p', { class: 'muted' }, 'No bots.'),
+    ], bots, { label: 'Bots', key: (b) => b.id }).el : h('p', { class: 'muted' }, 'No bots.'),
     h('h2', {}, 'Bot templates'),
     templates.map((app) => [
       h('h3', {}, `${app.name} `, h('span', { class: 'mono muted' }, app.client_id)),
@@ -297,7 +390,7 @@ const TAB_VIEWS = {
         { title: 'Id', cell: (t) => h('span', { class: 'mono' }, t.id) },
         { title: 'Name', cell: (t) => t.name },
         { title: 'Job title', cell: (t) => dash(t.job_title) },
-      ], app.templates, { label: `Templates of ${app.name}` }).el : h('p', { class: 'muted' }, 'No templates.'),
+      ], app.templates, { label: `Templates of ${app.name}`, key: (t) => t.id }).el : h('p', { class: 'muted' }, 'No templates.'),
     ]),
   ],
   tags: ({ tags }) => [
@@ -307,7 +400,7 @@ const TAB_VIEWS = {
       { title: 'Groups', cell: (t) => (t.group_ids ?? []).join(', ') || '—' },
       { title: 'Author', cls: 'hide-narrow', cell: (t) => dash(t.author_id) },
       { title: 'Created', cls: 'hide-narrow', cell: (t) => fmtTime(t.created_at) },
-    ], tags, { label: 'Tags' }).el,
+    ], tags, { label: 'Tags', key: (t) => t.name }).el,
   ],
   auto_access: ({ rules }) => [
     h('h2', {}, `Auto access rules, in order (${rules.length})`),
@@ -317,7 +410,7 @@ const TAB_VIEWS = {
       { title: 'Description', cell: (r) => dash(r.description) },
       { title: 'Groups', cell: (r) => (r.access?.groups ?? []).join(', ') },
       { title: 'Conditions', cell: (r) => h('code', {}, JSON.stringify(r.conditions)) },
-    ], rules, { label: 'Auto access rules' }).el,
+    ], rules, { label: 'Auto access rules', key: (r) => r.id }).el,
   ],
   bans: ({ bans }) => [
     h('h2', {}, `Active customer bans (${bans.length})`),
@@ -359,7 +452,7 @@ const TAB_VIEWS = {
         { title: 'Type', cell: (w) => w.type },
         { title: 'URL', cell: (w) => h('span', { class: 'mono' }, w.url) },
         { title: 'Filters', cls: 'hide-narrow', cell: (w) => (w.filters ? h('code', {}, JSON.stringify(w.filters)) : '—') },
-      ], app.webhooks, { label: `Webhooks of ${app.name}` }).el : h('p', { class: 'muted' }, 'No webhooks registered.'))),
+      ], app.webhooks, { label: `Webhooks of ${app.name}`, key: (w) => w.id }).el : h('p', { class: 'muted' }, 'No webhooks registered.'))),
   ],
 };
 

@@ -35,7 +35,7 @@ import { MemoryFaultRules } from './shared-state/fault-rules.js';
 import { PgFaultRules } from './shared-state/pg-fault-rules.js';
 import { MemorySessions } from './shared-state/console-sessions.js';
 import { PgSessions } from './shared-state/pg-console-sessions.js';
-import { LicenseChanges } from './shared-state/license-changes.js';
+import { LicenseChanges, followOtherCommits } from './shared-state/license-changes.js';
 import { PgChangeListener } from './shared-state/pg-change-listener.js';
 import type { Change } from './store/notify.js';
 
@@ -137,6 +137,8 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     const sink = { origin: core.origin, changed: committed, stale };
     listener = await new PgChangeListener(store.url, sink, app.log, { connectTimeoutMs: config.database.connectTimeoutMs }).start();
   }
+  // SQLite: another process's commit on the file (the CLI's) names no licence; while a licence view is open, it reloads.
+  const unfollow = store.otherCommits ? followOtherCommits(store.otherCommits, changes) : undefined;
   if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks, metrics.delivery).start();
   const unwatchDelivery = store.health.subscribe((event) => {
     if (event.type === 'up') delivery?.databaseRecovered();
@@ -147,6 +149,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     unwatch();
     unwatchDelivery();
     await listener?.close();
+    unfollow?.();
     await delivery?.stop({ deadline: lifecycle.deadline });
     await closeSharedState(shared);
     changes.close();

@@ -11,6 +11,7 @@ import { SigningKeys } from './kernel/signing-keys.js';
 import { runTransaction, type CommitListener, type Tx, type TxSettings } from './store/transaction.js';
 import type { Store } from './store/store.js';
 import { lockLicense } from './tenancy/licenses.js';
+import { WEBHOOK_FORMATS } from './versions/index.js';
 
 export interface Core {
   readonly store: Store;
@@ -39,7 +40,8 @@ export interface Core {
 /** `signingKeys` default: a random key in memory (tests, embedding; `serve` passes the configured ones). */
 export function createCore(store: Store, config: Config, areas: readonly Area[] = ALL_AREAS, signingKeys = SigningKeys.ephemeral()): Core {
   const listeners: CommitListener[] = [];
-  const settings: TxSettings = { eventLog: config.webhooks.eventLog };
+  // Every transaction records webhook events in the format of each webhook's version (webhooks/formats.ts).
+  const settings: TxSettings = { eventLog: config.webhooks.eventLog, webhookFormats: WEBHOOK_FORMATS };
   const origin = randomBytes(9).toString('base64url');
   const committed: CommitListener = (signals, licenses) => {
     for (const l of listeners) l(signals, licenses);

@@ -9,6 +9,7 @@ import { ApiError } from '../kernel/errors.js';
 import { newCaller, type Caller } from '../kernel/caller.js';
 import type { BearerResolver } from '../kernel/area.js';
 import type { SigningKeys } from '../kernel/signing-keys.js';
+import { actingAsBot } from '../bots/author.js';
 
 interface CacheEntry {
   caller: Caller;
@@ -99,6 +100,11 @@ export class Authenticator {
       throw new ApiError('license_expired');
     }
     return caller;
+  }
+
+  /** The caller acting as the bot named by `X-Author-Id` (v3.5 and lower; bots/author.ts), or `authorization`. */
+  actAsBot(caller: Caller, botId: string): Promise<Caller> {
+    return actingAsBot(this.store.db, caller, botId);
   }
 
   private async loadBearer(token: string): Promise<Omit<CacheEntry, 'cachedUntil'>> {

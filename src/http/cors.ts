@@ -1,6 +1,7 @@
 /**
  * CORS for browser integrations (@fastify/cors), per `CORS_ORIGINS`: `*` any origin, a list of origins, or `off`.
- * Preflights are answered; `Authorization`, `Content-Type`, `X-Region` and `X-Request-Id` may be sent, and
+ * Preflights are answered; `Authorization`, `Content-Type`, `X-Region`, `X-Request-Id` and `X-Author-Id` (v3.5 and
+ * lower: an agent token acting as a bot) may be sent, and
  * `X-Request-Id` and `Retry-After` are readable by the page. No cookies are involved, so no credentials mode.
  *
  * A preflight is an `OPTIONS` with `Origin` and `Access-Control-Request-Method`; any other `OPTIONS` is an ordinary
@@ -15,7 +16,7 @@ import type { OpsConfig } from '../config.js';
 
 const PREFLIGHT_HEADERS = {
   'access-control-allow-methods': 'GET, POST',
-  'access-control-allow-headers': 'Authorization, Content-Type, X-Region, X-Request-Id',
+  'access-control-allow-headers': 'Authorization, Content-Type, X-Region, X-Request-Id, X-Author-Id',
   'access-control-max-age': '600',
   'content-length': '0',
 };

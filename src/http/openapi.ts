@@ -40,7 +40,7 @@ export interface OpenApiExtension {
 }
 
 /** The version a document describes (a served version, or just a name: the base's table documented alone). */
-export type DocumentedVersion = Pick<ServedVersion, 'name'> & Partial<Pick<ServedVersion, 'stage' | 'header' | 'summary' | 'neighbour'>>;
+export type DocumentedVersion = Pick<ServedVersion, 'name'> & Partial<Pick<ServedVersion, 'stage' | 'header' | 'summary' | 'neighbour' | 'rules'>>;
 
 export interface OpenApiOptions {
   /** Servers in the document; default: the server that answers (its own origin), then the platform. */
@@ -124,7 +124,18 @@ function scopesText(endpoint: Endpoint): string {
 
 const areaTitle = (area: string): string => (AREA_DOCS[area] ?? V36_AREA_DOCS[area])?.title ?? area;
 
-function operation(endpoint: Endpoint, headers: Json): Json {
+/** `X-Author-Id`, where the version's rules accept it (`botAuthorHeader`: v3.5 and lower). */
+const AUTHOR_HEADER: Json = {
+  name: 'X-Author-Id',
+  in: 'header',
+  required: false,
+  description:
+    'v3.5 and lower: the id of a bot the credential may act for (created through the token\'s application, or with a PAT ' +
+    'for a PAT); the call is made as that bot (another id answers `authorization`). Bot tokens are the other way.',
+  schema: { type: 'string' },
+};
+
+function operation(endpoint: Endpoint, headers: Json, authorHeader: boolean): Json {
   const { action } = endpoint;
   const area = areaTitle(action.area);
   const summary = endpoint.batch ? `Batch ${action.name}: runs it for each of \`requests\` (at most ${MAX_BATCH_SIZE}).` : action.summary;
@@ -161,6 +172,7 @@ function operation(endpoint: Endpoint, headers: Json): Json {
         description: 'Data center of the licence (the prefix of a bearer token, e.g. `dal` in `dal:…`); a wrong region answers `misdirected_request`.',
         schema: { type: 'string' },
       },
+      ...(authorHeader ? [AUTHOR_HEADER] : []),
     ];
   }
   return op;
@@ -199,7 +211,7 @@ export function buildOpenApiDocument(registry: Registry, opts: OpenApiOptions & 
   const headers = answerHeaders(version);
   const paths: Record<string, Json> = {};
   for (const ep of registry.endpoints()) {
-    const post = operation(ep, headers);
+    const post = operation(ep, headers, version.rules?.botAuthorHeader ?? false);
     paths[`/v${version.name}/configuration/action/${ep.name}`] = !ep.batch && ep.action.get ? { get: getOperation(post, ep), post } : { post };
   }
   const used = new Set(registry.endpoints().map((ep) => ep.action.area));

@@ -14,6 +14,11 @@ export interface EventSource {
   organizationId: string;
   /** Client id of the call that caused the change (null: PAT or system). */
   clientId: string | null;
+  /**
+   * The caller whose action caused the change (v3.6 webhooks show it as `requester`); absent when no caller acted on
+   * the licence (e.g. a bot template's bots made on installation).
+   */
+  requester?: { userId: string; accountId: string; clientId: string | null };
 }
 
 export interface CascadeHandlers {

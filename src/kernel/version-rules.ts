@@ -13,4 +13,9 @@ export interface VersionRules {
    * table (the webhooks area's catalogue holds every action of every version with its filters).
    */
   webhookActions: readonly string[];
+  /**
+   * The `X-Author-Id` header: an agent's credential acts as the bot it names when it may act for it (v3.5 and lower,
+   * bots/author.ts); false: the header is refused (`validation`), bot tokens being the only bot authorization (v3.6).
+   */
+  botAuthorHeader: boolean;
 }

@@ -24,6 +24,7 @@ import {
   type PropertyDef,
 } from './definitions.js';
 import { deletePropertyValues } from './values-repo.js';
+import { applicationChanged } from '../tenancy/applications.js';
 
 const CONFIGURATION_SCOPE = 'properties.configuration:rw';
 const Name = identifier({ minLength: 1, maxLength: 255 });
@@ -151,6 +152,7 @@ export const registerProperty = defineAction({
           public_access: null,
           created_at: nowIso(),
         });
+      await applicationChanged(tx, input.owner_client_id);
     });
     return {};
   },
@@ -175,6 +177,7 @@ export const unregisterProperty = defineAction({
       // Definition first: waits for value writes holding it (FOR SHARE), whose rows the next statement then sees.
       await deleteDefinition(tx.db, input.owner_client_id, input.name);
       await deletePropertyValues(tx.db, input.owner_client_id, input.name);
+      await applicationChanged(tx, input.owner_client_id);
     });
     return {};
   },
@@ -195,6 +198,7 @@ export const publishProperty = defineAction({
       await lockDefinitionOrThrow(tx, input.owner_client_id, input.name);
       const access = ACCESS_TYPES.filter((a) => input.access_type.includes(a));
       await setPublicAccess(tx.db, input.owner_client_id, input.name, access);
+      await applicationChanged(tx, input.owner_client_id);
     });
     return {};
   },

@@ -24,6 +24,8 @@ export interface LicenseChangeSubscriptions {
 
 /** How long changes of one licence are gathered into one call after the first. */
 export const COALESCE_MS = 100;
+/** SQLite: how often other processes' commits are looked for (`followOtherCommits`). */
+export const OTHER_COMMITS_POLL_MS = 250;
 
 export class LicenseChanges implements LicenseChangeSubscriptions {
   private readonly listeners = new Map<number | '*', Set<LicenseChangeListener>>();
@@ -42,6 +44,16 @@ export class LicenseChanges implements LicenseChangeSubscriptions {
       set.delete(fn);
       if (set.size === 0 && this.listeners.get(licenseId) === set) this.listeners.delete(licenseId);
     };
+  }
+
+  /** Whether anyone subscribes at all. */
+  get watched(): boolean {
+    return this.listeners.size > 0;
+  }
+
+  /** How many subscribers `licenseId` has (open views of it). */
+  subscribers(licenseId: number | '*'): number {
+    return this.listeners.get(licenseId)?.size ?? 0;
   }
 
   /** Committed changes of these licences (this process's, or another node's as received). */
@@ -94,4 +106,28 @@ export class LicenseChanges implements LicenseChangeSubscriptions {
       }
     }
   }
+}
+
+/**
+ * SQLite: commits of other processes on the database file (the CLI's) reach no commit listener of this one, and do
+ * not say which licence they changed. `version()` (the store's `otherCommits`, a pragma read from memory) is read every
+ * `ms`; when it moved while anyone watches, every view is told that anything may have changed (`stale()`: they
+ * reload). A read that fails (the database closed under the app) is skipped. Returns the function that stops it.
+ */
+export function followOtherCommits(version: () => number, changes: LicenseChanges, ms = OTHER_COMMITS_POLL_MS): () => void {
+  const read = () => {
+    try {
+      return version();
+    } catch {
+      return undefined; // the database closed or gone: the store's health reports that; looked at again next time
+    }
+  };
+  let last = read();
+  const timer = setInterval(() => {
+    const now = read();
+    if (now === undefined || now === last) return;
+    last = now;
+    if (changes.watched) changes.stale();
+  }, ms).unref();
+  return () => clearInterval(timer);
 }

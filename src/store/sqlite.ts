@@ -73,5 +73,6 @@ export function openSqlite(url: string, file: string, opts: StoreOptions, health
       return db.destroy();
     },
     changeToken: () => `${statements.writes()}:${dataVersion.get() as number}`,
+    otherCommits: () => dataVersion.get() as number,
   };
 }

@@ -22,6 +22,12 @@ export interface Store {
    * instead (read per request, see src/kernel/read-cache.ts).
    */
   changeToken?: () => string;
+  /**
+   * SQLite only: a number that changes when another connection — another process, e.g. the CLI — commits to the
+   * database file (`PRAGMA data_version`; this process's own commits leave it). Undefined on PostgreSQL, whose
+   * processes tell each other what they commit.
+   */
+  otherCommits?: () => number;
   /** Creation timestamps of this store (see `CreationClock`). */
   readonly clock: CreationClock;
   /** PostgreSQL: the connection pool (for pool metrics). */

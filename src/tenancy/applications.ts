@@ -103,6 +103,15 @@ export const installedClientIds = (db: Queryable, licenseId: number) =>
 export const installedLicenseIds = (db: Queryable, clientId: string) =>
   db.selectFrom('installations').select('license_id').where('client_id', '=', clientId);
 
+/**
+ * What an application keeps for every licence it is installed on changed (its webhooks, its property definitions):
+ * each of those licences is recorded as changed (`tx.licenseChanged`), as the caller's licence is by its lock, so
+ * that their open views hear of it. One query; no lock (the change is the application's, serialised by its own).
+ */
+export async function applicationChanged(tx: Tx, clientId: string): Promise<void> {
+  for (const r of await installedLicenseIds(tx.db, clientId).execute()) tx.licenseChanged(r.license_id);
+}
+
 /** The client id of the application installed first on the licence, or null. */
 export async function firstInstalledClientId(db: Queryable, licenseId: number): Promise<string | null> {
   const app = await db

@@ -6,6 +6,7 @@
 import { changeOf, withProperties, type VersionChanges } from '../kernel/versions.js';
 import { registerWebhook, webhookActionSchema } from '../webhooks/actions.js';
 import { webhookActionsWith } from '../webhooks/catalog.js';
+import type { VersionEvent, WebhookFormatChange } from '../webhooks/formats.js';
 import { listLicenseProperties } from '../properties/value-actions.js';
 
 export const v34: VersionChanges = {
@@ -20,6 +21,8 @@ export const v34: VersionChanges = {
     'register_webhook and list_webhook_names: the v3.4 triggering actions (`auto_access_added`, `auto_access_updated`, ' +
       '`auto_access_deleted` instead of `auto_accesses_updated`; no tag actions).',
     'list_license_properties is also served by GET with the parameters in the query string (the JS SDK calls it so).',
+    'Webhooks registered through v3.4 receive a change of auto access rules as one `auto_access_added`, ' +
+      '`auto_access_updated` or `auto_access_deleted` per rule (the rule without `status`), and no tag events.',
   ],
   batches: false,
   removed: [
@@ -39,3 +42,31 @@ export const v34: VersionChanges = {
     }),
   }),
 };
+
+/** v3.5's `auto_accesses_updated` items (each with a `status`) → v3.4's event per rule. */
+const AUTO_ACCESS_EVENTS: Record<string, string> = { added: 'auto_access_added', updated: 'auto_access_updated', deleted: 'auto_access_deleted' };
+
+function autoAccessEvents(items: unknown): VersionEvent[] {
+  if (!Array.isArray(items)) return [];
+  return items.flatMap((item: Record<string, unknown>) => {
+    const action = AUTO_ACCESS_EVENTS[String(item.status)];
+    if (!action) return [];
+    const { status: _status, ...rule } = item;
+    return [{ action, payload: rule }];
+  });
+}
+
+/** v3.5 tag events, which v3.4 has not. */
+const NO_TAG_EVENTS = new Set(['tag_created', 'tag_updated', 'tag_deleted']);
+
+/**
+ * Webhooks registered through v3.4 (versions/v3.4/webhooks.mdx), from v3.5's format: auto access changes one event per
+ * rule, no tag events. The v3.4 shapes of agents' and bots' payloads (work_scheduler, bots' timezone) go here too: map
+ * the events `v35.events(…)` gives (a fresh payload per call) to v3.4's.
+ */
+export const v34Webhooks: WebhookFormatChange = (v35) => ({
+  events: (action, payload) =>
+    NO_TAG_EVENTS.has(action)
+      ? []
+      : v35.events(action, payload).flatMap((e) => (e.action === 'auto_accesses_updated' ? autoAccessEvents(e.payload) : [e])),
+});

@@ -10,6 +10,7 @@ import { createBot, updateBot } from '../bots/bot-actions.js';
 import { BotTypeProps } from '../bots/schemas.js';
 import { registerWebhook, webhookActionSchema } from '../webhooks/actions.js';
 import { webhookActionsWith } from '../webhooks/catalog.js';
+import type { WebhookFormatChange } from '../webhooks/formats.js';
 import { V36_AREAS } from '../areas-v36.js';
 
 /** Agents' `max_chats_count` in create_agent and update_agent: "Maximum: 20." (v3.5 allows 100). */
@@ -26,8 +27,11 @@ export const v36: VersionChanges = {
     `Agents' \`max_chats_count\` is at most ${V36_MAX_CHATS} in create_agent and update_agent (v3.5: 100).`,
     'Bots have a `type` (create_bot, default `chatbot`; update_bot), stored and, as in the reference, shown in no answer nor webhook.',
     'create_group no longer needs an agent with the `normal` priority.',
+    'The `X-Author-Id` header (an agent token acting as a bot) is refused (`validation`): bot tokens are the only bot authorization.',
     'register_webhook: `url` at most 500 characters; the triggering actions gain `event_deleted` and `thread_summary_set` ' +
       'and lose `incoming_customer` (list_webhook_names lists them).',
+    'Webhooks registered through v3.6 carry `requester` (`user_id`, `account_id`, `client_id`) of the caller whose action ' +
+      'caused the event.',
   ],
   added: V36_AREAS.flatMap((area) => area.actions.map((a) => a.name)),
   actions: [
@@ -43,6 +47,10 @@ export const v36: VersionChanges = {
   ],
   rules: (v35) => ({
     groupNeedsNormalPriority: false,
+    botAuthorHeader: false,
     webhookActions: webhookActionsWith(v35.webhookActions, { add: ['event_deleted', 'thread_summary_set'], remove: ['incoming_customer'] }),
   }),
 };
+
+/** Webhooks registered through v3.6 (versions/v3.6/webhooks.mdx): v3.5's events, with `requester`. */
+export const v36Webhooks: WebhookFormatChange = () => ({ requester: true });

@@ -11,7 +11,7 @@ import { literalUnion, identifier } from '../kernel/schema.js';
 import { EmptyResponse } from '../kernel/responses.js';
 import { nowIso, type Queryable } from '../store/store.js';
 import { randomHexId } from '../kernel/crypto.js';
-import { assertUsableClientId, lockApplication } from '../tenancy/applications.js';
+import { applicationChanged, assertUsableClientId, lockApplication } from '../tenancy/applications.js';
 import {
   ADDITIONAL_DATA,
   SOURCE_TYPES,
@@ -210,9 +210,12 @@ export const registerWebhook = defineAction({
           description: input.description ?? null,
           filters: input.filters ? JSON.stringify(input.filters) : null,
           additional_data: input.additional_data ? JSON.stringify(input.additional_data) : null,
+          // Its deliveries have the format of the version it is registered through (formats.ts).
+          version: ctx.version,
           created_at: nowIso(),
         })
         .execute();
+      await applicationChanged(tx, input.owner_client_id);
       return { id };
     });
   },
@@ -259,6 +262,7 @@ export const unregisterWebhook = defineAction({
         .executeTakeFirst();
       if (Number(deleted.numDeletedRows) === 0) throw new ApiError('not_found', `Webhook ${input.id} not found`);
       await cancelPending(tx.db, 'webhook unregistered').where('webhook_id', '=', input.id).execute();
+      await applicationChanged(tx, input.owner_client_id);
     });
     return {};
   },

@@ -109,7 +109,7 @@ export async function sendingData(db: Queryable, claimed: readonly Claimed[]) {
       .execute(),
     db
       .selectFrom('webhook_events')
-      .select(['id', 'action', 'organization_id', 'payload'])
+      .select(['id', 'action', 'organization_id', 'payload', 'requester'])
       .where('id', 'in', [...new Set(claimed.map((c) => c.event_id))])
       .execute(),
   ]);

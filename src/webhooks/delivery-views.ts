@@ -54,7 +54,7 @@ export async function listDeliveries(db: Queryable, f: DeliveryFilter = {}): Pro
     .leftJoin('webhooks as w', 'w.id', 'd.webhook_id')
     .select([
       'd.id', 'd.webhook_id', 'w.url', 'w.secret_key', 'd.license_id', 'd.event_id', 'e.action', 'e.organization_id',
-      'e.payload', 'd.status', 'd.attempts', 'd.last_status', 'd.last_error', 'd.lease_owner', 'd.created_at', 'd.next_attempt_at',
+      'e.payload', 'e.requester', 'd.status', 'd.attempts', 'd.last_status', 'd.last_error', 'd.lease_owner', 'd.created_at', 'd.next_attempt_at',
       'd.retried_at', 'd.delivered_at', 'd.updated_at',
     ])
     .orderBy('d.created_at', 'desc')
@@ -144,11 +144,11 @@ export interface DeliveryDetail extends DeliverySummary {
 
 export async function getDelivery(db: Queryable, id: string): Promise<DeliveryDetail | undefined> {
   const row = await summaries(db)
-    .select(['w.secret_key', 'e.organization_id', 'e.payload'])
+    .select(['w.secret_key', 'e.organization_id', 'e.payload', 'e.requester'])
     .where('d.id', '=', id)
     .executeTakeFirst();
   if (!row) return undefined;
-  const { secret_key, organization_id, payload, ...rest } = row;
+  const { secret_key, organization_id, payload, requester, ...rest } = row;
   const sendable = secret_key !== null;
   const attempts = await db
     .selectFrom('webhook_delivery_attempts')
@@ -161,7 +161,7 @@ export async function getDelivery(db: Queryable, id: string): Promise<DeliveryDe
     ...rest,
     attempts: Number(rest.attempts),
     license_id: Number(rest.license_id),
-    body: sendable ? deliveryBody({ id: rest.webhook_id, secret_key }, { action: rest.action, organization_id, payload }) : null,
+    body: sendable ? deliveryBody({ id: rest.webhook_id, secret_key }, { action: rest.action, organization_id, payload, requester }) : null,
     headers: sendable ? deliveryHeaders(rest.id, Math.max(1, Number(rest.attempts))) : null,
     attempt_log: attempts.map((a) => ({
       attempt: Number(a.attempt),

@@ -15,13 +15,19 @@ import type { EventSource } from '../kernel/area.js';
 import { uuid } from '../kernel/crypto.js';
 import { installedClientIds } from '../tenancy/applications.js';
 import { contractPayload, type ConfigurationAction, type SourceType } from './catalog.js';
+import { formatOf, type Requester, type VersionEvent, type WebhookFormat } from './formats.js';
 
 export { CONFIGURATION_ACTIONS, type ConfigurationAction } from './catalog.js';
 
 export type { EventSource };
 
 export function sourceOf(caller: Caller): EventSource {
-  return { licenseId: caller.licenseId, organizationId: caller.organizationId, clientId: caller.clientId };
+  return {
+    licenseId: caller.licenseId,
+    organizationId: caller.organizationId,
+    clientId: caller.clientId,
+    requester: { userId: caller.agentId, accountId: caller.accountId, clientId: caller.clientId },
+  };
 }
 
 /**
@@ -41,7 +47,7 @@ export function filtersMatch(filtersJson: string | null, sourceClientId: string 
 }
 
 const insertEvent = preparedQuery(
-  8,
+  9,
   (
     db,
     id: string,
@@ -51,6 +57,7 @@ const insertEvent = preparedQuery(
     action: string,
     payload: string,
     sourceClientId: string | null,
+    requester: string | null,
     createdAt: string,
   ) =>
     db.insertInto('webhook_events').values({
@@ -61,6 +68,7 @@ const insertEvent = preparedQuery(
       action,
       payload,
       source_client_id: sourceClientId,
+      requester,
       created_at: createdAt,
     }),
 );
@@ -95,7 +103,7 @@ const selectTargets = preparedQuery(2, (db, licenseId: number, action: string) =
   db
     .selectFrom('webhooks as w')
     .leftJoin('webhook_license_states as s', (j) => j.onRef('s.client_id', '=', 'w.owner_client_id').on('s.license_id', '=', licenseId))
-    .select(['w.id', 'w.owner_client_id', 'w.filters'])
+    .select(['w.id', 'w.owner_client_id', 'w.filters', 'w.version', 'w.action'])
     .where('w.owner_client_id', 'in', installedClientIds(db, licenseId))
     .where('w.action', '=', action)
     .where('w.type', '=', 'license')
@@ -104,10 +112,29 @@ const selectTargets = preparedQuery(2, (db, licenseId: number, action: string) =
     .orderBy('w.id'), // the same order for webhooks created in the same millisecond
 );
 
+/** `requester` as v3.6 deliveries show it (the samples' order), or null when no caller acted. */
+function requesterJson(source: EventSource): string | null {
+  const r = source.requester;
+  if (!r) return null;
+  const requester: Requester = { user_id: r.userId, account_id: r.accountId, ...(r.clientId === null ? {} : { client_id: r.clientId }) };
+  return JSON.stringify(requester);
+}
+
+/** One event row to store: its action, payload and requester as some version's webhooks receive it. */
+interface EventRow {
+  action: string;
+  payload: string;
+  requester: string | null;
+  webhookIds: string[];
+}
+
 /**
  * Record one event inside `tx` (when a webhook wants it, or always in `all` mode). Call once per changed object
- * (batch calls record one event per item).
- * The stored payload keeps only the fields clients expect for the action (catalog.ts `PAYLOAD_CONTRACTS`).
+ * (batch calls record one event per item), with the base (v3.5) action and payload.
+ * The stored payload keeps only the fields clients expect for the action (catalog.ts `PAYLOAD_CONTRACTS`). Each
+ * webhook receives the event in the format of the version it was registered through (formats.ts): one row is stored
+ * per distinct form that some matching webhook receives (v3.5's and v3.6's forms differ only by `requester`; a v3.4
+ * change of several auto access rules is one row per rule), each delivered to the webhooks that receive that form.
  */
 export async function recordEvent(
   tx: Tx,
@@ -115,33 +142,60 @@ export async function recordEvent(
   action: ConfigurationAction,
   payload: unknown,
 ): Promise<void> {
+  const formats = tx.settings.webhookFormats;
+  const base = contractPayload(action, payload);
+  // Each version's events for this one (versions without a format: the base format).
+  const versions = [...(formats?.keys() ?? [])];
+  const forms = new Map<string, { format: WebhookFormat; events: readonly VersionEvent[] }>();
+  const formFor = (version: string) => {
+    let form = forms.get(version);
+    if (!form) {
+      const format = formatOf(formats, version);
+      form = { format, events: format.events(action, base) };
+      forms.set(version, form);
+    }
+    return form;
+  };
+  const names = new Set([action, ...versions.flatMap((v) => formFor(v).events.map((e) => e.action))]);
   // Within a batch call (one transaction) the subscriptions are looked up once per action.
-  const targets = await tx.memo(`webhook-targets:${source.licenseId}:${action}`, async () =>
-    (await selectTargets(tx.db, source.licenseId, action)).rows,
-  );
-  const matching = targets.filter((t) => filtersMatch(t.filters, source.clientId, t.owner_client_id));
-  if (matching.length === 0 && tx.settings.eventLog !== 'all') return;
+  const targets = (
+    await Promise.all(
+      [...names].map((name) =>
+        tx.memo(`webhook-targets:${source.licenseId}:${name}`, async () => (await selectTargets(tx.db, source.licenseId, name)).rows),
+      ),
+    )
+  ).flat();
+  const rows = new Map<string, EventRow>();
+  const requester = requesterJson(source);
+  const rowFor = (e: VersionEvent, withRequester: boolean) => {
+    const row = { action: e.action, payload: JSON.stringify(e.payload), requester: withRequester ? requester : null, webhookIds: [] };
+    const key = JSON.stringify([row.action, row.payload, row.requester]);
+    if (!rows.has(key)) rows.set(key, row);
+    return rows.get(key)!;
+  };
+  if (tx.settings.eventLog === 'all') rowFor({ action, payload: base }, false);
+  for (const t of targets) {
+    if (!filtersMatch(t.filters, source.clientId, t.owner_client_id)) continue;
+    const { format, events } = formFor(t.version);
+    for (const e of events) if (e.action === t.action) rowFor(e, format.requester).webhookIds.push(t.id);
+  }
+  if (rows.size === 0) return;
+  for (const row of rows.values()) await storeEvent(tx, source, row);
+}
+
+/** One event row and its deliveries (one per webhook receiving it, in the order of their registration). */
+async function storeEvent(tx: Tx, source: EventSource, row: EventRow): Promise<void> {
   const seq = await nextCounter(tx.db, `events:${source.licenseId}`);
   const id = uuid();
   const now = nowIso();
-  await insertEvent(
-    tx.db,
-    id,
-    seq,
-    source.licenseId,
-    source.organizationId,
-    action,
-    JSON.stringify(contractPayload(action, payload)),
-    source.clientId,
-    now,
-  );
-  if (matching.length === 0) return;
+  await insertEvent(tx.db, id, seq, source.licenseId, source.organizationId, row.action, row.payload, source.clientId, row.requester, now);
+  if (row.webhookIds.length === 0) return;
   await tx.db
     .insertInto('webhook_deliveries')
     .values(
-      matching.map((t) => ({
+      row.webhookIds.map((webhookId) => ({
         id: uuid(),
-        webhook_id: t.id,
+        webhook_id: webhookId,
         event_id: id,
         license_id: source.licenseId,
         event_seq: seq,

@@ -1,5 +1,5 @@
 /**
- * Table types of the webhooks area (migrations 0001, 0005, 0011). The webhooks folder as a whole owns these tables
+ * Table types of the webhooks area (migrations 0001, 0005, 0011, 0017). The webhooks folder as a whole owns these tables
  * (docs/architecture.md): the outbox (outbox.ts) writes events and deliveries, the delivery worker claims and settles
  * them (worker.ts through claims.ts), retention.ts prunes them, the registry (actions.ts) and the operator views and
  * redeliveries (delivery-views.ts, redelivery.ts, delivery-stats.ts) read and queue them, joining several of them in
@@ -18,6 +18,11 @@ export interface WebhookEventsTable {
   action: string;
   payload: string;
   source_client_id: string | null;
+  /**
+   * JSON `{user_id, client_id?, account_id}` of the caller whose action caused the event, on the events made for
+   * versions whose deliveries carry it (formats.ts); null otherwise.
+   */
+  requester: string | null;
   created_at: string;
 }
 
@@ -36,6 +41,8 @@ export interface WebhooksTable {
   filters: string | null;
   /** JSON array */
   additional_data: string | null;
+  /** The API version it was registered through (`3.6`): its deliveries have that version's format (formats.ts). */
+  version: string;
   created_at: string;
 }
 

@@ -130,8 +130,13 @@ describeStores('distribution by licence: upgrading a database (migration 0013)',
       assert.deepEqual(keyShape(await tableKeys(store)), keyShape(oldKeys), 'reverted: the old keys');
       assert.deepEqual(await createdIndexes(store), indexes);
       assert.equal((await migrator.migrateToLatest()).error, undefined);
-      // Every row as it was, with what later migrations add (0014: bots' type, `chatbot` for the bots made before).
-      const later = { ...rows, agents: rows.agents!.map((a: any) => ({ ...a, bot_type: a.type === 'bot' ? 'chatbot' : null })) };
+      // Every row as it was, with what later migrations add (0014: bots' type, `chatbot` for the bots made before;
+      // 0017: events' requester, none for the events recorded before).
+      const later = {
+        ...rows,
+        agents: rows.agents!.map((a: any) => ({ ...a, bot_type: a.type === 'bot' ? 'chatbot' : null })),
+        webhook_events: rows.webhook_events!.map((e: any) => ({ ...e, requester: null })),
+      };
       assert.deepEqual(await dump(store), later);
     } finally {
       await store.close();

@@ -4,6 +4,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { CONSOLE_COOKIE, CONSOLE_HEADER } from '../../src/http/console/index.js';
@@ -40,6 +41,11 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     after(() => h.stop());
     let cookie = '';
     const get = (url: string, c = cookie) => h.app.inject({ method: 'GET', url, headers: c ? { cookie: c } : {} });
+    /** The server's address on a loopback port (listening from the first call on), for streams read as a browser does. */
+    const listening = async () => {
+      if (!h.app.server.listening) await h.app.listen({ port: 0, host: '127.0.0.1' });
+      return `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+    };
 
     it('serves the page and its assets with a strict content security policy', async () => {
       const page = await get('/console', '');
@@ -189,10 +195,67 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.match(bad.json().error.message, /^`status` /);
     });
 
+    it("streams the open licence's changes: an event after an API write to it, none after one to another licence", async () => {
+      const own = sessionCookie((await signIn(h.app)).headers['set-cookie']);
+      const L = h.boot.license_id;
+      const url = `/console/api/licenses/${L}/live`;
+      // No session, an unknown licence, a malformed id: refused in the error format before any stream opens.
+      const anonymous = await h.app.inject({ method: 'GET', url });
+      assert.deepEqual([anonymous.statusCode, anonymous.json().error.type], [401, 'authentication']);
+      const unknown = await h.app.inject({ method: 'GET', url: '/console/api/licenses/999999999/live', headers: { cookie: own } });
+      assert.deepEqual([unknown.statusCode, unknown.json().error.type], [404, 'not_found']);
+      const malformed = await h.app.inject({ method: 'GET', url: '/console/api/licenses/abc/live', headers: { cookie: own } });
+      assert.deepEqual([malformed.statusCode, malformed.json().error.type], [400, 'validation']);
+
+      const base = await listening();
+      const ac = new AbortController();
+      const res = await fetch(`${base}${url}`, { headers: { cookie: own }, signal: ac.signal });
+      assert.equal(res.status, 200);
+      assert.match(String(res.headers.get('content-type')), /^text\/event-stream/);
+      const reader = res.body!.getReader();
+      let text = '';
+      let pending: ReturnType<typeof reader.read> | null = null; // a read outlasting one wait is kept for the next
+      /** Read until `until` arrives, or for `ms` at most; the events of the text so far. */
+      const read = async (until: string | null, ms: number) => {
+        const deadline = Date.now() + ms;
+        while (until === null || !text.includes(until)) {
+          const left = deadline - Date.now();
+          if (left <= 0) break;
+          let timer: NodeJS.Timeout | undefined;
+          pending ??= reader.read();
+          const chunk = await Promise.race([pending, new Promise<null>((r) => (timer = setTimeout(() => r(null), left)))]);
+          clearTimeout(timer);
+          if (chunk === null) break;
+          pending = null;
+          if (chunk.done) break;
+          text += Buffer.from(chunk.value).toString('utf8');
+        }
+        return text.split('\n\n').filter((e) => e.startsWith('event: ')).map((e) => ({ event: e.split('\n')[0]!.slice(7), data: JSON.parse(e.split('data: ')[1]!) }));
+      };
+      assert.deepEqual(await read('event: ready', 5000), [{ event: 'ready', data: { license_id: L } }]);
+
+      const other = await h.bootstrap();
+      await h.ok('create_tag', { name: 'elsewhere', group_ids: [0] }, { token: other.bearer_token });
+      assert.deepEqual((await read(null, 400)).map((e) => e.event), ['ready'], 'a write to another licence sends nothing');
+
+      const t0 = Date.now();
+      await h.ok('create_tag', { name: 'here', group_ids: [0] });
+      const events = await read('event: changed', 1000);
+      assert.deepEqual(events, [{ event: 'ready', data: { license_id: L } }, { event: 'changed', data: { license_id: L, missed: false } }]);
+      assert.ok(Date.now() - t0 < 1000, `the change arrived after ${Date.now() - t0} ms`);
+      // A batch is one transaction: one change, one event (after the feed's window from the write before has closed).
+      await sleep(200);
+      await h.ok('batch_create_agents', { requests: ['b1', 'b2', 'b3', 'b4', 'b5'].map((n) => ({ id: `${n}@example.com`, name: n })) });
+      const batch = (await read(null, 500)).slice(2);
+      assert.deepEqual(batch, [{ event: 'changed', data: { license_id: L, missed: false } }]);
+      // The stream ends with its session (here: the client leaves, and the feed forgets the subscription).
+      ac.abort();
+      await reader.cancel().catch(() => {});
+    });
+
     it('streams calls as they are recorded and deliveries as they change, and says signed_out once the session ends', async () => {
       const own = sessionCookie((await signIn(h.app)).headers['set-cookie']);
-      await h.app.listen({ port: 0, host: '127.0.0.1' });
-      const base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+      const base = await listening();
       const open = async (path: string) => {
         const res = await fetch(`${base}${path}`, { headers: { cookie: own } });
         assert.equal(res.status, 200);

@@ -1,34 +1,31 @@
 /**
  * The web console end to end, in headless Chromium against a real server on 127.0.0.1, on both stores: sign-in (and
- * a wrong token refused), a licence's agents (and one created through the API appearing), a webhook delivery arriving
- * live and opening to its body, a resend with its new attempt, a failed call in the journal, sign-out. Screenshots of
- * each main view are saved (docs/screenshots with UPDATE_SCREENSHOTS=1). Skipped (with the reason) when no Chromium is
- * installed and CI is not set; under CI=true it is required.
+ * a wrong token refused), a licence's agents, the open licence view following the licence live (an agent and a tag
+ * created through the API shown within 1 s without a reload, nothing loaded for another licence's change, the stream
+ * closed on leaving), a webhook delivery arriving live and opening to its body, a resend with its new attempt, a
+ * failed call in the journal, sign-out. Screenshots of each main view are saved (docs/screenshots with
+ * UPDATE_SCREENSHOTS=1). Skipped (with the reason) when no Chromium is installed and CI is not set; under CI=true it
+ * is required.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { Browser, Page } from 'puppeteer-core';
+import type { Browser, HTTPRequest, Page } from 'puppeteer-core';
 import { postgresOrSkip, type StoreKind } from '../support/stores.js';
 import { Receiver, waitFor } from '../support/webhooks.js';
-import { ConsoleServer, launchBrowser, needsChromium, screenshotDir, trackedPage, type TrackedPage } from '../support/browser.js';
+import { ConsoleServer, launchBrowser, msUntilShown, needsChromium, screenshotDir, trackedPage, waitForText, type TrackedPage } from '../support/browser.js';
 
 const FIRST_VIEW_BUDGET = 200 * 1024;
 let browser: Browser;
 
-/** Text of the element matching `selector` once it contains `text` (waits for it). */
-async function waitForText(page: Page, selector: string, text: string): Promise<void> {
-  await page
-    .waitForFunction(
-      (sel, t) => [...document.querySelectorAll(sel)].some((e) => e.textContent?.includes(t)),
-      { timeout: 15_000 },
-      selector,
-      text,
-    )
-    .catch(async (err: Error) => {
-      const shown = await page.$eval('main', (m) => (m as HTMLElement).innerText).catch(() => '(no main)');
-      throw new Error(`${err.message}: no "${text}" in ${selector}; the page shows:\n${shown.slice(0, 1500)}`);
-    });
+/** How many subscribers the server's licence change feed has for the licence (one per open view of it). */
+const liveStreams = (server: ConsoleServer, licenseId: number): number => server.app.changes.subscribers(licenseId);
+
+/** Wait (up to 5 s) until `ok()` holds. */
+async function waitUntil(ok: () => boolean | Promise<boolean>, message: string): Promise<void> {
+  for (const deadline = Date.now() + 5000; !(await ok()); await new Promise((r) => setTimeout(r, 50))) {
+    if (Date.now() > deadline) assert.fail(message);
+  }
 }
 
 /** Click the dialog's confirm button once the confirmation is open. */
@@ -123,14 +120,22 @@ describe('web console in Chromium', needsChromium(), () => {
         await page.waitForSelector(`a[href="${target}"]`);
       });
 
-      it("shows a licence's agents, and an agent created through the API", async () => {
+      it("shows a licence's agents, and an agent created through the API within 1 s, without a reload", async () => {
         await page.click(`a[href="#/licenses/${server.boot.license_id}/agents"]`);
         await waitForText(page, 'main table', server.boot.owner.id);
         await waitForText(page, 'main table', 'owner');
-        await server.ok('create_agent', { id: 'ada@example.com', name: 'Ada', role: 'administrator', groups: [{ id: 0, priority: 'first' }] });
+        await waitForText(page, '#tab-status', 'updated live');
+        await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+        const ms = await msUntilShown(page, 'main table', 'ada@example.com', () =>
+          server.ok('create_agent', { id: 'ada@example.com', name: 'Ada', role: 'administrator', groups: [{ id: 0, priority: 'first' }] }),
+        );
+        assert.ok(ms < 1000, `the new agent appeared ${ms} ms after the API answered`);
+        await waitForText(page, 'main table', '0 (first)');
+        assert.equal(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument), true, 'the page was not reloaded');
+        assert.equal(await page.$eval('tr[data-id="ada@example.com"]', (tr) => tr.classList.contains('new')), true, 'the new row is highlighted');
+        // The manual reload is still there.
         await page.click('#refresh');
         await waitForText(page, 'main table', 'ada@example.com');
-        await waitForText(page, 'main table', '0 (first)');
         await shot('agents');
         const narrow = await trackedPage(browser, { width: 390, height: 844 });
         try {
@@ -144,6 +149,36 @@ describe('web console in Chromium', needsChromium(), () => {
         } finally {
           await narrow.page.close();
         }
+      });
+
+      it("follows the open tab live: a tag appears within 1 s, another licence's change loads nothing, leaving closes the stream", async () => {
+        const L = server.boot.license_id;
+        await page.goto(`${server.base}/console#/licenses/${L}/tags`);
+        await waitForText(page, '#tab-status', 'updated live');
+        await new Promise((r) => setTimeout(r, 300)); // past a catch-up load, should the stream have been slower than the first load
+        const tabLoads: string[] = [];
+        const count = (req: HTTPRequest) => {
+          if (req.url().includes(`/console/api/licenses/${L}/tabs/`)) tabLoads.push(req.url());
+        };
+        page.on('request', count);
+        try {
+          const other = await server.bootstrap();
+          await server.ok('create_tag', { name: 'not-here', group_ids: [0] }, { token: other.bearer_token });
+          await new Promise((r) => setTimeout(r, 600));
+          assert.deepEqual(tabLoads, [], "another licence's change does not reload this one");
+          const ms = await msUntilShown(page, 'main table', 'live-tag', () => server.ok('create_tag', { name: 'live-tag', group_ids: [0] }));
+          assert.ok(ms < 1000, `the new tag appeared ${ms} ms after the API answered`);
+          assert.equal(tabLoads.length, 1, 'one load for one change');
+        } finally {
+          page.off('request', count);
+        }
+        // Leaving the licence closes its stream: the server's feed no longer has a subscriber for it.
+        assert.equal(liveStreams(server, L), 1);
+        await page.goto(`${server.base}/console#/licenses`);
+        await waitForText(page, 'main table', String(L));
+        await waitUntil(() => liveStreams(server, L) === 0, 'the licence stream was not closed on leaving the view');
+        await page.goto(`${server.base}/console#/licenses/${L}/agents`);
+        await waitForText(page, 'main table', 'ada@example.com');
       });
 
       it('renders every licence tab from what the API holds', async () => {
@@ -216,11 +251,16 @@ describe('web console in Chromium', needsChromium(), () => {
         const section = `section[data-client-id="${server.boot.client_id}"]`;
         await waitForText(page, `${section} .webhooks-state`, 'enabled');
         await shot('webhooks');
+        const renders = () => page.$eval('#tab-body', (b) => Number((b as HTMLElement).dataset.renders ?? 0));
+        const before = await renders();
         await page.click(`${section} .switch-state`);
         await confirm(page);
         await waitForText(page, `${section} .webhooks-state`, 'disabled');
         const state = await server.ok('get_license_webhooks_state', { owner_client_id: server.boot.client_id });
         assert.equal(state.license_webhooks_enabled, false);
+        // The console's own change comes back through the licence's stream: the tab is drawn again from the server.
+        await page.waitForFunction((n) => Number((document.querySelector('#tab-body') as HTMLElement).dataset.renders) > n, { timeout: 5000 }, before);
+        await waitForText(page, `${section} .webhooks-state`, 'disabled');
         await page.click(`${section} .switch-state`);
         await confirm(page);
         await waitForText(page, `${section} .webhooks-state`, 'enabled');

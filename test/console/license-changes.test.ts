@@ -2,13 +2,17 @@
  * The licence change feed behind the console's live licence view: bursts coalesced per licence (the last change never
  * lost), and — through the real server on both stores — every path that changes a licence's configuration telling the
  * feed which licence it changed (API calls and batches, /admin/, the console's operations, installs, template bots
- * spread over installations, the CLI's transactions), and reads telling nothing.
+ * spread over installations, an application's webhooks and property definitions, the CLI's transactions), and reads
+ * telling nothing; on SQLite, another process's commit on the file telling every watcher that anything may have
+ * changed.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LicenseChanges } from '../../src/shared-state/license-changes.js';
+import { LicenseChanges, followOtherCommits } from '../../src/shared-state/license-changes.js';
 import { updateLicense } from '../../src/provisioning/licenses.js';
+import { openStore } from '../../src/store/open.js';
+import { createCore } from '../../src/core.js';
 import { describeStores, newApp, type Harness } from '../support/harness.js';
 
 const ADMIN = 'license-changes-admin-token-0123456789';
@@ -53,6 +57,32 @@ describe('licence change feed', () => {
     feed.stale();
     assert.deepEqual(all, [3, 4, '*']);
     assert.deepEqual(one, [3, '*']);
+    feed.close();
+  });
+  it("follows another process's commits through a version number: stale() when it moves while watched, a failing read skipped", async () => {
+    const feed = new LicenseChanges(50);
+    let version = 1;
+    let failing = false;
+    const stop = followOtherCommits(() => {
+      if (failing) throw new TypeError('The database connection is not open');
+      return version;
+    }, feed, 10);
+    const seen: Array<number | '*'> = [];
+    version = 2; // nobody watches: nothing to tell
+    await sleep(40);
+    feed.subscribe(5, (id) => seen.push(id));
+    await sleep(40);
+    assert.deepEqual(seen, []);
+    failing = true;
+    await sleep(40); // the store closed under the app: no exception escapes the timer
+    failing = false;
+    version = 3;
+    await sleep(40);
+    assert.deepEqual(seen, ['*']);
+    stop();
+    version = 4;
+    await sleep(40);
+    assert.deepEqual(seen, ['*'], 'nothing after stopping');
     feed.close();
   });
 });
@@ -122,4 +152,45 @@ describeStores('licence changes of every write path', (h) => {
     const changed = await changesDuring(() => h().ok('create_bot_template', { name: 'Everywhere', owner_client_id: app, affect_existing_installations: true }));
     assert.deepEqual(changed, [L, other.license_id].sort());
   });
+
+  it("an application's webhooks and property definitions tell every licence it is installed on", async () => {
+    const L = h().boot.license_id;
+    const other = await h().bootstrap();
+    const app = await newApp(h() as Harness, { install: [L, other.license_id] });
+    const both = [L, other.license_id].sort();
+    const hook = { action: 'agent_created', url: 'https://example.com/hook', secret_key: 'k', type: 'license', owner_client_id: app };
+    let id = '';
+    assert.deepEqual(await changesDuring(async () => (id = (await h().ok('register_webhook', hook)).id)), both);
+    assert.deepEqual(await changesDuring(() => h().ok('unregister_webhook', { id, owner_client_id: app })), both);
+    const prop = { name: 'live_prop', owner_client_id: app, type: 'string', access: { license: { agent: ['read'], customer: ['read'] } } };
+    assert.deepEqual(await changesDuring(() => h().ok('register_property', prop)), both);
+    assert.deepEqual(await changesDuring(() => h().ok('publish_property', { name: 'live_prop', owner_client_id: app, access_type: ['read'] })), both);
+  });
 }, { env: { ADMIN_TOKEN: ADMIN } });
+
+describeStores('licence changes committed by another process on the SQLite file', (h) => {
+  it("tells every watcher that anything may have changed when another connection commits (the CLI's writes)", async () => {
+    const L = h().boot.license_id;
+    // What `config-api license update` does in its own process: its own store (connection) and core on the file.
+    const cli = openStore(h().store.url);
+    try {
+      const cliCore = createCore(cli, h().config);
+      const seen: Array<number | '*'> = [];
+      const off = h().app.changes.subscribe(L, (id) => seen.push(id));
+      try {
+        await cliCore.transaction((tx) => updateLicense(tx, L, { plan: 'team' }), { licenseId: L });
+        const t0 = Date.now();
+        while (!seen.includes('*') && Date.now() - t0 < 2000) await sleep(20);
+        assert.deepEqual(seen, ['*']);
+        assert.ok(Date.now() - t0 < 1000, `told after ${Date.now() - t0} ms`);
+        await h().ok('create_tag', { name: 'own-commit', group_ids: [0] });
+        await sleep(400);
+        assert.deepEqual(seen, ['*', L], "this process's own commits name their licence, and are not taken for another's");
+      } finally {
+        off();
+      }
+    } finally {
+      await cli.close();
+    }
+  });
+}, {}, ['sqlite']);

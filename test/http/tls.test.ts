@@ -1,7 +1,8 @@
 /**
  * HTTPS and HTTP/2 through a real port on 127.0.0.1, with the self-signed local CA made into a data directory: the
  * Python-SDK-style URL https://localhost:<port>/v3.5/configuration/action/<action> verified against the CA file,
- * HTTP/2 negotiated by ALPN, HTTP/1.1 still accepted.
+ * HTTP/2 negotiated by ALPN, HTTP/1.1 still accepted; server-sent events (the journal's, the console's licence stream)
+ * over HTTP/2.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,7 +35,7 @@ function httpsPost(url: string, ca: string, token: string, body = '{}'): Promise
   });
 }
 
-function h2Post(origin: string, ca: string, path: string, token: string): Promise<{ alpn: string | false | undefined; status: number; body: any }> {
+function h2Post(origin: string, ca: string, path: string, token: string, body = '{}'): Promise<{ alpn: string | false | undefined; status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(origin, { ca, family: 4 } as http2.SecureClientSessionOptions);
     session.on('error', reject);
@@ -49,18 +50,25 @@ function h2Post(origin: string, ca: string, path: string, token: string): Promis
       resolve({ alpn, status, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
     });
     req.on('error', reject);
-    req.end('{}');
+    req.end(body);
   });
 }
 
 const ADMIN_TOKEN = 'tls-admin-token-0123456789';
 
-/** Open the journal's event stream over HTTP/2, make `call` happen, and return the stream's headers and text. */
-function h2Stream(origin: string, ca: string, path: string, until: string, call: () => Promise<unknown>): Promise<{ headers: http2.IncomingHttpHeaders; text: string }> {
+/** Open an event stream over HTTP/2 (the journal's by default), make `call` happen, and return the stream's headers and text. */
+function h2Stream(
+  origin: string,
+  ca: string,
+  path: string,
+  until: string,
+  call: () => Promise<unknown>,
+  credentials: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` },
+): Promise<{ headers: http2.IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(origin, { ca, family: 4 } as http2.SecureClientSessionOptions);
     session.on('error', reject);
-    const req = session.request({ ':method': 'GET', ':path': path, authorization: `Bearer ${ADMIN_TOKEN}` });
+    const req = session.request({ ':method': 'GET', ':path': path, ...credentials });
     let headers: http2.IncomingHttpHeaders = {};
     let text = '';
     req.on('response', (h) => {
@@ -167,6 +175,29 @@ for (const kind of ['sqlite', 'postgres'] as StoreKind[]) {
       });
       assert.equal(h1.connection, 'close');
       assert.match(String(h1['content-type']), /^text\/event-stream/);
+    });
+
+    it("streams a licence's changes to the console over HTTP/2", async () => {
+      const dispatcher = new Agent({ connect: { ca } });
+      let cookie: string;
+      try {
+        const signIn = await undiciRequest(`https://127.0.0.1:${port}/console/api/session`, {
+          method: 'POST', dispatcher, body: JSON.stringify({ token: ADMIN_TOKEN }), headers: { 'content-type': 'application/json', 'x-console-request': '1' },
+        });
+        assert.equal(signIn.statusCode, 200);
+        await signIn.body.dump();
+        cookie = String(signIn.headers['set-cookie']).split(';')[0]!;
+      } finally {
+        await dispatcher.close();
+      }
+      const origin = `https://localhost:${port}`;
+      const { headers, text } = await h2Stream(origin, ca, `/console/api/licenses/${boot.license_id}/live`, 'event: changed', () =>
+        h2Post(origin, ca, '/v3.5/configuration/action/create_tag', boot.bearer_token, JSON.stringify({ name: 'over-h2', group_ids: [0] })),
+      { cookie });
+      assert.equal(headers[':status'], 200);
+      assert.equal(headers.connection, undefined);
+      assert.match(text, /event: ready\ndata: \{"license_id":\d+\}\n\n/);
+      assert.match(text, new RegExp(`event: changed\\ndata: \\{"license_id":${boot.license_id},"missed":false\\}`));
     });
 
     it('refuses clients that do not trust the CA', async () => {

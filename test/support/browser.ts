@@ -95,3 +95,26 @@ export function screenshotDir(): string {
   mkdirSync(dir, { recursive: true });
   return dir;
 }
+
+/** Text of the element matching `selector` once it contains `text` (waits for it). */
+export async function waitForText(page: Page, selector: string, text: string): Promise<void> {
+  await page
+    .waitForFunction(
+      (sel, t) => [...document.querySelectorAll(sel)].some((e) => e.textContent?.includes(t)),
+      { timeout: 15_000 },
+      selector,
+      text,
+    )
+    .catch(async (err: Error) => {
+      const shown = await page.$eval('main', (m) => (m as HTMLElement).innerText).catch(() => '(no main)');
+      throw new Error(`${err.message}: no "${text}" in ${selector}; the page shows:\n${shown.slice(0, 1500)}`);
+    });
+}
+
+/** Milliseconds from `write`'s answer until `text` shows in `selector` (waits up to 15 s, then fails). */
+export async function msUntilShown(page: Page, selector: string, text: string, write: () => Promise<unknown>): Promise<number> {
+  await write();
+  const t0 = Date.now();
+  await waitForText(page, selector, text);
+  return Date.now() - t0;
+}

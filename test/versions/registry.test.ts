@@ -90,7 +90,7 @@ describe('materialise: a version written against another one', () => {
     },
   });
   const later = defineAction({ name: 'later', area: 'test', summary: 'Later.', schema: Type.Object({}), response: Type.Object({}), scopes: [], async handler() {} });
-  const base = { version: '3.5', rules: { groupNeedsNormalPriority: true, webhookActions: ['a'] }, summary: ['base'] };
+  const base = { version: '3.5', rules: { groupNeedsNormalPriority: true, webhookActions: ['a'], botAuthorHeader: true }, summary: ['base'] };
   const v36: VersionChanges = {
     version: '3.6',
     neighbour: '3.5',

@@ -7,8 +7,8 @@
  *
  *   onRequest   the lifecycle header (`Legacy`/`Deprecation`, legacy and deprecated versions) → the call identified
  *               (`req.call`) → failed-authentication block → rate limit
- *   preHandler  authentication (actions that need it; a refused credential is kept for `authorize`, so fault rules
- *               still apply) → fault rules (control plane) → authorization (the refusal, a suspended agent, scopes)
+ *   preHandler  authentication (actions that need it; `X-Author-Id` as the version's rules say; a refused credential
+ *               is kept for `authorize`, so fault rules still apply) → fault rules (control plane) → authorization (the refusal, a suspended agent, scopes)
  *   handler     the dispatcher: validation, the version's translation, the action's own authorization, its read cache
  *               or one transaction, the version's answer
  *   onSend      failed authentications counted (a 401 past the limit goes out as 429), per-call metrics, the request
@@ -22,7 +22,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods, onRequ
 import { Type } from '@sinclair/typebox';
 import { ApiError, HttpStatusError } from '../../kernel/errors.js';
 import { MAX_BATCH_SIZE, type Registry } from '../../kernel/registry.js';
-import type { ServedVersion, VersionedRegistry } from '../../kernel/versions.js';
+import type { ServedVersion, VersionedRegistry, VersionRules } from '../../kernel/versions.js';
 import { requireAnyScope } from '../../kernel/scopes.js';
 import { compileValidator } from '../../kernel/validation.js';
 import { batchRequestSchema } from '../../kernel/responses.js';
@@ -87,14 +87,27 @@ function observeCalls(api: FastifyInstance, o: ActionApiOptions, labels: Registr
   if (o.controlPlane) api.addHook('onSend', journalHook(o.controlPlane.journal));
 }
 
-/** preHandler: who calls, for actions that need a credential (a refusal is kept in `req.authFailure`). */
-function authenticate(auth: Authenticator): preHandlerAsyncHookHandler {
+const firstHeader = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+/**
+ * preHandler: who calls, for actions that need a credential (a refusal is kept in `req.authFailure`). With
+ * `X-Author-Id` (not empty), where the version's rules accept it (`botAuthorHeader`: v3.5 and lower), the agent's
+ * credential acts as the bot it names (bots/author.ts); where they do not (v3.6), the call is refused (`validation`).
+ */
+function authenticate(auth: Authenticator, rules: VersionRules): preHandlerAsyncHookHandler {
   return async (req) => {
     const action = req.call?.action;
     if (!action || action.auth === 'none') return;
-    const xRegion = req.headers['x-region'];
     try {
-      req.caller = await auth.authenticate(req.headers.authorization, Array.isArray(xRegion) ? xRegion[0] : xRegion);
+      let caller = await auth.authenticate(req.headers.authorization, firstHeader(req.headers['x-region']));
+      const author = firstHeader(req.headers['x-author-id']);
+      if (author !== undefined && author !== '') {
+        if (!rules.botAuthorHeader) {
+          throw new ApiError('validation', 'The `X-Author-Id` header is not supported in this version: authorize bots with bot tokens (issue_bot_token)');
+        }
+        caller = await auth.actAsBot(caller, author);
+      }
+      req.caller = caller;
     } catch (err) {
       req.authFailure = err instanceof Error ? err : new Error(String(err));
     }
@@ -131,7 +144,7 @@ const actionApi: FastifyPluginAsyncTypebox<VersionOptions> = async (api, o) => {
     });
   }
   observeCalls(api, o, served.registry, { calls: callTable(served.registry, served.path, o.metrics.requests), path: served.path });
-  api.addHook('preHandler', authenticate(o.auth));
+  api.addHook('preHandler', authenticate(o.auth, served.rules));
   if (o.controlPlane) api.addHook('preHandler', faultsHook(o.controlPlane.faults));
   api.addHook('preHandler', authorize);
 

@@ -30,11 +30,7 @@ export const callRoutes: FastifyPluginAsyncTypebox<ConsoleDeps> = async (app, { 
   app.get('/console/api/calls/live', (req, reply) => {
     const stream = streams.open(req, reply, { retryMs: 2000 });
     stream.onClose(journal.subscribe((e) => stream.send('call', summary(e))));
-    stream.every(LIVE_POLL_MS, async () => {
-      if (await sessions.of(req)) return;
-      stream.send('signed_out', {});
-      stream.end();
-    });
+    sessions.endWithSession(req, stream, LIVE_POLL_MS);
   });
 
   app.get('/console/api/calls/:rid', { schema: { params: Type.Object({ rid: Type.String() }) } }, async ({ params: { rid } }) => {

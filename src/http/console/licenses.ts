@@ -6,9 +6,10 @@ import { getLicense, listLicenses } from '../../tenancy/licenses.js';
 import { licenseApplications } from '../../tenancy/applications.js';
 import { LicenseParams, Nullable } from '../schemas.js';
 import { TABS, ownerRunner } from './tabs.js';
-import type { ConsoleDeps } from './deps.js';
+import { LIVE_POLL_MS, type ConsoleDeps } from './deps.js';
 
-export const licenseRoutes: FastifyPluginAsyncTypebox<ConsoleDeps> = async (app, { core, versions, dispatcher, operations }) => {
+export const licenseRoutes: FastifyPluginAsyncTypebox<ConsoleDeps> = async (app, deps) => {
+  const { core, versions, dispatcher, operations, streams, sessions, changes } = deps;
   const db = core.store.db;
 
   app.get('/console/api/licenses', async () => ({ licenses: await listLicenses(db) }));
@@ -17,6 +18,18 @@ export const licenseRoutes: FastifyPluginAsyncTypebox<ConsoleDeps> = async (app,
     license: await getLicense(db, id),
     applications: await licenseApplications(db, id),
   }));
+
+  // The open licence view's signal to reload: `changed` after every committed change of the licence (from this node,
+  // or from another one when the feed carries the other nodes' changes), coalesced by the feed; `ready` once the
+  // stream listens, so that a page that loaded before it can catch up. The session is checked every LIVE_POLL_MS.
+  app.get('/console/api/licenses/:id/live', { schema: { params: LicenseParams } }, async (req, reply) => {
+    const licenseId = req.params.id;
+    await getLicense(db, licenseId); // not_found before the stream opens
+    const stream = streams.open(req, reply, { retryMs: 2000 });
+    stream.onClose(changes.subscribe(licenseId, (id) => stream.send('changed', { license_id: licenseId, missed: id === '*' })));
+    stream.send('ready', { license_id: licenseId });
+    sessions.endWithSession(req, stream, LIVE_POLL_MS);
+  });
 
   app.get('/console/api/licenses/:id/tabs/:tab', {
     schema: { params: Type.Object({ id: LicenseParams.properties.id, tab: Type.String() }) },

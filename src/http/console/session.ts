@@ -12,6 +12,7 @@ import { ApiError } from '../../kernel/errors.js';
 import { hashSecret, secretMatches } from '../../kernel/crypto.js';
 import type { ConsoleSessions } from '../../shared-state/console-sessions.js';
 import type { AuthFailureHooks } from '../auth-failures.js';
+import type { EventStream } from '../sse.js';
 
 export const CONSOLE_COOKIE = 'config_api_console';
 export const CONSOLE_HEADER = 'x-console-request';
@@ -55,6 +56,18 @@ export class Sessions {
 
   delete(token: string): Promise<void> {
     return this.store.delete(token);
+  }
+
+  /**
+   * End a live view's stream once the request's session is gone (signed out, expired, or signed out on another
+   * node), checked now and every `ms`; the page hears `signed_out` first and shows the sign-in form.
+   */
+  endWithSession(req: FastifyRequest, stream: EventStream, ms: number): void {
+    stream.every(ms, async () => {
+      if (await this.of(req)) return;
+      stream.send('signed_out', {});
+      stream.end();
+    });
   }
 }
 

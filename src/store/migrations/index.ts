@@ -15,6 +15,7 @@ import * as m0012 from './0012_v36_areas.js';
 import * as m0013 from './0013_license_keys.js';
 import * as m0014 from './0014_bot_type.js';
 import * as m0015 from './0015_shared_state.js';
+import * as m0017 from './0017_webhook_versions.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0013_license_keys': m0013,
   '0014_bot_type': m0014,
   '0015_shared_state': m0015,
+  '0017_webhook_versions': m0017,
 };
