@@ -30,7 +30,7 @@ const LAYERS = [
   { name: 'shared state', paths: ['^src/shared-state/'] },
   { name: 'tenancy', paths: ['^src/tenancy/'] },
   ...AREA_ORDER.map((area) => ({ name: `area ${area}`, paths: [`^src/${area}/`] })),
-  { name: 'area lists', paths: ['^src/areas\\.ts$', '^src/areas-v36\\.ts$'] },
+  { name: 'area lists', paths: ['^src/areas\\.ts$', '^src/areas-v34\\.ts$', '^src/areas-v36\\.ts$'] },
   { name: 'versions', paths: ['^src/versions/'] },
   { name: 'core', paths: ['^src/core\\.ts$'] }, // its transactions carry the versions' webhook formats
   { name: 'provisioning', paths: ['^src/provisioning/'] },

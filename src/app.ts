@@ -134,7 +134,8 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
       delivery?.notify();
       changes.stale();
     };
-    listener = await new PgChangeListener(store.url, { origin: core.origin, changed: committed, stale }, app.log, config.database.connectTimeoutMs).start();
+    const sink = { origin: core.origin, changed: committed, stale };
+    listener = await new PgChangeListener(store.url, sink, app.log, { connectTimeoutMs: config.database.connectTimeoutMs }).start();
   }
   // SQLite: another process's commit on the file (the CLI's) names no licence; while a licence view is open, it reloads.
   const unfollow = store.otherCommits ? followOtherCommits(store.otherCommits, changes) : undefined;

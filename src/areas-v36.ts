@@ -6,6 +6,7 @@
  */
 import type { Area } from './kernel/area.js';
 import { AREAS } from './areas.js';
+import { V34_AREAS } from './areas-v34.js';
 import { greetingsArea } from './greetings/area.js';
 import { customerBansArea } from './bans/area.js';
 import { emailBouncesArea } from './email-bounces/area.js';
@@ -13,8 +14,8 @@ import { companyArea } from './company/area.js';
 
 export const V36_AREAS: readonly Area[] = [greetingsArea, customerBansArea, emailBouncesArea, companyArea];
 
-/** Every area an app serves by default: those of v3.5, then those new in v3.6. */
-export const ALL_AREAS: readonly Area[] = [...AREAS, ...V36_AREAS];
+/** Every area an app serves by default: those of v3.5, v3.4's own methods (src/areas-v34.ts), those new in v3.6. */
+export const ALL_AREAS: readonly Area[] = [...AREAS, ...V34_AREAS, ...V36_AREAS];
 
 /** The OpenAPI tags of the new v3.6 areas, from the reference's introductions (their other actions are tagged `other`). */
 export const V36_AREA_DOCS: Record<string, { title: string; description: string }> = {

@@ -5,7 +5,7 @@
  */
 import { RawJson } from '../kernel/raw-json.js';
 import { ApiError } from '../kernel/errors.js';
-import { defineAction, type ActionContext, type BatchOutcome, type Caller } from '../kernel/registry.js';
+import { defineAction, type ActionContext, type BatchOutcome } from '../kernel/registry.js';
 import { hasScope, requireScopes } from '../kernel/scopes.js';
 import { EmptyResponse } from '../kernel/responses.js';
 import { Type, type Static } from '@sinclair/typebox';
@@ -53,7 +53,7 @@ export const createAgent = defineAction({
   batch: 'batch_create_agents',
   async handler(ctx, input) {
     const { caller } = ctx;
-    const { agent, groups } = newAgentOf(caller, input);
+    const { agent, groups } = newAgentOf(ctx, input);
     return ctx.tx(async (tx) => {
       await assertGroupsExistIn(tx, caller.licenseId, groups.map((g) => g.id));
       const row = await insertAgent(tx, caller.licenseId, agent);
@@ -69,7 +69,7 @@ export const createAgent = defineAction({
     const checked: Array<{ at: number } & ReturnType<typeof newAgentOf>> = [];
     for (const [at, input] of inputs.entries()) {
       try {
-        checked.push({ at, ...newAgentOf(caller, input) });
+        checked.push({ at, ...newAgentOf(ctx, input) });
       } catch (error) {
         out[at] = { ok: false, error };
       }
@@ -100,7 +100,8 @@ export const createAgent = defineAction({
 });
 
 /** A new agent from create_agent's input: what the caller may create, checked (no stored data read), and its groups. */
-function newAgentOf(caller: Caller, input: Static<typeof CreateAgent>): { agent: NewAgent; groups: Membership[] } {
+function newAgentOf(ctx: ActionContext, input: Static<typeof CreateAgent>): { agent: NewAgent; groups: Membership[] } {
+  const { caller } = ctx;
   const role = input.role ?? 'normal';
   const avatar = avatarOf(input);
   assertCanGrantRole(caller, role);
@@ -111,7 +112,7 @@ function newAgentOf(caller: Caller, input: Static<typeof CreateAgent>): { agent:
   const awaiting = input.awaiting_approval ?? !canActivate;
   const groups = input.groups ?? [];
   assertNoDuplicateGroups(groups);
-  const ws = input.work_scheduler ? checkWorkScheduler(input.work_scheduler) : null;
+  const ws = input.work_scheduler ? checkWorkScheduler(input.work_scheduler, { zoneOptional: ctx.rules.agentScheduleZone === 'kept' }) : null;
   const notifications = uniqueList(input.notifications, 'notifications');
   const emailSubs = uniqueList(input.email_subscriptions, 'email_subscriptions');
   const agent: NewAgent = {
@@ -234,7 +235,7 @@ export const updateAgent = defineAction({
         requireScopes(caller.scopes, 'accounts.roles.lc--all:rw');
         assertCanGrantRole(caller, input.role);
       }
-      await applyAgentUpdate(tx, caller, row, agentColumnChanges(row, { ...input, avatar }), input.groups, 'agent_updated');
+      await applyAgentUpdate(tx, caller, row, agentColumnChanges(row, { ...input, avatar }, ctx.rules), input.groups, 'agent_updated');
       if (input.role !== undefined) tx.signal('credentials-changed');
     });
     return {};

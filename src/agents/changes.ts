@@ -4,6 +4,7 @@
  */
 import type { Caller } from '../kernel/registry.js';
 import type { Cascades } from '../kernel/area.js';
+import type { VersionRules } from '../kernel/version-rules.js';
 import type { Tx } from '../store/transaction.js';
 import { assertGroupsExistIn, membershipsByAgent, removeAgentFromGroups, replaceAgentGroups, type Membership } from '../groups/repo.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
@@ -41,18 +42,31 @@ export function plainColumnChanges<K extends keyof AgentRow & string>(
   }
 }
 
-/** The checked new work schedule when `input` gives one that differs from the stored one, else undefined. */
-export function schedulerChange(row: AgentRow, input: WorkScheduler | undefined, out: ColumnChanges): WorkScheduler | undefined {
+/**
+ * The checked new work schedule when `input` gives one that differs from the stored one, else undefined. With
+ * `keepZone` (the `agentScheduleZone` rule), a schedule given without a time zone keeps the stored one.
+ */
+export function schedulerChange(
+  row: AgentRow,
+  input: WorkScheduler | undefined,
+  out: ColumnChanges,
+  { keepZone = false }: { keepZone?: boolean } = {},
+): WorkScheduler | undefined {
   if (input === undefined) return undefined;
-  const ws = checkWorkScheduler(input);
-  if (JSON.stringify(ws) === JSON.stringify(parseScheduler(row.work_scheduler))) return undefined;
+  const stored = parseScheduler(row.work_scheduler);
+  const given = keepZone && input.timezone === undefined && stored.timezone ? { ...input, timezone: stored.timezone } : input;
+  const ws = checkWorkScheduler(given, { zoneOptional: keepZone });
+  if (JSON.stringify(ws) === JSON.stringify(stored)) return undefined;
   out.set.work_scheduler = JSON.stringify(ws);
   out.changed.work_scheduler = ws;
   return ws;
 }
 
-/** Fields of update_agent that are stored as columns, with how they compare/serialise. */
-export function agentColumnChanges(row: AgentRow, input: UpdateAgentInput): ColumnChanges {
+/**
+ * Fields of update_agent that are stored as columns, with how they compare/serialise; `rules`: the call's version
+ * rules (its `agentScheduleZone`).
+ */
+export function agentColumnChanges(row: AgentRow, input: UpdateAgentInput, rules: Pick<VersionRules, 'agentScheduleZone'>): ColumnChanges {
   const out: ColumnChanges = { set: {}, changed: {} };
   const simple = ['name', 'role', 'avatar', 'login_status', 'job_title', 'mobile', 'max_chats_count'] as const;
   plainColumnChanges(row, input, simple, (k) => (k === 'avatar' || k === 'job_title' || k === 'mobile' ? '' : null), out);
@@ -69,7 +83,7 @@ export function agentColumnChanges(row: AgentRow, input: UpdateAgentInput): Colu
       out.changed[k] = list;
     }
   }
-  schedulerChange(row, input.work_scheduler, out);
+  schedulerChange(row, input.work_scheduler, out, { keepZone: rules.agentScheduleZone === 'kept' });
   return out;
 }
 

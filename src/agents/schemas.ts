@@ -28,6 +28,8 @@ export const GroupsSchema = Type.Array(
 );
 
 const HHMM = '^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$';
+/** A time of day of a work schedule, `HH:MM` (`24:00` ends a day). */
+export const TimeOfDay = Type.String({ pattern: HHMM, errorMessage: 'should be a time in HH:MM format' });
 
 export const WorkSchedulerSchema = Type.Object(
   {
@@ -38,8 +40,8 @@ export const WorkSchedulerSchema = Type.Object(
           {
             day: literalUnion(DAYS),
             enabled: Type.Boolean(),
-            start: Type.String({ pattern: HHMM, errorMessage: 'should be a time in HH:MM format' }),
-            end: Type.String({ pattern: HHMM, errorMessage: 'should be a time in HH:MM format' }),
+            start: TimeOfDay,
+            end: TimeOfDay,
           },
           { additionalProperties: false },
         ),
@@ -70,15 +72,16 @@ export function isTimeZone(tz: string): boolean {
 }
 
 /**
- * Semantic checks beyond the schema: a non-empty schedule needs an IANA `timezone`; each range ends after it starts.
- * Returns the normalised scheduler as stored.
+ * Semantic checks beyond the schema: a non-empty schedule needs an IANA `timezone` (unless `zoneOptional`: the
+ * `agentScheduleZone` rule of a version whose schedules have none); each range ends after it starts. Returns the
+ * normalised scheduler as stored.
  */
-export function checkWorkScheduler(ws: WorkScheduler, opts: { timezoneRequired?: boolean } = {}): WorkScheduler {
+export function checkWorkScheduler(ws: WorkScheduler, opts: { timezoneRequired?: boolean; zoneOptional?: boolean } = {}): WorkScheduler {
   const schedule = ws.schedule ?? [];
   if (ws.timezone !== undefined && ws.timezone !== '' && !isTimeZone(ws.timezone)) {
     throw new ApiError('validation', '`work_scheduler.timezone` should be a valid IANA time zone');
   }
-  if ((schedule.length > 0 || opts.timezoneRequired) && !ws.timezone) {
+  if ((schedule.length > 0 || opts.timezoneRequired) && !opts.zoneOptional && !ws.timezone) {
     throw new ApiError('validation', '`work_scheduler.timezone` is required');
   }
   schedule.forEach((s, i) => {

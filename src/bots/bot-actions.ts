@@ -8,6 +8,7 @@ import { hashSecret, randomHexId, secretMatches } from '../kernel/crypto.js';
 import { defineAction, type Caller } from '../kernel/registry.js';
 import { requireScopes } from '../kernel/scopes.js';
 import { EmptyResponse } from '../kernel/responses.js';
+import { checkTokenOwnerClientId } from '../kernel/version-rules.js';
 import type { Queryable } from '../store/store.js';
 import { assertUsableClientId } from '../tenancy/applications.js';
 import { findLicense, organizationLicenseIds } from '../tenancy/licenses.js';
@@ -55,6 +56,7 @@ export const createBot = defineAction({
   async handler(ctx, input: CreateBotInput) {
     const { caller } = ctx;
     if (caller.agentType === 'bot') throw new ApiError('authorization', 'A bot cannot create bots');
+    checkTokenOwnerClientId(ctx.rules, caller, input.owner_client_id);
     const owner = ownerClientOf(caller, input.owner_client_id);
     if (input.owner_client_id !== undefined) await assertUsableClientId(ctx.db, caller, owner, { ownToken: true }); // the token's own: as if left out
     const groups = input.groups ?? [];

@@ -27,17 +27,26 @@ export async function serve(config: Config, out: Pick<CliDeps, 'stdout' | 'stder
   // Nothing is written before the configuration and the database are checked: the keys are read first (a missing or
   // bad key file, or PostgreSQL without a configured key, refuses the start), a key file is generated (SQLite's first
   // start) only once the database answers and is migrated.
+  const refuse = (err: unknown): number => {
+    if (!(err instanceof KeyFileError)) throw err;
+    out.stderr(`${err.message}\n`);
+    return 2;
+  };
   let configured: SigningKeys | null;
   try {
     configured = readSigningKeys(config.signingKeys);
   } catch (err) {
-    if (!(err instanceof KeyFileError)) throw err;
-    out.stderr(`${err.message}\n`);
-    return 2;
+    return refuse(err);
   }
   const store = await openReachableStore(config.database.url, storeOptionsOf(config.database));
   await migrate(store);
-  const signingKeys = configured ?? generateKeyFile(config.signingKeys.file);
+  let signingKeys: SigningKeys;
+  try {
+    signingKeys = configured ?? generateKeyFile(config.signingKeys.file);
+  } catch (err) {
+    await store.close();
+    return refuse(err);
+  }
   const generated = configured === null;
   const core = createCore(store, config, undefined, signingKeys);
   const tls = await loadTls(config.tls);

@@ -1283,7 +1283,213 @@ export class ConfigurationApiV35 extends ClientCore {
 }
 
 /** Request body of each action and batch endpoint of API v3.4 (v3.5's, with v3.4's differences). */
-export interface RequestsV34 extends Omit<RequestsV35, 'create_bot_template' | 'delete_bot_template' | 'update_bot_template' | 'list_bot_templates' | 'issue_bot_token' | 'reset_bot_template_secret' | 'reset_bot_secret' | 'create_tag' | 'update_tag' | 'delete_tag' | 'list_tags' | 'list_channels' | 'check_product_limits_for_plan' | 'get_product_source' | 'list_groups_properties' | 'register_webhook' | 'batch_create_agents' | 'batch_update_agents' | 'batch_delete_agents' | 'batch_suspend_agents' | 'batch_unsuspend_agents' | 'batch_approve_agents' | 'batch_create_bots' | 'batch_delete_bots' | 'batch_update_bots'> {
+export interface RequestsV34 extends Omit<RequestsV35, 'create_agent' | 'get_agent' | 'list_agents' | 'update_agent' | 'create_bot_template' | 'create_bot' | 'delete_bot_template' | 'update_bot_template' | 'update_bot' | 'list_bot_templates' | 'get_bot' | 'list_bots' | 'issue_bot_token' | 'reset_bot_template_secret' | 'reset_bot_secret' | 'create_tag' | 'update_tag' | 'delete_tag' | 'list_tags' | 'list_channels' | 'check_product_limits_for_plan' | 'get_product_source' | 'list_license_properties' | 'list_groups_properties' | 'register_webhook' | 'batch_create_agents' | 'batch_update_agents' | 'batch_delete_agents' | 'batch_suspend_agents' | 'batch_unsuspend_agents' | 'batch_approve_agents' | 'batch_create_bots' | 'batch_delete_bots' | 'batch_update_bots'> {
+  create_agent: {
+    name: string;
+    role?: "viceowner" | "administrator" | "normal";
+    avatar?: string;
+    avatar_path?: string;
+    login_status?: "accepting chats" | "not accepting chats";
+    job_title?: string;
+    mobile?: string;
+    max_chats_count?: number;
+    groups?: Array<{
+      id: number;
+      priority: "first" | "normal" | "last" | "supervisor";
+    }>;
+    notifications?: Array<"new_visitor" | "incoming_chat" | "returning_visitor" | "queued_visitor" | "visitor_is_typing" | "new_goal" | "unassigned_chats" | "unassigned_chat_messages" | "ticket" | "inactive_notifications" | "mute_all_sounds" | "repeat_sound_notifications" | "ticket_notifications" | "incoming_message_for_focused_chat">;
+    email_subscriptions?: Array<"daily_summary" | "weekly_summary">;
+    work_scheduler?: {
+      sunday?: {
+        start: string;
+        end: string;
+      };
+      monday?: {
+        start: string;
+        end: string;
+      };
+      tuesday?: {
+        start: string;
+        end: string;
+      };
+      wednesday?: {
+        start: string;
+        end: string;
+      };
+      thursday?: {
+        start: string;
+        end: string;
+      };
+      friday?: {
+        start: string;
+        end: string;
+      };
+      saturday?: {
+        start: string;
+        end: string;
+      };
+    };
+    awaiting_approval?: boolean;
+    id: string;
+  };
+  get_agent: {
+    id: string;
+    fields?: Array<"work_scheduler" | "groups" | "email_subscriptions" | "notifications" | "job_title" | "mobile" | "max_chats_count" | "suspended" | "awaiting_approval">;
+  };
+  list_agents: {
+    filters?: {
+      group_ids?: Array<number>;
+    };
+    fields?: Array<"work_scheduler" | "groups" | "email_subscriptions" | "notifications" | "job_title" | "mobile" | "max_chats_count" | "suspended" | "awaiting_approval">;
+  };
+  update_agent: {
+    id: string;
+    name?: string;
+    role?: "viceowner" | "administrator" | "normal";
+    avatar?: string;
+    avatar_path?: string;
+    login_status?: "accepting chats" | "not accepting chats";
+    job_title?: string;
+    mobile?: string;
+    max_chats_count?: number;
+    groups?: Array<{
+      id: number;
+      priority: "first" | "normal" | "last" | "supervisor";
+    }>;
+    notifications?: Array<"new_visitor" | "incoming_chat" | "returning_visitor" | "queued_visitor" | "visitor_is_typing" | "new_goal" | "unassigned_chats" | "unassigned_chat_messages" | "ticket" | "inactive_notifications" | "mute_all_sounds" | "repeat_sound_notifications" | "ticket_notifications" | "incoming_message_for_focused_chat">;
+    email_subscriptions?: Array<"daily_summary" | "weekly_summary">;
+    work_scheduler?: {
+      sunday?: {
+        start: string;
+        end: string;
+      };
+      monday?: {
+        start: string;
+        end: string;
+      };
+      tuesday?: {
+        start: string;
+        end: string;
+      };
+      wednesday?: {
+        start: string;
+        end: string;
+      };
+      thursday?: {
+        start: string;
+        end: string;
+      };
+      friday?: {
+        start: string;
+        end: string;
+      };
+      saturday?: {
+        start: string;
+        end: string;
+      };
+    };
+  };
+  create_bot: {
+    name: string;
+    avatar?: string;
+    max_chats_count?: number;
+    default_group_priority?: "first" | "normal" | "last" | "supervisor";
+    job_title?: string;
+    groups?: Array<{
+      id: number;
+      priority: "first" | "normal" | "last" | "supervisor";
+    }>;
+    work_scheduler?: {
+      sunday?: {
+        start: string;
+        end: string;
+      };
+      monday?: {
+        start: string;
+        end: string;
+      };
+      tuesday?: {
+        start: string;
+        end: string;
+      };
+      wednesday?: {
+        start: string;
+        end: string;
+      };
+      thursday?: {
+        start: string;
+        end: string;
+      };
+      friday?: {
+        start: string;
+        end: string;
+      };
+      saturday?: {
+        start: string;
+        end: string;
+      };
+    };
+    timezone?: string;
+    owner_client_id?: string;
+    avatar_path?: string;
+  };
+  update_bot: {
+    id: string;
+    name?: string;
+    avatar?: string;
+    max_chats_count?: number;
+    default_group_priority?: "first" | "normal" | "last" | "supervisor";
+    job_title?: string;
+    groups?: Array<{
+      id: number;
+      priority: "first" | "normal" | "last" | "supervisor";
+    }>;
+    work_scheduler?: {
+      sunday?: {
+        start: string;
+        end: string;
+      };
+      monday?: {
+        start: string;
+        end: string;
+      };
+      tuesday?: {
+        start: string;
+        end: string;
+      };
+      wednesday?: {
+        start: string;
+        end: string;
+      };
+      thursday?: {
+        start: string;
+        end: string;
+      };
+      friday?: {
+        start: string;
+        end: string;
+      };
+      saturday?: {
+        start: string;
+        end: string;
+      };
+    };
+    timezone?: string;
+    avatar_path?: string;
+  };
+  get_bot: {
+    id: string;
+    fields?: Array<"groups" | "work_scheduler" | "job_title" | "max_chats_count" | "timezone">;
+  };
+  list_bots: {
+    all?: boolean;
+    fields?: Array<"groups" | "work_scheduler" | "job_title" | "max_chats_count" | "timezone">;
+  };
+  list_license_properties: {
+    namespace?: string;
+    name_prefix?: string;
+    namespace_prefix?: string;
+  };
   register_webhook: {
     action: "incoming_chat" | "chat_deactivated" | "chat_access_updated" | "chat_transferred" | "user_added_to_chat" | "user_removed_from_chat" | "incoming_event" | "event_updated" | "incoming_rich_message_postback" | "chat_properties_updated" | "chat_properties_deleted" | "thread_properties_updated" | "thread_properties_deleted" | "event_properties_updated" | "event_properties_deleted" | "thread_tagged" | "thread_untagged" | "routing_status_set" | "incoming_customer" | "customer_session_fields_updated" | "events_marked_as_seen" | "group_created" | "group_updated" | "group_deleted" | "agent_created" | "agent_updated" | "agent_deleted" | "agent_suspended" | "agent_unsuspended" | "agent_approved" | "bot_created" | "bot_updated" | "bot_deleted" | "auto_access_added" | "auto_access_updated" | "auto_access_deleted";
     secret_key: string;
@@ -1306,19 +1512,230 @@ export interface RequestsV34 extends Omit<RequestsV35, 'create_bot_template' | '
     owner_client_id: string;
     type: "bot" | "license";
   };
+  list_group_properties: {
+    id: number;
+    namespace?: string;
+    name_prefix?: string;
+    namespace_prefix?: string;
+  };
+  get_license_id: {
+    organization_id: string;
+  };
+  get_organization_id: {
+    license_id: number;
+  };
 }
 
 /** 200 answer of each action and batch endpoint of API v3.4 (v3.5's, with v3.4's differences). */
-export interface ResponsesV34 extends Omit<ResponsesV35, 'create_bot_template' | 'delete_bot_template' | 'update_bot_template' | 'list_bot_templates' | 'issue_bot_token' | 'reset_bot_template_secret' | 'reset_bot_secret' | 'create_tag' | 'update_tag' | 'delete_tag' | 'list_tags' | 'list_channels' | 'check_product_limits_for_plan' | 'get_product_source' | 'list_groups_properties' | 'register_webhook' | 'batch_create_agents' | 'batch_update_agents' | 'batch_delete_agents' | 'batch_suspend_agents' | 'batch_unsuspend_agents' | 'batch_approve_agents' | 'batch_create_bots' | 'batch_delete_bots' | 'batch_update_bots'> {
+export interface ResponsesV34 extends Omit<ResponsesV35, 'create_agent' | 'get_agent' | 'list_agents' | 'update_agent' | 'create_bot_template' | 'create_bot' | 'delete_bot_template' | 'update_bot_template' | 'update_bot' | 'list_bot_templates' | 'get_bot' | 'list_bots' | 'issue_bot_token' | 'reset_bot_template_secret' | 'reset_bot_secret' | 'create_tag' | 'update_tag' | 'delete_tag' | 'list_tags' | 'list_channels' | 'check_product_limits_for_plan' | 'get_product_source' | 'list_license_properties' | 'list_groups_properties' | 'register_webhook' | 'batch_create_agents' | 'batch_update_agents' | 'batch_delete_agents' | 'batch_suspend_agents' | 'batch_unsuspend_agents' | 'batch_approve_agents' | 'batch_create_bots' | 'batch_delete_bots' | 'batch_update_bots'> {
+  create_agent: {
+    id: string;
+  };
+  get_agent: {
+    id: string;
+    name: string;
+    avatar: string;
+    role: "owner" | "viceowner" | "administrator" | "normal";
+    login_status: "accepting chats" | "not accepting chats";
+    work_scheduler?: {
+      sunday?: {
+        start: string;
+        end: string;
+      };
+      monday?: {
+        start: string;
+        end: string;
+      };
+      tuesday?: {
+        start: string;
+        end: string;
+      };
+      wednesday?: {
+        start: string;
+        end: string;
+      };
+      thursday?: {
+        start: string;
+        end: string;
+      };
+      friday?: {
+        start: string;
+        end: string;
+      };
+      saturday?: {
+        start: string;
+        end: string;
+      };
+    };
+    groups?: Array<{
+      id: number;
+      priority: "first" | "normal" | "last" | "supervisor";
+    }>;
+    email_subscriptions?: Array<"daily_summary" | "weekly_summary">;
+    notifications?: Array<"new_visitor" | "incoming_chat" | "returning_visitor" | "queued_visitor" | "visitor_is_typing" | "new_goal" | "unassigned_chats" | "unassigned_chat_messages" | "ticket" | "inactive_notifications" | "mute_all_sounds" | "repeat_sound_notifications" | "ticket_notifications" | "incoming_message_for_focused_chat">;
+    job_title?: string;
+    mobile?: string;
+    max_chats_count?: number;
+    suspended?: boolean;
+    awaiting_approval?: boolean;
+  };
+  list_agents: Array<{
+    id: string;
+    name: string;
+    avatar: string;
+    role: "owner" | "viceowner" | "administrator" | "normal";
+    login_status: "accepting chats" | "not accepting chats";
+    work_scheduler?: {
+      sunday?: {
+        start: string;
+        end: string;
+      };
+      monday?: {
+        start: string;
+        end: string;
+      };
+      tuesday?: {
+        start: string;
+        end: string;
+      };
+      wednesday?: {
+        start: string;
+        end: string;
+      };
+      thursday?: {
+        start: string;
+        end: string;
+      };
+      friday?: {
+        start: string;
+        end: string;
+      };
+      saturday?: {
+        start: string;
+        end: string;
+      };
+    };
+    groups?: Array<{
+      id: number;
+      priority: "first" | "normal" | "last" | "supervisor";
+    }>;
+    email_subscriptions?: Array<"daily_summary" | "weekly_summary">;
+    notifications?: Array<"new_visitor" | "incoming_chat" | "returning_visitor" | "queued_visitor" | "visitor_is_typing" | "new_goal" | "unassigned_chats" | "unassigned_chat_messages" | "ticket" | "inactive_notifications" | "mute_all_sounds" | "repeat_sound_notifications" | "ticket_notifications" | "incoming_message_for_focused_chat">;
+    job_title?: string;
+    mobile?: string;
+    max_chats_count?: number;
+    suspended?: boolean;
+    awaiting_approval?: boolean;
+  }>;
+  update_agent: Record<string, never>;
+  create_bot: {
+    id: string;
+    secret: string;
+  };
+  update_bot: Record<string, never>;
+  get_bot: {
+    id: string;
+    name: string;
+    avatar: string;
+    default_group_priority: "first" | "normal" | "last" | "supervisor";
+    owner_client_id: string;
+    groups?: Array<{
+      id: number;
+      priority: "first" | "normal" | "last" | "supervisor";
+    }>;
+    work_scheduler?: {
+      sunday?: {
+        start: string;
+        end: string;
+      };
+      monday?: {
+        start: string;
+        end: string;
+      };
+      tuesday?: {
+        start: string;
+        end: string;
+      };
+      wednesday?: {
+        start: string;
+        end: string;
+      };
+      thursday?: {
+        start: string;
+        end: string;
+      };
+      friday?: {
+        start: string;
+        end: string;
+      };
+      saturday?: {
+        start: string;
+        end: string;
+      };
+    };
+    job_title?: string;
+    max_chats_count?: number;
+    timezone?: string;
+  };
+  list_bots: Array<{
+    id: string;
+    name: string;
+    avatar: string;
+    groups?: Array<{
+      id: number;
+      priority: "first" | "normal" | "last" | "supervisor";
+    }>;
+    work_scheduler?: {
+      sunday?: {
+        start: string;
+        end: string;
+      };
+      monday?: {
+        start: string;
+        end: string;
+      };
+      tuesday?: {
+        start: string;
+        end: string;
+      };
+      wednesday?: {
+        start: string;
+        end: string;
+      };
+      thursday?: {
+        start: string;
+        end: string;
+      };
+      friday?: {
+        start: string;
+        end: string;
+      };
+      saturday?: {
+        start: string;
+        end: string;
+      };
+    };
+    job_title?: string;
+    max_chats_count?: number;
+    timezone?: string;
+  }>;
+  list_license_properties: { [key: string]: { [key: string]: string | number | boolean } };
   register_webhook: {
     id: string;
+  };
+  list_group_properties: { [key: string]: { [key: string]: string | number | boolean } };
+  get_license_id: {
+    license_id: number;
+  };
+  get_organization_id: {
+    organization_id: string;
   };
 }
 
 export type ActionNameV34 = keyof RequestsV34;
 
 /** Every action and batch endpoint of API v3.4, in registry order. */
-export const ACTIONS_V34 = ["create_agent","get_agent","list_agents","update_agent","delete_agent","suspend_agent","unsuspend_agent","request_agent_unsuspension","approve_agent","create_group","update_group","delete_group","list_groups","get_group","create_bot","delete_bot","update_bot","get_bot","list_bots","add_auto_access","list_auto_accesses","update_auto_access","delete_auto_access","register_property","unregister_property","publish_property","list_properties","update_license_properties","list_license_properties","delete_license_properties","update_group_properties","delete_group_properties","register_webhook","list_webhooks","unregister_webhook","list_webhook_names","enable_license_webhooks","disable_license_webhooks","get_license_webhooks_state"] as const;
+export const ACTIONS_V34 = ["create_agent","get_agent","list_agents","update_agent","delete_agent","suspend_agent","unsuspend_agent","request_agent_unsuspension","approve_agent","create_group","update_group","delete_group","list_groups","get_group","create_bot","delete_bot","update_bot","get_bot","list_bots","add_auto_access","list_auto_accesses","update_auto_access","delete_auto_access","register_property","unregister_property","publish_property","list_properties","update_license_properties","list_license_properties","delete_license_properties","update_group_properties","delete_group_properties","register_webhook","list_webhooks","unregister_webhook","list_webhook_names","enable_license_webhooks","disable_license_webhooks","get_license_webhooks_state","list_group_properties","get_license_id","get_organization_id"] as const;
 
 /** The client of API v3.4: one method per action and batch endpoint, named as the action in camelCase. */
 export class ConfigurationApiV34 extends ClientCore {
@@ -1526,6 +1943,21 @@ export class ConfigurationApiV34 extends ClientCore {
   /** `get_license_webhooks_state`: Gets the state of the webhooks registered for a given **Client Id** (application) on the license associated with the access token used in the request. */
   getLicenseWebhooksState(body?: RequestsV34['get_license_webhooks_state']): Promise<ResponsesV34['get_license_webhooks_state']> {
     return this.call('get_license_webhooks_state', body ?? {});
+  }
+
+  /** `list_group_properties`: Returns the properties set within a group. */
+  listGroupProperties(body: RequestsV34['list_group_properties']): Promise<ResponsesV34['list_group_properties']> {
+    return this.call('list_group_properties', body);
+  }
+
+  /** `get_license_id`: Returns the license ID for a given organization ID. */
+  getLicenseId(body: RequestsV34['get_license_id']): Promise<ResponsesV34['get_license_id']> {
+    return this.call('get_license_id', body);
+  }
+
+  /** `get_organization_id`: Returns the organization ID for a given license ID. */
+  getOrganizationId(body: RequestsV34['get_organization_id']): Promise<ResponsesV34['get_organization_id']> {
+    return this.call('get_organization_id', body);
   }
 }
 

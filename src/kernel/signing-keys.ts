@@ -138,7 +138,11 @@ export function readSigningKeys(src: KeySource): SigningKeys | null {
  * installation then agree on its key); the keys it holds.
  */
 export function generateKeyFile(file: string): SigningKeys {
-  writeKeyFile(file, { keys: [{ key: newSecret(), created_at: new Date().toISOString() }] }, true);
+  try {
+    writeKeyFile(file, { keys: [{ key: newSecret(), created_at: new Date().toISOString() }] }, true);
+  } catch (err) {
+    throw new KeyFileError(`Cannot write the signing key file ${file}: ${(err as Error).message} (or set TOKEN_SIGNING_KEY or TOKEN_SIGNING_KEY_FILE)`);
+  }
   return SigningKeys.fromSecrets(readKeyFile(file).keys.map((k) => k.key));
 }
 

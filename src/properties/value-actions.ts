@@ -254,6 +254,21 @@ export const listGroupsProperties = defineAction({
   },
 });
 
+/** v3.4's list_group_properties (one group; v3.5 replaced it with list_groups_properties): listed by src/areas-v34.ts. */
+export const listGroupProperties = defineAction({
+  name: 'list_group_properties',
+  area: 'properties',
+  summary: 'Returns the properties set within a group.',
+  description: 'Returns the property values of one group (defaults for properties not set).',
+  schema: Type.Object({ id: GroupId, ...ListFilters }, { additionalProperties: false }),
+  response: ValuesResponse,
+  scopes: [valueScope('group', 'my', 'read'), valueScope('group', 'all', 'read')],
+  async handler(ctx, input) {
+    await assertGroupsExist(ctx.db, ctx.caller.licenseId, [input.id]);
+    return (await listValues(ctx, 'group', [input.id], input)).get(input.id);
+  },
+});
+
 export const deleteGroupProperties = defineAction({
   name: 'delete_group_properties',
   area: 'properties',

@@ -16,8 +16,8 @@ import { CHANGE_CHANNEL, decodeChange, type Change } from '../store/notify.js';
 /** First retry after a loss; each further one waits twice as long, up to RETRY_MAX_MS (±20 % jitter). */
 const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 2_000;
-/** How often the connection is checked when nothing else shows it is alive. */
-const HEARTBEAT_MS = 5_000;
+/** How often the connection is checked (a `SELECT 1` that must answer within the connection time-out). */
+export const HEARTBEAT_MS = 5_000;
 /** How PostgreSQL lists the connection (`pg_stat_activity.application_name`). */
 export const LISTENER_APPLICATION_NAME = 'config-api change listener';
 
@@ -59,7 +59,7 @@ export class PgChangeListener {
     private readonly url: string,
     private readonly sink: ChangeSink,
     private readonly log: ListenerLog,
-    private readonly connectTimeoutMs = 3_000,
+    private readonly opts: { connectTimeoutMs?: number; heartbeatMs?: number } = {},
   ) {}
 
   /** Resolves once the first attempt to listen has settled (listening, or retrying in the background). */
@@ -75,15 +75,25 @@ export class PgChangeListener {
     const client = this.client;
     this.client = null;
     this.stats.listening = false;
-    await client?.end().catch(() => {});
+    if (client) await this.end(client);
+  }
+
+  /**
+   * End a client, forcibly once `connectTimeoutMs` has passed: on a network gone silent the polite goodbye never gets
+   * its answer, and would hold the socket (and a closing app) forever.
+   */
+  private async end(client: pg.Client): Promise<void> {
+    const timer = setTimeout(() => (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy(), this.opts.connectTimeoutMs ?? 3_000);
+    await client.end().catch(() => {});
+    clearTimeout(timer);
   }
 
   private async connect(): Promise<void> {
     if (this.closed) return;
     const client = new pg.Client({
       connectionString: this.url,
-      connectionTimeoutMillis: this.connectTimeoutMs,
-      query_timeout: this.connectTimeoutMs,
+      connectionTimeoutMillis: this.opts.connectTimeoutMs ?? 3_000,
+      query_timeout: this.opts.connectTimeoutMs ?? 3_000,
       keepAlive: true,
       application_name: LISTENER_APPLICATION_NAME,
     });
@@ -92,7 +102,7 @@ export class PgChangeListener {
     const onLost = (err?: Error) => {
       if (lost) return;
       lost = true;
-      void client.end().catch(() => {});
+      void this.end(client);
       this.lost(client, err);
     };
     client.on('error', onLost);
@@ -108,7 +118,7 @@ export class PgChangeListener {
     if (lost || this.closed) return;
     this.listening();
     clearInterval(this.heartbeat);
-    this.heartbeat = setInterval(() => void client.query('SELECT 1').catch((err: Error) => onLost(err)), HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => void client.query('SELECT 1').catch((err: Error) => onLost(err)), this.opts.heartbeatMs ?? HEARTBEAT_MS);
     this.heartbeat.unref();
   }
 

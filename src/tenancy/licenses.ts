@@ -131,6 +131,12 @@ export function findLicense(db: Queryable, licenseId: number): Promise<(LicenseR
   return db.selectFrom('licenses').select(['id', 'organization_id', 'region']).where('id', '=', licenseId).executeTakeFirst();
 }
 
+/** The organization's first licence (lowest id; an organization has one on the platform), or undefined. */
+export async function firstLicenseOf(db: Queryable, organizationId: string): Promise<number | undefined> {
+  const row = await db.selectFrom('licenses').select('id').where('organization_id', '=', organizationId).orderBy('id').limit(1).executeTakeFirst();
+  return row?.id;
+}
+
 /** The licence's organization and how many licences that organization has (one query); undefined for no licence. */
 export async function organizationOf(db: Queryable, licenseId: number): Promise<{ organizationId: string; licenses: number } | undefined> {
   const lic = await db

@@ -1,5 +1,5 @@
 /**
- * The API versions this server serves, oldest first: v3.4 (src/versions/v3.4.ts) and v3.6 (v3.6.ts) as changes
+ * The API versions this server serves, oldest first: v3.4 (src/versions/v3.4/) and v3.6 (v3.6.ts) as changes
  * relative to v3.5, the base, whose actions are the areas' definitions as they are. `buildVersions` materialises one
  * table per version (kernel/versions.ts) with each version's lifecycle stage and end date from the configuration.
  *
@@ -12,7 +12,7 @@ import type { Area } from '../kernel/area.js';
 import { materialise, type BaseVersion, type Lifecycle, type VersionChanges, type VersionedRegistry } from '../kernel/versions.js';
 import { WEBHOOK_ACTIONS } from '../webhooks/catalog.js';
 import { BASE_WEBHOOK_FORMAT, type WebhookFormat, type WebhookFormatChange, type WebhookFormats } from '../webhooks/formats.js';
-import { v34, v34Webhooks } from './v3.4.js';
+import { v34, v34Webhooks } from './v3.4/index.js';
 import { v36, v36Webhooks } from './v3.6.js';
 
 /** v3.5: configuration-api-v3.5.md, exactly as this server has always served it. */
@@ -22,6 +22,8 @@ export const BASE_VERSION: BaseVersion = {
   rules: {
     groupNeedsNormalPriority: true,
     webhookActions: WEBHOOK_ACTIONS,
+    agentScheduleZone: 'required',
+    tokenOwnerClientId: 'used',
     botAuthorHeader: true,
   },
 };

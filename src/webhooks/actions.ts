@@ -9,6 +9,7 @@ import { defineAction, type ActionContext, type Caller } from '../kernel/registr
 import { hasScope } from '../kernel/scopes.js';
 import { literalUnion, identifier } from '../kernel/schema.js';
 import { EmptyResponse } from '../kernel/responses.js';
+import { checkTokenOwnerClientId } from '../kernel/version-rules.js';
 import { nowIso, type Queryable } from '../store/store.js';
 import { randomHexId } from '../kernel/crypto.js';
 import { applicationChanged, assertUsableClientId, lockApplication } from '../tenancy/applications.js';
@@ -295,9 +296,11 @@ export const listWebhookNames = defineAction({
 
 /**
  * owner_client_id: required with a PAT; with a Bearer token it defaults to the token's client id, and naming that
- * client id is the same as leaving it out (an installed application of another organization manages its own state).
+ * client id is the same as leaving it out (an installed application of another organization manages its own state);
+ * where the version refuses it with a token (v3.4: the `tokenOwnerClientId` rule), naming it at all is refused.
  */
 async function stateClientId(ctx: ActionContext, given: string | undefined): Promise<string> {
+  checkTokenOwnerClientId(ctx.rules, ctx.caller, given);
   const clientId = given ?? ctx.caller.clientId;
   if (!clientId) {
     throw new ApiError('validation', '`owner_client_id` is required when the token carries no client id (e.g. a PAT)');

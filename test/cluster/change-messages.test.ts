@@ -4,7 +4,8 @@
  * and licence ids (ids, not data), only once it has committed; a transaction that rolls back, or that asked for
  * nothing, sends none; more licences than a message carries are sent as `*`. And two apps of one database (each its
  * own listening connection, as two nodes) hear each other's changes — signals and the licence feed — but not their own
- * twice.
+ * twice. The listener notices a connection that went silent (its periodic check goes unanswered), not only one that
+ * was reset, and listens again once the network is back.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,9 @@ import { waitFor } from '../support/webhooks.js';
 import { createCore, type Core } from '../../src/core.js';
 import { createApp } from '../../src/app.js';
 import { bootstrap, type BootstrapResult } from '../../src/provisioning/bootstrap.js';
-import { CHANGE_CHANNEL, MAX_LICENSE_IDS, decodeChange, encodeChange } from '../../src/store/notify.js';
+import { CHANGE_CHANNEL, MAX_LICENSE_IDS, decodeChange, encodeChange, type Change } from '../../src/store/notify.js';
+import { PgChangeListener } from '../../src/shared-state/pg-change-listener.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import type { Store } from '../../src/store/store.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -124,5 +127,54 @@ describe('change messages between the processes of one database [postgres]', asy
       offA();
       offB();
     });
+  });
+});
+
+describe('the change listener on a network that fails [postgres]', async () => {
+  if (!(await postgresOrSkip())) return;
+  let store: Store;
+  let drop: () => Promise<void>;
+  let proxy: TcpProxy;
+  before(async () => {
+    ({ store, drop } = await freshStore('postgres'));
+    const target = new URL(store.url);
+    proxy = await new TcpProxy(Number(target.port || 5432), target.hostname).start();
+  });
+  after(async () => {
+    await proxy?.stop();
+    await drop?.();
+  });
+
+  it('notices a connection gone silent (its check unanswered), reconnects once the network is back, logs once each way, and makes everything stale', async () => {
+    const core = createCore(store, testConfig());
+    const lic = await core.transaction((tx) => bootstrap(tx, core.cascades, { region: 'dal' }));
+    const heard: Change[] = [];
+    let stale = 0;
+    const lines: string[] = [];
+    const log = { info: (_: object, msg: string) => void lines.push(msg), warn: (_: object, msg: string) => void lines.push(msg) };
+    const sink = { origin: 'the-listener-itself', changed: (c: Change) => void heard.push(c), stale: () => void stale++ };
+    const listener = await new PgChangeListener(proxy.via(store.url), sink, log, { connectTimeoutMs: 300, heartbeatMs: 200 }).start();
+    try {
+      assert.equal(listener.stats.listening, true);
+      assert.equal(stale, 1, 'stale once it listens: what was sent before is unknown');
+      const changeLicence = () => core.transaction(async () => {}, { licenseId: lic.license_id });
+      await changeLicence();
+      await waitFor('a change heard', () => heard.length === 1, 5_000);
+      assert.deepEqual(heard[0], { signals: new Set(), licenses: new Set([lic.license_id]) });
+
+      proxy.freeze(); // no reset, no error: only silence
+      await waitFor('the loss noticed', () => lines.includes('change signals: connection lost, reconnecting'), 3_000);
+      assert.equal(listener.stats.listening, false);
+      await sleep(1_000); // several attempts, each timing out on the silent network
+      await proxy.restore();
+      await waitFor('listening again', () => listener.stats.listening, 5_000);
+      assert.deepEqual(lines, ['change signals: connection lost, reconnecting', 'change signals: listening again (cached lookups dropped)'], 'one line each way');
+      assert.equal(listener.stats.reconnects, 1);
+      assert.equal(stale, 2, 'stale again after the reconnection');
+      await changeLicence();
+      await waitFor('a change heard again', () => heard.length === 2, 5_000);
+    } finally {
+      await listener.close();
+    }
   });
 });

@@ -73,7 +73,7 @@ describe('typed client: generated code', () => {
     );
   });
 
-  it('has one client per version, one camelCase method per action and batch endpoint of its version (v3.4: 39, v3.5: 63, v3.6: 73)', () => {
+  it('has one client per version, one camelCase method per action and batch endpoint of its version (v3.4: 42, v3.5: 63, v3.6: 73)', () => {
     const versions = clientVersions();
     for (const [v, actions, Client] of [['3.4', ACTIONS_V34, ConfigurationApiV34], ['3.5', ACTIONS_V35, ConfigurationApiV35], ['3.6', ACTIONS, ConfigurationApiV36]] as const) {
       assert.deepEqual([...actions].sort(), versions.table(v).endpoints().map((e) => e.name).sort(), v);
@@ -82,7 +82,7 @@ describe('typed client: generated code', () => {
       assert.equal(api.version, v);
       for (const name of actions) assert.equal(typeof (api as any)[camelCase(name)], 'function', `${v} ${name}`);
     }
-    assert.deepEqual([ACTIONS_V34.length, ACTIONS_V35.length, ACTIONS.length], [39, 63, 73]);
+    assert.deepEqual([ACTIONS_V34.length, ACTIONS_V35.length, ACTIONS.length], [42, 63, 73]);
     // Default: v3.6, as the platform's SDK; `v3.5` spells a version too; another version is refused.
     const api = new ConfigurationApi({ baseUrl: 'http://127.0.0.1:1', token: 'dal:x' });
     assert.ok(api instanceof ConfigurationApiV36);
@@ -233,6 +233,11 @@ describeStores('typed client against the real server', (h) => {
     assert.ok((await v34.listAgents()).some((a) => a.id === 'v36client@example.com'));
     const noTags = await v34.call('list_tags', {}).catch((e: unknown) => e);
     assert.ok(noTags instanceof ConfigApiError && noTags.status === 404);
+    // v3.4's own methods and shapes, typed: get_license_id, work_scheduler by day.
+    assert.deepEqual(await v34.getLicenseId({ organization_id: b.organization_id }), { license_id: b.license_id });
+    await v34.updateAgent({ id: 'v36client@example.com', work_scheduler: { monday: { start: '09:00', end: '10:00' } } });
+    const agent = await v34.getAgent({ id: 'v36client@example.com', fields: ['work_scheduler'] });
+    assert.deepEqual(agent.work_scheduler, { monday: { start: '09:00', end: '10:00' } });
   });
 
   it('authenticates with a PAT (Basic) and reaches actions through call()', async () => {

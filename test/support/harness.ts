@@ -104,6 +104,20 @@ export class Harness {
     return { status: res.statusCode, body: parsed };
   }
 
+  /**
+   * A raw request through the app with the bootstrap owner's token unless `headers` say otherwise (no answer check):
+   * other methods, query strings, odd bodies.
+   */
+  async raw(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: string, headers: Record<string, string> = {}) {
+    const res = await this.app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${this.boot.bearer_token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      ...(body !== undefined ? { payload: body } : {}),
+    });
+    return { status: res.statusCode, headers: res.headers, body: res.body ? JSON.parse(res.body) : undefined };
+  }
+
   /** Call and assert 200; returns the body. */
   async ok<T = any>(action: string, body?: unknown, opts: CallOptions = {}): Promise<T> {
     const res = await this.call<T>(action, body, opts);

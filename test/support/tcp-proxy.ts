@@ -4,7 +4,9 @@
  * - `cut()`: every proxied connection is reset and the port stops listening (new connections are refused), as when
  *   the database server stops or restarts;
  * - `blackhole()`: new connections are accepted but nothing is forwarded either way (a network that drops packets);
- * - `restore()`: listening and forwarding again on the same port.
+ * - `freeze()`: connections stay open but nothing is forwarded any more, on them nor on new ones (a network that
+ *   starts dropping packets under established connections: no reset, no error, only silence);
+ * - `restore()`: listening and forwarding again on the same port (frozen connections stay silent).
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
@@ -15,6 +17,7 @@ export class TcpProxy {
   private server?: Server;
   private mode: Mode = 'forward';
   private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<[Socket, Socket]>();
 
   constructor(
     private readonly targetPort: number,
@@ -52,6 +55,18 @@ export class TcpProxy {
     if (!this.server) await this.listen();
   }
 
+  /** Forward nothing any more, keeping every connection open; new ones are accepted and never answered. */
+  freeze(): void {
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+    this.pairs.clear();
+    this.mode = 'blackhole';
+  }
+
   async restore(): Promise<void> {
     this.mode = 'forward';
     if (!this.server) await this.listen();
@@ -80,7 +95,10 @@ export class TcpProxy {
     this.track(upstream);
     client.pipe(upstream);
     upstream.pipe(client);
+    const pair: [Socket, Socket] = [client, upstream];
+    this.pairs.add(pair);
     const close = () => {
+      this.pairs.delete(pair);
       client.destroy();
       upstream.destroy();
     };

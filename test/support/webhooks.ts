@@ -5,6 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { createApp } from '../../src/app.js';
 import type { Store } from '../../src/store/store.js';
 import { testConfig } from './stores.js';
+import type { Harness } from './harness.js';
+import type { BootstrapResult } from '../../src/provisioning/bootstrap.js';
 
 export interface Received {
   path: string;
@@ -99,6 +101,20 @@ export async function waitFor<T>(
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * Registering licence webhooks through a version to `rx` (`register`: the webhook id) and waiting for what they
+ * receive (`delivered`: the first `n` acknowledged deliveries on a path).
+ */
+export function versionedWebhooks(h: () => Harness, rx: Receiver) {
+  return {
+    register: async (lic: BootstrapResult, version: string, action: string, path: string) =>
+      (await h().ok('register_webhook', {
+        action, url: rx.url(path), secret_key: `secret-${path}`, type: 'license', owner_client_id: lic.client_id,
+      }, { token: lic.bearer_token, version })).id as string,
+    delivered: (path: string, n = 1) => waitFor(`${n} deliveries on ${path}`, () => rx.acked(path).length >= n && rx.acked(path)),
+  };
 }
 
 /** An app on an existing store with the given configuration variables, optionally without the delivery worker. */

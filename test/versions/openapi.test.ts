@@ -17,7 +17,7 @@ describeStores('OpenAPI document per version', (h) => {
   it('serves v3.6 by default, and each version asked for (3.6 or v3.6), each a valid document of its own actions', async () => {
     const byDefault = (await doc(h(), '/openapi.json')).body;
     assert.equal(byDefault.info.version, '3.6');
-    for (const [query, version, paths] of [['3.4', '3.4', 39], ['v3.5', '3.5', 63], ['3.6', '3.6', 73]] as const) {
+    for (const [query, version, paths] of [['3.4', '3.4', 42], ['v3.5', '3.5', 63], ['3.6', '3.6', 73]] as const) {
       const { status, body } = await doc(h(), `/openapi.json?version=${query}`);
       assert.equal(status, 200);
       assert.equal(body.info.version, version);
@@ -44,8 +44,11 @@ describeStores('OpenAPI document per version', (h) => {
     assert.ok(v36.tags.some((t: any) => t.name === 'Greetings') && v36.tags.some((t: any) => t.name === 'Customer bans'));
     // v3.4 serves list_license_properties by GET too, its parameters in the query.
     const get = v34.paths['/v3.4/configuration/action/list_license_properties'].get;
-    assert.deepEqual(get.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name), ['namespace', 'name_prefix']);
+    assert.deepEqual(get.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name), ['namespace', 'name_prefix', 'namespace_prefix']);
     assert.equal(get.requestBody, undefined);
+    for (const name of ['get_license_id', 'get_organization_id', 'list_group_properties']) assert.ok(v34.paths[`/v3.4/configuration/action/${name}`].get, name);
+    // v3.4's own work_scheduler (days as keys) in its requests.
+    assert.ok('monday' in props(v34, 'create_agent').work_scheduler.properties && 'schedule' in props(v35, 'create_agent').work_scheduler.properties);
     // Lifecycle headers on every answer of a legacy or deprecated version.
     const headers = (d: any, path: string, status: string) => Object.keys(d.paths[path].post.responses[status].headers ?? {});
     assert.deepEqual(headers(v35, '/v3.5/configuration/action/list_agents', '200'), ['X-Request-Id', 'Legacy']);

@@ -43,17 +43,26 @@ describe('served versions (src/versions/)', () => {
     }
   });
 
-  it('v3.4: 39 actions, no batch endpoint; v3.5: 54 + 9; v3.6: 64 + 9', () => {
+  it('v3.4: 42 actions (3 of its own), no batch endpoint; v3.5: 54 + 9; v3.6: 64 + 9', () => {
     const sizes = versions.versions.map((v) => [v.name, v.registry.actions.size, v.registry.batches.size]);
-    assert.deepEqual(sizes, [['3.4', 39, 0], ['3.5', 54, 9], ['3.6', 64, 9]]);
+    assert.deepEqual(sizes, [['3.4', 42, 0], ['3.5', 54, 9], ['3.6', 64, 9]]);
     assert.equal(versions.action('3.4', 'list_tags'), undefined);
+    for (const name of ['list_group_properties', 'get_license_id', 'get_organization_id']) {
+      assert.ok(versions.action('3.4', name), name);
+      assert.equal(versions.action('3.5', name), undefined, name);
+      assert.equal(versions.action('3.6', name), undefined, name);
+    }
     assert.equal(versions.action('3.5', 'create_greeting'), undefined);
     assert.ok(versions.action('3.6', 'create_greeting'));
     assert.equal(versions.action('3.6', 'list_auto_access')?.name, 'list_auto_accesses', 'aliases in every version');
   });
 
   it('shares the actions a version does not change; changed ones have their own schemas, the base’s stay as they were', () => {
-    assert.equal(versions.action('3.4', 'get_agent'), versions.action('3.5', 'get_agent'));
+    assert.equal(versions.action('3.4', 'delete_agent'), versions.action('3.5', 'delete_agent'));
+    assert.equal(versions.action('3.6', 'delete_agent'), versions.action('3.5', 'delete_agent'));
+    // v3.4 shapes get_agent's answer: its own cache, the same handler.
+    assert.equal(versions.action('3.4', 'get_agent')!.cacheName, '3.4:get_agent');
+    assert.equal(versions.action('3.4', 'get_agent')!.handler, versions.action('3.5', 'get_agent')!.handler);
     assert.equal(versions.action('3.6', 'get_agent'), versions.action('3.5', 'get_agent'));
     const v35 = versions.action('3.5', 'create_agent')!;
     const v36 = versions.action('3.6', 'create_agent')!;
@@ -90,7 +99,7 @@ describe('materialise: a version written against another one', () => {
     },
   });
   const later = defineAction({ name: 'later', area: 'test', summary: 'Later.', schema: Type.Object({}), response: Type.Object({}), scopes: [], async handler() {} });
-  const base = { version: '3.5', rules: { groupNeedsNormalPriority: true, webhookActions: ['a'], botAuthorHeader: true }, summary: ['base'] };
+  const base = { version: '3.5', rules: { groupNeedsNormalPriority: true, webhookActions: ['a'], agentScheduleZone: 'required' as const, tokenOwnerClientId: 'used' as const, botAuthorHeader: true }, summary: ['base'] };
   const v36: VersionChanges = {
     version: '3.6',
     neighbour: '3.5',

@@ -9,15 +9,7 @@ import assert from 'node:assert/strict';
 import { describeStores, expectError, type Harness } from '../support/harness.js';
 
 /** A raw request through the app (no answer check), for what the harness does not send. */
-async function raw(h: Harness, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: string, headers: Record<string, string> = {}) {
-  const res = await h.app.inject({
-    method,
-    url,
-    headers: { authorization: `Bearer ${h.boot.bearer_token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    ...(body !== undefined ? { payload: body } : {}),
-  });
-  return { status: res.statusCode, headers: res.headers, body: res.body ? JSON.parse(res.body) : undefined };
-}
+const raw = (h: Harness, ...args: Parameters<Harness['raw']>) => h.raw(...args);
 
 /** The invented default end dates (src/config.ts). */
 const V34_END = '2027-03-31';

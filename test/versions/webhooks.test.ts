@@ -8,8 +8,7 @@
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores, type Harness } from '../support/harness.js';
-import { Receiver, fastRetries, waitFor } from '../support/webhooks.js';
-import type { BootstrapResult } from '../../src/provisioning/bootstrap.js';
+import { Receiver, fastRetries, versionedWebhooks } from '../support/webhooks.js';
 import { WEBHOOK_FORMATS } from '../../src/versions/index.js';
 import { Migrator, type Kysely } from 'kysely';
 import { openStore } from '../../src/store/open.js';
@@ -44,11 +43,7 @@ describeStores('webhooks in the format of the version they were registered throu
   before(() => rx.start());
   after(() => rx.stop());
 
-  const register = async (lic: BootstrapResult, version: string, action: string, path: string) =>
-    (await h().ok('register_webhook', {
-      action, url: rx.url(path), secret_key: `secret-${path}`, type: 'license', owner_client_id: lic.client_id,
-    }, { token: lic.bearer_token, version })).id as string;
-  const delivered = (path: string, n = 1) => waitFor(`${n} deliveries on ${path}`, () => rx.acked(path).length >= n && rx.acked(path));
+  const { register, delivered } = versionedWebhooks(h, rx);
   const storedVersion = async (hh: Harness, id: string) =>
     (await hh.store.db.selectFrom('webhooks').select('version').where('id', '=', id).executeTakeFirstOrThrow()).version;
 
