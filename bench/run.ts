@@ -17,12 +17,13 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiClient } from './lib/api.js';
-import { createDatabase, runStatement } from '../test/support/database.js';
+import { createDatabase, localSocketDir, overUnixSocket, PG_SOCKET_DIR, runStatement } from '../test/support/database.js';
 import { runToEnd, startServer, type Child } from './lib/processes.js';
 import { ROOT, cliCommand, freePort, startScriptLaunch, type Runtime } from '../test/support/processes.js';
 import { agentId, seed, type SeedReport } from './lib/seed.js';
 import { SCENARIOS, scenarioRunners, type LoadOptions, type ScenarioName, type ScenarioResult } from './lib/scenarios.js';
-import { checkTargets, printComparison, printTable, printTargets, type TargetCheck } from './lib/report.js';
+import { checkTargets, printComparison, printPgbench, printTable, printTargets, type TargetCheck } from './lib/report.js';
+import { findPgbench, isLocal, runPgbench, type PgbenchFigure } from './lib/pgbench.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -40,6 +41,9 @@ const { values: flags } = parseArgs({
     'log-level': { type: 'string', default: 'warn' },
     out: { type: 'string', default: join(ROOT, 'bench/results.json') },
     'pg-url': { type: 'string', default: process.env.PG_BENCH_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'pg-socket': { type: 'string', default: 'auto' },
+    pgbench: { type: 'string', default: 'auto' },
+    'pgbench-clients': { type: 'string', default: '10' },
     keep: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     'node-options': { type: 'string', default: '' },
@@ -64,6 +68,14 @@ if (flags.help) {
   --runtime dist|tsx     run the compiled server (dist/, default; npm run bench builds it) or the TS sources
   --log-level L          server LOG_LEVEL (default warn: no per-request logs)
   --out FILE             results file (default bench/results.json)
+  --pg-socket auto|on|off  the server reaches PostgreSQL through its Unix socket (PG_SOCKET_DIR, default
+                         /var/run/postgresql) instead of --pg-url's TCP address: auto (default) when the socket is
+                         there, on (required), off (TCP)
+  --pgbench auto|off     PostgreSQL on this host: after the scenarios, pgbench runs get_agent's and update_agent's
+                         statements (of those two, the ones measured) on the same database for min(--duration, 10) s
+                         each and the server's figures are printed as ratios of its (default auto: when pgbench is
+                         installed and PostgreSQL is local)
+  --pgbench-clients N    pgbench clients (default 10, the server's DATABASE_POOL_SIZE)
   --keep                 keep the database afterwards
   --node-options=FLAGS  extra node flags for the server process, after those of "npm start" (e.g. --node-options=--max-old-space-size=96)
   --cpu-prof DIR         run the server under node --cpu-prof, profile written to DIR on exit
@@ -90,6 +102,15 @@ const storeKind = flags.store;
 if (storeKind !== 'sqlite' && storeKind !== 'postgres') throw new Error('--store must be sqlite or postgres');
 const nodes = Math.floor(num('nodes', flags.nodes));
 if (nodes < 1) throw new Error('--nodes must be at least 1');
+const pgSocket = flags['pg-socket']!;
+if (!['auto', 'on', 'off'].includes(pgSocket)) throw new Error('--pg-socket must be auto, on or off');
+/** The socket directory the server connects through (PostgreSQL on this host), or null for TCP. */
+const socketDir = ((): string | null => {
+  if (storeKind !== 'postgres' || pgSocket === 'off') return null;
+  const dir = localSocketDir(Number(new URL(flags['pg-url']!).port || 5432));
+  if (!dir && pgSocket === 'on') throw new Error(`--pg-socket on: no PostgreSQL socket in ${PG_SOCKET_DIR}`);
+  return dir;
+})();
 if (nodes > 1 && storeKind !== 'postgres') throw new Error('--nodes above 1 needs --store postgres (nodes share one PostgreSQL database)');
 const apiVersion = flags['api-version']!.replace(/^v/, '');
 if (!['3.4', '3.5', '3.6'].includes(apiVersion)) throw new Error('--api-version must be 3.4, 3.5 or 3.6');
@@ -116,6 +137,8 @@ interface Phase {
   peakRss: number | null;
   rssAfterSeed: number | null;
   targets?: TargetCheck[];
+  /** pgbench's figures on the phase's database (single node, PostgreSQL on this host). */
+  pgbench?: PgbenchFigure[];
 }
 
 /** The largest value over the nodes, null when none is known. */
@@ -128,7 +151,7 @@ async function runPhase(nodeCount: number, withBaseline: boolean): Promise<Phase
   const db = await createDatabase(storeKind as 'sqlite' | 'postgres', { purpose: 'bench', pgAdminUrl: flags['pg-url']! });
   const env = {
     ...process.env,
-    DATABASE_URL: db.url,
+    DATABASE_URL: socketDir ? overUnixSocket(db.url, socketDir) : db.url,
     REGION: 'dal',
     HOST: '127.0.0.1',
     LOG_LEVEL: flags['log-level'],
@@ -137,7 +160,7 @@ async function runPhase(nodeCount: number, withBaseline: boolean): Promise<Phase
   const children: Child[] = [];
   const receivers: Array<() => Promise<void>> = [];
   try {
-    const where = db.url.replace(/\/\/[^@]*@/, '//');
+    const where = env.DATABASE_URL.replace(/\/\/[^@]*@/, '//');
     if (nodes > 1) process.stdout.write(`\n== ${nodeCount} node${nodeCount === 1 ? '' : 's'} (${where})\n`);
     else {
       process.stdout.write(`store: ${storeKind} (${where}), runtime: ${runtime}, ` +
@@ -207,7 +230,19 @@ async function runPhase(nodeCount: number, withBaseline: boolean): Promise<Phase
       if (peak !== null) peakRss = Math.max(peakRss ?? 0, peak);
       results.push(r);
     }
-    return { nodes: nodeCount, seeded, results, peakRss, rssAfterSeed };
+    let pgbenchFigures: PgbenchFigure[] | undefined;
+    const measured = new Set(results.filter((r) => r.status === 'ok').map((r) => r.name as string));
+    const compared = measured.has('get_agent') || measured.has('update_agent');
+    if (nodeCount === 1 && compared && storeKind === 'postgres' && flags.pgbench !== 'off' && isLocal(env.DATABASE_URL)) {
+      const pgbench = await findPgbench();
+      if (pgbench) {
+        const seconds = Math.max(1, Math.min(duration, 10));
+        process.stdout.write(`pgbench (${seconds} s per script)…\n`);
+        const clients = Math.max(1, Math.floor(num('pgbench-clients', flags['pgbench-clients'])));
+        pgbenchFigures = await runPgbench(pgbench, env.DATABASE_URL, boot.license_id, { seconds, clients, scenarios: measured });
+      } else process.stdout.write('pgbench not found (PATH, /usr/lib/postgresql/*/bin): no PostgreSQL ratios\n');
+    }
+    return { nodes: nodeCount, seeded, results, peakRss, rssAfterSeed, pgbench: pgbenchFigures };
   } finally {
     for (const close of receivers) await close();
     for (const c of children.reverse()) await c.stop();
@@ -233,6 +268,7 @@ async function main() {
   if (cluster) process.stdout.write('\n== 1 node');
   printTable(single.results, single.peakRss);
   printTargets(single.targets!);
+  if (single.pgbench) printPgbench(single.results, single.pgbench);
   if (cluster) {
     process.stdout.write(`\n== ${cluster.nodes} nodes (server µs/req: every node's CPU together; peak RSS: the largest node's)`);
     printTable(cluster.results, cluster.peakRss, 'largest node\'s peak RSS');
@@ -245,6 +281,7 @@ async function main() {
     server: { peakRssBytes: p.peakRss, rssAfterSeedBytes: p.rssAfterSeed },
     scenarios: p.results,
     targets: p.targets,
+    ...(p.pgbench ? { pgbench: p.pgbench } : {}),
   });
   const out = {
     date: new Date().toISOString(),
@@ -253,6 +290,7 @@ async function main() {
       store: storeKind, apiVersion, runtime, duration, warmup, connections, batchConnections: loadOptions.batchConnections,
       webhookRate: loadOptions.webhookRate, listWorkers: loadOptions.listWorkers,
       logLevel: flags['log-level'],
+      ...(storeKind === 'postgres' ? { pgConnection: socketDir ? `unix socket in ${socketDir}` : 'tcp' } : {}),
       nodeOptions: flags['node-options'],
       serverLaunch: launch,
       ...(cluster ? { nodes } : {}),

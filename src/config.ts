@@ -40,7 +40,7 @@ export const EnvSchema = Type.Object({
   DATABASE_URL: Type.String({
     default: DEFAULT_DATABASE_URL,
     minLength: 1,
-    description: 'sqlite:<file> or a bare file path (SQLite, WAL; sqlite::memory: = throwaway), or postgres://user@host:5432/db',
+    description: 'sqlite:<file> or a bare file path (SQLite, WAL; sqlite::memory: = throwaway), or postgres://user@host:5432/db (a local Unix socket: postgresql://user@%2Fvar%2Frun%2Fpostgresql/db)',
   }),
   DATABASE_POOL_SIZE: int(10, 1, 'PostgreSQL connections per process'),
   DATABASE_CONNECT_TIMEOUT_MS: int(3_000, 1, 'PostgreSQL: longest wait for a connection; while the database is away, requests answer 503 within this'),

@@ -1,5 +1,6 @@
 /** What `npm run bench` prints: the table of a run, the targets, and a single node next to a cluster. */
 import { NA, type ScenarioName, type ScenarioResult } from './scenarios.js';
+import type { PgbenchFigure } from './pgbench.js';
 
 export const fmt = (n: number | undefined | null, digits = 1) =>
   n === undefined || n === null || Number.isNaN(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -105,4 +106,23 @@ export function printTargets(targets: TargetCheck[], title = 'targets'): void {
     const mark = t.pass === null ? 'n/a ' : t.pass ? 'PASS' : 'FAIL';
     process.stdout.write(`  ${mark}  ${t.target}: ${t.measured}\n`);
   }
+}
+
+/** The server's PostgreSQL figures next to what pgbench did with the same statements on the same database. */
+export function printPgbench(results: ScenarioResult[], figures: PgbenchFigure[]): void {
+  const pairs: Array<[ScenarioName, PgbenchFigure['script']]> = [
+    ['get_agent', 'select'],
+    ['update_agent', 'write_one_licence'],
+    ['update_agent', 'write_random_rows'],
+  ];
+  const rows = [['scenario', 'req/s', 'pgbench script', 'pgbench tps', 'pgbench ms', 'ratio', 'pgbench runs']];
+  for (const [name, script] of pairs) {
+    const r = results.find((x) => x.name === name);
+    const f = figures.find((x) => x.script === script);
+    if (!f) continue;
+    const ratio = r?.status === 'ok' && r.reqPerSec && f.tps ? `${((r.reqPerSec / f.tps) * 100).toFixed(1)}%` : '-';
+    rows.push([name, r?.status === 'ok' ? fmt(r.reqPerSec, 0) : 'not run', script, fmt(f.tps, 0), fmt(f.latencyMs, 2), ratio, f.error ?? f.what]);
+  }
+  process.stdout.write('\nPostgreSQL ratios (pgbench on the same database, same connection path, right after the scenarios):');
+  printRows(rows, (j) => j === 1 || (j >= 3 && j <= 5));
 }

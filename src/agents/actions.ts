@@ -5,11 +5,21 @@
  */
 import { RawJson } from '../kernel/raw-json.js';
 import { ApiError } from '../kernel/errors.js';
-import { defineAction, type ActionContext } from '../kernel/registry.js';
+import { defineAction, type ActionContext, type BatchOutcome } from '../kernel/registry.js';
 import { hasScope, requireScopes } from '../kernel/scopes.js';
 import { EmptyResponse } from '../kernel/responses.js';
-import { Type } from '@sinclair/typebox';
-import { assertGroupsExistIn, assertNoDuplicateGroups, memberOfAnyGroup, membershipsByAgent, addAgentGroups } from '../groups/repo.js';
+import { Type, type Static } from '@sinclair/typebox';
+import {
+  assertGroupsExistIn,
+  assertNoDuplicateGroups,
+  memberOfAnyGroup,
+  membershipsByAgent,
+  addAgentGroups,
+  addMemberships,
+  groupsFoundIn,
+  throwMissingGroup,
+  type Membership,
+} from '../groups/repo.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
 import { agentsVersion } from '../tenancy/licenses.js';
 import {
@@ -25,7 +35,7 @@ import {
   checkWorkScheduler,
   uniqueList,
 } from './schemas.js';
-import { getAgentOrThrow, findAgentColumns, insertAgent, listAgentRows, ownerAndViceownerIds, updateAgentColumns, type AgentRow } from './repo.js';
+import { getAgentOrThrow, findAgentColumns, insertAgent, insertAgents, listAgentRows, ownerAndViceownerIds, updateAgentColumns, type AgentRow, type NewAgent } from './repo.js';
 import { agentFullState, agentJson } from './view.js';
 import { insertUnsuspensionRequest } from './unsuspension-requests.js';
 import { assertCanGrantRole, assertRank, avatarOf, foldAgentId, isSelf } from './rules.js';
@@ -43,42 +53,84 @@ export const createAgent = defineAction({
   batch: 'batch_create_agents',
   async handler(ctx, input) {
     const { caller } = ctx;
-    const role = input.role ?? 'normal';
-    const avatar = avatarOf(input);
-    assertCanGrantRole(caller, role);
-    const canActivate = hasScope(caller.scopes, 'accounts--all:rw') && hasScope(caller.scopes, 'subscription.lc:rw');
-    if (input.awaiting_approval === false && !hasScope(caller.scopes, 'subscription.lc:rw')) {
-      throw new ApiError('authorization', 'Only a requester with the subscription.lc:rw scope can set `awaiting_approval` to false');
-    }
-    const awaiting = input.awaiting_approval ?? !canActivate;
-    const groups = input.groups ?? [];
-    assertNoDuplicateGroups(groups);
-    const ws = input.work_scheduler ? checkWorkScheduler(input.work_scheduler, { zoneOptional: ctx.rules.agentScheduleZone === 'kept' }) : null;
-    const notifications = uniqueList(input.notifications, 'notifications');
-    const emailSubs = uniqueList(input.email_subscriptions, 'email_subscriptions');
-
+    const { agent, groups } = newAgentOf(ctx, input);
     return ctx.tx(async (tx) => {
       await assertGroupsExistIn(tx, caller.licenseId, groups.map((g) => g.id));
-      const row = await insertAgent(tx, caller.licenseId, {
-        id: input.id,
-        name: input.name,
-        role,
-        avatar,
-        login_status: input.login_status,
-        job_title: input.job_title,
-        mobile: input.mobile,
-        max_chats_count: input.max_chats_count,
-        awaiting_approval: awaiting,
-        notifications,
-        email_subscriptions: emailSubs,
-        work_scheduler: ws,
-      });
+      const row = await insertAgent(tx, caller.licenseId, agent);
       await addAgentGroups(tx.db, caller.licenseId, row.id, groups);
       await recordEvent(tx, sourceOf(caller), 'agent_created', agentFullState(row, groups));
       return { id: row.id };
     });
   },
+  /** The same for every item at once: one group lookup, one insert of the agents, one of their memberships. */
+  async handleMany(ctx, inputs) {
+    const { caller } = ctx;
+    const out = new Array<BatchOutcome>(inputs.length);
+    const checked: Array<{ at: number } & ReturnType<typeof newAgentOf>> = [];
+    for (const [at, input] of inputs.entries()) {
+      try {
+        checked.push({ at, ...newAgentOf(ctx, input) });
+      } catch (error) {
+        out[at] = { ok: false, error };
+      }
+    }
+    return ctx.tx(async (tx) => {
+      const found = await groupsFoundIn(tx, caller.licenseId, checked.flatMap((c) => c.groups.map((g) => g.id)));
+      const creating = checked.filter((c) => {
+        try {
+          throwMissingGroup(c.groups.map((g) => g.id), found);
+          return true;
+        } catch (error) {
+          out[c.at] = { ok: false, error };
+          return false;
+        }
+      });
+      const rows = await insertAgents(tx, caller.licenseId, creating.map((c) => c.agent));
+      const created: Array<{ row: AgentRow; groups: Membership[] }> = [];
+      for (const [k, c] of creating.entries()) {
+        const row = rows[k];
+        if (row) created.push({ row, groups: c.groups });
+        out[c.at] = row ? { ok: true, answer: { id: row.id } } : { ok: false, error: new ApiError('already_exists', `Agent ${c.agent.id} already exists`) };
+      }
+      await addMemberships(tx.db, caller.licenseId, created.map(({ row, groups }) => ({ agentId: row.id, groups })));
+      for (const { row, groups } of created) await recordEvent(tx, sourceOf(caller), 'agent_created', agentFullState(row, groups));
+      return out;
+    });
+  },
 });
+
+/** A new agent from create_agent's input: what the caller may create, checked (no stored data read), and its groups. */
+function newAgentOf(ctx: ActionContext, input: Static<typeof CreateAgent>): { agent: NewAgent; groups: Membership[] } {
+  const { caller } = ctx;
+  const role = input.role ?? 'normal';
+  const avatar = avatarOf(input);
+  assertCanGrantRole(caller, role);
+  const canActivate = hasScope(caller.scopes, 'accounts--all:rw') && hasScope(caller.scopes, 'subscription.lc:rw');
+  if (input.awaiting_approval === false && !hasScope(caller.scopes, 'subscription.lc:rw')) {
+    throw new ApiError('authorization', 'Only a requester with the subscription.lc:rw scope can set `awaiting_approval` to false');
+  }
+  const awaiting = input.awaiting_approval ?? !canActivate;
+  const groups = input.groups ?? [];
+  assertNoDuplicateGroups(groups);
+  const ws = input.work_scheduler ? checkWorkScheduler(input.work_scheduler, { zoneOptional: ctx.rules.agentScheduleZone === 'kept' }) : null;
+  const notifications = uniqueList(input.notifications, 'notifications');
+  const emailSubs = uniqueList(input.email_subscriptions, 'email_subscriptions');
+  const agent: NewAgent = {
+    id: input.id,
+    name: input.name,
+    role,
+    avatar,
+    login_status: input.login_status,
+    job_title: input.job_title,
+    mobile: input.mobile,
+    max_chats_count: input.max_chats_count,
+    awaiting_approval: awaiting,
+    notifications,
+    email_subscriptions: emailSubs,
+    work_scheduler: ws,
+  };
+  return { agent, groups };
+}
 
 /** Columns agentJson reads: the base fields plus those of the requested `fields` (groups come from memberships). */
 const BASE_COLUMNS = ['id', 'account_id', 'name', 'avatar', 'role', 'login_status'] as const;

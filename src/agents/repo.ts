@@ -195,10 +195,26 @@ export async function insertAgent(tx: Tx, licenseId: number, a: NewAgent): Promi
   return row;
 }
 
+/**
+ * `insertAgent` of several agents in one statement, in order: each one's stored row, or null where its id was taken
+ * (in any letter case, also by an earlier one of `agents`), as `insertAgent` in turn would have refused it.
+ */
+export async function insertAgents(tx: Tx, licenseId: number, agents: readonly NewAgent[]): Promise<Array<AgentRow | null>> {
+  if (agents.length === 0) return [];
+  const rows = agents.map((a) => newAgentRow(licenseId, a, tx.clock.next()));
+  // The rows go in in order, so of several with one id (in any letter case) the first is stored, as one at a time.
+  const stored = await tx.db.insertInto('agents').values(rows).onConflict((oc) => oc.doNothing()).returning('id').execute();
+  const unclaimed = new Set(stored.map((r) => r.id));
+  return rows.map((row) => (unclaimed.delete(row.id) ? row : null));
+}
+
 /** Delete one agent or bot row (memberships and credentials are removed first by their owners). */
 export async function deleteAgentRecord(trx: Queryable, licenseId: number, id: string): Promise<void> {
   await trx.deleteFrom('agents').where('license_id', '=', licenseId).where('id', '=', id).execute();
 }
+
+/** findAgentColumns' queries, compiled once per column list (get_agent's `fields`): no Kysely building per call. */
+const byColumns = new Map<string, (db: Queryable, licenseId: number, id: string) => Promise<{ rows: unknown[] }>>();
 
 /** The view columns of one agent (or bot, `type` among `columns` to tell) by id in any letter case; see findAgent. */
 export function findAgentColumns<C extends keyof AgentRow & string>(
@@ -207,8 +223,16 @@ export function findAgentColumns<C extends keyof AgentRow & string>(
   id: string,
   columns: readonly C[],
 ): Promise<Pick<AgentRow, C> | undefined> {
-  return selectAgentColumns(db, licenseId, id, columns).executeTakeFirst() as Promise<Pick<AgentRow, C> | undefined>;
+  const key = columns.join(',');
+  let query = byColumns.get(key);
+  if (!query) {
+    query = preparedQuery(2, (q, license: number, agent: string) => selectAgentColumns(q, license, agent, columns));
+    // At most one per subset of the view's fields; bounded all the same.
+    if (byColumns.size < 2048) byColumns.set(key, query);
+  }
+  return query(db, licenseId, id).then((r) => r.rows[0] as Pick<AgentRow, C> | undefined);
 }
+
 
 /** list_agents' filters: suspended or not; member of any of `groupIds` (undefined = no filter). */
 export interface AgentListFilter {

@@ -49,7 +49,12 @@ export interface Membership {
  * (skipped, and those found here are added).
  */
 export async function assertGroupsExist(db: Queryable, licenseId: number, ids: readonly number[], known = new Set<number>()): Promise<void> {
-  if (ids.length === 0) return;
+  await findGroups(db, licenseId, ids, known);
+  throwMissingGroup(ids, known);
+}
+
+/** Adds to `known` (groups already found, not looked up again) those of `ids` that are groups of the licence. */
+async function findGroups(db: Queryable, licenseId: number, ids: readonly number[], known: Set<number>): Promise<void> {
   const unique = [...new Set(ids)].filter((id) => !known.has(id));
   if (unique.length === 0) return;
   const rows = await db
@@ -59,10 +64,16 @@ export async function assertGroupsExist(db: Queryable, licenseId: number, ids: r
     .where('id', 'in', unique)
     .execute();
   for (const r of rows) known.add(r.id);
-  if (rows.length === unique.length) return;
-  const missing = unique.find((id) => !known.has(id));
-  throw new ApiError('group_not_found', `Group ${missing} not found`);
 }
+
+/** `group_not_found` naming the first of `ids` not among the groups `found`. */
+export function throwMissingGroup(ids: readonly number[], found: ReadonlySet<number>): void {
+  const missing = ids.find((id) => !found.has(id));
+  if (missing !== undefined) throw new ApiError('group_not_found', `Group ${missing} not found`);
+}
+
+/** The transaction's set of groups known to exist (remembered for the rest of a batch call, see below). */
+const knownGroups = (tx: Tx, licenseId: number): Promise<Set<number>> => tx.memo(`groups:${licenseId}`, async () => new Set<number>());
 
 /**
  * `assertGroupsExist` inside a transaction. Within a batch call, groups found once are not looked up again: the
@@ -70,7 +81,17 @@ export async function assertGroupsExist(db: Queryable, licenseId: number, ids: r
  */
 export async function assertGroupsExistIn(tx: Tx, licenseId: number, ids: readonly number[]): Promise<void> {
   if (ids.length === 0) return;
-  await assertGroupsExist(tx.db, licenseId, ids, await tx.memo(`groups:${licenseId}`, async () => new Set<number>()));
+  await assertGroupsExist(tx.db, licenseId, ids, await knownGroups(tx, licenseId));
+}
+
+/**
+ * Which of `ids` (e.g. every item's of a batch call, looked up in one statement) are groups of the licence; check
+ * each item's with `throwMissingGroup`.
+ */
+export async function groupsFoundIn(tx: Tx, licenseId: number, ids: readonly number[]): Promise<ReadonlySet<number>> {
+  const known = await knownGroups(tx, licenseId);
+  if (ids.length > 0) await findGroups(tx.db, licenseId, ids, known);
+  return known;
 }
 
 /** The licence's "General" group (id 0), made with the licence. */
@@ -221,11 +242,20 @@ export async function addAgentGroups(
   agentId: string,
   groups: readonly Membership[],
 ): Promise<void> {
-  if (groups.length === 0) return;
-  await trx
-    .insertInto('group_members')
-    .values(groups.map((g) => ({ license_id: licenseId, group_id: g.id, agent_id: agentId, priority: g.priority })))
-    .execute();
+  await addMemberships(trx, licenseId, [{ agentId, groups }]);
+}
+
+/** `addAgentGroups` of several new agents or bots, in one statement. */
+export async function addMemberships(
+  trx: Queryable,
+  licenseId: number,
+  agents: ReadonlyArray<{ agentId: string; groups: readonly Membership[] }>,
+): Promise<void> {
+  const rows = agents.flatMap(({ agentId, groups }) =>
+    groups.map((g) => ({ license_id: licenseId, group_id: g.id, agent_id: agentId, priority: g.priority })),
+  );
+  if (rows.length === 0) return;
+  await trx.insertInto('group_members').values(rows).execute();
 }
 
 /** Replace the whole `agent_priorities` map of one group (agents must already be checked). */

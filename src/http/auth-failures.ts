@@ -5,7 +5,7 @@
  * window has passed. The counts are the app's `AuthFailures` (src/shared-state/: this process's memory, or PostgreSQL
  * for every node of the database).
  *
- * onRequest: the block, from memory (nothing to pay on the happy path). onSend: a 401 is counted before it goes out
+ * onRequest: the block, from memory (while no address is blocked, not even a lookup). onSend: a 401 is counted before it goes out
  * (failures are rare); one that came after the limit was reached — on another node, before this one heard of the
  * block — goes out as the 429 it would have been.
  */
@@ -29,6 +29,8 @@ export function authFailureHooks(failures: AuthFailures | null): AuthFailureHook
   if (!failures) return null;
   return {
     onRequest(req, reply, done) {
+      // The happy path: no address blocked, so neither the client address nor a lookup is needed.
+      if (!failures.anyBlocked()) return done();
       const ms = failures.blockedFor(req.ip);
       done(ms > 0 ? blocked(reply, ms) : undefined);
     },

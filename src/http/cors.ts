@@ -1,17 +1,20 @@
 /**
- * CORS for browser integrations (@fastify/cors), per `CORS_ORIGINS`: `*` any origin, a list of origins, or `off`.
- * Preflights are answered; `Authorization`, `Content-Type`, `X-Region`, `X-Request-Id` and `X-Author-Id` (v3.5 and
- * lower: an agent token acting as a bot) may be sent, and
- * `X-Request-Id` and `Retry-After` are readable by the page. No cookies are involved, so no credentials mode.
+ * CORS for browser integrations, per `CORS_ORIGINS`: `*` any origin, a list of origins, or `off`. Preflights are
+ * answered; `Authorization`, `Content-Type`, `X-Region`, `X-Request-Id` and `X-Author-Id` (v3.5 and lower: an agent
+ * token acting as a bot) may be sent, and `X-Request-Id` and `Retry-After` are readable by the page. No cookies are
+ * involved, so no credentials mode.
  *
- * A preflight is an `OPTIONS` with `Origin` and `Access-Control-Request-Method`; any other `OPTIONS` is an ordinary
- * request, answered as without CORS (405 on an action route, see edges.ts; 404 elsewhere) with the CORS headers. The
- * plugin cannot do that: it takes every `OPTIONS` for a preflight, and answers one without those headers
- * `400 Invalid Preflight Request` as plain text (`strictPreflight`, its default) or 204 (without it). So its
- * preflight handling is off and the preflight is answered here, after the plugin has added the CORS headers.
+ * The headers are those @fastify/cors wrote (`Access-Control-Allow-Origin`: `*`, or the request's origin when listed;
+ * `Access-Control-Expose-Headers`; `Vary: Origin` with a list), written by one callback-style onRequest hook that
+ * does nothing for a request without `Origin` (every server-to-server call: a browser always sends `Origin` on a
+ * cross-origin request, and the headers mean nothing to anyone else), so those calls do not pay for CORS. An
+ * `OPTIONS` is always answered with them, `Origin` or not (it is how a client probes).
+ *
+ * A preflight is an `OPTIONS` with `Origin` and `Access-Control-Request-Method`: answered 204 here. Any other
+ * `OPTIONS` is an ordinary request, answered as without CORS (405 on an action route, see edges.ts; 404 elsewhere)
+ * with the CORS headers.
  */
-import type { FastifyInstance } from 'fastify';
-import cors from '@fastify/cors';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { OpsConfig } from '../config.js';
 
 const PREFLIGHT_HEADERS = {
@@ -20,17 +23,28 @@ const PREFLIGHT_HEADERS = {
   'access-control-max-age': '600',
   'content-length': '0',
 };
+const EXPOSED = 'X-Request-Id, Retry-After';
 
 export async function registerCors(app: FastifyInstance, origins: OpsConfig['corsOrigins']): Promise<void> {
   if (origins === 'off') return;
-  await app.register(cors, {
-    origin: origins === '*' ? '*' : origins,
-    exposedHeaders: ['X-Request-Id', 'Retry-After'],
-    preflight: false,
-  });
+  const any = origins === '*' || origins.includes('*');
+  const listed = new Set(any ? [] : origins);
+  /** The CORS headers of an answer to `origin` (the request's `Origin`, possibly absent on an OPTIONS). */
+  const addHeaders = (reply: FastifyReply, origin: string | undefined): void => {
+    if (any) reply.header('access-control-allow-origin', '*');
+    else {
+      reply.header('vary', 'Origin');
+      if (origin !== undefined && listed.has(origin)) reply.header('access-control-allow-origin', origin);
+    }
+    reply.header('access-control-expose-headers', EXPOSED);
+  };
   app.addHook('onRequest', (req, reply, done) => {
-    if (req.method !== 'OPTIONS' || !req.headers.origin || !req.headers['access-control-request-method']) return done();
-    // As the plugin answers a preflight: whether the origin is allowed is said by Access-Control-Allow-Origin alone.
+    const origin = req.headers.origin;
+    const options = req.method === 'OPTIONS';
+    if (origin === undefined && !options) return done();
+    addHeaders(reply, origin);
+    if (!options || !origin || !req.headers['access-control-request-method']) return done();
+    // As @fastify/cors answers a preflight: whether the origin is allowed is said by Access-Control-Allow-Origin alone.
     reply.code(204).headers(PREFLIGHT_HEADERS).send();
   });
 }

@@ -9,7 +9,7 @@ import type { ReadCaches } from '../kernel/read-cache.js';
 import type { ActionContext, Caller, Logger, RegisteredAction } from '../kernel/registry.js';
 import type { VersionedRegistry } from '../kernel/versions.js';
 import { RawJson } from '../kernel/raw-json.js';
-import { nextSavepoint, rollbackToSavepoint } from '../store/transaction.js';
+import { nextSavepoint, rollbackToSavepoint, type Tx } from '../store/transaction.js';
 import { toApiError } from '../kernel/database-errors.js';
 import { classifyDbError } from '../store/health.js';
 
@@ -79,14 +79,17 @@ export class Dispatcher {
    * A batch call is one transaction (one licence lock, one commit) in which each item runs under its own savepoint:
    * a failing item is rolled back alone and answers its error, the others keep their effects, and all of them
    * commit together. Items see the effects of the items before them. Lookups the items repeat are remembered for
-   * the transaction (`Tx.memo`). Commit signals are handled once, after the commit.
+   * the transaction (`Tx.memo`). Commit signals are handled once, after the commit. An action with `handleMany`
+   * runs every item at once under one savepoint instead (`runMany`), and one at a time only if that fails.
    */
   async runBatch(scope: CallScope, action: RegisteredAction, caller: Caller | null, log: Logger, items: readonly unknown[], requestId?: string): Promise<unknown[]> {
     return this.deps.core.transaction(async (trx) => {
       const ctx: ActionContext<Caller | null> = { ...this.context(scope, caller, log), db: trx.db, tx: (fn) => fn(trx) };
+      const many = action.handleMany && (await this.runMany(trx, ctx, action, items, requestId));
+      if (many) return many;
       const out: unknown[] = [];
       for (const [i, item] of items.entries()) {
-        await nextSavepoint(trx, i === 0);
+        await nextSavepoint(trx, i === 0 && !action.handleMany);
         try {
           const input = action.validate(item);
           const base = action.toBase ? action.toBase(input, ctx) : input;
@@ -102,6 +105,41 @@ export class Dispatcher {
       }
       return out;
     }, { licenseId: caller?.licenseId, memo: true });
+  }
+
+  /**
+   * Every item of a batch through the action's `handleMany`, under one savepoint: the items' checks first (each
+   * refusal its error), then the valid ones at once. Null (after undoing what it wrote, the savepoint kept for the
+   * one-at-a-time run) when it failed on something else than the database being away.
+   */
+  private async runMany(trx: Tx, ctx: ActionContext<Caller | null>, action: RegisteredAction, items: readonly unknown[], requestId?: string): Promise<unknown[] | null> {
+    const out = new Array<unknown>(items.length);
+    const valid: Array<{ at: number; input: unknown; base: unknown }> = [];
+    for (const [at, item] of items.entries()) {
+      try {
+        const input = action.validate(item);
+        const base = action.toBase ? action.toBase(input, ctx) : input;
+        action.authorize?.(ctx, base);
+        valid.push({ at, input, base });
+      } catch (err) {
+        out[at] = errorBody(err, ctx.log, requestId).body;
+      }
+    }
+    await nextSavepoint(trx, true);
+    try {
+      const outcomes = await action.handleMany!(ctx, valid.map((v) => v.base));
+      for (const [k, { at, input }] of valid.entries()) {
+        const o = outcomes[k]!;
+        if (!o.ok) out[at] = errorBody(o.error, ctx.log, requestId).body;
+        else out[at] = action.fromBase ? orEmpty(action.fromBase(parsed(orEmpty(o.answer)), input, ctx)) : orEmpty(o.answer);
+      }
+      return out;
+    } catch (err) {
+      if (classifyDbError(err)) throw err;
+      ctx.log.warn({ err }, 'batch items run at once failed; running them one at a time');
+      await rollbackToSavepoint(trx);
+      return null;
+    }
   }
 }
 

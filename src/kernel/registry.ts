@@ -92,7 +92,18 @@ export interface ActionDef<S extends TSchema = TSchema, R extends TSchema = TSch
   /** Serve the answer from a read cache while what it was computed from is unchanged (see kernel/read-cache.ts). */
   cache?: ReadCacheSpec<Static<S>>;
   handler(ctx: ActionContext<CallerOf<A>>, input: Static<S>): Promise<unknown>;
+  /**
+   * Batch calls: every item's `handler` at once, in few statements (one lookup for all items, multi-row inserts),
+   * inside the batch's transaction (`ctx.tx`). It must answer exactly what `handler` on each item in turn would
+   * (each item's answer or error, in order, items seeing the effects of those before them), refusing an item before
+   * writing anything of it. It throws only when the database fails: the dispatcher then undoes what it wrote and
+   * runs the items one at a time (http/dispatch.ts `runBatch`).
+   */
+  handleMany?(ctx: ActionContext<CallerOf<A>>, inputs: readonly Static<S>[]): Promise<BatchOutcome[]>;
 }
+
+/** One item's result in `handleMany`: its answer, or the error `handler` would have thrown. */
+export type BatchOutcome = { ok: true; answer: unknown } | { ok: false; error: unknown };
 
 export interface RegisteredAction extends ActionDef {
   validate: Validator<unknown>;

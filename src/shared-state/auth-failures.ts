@@ -11,6 +11,8 @@ import type { AuthFailureConfig } from '../config.js';
 export interface AuthFailures {
   /** Milliseconds left of the address's block as this node knows it, 0 when it is not blocked (no I/O). */
   blockedFor(address: string): number;
+  /** Whether any address may be blocked (false: `blockedFor` would answer 0 for every address; no I/O). */
+  anyBlocked(): boolean;
   /**
    * Count a failed authentication of `address`. Resolves to the milliseconds left of its block when this failure came
    * after the limit was reached (on another node, or concurrently), so the caller answers it as blocked; 0 otherwise.
@@ -32,6 +34,10 @@ export class MemoryAuthFailures implements AuthFailures {
   private readonly windows = new Map<string, Window>();
 
   constructor(private readonly opts: AuthFailureConfig) {}
+
+  anyBlocked(): boolean {
+    return this.windows.size > 0;
+  }
 
   blockedFor(address: string): number {
     const w = this.windows.get(address);

@@ -50,6 +50,10 @@ export class PgAuthFailures implements AuthFailures {
     this.prune = new Poller('deleting expired failure windows', PRUNE_MS, () => this.deleteExpired(), report).start();
   }
 
+  anyBlocked(): boolean {
+    return this.blocked.size > 0;
+  }
+
   blockedFor(address: string): number {
     const b = this.blocked.get(address);
     if (!b) return 0;

@@ -40,7 +40,11 @@ export function describeTarget(url: string): string {
   if (target?.kind === 'sqlite') return `SQLite file ${target.file}`;
   try {
     const u = new URL(url);
-    return `PostgreSQL at ${u.hostname || 'localhost'}:${u.port || '5432'}, database ${JSON.stringify(decodeURIComponent(u.pathname.slice(1)) || u.username || 'postgres')}`;
+    const database = JSON.stringify(decodeURIComponent(u.pathname.slice(1)) || u.username || 'postgres');
+    // A Unix socket: its directory as the host (`%2Fvar%2Frun%2Fpostgresql`) or in `?host=` (docs: DATABASE_URL).
+    const host = u.searchParams.get('host') ?? decodeURIComponent(u.hostname);
+    if (host.startsWith('/')) return `PostgreSQL at Unix socket ${host}/.s.PGSQL.${u.port || '5432'}, database ${database}`;
+    return `PostgreSQL at ${u.hostname || 'localhost'}:${u.port || '5432'}, database ${database}`;
   } catch {
     return `PostgreSQL at ${redactUrl(url)}`;
   }

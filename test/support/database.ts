@@ -1,5 +1,5 @@
 /** Throw-away databases for the tests and the benchmark: a temp SQLite file, or a new PostgreSQL database. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,24 @@ export async function createDatabase(
   const url = new URL(o.pgAdminUrl);
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/** The directory of the local PostgreSQL's Unix sockets (Debian's default; `PG_SOCKET_DIR` to change). */
+export const PG_SOCKET_DIR = process.env.PG_SOCKET_DIR ?? '/var/run/postgresql';
+
+/** `PG_SOCKET_DIR` when the socket of a PostgreSQL listening on `port` is there, else null. */
+export function localSocketDir(port = 5432): string | null {
+  return existsSync(join(PG_SOCKET_DIR, `.s.PGSQL.${port}`)) ? PG_SOCKET_DIR : null;
+}
+
+/**
+ * `url` (postgres://user@host:port/database) through the Unix socket in `dir` instead of TCP, in the documented form
+ * with the directory as the host: `postgresql://user@%2Fvar%2Frun%2Fpostgresql:5432/database`.
+ */
+export function overUnixSocket(url: string, dir: string): string {
+  const u = new URL(url);
+  const auth = u.username ? `${u.username}${u.password ? `:${u.password}` : ''}@` : '';
+  return `postgresql://${auth}${encodeURIComponent(dir)}${u.port ? `:${u.port}` : ''}${u.pathname}${u.search}`;
 }
 
 /** `fn` with a connection of its own to `url`, closed after. */
