@@ -173,7 +173,10 @@ export const licensesForAuthentication = (db: Queryable) =>
 export async function lockLicense(tx: Tx, licenseId: number): Promise<void> {
   tx.licenseChanged(licenseId);
   if (tx.dialect !== 'postgres') return;
-  await sql`SELECT id FROM licenses WHERE id = ${licenseId} FOR UPDATE`.execute(tx.db);
+  // The id in the text, not a parameter: as the transaction's first statement it then travels with its BEGIN, in one
+  // round trip (src/store/pg-begin.ts).
+  if (!Number.isSafeInteger(licenseId)) throw new Error(`invalid licence id ${licenseId}`);
+  await sql.raw(`SELECT id FROM licenses WHERE id = ${licenseId} FOR UPDATE`).execute(tx.db);
 }
 
 /**
