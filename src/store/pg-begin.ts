@@ -3,6 +3,7 @@
  * parameters (e.g. tenancy's licence lock, `SELECT … FOR UPDATE` with the id written into the text): `begin; <text>`,
  * one simple-protocol query, as the COMMIT carries a queued NOTIFY (notify.ts). A first statement with parameters
  * (or a cursor) follows the BEGIN as before: the two are queued on the connection in order, no round trip is added.
+ * A query of several statements answers the last one's result, as Kysely expects one.
  */
 import type pg from 'pg';
 
@@ -14,7 +15,8 @@ export function beginWithFirstStatement(client: pg.PoolClient): void {
   let pending = false;
   client.query = ((...args: unknown[]) => {
     if (!pending) {
-      if (args[0] !== 'begin' || !isPlain(args)) return query(...args);
+      if (!isPlain(args)) return query(...args);
+      if (args[0] !== 'begin') return (query(...args) as Promise<pg.QueryResult | pg.QueryResult[]>).then(last);
       pending = true; // Kysely's beginTransaction: kept for the next statement
       return Promise.resolve({ command: 'BEGIN', rowCount: null, rows: [] });
     }
@@ -23,8 +25,7 @@ export function beginWithFirstStatement(client: pg.PoolClient): void {
     if (typeof text === 'string' && isPlain(args)) {
       // Nothing ran in the transaction: there is nothing to end.
       if (text === 'commit' || text === 'rollback') return Promise.resolve({ command: text.toUpperCase(), rowCount: null, rows: [] });
-      // The answer of the last statement is the caller's.
-      return (query(`begin; ${text}`) as Promise<pg.QueryResult | pg.QueryResult[]>).then((r) => (Array.isArray(r) ? r[r.length - 1] : r));
+      return (query(`begin; ${text}`) as Promise<pg.QueryResult | pg.QueryResult[]>).then(last);
     }
     const begun = query('begin') as Promise<unknown>;
     const result = query(...args);
@@ -33,6 +34,9 @@ export function beginWithFirstStatement(client: pg.PoolClient): void {
     return result;
   }) as typeof client.query;
 }
+
+/** Of several statements in one query (simple protocol), the answer of the last is the caller's. */
+const last = (r: pg.QueryResult | pg.QueryResult[]) => (Array.isArray(r) ? r[r.length - 1]! : r);
 
 /** A text query without parameters (Kysely passes an empty array), which the simple protocol can run with others. */
 function isPlain(args: unknown[]): boolean {

@@ -69,6 +69,11 @@ export class Tx {
    * transaction itself cannot change and whose value may be taken at any point of it (e.g. webhook subscriptions,
    * which batchable actions never change).
    */
+  /** Give `memo(key)` its value now (e.g. looked up in the lock's round trip), where the transaction remembers lookups. */
+  remember(key: string, value: unknown): void {
+    this.remembered?.set(key, value);
+  }
+
   async memo<T>(key: string, load: () => Promise<T>): Promise<T> {
     const memo = this.remembered;
     if (!memo) return load();

@@ -8,7 +8,7 @@
  */
 import { nextCounter } from '../store/own-tables.js';
 import { nowIso, type Queryable } from '../store/store.js';
-import { preparedQuery } from '../store/prepared-query.js';
+import { preparedPgText, preparedQuery } from '../store/prepared-query.js';
 import type { Tx } from '../store/transaction.js';
 import type { Caller } from '../kernel/registry.js';
 import type { EventSource } from '../kernel/area.js';
@@ -101,7 +101,7 @@ export async function subscriptionOf(db: Queryable, clientId: string, licenseId:
  * was registered through (a v3.4 webhook of `auto_access_added` hears of `auto_accesses_updated`), so the match is
  * made on the rows, and a licence without webhooks costs an event no formatting at all.
  */
-const selectTargets = preparedQuery(1, (db, licenseId: number) =>
+const selectTargetsQuery = (db: Queryable, licenseId: number) =>
   db
     .selectFrom('webhooks as w')
     .leftJoin('webhook_license_states as s', (j) => j.onRef('s.client_id', '=', 'w.owner_client_id').on('s.license_id', '=', licenseId))
@@ -110,8 +110,24 @@ const selectTargets = preparedQuery(1, (db, licenseId: number) =>
     .where('w.type', '=', 'license')
     .where((eb) => eb.or([eb('s.enabled', 'is', null), eb('s.enabled', '=', 1)]))
     .orderBy('w.created_at')
-    .orderBy('w.id'), // the same order for webhooks created in the same millisecond
-);
+    .orderBy('w.id'); // the same order for webhooks created in the same millisecond
+const selectTargets = preparedQuery(1, selectTargetsQuery);
+const targetsText = preparedPgText(1, selectTargetsQuery);
+
+const targetsKey = (licenseId: number) => `webhook-targets:${licenseId}`;
+
+/**
+ * PostgreSQL: the webhook-target lookup of `licenseId` as a statement without parameters, and what takes its rows for
+ * the transaction's events: the core runs it in the licence lock's round trip for transactions that remember lookups
+ * (`Tx.memo`: batch calls and the single calls of batchable actions, which never change subscriptions), so their
+ * events need no lookup of their own while the lock is held.
+ */
+export function webhookTargetsInline(db: Queryable, licenseId: number): { sql: string; take(tx: Tx, rows: unknown[]): void } {
+  return {
+    sql: targetsText(db, licenseId),
+    take: (tx, rows) => tx.remember(targetsKey(licenseId), rows),
+  };
+}
 
 /** `requester` as v3.6 deliveries show it (the samples' order), or null when no caller acted. */
 function requesterJson(source: EventSource): string | null {
@@ -144,7 +160,7 @@ export async function recordEvent(
   payload: unknown,
 ): Promise<void> {
   // Within a batch call (one transaction) the subscriptions are looked up once per licence.
-  const targets = await tx.memo(`webhook-targets:${source.licenseId}`, async () => (await selectTargets(tx.db, source.licenseId)).rows);
+  const targets = await tx.memo(targetsKey(source.licenseId), async () => (await selectTargets(tx.db, source.licenseId)).rows);
   const logAll = tx.settings.eventLog === 'all';
   if (targets.length === 0 && !logAll) return; // nobody hears of it: no payload, no format, no row
   const formats = tx.settings.webhookFormats;

@@ -8,6 +8,17 @@ import { nextCounter } from '../../src/store/own-tables.js';
 import { runTransaction } from '../../src/store/transaction.js';
 import { lockLicense } from '../../src/tenancy/licenses.js';
 import type { Store } from '../../src/store/store.js';
+import { Harness } from '../support/harness.js';
+
+const original = pg.Client.prototype.query;
+/** Every text a pg client sends from now on (what reaches the wire: one per round trip) goes to `seen`. */
+function recordQueries(seen: (text: string) => void): void {
+  (pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (this: pg.Client, ...args: unknown[]) {
+    const text = args[0];
+    seen(typeof text === 'string' ? text : ((text as { text?: string })?.text ?? 'cursor'));
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+}
 
 describe('PostgreSQL BEGIN with the first statement', async () => {
   if (!(await postgresOrSkip())) return;
@@ -15,14 +26,9 @@ describe('PostgreSQL BEGIN with the first statement', async () => {
   let drop: () => Promise<void>;
   /** The texts the pg clients sent while `record` ran (what reaches the wire: one per round trip). */
   let sent: string[] = [];
-  const original = pg.Client.prototype.query;
   before(async () => {
     // Before the store connects: its connections wrap the client's query as they find it.
-    (pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (this: pg.Client, ...args: unknown[]) {
-      const text = args[0];
-      sent.push(typeof text === 'string' ? text : ((text as { text?: string })?.text ?? 'cursor'));
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof original;
+    recordQueries((text) => sent.push(text));
     ({ store, drop } = await freshStore('postgres', 1));
     await nextCounter(store.db, 'warm');
   });
@@ -71,5 +77,31 @@ describe('PostgreSQL BEGIN with the first statement', async () => {
     const rows = await runTransaction(store, {}, async (tx) => (await sql.raw<{ n: number }>('SELECT 7 AS n').execute(tx.db)).rows);
     assert.deepEqual(rows, [{ n: 7 }]);
     assert.equal(await nextCounter(store.db, 'after'), 1);
+  });
+});
+
+describe('PostgreSQL update_agent: the webhook targets looked up in the licence lock round trip', async () => {
+  if (!(await postgresOrSkip())) return;
+  const h = new Harness('postgres');
+  let sent: string[] = [];
+  before(async () => {
+    recordQueries((text) => sent.push(text));
+    await h.start({ eventLog: 'subscribed' });
+  });
+  after(async () => {
+    pg.Client.prototype.query = original;
+    await h.stop();
+  });
+
+  it('sends BEGIN, the lock and the lookup as one query, then the read, the update and the commit', async () => {
+    assert.equal((await h.call('create_agent', { id: 'rt@example.com', name: 'RT' })).status, 200);
+    sent = [];
+    assert.equal((await h.call('update_agent', { id: 'rt@example.com', job_title: 'Round trips' })).status, 200);
+    const tx = sent.slice(sent.findIndex((t) => t.startsWith('begin')));
+    assert.equal(tx.length, 4, tx.join('\n'));
+    assert.match(tx[0]!, /^begin; SELECT id FROM licenses WHERE id = \d+ FOR UPDATE; select .* from "webhooks" as "w"/);
+    assert.match(tx[1]!, /from "agents"/);
+    assert.match(tx[2]!, /^update "agents"/);
+    assert.match(tx[3]!, /commit$/);
   });
 });
