@@ -12,6 +12,7 @@ import { runTransaction, type CommitListener, type Tx, type TxSettings } from '.
 import type { Store } from './store/store.js';
 import { lockLicense } from './tenancy/licenses.js';
 import { WEBHOOK_FORMATS } from './versions/index.js';
+import { webhookTargetsInline } from './webhooks/outbox.js';
 
 export interface Core {
   readonly store: Store;
@@ -37,6 +38,16 @@ export interface Core {
   readonly origin: string;
 }
 
+/**
+ * The licence lock; on PostgreSQL, for a transaction that remembers lookups, with the licence's webhook targets looked
+ * up in the lock's round trip (outbox.ts `webhookTargetsInline`): the lock is then held for one round trip less.
+ */
+async function lockWithTargets(tx: Tx, licenseId: number, memo: boolean): Promise<void> {
+  if (!memo || tx.dialect !== 'postgres') return lockLicense(tx, licenseId);
+  const targets = webhookTargetsInline(tx.db, licenseId);
+  targets.take(tx, await lockLicense(tx, licenseId, targets.sql));
+}
+
 /** `signingKeys` default: a random key in memory (tests, embedding; `serve` passes the configured ones). */
 export function createCore(store: Store, config: Config, areas: readonly Area[] = ALL_AREAS, signingKeys = SigningKeys.ephemeral()): Core {
   const listeners: CommitListener[] = [];
@@ -54,7 +65,7 @@ export function createCore(store: Store, config: Config, areas: readonly Area[] 
     settings,
     signingKeys,
     transaction: (fn, { licenseId, memo } = {}) => {
-      const lock = licenseId === undefined ? undefined : (tx: Tx) => lockLicense(tx, licenseId);
+      const lock = licenseId === undefined ? undefined : (tx: Tx) => lockWithTargets(tx, licenseId, memo === true);
       return runTransaction(store, { lock, memo, settings, onCommit: committed, origin }, fn);
     },
     onCommit: (listener) => void listeners.push(listener),

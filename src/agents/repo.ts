@@ -258,14 +258,27 @@ export async function listAgentRows<C extends keyof AgentRow & string>(
   return (await q.orderBy('created_at').orderBy('id').execute()) as unknown as Pick<AgentRow, C>[];
 }
 
+type UpdateColumns = (db: Queryable, ...args: unknown[]) => Promise<unknown>;
+/** `updateAgentColumns`' statements, compiled once per list of changed columns (few: one per kind of change). */
+const updates = new Map<string, UpdateColumns>();
+const MAX_UPDATE_SHAPES = 256;
+
 /** Write changed columns of one agent or bot (found before, so `id` is as created), stamping `updated_at`. */
 export async function updateAgentColumns(trx: Queryable, licenseId: number, id: string, set: Partial<AgentRow>): Promise<void> {
-  await trx
-    .updateTable('agents')
-    .set({ ...set, updated_at: nowIso() })
-    .where('license_id', '=', licenseId)
-    .where('id', '=', id)
-    .execute();
+  const columns = Object.keys(set).filter((c) => c !== 'updated_at' && set[c as keyof AgentRow] !== undefined) as (keyof AgentRow)[];
+  const key = columns.join(',');
+  let update = updates.get(key);
+  if (!update) {
+    update = preparedQuery(columns.length + 3, (db, ...args: unknown[]) =>
+      db
+        .updateTable('agents')
+        .set({ ...Object.fromEntries(columns.map((c, i) => [c, args[i]])), updated_at: args[columns.length] as string })
+        .where('license_id', '=', args[columns.length + 1] as number)
+        .where('id', '=', args[columns.length + 2] as string),
+    ) as UpdateColumns;
+    if (updates.size < MAX_UPDATE_SHAPES) updates.set(key, update);
+  }
+  await update(trx, ...columns.map((c) => set[c]), nowIso(), licenseId, id);
 }
 
 /** The licence's first agent (not bot) by creation (licence reset without a baseline keeps it as the owner). */

@@ -43,7 +43,11 @@ export function errorBody(err: unknown, log: Logger, requestId?: string): { stat
 export class Dispatcher {
   constructor(private readonly deps: DispatcherDeps) {}
 
-  private context(scope: CallScope, caller: Caller | null, log: Logger): ActionContext<Caller | null> {
+  /**
+   * `memo`: the action's transaction remembers lookups as a batch of it does (`Tx.memo`; its batch items run the same
+   * handler in one transaction, so it changes nothing they remember).
+   */
+  private context(scope: CallScope, caller: Caller | null, log: Logger, memo = false): ActionContext<Caller | null> {
     const { core } = this.deps;
     return {
       caller,
@@ -51,7 +55,7 @@ export class Dispatcher {
       db: core.store.db,
       cascades: core.cascades,
       signingKeys: core.signingKeys,
-      tx: (fn) => core.transaction(fn, { licenseId: caller?.licenseId }),
+      tx: (fn) => core.transaction(fn, { licenseId: caller?.licenseId, memo }),
       version: scope.version,
       rules: scope.rules,
       rulesOf: scope.rulesOf,
@@ -63,7 +67,7 @@ export class Dispatcher {
    * version's shape). `caller` is null only for actions declared with `auth: 'none'`.
    */
   async runSingle(scope: CallScope, action: RegisteredAction, caller: Caller | null, log: Logger, body: unknown): Promise<unknown> {
-    const ctx = this.context(scope, caller, log);
+    const ctx = this.context(scope, caller, log, action.batch !== undefined);
     const input = action.validate(body);
     const base = action.toBase ? action.toBase(input, ctx) : input;
     action.authorize?.(ctx, base);

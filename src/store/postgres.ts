@@ -5,6 +5,7 @@ import type { Database } from './schema.js';
 import { CreationClock, type Store, type StoreOptions } from './store.js';
 import { observeDialect, type StoreHealth } from './health.js';
 import { notifyAtCommit } from './notify.js';
+import { beginWithFirstStatement } from './pg-begin.js';
 
 /** Upper bound of named prepared statements per PostgreSQL connection; further SQL texts run unnamed. */
 export const PG_STATEMENTS_PER_CONNECTION = 500;
@@ -79,7 +80,8 @@ export function openPostgres(url: string, opts: StoreOptions, health: StoreHealt
     client.on('error', onClientError);
     prepareStatements(client, perConnection, statementNames);
     endOnReadTimeout(client);
-    notifyAtCommit(client);
+    beginWithFirstStatement(client);
+    notifyAtCommit(client); // outermost: a queued NOTIFY never reaches the BEGIN's wrapper as a first statement
   });
   pool.on('error', onClientError);
   const db = new Kysely<Database>({ dialect: observeDialect(new PostgresDialect({ pool }), health) });

@@ -33,3 +33,23 @@ export function preparedQuery<A extends unknown[], R>(
     return db.executeQuery<R>({ ...query, parameters });
   };
 }
+
+/**
+ * PostgreSQL: a query of fixed shape (as for `preparedQuery`) as a text without parameters, its arguments and
+ * constants written in as literals (integers and strings only), for a statement sent with others in one
+ * simple-protocol query (see src/store/pg-begin.ts). Compiled once; each call only writes the values in.
+ */
+export function preparedPgText<A extends unknown[]>(arity: A['length'], build: (db: Queryable, ...args: A) => { compile(): CompiledQuery }): (db: Queryable, ...args: A) => string {
+  let compiled: CompiledQuery | undefined;
+  return (db, ...args) => {
+    compiled ??= build(db, ...(Array.from({ length: arity }, (_, i) => new Param(i)) as unknown as A)).compile();
+    const { parameters } = compiled;
+    return compiled.sql.replace(/\$(\d+)/g, (_, n: string) => {
+      const p = parameters[Number(n) - 1];
+      const value = p instanceof Param ? args[p.index] : p;
+      if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+      if (typeof value === 'string') return `'${value.replaceAll("'", "''")}'`;
+      throw new Error(`preparedPgText: parameter $${n} is neither an integer nor a string`);
+    });
+  };
+}

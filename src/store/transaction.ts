@@ -63,9 +63,15 @@ export class Tx {
     return this.changed;
   }
 
+  /** Give `memo(key)` its value now (e.g. looked up in the lock's round trip), where the transaction remembers lookups. */
+  remember(key: string, value: unknown): void {
+    this.remembered?.set(key, value);
+  }
+
   /**
    * `load()`'s value for `key`, computed once per transaction where the transaction remembers lookups (batch calls:
-   * their items run in one transaction and repeat the same lookups), else every call. Only for lookups the
+   * their items run in one transaction and repeat the same lookups; single calls of batchable actions, as a batch of
+   * one), else every call. Only for lookups the
    * transaction itself cannot change and whose value may be taken at any point of it (e.g. webhook subscriptions,
    * which batchable actions never change).
    */

@@ -170,10 +170,18 @@ export const licensesForAuthentication = (db: Queryable) =>
  * way the transaction is recorded as changing the licence (`tx.licenseChanged`): after the commit the licence's
  * change feed (the console's live views) hears of it.
  */
-export async function lockLicense(tx: Tx, licenseId: number): Promise<void> {
+export async function lockLicense(tx: Tx, licenseId: number): Promise<void>;
+/** PostgreSQL, `then`: a statement without parameters run right after the lock, in its round trip; its rows. */
+export async function lockLicense<R>(tx: Tx, licenseId: number, then: string): Promise<R[]>;
+export async function lockLicense<R>(tx: Tx, licenseId: number, then?: string): Promise<R[] | void> {
   tx.licenseChanged(licenseId);
   if (tx.dialect !== 'postgres') return;
-  await sql`SELECT id FROM licenses WHERE id = ${licenseId} FOR UPDATE`.execute(tx.db);
+  // The id in the text, not a parameter: as the transaction's first statement it then travels with its BEGIN, in one
+  // round trip (src/store/pg-begin.ts), and so does `then`.
+  if (!Number.isSafeInteger(licenseId)) throw new Error(`invalid licence id ${licenseId}`);
+  const lock = `SELECT id FROM licenses WHERE id = ${licenseId} FOR UPDATE`;
+  if (then === undefined) return void (await sql.raw(lock).execute(tx.db));
+  return (await sql.raw<R>(`${lock}; ${then}`).execute(tx.db)).rows;
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { nextCounter } from '../store/own-tables.js';
 import { nowIso, type Queryable } from '../store/store.js';
-import { preparedQuery } from '../store/prepared-query.js';
+import { preparedPgText, preparedQuery } from '../store/prepared-query.js';
 import type { Tx } from '../store/transaction.js';
 import type { Caller } from '../kernel/registry.js';
 import type { EventSource } from '../kernel/area.js';
@@ -96,21 +96,38 @@ export async function subscriptionOf(db: Queryable, clientId: string, licenseId:
 }
 
 /**
- * The enabled licence webhooks for `action` of every application installed on the licence (tenancy's
- * `installedClientIds`), oldest first.
+ * The enabled licence webhooks (every action) of every application installed on the licence (tenancy's
+ * `installedClientIds`), oldest first. Every action's: which of them an event reaches depends on the version each
+ * was registered through (a v3.4 webhook of `auto_access_added` hears of `auto_accesses_updated`), so the match is
+ * made on the rows, and a licence without webhooks costs an event no formatting at all.
  */
-const selectTargets = preparedQuery(2, (db, licenseId: number, action: string) =>
+const selectTargetsQuery = (db: Queryable, licenseId: number) =>
   db
     .selectFrom('webhooks as w')
     .leftJoin('webhook_license_states as s', (j) => j.onRef('s.client_id', '=', 'w.owner_client_id').on('s.license_id', '=', licenseId))
     .select(['w.id', 'w.owner_client_id', 'w.filters', 'w.version', 'w.action'])
     .where('w.owner_client_id', 'in', installedClientIds(db, licenseId))
-    .where('w.action', '=', action)
     .where('w.type', '=', 'license')
     .where((eb) => eb.or([eb('s.enabled', 'is', null), eb('s.enabled', '=', 1)]))
     .orderBy('w.created_at')
-    .orderBy('w.id'), // the same order for webhooks created in the same millisecond
-);
+    .orderBy('w.id'); // the same order for webhooks created in the same millisecond
+const selectTargets = preparedQuery(1, selectTargetsQuery);
+const targetsText = preparedPgText(1, selectTargetsQuery);
+
+const targetsKey = (licenseId: number) => `webhook-targets:${licenseId}`;
+
+/**
+ * PostgreSQL: the webhook-target lookup of `licenseId` as a statement without parameters, and what takes its rows for
+ * the transaction's events: the core runs it in the licence lock's round trip for transactions that remember lookups
+ * (`Tx.memo`: batch calls and the single calls of batchable actions, which never change subscriptions), so their
+ * events need no lookup of their own while the lock is held.
+ */
+export function webhookTargetsInline(db: Queryable, licenseId: number): { sql: string; take(tx: Tx, rows: unknown[]): void } {
+  return {
+    sql: targetsText(db, licenseId),
+    take: (tx, rows) => tx.remember(targetsKey(licenseId), rows),
+  };
+}
 
 /** `requester` as v3.6 deliveries show it (the samples' order), or null when no caller acted. */
 function requesterJson(source: EventSource): string | null {
@@ -142,10 +159,13 @@ export async function recordEvent(
   action: ConfigurationAction,
   payload: unknown,
 ): Promise<void> {
+  // Within a batch call (one transaction) the subscriptions are looked up once per licence.
+  const targets = await tx.memo(targetsKey(source.licenseId), async () => (await selectTargets(tx.db, source.licenseId)).rows);
+  const logAll = tx.settings.eventLog === 'all';
+  if (targets.length === 0 && !logAll) return; // nobody hears of it: no payload, no format, no row
   const formats = tx.settings.webhookFormats;
   const base = contractPayload(action, payload);
-  // Each version's events for this one (versions without a format: the base format).
-  const versions = [...(formats?.keys() ?? [])];
+  // Each version's events for this one, computed for the versions some webhook was registered through.
   const forms = new Map<string, { format: WebhookFormat; events: readonly VersionEvent[] }>();
   const formFor = (version: string) => {
     let form = forms.get(version);
@@ -156,25 +176,21 @@ export async function recordEvent(
     }
     return form;
   };
-  const names = new Set([action, ...versions.flatMap((v) => formFor(v).events.map((e) => e.action))]);
-  // Within a batch call (one transaction) the subscriptions are looked up once per action.
-  const targets = (
-    await Promise.all(
-      [...names].map((name) =>
-        tx.memo(`webhook-targets:${source.licenseId}:${name}`, async () => (await selectTargets(tx.db, source.licenseId, name)).rows),
-      ),
-    )
-  ).flat();
+  // The names of this event in every version (this one's first), and the webhooks of each name in that order, each
+  // name's oldest first: deliveries (and the rows' order) as one lookup per name gave them.
+  const names = [...new Set([action, ...[...(formats?.keys() ?? [])].flatMap((v) => formFor(v).events.map((e) => e.action))])];
+  const byName = names.map((name) => targets.filter((t) => t.action === name)).flat();
   const rows = new Map<string, EventRow>();
-  const requester = requesterJson(source);
+  let requester: { json: string | null } | undefined; // computed for the first row that carries it
   const rowFor = (e: VersionEvent, withRequester: boolean) => {
-    const row = { action: e.action, payload: JSON.stringify(e.payload), requester: withRequester ? requester : null, webhookIds: [] };
+    if (withRequester) requester ??= { json: requesterJson(source) };
+    const row = { action: e.action, payload: JSON.stringify(e.payload), requester: withRequester ? requester!.json : null, webhookIds: [] };
     const key = JSON.stringify([row.action, row.payload, row.requester]);
     if (!rows.has(key)) rows.set(key, row);
     return rows.get(key)!;
   };
-  if (tx.settings.eventLog === 'all') rowFor({ action, payload: base }, false);
-  for (const t of targets) {
+  if (logAll) rowFor({ action, payload: base }, false);
+  for (const t of byName) {
     if (!filtersMatch(t.filters, source.clientId, t.owner_client_id)) continue;
     const { format, events } = formFor(t.version);
     for (const e of events) if (e.action === t.action) rowFor(e, format.requester).webhookIds.push(t.id);

@@ -1,0 +1,44 @@
+/**
+ * PostgreSQL: a transaction's BEGIN sent in the round trip of its first statement when that statement has no
+ * parameters (e.g. tenancy's licence lock, `SELECT … FOR UPDATE` with the id written into the text): `begin; <text>`,
+ * one simple-protocol query, as the COMMIT carries a queued NOTIFY (notify.ts). A first statement with parameters
+ * (or a cursor) follows the BEGIN as before: the two are queued on the connection in order, no round trip is added.
+ * A query of several statements answers the last one's result, as Kysely expects one.
+ */
+import type pg from 'pg';
+
+type QueryFn = (...args: unknown[]) => unknown;
+
+/** Installed on every pooled connection (src/store/postgres.ts), outermost: it sees Kysely's own `begin`. */
+export function beginWithFirstStatement(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as QueryFn;
+  let pending = false;
+  client.query = ((...args: unknown[]) => {
+    if (!pending) {
+      if (!isPlain(args)) return query(...args);
+      if (args[0] !== 'begin') return (query(...args) as Promise<pg.QueryResult | pg.QueryResult[]>).then(last);
+      pending = true; // Kysely's beginTransaction: kept for the next statement
+      return Promise.resolve({ command: 'BEGIN', rowCount: null, rows: [] });
+    }
+    pending = false;
+    const text = args[0];
+    if (typeof text === 'string' && isPlain(args)) {
+      // Nothing ran in the transaction: there is nothing to end.
+      if (text === 'commit' || text === 'rollback') return Promise.resolve({ command: text.toUpperCase(), rowCount: null, rows: [] });
+      return (query(`begin; ${text}`) as Promise<pg.QueryResult | pg.QueryResult[]>).then(last);
+    }
+    const begun = query('begin') as Promise<unknown>;
+    const result = query(...args);
+    if (result instanceof Promise) return Promise.all([begun, result]).then(([, r]) => r as unknown);
+    begun.catch(() => {}); // a cursor: a failed BEGIN fails its reads as well (same connection)
+    return result;
+  }) as typeof client.query;
+}
+
+/** Of several statements in one query (simple protocol), the answer of the last is the caller's. */
+const last = (r: pg.QueryResult | pg.QueryResult[]) => (Array.isArray(r) ? r[r.length - 1]! : r);
+
+/** A text query without parameters (Kysely passes an empty array), which the simple protocol can run with others. */
+function isPlain(args: unknown[]): boolean {
+  return args.length <= 2 && typeof args[0] === 'string' && (args[1] === undefined || (Array.isArray(args[1]) && args[1].length === 0));
+}

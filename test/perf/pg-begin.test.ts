@@ -1,0 +1,107 @@
+/** PostgreSQL: a transaction's BEGIN travels with its first statement when that one has no parameters (src/store/pg-begin.ts). */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { freshStore, postgresOrSkip } from '../support/stores.js';
+import { nextCounter } from '../../src/store/own-tables.js';
+import { runTransaction } from '../../src/store/transaction.js';
+import { lockLicense } from '../../src/tenancy/licenses.js';
+import type { Store } from '../../src/store/store.js';
+import { Harness } from '../support/harness.js';
+
+const original = pg.Client.prototype.query;
+/** Every text a pg client sends from now on (what reaches the wire: one per round trip) goes to `seen`. */
+function recordQueries(seen: (text: string) => void): void {
+  (pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (this: pg.Client, ...args: unknown[]) {
+    const text = args[0];
+    seen(typeof text === 'string' ? text : ((text as { text?: string })?.text ?? 'cursor'));
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+}
+
+describe('PostgreSQL BEGIN with the first statement', async () => {
+  if (!(await postgresOrSkip())) return;
+  let store: Store;
+  let drop: () => Promise<void>;
+  /** The texts the pg clients sent while `record` ran (what reaches the wire: one per round trip). */
+  let sent: string[] = [];
+  before(async () => {
+    // Before the store connects: its connections wrap the client's query as they find it.
+    recordQueries((text) => sent.push(text));
+    ({ store, drop } = await freshStore('postgres', 1));
+    await nextCounter(store.db, 'warm');
+  });
+  after(async () => {
+    pg.Client.prototype.query = original;
+    await drop();
+  });
+  const record = async (fn: () => Promise<unknown>) => {
+    sent = [];
+    await fn();
+    return sent.filter((t) => !t.startsWith('SELECT 1')); // the health probe's, if it runs meanwhile
+  };
+
+  it('sends `begin; <lock>` as one query; the rest of the transaction and its commit as before, and it commits', async () => {
+    const licenseId = 42;
+    const texts = await record(() =>
+      runTransaction(store, { lock: (tx) => lockLicense(tx, licenseId) }, async (tx) => {
+        await nextCounter(tx.db, 'in-tx');
+      }),
+    );
+    assert.equal(texts.length, 3, texts.join('\n'));
+    assert.equal(texts[0], `begin; SELECT id FROM licenses WHERE id = ${licenseId} FOR UPDATE`);
+    assert.match(texts[1]!, /counters/);
+    assert.equal(texts[2], 'commit');
+    assert.equal(await nextCounter(store.db, 'in-tx'), 2, 'the transaction committed');
+  });
+
+  it('a first statement with parameters follows its BEGIN (no round trip added), and a failure rolls everything back', async () => {
+    const texts = await record(() =>
+      assert.rejects(
+        runTransaction(store, {}, async (tx) => {
+          await nextCounter(tx.db, 'rolled-back');
+          throw new Error('undo');
+        }),
+        /undo/,
+      ),
+    );
+    assert.deepEqual([texts[0], texts.at(-1)], ['begin', 'rollback']);
+    assert.equal(texts.length, 3, texts.join('\n'));
+    assert.equal(await nextCounter(store.db, 'rolled-back'), 1, 'rolled back');
+  });
+
+  it('a transaction that ran nothing sends nothing; a failed first statement leaves the connection usable', async () => {
+    assert.deepEqual(await record(() => runTransaction(store, {}, async () => 'nothing')), []);
+    await assert.rejects(runTransaction(store, {}, async (tx) => sql.raw('SELECT no_such_column FROM counters').execute(tx.db)), /no_such_column/);
+    const rows = await runTransaction(store, {}, async (tx) => (await sql.raw<{ n: number }>('SELECT 7 AS n').execute(tx.db)).rows);
+    assert.deepEqual(rows, [{ n: 7 }]);
+    assert.equal(await nextCounter(store.db, 'after'), 1);
+  });
+});
+
+describe('PostgreSQL update_agent: the webhook targets looked up in the licence lock round trip', async () => {
+  if (!(await postgresOrSkip())) return;
+  const h = new Harness('postgres');
+  let sent: string[] = [];
+  before(async () => {
+    recordQueries((text) => sent.push(text));
+    await h.start({ eventLog: 'subscribed' });
+  });
+  after(async () => {
+    pg.Client.prototype.query = original;
+    await h.stop();
+  });
+
+  it('sends BEGIN, the lock and the lookup as one query, then the read, the update and the commit', async () => {
+    assert.equal((await h.call('create_agent', { id: 'rt@example.com', name: 'RT' })).status, 200);
+    sent = [];
+    assert.equal((await h.call('update_agent', { id: 'rt@example.com', job_title: 'Round trips' })).status, 200);
+    const tx = sent.slice(sent.findIndex((t) => t.startsWith('begin')));
+    assert.equal(tx.length, 4, tx.join('\n'));
+    assert.match(tx[0]!, /^begin; SELECT id FROM licenses WHERE id = \d+ FOR UPDATE; select .* from "webhooks" as "w"/);
+    assert.match(tx[1]!, /from "agents"/);
+    assert.match(tx[2]!, /^update "agents"/);
+    assert.match(tx[3]!, /commit$/);
+  });
+});
