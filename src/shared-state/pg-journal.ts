@@ -36,13 +36,13 @@ declare module '../store/schema.js' {
 }
 
 /** Longest wait of a recorded call before it is written. */
-const FLUSH_MS = 200;
+const FLUSH_MS = 50;
 /** Written at once when this many wait; at most this many per statement. */
 const BATCH = 500;
 /** Wait before writing again after a failed write. */
 const RETRY_MS = 1000;
 /** How often live views read new entries (only while someone subscribes). */
-const TAIL_MS = 500;
+const TAIL_MS = 200;
 /** The advisory lock every node's journal writes take (two-key form: this project, this table). */
 const LOCK = sql`pg_advisory_xact_lock(1668246387, 1)`;
 
