@@ -1,5 +1,5 @@
 /** SQLite (better-sqlite3, WAL): opening a file or `:memory:`, and this dialect's statement cache. */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, type Driver } from 'kysely';
@@ -53,6 +53,42 @@ class AutoRollbackAwareDialect extends SqliteDialect {
   }
 }
 
+/** Both copies of the WAL-index header at the start of the `-shm` file (2 × 48 bytes, sqlite.org/walformat.html). */
+const WAL_INDEX_HEADERS = 96;
+
+/**
+ * A number that moves whenever any connection commits to the database (another process's included), read from the
+ * WAL index instead of running `PRAGMA data_version` (a statement: a read transaction and shared-memory locks, several
+ * µs on every cached read). Every commit rewrites the WAL-index header (its change counter `iChange` and `mxFrame`)
+ * in the `-shm` file, which SQLite maps shared: a `pread` of its first bytes sees what the next reader of any
+ * connection will see (the header copy readers trust is written last, so a commit is visible to nobody before these
+ * bytes change; a torn read only moves the number once more). The file exists as long as a connection uses the
+ * database in WAL mode (ours does until close). Undefined where there is no such file (`:memory:`): callers fall back
+ * to the pragma.
+ */
+function walIndexCommits(file: string): { read: () => number; close: () => void } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(`${file}-shm`, 'r');
+  } catch {
+    return undefined;
+  }
+  const now = Buffer.alloc(WAL_INDEX_HEADERS);
+  const seen = Buffer.alloc(WAL_INDEX_HEADERS);
+  let commits = 0;
+  return {
+    read: () => {
+      readSync(fd, now, 0, WAL_INDEX_HEADERS, 0);
+      if (!now.equals(seen)) {
+        now.copy(seen);
+        commits++;
+      }
+      return commits;
+    },
+    close: () => closeSync(fd),
+  };
+}
+
 export function openSqlite(url: string, file: string, opts: StoreOptions, health: StoreHealth): Store {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const database = new SQLite(file, { timeout: 5000 });
@@ -60,6 +96,9 @@ export function openSqlite(url: string, file: string, opts: StoreOptions, health
   database.pragma(`synchronous = ${opts.sqliteSynchronous ?? 'NORMAL'}`);
   database.pragma('foreign_keys = ON');
   const dataVersion = database.prepare('PRAGMA data_version').pluck(); // prepared before caching: pluck() mutates it
+  dataVersion.get(); // a first read: the connection maps the WAL index (creates `-shm`) before we open it
+  const wal = file === ':memory:' ? undefined : walIndexCommits(file);
+  const commits = wal?.read ?? (() => dataVersion.get() as number);
   const statements = cacheStatements(database);
   const db = new Kysely<Database>({ dialect: observeDialect(new AutoRollbackAwareDialect({ database }), health) });
   return {
@@ -68,11 +107,12 @@ export function openSqlite(url: string, file: string, opts: StoreOptions, health
     url,
     clock: new CreationClock(),
     health,
-    close: () => {
+    close: async () => {
       health.close();
-      return db.destroy();
+      await db.destroy();
+      wal?.close();
     },
-    changeToken: () => `${statements.writes()}:${dataVersion.get() as number}`,
+    changeToken: () => `${statements.writes()}:${commits()}`,
     otherCommits: () => dataVersion.get() as number,
   };
 }

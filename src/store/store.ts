@@ -17,7 +17,8 @@ export interface Store {
   close(): Promise<void>;
   /**
    * SQLite only: a token that changes whenever the database may have changed (a write statement run by this
-   * process, or a commit by another connection, e.g. the CLI). Read caches key their entries by it. Undefined on
+   * process, or a commit by any connection, e.g. the CLI's, seen in the WAL index). Read caches key their entries by
+   * it; reading it costs a `pread` of the WAL index, no statement. Undefined on
    * PostgreSQL, where other servers may write at any time: caches there key on a licence's `agents_version`
    * instead (read per request, see src/kernel/read-cache.ts).
    */

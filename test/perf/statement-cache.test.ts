@@ -1,11 +1,16 @@
 /** SQLite statement reuse and the change token; PostgreSQL named prepared statements (src/store/sqlite.ts, src/store/postgres.ts). */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { freshStore, postgresOrSkip } from '../support/stores.js';
 import { nextCounter } from '../../src/store/own-tables.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
+
+const require = createRequire(import.meta.url);
 
 describe('SQLite statement cache', () => {
   let store: Store;
@@ -35,6 +40,38 @@ describe('SQLite statement cache', () => {
     assert.notEqual(t1, t0);
     await store.db.updateTable('counters').set({ value: 7 }).where('name', '=', 'c1').execute();
     assert.notEqual(store.changeToken!(), t1);
+  });
+
+  it('changes the change token when another connection or another process commits (read from the WAL index), not when they only read', async () => {
+    const file = store.url.slice('sqlite:'.length);
+    const t0 = store.changeToken!();
+    const other = new SQLite(file);
+    try {
+      other.prepare('SELECT count(*) FROM counters').get();
+      assert.equal(store.changeToken!(), t0, 'a read elsewhere changes nothing');
+      other.prepare("UPDATE counters SET value = value + 1 WHERE name = 'c2'").run();
+      const t1 = store.changeToken!();
+      assert.notEqual(t1, t0, 'a commit of another connection');
+      assert.equal(store.changeToken!(), t1, 'stable until the next commit');
+      other.exec('BEGIN IMMEDIATE');
+      other.prepare("UPDATE counters SET value = value + 1 WHERE name = 'c2'").run();
+      assert.equal(store.changeToken!(), t1, 'not before its commit');
+      other.exec('COMMIT');
+      assert.notEqual(store.changeToken!(), t1, 'at its commit');
+      other.pragma('wal_checkpoint(TRUNCATE)'); // the next commit restarts the WAL from its start
+    } finally {
+      other.close();
+    }
+    const t2 = store.changeToken!();
+    const child = spawnSync(process.execPath, ['-e', `
+      const SQLite = require(${JSON.stringify(require.resolve('better-sqlite3'))});
+      const db = new SQLite(${JSON.stringify(file)});
+      db.prepare("UPDATE counters SET value = value + 1 WHERE name = 'c2'").run();
+      db.close();
+    `], { encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    assert.notEqual(store.changeToken!(), t2, 'a commit of another process, after a WAL restart');
+    assert.equal((await store.db.selectFrom('counters').select('value').where('name', '=', 'c2').executeTakeFirstOrThrow()).value, 4);
   });
 });
 
