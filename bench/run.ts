@@ -73,8 +73,9 @@ if (flags.help) {
                          there, on (required), off (TCP)
   --pgbench auto|off     PostgreSQL on this host: after the scenarios, pgbench runs get_agent's and update_agent's
                          statements (of those two, the ones measured) on the same database for min(--duration, 10) s
-                         each and the server's figures are printed as ratios of its (default auto: when pgbench is
-                         installed and PostgreSQL is local)
+                         each, plus pgbench's built-in select-only (-S, 4 clients: issue 21's reference) when
+                         get_agent ran, and the server's figures are printed as ratios of its (default auto: when
+                         pgbench is installed and PostgreSQL is local)
   --pgbench-clients N    pgbench clients (default 10, the server's DATABASE_POOL_SIZE)
   --keep                 keep the database afterwards
   --node-options=FLAGS  extra node flags for the server process, after those of "npm start" (e.g. --node-options=--max-old-space-size=96)

@@ -11,6 +11,10 @@
  *   triggers bump `agents_version`), the webhook targets looked up, COMMIT (synchronous_commit as configured);
  * - `write_random_rows`: the same, but locking the agent's own row instead of the licence's: the same work without
  *   the one row every writer of a licence shares, i.e. writers spread over many licences.
+ *
+ * And one reference that is not the server's statement: `select_only`, pgbench's own select-only script (`-S`, its
+ * TPC-B tables made by `pgbench -i -s 1` in the bench's database, 4 clients, simple protocol), the figure issue 21
+ * states its PostgreSQL read target against.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +26,7 @@ import { SEED } from './seed.js';
 const run = promisify(execFile);
 
 export interface PgbenchFigure {
-  script: 'select' | 'write_one_licence' | 'write_random_rows';
+  script: 'select' | 'select_only' | 'write_one_licence' | 'write_random_rows';
   what: string;
   tps: number | null;
   /** The average latency pgbench reports, ms. */
@@ -56,7 +60,7 @@ const TARGETS = (lic: number) => `SELECT w.id, w.owner_client_id, w.filters FROM
   WHERE w.owner_client_id IN (SELECT client_id FROM installations WHERE license_id = ${lic}) AND w.action = 'agent_updated'
   AND w.type = 'license' AND (s.enabled IS NULL OR s.enabled = 1) ORDER BY w.created_at, w.id;`;
 
-function scripts(lic: number): Record<PgbenchFigure['script'], { what: string; text: string }> {
+function scripts(lic: number): Record<Exclude<PgbenchFigure['script'], 'select_only'>, { what: string; text: string }> {
   const pick = `\\set n random(1, ${SEED.agents})\n`;
   const write = (lock: string) =>
     `${pick}BEGIN;\n${lock}\nSELECT * FROM agents WHERE license_id = ${lic} AND lower(id) = lower(${AGENT});\n` +
@@ -87,25 +91,41 @@ export async function runPgbench(
 ): Promise<PgbenchFigure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'config-api-pgbench-'));
   const out: PgbenchFigure[] = [];
+  const measure = async (script: PgbenchFigure['script'], what: string, args: string[]) => {
+    try {
+      const { stdout } = await run(pgbench, [...args, '-T', String(o.seconds), url], { timeout: (o.seconds + 30) * 1000 });
+      const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout) ?? /tps = ([\d.]+)/.exec(stdout);
+      const latency = /latency average = ([\d.]+) ms/.exec(stdout);
+      out.push({ script, what, tps: tps ? Number(tps[1]) : null, latencyMs: latency ? Number(latency[1]) : null });
+    } catch (err) {
+      out.push({ script, what, tps: null, latencyMs: null, error: lastLine(err) });
+    }
+  };
   try {
     for (const [script, { what, text }] of Object.entries(scripts(licenseId)) as Array<[PgbenchFigure['script'], { what: string; text: string }]>) {
       // Only the scripts a measured scenario is compared with.
       if (!o.scenarios.has(script === 'select' ? 'get_agent' : 'update_agent')) continue;
       const file = join(dir, `${script}.sql`);
       writeFileSync(file, text);
-      const args = ['-n', '-M', 'prepared', '-c', String(o.clients), '-j', '2', '-T', String(o.seconds), '-f', file, url];
+      await measure(script, what, ['-n', '-M', 'prepared', '-c', String(o.clients), '-j', '2', '-f', file]);
+    }
+    if (o.scenarios.has('get_agent')) {
+      const what = "pgbench's built-in select-only (-S, scale 1, 4 clients): issue 21's reference";
       try {
-        const { stdout } = await run(pgbench, args, { timeout: (o.seconds + 30) * 1000 });
-        const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout) ?? /tps = ([\d.]+)/.exec(stdout);
-        const latency = /latency average = ([\d.]+) ms/.exec(stdout);
-        out.push({ script, what, tps: tps ? Number(tps[1]) : null, latencyMs: latency ? Number(latency[1]) : null });
+        await run(pgbench, ['-i', '-s', '1', '-q', url], { timeout: 60_000 });
+        await measure('select_only', what, ['-n', '-S', '-c', '4', '-j', '2']);
       } catch (err) {
-        const e = err as { stderr?: string; message: string };
-        out.push({ script, what, tps: null, latencyMs: null, error: (e.stderr || e.message).trim().split('\n').slice(-1)[0] });
+        out.push({ script: 'select_only', what, tps: null, latencyMs: null, error: lastLine(err) });
       }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   return out;
+}
+
+/** The last line of a failed pgbench run's error output. */
+function lastLine(err: unknown): string {
+  const e = err as { stderr?: string; message: string };
+  return (e.stderr || e.message).trim().split('\n').slice(-1)[0] ?? '';
 }

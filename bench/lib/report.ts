@@ -112,6 +112,7 @@ export function printTargets(targets: TargetCheck[], title = 'targets'): void {
 export function printPgbench(results: ScenarioResult[], figures: PgbenchFigure[]): void {
   const pairs: Array<[ScenarioName, PgbenchFigure['script']]> = [
     ['get_agent', 'select'],
+    ['get_agent', 'select_only'],
     ['update_agent', 'write_one_licence'],
     ['update_agent', 'write_random_rows'],
   ];
