@@ -8,7 +8,7 @@
  * How often a node reads what the other nodes changed (blocked addresses, fault rules): a change made on one node
  * takes effect on every other within this plus one query, well inside the promised second.
  */
-export const SHARED_POLL_MS = 500;
+export const SHARED_POLL_MS = 200;
 
 /** Where failures of background work go: `what` names the work (e.g. "reading fault rules"). */
 export type ReportError = (what: string, err: unknown) => void;
