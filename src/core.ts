@@ -8,7 +8,7 @@ import type { Config } from './config.js';
 import { ALL_AREAS } from './areas-v36.js';
 import { cascadesOf, type Area, type Cascades } from './kernel/area.js';
 import { SigningKeys } from './kernel/signing-keys.js';
-import { runTransaction, type CommitListener, type Tx, type TxSettings } from './store/transaction.js';
+import { runTransaction, type CommitListener, type Prefetch, type Tx, type TxSettings } from './store/transaction.js';
 import type { Store } from './store/store.js';
 import { lockLicense } from './tenancy/licenses.js';
 import { WEBHOOK_FORMATS } from './versions/index.js';
@@ -27,7 +27,7 @@ export interface Core {
    * signals and the licences it changed go to the listeners and, on PostgreSQL, to the other processes of the
    * database with the commit (src/store/notify.ts; heard by the app's change listener).
    */
-  transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: { licenseId?: number; memo?: boolean }): Promise<T>;
+  transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: { licenseId?: number; memo?: boolean; prefetch?: readonly Prefetch[] }): Promise<T>;
   /**
    * Listen to what committed transactions ask for (wake webhook delivery, drop cached token lookups) and to the
    * licences they changed (the app's licence change feed): `licenseId` of `transaction`, and any other licence the
@@ -39,13 +39,16 @@ export interface Core {
 }
 
 /**
- * The licence lock; on PostgreSQL, for a transaction that remembers lookups, with the licence's webhook targets looked
- * up in the lock's round trip (outbox.ts `webhookTargetsInline`): the lock is then held for one round trip less.
+ * The licence lock; on PostgreSQL with what is looked up right after it in the lock's round trip, so the lock is held
+ * for one round trip less each: the licence's webhook targets for a transaction that remembers lookups
+ * (outbox.ts `webhookTargetsInline`), and the transaction's own first reads (`prefetch`, e.g. update_agent's agent).
  */
-async function lockWithTargets(tx: Tx, licenseId: number, memo: boolean): Promise<void> {
-  if (!memo || tx.dialect !== 'postgres') return lockLicense(tx, licenseId);
-  const targets = webhookTargetsInline(tx.db, licenseId);
-  targets.take(tx, await lockLicense(tx, licenseId, targets.sql));
+async function lockWithLookups(tx: Tx, licenseId: number, memo: boolean, prefetch: readonly Prefetch[]): Promise<void> {
+  if (tx.dialect !== 'postgres' || (!memo && prefetch.length === 0)) return lockLicense(tx, licenseId);
+  const targets = memo ? webhookTargetsInline(tx.db, licenseId) : undefined;
+  const rows = await lockLicense(tx, licenseId, [...(targets ? [targets.sql] : []), ...prefetch.map((p) => p.sql(tx.db))]);
+  if (targets) targets.take(tx, rows.shift()!);
+  prefetch.forEach((p, i) => tx.prefill(p.key, rows[i]!));
 }
 
 /** `signingKeys` default: a random key in memory (tests, embedding; `serve` passes the configured ones). */
@@ -64,8 +67,8 @@ export function createCore(store: Store, config: Config, areas: readonly Area[] 
     cascades: cascadesOf(areas),
     settings,
     signingKeys,
-    transaction: (fn, { licenseId, memo } = {}) => {
-      const lock = licenseId === undefined ? undefined : (tx: Tx) => lockWithTargets(tx, licenseId, memo === true);
+    transaction: (fn, { licenseId, memo, prefetch = [] } = {}) => {
+      const lock = licenseId === undefined ? undefined : (tx: Tx) => lockWithLookups(tx, licenseId, memo === true, prefetch);
       return runTransaction(store, { lock, memo, settings, onCommit: committed, origin }, fn);
     },
     onCommit: (listener) => void listeners.push(listener),

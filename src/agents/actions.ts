@@ -35,7 +35,7 @@ import {
   checkWorkScheduler,
   uniqueList,
 } from './schemas.js';
-import { getAgentOrThrow, findAgentColumns, insertAgent, insertAgents, listAgentRows, ownerAndViceownerIds, updateAgentColumns, type AgentRow, type NewAgent } from './repo.js';
+import { agentPrefetch, getAgentOrThrow, getAgentOrThrowIn, findAgentColumns, insertAgent, insertAgents, listAgentRows, ownerAndViceownerIds, updateAgentColumns, type AgentRow, type NewAgent } from './repo.js';
 import { agentFullState, agentJson } from './view.js';
 import { insertUnsuspensionRequest } from './unsuspension-requests.js';
 import { assertCanGrantRole, assertRank, avatarOf, foldAgentId, isSelf } from './rules.js';
@@ -225,7 +225,7 @@ export const updateAgent = defineAction({
     if (input.groups) assertNoDuplicateGroups(input.groups);
     const avatar = avatarOf(input);
     await ctx.tx(async (tx) => {
-      const row = await getAgentOrThrow(tx.db, caller.licenseId, input.id);
+      const row = await getAgentOrThrowIn(tx, caller.licenseId, input.id);
       if (!self) assertRank(caller, row.role, 'update');
       if (input.role !== undefined && input.role !== row.role) {
         if (row.role === 'owner') {
@@ -237,7 +237,7 @@ export const updateAgent = defineAction({
       }
       await applyAgentUpdate(tx, caller, row, agentColumnChanges(row, { ...input, avatar }, ctx.rules), input.groups, 'agent_updated');
       if (input.role !== undefined) tx.signal('credentials-changed');
-    });
+    }, { prefetch: [agentPrefetch(caller.licenseId, input.id)] });
     return {};
   },
 });
@@ -258,12 +258,12 @@ export const deleteAgent = defineAction({
     if (self) requireScopes(caller.scopes, 'agents--my:rw', 'accounts--my:rw');
     else requireScopes(caller.scopes, 'agents--all:rw', 'accounts--all:rw');
     await ctx.tx(async (tx) => {
-      const row = await getAgentOrThrow(tx.db, caller.licenseId, input.id);
+      const row = await getAgentOrThrowIn(tx, caller.licenseId, input.id);
       if (row.role === 'owner') throw new ApiError('validation', 'The license owner cannot be deleted');
       if (!self) assertRank(caller, row.role, 'delete');
       await deleteAgentRow(tx, ctx.cascades, caller.licenseId, row);
       await recordEvent(tx, sourceOf(caller), 'agent_deleted', { id: row.id });
-    });
+    }, { prefetch: [agentPrefetch(caller.licenseId, input.id)] });
     return {};
   },
 });
@@ -278,13 +278,13 @@ async function setFlag(
 ): Promise<Record<string, never>> {
   const { caller } = ctx;
   await ctx.tx(async (tx) => {
-    const row = await getAgentOrThrow(tx.db, caller.licenseId, id);
+    const row = await getAgentOrThrowIn(tx, caller.licenseId, id);
     check?.(row);
     if (row[column] === value) return; // already in the requested state: nothing changes, no event
     await updateAgentColumns(tx.db, caller.licenseId, row.id, { [column]: value });
     await recordEvent(tx, sourceOf(caller), event, { id: row.id });
     tx.signal('credentials-changed');
-  });
+  }, { prefetch: [agentPrefetch(caller.licenseId, id)] });
   return {};
 }
 

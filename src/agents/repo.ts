@@ -6,9 +6,9 @@
 import type { ExpressionBuilder, Selectable } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
 import { uuid } from '../kernel/crypto.js';
-import type { Tx } from '../store/transaction.js';
+import type { Prefetch, Tx } from '../store/transaction.js';
 import { nowIso, type Queryable } from '../store/store.js';
-import { preparedQuery } from '../store/prepared-query.js';
+import { preparedPgText, preparedQuery } from '../store/prepared-query.js';
 import type { Database } from '../store/schema.js';
 import type { WorkScheduler } from './schemas.js';
 
@@ -69,13 +69,21 @@ export const selectAgentColumns = <C extends keyof AgentRow & string>(db: Querya
     .where('license_id', '=', licenseId)
     .where(idIgnoringCase(id));
 
-const selectAgent = preparedQuery(2, (db, licenseId: number, id: string) =>
+const agentById = (db: Queryable, licenseId: number, id: string) =>
   db
     .selectFrom('agents')
     .selectAll()
     .where('license_id', '=', licenseId)
-    .where(idIgnoringCase(id)),
-);
+    .where(idIgnoringCase(id));
+const selectAgent = preparedQuery(2, agentById);
+const selectAgentText = preparedPgText(2, agentById);
+const agentKey = (licenseId: number, id: string) => `agent:${licenseId}:${id}`;
+
+/** The agent (or bot) `getAgentOrThrowIn` reads, looked up in the licence lock's round trip (PostgreSQL). */
+export const agentPrefetch = (licenseId: number, id: string): Prefetch => ({
+  key: agentKey(licenseId, id),
+  sql: (db) => selectAgentText(db, licenseId, id),
+});
 
 /** The agent (or bot, with `type`) whose id equals `id` ignoring letter case; the row keeps the id as created. */
 export async function findAgent(
@@ -96,6 +104,15 @@ export async function getAgentOrThrow(
 ): Promise<AgentRow> {
   const row = await findAgent(db, licenseId, id, type);
   if (!row) throw new ApiError('not_found', type === 'bot' ? `Bot ${id} not found` : `Agent ${id} not found`);
+  return row;
+}
+
+/** `getAgentOrThrow` in `tx`, from the row `agentPrefetch` looked up with the lock when it did. */
+export async function getAgentOrThrowIn(tx: Tx, licenseId: number, id: string, type: 'agent' | 'bot' = 'agent'): Promise<AgentRow> {
+  const prefetched = tx.takePrefetched(agentKey(licenseId, id)) as AgentRow[] | undefined;
+  if (!prefetched) return getAgentOrThrow(tx.db, licenseId, id, type);
+  const row = prefetched[0];
+  if (row?.type !== type) throw new ApiError('not_found', type === 'bot' ? `Bot ${id} not found` : `Agent ${id} not found`);
   return row;
 }
 

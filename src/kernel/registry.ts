@@ -4,7 +4,7 @@
  */
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Queryable } from '../store/store.js';
-import type { Tx } from '../store/transaction.js';
+import type { Prefetch, Tx } from '../store/transaction.js';
 import { compileValidator, type Validator } from './validation.js';
 import type { Cascades } from './cascades.js';
 import type { ReadCacheSpec } from './read-cache.js';
@@ -41,8 +41,10 @@ export interface ActionContext<C extends Caller | null = Caller> {
    * Run `fn` as one transaction, serialised per licence, handing it the transaction context (store/transaction.ts).
    * Every API write goes through here; what must happen after the commit (wake webhook delivery, drop cached token
    * lookups) is asked for with `tx.signal(…)`. Inside a batch call every item runs in the batch's one transaction.
+   * `prefetch`: what `fn` reads first, looked up in the lock's round trip where the store can (`Prefetch`; inside a
+   * batch call nothing is prefetched and `fn` reads as usual).
    */
-  tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  tx<T>(fn: (tx: Tx) => Promise<T>, opts?: { prefetch?: readonly Prefetch[] }): Promise<T>;
   /** What changes in other areas when a group or an agent is deleted or an application installed. */
   cascades: Cascades;
   /** The app's keys signing bot tokens (the first signs, all verify). */

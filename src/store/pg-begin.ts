@@ -3,11 +3,22 @@
  * parameters (e.g. tenancy's licence lock, `SELECT … FOR UPDATE` with the id written into the text): `begin; <text>`,
  * one simple-protocol query, as the COMMIT carries a queued NOTIFY (notify.ts). A first statement with parameters
  * (or a cursor) follows the BEGIN as before: the two are queued on the connection in order, no round trip is added.
- * A query of several statements answers the last one's result, as Kysely expects one.
+ * A query of several statements answers the last one's result, as Kysely expects one; one marked by `everyResult`
+ * answers the rows of each of its statements instead (an array per statement, BEGIN's left out), for a caller that
+ * sends several lookups in one round trip (tenancy's licence lock with what a transaction reads right after it).
  */
 import type pg from 'pg';
 
 type QueryFn = (...args: unknown[]) => unknown;
+
+/** A query text no one writes: the statements after it answer every result (see `everyResult`). */
+const EVERY_RESULT = '/* config-api: every result */ ';
+
+/**
+ * `text` (statements without parameters, `;`-separated) marked so that its query answers, as its rows, one array of
+ * rows per statement, in order. PostgreSQL connections of this store only.
+ */
+export const everyResult = (text: string): string => EVERY_RESULT + text;
 
 /** Installed on every pooled connection (src/store/postgres.ts), outermost: it sees Kysely's own `begin`. */
 export function beginWithFirstStatement(client: pg.PoolClient): void {
@@ -16,7 +27,9 @@ export function beginWithFirstStatement(client: pg.PoolClient): void {
   client.query = ((...args: unknown[]) => {
     if (!pending) {
       if (!isPlain(args)) return query(...args);
-      if (args[0] !== 'begin') return (query(...args) as Promise<pg.QueryResult | pg.QueryResult[]>).then(last);
+      const text = args[0] as string;
+      if (text.startsWith(EVERY_RESULT)) return (query(text.slice(EVERY_RESULT.length)) as Promise<pg.QueryResult | pg.QueryResult[]>).then((r) => every(r, 0));
+      if (text !== 'begin') return (query(...args) as Promise<pg.QueryResult | pg.QueryResult[]>).then(last);
       pending = true; // Kysely's beginTransaction: kept for the next statement
       return Promise.resolve({ command: 'BEGIN', rowCount: null, rows: [] });
     }
@@ -25,6 +38,7 @@ export function beginWithFirstStatement(client: pg.PoolClient): void {
     if (typeof text === 'string' && isPlain(args)) {
       // Nothing ran in the transaction: there is nothing to end.
       if (text === 'commit' || text === 'rollback') return Promise.resolve({ command: text.toUpperCase(), rowCount: null, rows: [] });
+      if (text.startsWith(EVERY_RESULT)) return (query(`begin; ${text.slice(EVERY_RESULT.length)}`) as Promise<pg.QueryResult | pg.QueryResult[]>).then((r) => every(r, 1));
       return (query(`begin; ${text}`) as Promise<pg.QueryResult | pg.QueryResult[]>).then(last);
     }
     const begun = query('begin') as Promise<unknown>;
@@ -37,6 +51,12 @@ export function beginWithFirstStatement(client: pg.PoolClient): void {
 
 /** Of several statements in one query (simple protocol), the answer of the last is the caller's. */
 const last = (r: pg.QueryResult | pg.QueryResult[]) => (Array.isArray(r) ? r[r.length - 1]! : r);
+
+/** Every statement's rows after the first `skip` (a BEGIN sent in front), as the rows of one answer. */
+function every(r: pg.QueryResult | pg.QueryResult[], skip: number): pg.QueryResult {
+  const results = (Array.isArray(r) ? r : [r]).slice(skip);
+  return { ...results[results.length - 1]!, rows: results.map((x) => x.rows) };
+}
 
 /** A text query without parameters (Kysely passes an empty array), which the simple protocol can run with others. */
 function isPlain(args: unknown[]): boolean {

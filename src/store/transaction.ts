@@ -6,7 +6,7 @@
  */
 import { sql, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
-import type { CreationClock, Dialect, Store } from './store.js';
+import type { CreationClock, Dialect, Queryable, Store } from './store.js';
 import { encodeChange, queueNotify, type CommitSignal } from './notify.js';
 
 export type { CommitSignal } from './notify.js';
@@ -24,10 +24,21 @@ export type CommitListener = (signals: ReadonlySet<CommitSignal>, licenses: Read
 
 const NONE: ReadonlySet<never> = new Set<never>();
 
+/**
+ * A read a transaction makes first thing after its licence lock, sent in the lock's round trip on PostgreSQL (the core
+ * runs `sql(tx.db)`, a statement without parameters) so the lock is held for one round trip less; its rows wait in
+ * the transaction for the first reader (`Tx.takePrefetched(key)`).
+ */
+export interface Prefetch {
+  key: string;
+  sql: (db: Queryable) => string;
+}
+
 /** One transaction run by `runTransaction`, as the functions running inside it receive it. */
 export class Tx {
   private asked: Set<CommitSignal> | undefined;
   private changed: Set<number> | undefined;
+  private prefetched: Map<string, unknown[]> | undefined;
 
   constructor(
     /** The Kysely transaction: every query of the transaction runs on it. */
@@ -61,6 +72,21 @@ export class Tx {
   /** The licences recorded as changed so far (undefined: none). */
   get changedLicenses(): ReadonlySet<number> | undefined {
     return this.changed;
+  }
+
+  /** Keep the rows a `Prefetch` read in the lock's round trip. */
+  prefill(key: string, rows: unknown[]): void {
+    (this.prefetched ??= new Map()).set(key, rows);
+  }
+
+  /**
+   * The rows prefetched for `key`, once (the first reader after the lock gets what it would have read; later reads,
+   * which may follow changes of the transaction, go to the database); undefined when nothing was prefetched.
+   */
+  takePrefetched(key: string): unknown[] | undefined {
+    const rows = this.prefetched?.get(key);
+    if (rows) this.prefetched!.delete(key);
+    return rows;
   }
 
   /** Give `memo(key)` its value now (e.g. looked up in the lock's round trip), where the transaction remembers lookups. */

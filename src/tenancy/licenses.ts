@@ -7,6 +7,7 @@ import { sql, type Generated, type SelectQueryBuilder } from 'kysely';
 import { ApiError } from '../kernel/errors.js';
 import { uuid } from '../kernel/crypto.js';
 import { nextCounter } from '../store/own-tables.js';
+import { everyResult } from '../store/pg-begin.js';
 import { preparedQuery } from '../store/prepared-query.js';
 import { nowIso, type Queryable } from '../store/store.js';
 import type { Database } from '../store/schema.js';
@@ -171,17 +172,24 @@ export const licensesForAuthentication = (db: Queryable) =>
  * change feed (the console's live views) hears of it.
  */
 export async function lockLicense(tx: Tx, licenseId: number): Promise<void>;
-/** PostgreSQL, `then`: a statement without parameters run right after the lock, in its round trip; its rows. */
-export async function lockLicense<R>(tx: Tx, licenseId: number, then: string): Promise<R[]>;
-export async function lockLicense<R>(tx: Tx, licenseId: number, then?: string): Promise<R[] | void> {
+/**
+ * PostgreSQL, `then`: statements without parameters run right after the lock, in its round trip; the rows of each,
+ * in order.
+ */
+export async function lockLicense(tx: Tx, licenseId: number, then: readonly string[]): Promise<unknown[][]>;
+export async function lockLicense(tx: Tx, licenseId: number, then?: readonly string[]): Promise<unknown[][] | void> {
   tx.licenseChanged(licenseId);
   if (tx.dialect !== 'postgres') return;
   // The id in the text, not a parameter: as the transaction's first statement it then travels with its BEGIN, in one
   // round trip (src/store/pg-begin.ts), and so does `then`.
   if (!Number.isSafeInteger(licenseId)) throw new Error(`invalid licence id ${licenseId}`);
   const lock = `SELECT id FROM licenses WHERE id = ${licenseId} FOR UPDATE`;
-  if (then === undefined) return void (await sql.raw(lock).execute(tx.db));
-  return (await sql.raw<R>(`${lock}; ${then}`).execute(tx.db)).rows;
+  if (then === undefined || then.length === 0) {
+    await sql.raw(lock).execute(tx.db);
+    return then && [];
+  }
+  const { rows } = await sql.raw<unknown[]>(everyResult([lock, ...then].join('; '))).execute(tx.db);
+  return rows.slice(1);
 }
 
 /**

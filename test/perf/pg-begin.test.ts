@@ -93,15 +93,35 @@ describe('PostgreSQL update_agent: the webhook targets looked up in the licence 
     await h.stop();
   });
 
-  it('sends BEGIN, the lock and the lookup as one query, then the read, the update and the commit', async () => {
-    assert.equal((await h.call('create_agent', { id: 'rt@example.com', name: 'RT' })).status, 200);
+  it('sends BEGIN, the lock, the webhook lookup and the agent read as one query, then the update and the commit', async () => {
+    assert.equal((await h.call('create_agent', { id: 'rt@example.com', name: 'RT', job_title: 'Before' })).status, 200);
     sent = [];
-    assert.equal((await h.call('update_agent', { id: 'rt@example.com', job_title: 'Round trips' })).status, 200);
+    assert.equal((await h.call('update_agent', { id: 'RT@example.com', job_title: 'Round trips' })).status, 200);
     const tx = sent.slice(sent.findIndex((t) => t.startsWith('begin')));
-    assert.equal(tx.length, 4, tx.join('\n'));
-    assert.match(tx[0]!, /^begin; SELECT id FROM licenses WHERE id = \d+ FOR UPDATE; select .* from "webhooks" as "w"/);
-    assert.match(tx[1]!, /from "agents"/);
-    assert.match(tx[2]!, /^update "agents"/);
-    assert.match(tx[3]!, /commit$/);
+    assert.equal(tx.length, 3, tx.join('\n'));
+    assert.match(tx[0]!, /^begin; SELECT id FROM licenses WHERE id = \d+ FOR UPDATE; select .* from "webhooks" as "w".*; select \* from "agents" where "license_id" = \d+ and lower\("id"\) = lower\('RT@example.com'\)$/);
+    assert.match(tx[1]!, /^update "agents"/);
+    assert.match(tx[2]!, /commit$/);
+    const agent = await h.ok('get_agent', { id: 'rt@example.com', fields: ['job_title'] });
+    assert.equal(agent.job_title, 'Round trips', 'the update found the prefetched agent (any letter case) and committed');
+  });
+
+  it('answers not_found from the prefetched read, quotes the id as a literal, and reads as usual inside a batch', async () => {
+    sent = [];
+    const missing = await h.call('update_agent', { id: "o'neil@example.com", job_title: 'x' });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.error.type, 'not_found');
+    const tx = sent.slice(sent.findIndex((t) => t.startsWith('begin')));
+    assert.equal(tx.length, 2, tx.join('\n')); // the lock's round trip, then the rollback
+    assert.match(tx[0]!, /lower\('o''neil@example.com'\)$/);
+    assert.equal((await h.call('create_agent', { id: 'batch-rt@example.com', name: 'B' })).status, 200);
+    const batch = await h.ok('batch_update_agents', {
+      requests: [
+        { id: 'batch-rt@example.com', job_title: 'First' },
+        { id: 'batch-rt@example.com', job_title: 'Second' },
+      ],
+    });
+    assert.deepEqual(batch.responses, [{}, {}]);
+    assert.equal((await h.ok('get_agent', { id: 'batch-rt@example.com', fields: ['job_title'] })).job_title, 'Second');
   });
 });
