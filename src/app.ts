@@ -126,19 +126,19 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   changes.onListenerError = (err) => app.log.error({ err }, 'licence changes: a listener failed');
   app.decorate('changes', changes);
   await controlPlane?.register(app, { core, versions, dispatcher, authFailures, changes }); // /admin/ and /console, only with ADMIN_TOKEN
-  // PostgreSQL: the other processes' commits (SQLite: one process, whose own commits are all there is). When some may
-  // have been missed, everything is stale: cached token lookups, the delivery queue, every licence view.
+  // The other processes' commits. When some may have been missed, or say nothing of what they changed, everything is
+  // stale: cached token lookups, the delivery queue, every licence view.
+  const stale = () => {
+    auth.invalidate();
+    delivery?.notify();
+    changes.stale();
+  };
   if (store.dialect === 'postgres') {
-    const stale = () => {
-      auth.invalidate();
-      delivery?.notify();
-      changes.stale();
-    };
     const sink = { origin: core.origin, changed: committed, stale };
     listener = await new PgChangeListener(store.url, sink, app.log, { connectTimeoutMs: config.database.connectTimeoutMs }).start();
   }
-  // SQLite: another process's commit on the file (the CLI's) names no licence; while a licence view is open, it reloads.
-  const unfollow = store.otherCommits ? followOtherCommits(store.otherCommits, changes) : undefined;
+  // SQLite: another process's commit on the file (the CLI's) names nothing; noticed within OTHER_COMMITS_POLL_MS.
+  const unfollow = store.otherCommits ? followOtherCommits(store.otherCommits, stale) : undefined;
   if (config.webhooks.enabled) delivery = new DeliveryWorker(store, app.log, config.webhooks, metrics.delivery).start();
   const unwatchDelivery = store.health.subscribe((event) => {
     if (event.type === 'up') delivery?.databaseRecovered();

@@ -110,11 +110,12 @@ export class LicenseChanges implements LicenseChangeSubscriptions {
 
 /**
  * SQLite: commits of other processes on the database file (the CLI's) reach no commit listener of this one, and do
- * not say which licence they changed. `version()` (the store's `otherCommits`, a pragma read from memory) is read every
- * `ms`; when it moved while anyone watches, every view is told that anything may have changed (`stale()`: they
- * reload). A read that fails (the database closed under the app) is skipped. Returns the function that stops it.
+ * not say what they changed. `version()` (the store's `otherCommits`, a pragma read from memory) is read every `ms`;
+ * when it moved, `stale()` is called (the app drops its cached token lookups, wakes webhook delivery and tells every
+ * licence view that anything may have changed). A read that fails (the database closed under the app) is skipped.
+ * Returns the function that stops it.
  */
-export function followOtherCommits(version: () => number, changes: LicenseChanges, ms = OTHER_COMMITS_POLL_MS): () => void {
+export function followOtherCommits(version: () => number, stale: () => void, ms = OTHER_COMMITS_POLL_MS): () => void {
   const read = () => {
     try {
       return version();
@@ -127,7 +128,7 @@ export function followOtherCommits(version: () => number, changes: LicenseChange
     const now = read();
     if (now === undefined || now === last) return;
     last = now;
-    if (changes.watched) changes.stale();
+    stale();
   }, ms).unref();
   return () => clearInterval(timer);
 }

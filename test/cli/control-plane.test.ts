@@ -2,10 +2,11 @@
  * The CLI offers the control plane's licence and delivery operations through the same functions: run as its own
  * process on the harness database (file SQLite and PostgreSQL), checked through the API.
  */
-import { it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeStores, expectError } from '../support/harness.js';
+import { Harness, describeStores, expectError } from '../support/harness.js';
 import { cliJson as runCli } from '../support/cli.js';
+import { waitFor } from '../support/webhooks.js';
 
 describeStores('control plane operations in the CLI', (h) => {
   it('resets, snapshots, restores and updates a licence', async () => {
@@ -29,5 +30,25 @@ describeStores('control plane operations in the CLI', (h) => {
     assert.equal(updated.code, 0);
     assert.equal(updated.json.plan, 'team');
     expectError(await h().call('list_agents', {}, { token: b.bearer_token }), 'license_expired', 402);
+  });
+});
+
+describe('a SQLite server notices the CLI\'s commits on its database file', () => {
+  // Token lookups cached for a minute: only noticing the other process's commit can end them sooner.
+  const h = new Harness('sqlite');
+  before(() => h.start({ env: { AUTH_CACHE_TTL_MS: '60000' } }));
+  after(() => h.stop());
+
+  it('refuses within a second a token whose licence the CLI expired, although its lookup is cached', async () => {
+    const b = await h.bootstrap();
+    assert.equal((await h.call('list_agents', {}, { token: b.bearer_token })).status, 200); // now cached
+    const t0 = Date.now();
+    const updated = await runCli(h, ['license', 'update', '--license', String(b.license_id), '--expires-at', '2001-01-01T00:00:00Z']);
+    assert.equal(updated.code, 0);
+    const exited = Date.now();
+    await waitFor('the expired licence refused', async () => (await h.call('list_agents', {}, { token: b.bearer_token })).status === 402, 5_000);
+    const ms = Date.now() - exited;
+    assert.ok(ms < 1000, `refused ${ms} ms after the CLI exited (${exited - t0} ms run)`);
+    expectError(await h.call('list_agents', {}, { token: b.bearer_token }), 'license_expired', 402);
   });
 });
