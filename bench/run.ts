@@ -20,7 +20,7 @@ import { ApiClient } from './lib/api.js';
 import { createDatabase, localSocketDir, overUnixSocket, PG_SOCKET_DIR, runStatement } from '../test/support/database.js';
 import { runToEnd, startServer, type Child } from './lib/processes.js';
 import { ROOT, cliCommand, freePort, startScriptLaunch, type Runtime } from '../test/support/processes.js';
-import { agentId, seed, type SeedReport } from './lib/seed.js';
+import { SPREAD, agentId, seed, seedSpread, type SeedReport, type SpreadLicence } from './lib/seed.js';
 import { SCENARIOS, scenarioRunners, type LoadOptions, type ScenarioName, type ScenarioResult } from './lib/scenarios.js';
 import { checkTargets, printComparison, printPgbench, printTable, printTargets, type TargetCheck } from './lib/report.js';
 import { findPgbench, isLocal, runPgbench, type PgbenchFigure } from './lib/pgbench.js';
@@ -186,6 +186,16 @@ async function runPhase(nodeCount: number, withBaseline: boolean): Promise<Phase
     process.stdout.write(
       `seeded in ${seeded.ms} ms: ${seeded.agents} agents, ${seeded.groups} groups, tags: ${seeded.tags}, properties: ${seeded.properties}\n`,
     );
+    let spread: SpreadLicence[] | undefined;
+    if (selected.has('update_agent_spread')) {
+      // More licences for writers spread over licences: bootstrapped by the CLI (as the first), seeded through the API.
+      spread = [];
+      for (let k = 0; k < SPREAD.licences; k++) {
+        const b = JSON.parse(await runToEnd([...cliCommand(runtime), 'bootstrap', '--json', '--owner-email', `owner-${k}@spread.bench.example.com`], env));
+        spread.push(await seedSpread(new ApiClient(api.baseUrl, b.bearer_token), k, b.license_id));
+      }
+      process.stdout.write(`seeded ${SPREAD.licences} more licences of ${SPREAD.agents} agents each (update_agent_spread)\n`);
+    }
     if (storeKind === 'postgres') {
       // Planner statistics, as autovacuum gathers them within a minute of a bulk import: without them PostgreSQL
       // plans get_agent's (license_id, id, type) lookup on the (license_id, type) index and filters every agent.
@@ -216,7 +226,7 @@ async function runPhase(nodeCount: number, withBaseline: boolean): Promise<Phase
       return total;
     };
     const scenarios = scenarioRunners({
-      apis, baseline, clientId: boot.client_id, seeded, sampleText, serverCpuMs, opts: loadOptions,
+      apis, baseline, clientId: boot.client_id, seeded, spread, sampleText, serverCpuMs, opts: loadOptions,
       onReceiver: (close) => receivers.push(close),
     });
     const results: ScenarioResult[] = [];
@@ -233,14 +243,14 @@ async function runPhase(nodeCount: number, withBaseline: boolean): Promise<Phase
     }
     let pgbenchFigures: PgbenchFigure[] | undefined;
     const measured = new Set(results.filter((r) => r.status === 'ok').map((r) => r.name as string));
-    const compared = measured.has('get_agent') || measured.has('update_agent');
+    const compared = measured.has('get_agent') || measured.has('update_agent') || measured.has('update_agent_spread');
     if (nodeCount === 1 && compared && storeKind === 'postgres' && flags.pgbench !== 'off' && isLocal(env.DATABASE_URL)) {
       const pgbench = await findPgbench();
       if (pgbench) {
         const seconds = Math.max(1, Math.min(duration, 10));
         process.stdout.write(`pgbench (${seconds} s per script)…\n`);
         const clients = Math.max(1, Math.floor(num('pgbench-clients', flags['pgbench-clients'])));
-        pgbenchFigures = await runPgbench(pgbench, env.DATABASE_URL, boot.license_id, { seconds, clients, scenarios: measured });
+        pgbenchFigures = await runPgbench(pgbench, env.DATABASE_URL, boot.license_id, { seconds, clients, scenarios: measured, spreadLicences: spread?.map((l) => l.licenseId) });
       } else process.stdout.write('pgbench not found (PATH, /usr/lib/postgresql/*/bin): no PostgreSQL ratios\n');
     }
     return { nodes: nodeCount, seeded, results, peakRss, rssAfterSeed, pgbench: pgbenchFigures };

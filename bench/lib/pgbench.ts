@@ -12,6 +12,9 @@
  * - `write_random_rows`: the same, but locking the agent's own row instead of the licence's: the same work without
  *   the one row every writer of a licence shares, i.e. writers spread over many licences.
  *
+ * - `write_spread` (when update_agent_spread ran): update_agent's transaction, the licence row locked, on a random
+ *   agent of a random licence among the spread ones: writers spread over licences, as update_agent_spread's.
+ *
  * And one reference that is not the server's statement: `select_only`, pgbench's own select-only script (`-S`, its
  * TPC-B tables made by `pgbench -i -s 1` in the bench's database, 4 clients, simple protocol), the figure issue 21
  * states its PostgreSQL read target against.
@@ -21,12 +24,12 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SEED } from './seed.js';
+import { SEED, SPREAD } from './seed.js';
 
 const run = promisify(execFile);
 
 export interface PgbenchFigure {
-  script: 'select' | 'select_only' | 'write_one_licence' | 'write_random_rows';
+  script: 'select' | 'select_only' | 'write_one_licence' | 'write_random_rows' | 'write_spread';
   what: string;
   tps: number | null;
   /** The average latency pgbench reports, ms. */
@@ -55,12 +58,23 @@ export function isLocal(url: string): boolean {
 }
 
 const AGENT = `'agent-' || lpad(:n::text, 4, '0') || '@bench.example.com'`;
-const TARGETS = (lic: number) => `SELECT w.id, w.owner_client_id, w.filters FROM webhooks w
+const TARGETS = (lic: number | string) => `SELECT w.id, w.owner_client_id, w.filters FROM webhooks w
   LEFT JOIN webhook_license_states s ON s.client_id = w.owner_client_id AND s.license_id = ${lic}
   WHERE w.owner_client_id IN (SELECT client_id FROM installations WHERE license_id = ${lic}) AND w.action = 'agent_updated'
   AND w.type = 'license' AND (s.enabled IS NULL OR s.enabled = 1) ORDER BY w.created_at, w.id;`;
 
-function scripts(lic: number): Record<Exclude<PgbenchFigure['script'], 'select_only'>, { what: string; text: string }> {
+/** update_agent's transaction on a random agent of a random licence among `ids` (the spread licences). */
+function spreadScript(ids: readonly number[]): string {
+  const lic = `(ARRAY[${ids.join(',')}])[:k + 1]`;
+  const agent = `'l' || lpad(:k::text, 2, '0') || '-agent-' || lpad(:a::text, 3, '0') || '@bench.example.com'`;
+  return `\\set k random(0, ${ids.length - 1})\n\\set a random(0, ${SPREAD.agents - 1})\nBEGIN;\n` +
+    `SELECT id FROM licenses WHERE id = ${lic} FOR UPDATE;\n` +
+    `SELECT * FROM agents WHERE license_id = ${lic} AND lower(id) = lower(${agent});\n` +
+    `UPDATE agents SET job_title = 'pgbench ' || :a, updated_at = now()::text WHERE license_id = ${lic} AND id = ${agent};\n` +
+    `${TARGETS(lic).replace(/\n\s*/g, ' ')}\nEND;\n`;
+}
+
+function scripts(lic: number): Record<Exclude<PgbenchFigure['script'], 'select_only' | 'write_spread'>, { what: string; text: string }> {
   const pick = `\\set n random(1, ${SEED.agents})\n`;
   const write = (lock: string) =>
     `${pick}BEGIN;\n${lock}\nSELECT * FROM agents WHERE license_id = ${lic} AND lower(id) = lower(${AGENT});\n` +
@@ -87,7 +101,7 @@ export async function runPgbench(
   pgbench: string,
   url: string,
   licenseId: number,
-  o: { seconds: number; clients: number; scenarios: ReadonlySet<string> },
+  o: { seconds: number; clients: number; scenarios: ReadonlySet<string>; spreadLicences?: readonly number[] },
 ): Promise<PgbenchFigure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'config-api-pgbench-'));
   const out: PgbenchFigure[] = [];
@@ -104,10 +118,17 @@ export async function runPgbench(
   try {
     for (const [script, { what, text }] of Object.entries(scripts(licenseId)) as Array<[PgbenchFigure['script'], { what: string; text: string }]>) {
       // Only the scripts a measured scenario is compared with.
-      if (!o.scenarios.has(script === 'select' ? 'get_agent' : 'update_agent')) continue;
+      const comparedWith = script === 'select' ? ['get_agent'] : script === 'write_one_licence' ? ['update_agent'] : ['update_agent', 'update_agent_spread'];
+      if (!comparedWith.some((name) => o.scenarios.has(name))) continue;
       const file = join(dir, `${script}.sql`);
       writeFileSync(file, text);
       await measure(script, what, ['-n', '-M', 'prepared', '-c', String(o.clients), '-j', '2', '-f', file]);
+    }
+    if (o.scenarios.has('update_agent_spread') && o.spreadLicences?.length) {
+      const file = join(dir, 'write_spread.sql');
+      writeFileSync(file, spreadScript(o.spreadLicences));
+      const what = `update_agent's transaction on random agents of ${o.spreadLicences.length} licences, each licence row locked`;
+      await measure('write_spread', what, ['-n', '-M', 'prepared', '-c', String(o.clients), '-j', '2', '-f', file]);
     }
     if (o.scenarios.has('get_agent')) {
       const what = "pgbench's built-in select-only (-S, scale 1, 4 clients): issue 21's reference";

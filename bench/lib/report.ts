@@ -115,6 +115,8 @@ export function printPgbench(results: ScenarioResult[], figures: PgbenchFigure[]
     ['get_agent', 'select_only'],
     ['update_agent', 'write_one_licence'],
     ['update_agent', 'write_random_rows'],
+    ['update_agent_spread', 'write_spread'],
+    ['update_agent_spread', 'write_random_rows'],
   ];
   const rows = [['scenario', 'req/s', 'pgbench script', 'pgbench tps', 'pgbench ms', 'ratio', 'pgbench runs']];
   for (const [name, script] of pairs) {

@@ -6,7 +6,7 @@
 import type autocannon from 'autocannon';
 import { ApiClient, NotAvailable, isUnknownAction } from './api.js';
 import { load, type LoadResult } from './load.js';
-import { agentBody, agentId, type SeedReport } from './seed.js';
+import { agentBody, agentId, type SeedReport, type SpreadLicence } from './seed.js';
 import { registerWebhook, startReceiver, webhookLatency } from './webhook.js';
 
 export const NA = 'n/a (action not available)';
@@ -22,6 +22,7 @@ export const SCENARIOS = [
   'list_agents',
   'list_agents_after_write',
   'update_agent',
+  'update_agent_spread',
   'create_delete_tag',
   'list_license_properties',
   'batch_create_agents',
@@ -57,6 +58,8 @@ export interface ScenarioContext {
   baseline?: { url: string; cpuMs: () => number | null; sampleText: string };
   clientId: string;
   seeded: SeedReport;
+  /** The licences update_agent_spread writes to (seeded only when it runs). */
+  spread?: SpreadLicence[];
   sampleText: string;
   /** CPU time of every node together (ms). */
   serverCpuMs: () => number | null;
@@ -141,6 +144,28 @@ export function scenarioRunners(ctx: ScenarioContext): Record<ScenarioName, () =
       note: 'job_title changes on every call (a real write + agent_updated event)',
       ...(await load({ ...common, url, requests: [updateRequest()] })),
     }),
+    update_agent_spread: async () => {
+      const spread = ctx.spread;
+      if (!spread?.length) throw new Error('update_agent_spread: no spread licences seeded');
+      let n = 0;
+      const request: autocannon.Request = {
+        method: 'POST',
+        path: api.path('update_agent'),
+        setupRequest: (req) => {
+          const i = n++;
+          const lic = spread[i % spread.length]!;
+          const id = lic.agentIds[Math.floor(i / spread.length) % lic.agentIds.length];
+          return { ...req, headers: { ...req.headers, authorization: `Bearer ${lic.token}` }, body: JSON.stringify({ id, job_title: `Title ${runId}-${i}` }) };
+        },
+      };
+      return {
+        name: 'update_agent_spread',
+        status: 'ok',
+        connections,
+        note: `update_agent as above, round-robin over ${spread.length} licences (their own tokens)`,
+        ...(await load({ ...common, url, requests: [request] })),
+      };
+    },
     create_delete_tag: async () => {
       const probeName = `bench-probe-${runId}`;
       if (!(await served('create_tag', { name: probeName })) || !(await served('delete_tag', { name: probeName }))) {

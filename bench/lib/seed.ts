@@ -7,6 +7,31 @@ import { ApiClient, NotAvailable } from './api.js';
 
 export const SEED = { agents: 1000, groups: 50, tags: 200, properties: 20, chunk: 100 } as const;
 
+/** update_agent_spread: writers spread over this many more licences, each with `agents` agents (see `seedSpread`). */
+export const SPREAD = { licences: 16, agents: 64 } as const;
+
+/** The id of agent `i` of spread licence `k` (what pgbench's `write_spread` builds from its two random numbers). */
+export const spreadAgentId = (k: number, i: number): string => `l${String(k).padStart(2, '0')}-agent-${String(i).padStart(3, '0')}@bench.example.com`;
+
+/** One spread licence: its id, a bearer token of its owner and its agents' ids. */
+export interface SpreadLicence {
+  licenseId: number;
+  token: string;
+  agentIds: string[];
+}
+
+/**
+ * Seeds licence `k` of the spread (already bootstrapped; `api` holds its owner's token) with SPREAD.agents agents in
+ * one batch_create_agents call, in its General group.
+ */
+export async function seedSpread(api: ApiClient, k: number, licenseId: number): Promise<SpreadLicence> {
+  const agentIds = Array.from({ length: SPREAD.agents }, (_, i) => spreadAgentId(k, i));
+  const res = await api.ok('batch_create_agents', { requests: agentIds.map((id, i) => agentBody(id, i, [0])) });
+  const failed = (res.responses as any[]).find((r) => r.error);
+  if (failed) throw new Error(`batch_create_agents item failed: ${JSON.stringify(failed)}`);
+  return { licenseId, token: api.token, agentIds };
+}
+
 export interface SeedReport {
   agents: number;
   groups: number;
