@@ -35,7 +35,7 @@ import {
   checkWorkScheduler,
   uniqueList,
 } from './schemas.js';
-import { agentPrefetch, getAgentOrThrow, getAgentOrThrowIn, findAgentColumns, insertAgent, insertAgents, listAgentRows, ownerAndViceownerIds, updateAgentColumns, type AgentRow, type NewAgent } from './repo.js';
+import { agentPrefetch, getAgentOrThrow, getAgentOrThrowIn, updateAgentColumnsAtCommit, findAgentColumns, insertAgent, insertAgents, listAgentRows, ownerAndViceownerIds, type AgentRow, type NewAgent } from './repo.js';
 import { agentFullState, agentJson } from './view.js';
 import { insertUnsuspensionRequest } from './unsuspension-requests.js';
 import { assertCanGrantRole, assertRank, avatarOf, foldAgentId, isSelf } from './rules.js';
@@ -281,7 +281,7 @@ async function setFlag(
     const row = await getAgentOrThrowIn(tx, caller.licenseId, id);
     check?.(row);
     if (row[column] === value) return; // already in the requested state: nothing changes, no event
-    await updateAgentColumns(tx.db, caller.licenseId, row.id, { [column]: value });
+    await updateAgentColumnsAtCommit(tx, caller.licenseId, row.id, { [column]: value });
     await recordEvent(tx, sourceOf(caller), event, { id: row.id });
     tx.signal('credentials-changed');
   }, { prefetch: [agentPrefetch(caller.licenseId, id)] });

@@ -9,7 +9,7 @@ import type { Tx } from '../store/transaction.js';
 import { assertGroupsExistIn, membershipsByAgent, removeAgentFromGroups, replaceAgentGroups, type Membership } from '../groups/repo.js';
 import { recordEvent, sourceOf } from '../webhooks/outbox.js';
 import { deleteCredentialsOf } from '../tenancy/credentials.js';
-import { deleteAgentRecord, updateAgentColumns, type AgentRow } from './repo.js';
+import { deleteAgentRecord, updateAgentColumnsAtCommit, type AgentRow } from './repo.js';
 import { parseScheduler } from './view.js';
 import { checkWorkScheduler, uniqueList, type UpdateAgentInput, type WorkScheduler } from './schemas.js';
 
@@ -113,7 +113,7 @@ export async function applyAgentUpdate(
   }
   const silent = Object.keys(changed).length === 0;
   if (silent && Object.keys(quiet).length === 0) return;
-  await updateAgentColumns(tx.db, caller.licenseId, row.id, { ...set, ...quiet });
+  await updateAgentColumnsAtCommit(tx, caller.licenseId, row.id, { ...set, ...quiet });
   if (!silent) await recordEvent(tx, sourceOf(caller), event, { id: row.id, ...changed });
 }
 

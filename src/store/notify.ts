@@ -5,11 +5,11 @@
  * src/shared-state/pg-change-listener.ts.
  *
  * Cost: nothing is sent unless the transaction asked for a signal or changed a licence, and then no round trip of its
- * own: `queueNotify` only hands the text to the transaction's connection (`notifyAtCommit`), which sends it in the
- * COMMIT's round trip (`NOTIFY …; commit`, one simple-protocol query, as batches do with their savepoints).
+ * own: `queueNotify` only hands the text to the transaction's connection (pg-commit.ts), which sends it in the
+ * COMMIT's round trip (`NOTIFY …; commit`, one simple-protocol query).
  */
-import type pg from 'pg';
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
+import { notifyAtCommit } from './pg-commit.js';
 import type { Database } from './schema.js';
 
 /** What a commit tells the app and the other nodes (e.g. wake webhook delivery, drop cached token lookups). */
@@ -70,38 +70,7 @@ export function decodeChange(payload: string): { origin: string; change: Change 
   return { origin, change: { signals, licenses } };
 }
 
-/** A query text no one writes: the connection keeps the NOTIFY after it for the COMMIT instead of running it. */
-const QUEUE_MARK = '/* config-api: notify at commit */ ';
-
 /** Have the transaction's COMMIT notify the other nodes with `payload` (from `encodeChange`). PostgreSQL only. */
 export async function queueNotify(trx: Transaction<Database>, payload: string): Promise<void> {
-  await sql.raw(`${QUEUE_MARK}NOTIFY ${CHANGE_CHANNEL}, '${payload.replaceAll("'", "''")}'`).execute(trx);
-}
-
-/**
- * Installed on every pooled connection (src/store/postgres.ts): a NOTIFY queued by `queueNotify` is kept and sent in
- * front of the transaction's `commit` (Kysely's own statement), as one query; a `rollback` forgets it.
- */
-export function notifyAtCommit(client: pg.PoolClient): void {
-  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  let queued: string | null = null;
-  client.query = ((...args: unknown[]) => {
-    const text = args[0];
-    if (typeof text === 'string') {
-      if (text.startsWith(QUEUE_MARK)) {
-        queued = text.slice(QUEUE_MARK.length);
-        return Promise.resolve({ command: 'NOTIFY', rowCount: 0, rows: [] });
-      }
-      const end = queued === null ? '' : text.toLowerCase();
-      if (end === 'commit' || end === 'rollback') {
-        const notify = queued;
-        queued = null;
-        if (end === 'commit') {
-          // The answer of the last statement (COMMIT's, or ROLLBACK's when the transaction had failed) is Kysely's.
-          return (query(`${notify}; commit`) as Promise<pg.QueryResult | pg.QueryResult[]>).then((r) => (Array.isArray(r) ? r[r.length - 1] : r));
-        }
-      }
-    }
-    return query(...args);
-  }) as typeof client.query;
+  await notifyAtCommit(trx, `NOTIFY ${CHANGE_CHANNEL}, '${payload.replaceAll("'", "''")}'`);
 }

@@ -4,7 +4,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import type { Database } from './schema.js';
 import { CreationClock, type Store, type StoreOptions } from './store.js';
 import { observeDialect, type StoreHealth } from './health.js';
-import { notifyAtCommit } from './notify.js';
+import { sendWithCommit } from './pg-commit.js';
 import { beginWithFirstStatement } from './pg-begin.js';
 
 /** Upper bound of named prepared statements per PostgreSQL connection; further SQL texts run unnamed. */
@@ -81,7 +81,7 @@ export function openPostgres(url: string, opts: StoreOptions, health: StoreHealt
     prepareStatements(client, perConnection, statementNames);
     endOnReadTimeout(client);
     beginWithFirstStatement(client);
-    notifyAtCommit(client); // outermost: a queued NOTIFY never reaches the BEGIN's wrapper as a first statement
+    sendWithCommit(client); // outermost: a kept NOTIFY or write never reaches the BEGIN's wrapper as a first statement
   });
   pool.on('error', onClientError);
   const db = new Kysely<Database>({ dialect: observeDialect(new PostgresDialect({ pool }), health) });

@@ -36,7 +36,7 @@ export function preparedQuery<A extends unknown[], R>(
 
 /**
  * PostgreSQL: a query of fixed shape (as for `preparedQuery`) as a text without parameters, its arguments and
- * constants written in as literals (integers and strings only), for a statement sent with others in one
+ * constants written in as literals (integers, strings and null), for a statement sent with others in one
  * simple-protocol query (see src/store/pg-begin.ts). Compiled once; each call only writes the values in.
  */
 export function preparedPgText<A extends unknown[]>(arity: A['length'], build: (db: Queryable, ...args: A) => { compile(): CompiledQuery }): (db: Queryable, ...args: A) => string {
@@ -49,7 +49,8 @@ export function preparedPgText<A extends unknown[]>(arity: A['length'], build: (
       const value = p instanceof Param ? args[p.index] : p;
       if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
       if (typeof value === 'string') return `'${value.replaceAll("'", "''")}'`;
-      throw new Error(`preparedPgText: parameter $${n} is neither an integer nor a string`);
+      if (value === null) return 'NULL'; // for assignments (`SET c = NULL`), not comparisons
+      throw new Error(`preparedPgText: parameter $${n} is neither an integer, a string nor null`);
     });
   };
 }

@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { freshStore, postgresOrSkip } from '../support/stores.js';
 import { nextCounter } from '../../src/store/own-tables.js';
 import { runTransaction } from '../../src/store/transaction.js';
+import { writeAtCommit } from '../../src/store/pg-commit.js';
 import { lockLicense } from '../../src/tenancy/licenses.js';
 import type { Store } from '../../src/store/store.js';
 import { Harness } from '../support/harness.js';
@@ -71,6 +72,46 @@ describe('PostgreSQL BEGIN with the first statement', async () => {
     assert.equal(await nextCounter(store.db, 'rolled-back'), 1, 'rolled back');
   });
 
+  it('sends a write kept for the commit with it, or before the next statement; a failing one fails the transaction; a rollback forgets it', async () => {
+    const licenseId = 43;
+    const bump = (name: string) => `UPDATE counters SET value = value + 1 WHERE name = '${name}'`;
+    await nextCounter(store.db, 'kept');
+    let texts = await record(() =>
+      runTransaction(store, { lock: (tx) => lockLicense(tx, licenseId) }, async (tx) => {
+        await writeAtCommit(tx.db, bump('kept'));
+      }),
+    );
+    assert.deepEqual(texts, [`begin; SELECT id FROM licenses WHERE id = ${licenseId} FOR UPDATE`, `${bump('kept')}; commit`]);
+    assert.equal(await nextCounter(store.db, 'kept'), 3, 'committed with the COMMIT');
+
+    texts = await record(() =>
+      runTransaction(store, {}, async (tx) => {
+        await nextCounter(tx.db, 'kept'); // 4
+        await writeAtCommit(tx.db, bump('kept')); // 5
+        const seen = await sql.raw<{ value: number }>("SELECT value FROM counters WHERE name = 'kept'").execute(tx.db);
+        assert.equal(seen.rows[0]!.value, 5, 'the next statement sees the kept write');
+      }),
+    );
+    assert.equal(texts.filter((t) => t === bump('kept')).length, 1, texts.join('\n'));
+    assert.equal(texts.at(-1), 'commit');
+
+    await assert.rejects(
+      runTransaction(store, {}, async (tx) => {
+        await nextCounter(tx.db, 'kept'); // 6, rolled back
+        await writeAtCommit(tx.db, 'UPDATE counters SET no_such_column = 1');
+      }),
+      /no_such_column/,
+    );
+    await assert.rejects(
+      runTransaction(store, {}, async (tx) => {
+        await writeAtCommit(tx.db, bump('kept'));
+        throw new Error('undo');
+      }),
+      /undo/,
+    );
+    assert.equal(await nextCounter(store.db, 'kept'), 6, 'neither the failed transaction nor the rolled-back write stayed; the connection works');
+  });
+
   it('a transaction that ran nothing sends nothing; a failed first statement leaves the connection usable', async () => {
     assert.deepEqual(await record(() => runTransaction(store, {}, async () => 'nothing')), []);
     await assert.rejects(runTransaction(store, {}, async (tx) => sql.raw('SELECT no_such_column FROM counters').execute(tx.db)), /no_such_column/);
@@ -93,17 +134,35 @@ describe('PostgreSQL update_agent: the webhook targets looked up in the licence 
     await h.stop();
   });
 
-  it('sends BEGIN, the lock, the webhook lookup and the agent read as one query, then the update and the commit', async () => {
+  it('sends BEGIN, the lock, the webhook lookup and the agent read as one query, then the update with the commit', async () => {
     assert.equal((await h.call('create_agent', { id: 'rt@example.com', name: 'RT', job_title: 'Before' })).status, 200);
     sent = [];
-    assert.equal((await h.call('update_agent', { id: 'RT@example.com', job_title: 'Round trips' })).status, 200);
+    assert.equal((await h.call('update_agent', { id: 'RT@example.com', job_title: "Round trips' end", mobile: '' })).status, 200);
     const tx = sent.slice(sent.findIndex((t) => t.startsWith('begin')));
-    assert.equal(tx.length, 3, tx.join('\n'));
+    assert.equal(tx.length, 2, tx.join('\n'));
     assert.match(tx[0]!, /^begin; SELECT id FROM licenses WHERE id = \d+ FOR UPDATE; select .* from "webhooks" as "w".*; select \* from "agents" where "license_id" = \d+ and lower\("id"\) = lower\('RT@example.com'\)$/);
-    assert.match(tx[1]!, /^update "agents"/);
-    assert.match(tx[2]!, /commit$/);
-    const agent = await h.ok('get_agent', { id: 'rt@example.com', fields: ['job_title'] });
-    assert.equal(agent.job_title, 'Round trips', 'the update found the prefetched agent (any letter case) and committed');
+    assert.match(tx[1]!, /^update "agents" set .*'Round trips'' end'.*; NOTIFY config_api_changes, '[^']*'; commit$/);
+    const after = await h.ok('get_agent', { id: 'rt@example.com', fields: ['job_title', 'mobile'] });
+    assert.equal(after.job_title, "Round trips' end");
+  });
+
+  it('sends the UPDATE before a statement that follows it (an event a webhook hears), and delivers the new state', async () => {
+    const rx = await h.ok('register_webhook', {
+      action: 'agent_updated', url: 'http://127.0.0.1:9/never', secret_key: 'pg-commit-secret', type: 'license', owner_client_id: h.boot.client_id,
+    });
+    try {
+      sent = [];
+      assert.equal((await h.call('update_agent', { id: 'rt@example.com', job_title: 'Heard' })).status, 200);
+      const tx = sent.slice(sent.findIndex((t) => t.startsWith('begin')));
+      const update = tx.findIndex((t) => /^update "agents"/.test(t));
+      const event = tx.findIndex((t) => /insert into "webhook_events"/.test(t));
+      assert.ok(update > 0 && event > update, tx.join('\n'));
+      assert.equal((await h.ok('get_agent', { id: 'rt@example.com', fields: ['job_title'] })).job_title, 'Heard');
+      const stored = await h.store.db.selectFrom('webhook_events').select('payload').where('license_id', '=', h.boot.license_id).where('action', '=', 'agent_updated').orderBy('seq', 'desc').executeTakeFirstOrThrow();
+      assert.equal(JSON.parse(stored.payload).job_title, 'Heard');
+    } finally {
+      await h.ok('unregister_webhook', { id: rx.id, owner_client_id: h.boot.client_id });
+    }
   });
 
   it('answers not_found from the prefetched read, quotes the id as a literal, and reads as usual inside a batch', async () => {
