@@ -27,7 +27,7 @@ export interface Core {
    * signals and the licences it changed go to the listeners and, on PostgreSQL, to the other processes of the
    * database with the commit (src/store/notify.ts; heard by the app's change listener).
    */
-  transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: { licenseId?: number; memo?: boolean; prefetch?: readonly Prefetch[] }): Promise<T>;
+  transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: { licenseId?: number; memo?: boolean; prefetch?: readonly Prefetch[]; keepWrites?: boolean }): Promise<T>;
   /**
    * Listen to what committed transactions ask for (wake webhook delivery, drop cached token lookups) and to the
    * licences they changed (the app's licence change feed): `licenseId` of `transaction`, and any other licence the
@@ -67,9 +67,9 @@ export function createCore(store: Store, config: Config, areas: readonly Area[] 
     cascades: cascadesOf(areas),
     settings,
     signingKeys,
-    transaction: (fn, { licenseId, memo, prefetch = [] } = {}) => {
+    transaction: (fn, { licenseId, memo, prefetch = [], keepWrites } = {}) => {
       const lock = licenseId === undefined ? undefined : (tx: Tx) => lockWithLookups(tx, licenseId, memo === true, prefetch);
-      return runTransaction(store, { lock, memo, settings, onCommit: committed, origin }, fn);
+      return runTransaction(store, { lock, memo, keepWrites, settings, onCommit: committed, origin }, fn);
     },
     onCommit: (listener) => void listeners.push(listener),
     origin,

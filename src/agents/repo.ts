@@ -308,14 +308,14 @@ const updateTexts = new Map<string, (db: Queryable, ...args: unknown[]) => strin
 const literal = (v: unknown) => v === null || typeof v === 'string' || (typeof v === 'number' && Number.isSafeInteger(v));
 
 /**
- * `updateAgentColumns` inside `tx`, sent with its COMMIT on PostgreSQL (store/pg-commit.ts `writeAtCommit`: no round
- * trip of its own, the licence lock released one round trip sooner); as `updateAgentColumns` on SQLite, or when a
- * value cannot be written in.
+ * `updateAgentColumns` inside `tx`, sent with its COMMIT on PostgreSQL when the transaction allows it (`keepsWrites`:
+ * a single call; store/pg-commit.ts `writeAtCommit`: no round trip of its own, the licence lock released one round
+ * trip sooner); as `updateAgentColumns` on SQLite, in a batch, or when a value cannot be written in.
  */
 export async function updateAgentColumnsAtCommit(tx: Tx, licenseId: number, id: string, set: Partial<AgentRow>): Promise<void> {
   const columns = Object.keys(set).filter((c) => c !== 'updated_at' && set[c as keyof AgentRow] !== undefined) as (keyof AgentRow)[];
   const values = columns.map((c) => set[c]);
-  if (tx.dialect !== 'postgres' || !values.every(literal)) return updateAgentColumns(tx.db, licenseId, id, set);
+  if (tx.dialect !== 'postgres' || !tx.keepsWrites || !values.every(literal)) return updateAgentColumns(tx.db, licenseId, id, set);
   const key = columns.join(',');
   let text = updateTexts.get(key);
   if (!text) {

@@ -55,7 +55,7 @@ export class Dispatcher {
       db: core.store.db,
       cascades: core.cascades,
       signingKeys: core.signingKeys,
-      tx: (fn, opts) => core.transaction(fn, { licenseId: caller?.licenseId, memo, prefetch: opts?.prefetch }),
+      tx: (fn, opts) => core.transaction(fn, { licenseId: caller?.licenseId, memo, prefetch: opts?.prefetch, keepWrites: true }),
       version: scope.version,
       rules: scope.rules,
       rulesOf: scope.rulesOf,

@@ -51,6 +51,8 @@ export function sendWithCommit(client: pg.PoolClient): void {
         writes.push(text.slice(WRITE_MARK.length));
         return Promise.resolve({ command: 'KEPT', rowCount: null, rows: [] }); // not run yet: no count of affected rows
       }
+      // Undoing a batch item: every kept write is newer than its savepoint (any other statement sends them first).
+      if (writes.length > 0 && /^rollback to savepoint /i.test(text)) writes = [];
       const end = notify === null && writes.length === 0 ? '' : text.toLowerCase();
       if (end === 'commit' || end === 'rollback') {
         const before = [...writes, ...(notify === null ? [] : [notify])];

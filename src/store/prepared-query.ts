@@ -48,7 +48,8 @@ export function preparedPgText<A extends unknown[]>(arity: A['length'], build: (
       const p = parameters[Number(n) - 1];
       const value = p instanceof Param ? args[p.index] : p;
       if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
-      if (typeof value === 'string') return `'${value.replaceAll("'", "''")}'`;
+      // An escape string (E'…'): its meaning does not depend on standard_conforming_strings.
+      if (typeof value === 'string') return `E'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
       if (value === null) return 'NULL'; // for assignments (`SET c = NULL`), not comparisons
       throw new Error(`preparedPgText: parameter $${n} is neither an integer, a string nor null`);
     });

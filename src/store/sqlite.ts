@@ -78,6 +78,7 @@ function walIndexCommits(file: string): { read: () => number; close: () => void 
   let commits = 0;
   return {
     read: () => {
+      if (fd < 0) throw new Error('The database connection is not open');
       readSync(fd, now, 0, WAL_INDEX_HEADERS, 0);
       if (!now.equals(seen)) {
         now.copy(seen);
@@ -85,7 +86,12 @@ function walIndexCommits(file: string): { read: () => number; close: () => void 
       }
       return commits;
     },
-    close: () => closeSync(fd),
+    close: () => {
+      if (fd < 0) return;
+      const open = fd;
+      fd = -1; // never read nor closed again: the number may be reused by another file
+      closeSync(open);
+    },
   };
 }
 
@@ -97,7 +103,8 @@ export function openSqlite(url: string, file: string, opts: StoreOptions, health
   database.pragma('foreign_keys = ON');
   const dataVersion = database.prepare('PRAGMA data_version').pluck(); // prepared before caching: pluck() mutates it
   dataVersion.get(); // a first read: the connection maps the WAL index (creates `-shm`) before we open it
-  const wal = file === ':memory:' ? undefined : walIndexCommits(file);
+  // Only in WAL mode (a file system without shared memory may refuse it): else a stale `-shm` would never move.
+  const wal = file === ':memory:' || database.pragma('journal_mode', { simple: true }) !== 'wal' ? undefined : walIndexCommits(file);
   const commits = wal?.read ?? (() => dataVersion.get() as number);
   const statements = cacheStatements(database);
   const db = new Kysely<Database>({ dialect: observeDialect(new AutoRollbackAwareDialect({ database }), health) });
@@ -109,8 +116,11 @@ export function openSqlite(url: string, file: string, opts: StoreOptions, health
     health,
     close: async () => {
       health.close();
-      await db.destroy();
-      wal?.close();
+      try {
+        await db.destroy();
+      } finally {
+        wal?.close();
+      }
     },
     changeToken: () => `${statements.writes()}:${commits()}`,
     otherCommits: () => dataVersion.get() as number,

@@ -49,6 +49,12 @@ export class Tx {
     readonly settings: TxSettings,
     /** Batch calls only: lookups remembered for the rest of the transaction (see `memo`). */
     private readonly remembered?: Map<string, unknown>,
+    /**
+     * PostgreSQL: writes whose answer nobody waits for may go with the COMMIT (store/pg-commit.ts `writeAtCommit`).
+     * Only for transactions of one unit of work (a single call): in a batch an item's write would be sent with the
+     * next item's savepoint or the COMMIT, and its failure would then be the batch's instead of the item's.
+     */
+    readonly keepsWrites = false,
   ) {}
 
   /** Ask for `signal` to be sent when the transaction commits (once, whatever the number of asks). */
@@ -116,6 +122,8 @@ export interface TransactionOptions {
   lock?: (tx: Tx) => Promise<void>;
   /** Remember lookups for the rest of the transaction (batch calls, see `Tx.memo`). */
   memo?: boolean;
+  /** Let writes go with the COMMIT (`Tx.keepsWrites`): one unit of work, e.g. a single API call. */
+  keepWrites?: boolean;
   settings?: TxSettings;
   /**
    * Called after the commit with the signals the transaction asked for and the licences it changed (not called when
@@ -136,7 +144,7 @@ export interface TransactionOptions {
 export async function runTransaction<T>(store: Store, opts: TransactionOptions, fn: (tx: Tx) => Promise<T>): Promise<T> {
   let tx: Tx | undefined;
   const result = await store.db.transaction().execute(async (trx) => {
-    const t = (tx = new Tx(trx, store.dialect, store.clock, opts.settings ?? DEFAULT_TX_SETTINGS, opts.memo ? new Map() : undefined));
+    const t = (tx = new Tx(trx, store.dialect, store.clock, opts.settings ?? DEFAULT_TX_SETTINGS, opts.memo ? new Map() : undefined, opts.keepWrites === true));
     if (opts.lock) await opts.lock(t);
     const out = await fn(t);
     if (opts.origin && store.dialect === 'postgres' && (t.signals || t.changedLicenses)) {

@@ -110,6 +110,15 @@ describe('PostgreSQL BEGIN with the first statement', async () => {
       /undo/,
     );
     assert.equal(await nextCounter(store.db, 'kept'), 6, 'neither the failed transaction nor the rolled-back write stayed; the connection works');
+    texts = await record(() =>
+      runTransaction(store, {}, async (tx) => {
+        await sql.raw('SAVEPOINT item').execute(tx.db);
+        await writeAtCommit(tx.db, bump('kept'));
+        await sql.raw('ROLLBACK TO SAVEPOINT item').execute(tx.db);
+      }),
+    );
+    assert.ok(!texts.some((t) => t.includes(bump('kept'))), `a write kept after the savepoint is undone with it: ${texts.join(' | ')}`);
+    assert.equal(await nextCounter(store.db, 'kept'), 7);
   });
 
   it('a transaction that ran nothing sends nothing; a failed first statement leaves the connection usable', async () => {
@@ -137,13 +146,14 @@ describe('PostgreSQL update_agent: the webhook targets looked up in the licence 
   it('sends BEGIN, the lock, the webhook lookup and the agent read as one query, then the update with the commit', async () => {
     assert.equal((await h.call('create_agent', { id: 'rt@example.com', name: 'RT', job_title: 'Before' })).status, 200);
     sent = [];
-    assert.equal((await h.call('update_agent', { id: 'RT@example.com', job_title: "Round trips' end", mobile: '' })).status, 200);
+    const title = "Round trips' end \\' back\\slash";
+    assert.equal((await h.call('update_agent', { id: 'RT@example.com', job_title: title, mobile: '' })).status, 200);
     const tx = sent.slice(sent.findIndex((t) => t.startsWith('begin')));
     assert.equal(tx.length, 2, tx.join('\n'));
-    assert.match(tx[0]!, /^begin; SELECT id FROM licenses WHERE id = \d+ FOR UPDATE; select .* from "webhooks" as "w".*; select \* from "agents" where "license_id" = \d+ and lower\("id"\) = lower\('RT@example.com'\)$/);
-    assert.match(tx[1]!, /^update "agents" set .*'Round trips'' end'.*; NOTIFY config_api_changes, '[^']*'; commit$/);
+    assert.match(tx[0]!, /^begin; SELECT id FROM licenses WHERE id = \d+ FOR UPDATE; select .* from "webhooks" as "w".*; select \* from "agents" where "license_id" = \d+ and lower\("id"\) = lower\(E'RT@example.com'\)$/);
+    assert.match(tx[1]!, /^update "agents" set .*E'Round trips'' end \\\\'' back\\\\slash'.*; NOTIFY config_api_changes, '[^']*'; commit$/);
     const after = await h.ok('get_agent', { id: 'rt@example.com', fields: ['job_title', 'mobile'] });
-    assert.equal(after.job_title, "Round trips' end");
+    assert.equal(after.job_title, title, 'quotes and backslashes stored as sent');
   });
 
   it('sends the UPDATE before a statement that follows it (an event a webhook hears), and delivers the new state', async () => {
@@ -172,7 +182,7 @@ describe('PostgreSQL update_agent: the webhook targets looked up in the licence 
     assert.equal(missing.body.error.type, 'not_found');
     const tx = sent.slice(sent.findIndex((t) => t.startsWith('begin')));
     assert.equal(tx.length, 2, tx.join('\n')); // the lock's round trip, then the rollback
-    assert.match(tx[0]!, /lower\('o''neil@example.com'\)$/);
+    assert.match(tx[0]!, /lower\(E'o''neil@example.com'\)$/);
     assert.equal((await h.call('create_agent', { id: 'batch-rt@example.com', name: 'B' })).status, 200);
     const batch = await h.ok('batch_update_agents', {
       requests: [
@@ -181,6 +191,8 @@ describe('PostgreSQL update_agent: the webhook targets looked up in the licence 
       ],
     });
     assert.deepEqual(batch.responses, [{}, {}]);
+    const updates = sent.filter((t) => /^update "agents"/.test(t));
+    assert.ok(updates.length >= 2 && updates.every((t) => t.includes('$1')), `batch items' UPDATEs run with their item: ${updates.join(' | ')}`);
     assert.equal((await h.ok('get_agent', { id: 'batch-rt@example.com', fields: ['job_title'] })).job_title, 'Second');
   });
 });
