@@ -12,6 +12,7 @@ import type { Area } from './kernel/area.js';
 import { createCore, type Core } from './core.js';
 import { buildVersions } from './versions/index.js';
 import { ReadCaches } from './kernel/read-cache.js';
+import { PgReadFreshness } from './shared-state/pg-read-freshness.js';
 import { Authenticator } from './http/auth.js';
 import { Dispatcher } from './http/dispatch.js';
 import { buildServer } from './http/server.js';
@@ -84,7 +85,9 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     else if (licenses.size > 0) changes.publish(licenses);
   };
   core.onCommit((signals, licenses) => committed({ signals, licenses }));
-  const dispatcher = new Dispatcher({ core, caches: new ReadCaches(store) });
+  // PostgreSQL: agent answers cached per licence version heard from the database (exact across nodes; see the file).
+  const freshness = store.dialect === 'postgres' ? new PgReadFreshness() : undefined;
+  const dispatcher = new Dispatcher({ core, caches: new ReadCaches(store, freshness) });
   const metrics = new Metrics();
   let listener: PgChangeListener | null = null;
   metrics.observe({ authCache: () => auth.cacheStats, store, changeSignals: () => listener?.stats });
@@ -129,13 +132,15 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   // The other processes' commits. When some may have been missed, or say nothing of what they changed, everything is
   // stale: cached token lookups, the delivery queue, every licence view.
   const stale = () => {
+    freshness?.stale();
     auth.invalidate();
     delivery?.notify();
     changes.stale();
   };
   if (store.dialect === 'postgres') {
-    const sink = { origin: core.origin, changed: committed, stale };
+    const sink = { origin: core.origin, changed: committed, stale, agentsChanged: (id: number) => freshness?.agentsChanged(id) };
     listener = await new PgChangeListener(store.url, sink, app.log, { connectTimeoutMs: config.database.connectTimeoutMs }).start();
+    freshness?.attach(listener);
   }
   // SQLite: another process's commit on the file (the CLI's) names nothing; noticed within OTHER_COMMITS_POLL_MS.
   const unfollow = store.otherCommits ? followOtherCommits(store.otherCommits, stale) : undefined;

@@ -4,9 +4,11 @@
  * store can tell exactly that nothing changed:
  * - SQLite: `Store.changeToken`, database-wide, free to read (every write of this process and every commit of
  *   another connection changes it).
- * - PostgreSQL, for caches that declare `postgresVersion`: a version of the licence's data bumped in the same
- *   transaction as any change it covers, whoever writes (e.g. `licenses.agents_version`, migration 0007). Reading it
- *   costs a round trip, so only answers much dearer than that declare it.
+ * - PostgreSQL: a `ReadFreshness` when the app has one (shared-state/pg-read-freshness.ts: the licence's version as
+ *   this process heard it from the database's notifications, trusted after a barrier shared by concurrent reads; no
+ *   round trip of the read's own); else, for caches that declare `postgresVersion`, a version of the licence's data
+ *   bumped in the same transaction as any change it covers, whoever writes (e.g. `licenses.agents_version`,
+ *   migration 0007), read per call (a round trip, so only answers much dearer than that declare it).
  * Entries are per app, per action and per licence + normalised request, bounded in count and bytes. The caches
  * belong to the app that creates a ReadCaches: two apps in one process share nothing.
  */
@@ -30,6 +32,16 @@ export interface ReadCacheSpec<I> {
    * and JSON text, while running them all at once is no faster on a single event loop.
    */
   concurrency?: { sqlite: number; postgres: number };
+}
+
+/**
+ * Where the version of a licence's data comes from on PostgreSQL without reading it per call: `token` once everything
+ * committed before the call is known (undefined when that cannot be known now: no caching then), `current` the same
+ * version as of now (checked after computing an answer, with no wait: a change heard meanwhile keeps the answer out).
+ */
+export interface ReadFreshness {
+  token(licenseId: number): Promise<string | undefined>;
+  current(licenseId: number): string;
 }
 
 interface Entry {
@@ -85,7 +97,11 @@ class ResponseCache {
 export class ReadCaches {
   private readonly caches = new Map<string, ResponseCache>();
   private readonly slots = new Map<string, <T>(fn: () => Promise<T>) => Promise<T>>();
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** PostgreSQL: versions heard from the database's notifications (the app's, see `ReadFreshness`). */
+    private readonly freshness?: ReadFreshness,
+  ) {}
 
   /**
    * The cached answer of `action` for this licence and input, or `compute()` serialised (or as is, when it built its
@@ -97,10 +113,14 @@ export class ReadCaches {
   async run<I>(action: string, spec: ReadCacheSpec<I>, licenseId: number, input: I, compute: () => Promise<unknown>): Promise<unknown> {
     const limited = this.slotOf(action, spec);
     const work = limited ? () => limited(compute) : compute;
-    const { store } = this;
+    const { store, freshness } = this;
     const version = spec.postgresVersion;
-    // SQLite's token is read synchronously; the licence version (PostgreSQL) only when the cache declares it.
-    const token = store.changeToken?.() ?? (version ? await version(store.db, licenseId) : undefined);
+    // SQLite's token is read synchronously; on PostgreSQL the heard version after a barrier, else the licence version
+    // read from the database when the cache declares it. Each source's tokens have their own prefix.
+    let heard = false;
+    let token = store.changeToken?.();
+    if (token === undefined && freshness) heard = (token = await freshness.token(licenseId)) !== undefined;
+    if (token === undefined && version) token = await version(store.db, licenseId);
     if (token === undefined) return work();
     let cache = this.caches.get(action);
     if (!cache) this.caches.set(action, (cache = new ResponseCache(spec.limits)));
@@ -109,7 +129,7 @@ export class ReadCaches {
     const hit = cache.get(key, token);
     if (hit) return hit;
     const json = serialise(await work());
-    const after = store.changeToken?.() ?? (await version!(store.db, licenseId));
+    const after = store.changeToken?.() ?? (heard ? freshness!.current(licenseId) : await version!(store.db, licenseId));
     if (after === token) cache.set(key, token, json);
     return json;
   }

@@ -10,8 +10,9 @@
  * so cached token lookups are dropped, the delivery worker looks for work and licence views reload. One log line when
  * the connection is lost, one when listening again (never one per attempt).
  */
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { CHANGE_CHANNEL, decodeChange, type Change } from '../store/notify.js';
+import { AGENTS_CHANNEL, CHANGE_CHANNEL, decodeChange, type Change } from '../store/notify.js';
 
 /** First retry after a loss; each further one waits twice as long, up to RETRY_MAX_MS (±20 % jitter). */
 const RETRY_FIRST_MS = 100;
@@ -34,6 +35,8 @@ export interface ChangeSink {
   changed(change: Change): void;
   /** Changes may have been missed (nothing listened for a while): anything may have changed. */
   stale(): void;
+  /** A transaction of any process (any writer: the database's triggers send it) changed the agents of `licenseId`. */
+  agentsChanged?(licenseId: number): void;
 }
 
 export interface ListenerStats {
@@ -53,6 +56,14 @@ export class PgChangeListener {
   private failures = 0;
   /** Epoch ms the connection was lost (null: never lost, or listening again). */
   private lostAt: number | null = null;
+  /** This listener's own barrier channel (see `barrier`), lower-case letters and digits: no quoting needed. */
+  private readonly barrierChannel = `config_api_barrier_${randomBytes(8).toString('hex')}`;
+  /** Barriers sent so far (each one's payload is its number); one is on its way at a time. */
+  private barriersSent = 0;
+  private barrierOnItsWay = false;
+  private barrierTimer?: NodeJS.Timeout;
+  /** Calls of `barrier` waiting, each for the first barrier numbered `need` or more. */
+  private waiting: Array<{ need: number; resolve: (heard: boolean) => void }> = [];
   readonly stats: ListenerStats = { listening: false, reconnects: 0, received: 0 };
 
   constructor(
@@ -75,7 +86,58 @@ export class PgChangeListener {
     const client = this.client;
     this.client = null;
     this.stats.listening = false;
+    this.settleBarriers(false);
     if (client) await this.end(client);
+  }
+
+  /**
+   * Resolves true once this listener has heard every notification of every transaction that committed before the
+   * call: it sends a notification of its own (a *barrier*) and waits to hear it back, and notifications arrive in
+   * commit order. A barrier already on its way was sent before the call, so the call waits for the next one, which
+   * every call made meanwhile shares (one round trip for all of them). False when not listening (or the connection is
+   * lost before the barrier is heard): the caller must then not trust what it heard.
+   */
+  barrier(): Promise<boolean> {
+    if (!this.stats.listening || !this.client) return Promise.resolve(false);
+    // The next barrier to be sent: one on its way now was sent before this call.
+    const need = this.barriersSent + 1;
+    const heard = new Promise<boolean>((resolve) => this.waiting.push({ need, resolve }));
+    if (!this.barrierOnItsWay) this.sendBarrier();
+    return heard;
+  }
+
+  private sendBarrier(): void {
+    const client = this.client;
+    if (!client || !this.stats.listening) return this.settleBarriers(false);
+    this.barrierOnItsWay = true;
+    const n = ++this.barriersSent;
+    // Its own transaction on this connection, committed without waiting for the disk (it carries no data).
+    client.query(`SELECT pg_notify('${this.barrierChannel}', '${n}')`).catch(() => this.settleBarriers(false));
+    // Not heard in time (a connection gone silent): the waiting calls do without; the heartbeat finds the loss.
+    clearTimeout(this.barrierTimer);
+    this.barrierTimer = setTimeout(() => {
+      if (this.barrierOnItsWay && this.barriersSent === n) this.settleBarriers(false);
+    }, this.opts.connectTimeoutMs ?? 3_000).unref();
+  }
+
+  /** Barrier `n` came back: every call waiting for it (or an earlier one) may go; the others get the next one. */
+  private barrierHeard(n: number): void {
+    if (n !== this.barriersSent) return; // one given up on (timed out) before it came back
+    clearTimeout(this.barrierTimer);
+    this.barrierOnItsWay = false;
+    const ready = this.waiting.filter((w) => w.need <= n);
+    this.waiting = this.waiting.filter((w) => w.need > n);
+    for (const w of ready) w.resolve(true);
+    if (this.waiting.length > 0) this.sendBarrier();
+  }
+
+  /** Every call waiting gets `heard` (false: the connection was lost or a barrier did not come back in time). */
+  private settleBarriers(heard: boolean): void {
+    clearTimeout(this.barrierTimer);
+    this.barrierOnItsWay = false;
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const w of waiting) w.resolve(heard);
   }
 
   /**
@@ -110,7 +172,8 @@ export class PgChangeListener {
     client.on('notification', (msg) => this.received(msg));
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+      // Barriers are this session's only commits: they need not wait for the disk.
+      await client.query(`SET synchronous_commit = off; LISTEN ${CHANGE_CHANNEL}; LISTEN ${AGENTS_CHANNEL}; LISTEN ${this.barrierChannel}`);
     } catch (err) {
       onLost(err as Error);
       return;
@@ -123,6 +186,12 @@ export class PgChangeListener {
   }
 
   private received(msg: pg.Notification): void {
+    if (msg.channel === this.barrierChannel) return this.barrierHeard(Number(msg.payload));
+    if (msg.channel === AGENTS_CHANNEL) {
+      const id = Number(msg.payload);
+      if (Number.isSafeInteger(id)) this.sink.agentsChanged?.(id);
+      return;
+    }
     if (msg.channel !== CHANGE_CHANNEL || !msg.payload) return;
     const decoded = decodeChange(msg.payload);
     if (!decoded || decoded.origin === this.sink.origin) return; // this app's own commits were handled already
@@ -147,6 +216,7 @@ export class PgChangeListener {
     clearInterval(this.heartbeat);
     this.client = null;
     this.stats.listening = false;
+    this.settleBarriers(false);
     if (this.lostAt === null) {
       this.lostAt = Date.now();
       const e = err as (Error & { code?: string }) | undefined;

@@ -18,6 +18,12 @@ export type CommitSignal = 'deliveries-queued' | 'credentials-changed';
 /** The one channel every node listens on. */
 export const CHANGE_CHANNEL = 'config_api_changes';
 
+/**
+ * The channel the database's own triggers notify, with a licence id, when a statement changes the licence's agents or
+ * group memberships (migration 0018): whoever writes, the API, the CLI or an operator's SQL.
+ */
+export const AGENTS_CHANNEL = 'config_api_agents';
+
 /** What a committed transaction tells the other nodes. */
 export interface Change {
   /** The signals it asked for (`tx.signal`). */

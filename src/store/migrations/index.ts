@@ -16,6 +16,7 @@ import * as m0013 from './0013_license_keys.js';
 import * as m0014 from './0014_bot_type.js';
 import * as m0015 from './0015_shared_state.js';
 import * as m0017 from './0017_webhook_versions.js';
+import * as m0018 from './0018_agents_notify.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0014_bot_type': m0014,
   '0015_shared_state': m0015,
   '0017_webhook_versions': m0017,
+  '0018_agents_notify': m0018,
 };

@@ -1,0 +1,33 @@
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
+
+/**
+ * PostgreSQL: the statement triggers that bump `licenses.agents_version` (migration 0007) also notify channel
+ * `config_api_agents` with each changed licence's id (store/notify.ts `AGENTS_CHANNEL`), delivered at commit and once
+ * per licence and transaction (PostgreSQL folds equal notifications of one transaction). A node's listener hears every
+ * writer's changes this way, an operator's SQL included, and keeps its agent read caches exact without a round trip
+ * per read (kernel/read-cache.ts, shared-state/pg-read-freshness.ts). SQLite: nothing (its caches read the WAL index).
+ */
+const bump = (notify: boolean) => sql.raw(`
+  CREATE OR REPLACE FUNCTION bump_agents_version() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF TG_OP = 'INSERT' THEN
+      UPDATE licenses SET agents_version = agents_version + 1 WHERE id IN (SELECT license_id FROM new_rows);
+      ${notify ? "PERFORM pg_notify('config_api_agents', l::text) FROM (SELECT DISTINCT license_id AS l FROM new_rows) c;" : ''}
+    ELSIF TG_OP = 'DELETE' THEN
+      UPDATE licenses SET agents_version = agents_version + 1 WHERE id IN (SELECT license_id FROM old_rows);
+      ${notify ? "PERFORM pg_notify('config_api_agents', l::text) FROM (SELECT DISTINCT license_id AS l FROM old_rows) c;" : ''}
+    ELSE
+      UPDATE licenses SET agents_version = agents_version + 1
+       WHERE id IN (SELECT license_id FROM old_rows UNION SELECT license_id FROM new_rows);
+      ${notify ? "PERFORM pg_notify('config_api_agents', l::text) FROM (SELECT license_id AS l FROM old_rows UNION SELECT license_id FROM new_rows) c;" : ''}
+    END IF;
+    RETURN NULL;
+  END $$`);
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) await bump(true).execute(db);
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) await bump(false).execute(db);
+}
