@@ -13,6 +13,7 @@ import { createCore, type Core } from './core.js';
 import { buildVersions } from './versions/index.js';
 import { ReadCaches } from './kernel/read-cache.js';
 import { PgReadFreshness } from './shared-state/pg-read-freshness.js';
+import { agentsNotified } from './store/notify.js';
 import { Authenticator } from './http/auth.js';
 import { Dispatcher } from './http/dispatch.js';
 import { buildServer } from './http/server.js';
@@ -138,9 +139,10 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     changes.stale();
   };
   if (store.dialect === 'postgres') {
-    const sink = { origin: core.origin, changed: committed, stale, agentsChanged: (id: number) => freshness?.agentsChanged(id) };
+    const sink = { origin: core.origin, changed: committed, stale, agentsChanged: (id: number | '*') => freshness?.agentsChanged(id) };
     listener = await new PgChangeListener(store.url, sink, app.log, { connectTimeoutMs: config.database.connectTimeoutMs }).start();
-    freshness?.attach(listener);
+    // Only where the database's triggers tell of every agents change (else reads keep reading the version per call).
+    if (freshness && (await agentsNotified(store.db))) freshness.attach(listener);
   }
   // SQLite: another process's commit on the file (the CLI's) names nothing; noticed within OTHER_COMMITS_POLL_MS.
   const unfollow = store.otherCommits ? followOtherCommits(store.otherCommits, stale) : undefined;

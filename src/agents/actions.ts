@@ -155,11 +155,15 @@ export const getAgent = defineAction({
   authorize({ caller }, input) {
     if (!isSelf(caller, input.id)) requireScopes(caller.scopes, 'agents--all:ro');
   },
-  /** Many small answers; not on PostgreSQL, where the lookup is one round trip itself. */
+  /**
+   * Many small answers. On PostgreSQL only on the versions the node heard (no read per call; the lookup itself is one
+   * round trip, so a per-call version read would gain nothing).
+   */
   cache: {
     // Ids differing only in ASCII letter case name the same agent (and so the same answer) in both stores.
     key: (input) => JSON.stringify([foldAgentId(input.id), [...new Set(input.fields ?? [])].sort()]),
     limits: { entries: 20_000, bytes: 8 * 1024 * 1024 },
+    heardVersions: 'agents',
   },
   async handler(ctx, input) {
     const { caller } = ctx;
@@ -181,8 +185,8 @@ export const listAgents = defineAction({
   response: Type.Array(AgentView),
   scopes: ['agents--all:ro'],
   /**
-   * Few, large answers (one per licence and request shape), also on PostgreSQL (keyed on the licence's
-   * agents_version). Computed one at a time on SQLite, where the queries run synchronously anyway; two at a time
+   * Few, large answers (one per licence and request shape), also on PostgreSQL (keyed on the versions the node heard,
+   * or on the licence's agents_version read per call while it cannot hear). Computed one at a time on SQLite, where the queries run synchronously anyway; two at a time
    * on PostgreSQL, so one computes while the other waits for the database.
    */
   cache: {
@@ -190,6 +194,7 @@ export const listAgents = defineAction({
       JSON.stringify([[...new Set(input.fields ?? [])].sort(), input.filters?.suspended ?? null, groupFilter(input.filters?.group_ids) ?? null]),
     limits: { entries: 64, bytes: 24 * 1024 * 1024 },
     postgresVersion: agentsVersion,
+    heardVersions: 'agents',
     concurrency: { sqlite: 1, postgres: 2 },
   },
   async handler(ctx, input) {

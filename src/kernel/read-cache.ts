@@ -27,6 +27,11 @@ export interface ReadCacheSpec<I> {
   /** PostgreSQL: the version of the licence's data the answer derives from; absent = not cached on PostgreSQL. */
   postgresVersion?: (db: Queryable, licenseId: number) => Promise<string | undefined>;
   /**
+   * PostgreSQL: the answer derives only from what the app's `ReadFreshness` follows (the licence's agents and group
+   * memberships): it may be cached on the versions heard, without a read per call. Absent: not.
+   */
+  heardVersions?: 'agents';
+  /**
    * At most this many computations of the answer at once (others wait in arrival order). Bounds the memory of
    * answers that materialise thousands of rows when many arrive together: each in-flight one holds its rows, views
    * and JSON text, while running them all at once is no faster on a single event loop.
@@ -119,7 +124,7 @@ export class ReadCaches {
     // read from the database when the cache declares it. Each source's tokens have their own prefix.
     let heard = false;
     let token = store.changeToken?.();
-    if (token === undefined && freshness) heard = (token = await freshness.token(licenseId)) !== undefined;
+    if (token === undefined && freshness && spec.heardVersions === 'agents') heard = (token = await freshness.token(licenseId)) !== undefined;
     if (token === undefined && version) token = await version(store.db, licenseId);
     if (token === undefined) return work();
     let cache = this.caches.get(action);

@@ -35,8 +35,11 @@ export interface ChangeSink {
   changed(change: Change): void;
   /** Changes may have been missed (nothing listened for a while): anything may have changed. */
   stale(): void;
-  /** A transaction of any process (any writer: the database's triggers send it) changed the agents of `licenseId`. */
-  agentsChanged?(licenseId: number): void;
+  /**
+   * A transaction of any process (any writer: the database's triggers send it) changed the agents of `licenseId`
+   * (`*`: of any licence, e.g. a TRUNCATE).
+   */
+  agentsChanged?(licenseId: number | '*'): void;
 }
 
 export interface ListenerStats {
@@ -164,6 +167,7 @@ export class PgChangeListener {
     const onLost = (err?: Error) => {
       if (lost) return;
       lost = true;
+      client.removeAllListeners('notification'); // late messages of a lost connection are not this listener's any more
       void this.end(client);
       this.lost(client, err);
     };
@@ -188,8 +192,8 @@ export class PgChangeListener {
   private received(msg: pg.Notification): void {
     if (msg.channel === this.barrierChannel) return this.barrierHeard(Number(msg.payload));
     if (msg.channel === AGENTS_CHANNEL) {
-      const id = Number(msg.payload);
-      if (Number.isSafeInteger(id)) this.sink.agentsChanged?.(id);
+      const id = msg.payload === '*' ? '*' : Number(msg.payload);
+      if (id === '*' || Number.isSafeInteger(id)) this.sink.agentsChanged?.(id);
       return;
     }
     if (msg.channel !== CHANGE_CHANNEL || !msg.payload) return;

@@ -23,8 +23,9 @@ export class PgReadFreshness implements ReadFreshness {
     this.listener = listener;
   }
 
-  /** Heard: a committed transaction changed the agents (or memberships) of `licenseId`. */
-  agentsChanged(licenseId: number): void {
+  /** Heard: a committed transaction changed the agents (or memberships) of `licenseId` (`*`: of any licence). */
+  agentsChanged(licenseId: number | '*'): void {
+    if (licenseId === '*') return this.stale();
     this.versions.set(licenseId, (this.versions.get(licenseId) ?? 0) + 1);
   }
 

@@ -8,9 +8,10 @@
  * own: `queueNotify` only hands the text to the transaction's connection (pg-commit.ts), which sends it in the
  * COMMIT's round trip (`NOTIFY …; commit`, one simple-protocol query).
  */
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { notifyAtCommit } from './pg-commit.js';
 import type { Database } from './schema.js';
+import type { Queryable } from './store.js';
 
 /** What a commit tells the app and the other nodes (e.g. wake webhook delivery, drop cached token lookups). */
 export type CommitSignal = 'deliveries-queued' | 'credentials-changed';
@@ -23,6 +24,20 @@ export const CHANGE_CHANNEL = 'config_api_changes';
  * group memberships (migration 0018): whoever writes, the API, the CLI or an operator's SQL.
  */
 export const AGENTS_CHANNEL = 'config_api_agents';
+
+/**
+ * Whether this database's agents triggers notify AGENTS_CHANNEL (migration 0018 applied, not rolled back): only then
+ * may a node trust what it hears there. False when it cannot tell (the database unreachable).
+ */
+export async function agentsNotified(db: Queryable): Promise<boolean> {
+  try {
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_proc
+      WHERE proname = 'bump_agents_version' AND prosrc LIKE ${`%${AGENTS_CHANNEL}%`}`.execute(db);
+    return (rows[0]?.n ?? 0) > 0;
+  } catch {
+    return false;
+  }
+}
 
 /** What a committed transaction tells the other nodes. */
 export interface Change {

@@ -18,9 +18,9 @@ export interface Store {
   /**
    * SQLite only: a token that changes whenever the database may have changed (a write statement run by this
    * process, or a commit by any connection, e.g. the CLI's, seen in the WAL index). Read caches key their entries by
-   * it; reading it costs a `pread` of the WAL index, no statement. Undefined on
-   * PostgreSQL, where other servers may write at any time: caches there key on a licence's `agents_version`
-   * instead (read per request, see src/kernel/read-cache.ts).
+   * it; reading it costs a `pread` of the WAL index, no statement. Undefined on PostgreSQL, where other servers may
+   * write at any time: caches there key on the licence versions the app heard, or on a licence's `agents_version`
+   * read per request (see src/kernel/read-cache.ts).
    */
   changeToken?: () => string;
   /**

@@ -16,6 +16,8 @@ import { createApp } from '../../src/app.js';
 import { bootstrap, type BootstrapResult } from '../../src/provisioning/bootstrap.js';
 import { LISTENER_APPLICATION_NAME } from '../../src/shared-state/pg-change-listener.js';
 import type { Store } from '../../src/store/store.js';
+import { agentsNotified } from '../../src/store/notify.js';
+import * as m0018 from '../../src/store/migrations/0018_agents_notify.js';
 
 const original = pg.Client.prototype.query;
 
@@ -92,6 +94,15 @@ describe('agent answers cached on PostgreSQL stay exact across nodes [postgres]'
     const group = await call(b, 'create_group', { name: 'Fresh group', agent_priorities: { [lic.owner.id]: 'normal', 'fresh@example.com': 'first' } });
     const seen = await call(a, 'get_agent', { id: 'fresh@example.com', fields: ['groups'] });
     assert.deepEqual(seen.groups.find((g: { id: number }) => g.id === group.id), { id: group.id, priority: 'first' });
+    // A TRUNCATE fires no row trigger: it tells every licence.
+    const admin = new pg.Client({ connectionString: store.url });
+    await admin.connect();
+    try {
+      await admin.query('TRUNCATE group_members');
+    } finally {
+      await admin.end();
+    }
+    assert.deepEqual((await call(a, 'get_agent', { id: 'fresh@example.com', fields: ['groups'] })).groups, []);
   });
 
   it('reads the database while a node does not listen, and caches again once it listens', async () => {
@@ -121,5 +132,36 @@ describe('agent answers cached on PostgreSQL stay exact across nodes [postgres]'
     });
     await call(a, 'update_agent', { id: 'fresh@example.com', job_title: 'after' });
     assert.equal((await call(b, 'get_agent', { id: 'fresh@example.com', fields: ['job_title'] })).job_title, 'after');
+  });
+});
+
+describe('without the triggers that notify (migration 0018 rolled back) [postgres]', async () => {
+  if (!(await postgresOrSkip())) return;
+  it('the nodes do not trust what they hear and read the database', async () => {
+    const { store, drop } = await freshStore('postgres');
+    try {
+      assert.equal(await agentsNotified(store.db), true);
+      await m0018.down(store.db as never);
+      assert.equal(await agentsNotified(store.db), false);
+      const core = createCore(store, testConfig());
+      const lic = await core.transaction((tx) => bootstrap(tx, core.cascades, { region: 'dal' }));
+      const app = await createApp({ store, config: testConfig(), logger: false });
+      try {
+        const call = async (action: string, body: unknown) =>
+          JSON.parse((await app.inject({ method: 'POST', url: `/v3.5/configuration/action/${action}`, headers: { authorization: `Bearer ${lic.bearer_token}`, 'content-type': 'application/json' }, payload: JSON.stringify(body) })).body);
+        await call('create_agent', { id: 'quiet@example.com', name: 'Quiet', job_title: 'before' });
+        assert.equal((await call('get_agent', { id: 'quiet@example.com', fields: ['job_title'] })).job_title, 'before');
+        const sql = new pg.Client({ connectionString: store.url });
+        await sql.connect();
+        await sql.query("UPDATE agents SET job_title = 'by hand' WHERE id = 'quiet@example.com'").finally(() => sql.end());
+        assert.equal((await call('get_agent', { id: 'quiet@example.com', fields: ['job_title'] })).job_title, 'by hand');
+        const listed = await call('list_agents', { fields: ['job_title'] });
+        assert.equal(listed.find((x: { id: string }) => x.id === 'quiet@example.com').job_title, 'by hand');
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await drop();
+    }
   });
 });

@@ -16,7 +16,9 @@ const original = pg.Client.prototype.query;
 function recordQueries(seen: (text: string) => void): void {
   (pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (this: pg.Client, ...args: unknown[]) {
     const text = args[0];
-    seen(typeof text === 'string' ? text : ((text as { text?: string })?.text ?? 'cursor'));
+    const t = typeof text === 'string' ? text : ((text as { text?: string })?.text ?? 'cursor');
+    // The app's change listener talks on its own connection (barriers, heartbeats): not the transactions' round trips.
+    if (!/^SELECT pg_notify\('config_api_barrier_|^SET synchronous_commit = off; LISTEN /.test(t)) seen(t);
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof original;
 }
