@@ -122,7 +122,7 @@ export function printPgbench(results: ScenarioResult[], figures: PgbenchFigure[]
   for (const [name, script] of pairs) {
     const r = results.find((x) => x.name === name);
     const f = figures.find((x) => x.script === script);
-    if (!f) continue;
+    if (!f || !r) continue; // a script some other scenario was compared with
     const ratio = r?.status === 'ok' && r.reqPerSec && f.tps ? `${((r.reqPerSec / f.tps) * 100).toFixed(1)}%` : '-';
     rows.push([name, r?.status === 'ok' ? fmt(r.reqPerSec, 0) : 'not run', script, fmt(f.tps, 0), fmt(f.latencyMs, 2), ratio, f.error ?? f.what]);
   }
