@@ -87,7 +87,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   };
   core.onCommit((signals, licenses) => committed({ signals, licenses }));
   // PostgreSQL: agent answers cached per licence version heard from the database (exact across nodes; see the file).
-  const freshness = store.dialect === 'postgres' ? new PgReadFreshness() : undefined;
+  const freshness = store.dialect === 'postgres' && config.database.readCache ? new PgReadFreshness() : undefined;
   const dispatcher = new Dispatcher({ core, caches: new ReadCaches(store, freshness) });
   const metrics = new Metrics();
   let listener: PgChangeListener | null = null;

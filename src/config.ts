@@ -45,6 +45,7 @@ export const EnvSchema = Type.Object({
   DATABASE_POOL_SIZE: int(10, 1, 'PostgreSQL connections per process'),
   DATABASE_CONNECT_TIMEOUT_MS: int(3_000, 1, 'PostgreSQL: longest wait for a connection; while the database is away, requests answer 503 within this'),
   DATABASE_QUERY_TIMEOUT_MS: int(10_000, 1, 'PostgreSQL: a query without an answer after this fails (503) and its connection is replaced'),
+  PG_READ_CACHE: onOff('on', 'PostgreSQL: get_agent/list_agents answered from the node\'s cache after a notification barrier (exact across nodes; each barrier is a small transaction); off: every read goes to the database'),
   SQLITE_SYNCHRONOUS: choice(SQLITE_SYNCHRONOUS_VALUES, 'NORMAL', 'SQLite synchronous pragma (FULL survives power loss, slower)'),
   LOG_LEVEL: choice(LOG_LEVELS, 'info', 'pino log level'),
   AUTH_CACHE_TTL_MS: int(5000, 0, 'How long a token lookup is cached per process (0 = not cached)'),
@@ -119,6 +120,8 @@ export interface DatabaseConfig {
   /** PostgreSQL: longest wait for a query's answer. */
   queryTimeoutMs: number;
   sqliteSynchronous: (typeof SQLITE_SYNCHRONOUS_VALUES)[number];
+  /** PostgreSQL: agent answers from the node's cache, trusted after a barrier of its change listener. */
+  readCache: boolean;
 }
 
 export interface DeliveryConfig {
@@ -331,6 +334,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
       queryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
       sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
+      readCache: e.PG_READ_CACHE === 'on',
     },
     logLevel: e.LOG_LEVEL,
     auth: { cacheTtlMs: e.AUTH_CACHE_TTL_MS },

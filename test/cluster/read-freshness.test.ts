@@ -81,6 +81,20 @@ describe('agent answers cached on PostgreSQL stay exact across nodes [postgres]'
     }
   });
 
+  it('reads the database every time with PG_READ_CACHE=off', async () => {
+    const c = await createApp({ store, config: testConfig({ PG_READ_CACHE: 'off', AUTH_CACHE_TTL_MS: '600000' }), logger: false });
+    try {
+      await call(c, 'get_agent', { id: 'fresh@example.com', fields: ['job_title'] });
+      agentReads = 0;
+      counting = true;
+      for (let i = 0; i < 3; i++) await call(c, 'get_agent', { id: 'fresh@example.com', fields: ['job_title'] });
+      counting = false;
+      assert.equal(agentReads, 3);
+    } finally {
+      await c.close();
+    }
+  });
+
   it("sees an operator's SQL (no node involved) at the next read, and group changes too", async () => {
     await call(a, 'get_agent', { id: 'fresh@example.com', fields: ['job_title', 'groups'] });
     const sql = new pg.Client({ connectionString: store.url });

@@ -21,7 +21,7 @@ describe('loadConfig', () => {
     assert.equal(c.port, 8080);
     assert.equal(c.host, '127.0.0.1');
     assert.equal(c.region, 'dal');
-    assert.deepEqual(c.database, { kind: 'sqlite', file: './data/config-api.sqlite', url: 'sqlite:./data/config-api.sqlite', poolSize: 10, connectTimeoutMs: 3_000, queryTimeoutMs: 10_000, sqliteSynchronous: 'NORMAL' });
+    assert.deepEqual(c.database, { kind: 'sqlite', file: './data/config-api.sqlite', url: 'sqlite:./data/config-api.sqlite', poolSize: 10, connectTimeoutMs: 3_000, queryTimeoutMs: 10_000, sqliteSynchronous: 'NORMAL', readCache: true });
     assert.equal(c.logLevel, 'info');
     assert.deepEqual(c.rateLimit, { max: 0, windowMs: 60_000 });
     assert.equal(c.webhooks.perWebhookConcurrency, 4);
