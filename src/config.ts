@@ -107,7 +107,6 @@ export const EnvSchema = Type.Object({
 });
 export type Env = Static<typeof EnvSchema>;
 
-
 export interface DatabaseConfig {
   kind: StoreKind;
   /** As given (for messages; may hold a password: never log it whole). */
