@@ -281,6 +281,10 @@ type UpdateColumns = (db: Queryable, ...args: unknown[]) => Promise<unknown>;
 const updates = new Map<string, UpdateColumns>();
 const MAX_UPDATE_SHAPES = 256;
 
+/** The columns `set` gives a value (updated_at is stamped by the update itself). */
+const changedColumns = (set: Partial<AgentRow>) =>
+  Object.keys(set).filter((c) => c !== 'updated_at' && set[c as keyof AgentRow] !== undefined) as (keyof AgentRow)[];
+
 /** The UPDATE of `columns` (then updated_at) of one agent; arguments: the columns' values, updated_at, licence, id. */
 const updateStatement = (columns: readonly (keyof AgentRow)[]) => (db: Queryable, ...args: unknown[]) =>
   db
@@ -291,7 +295,7 @@ const updateStatement = (columns: readonly (keyof AgentRow)[]) => (db: Queryable
 
 /** Write changed columns of one agent or bot (found before, so `id` is as created), stamping `updated_at`. */
 export async function updateAgentColumns(trx: Queryable, licenseId: number, id: string, set: Partial<AgentRow>): Promise<void> {
-  const columns = Object.keys(set).filter((c) => c !== 'updated_at' && set[c as keyof AgentRow] !== undefined) as (keyof AgentRow)[];
+  const columns = changedColumns(set);
   const key = columns.join(',');
   let update = updates.get(key);
   if (!update) {
@@ -313,7 +317,7 @@ const literal = (v: unknown) => v === null || typeof v === 'string' || (typeof v
  * trip sooner); as `updateAgentColumns` on SQLite, in a batch, or when a value cannot be written in.
  */
 export async function updateAgentColumnsAtCommit(tx: Tx, licenseId: number, id: string, set: Partial<AgentRow>): Promise<void> {
-  const columns = Object.keys(set).filter((c) => c !== 'updated_at' && set[c as keyof AgentRow] !== undefined) as (keyof AgentRow)[];
+  const columns = changedColumns(set);
   const values = columns.map((c) => set[c]);
   if (tx.dialect !== 'postgres' || !tx.keepsWrites || !values.every(literal)) return updateAgentColumns(tx.db, licenseId, id, set);
   const key = columns.join(',');

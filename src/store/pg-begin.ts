@@ -24,12 +24,17 @@ export const everyResult = (text: string): string => EVERY_RESULT + text;
 export function beginWithFirstStatement(client: pg.PoolClient): void {
   const query = client.query.bind(client) as QueryFn;
   let pending = false;
+  /** A text of statements as one query, after `begin; ` when the BEGIN was held back; its answer as described above. */
+  const send = (text: string, withBegin: boolean) => {
+    const everyOne = text.startsWith(EVERY_RESULT);
+    const body = everyOne ? text.slice(EVERY_RESULT.length) : text;
+    const answer = query(withBegin ? `begin; ${body}` : body) as Promise<pg.QueryResult | pg.QueryResult[]>;
+    return answer.then((r) => (everyOne ? every(r, withBegin ? 1 : 0) : lastResult(r)));
+  };
   client.query = ((...args: unknown[]) => {
     if (!pending) {
       if (!isPlain(args)) return query(...args);
-      const text = args[0] as string;
-      if (text.startsWith(EVERY_RESULT)) return (query(text.slice(EVERY_RESULT.length)) as Promise<pg.QueryResult | pg.QueryResult[]>).then((r) => every(r, 0));
-      if (text !== 'begin') return (query(...args) as Promise<pg.QueryResult | pg.QueryResult[]>).then(last);
+      if (args[0] !== 'begin') return send(args[0] as string, false);
       pending = true; // Kysely's beginTransaction: kept for the next statement
       return Promise.resolve({ command: 'BEGIN', rowCount: null, rows: [] });
     }
@@ -38,8 +43,7 @@ export function beginWithFirstStatement(client: pg.PoolClient): void {
     if (typeof text === 'string' && isPlain(args)) {
       // Nothing ran in the transaction: there is nothing to end.
       if (text === 'commit' || text === 'rollback') return Promise.resolve({ command: text.toUpperCase(), rowCount: null, rows: [] });
-      if (text.startsWith(EVERY_RESULT)) return (query(`begin; ${text.slice(EVERY_RESULT.length)}`) as Promise<pg.QueryResult | pg.QueryResult[]>).then((r) => every(r, 1));
-      return (query(`begin; ${text}`) as Promise<pg.QueryResult | pg.QueryResult[]>).then(last);
+      return send(text, true);
     }
     const begun = query('begin') as Promise<unknown>;
     const result = query(...args);
@@ -50,7 +54,7 @@ export function beginWithFirstStatement(client: pg.PoolClient): void {
 }
 
 /** Of several statements in one query (simple protocol), the answer of the last is the caller's. */
-const last = (r: pg.QueryResult | pg.QueryResult[]) => (Array.isArray(r) ? r[r.length - 1]! : r);
+export const lastResult = (r: pg.QueryResult | pg.QueryResult[]): pg.QueryResult => (Array.isArray(r) ? r[r.length - 1]! : r);
 
 /** Every statement's rows after the first `skip` (a BEGIN sent in front), as the rows of one answer. */
 function every(r: pg.QueryResult | pg.QueryResult[], skip: number): pg.QueryResult {

@@ -11,6 +11,7 @@
 import type pg from 'pg';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
+import { lastResult } from './pg-begin.js';
 
 /** Query texts no one writes: the connection keeps the statement after them for the COMMIT instead of running it. */
 const NOTIFY_MARK = '/* config-api: notify at commit */ ';
@@ -27,9 +28,6 @@ export async function writeAtCommit(trx: Transaction<Database>, write: string): 
 }
 
 type QueryFn = (...args: unknown[]) => unknown;
-
-/** Of several statements in one query (simple protocol), the answer of the last is the caller's. */
-const last = (r: pg.QueryResult | pg.QueryResult[]) => (Array.isArray(r) ? r[r.length - 1]! : r);
 
 /**
  * Installed on every pooled connection (src/store/postgres.ts), outermost: what `notifyAtCommit` and `writeAtCommit`
@@ -59,7 +57,7 @@ export function sendWithCommit(client: pg.PoolClient): void {
         notify = null;
         writes = [];
         // The answer of the last statement (COMMIT's, or ROLLBACK's when the transaction had failed) is Kysely's.
-        if (end === 'commit') return (query(`${before.join('; ')}; commit`) as Promise<pg.QueryResult | pg.QueryResult[]>).then(last);
+        if (end === 'commit') return (query(`${before.join('; ')}; commit`) as Promise<pg.QueryResult | pg.QueryResult[]>).then(lastResult);
       }
     }
     if (writes.length === 0) return query(...args);

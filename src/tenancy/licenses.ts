@@ -184,9 +184,9 @@ export async function lockLicense(tx: Tx, licenseId: number, then?: readonly str
   // round trip (src/store/pg-begin.ts), and so does `then`.
   if (!Number.isSafeInteger(licenseId)) throw new Error(`invalid licence id ${licenseId}`);
   const lock = `SELECT id FROM licenses WHERE id = ${licenseId} FOR UPDATE`;
-  if (then === undefined || then.length === 0) {
+  if (!then?.length) {
     await sql.raw(lock).execute(tx.db);
-    return then && [];
+    return [];
   }
   const { rows } = await sql.raw<unknown[]>(everyResult([lock, ...then].join('; '))).execute(tx.db);
   return rows.slice(1);
