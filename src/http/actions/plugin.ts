@@ -38,6 +38,7 @@ import type { RequestJournal } from '../../shared-state/journal.js';
 import type { FaultRules } from '../../shared-state/fault-rules.js';
 import { callTable, identifyCall } from './call.js';
 import { queryInput } from './query.js';
+import { turnEnd } from '../turn-end.js';
 
 /** The path of the actions under a version's prefix. */
 const ACTION_PATH = '/configuration/action';
@@ -147,15 +148,19 @@ const actionApi: FastifyPluginAsyncTypebox<VersionOptions> = async (api, o) => {
   api.addHook('preHandler', authenticate(o.auth, served.rules));
   if (o.controlPlane) api.addHook('preHandler', faultsHook(o.controlPlane.faults));
   api.addHook('preHandler', authorize);
+  const answersLeave = turnEnd();
 
   const run = async (req: FastifyRequest, reply: FastifyReply, body: unknown) => {
     const call = req.call;
     if (!call?.action) throw new ApiError('not_found', `Unknown action: ${call?.name ?? ''}`);
     if (call.batch) {
       const { requests } = batchValidator(body);
-      return reply.send({ responses: await dispatcher.runBatch(scope, call.action, req.caller, req.log, requests, req.id) });
+      const responses = await dispatcher.runBatch(scope, call.action, req.caller, req.log, requests, req.id);
+      await answersLeave();
+      return reply.send({ responses });
     }
     const out = await dispatcher.runSingle(scope, call.action, req.caller, req.log, body);
+    await answersLeave();
     if (out instanceof RawJson) return reply.type('application/json; charset=utf-8').send(out.body);
     return reply.send(out);
   };
