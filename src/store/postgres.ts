@@ -5,6 +5,7 @@ import type { Database } from './schema.js';
 import { CreationClock, type Store, type StoreOptions } from './store.js';
 import { observeDialect, type StoreHealth } from './health.js';
 import { sendWithCommit } from './pg-commit.js';
+import { prepareExecutes } from './prepared-query.js';
 import { beginWithFirstStatement } from './pg-begin.js';
 
 /** Upper bound of named prepared statements per PostgreSQL connection; further SQL texts run unnamed. */
@@ -80,6 +81,7 @@ export function openPostgres(url: string, opts: StoreOptions, health: StoreHealt
     client.on('error', onClientError);
     prepareStatements(client, perConnection, statementNames);
     endOnReadTimeout(client);
+    prepareExecutes(client); // inside the BEGIN's and COMMIT's wrappers: it sees the texts as they are sent
     beginWithFirstStatement(client);
     sendWithCommit(client); // outermost: a kept NOTIFY or write never reaches the BEGIN's wrapper as a first statement
   });

@@ -8,7 +8,7 @@ import { ApiError } from '../kernel/errors.js';
 import { uuid } from '../kernel/crypto.js';
 import { nextCounter } from '../store/own-tables.js';
 import { everyResult } from '../store/pg-begin.js';
-import { preparedQuery } from '../store/prepared-query.js';
+import { preparedPgText, preparedQuery } from '../store/prepared-query.js';
 import { nowIso, type Queryable } from '../store/store.js';
 import type { Database } from '../store/schema.js';
 import type { Tx } from '../store/transaction.js';
@@ -165,6 +165,8 @@ export const organizationLicenseIds = (db: Queryable, organizationId: string) =>
 export const licensesForAuthentication = (db: Queryable) =>
   db.selectFrom('licenses').select(['id as license_id', 'organization_id', 'region', 'expires_at as license_expires_at']);
 
+const lockText = preparedPgText(1, (db, id: number) => db.selectFrom('licenses').select('id').where('id', '=', id).forUpdate());
+
 /**
  * Serialise writers of one licence: on PostgreSQL a row lock on the licence, held to the end of the transaction
  * (the core takes it first in `core.transaction(fn, { licenseId })`). SQLite has one writer at a time already. Either
@@ -180,10 +182,10 @@ export async function lockLicense(tx: Tx, licenseId: number, then: readonly stri
 export async function lockLicense(tx: Tx, licenseId: number, then?: readonly string[]): Promise<unknown[][] | void> {
   tx.licenseChanged(licenseId);
   if (tx.dialect !== 'postgres') return;
-  // The id in the text, not a parameter: as the transaction's first statement it then travels with its BEGIN, in one
-  // round trip (src/store/pg-begin.ts), and so does `then`.
+  // A text without parameters (the id written in): as the transaction's first statement it then travels with its
+  // BEGIN, in one round trip (src/store/pg-begin.ts), and so does `then`.
   if (!Number.isSafeInteger(licenseId)) throw new Error(`invalid licence id ${licenseId}`);
-  const lock = `SELECT id FROM licenses WHERE id = ${licenseId} FOR UPDATE`;
+  const lock = lockText(tx.db, licenseId);
   if (!then?.length) {
     await sql.raw(lock).execute(tx.db);
     return [];

@@ -8,17 +8,38 @@ import { nextCounter } from '../../src/store/own-tables.js';
 import { runTransaction } from '../../src/store/transaction.js';
 import { writeAtCommit } from '../../src/store/pg-commit.js';
 import { lockLicense } from '../../src/tenancy/licenses.js';
+import { preparedPgText } from '../../src/store/prepared-query.js';
 import type { Store } from '../../src/store/store.js';
 import { Harness } from '../support/harness.js';
 
 const original = pg.Client.prototype.query;
+
+/** What each statement name of `preparedPgText` stands for, from the PREPAREs recorded (store/prepared-query.ts). */
+const statements = new Map<string, string>();
+/** PREPARE texts seen (one-time, per connection and statement): kept out of the round trips counted. */
+let prepares: string[] = [];
+function notePrepares(text: string): boolean {
+  if (!text.startsWith('PREPARE ')) return false;
+  prepares.push(text);
+  for (const m of text.matchAll(/PREPARE (config_api_t\d+) AS (.*?)(?=; PREPARE |$)/g)) statements.set(m[1]!, m[2]!);
+  return true;
+}
+/** `text` with each `EXECUTE <name>(<values>)` written out as the statement it runs, its values in place of `$n`. */
+function expand(text: string): string {
+  return text.replace(/EXECUTE (config_api_t\d+)\(((?:E'(?:[^']|'')*'|-?\d+|NULL|, )*)\)/g, (_, name: string, list: string) => {
+    const values = list.match(/E'(?:[^']|'')*'|-?\d+|NULL/g) ?? [];
+    const sql = statements.get(name);
+    assert.ok(sql, `statement ${name} was prepared before it ran`);
+    return sql.replace(/\$(\d+)/g, (_m, n: string) => values[Number(n) - 1]!);
+  });
+}
 /** Every text a pg client sends from now on (what reaches the wire: one per round trip) goes to `seen`. */
 function recordQueries(seen: (text: string) => void): void {
   (pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (this: pg.Client, ...args: unknown[]) {
     const text = args[0];
     const t = typeof text === 'string' ? text : ((text as { text?: string })?.text ?? 'cursor');
     // The app's change listener talks on its own connection (barriers, heartbeats): not the transactions' round trips.
-    if (!/^SELECT pg_notify\('config_api_barrier_|^SET synchronous_commit = off; LISTEN /.test(t)) seen(t);
+    if (!/^SELECT pg_notify\('config_api_barrier_|^SET synchronous_commit = off; LISTEN /.test(t) && !notePrepares(t)) seen(expand(t));
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof original;
 }
@@ -53,10 +74,32 @@ describe('PostgreSQL BEGIN with the first statement', async () => {
       }),
     );
     assert.equal(texts.length, 3, texts.join('\n'));
-    assert.equal(texts[0], `begin; SELECT id FROM licenses WHERE id = ${licenseId} FOR UPDATE`);
+    assert.equal(texts[0], `begin; select "id" from "licenses" where "id" = ${licenseId} for update`);
     assert.match(texts[1]!, /counters/);
     assert.equal(texts[2], 'commit');
     assert.equal(await nextCounter(store.db, 'in-tx'), 2, 'the transaction committed');
+  });
+
+  it('runs the statements it writes in as texts prepared once per connection (PREPARE, then EXECUTE), also after a rollback', async () => {
+    // A statement of this test's own: no earlier test prepared it (the store has one connection).
+    const text = preparedPgText(1, (db, name: string) => db.selectFrom('counters').select('value').where('name', '=', name));
+    const run = (fail: boolean) =>
+      runTransaction(store, {}, async (tx) => {
+        const { rows } = await sql.raw<{ value: number }>(text(tx.db, "it's")).execute(tx.db);
+        if (fail) throw new Error('undo');
+        return rows;
+      });
+    await nextCounter(store.db, "it's");
+    prepares = [];
+    let texts = await record(() => assert.rejects(run(true), /undo/));
+    assert.match(prepares.join('\n'), /^PREPARE config_api_t\d+ AS select "value" from "counters" where "name" = \$1$/);
+    assert.deepEqual(texts, [`begin; select "value" from "counters" where "name" = E'it''s'`, 'rollback']);
+    prepares = [];
+    let rows: unknown;
+    texts = await record(async () => (rows = await run(false)));
+    assert.deepEqual(rows, [{ value: 1 }]);
+    assert.deepEqual(texts, [`begin; select "value" from "counters" where "name" = E'it''s'`, 'commit']);
+    assert.deepEqual(prepares, [], 'prepared once: the rolled-back transaction kept it');
   });
 
   it('a first statement with parameters follows its BEGIN (no round trip added), and a failure rolls everything back', async () => {
@@ -83,7 +126,7 @@ describe('PostgreSQL BEGIN with the first statement', async () => {
         await writeAtCommit(tx.db, bump('kept'));
       }),
     );
-    assert.deepEqual(texts, [`begin; SELECT id FROM licenses WHERE id = ${licenseId} FOR UPDATE`, `${bump('kept')}; commit`]);
+    assert.deepEqual(texts, [`begin; select "id" from "licenses" where "id" = ${licenseId} for update`, `${bump('kept')}; commit`]);
     assert.equal(await nextCounter(store.db, 'kept'), 3, 'committed with the COMMIT');
 
     texts = await record(() =>
@@ -152,7 +195,7 @@ describe('PostgreSQL update_agent: the webhook targets looked up in the licence 
     assert.equal((await h.call('update_agent', { id: 'RT@example.com', job_title: title, mobile: '' })).status, 200);
     const tx = sent.slice(sent.findIndex((t) => t.startsWith('begin')));
     assert.equal(tx.length, 2, tx.join('\n'));
-    assert.match(tx[0]!, /^begin; SELECT id FROM licenses WHERE id = \d+ FOR UPDATE; select .* from "webhooks" as "w".*; select \* from "agents" where "license_id" = \d+ and lower\("id"\) = lower\(E'RT@example.com'\)$/);
+    assert.match(tx[0]!, /^begin; select "id" from "licenses" where "id" = \d+ for update; select .* from "webhooks" as "w".*; select \* from "agents" where "license_id" = \d+ and lower\("id"\) = lower\(E'RT@example.com'\)$/);
     assert.match(tx[1]!, /^update "agents" set .*E'Round trips'' end \\\\'' back\\\\slash'.*; NOTIFY config_api_changes, '[^']*'; commit$/);
     const after = await h.ok('get_agent', { id: 'rt@example.com', fields: ['job_title', 'mobile'] });
     assert.equal(after.job_title, title, 'quotes and backslashes stored as sent');
