@@ -103,7 +103,8 @@ export function prepareExecutes(client: { query: (...args: never[]) => unknown }
   client.query = ((...args: unknown[]) => {
     const text = args[0];
     if (args.length !== 1 || typeof text !== 'string' || !text.includes('EXECUTE config_api_t')) return query(...args);
-    const missing = [...new Set(Array.from(text.matchAll(EXECUTE), (m) => m[1]!))].filter((n) => !prepared.has(n));
+    // Only names of this registry: a string value may read `EXECUTE config_api_t…(` too.
+    const missing = [...new Set(Array.from(text.matchAll(EXECUTE), (m) => m[1]!))].filter((n) => !prepared.has(n) && prepares.has(n));
     if (missing.length === 0) return query(...args);
     for (const n of missing) prepared.add(n);
     const prepare = query(missing.map((n) => prepares.get(n)!).join('; ')) as Promise<unknown>;

@@ -199,6 +199,11 @@ describe('PostgreSQL update_agent: the webhook targets looked up in the licence 
     assert.match(tx[1]!, /^update "agents" set .*E'Round trips'' end \\\\'' back\\\\slash'.*; NOTIFY config_api_changes, '[^']*'; commit$/);
     const after = await h.ok('get_agent', { id: 'rt@example.com', fields: ['job_title', 'mobile'] });
     assert.equal(after.job_title, title, 'quotes and backslashes stored as sent');
+    // A value that reads like a statement of the texts' own is only a value.
+    for (const lookalike of ['EXECUTE config_api_t99999(', 'EXECUTE config_api_t1(1); commit']) {
+      assert.equal((await h.call('update_agent', { id: 'rt@example.com', job_title: lookalike })).status, 200, lookalike);
+      assert.equal((await h.ok('get_agent', { id: 'rt@example.com', fields: ['job_title'] })).job_title, lookalike);
+    }
   });
 
   it('sends the UPDATE before a statement that follows it (an event a webhook hears), and delivers the new state', async () => {
