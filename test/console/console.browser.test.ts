@@ -203,7 +203,12 @@ describe('web console in Chromium', needsChromium(), () => {
           ['webhooks', 'main', 'Licence webhooks'],
         ];
         for (const [tab, where, text] of tabs) {
-          await page.click(`a[href="#/licenses/${server.boot.license_id}/${tab}"]`);
+          // The previous tab may show the same text ('example.com'): wait for this tab's view (its link current) first;
+          // the tab bar is rendered anew with each view, so wait for it before clicking.
+          const link = `a[href="#/licenses/${server.boot.license_id}/${tab}"]`;
+          await page.waitForSelector(link);
+          await page.click(link);
+          await page.waitForSelector(`${link}[aria-current="page"]`);
           await waitForText(page, where, text);
           await shot(`tab-${tab}`);
         }
