@@ -9,7 +9,7 @@ import { uuid } from '../kernel/crypto.js';
 import type { Prefetch, Tx } from '../store/transaction.js';
 import { nowIso, type Queryable } from '../store/store.js';
 import { writeAtCommit } from '../store/pg-commit.js';
-import { preparedPgText, preparedQuery } from '../store/prepared-query.js';
+import { pgTextValue, preparedPgText, preparedQuery } from '../store/prepared-query.js';
 import type { Database } from '../store/schema.js';
 import type { WorkScheduler } from './schemas.js';
 
@@ -308,9 +308,6 @@ export async function updateAgentColumns(trx: Queryable, licenseId: number, id: 
 /** `updateAgentColumns`'s statement as a text with its values written in (PostgreSQL), compiled once per column list. */
 const updateTexts = new Map<string, (db: Queryable, ...args: unknown[]) => string>();
 
-/** A value `preparedPgText` writes in. */
-const literal = (v: unknown) => v === null || typeof v === 'string' || (typeof v === 'number' && Number.isSafeInteger(v));
-
 /**
  * `updateAgentColumns` inside `tx`, sent with its COMMIT on PostgreSQL when the transaction allows it (`keepsWrites`:
  * a single call; store/pg-commit.ts `writeAtCommit`: no round trip of its own, the licence lock released one round
@@ -319,7 +316,7 @@ const literal = (v: unknown) => v === null || typeof v === 'string' || (typeof v
 export async function updateAgentColumnsAtCommit(tx: Tx, licenseId: number, id: string, set: Partial<AgentRow>): Promise<void> {
   const columns = changedColumns(set);
   const values = columns.map((c) => set[c]);
-  if (tx.dialect !== 'postgres' || !tx.keepsWrites || !values.every(literal)) return updateAgentColumns(tx.db, licenseId, id, set);
+  if (tx.dialect !== 'postgres' || !tx.keepsWrites || !values.every(pgTextValue)) return updateAgentColumns(tx.db, licenseId, id, set);
   const key = columns.join(',');
   let text = updateTexts.get(key);
   if (!text) {

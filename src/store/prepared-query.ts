@@ -53,6 +53,10 @@ function statementName(sql: string): string | undefined {
   return name;
 }
 
+/** Whether `preparedPgText` can write `value` into a text: an integer, a string or null. */
+export const pgTextValue = (value: unknown): boolean =>
+  value === null || typeof value === 'string' || (typeof value === 'number' && Number.isSafeInteger(value));
+
 /** A value written into a statement text: integers, strings (an escape string E'…', whatever standard_conforming_strings says) and null. */
 function pgLiteral(value: unknown, n: number): string {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);

@@ -182,9 +182,8 @@ export async function lockLicense(tx: Tx, licenseId: number, then: readonly stri
 export async function lockLicense(tx: Tx, licenseId: number, then?: readonly string[]): Promise<unknown[][] | void> {
   tx.licenseChanged(licenseId);
   if (tx.dialect !== 'postgres') return;
-  // A text without parameters (the id written in): as the transaction's first statement it then travels with its
-  // BEGIN, in one round trip (src/store/pg-begin.ts), and so does `then`.
-  if (!Number.isSafeInteger(licenseId)) throw new Error(`invalid licence id ${licenseId}`);
+  // A text without parameters (the id written in; anything but an integer is refused there): as the transaction's
+  // first statement it then travels with its BEGIN, in one round trip (src/store/pg-begin.ts), and so does `then`.
   const lock = lockText(tx.db, licenseId);
   if (!then?.length) {
     await sql.raw(lock).execute(tx.db);
