@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SEED, SPREAD } from './seed.js';
+import { withSteal } from './machine.js';
 
 const run = promisify(execFile);
 
@@ -34,6 +35,8 @@ export interface PgbenchFigure {
   tps: number | null;
   /** The average latency pgbench reports, ms. */
   latencyMs: number | null;
+  /** CPU time stolen by the hypervisor during the run, % (bench/lib/machine.ts). */
+  stealPct?: number | null;
   error?: string;
 }
 
@@ -101,16 +104,24 @@ export async function runPgbench(
   pgbench: string,
   url: string,
   licenseId: number,
-  o: { seconds: number; clients: number; scenarios: ReadonlySet<string>; spreadLicences?: readonly number[] },
+  o: {
+    seconds: number;
+    clients: number;
+    scenarios: ReadonlySet<string>;
+    spreadLicences?: readonly number[];
+    /** Only these scripts (of those the scenarios are compared with); all of them when absent. */
+    only?: ReadonlySet<PgbenchFigure['script']>;
+  },
 ): Promise<PgbenchFigure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'config-api-pgbench-'));
   const out: PgbenchFigure[] = [];
+  const wanted = (script: PgbenchFigure['script']) => !o.only || o.only.has(script);
   const measure = async (script: PgbenchFigure['script'], what: string, args: string[]) => {
     try {
-      const { stdout } = await run(pgbench, [...args, '-T', String(o.seconds), url], { timeout: (o.seconds + 30) * 1000 });
+      const { value: { stdout }, stealPct } = await withSteal(() => run(pgbench, [...args, '-T', String(o.seconds), url], { timeout: (o.seconds + 30) * 1000 }));
       const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout) ?? /tps = ([\d.]+)/.exec(stdout);
       const latency = /latency average = ([\d.]+) ms/.exec(stdout);
-      out.push({ script, what, tps: tps ? Number(tps[1]) : null, latencyMs: latency ? Number(latency[1]) : null });
+      out.push({ script, what, tps: tps ? Number(tps[1]) : null, latencyMs: latency ? Number(latency[1]) : null, stealPct });
     } catch (err) {
       out.push({ script, what, tps: null, latencyMs: null, error: lastLine(err) });
     }
@@ -119,18 +130,18 @@ export async function runPgbench(
     for (const [script, { what, text }] of Object.entries(scripts(licenseId)) as Array<[PgbenchFigure['script'], { what: string; text: string }]>) {
       // Only the scripts a measured scenario is compared with.
       const comparedWith = script === 'select' ? ['get_agent'] : script === 'write_one_licence' ? ['update_agent'] : ['update_agent', 'update_agent_spread'];
-      if (!comparedWith.some((name) => o.scenarios.has(name))) continue;
+      if (!comparedWith.some((name) => o.scenarios.has(name)) || !wanted(script)) continue;
       const file = join(dir, `${script}.sql`);
       writeFileSync(file, text);
       await measure(script, what, ['-n', '-M', 'prepared', '-c', String(o.clients), '-j', '2', '-f', file]);
     }
-    if (o.scenarios.has('update_agent_spread') && o.spreadLicences?.length) {
+    if (o.scenarios.has('update_agent_spread') && o.spreadLicences?.length && wanted('write_spread')) {
       const file = join(dir, 'write_spread.sql');
       writeFileSync(file, spreadScript(o.spreadLicences));
       const what = `update_agent's transaction on random agents of ${o.spreadLicences.length} licences, each licence row locked`;
       await measure('write_spread', what, ['-n', '-M', 'prepared', '-c', String(o.clients), '-j', '2', '-f', file]);
     }
-    if (o.scenarios.has('get_agent')) {
+    if (o.scenarios.has('get_agent') && wanted('select_only')) {
       const what = "pgbench's built-in select-only (-S, scale 1, 4 clients): issue 21's reference";
       try {
         await run(pgbench, ['-i', '-s', '1', '-q', url], { timeout: 60_000 });

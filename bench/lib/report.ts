@@ -1,6 +1,7 @@
 /** What `npm run bench` prints: the table of a run, the targets, and a single node next to a cluster. */
 import { NA, type ScenarioName, type ScenarioResult } from './scenarios.js';
 import type { PgbenchFigure } from './pgbench.js';
+import { median } from './machine.js';
 
 export const fmt = (n: number | undefined | null, digits = 1) =>
   n === undefined || n === null || Number.isNaN(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -16,10 +17,10 @@ function printRows(rows: string[][], numeric: (column: number) => boolean): void
 }
 
 export function printTable(results: ScenarioResult[], peakRss: number | null, rssLabel = 'server peak RSS'): void {
-  const rows = [['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs baseline', 'server µs/req', 'client µs/req', 'peak RSS MB', 'note']];
+  const rows = [['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs baseline', 'server µs/req', 'client µs/req', 'peak RSS MB', 'steal %', 'note']];
   for (const r of results) {
     if (r.status === 'n/a') {
-      rows.push([r.name, '-', '-', '-', '-', '-', '-', '-', '-', '-', r.note ?? NA]);
+      rows.push([r.name, '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', r.note ?? NA]);
       continue;
     }
     rows.push([
@@ -33,10 +34,11 @@ export function printTable(results: ScenarioResult[], peakRss: number | null, rs
       fmt(r.cpuUsPerReq, 0),
       fmt(r.clientCpuUsPerReq, 0),
       r.serverPeakRss ? (r.serverPeakRss / 1024 / 1024).toFixed(0) : '-',
+      fmt(r.stealPct, 0),
       r.note ?? '',
     ]);
   }
-  printRows(rows, (j) => j >= 1 && j <= 9);
+  printRows(rows, (j) => j >= 1 && j <= 10);
   process.stdout.write(`\n${rssLabel}: ${mb(peakRss)}\n`);
 }
 
@@ -118,14 +120,62 @@ export function printPgbench(results: ScenarioResult[], figures: PgbenchFigure[]
     ['update_agent_spread', 'write_spread'],
     ['update_agent_spread', 'write_random_rows'],
   ];
-  const rows = [['scenario', 'req/s', 'pgbench script', 'pgbench tps', 'pgbench ms', 'ratio', 'pgbench runs']];
+  const rows = [['scenario', 'req/s', 'pgbench script', 'pgbench tps', 'pgbench ms', 'ratio', 'steal %', 'pgbench runs']];
   for (const [name, script] of pairs) {
     const r = results.find((x) => x.name === name);
     const f = figures.find((x) => x.script === script);
     if (!f || !r) continue; // a script some other scenario was compared with
     const ratio = r?.status === 'ok' && r.reqPerSec && f.tps ? `${((r.reqPerSec / f.tps) * 100).toFixed(1)}%` : '-';
-    rows.push([name, r?.status === 'ok' ? fmt(r.reqPerSec, 0) : 'not run', script, fmt(f.tps, 0), fmt(f.latencyMs, 2), ratio, f.error ?? f.what]);
+    rows.push([name, r?.status === 'ok' ? fmt(r.reqPerSec, 0) : 'not run', script, fmt(f.tps, 0), fmt(f.latencyMs, 2), ratio, steal(r.stealPct, f.stealPct), f.error ?? f.what]);
   }
-  process.stdout.write('\nPostgreSQL ratios (pgbench on the same database, same connection path, right after the scenarios):');
-  printRows(rows, (j) => j === 1 || (j >= 3 && j <= 5));
+  process.stdout.write('\nPostgreSQL ratios (pgbench on the same database, same connection path, right after the scenarios; steal %: server / pgbench):');
+  printRows(rows, (j) => j === 1 || (j >= 3 && j <= 6));
+}
+
+/** The steal of a scenario's window and of its pgbench script's, as `server / pgbench` percentages. */
+const steal = (server: number | null | undefined, pgbench: number | null | undefined) => `${fmt(server, 0)} / ${fmt(pgbench, 0)}`;
+
+/** Issue 21's PostgreSQL targets: each scenario's req/s at least `min` of its pgbench script's tps. */
+export const PG_TARGETS: ReadonlyArray<{ scenario: ScenarioName; script: PgbenchFigure['script']; min: number }> = [
+  { scenario: 'get_agent', script: 'select_only', min: 0.4 },
+  { scenario: 'update_agent', script: 'write_one_licence', min: 0.8 },
+  { scenario: 'update_agent_spread', script: 'write_spread', min: 0.75 },
+];
+
+/** One round of `--pg-rounds`: a targeted scenario, then its pgbench script, back to back. */
+export interface PgRound {
+  round: number;
+  result: ScenarioResult;
+  figure: PgbenchFigure;
+}
+
+/** A round's ratio (server req/s over pgbench tps), null when either figure is missing. */
+export const roundRatio = (r: PgRound): number | null =>
+  r.result.status === 'ok' && r.result.reqPerSec && r.figure.tps ? r.result.reqPerSec / r.figure.tps : null;
+
+/** `--pg-rounds`: each target's ratio per round (req/s / tps, steal), their median and whether it meets the target. */
+export function printPgRounds(rounds: PgRound[]): void {
+  const count = Math.max(...rounds.map((r) => r.round));
+  const rows = [['scenario', 'pgbench script', ...Array.from({ length: count }, (_, i) => `round ${i + 1}`), 'median', 'target']];
+  for (const t of PG_TARGETS) {
+    const mine = rounds.filter((r) => r.result.name === t.scenario);
+    if (mine.length === 0) continue;
+    const ratios = mine.map(roundRatio).filter((x): x is number => x !== null);
+    const mid = median(ratios);
+    const verdict = mid === null ? 'n/a' : `${mid >= t.min ? 'PASS' : 'FAIL'} ≥ ${(t.min * 100).toFixed(0)}%`;
+    rows.push([
+      t.scenario,
+      t.script,
+      ...Array.from({ length: count }, (_, i) => {
+        const r = mine.find((x) => x.round === i + 1);
+        const ratio = r && roundRatio(r);
+        if (!r || ratio === null || ratio === undefined) return r?.figure.error ? 'pgbench failed' : '-';
+        return `${(ratio * 100).toFixed(1)}% (${fmt(r.result.reqPerSec, 0)}/${fmt(r.figure.tps, 0)}, steal ${steal(r.result.stealPct, r.figure.stealPct)})`;
+      }),
+      mid === null ? '-' : `${(mid * 100).toFixed(1)}%`,
+      verdict,
+    ]);
+  }
+  process.stdout.write('\nPostgreSQL ratios in alternating rounds (each: the scenario, then its pgbench script; req/s / tps, steal % server / pgbench):');
+  printRows(rows, (j) => j >= 2 && j < rows[0]!.length - 1);
 }

@@ -40,6 +40,8 @@ export interface ScenarioResult extends Partial<LoadResult> {
   serverRssAfter?: number | null;
   /** Server peak RSS during this scenario (warm-up included; the largest node's), bytes; null when the peak cannot be reset. */
   serverPeakRss?: number | null;
+  /** CPU time stolen by the hypervisor during the scenario (warm-up included), % (bench/lib/machine.ts). */
+  stealPct?: number | null;
 }
 
 export interface LoadOptions {
