@@ -18,7 +18,7 @@ import type { DeliveryConfig } from '../config.js';
 import type { Store } from '../store/store.js';
 import { classifyDbError } from '../store/health.js';
 import type { WebhookDeliveriesTable } from './tables.js';
-import { claimDue, recordAttempt, releaseClaims, releaseOrphanClaims, sendingData, settleClaim, type Claimed } from './claims.js';
+import { claimDue, releaseClaims, releaseOrphanClaims, sendingData, settleClaim, type AttemptRecord, type Claimed } from './claims.js';
 import { deliveryBody, deliveryHeaders } from './envelope.js';
 import { WebhookSender, errorText, type Outcome } from './sender.js';
 import { pruneWebhookHistory } from './retention.js';
@@ -204,10 +204,9 @@ export class DeliveryWorker {
           await releaseClaims(this.store.db, this.id, [d]); // stopping: no attempt spent
           return;
         }
-        // The POST happened: record it even if the database is away for a moment (else it is sent again).
-        const leaseEnds = started + this.cfg.leaseMs;
-        await this.whileUnavailable(leaseEnds, () => recordAttempt(this.store.db, this.id, d, outcome, started));
-        await this.whileUnavailable(leaseEnds, () => this.finish(d, outcome));
+        // The POST happened: record it (with the outcome, in one write) even if the database is away for a moment
+        // (else it is sent again).
+        await this.finish(d, outcome, undefined, { status: outcome.status, error: outcome.error, started }, started + this.cfg.leaseMs);
       })()
         .catch((err) => this.logFailure(err, 'webhook delivery: bookkeeping failed', { delivery_id: d.id }))
         .finally(() => {
@@ -221,8 +220,12 @@ export class DeliveryWorker {
     }
   }
 
-  /** What the outcome means for the delivery (delivered, retried later, failed for good), written while claimed. */
-  private async finish(d: Claimed, o: Outcome, forced?: 'cancelled'): Promise<void> {
+  /**
+   * What the outcome means for the delivery (delivered, retried later, failed for good), written while claimed with
+   * the attempt's history row when one was sent; that write is tried again while the database is unavailable, until
+   * `leaseEnds` (epoch ms), when given.
+   */
+  private async finish(d: Claimed, o: Outcome, forced?: 'cancelled', attempt?: AttemptRecord, leaseEnds?: number): Promise<void> {
     const now = Date.now();
     const base = { last_status: o.status, last_error: o.error, lease_until: null, updated_at: new Date(now).toISOString() };
     let set: Partial<WebhookDeliveriesTable>;
@@ -244,7 +247,8 @@ export class DeliveryWorker {
       }
     }
     this.metrics?.finished(set.status === 'pending' ? 'retry' : (set.status as 'delivered' | 'failed' | 'cancelled'), d.attempts);
-    await settleClaim(this.store.db, this.id, d.id, set);
+    const write = () => settleClaim(this.store.db, this.store.dialect, this.id, d, set, attempt);
+    await (leaseEnds === undefined ? write() : this.whileUnavailable(leaseEnds, write));
   }
 
   /**

@@ -8,6 +8,7 @@ import { describeStores } from '../support/harness.js';
 import { cliJson } from '../support/cli.js';
 import { installApplication } from '../../src/provisioning/applications.js';
 import { Receiver, fastRetries, waitFor } from '../support/webhooks.js';
+import { getDelivery } from '../../src/webhooks/delivery-views.js';
 import type { BootstrapResult } from '../../src/provisioning/bootstrap.js';
 
 const FAST = fastRetries({ WEBHOOK_TIMEOUT_MS: '300', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_RETRY_MAX_MS: '20' });
@@ -25,6 +26,28 @@ describeStores('webhook delivery failures', (h) => {
     h().ok('create_group', { name, agent_priorities: { [lic.owner.id]: 'normal' } }, { token: lic.bearer_token });
   const deliveriesOf = (webhookId: string) =>
     h().store.db.selectFrom('webhook_deliveries').selectAll().where('webhook_id', '=', webhookId).orderBy('event_seq').execute();
+
+  it('writes each attempt into the delivery history with the outcome: a refused POST, then the one that was taken', async () => {
+    const lic = await h().bootstrap();
+    const path = `/flaky/${lic.license_id}`;
+    const webhookId = await register(lic, path);
+    let refused = 0;
+    rx.behaviour = (p) => (p === path && refused++ === 0 ? 503 : 200);
+    try {
+      await createGroup(lic, 'second time lucky');
+      const [delivered] = await waitFor('the delivery to succeed', async () => {
+        const rows = await deliveriesOf(webhookId);
+        return rows.length === 1 && rows[0]!.status === 'delivered' && rows;
+      });
+      assert.deepEqual([delivered!.attempts, delivered!.last_status, delivered!.last_error, delivered!.lease_until], [2, 200, null, null]);
+      const detail = await getDelivery(h().store.db, delivered!.id);
+      assert.deepEqual(detail!.attempt_log.map((a) => [a.attempt, a.status]), [[1, 503], [2, 200]]);
+      assert.ok(detail!.attempt_log.every((a) => a.duration_ms >= 0 && Date.parse(a.at) > 0), JSON.stringify(detail!.attempt_log));
+      assert.equal(rx.on(path).length, 2);
+    } finally {
+      rx.behaviour = () => 200;
+    }
+  });
 
   it('marks a delivery failed after the attempt budget; the CLI lists and retries it', async () => {
     const lic = await h().bootstrap();
