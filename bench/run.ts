@@ -22,7 +22,7 @@ import { runToEnd, startServer, type Child } from './lib/processes.js';
 import { ROOT, cliCommand, freePort, startScriptLaunch, type Runtime } from '../test/support/processes.js';
 import { SPREAD, agentId, seed, seedSpread, type SeedReport, type SpreadLicence } from './lib/seed.js';
 import { SCENARIOS, scenarioRunners, type LoadOptions, type ScenarioName, type ScenarioResult } from './lib/scenarios.js';
-import { PG_TARGETS, checkTargets, printComparison, printPgbench, printPgRounds, printTable, printTargets, type PgRound, type TargetCheck } from './lib/report.js';
+import { RATIO_TARGETS, checkTargets, printComparison, printPgbench, printRounds, printTable, printTargets, type RatioRound, type TargetCheck } from './lib/report.js';
 import { withSteal } from './lib/machine.js';
 import { findPgbench, isLocal, runPgbench, type PgbenchFigure } from './lib/pgbench.js';
 
@@ -45,7 +45,7 @@ const { values: flags } = parseArgs({
     'pg-socket': { type: 'string', default: 'auto' },
     pgbench: { type: 'string', default: 'auto' },
     'pgbench-clients': { type: 'string', default: '10' },
-    'pg-rounds': { type: 'string', default: '0' },
+    rounds: { type: 'string', default: '0' },
     keep: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     'node-options': { type: 'string', default: '' },
@@ -79,11 +79,11 @@ if (flags.help) {
                          get_agent ran, and the server's figures are printed as ratios of its (default auto: when
                          pgbench is installed and PostgreSQL is local)
   --pgbench-clients N    pgbench clients (default 10, the server's DATABASE_POOL_SIZE)
-  --pg-rounds N          N > 0: after the scenarios, N rounds alternating each targeted scenario (get_agent,
-                         update_agent, update_agent_spread, those selected) with its target's pgbench script, each
-                         ratio taken from a pair measured back to back, and their median checked against issue 21's
-                         targets; on a shared VM whose speed drifts this is the figure to judge (default 0: pgbench
-                         once, after all the scenarios)
+  --rounds N             N > 0: after the scenarios, N rounds alternating each ratio target's scenario with its
+                         reference back to back — get_agent after the baseline (either store) and, with PostgreSQL on
+                         this host, get_agent, update_agent and update_agent_spread (those selected) each followed by
+                         its target's pgbench script — and the median of each target's ratios checked; on a shared VM
+                         whose speed drifts, these are the figures to judge (default 0: the single run's figures)
   --keep                 keep the database afterwards
   --node-options=FLAGS  extra node flags for the server process, after those of "npm start" (e.g. --node-options=--max-old-space-size=96)
   --cpu-prof DIR         run the server under node --cpu-prof, profile written to DIR on exit
@@ -135,7 +135,7 @@ for (const s of flags.scenarios!.split(',').map((x) => x.trim()).filter(Boolean)
  */
 const signingKey = storeKind === 'postgres' ? randomBytes(32).toString('base64url') : undefined;
 const launch = startScriptLaunch(); // as `npm start` runs it
-const pgRounds = Math.floor(num('pg-rounds', flags['pg-rounds']));
+const ratioRounds = Math.floor(num('rounds', flags.rounds));
 
 /** One pass over the selected scenarios on `nodeCount` nodes of a fresh, seeded database. */
 interface Phase {
@@ -148,8 +148,8 @@ interface Phase {
   targets?: TargetCheck[];
   /** pgbench's figures on the phase's database (single node, PostgreSQL on this host). */
   pgbench?: PgbenchFigure[];
-  /** `--pg-rounds`: each targeted scenario measured again, then its pgbench script, round after round. */
-  pgRounds?: PgRound[];
+  /** `--rounds`: each ratio target's scenario measured again next to its reference, round after round. */
+  rounds?: RatioRound[];
 }
 
 /** The largest value over the nodes, null when none is known. */
@@ -256,9 +256,10 @@ async function runPhase(nodeCount: number, withBaseline: boolean): Promise<Phase
       results.push(await measure(name));
     }
     let pgbenchFigures: PgbenchFigure[] | undefined;
-    const rounds: PgRound[] = [];
+    const rounds: RatioRound[] = [];
     const measured = new Set(results.filter((r) => r.status === 'ok').map((r) => r.name as string));
     const compared = measured.has('get_agent') || measured.has('update_agent') || measured.has('update_agent_spread');
+    let pgbenchRun: ((scenario: ScenarioName, script: PgbenchFigure['script']) => Promise<PgbenchFigure>) | undefined;
     if (nodeCount === 1 && compared && storeKind === 'postgres' && flags.pgbench !== 'off' && isLocal(env.DATABASE_URL)) {
       const pgbench = await findPgbench();
       if (pgbench) {
@@ -267,20 +268,27 @@ async function runPhase(nodeCount: number, withBaseline: boolean): Promise<Phase
         const spreadLicences = spread?.map((l) => l.licenseId);
         process.stdout.write(`pgbench (${seconds} s per script)…\n`);
         pgbenchFigures = await runPgbench(pgbench, env.DATABASE_URL, boot.license_id, { seconds, clients, scenarios: measured, spreadLicences });
-        for (let round = 1; round <= pgRounds; round++) {
-          for (const { scenario, script } of PG_TARGETS) {
-            if (!measured.has(scenario)) continue;
-            process.stdout.write(`round ${round}: ${scenario}, then pgbench ${script}…\n`);
-            const r = await measure(scenario);
-            const figures = await runPgbench(pgbench, env.DATABASE_URL, boot.license_id, {
-              seconds, clients, scenarios: new Set([scenario]), spreadLicences, only: new Set([script]),
-            });
-            rounds.push({ round, result: r, figure: figures[0]! });
-          }
-        }
+        pgbenchRun = async (scenario, script) =>
+          (await runPgbench(pgbench, env.DATABASE_URL, boot.license_id, { seconds, clients, scenarios: new Set([scenario]), spreadLicences, only: new Set([script]) }))[0]!;
       } else process.stdout.write('pgbench not found (PATH, /usr/lib/postgresql/*/bin): no PostgreSQL ratios\n');
     }
-    return { nodes: nodeCount, seeded, results, peakRss, rssAfterSeed, pgbench: pgbenchFigures, ...(rounds.length ? { pgRounds: rounds } : {}) };
+    for (let round = 1; round <= ratioRounds && nodeCount === 1; round++) {
+      for (const { scenario, against } of RATIO_TARGETS) {
+        if (!measured.has(scenario)) continue;
+        if (against === 'baseline') {
+          if (!withBaseline) continue;
+          process.stdout.write(`round ${round}: baseline, then ${scenario}…\n`);
+          const base = await measure('baseline');
+          rounds.push({ round, against, result: await measure(scenario), reference: { perSec: base.reqPerSec ?? null, stealPct: base.stealPct } });
+        } else if (pgbenchRun) {
+          process.stdout.write(`round ${round}: ${scenario}, then pgbench ${against}…\n`);
+          const result = await measure(scenario);
+          const f = await pgbenchRun(scenario, against);
+          rounds.push({ round, against, result, reference: { perSec: f.tps, stealPct: f.stealPct, ...(f.error ? { error: f.error } : {}) } });
+        }
+      }
+    }
+    return { nodes: nodeCount, seeded, results, peakRss, rssAfterSeed, pgbench: pgbenchFigures, ...(rounds.length ? { rounds } : {}) };
   } finally {
     for (const close of receivers) await close();
     for (const c of children.reverse()) await c.stop();
@@ -307,7 +315,7 @@ async function main() {
   printTable(single.results, single.peakRss);
   printTargets(single.targets!);
   if (single.pgbench) printPgbench(single.results, single.pgbench);
-  if (single.pgRounds) printPgRounds(single.pgRounds);
+  if (single.rounds) printRounds(single.rounds);
   if (cluster) {
     process.stdout.write(`\n== ${cluster.nodes} nodes (server µs/req: every node's CPU together; peak RSS: the largest node's)`);
     printTable(cluster.results, cluster.peakRss, 'largest node\'s peak RSS');
@@ -321,7 +329,7 @@ async function main() {
     scenarios: p.results,
     targets: p.targets,
     ...(p.pgbench ? { pgbench: p.pgbench } : {}),
-    ...(p.pgRounds ? { pgRounds: p.pgRounds } : {}),
+    ...(p.rounds ? { rounds: p.rounds } : {}),
   });
   const out = {
     date: new Date().toISOString(),
