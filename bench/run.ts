@@ -80,10 +80,10 @@ if (flags.help) {
                          pgbench is installed and PostgreSQL is local)
   --pgbench-clients N    pgbench clients (default 10, the server's DATABASE_POOL_SIZE)
   --rounds N             N > 0: after the scenarios, N rounds alternating each ratio target's scenario with its
-                         reference back to back — get_agent after the baseline (either store) and, with PostgreSQL on
-                         this host, get_agent, update_agent and update_agent_spread (those selected) each followed by
-                         its target's pgbench script — and the median of each target's ratios checked; on a shared VM
-                         whose speed drifts, these are the figures to judge (default 0: the single run's figures)
+                         reference back to back (SQLite: get_agent after the baseline; PostgreSQL on this host:
+                         get_agent, update_agent, update_agent_spread, those selected, each followed by its target's
+                         pgbench script), and the median of each target's ratios checked; on a shared VM whose speed
+                         drifts, these are the figures to judge (default 0: the single run's figures)
   --keep                 keep the database afterwards
   --node-options=FLAGS  extra node flags for the server process, after those of "npm start" (e.g. --node-options=--max-old-space-size=96)
   --cpu-prof DIR         run the server under node --cpu-prof, profile written to DIR on exit
@@ -273,8 +273,8 @@ async function runPhase(nodeCount: number, withBaseline: boolean): Promise<Phase
       } else process.stdout.write('pgbench not found (PATH, /usr/lib/postgresql/*/bin): no PostgreSQL ratios\n');
     }
     for (let round = 1; round <= ratioRounds && nodeCount === 1; round++) {
-      for (const { scenario, against } of RATIO_TARGETS) {
-        if (!measured.has(scenario)) continue;
+      for (const { scenario, against, store } of RATIO_TARGETS) {
+        if (!measured.has(scenario) || store !== storeKind) continue;
         if (against === 'baseline') {
           if (!withBaseline) continue;
           process.stdout.write(`round ${round}: baseline, then ${scenario}…\n`);
