@@ -192,6 +192,7 @@ export class Metrics {
     for (const [name, help, pick] of [
       ['config_api_change_signals_reconnects_total', 'Times the change-signal listener listened again after losing its connection', 'reconnects'],
       ['config_api_change_signals_received_total', 'Change signals received from the other nodes', 'received'],
+      ['config_api_read_barriers_total', 'Barriers sent before serving cached agent reads (each serves every read that waited for it)', 'barriers'],
     ] as const) {
       new Counter({
         name,

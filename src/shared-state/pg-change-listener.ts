@@ -49,6 +49,8 @@ export interface ListenerStats {
   reconnects: number;
   /** Changes of other nodes received. */
   received: number;
+  /** Barriers sent (see `barrier`): each one served every read cache lookup that waited for it. */
+  barriers: number;
 }
 
 export class PgChangeListener {
@@ -67,7 +69,7 @@ export class PgChangeListener {
   private barrierTimer?: NodeJS.Timeout;
   /** Calls of `barrier` waiting, each for the first barrier numbered `need` or more. */
   private waiting: Array<{ need: number; resolve: (heard: boolean) => void }> = [];
-  readonly stats: ListenerStats = { listening: false, reconnects: 0, received: 0 };
+  readonly stats: ListenerStats = { listening: false, reconnects: 0, received: 0, barriers: 0 };
 
   constructor(
     private readonly url: string,
@@ -97,15 +99,18 @@ export class PgChangeListener {
    * Resolves true once this listener has heard every notification of every transaction that committed before the
    * call: it sends a notification of its own (a *barrier*) and waits to hear it back, and notifications arrive in
    * commit order. A barrier already on its way was sent before the call, so the call waits for the next one, which
-   * every call made meanwhile shares (one round trip for all of them). False when not listening (or the connection is
-   * lost before the barrier is heard): the caller must then not trust what it heard.
+   * every call made meanwhile shares (one round trip for all of them). A barrier leaves at the end of the event loop's
+   * turn in which it was first needed (or in which the previous one came back), so the calls of every request read in
+   * that turn share it: under load, fewer barriers (each a small transaction and two wake-ups) serve as many reads.
+   * False when not listening (or the connection is lost before the barrier is heard): the caller must then not trust
+   * what it heard.
    */
   barrier(): Promise<boolean> {
     if (!this.stats.listening || !this.client) return Promise.resolve(false);
     // The next barrier to be sent: one on its way now was sent before this call.
     const need = this.barriersSent + 1;
     const heard = new Promise<boolean>((resolve) => this.waiting.push({ need, resolve }));
-    if (!this.barrierOnItsWay) this.sendBarrier();
+    if (!this.barrierOnItsWay) this.queueNextBarrier();
     return heard;
   }
 
@@ -114,6 +119,7 @@ export class PgChangeListener {
     if (!client || !this.stats.listening) return this.settleBarriers(false);
     this.barrierOnItsWay = true;
     const n = ++this.barriersSent;
+    this.stats.barriers++;
     // Its own transaction on this connection, committed without waiting for the disk (it carries no data).
     client.query(`SELECT pg_notify('${this.barrierChannel}', '${n}')`).catch(() => this.settleBarriers(false));
     // Not heard in time (a connection gone silent): the waiting calls do without; the heartbeat finds the loss.
@@ -131,7 +137,18 @@ export class PgChangeListener {
     const ready = this.waiting.filter((w) => w.need <= n);
     this.waiting = this.waiting.filter((w) => w.need > n);
     for (const w of ready) w.resolve(true);
-    if (this.waiting.length > 0) this.sendBarrier();
+    if (this.waiting.length > 0) this.queueNextBarrier();
+  }
+
+  private nextBarrierQueued = false;
+  /** Send the next barrier at the end of this turn (its check phase), if some call still waits then. */
+  private queueNextBarrier(): void {
+    if (this.nextBarrierQueued) return;
+    this.nextBarrierQueued = true;
+    setImmediate(() => {
+      this.nextBarrierQueued = false;
+      if (!this.barrierOnItsWay && this.waiting.length > 0) this.sendBarrier();
+    });
   }
 
   /** Every call waiting gets `heard` (false: the connection was lost or a barrier did not come back in time). */

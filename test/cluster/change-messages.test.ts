@@ -10,13 +10,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
+import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { freshStore, postgresOrSkip, testConfig } from '../support/stores.js';
 import { waitFor } from '../support/webhooks.js';
 import { createCore, type Core } from '../../src/core.js';
 import { createApp } from '../../src/app.js';
 import { bootstrap, type BootstrapResult } from '../../src/provisioning/bootstrap.js';
-import { CHANGE_CHANNEL, MAX_LICENSE_IDS, decodeChange, encodeChange, type Change } from '../../src/store/notify.js';
+import { AGENTS_CHANNEL, CHANGE_CHANNEL, MAX_LICENSE_IDS, decodeChange, encodeChange, type Change } from '../../src/store/notify.js';
 import { PgChangeListener } from '../../src/shared-state/pg-change-listener.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import type { Store } from '../../src/store/store.js';
@@ -127,6 +128,51 @@ describe('change messages between the processes of one database [postgres]', asy
       offA();
       offB();
     });
+  });
+});
+
+describe("the change listener's barriers [postgres]", async () => {
+  if (!(await postgresOrSkip())) return;
+  let store: Store;
+  let drop: () => Promise<void>;
+  let listener: PgChangeListener;
+  const agentsHeard: Array<number | '*'> = [];
+  before(async () => {
+    ({ store, drop } = await freshStore('postgres'));
+    const sink = { origin: 'barrier-test', changed: () => {}, stale: () => {}, agentsChanged: (id: number | '*') => void agentsHeard.push(id) };
+    const log = { info: () => {}, warn: () => {} };
+    listener = await new PgChangeListener(store.url, sink, log).start();
+  });
+  after(async () => {
+    await listener?.close();
+    await drop?.();
+  });
+
+  it('one barrier serves every call of a turn; a call made while one is on its way waits for the next; a commit before the call is heard first', async () => {
+    const before = listener.stats.barriers;
+    const first = await Promise.all(Array.from({ length: 20 }, () => listener.barrier()));
+    assert.deepEqual(new Set(first), new Set([true]));
+    assert.equal(listener.stats.barriers - before, 1, 'the calls of one turn share one barrier');
+
+    const a = listener.barrier();
+    await new Promise((r) => setImmediate(r)); // the barrier for a leaves at the end of that turn
+    assert.equal(listener.stats.barriers - before, 2);
+    // Committed now, before b's call: b must not resolve before its notification is heard (a's barrier left before it).
+    await sql`SELECT pg_notify(${AGENTS_CHANNEL}, '4242')`.execute(store.db);
+    const b = listener.barrier();
+    assert.equal(await b, true);
+    assert.ok(agentsHeard.includes(4242), 'heard before the barrier of a later call resolved');
+    assert.equal(await a, true);
+    assert.equal(listener.stats.barriers - before, 3, "b's own barrier, sent once a's came back");
+  });
+
+  it('answers false at once while not listening, and to waiting calls when closed', async () => {
+    const closing = new PgChangeListener(store.url, { origin: 'x', changed: () => {}, stale: () => {} }, { info: () => {}, warn: () => {} });
+    assert.equal(await closing.barrier(), false, 'not started: not listening');
+    await closing.start();
+    const waiting = closing.barrier();
+    await closing.close();
+    assert.equal(await waiting, false);
   });
 });
 
