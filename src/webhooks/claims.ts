@@ -122,6 +122,8 @@ export interface AttemptRecord {
   error: string | null;
   /** When the POST started (epoch ms). */
   started: number;
+  /** How long it took (ms). */
+  durationMs: number;
 }
 
 /**
@@ -145,7 +147,7 @@ export async function settleClaim(
     license_id: d.license_id,
     attempt: d.attempts,
     started_at: new Date(attempt.started).toISOString(),
-    duration_ms: Date.now() - attempt.started,
+    duration_ms: attempt.durationMs,
     status: attempt.status,
     error: attempt.error,
     worker,

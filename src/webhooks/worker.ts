@@ -195,7 +195,7 @@ export class DeliveryWorker {
       this.perWebhook.set(d.webhook_id, (this.perWebhook.get(d.webhook_id) ?? 0) + 1);
       const job = (async () => {
         if (!w || !ev) {
-          await this.finish(d, { ok: false, status: null, error: 'webhook unregistered' }, 'cancelled');
+          await this.finish(d, { ok: false, status: null, error: 'webhook unregistered' }, { forced: 'cancelled' });
           return;
         }
         const started = Date.now();
@@ -206,7 +206,7 @@ export class DeliveryWorker {
         }
         // The POST happened: record it (with the outcome, in one write) even if the database is away for a moment
         // (else it is sent again).
-        await this.finish(d, outcome, undefined, { status: outcome.status, error: outcome.error, started }, started + this.cfg.leaseMs);
+        await this.finish(d, outcome, { sent: { status: outcome.status, error: outcome.error, started, durationMs: Date.now() - started } });
       })()
         .catch((err) => this.logFailure(err, 'webhook delivery: bookkeeping failed', { delivery_id: d.id }))
         .finally(() => {
@@ -221,11 +221,12 @@ export class DeliveryWorker {
   }
 
   /**
-   * What the outcome means for the delivery (delivered, retried later, failed for good), written while claimed with
-   * the attempt's history row when one was sent; that write is tried again while the database is unavailable, until
-   * `leaseEnds` (epoch ms), when given.
+   * What the outcome means for the delivery (delivered, retried later, failed for good), written while claimed, with
+   * the attempt's history row when one was `sent`; that write is then tried again while the database is unavailable,
+   * until the claim's lease ends.
    */
-  private async finish(d: Claimed, o: Outcome, forced?: 'cancelled', attempt?: AttemptRecord, leaseEnds?: number): Promise<void> {
+  private async finish(d: Claimed, o: Outcome, opts: { forced?: 'cancelled'; sent?: AttemptRecord }): Promise<void> {
+    const { forced, sent } = opts;
     const now = Date.now();
     const base = { last_status: o.status, last_error: o.error, lease_until: null, updated_at: new Date(now).toISOString() };
     let set: Partial<WebhookDeliveriesTable>;
@@ -247,8 +248,8 @@ export class DeliveryWorker {
       }
     }
     this.metrics?.finished(set.status === 'pending' ? 'retry' : (set.status as 'delivered' | 'failed' | 'cancelled'), d.attempts);
-    const write = () => settleClaim(this.store.db, this.store.dialect, this.id, d, set, attempt);
-    await (leaseEnds === undefined ? write() : this.whileUnavailable(leaseEnds, write));
+    const write = () => settleClaim(this.store.db, this.store.dialect, this.id, d, set, sent);
+    await (sent ? this.whileUnavailable(sent.started + this.cfg.leaseMs, write) : write());
   }
 
   /**
