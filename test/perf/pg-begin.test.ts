@@ -39,7 +39,7 @@ function recordQueries(seen: (text: string) => void): void {
     const text = args[0];
     const t = typeof text === 'string' ? text : ((text as { text?: string })?.text ?? 'cursor');
     // The app's change listener talks on its own connection (barriers, heartbeats): not the transactions' round trips.
-    if (!/^SELECT pg_notify\('config_api_barrier_|^SET synchronous_commit = off; LISTEN /.test(t) && !notePrepares(t)) seen(expand(t));
+    if (!/^NOTIFY config_api_barrier_|^SET synchronous_commit = off; LISTEN /.test(t) && !notePrepares(t)) seen(expand(t));
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof original;
 }
