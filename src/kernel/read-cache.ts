@@ -2,8 +2,8 @@
  * Serialised read answers (get_agent, list_agents), reused while what they were computed from is unchanged. An
  * action opts in by declaring `cache` (a ReadCacheSpec); dispatch applies it (`ReadCaches.run`). Only where the
  * store can tell exactly that nothing changed:
- * - SQLite: `Store.changeToken`, database-wide, free to read (every write of this process and every commit of
- *   another connection changes it).
+ * - SQLite: `Store.changeToken`, database-wide (every write of this process and every commit of another connection
+ *   changes it), read once per event-loop turn for all the reads that arrived in it.
  * - PostgreSQL: a `ReadFreshness` when the app has one (shared-state/pg-read-freshness.ts: the licence's version as
  *   this process heard it from the database's notifications, trusted after a barrier shared by concurrent reads; no
  *   round trip of the read's own); else, for caches that declare `postgresVersion`, a version of the licence's data
@@ -98,6 +98,11 @@ class ResponseCache {
   }
 }
 
+interface TokenWaiter {
+  resolve: (token: string) => void;
+  reject: (err: unknown) => void;
+}
+
 /** The read caches and computation slots of one app over one store. */
 export class ReadCaches {
   private readonly caches = new Map<string, ResponseCache>();
@@ -120,10 +125,11 @@ export class ReadCaches {
     const work = limited ? () => limited(compute) : compute;
     const { store, freshness } = this;
     const version = spec.postgresVersion;
-    // SQLite's token is read synchronously; on PostgreSQL the heard version after a barrier, else the licence version
-    // read from the database when the cache declares it. Each source's tokens have their own prefix.
+    // SQLite's token is read once for all the reads of the turn (`turnToken`); on PostgreSQL the heard version after a
+    // barrier, else the licence version read from the database when the cache declares it. Each source's tokens have
+    // their own prefix.
     let heard = false;
-    let token = store.changeToken?.();
+    let token = store.changeToken ? await this.turnToken() : undefined;
     if (token === undefined && freshness && spec.heardVersions === 'agents') heard = (token = await freshness.token(licenseId)) !== undefined;
     if (token === undefined && version) token = await version(store.db, licenseId);
     if (token === undefined) return work();
@@ -137,6 +143,34 @@ export class ReadCaches {
     const after = store.changeToken?.() ?? (heard ? freshness!.current(licenseId) : await version!(store.db, licenseId));
     if (after === token) cache.set(key, token, json);
     return json;
+  }
+
+  /** The reads of this turn waiting for `turnToken`'s one reading of the store's change token. */
+  private tokenWaiters: TokenWaiter[] | null = null;
+
+  /**
+   * SQLite: the change token read once per event-loop turn, in its check phase, for every read that asked during the
+   * turn. Each asked after its request arrived, so a token read after all of them is fresh for each (a commit before
+   * any of them arrived moved it); reading it costs a system call (the WAL index), which every cached read paid.
+   */
+  private turnToken(): Promise<string> {
+    let waiters = this.tokenWaiters;
+    if (!waiters) {
+      const all: TokenWaiter[] = (waiters = this.tokenWaiters = []);
+      setImmediate(() => {
+        this.tokenWaiters = null;
+        let token: string;
+        try {
+          token = this.store.changeToken!();
+        } catch (err) {
+          for (const w of all) w.reject(err);
+          return;
+        }
+        for (const w of all) w.resolve(token);
+      });
+    }
+    const list = waiters;
+    return new Promise((resolve, reject) => list.push({ resolve, reject }));
   }
 
   private slotOf<I>(action: string, spec: ReadCacheSpec<I>) {

@@ -2,12 +2,16 @@
  * get_agent and list_agents answers may be served from a cache (SQLite): they must never be stale, whoever wrote
  * the change.
  */
-import { it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStores, expectError } from '../support/harness.js';
 import { sql } from 'kysely';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
+import { freshStore } from '../support/stores.js';
+import { ReadCaches } from '../../src/kernel/read-cache.js';
+import { RawJson } from '../../src/kernel/raw-json.js';
+import { nextCounter } from '../../src/store/own-tables.js';
 
 describeStores('get_agent / list_agents read cache', (h) => {
   const ids = (list: { id: string }[]) => list.map((a) => a.id);
@@ -157,3 +161,43 @@ describeStores('list_agents cache on PostgreSQL (licenses.agents_version)', (h) 
     return Number(row.agents_version);
   }
 }, {}, ['postgres']); // SQLite keys its cache on PRAGMA data_version (tests above)
+
+describe('SQLite change token: one reading per event-loop turn', () => {
+  it('reads asking in one turn share one reading taken after all asked; a commit by another connection shows in the next turn', async () => {
+    const { store, drop } = await freshStore('sqlite');
+    try {
+      const original = store.changeToken!;
+      let readings = 0;
+      store.changeToken = () => (readings++, original());
+      const caches = new ReadCaches(store);
+      const spec = { key: () => 'k', limits: { entries: 4, bytes: 1 << 20 } };
+      let computed = 0;
+      const compute = async () => ({ n: (computed += 1) });
+      const turn = () => Promise.all(Array.from({ length: 10 }, () => caches.run('probe', spec, 1, {}, compute)));
+      await caches.run('probe', spec, 1, {}, compute); // computed and cached
+      readings = 0;
+      const hits = await turn();
+      assert.equal(readings, 1, 'ten reads of one turn, one reading');
+      assert.equal(computed, 1, 'all served from the cache');
+      assert.ok(hits.every((a) => (a as RawJson).body.toString() === '{"n":1}'));
+      // Another connection commits: the next reads, in a later turn, see it.
+      const other = openStore(store.url, { poolSize: 1 });
+      try {
+        await nextCounter(other.db, 'elsewhere');
+      } finally {
+        await other.close();
+      }
+      const after = await turn();
+      assert.ok(computed > 1, 'computed again after the commit');
+      assert.ok(after.every((a) => (a as RawJson).body.toString() !== '{"n":1}'), 'no answer from before the commit');
+      // A reading that fails fails every read waiting for it.
+      store.changeToken = () => {
+        throw new Error('The database connection is not open');
+      };
+      const failed = await Promise.allSettled([caches.run('probe', spec, 1, {}, compute), caches.run('probe', spec, 1, {}, compute)]);
+      assert.deepEqual(failed.map((r) => r.status), ['rejected', 'rejected']);
+    } finally {
+      await drop();
+    }
+  });
+});
