@@ -154,9 +154,9 @@ export class ReadCaches {
    * any of them arrived moved it); reading it costs a system call (the WAL index), which every cached read paid.
    */
   private turnToken(): Promise<string> {
-    let waiters = this.tokenWaiters;
-    if (!waiters) {
-      const all: TokenWaiter[] = (waiters = this.tokenWaiters = []);
+    if (!this.tokenWaiters) {
+      const all: TokenWaiter[] = [];
+      this.tokenWaiters = all;
       setImmediate(() => {
         this.tokenWaiters = null;
         let token: string;
@@ -169,8 +169,8 @@ export class ReadCaches {
         for (const w of all) w.resolve(token);
       });
     }
-    const list = waiters;
-    return new Promise((resolve, reject) => list.push({ resolve, reject }));
+    const waiters = this.tokenWaiters;
+    return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
   }
 
   private slotOf<I>(action: string, spec: ReadCacheSpec<I>) {
