@@ -13,6 +13,7 @@
  * belong to the app that creates a ReadCaches: two apps in one process share nothing.
  */
 import { RawJson } from './raw-json.js';
+import { atTurnEnd } from './turn-end.js';
 import type { Queryable, Store } from '../store/store.js';
 
 export interface CacheLimits {
@@ -98,11 +99,6 @@ class ResponseCache {
   }
 }
 
-interface TokenWaiter {
-  resolve: (token: string) => void;
-  reject: (err: unknown) => void;
-}
-
 /** The read caches and computation slots of one app over one store. */
 export class ReadCaches {
   private readonly caches = new Map<string, ResponseCache>();
@@ -145,33 +141,12 @@ export class ReadCaches {
     return json;
   }
 
-  /** The reads of this turn waiting for `turnToken`'s one reading of the store's change token. */
-  private tokenWaiters: TokenWaiter[] | null = null;
-
   /**
    * SQLite: the change token read once per event-loop turn, in its check phase, for every read that asked during the
    * turn. Each asked after its request arrived, so a token read after all of them is fresh for each (a commit before
    * any of them arrived moved it); reading it costs a system call (the WAL index), which every cached read paid.
    */
-  private turnToken(): Promise<string> {
-    if (!this.tokenWaiters) {
-      const all: TokenWaiter[] = [];
-      this.tokenWaiters = all;
-      setImmediate(() => {
-        this.tokenWaiters = null;
-        let token: string;
-        try {
-          token = this.store.changeToken!();
-        } catch (err) {
-          for (const w of all) w.reject(err);
-          return;
-        }
-        for (const w of all) w.resolve(token);
-      });
-    }
-    const waiters = this.tokenWaiters;
-    return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
-  }
+  private readonly turnToken = atTurnEnd(() => this.store.changeToken!());
 
   private slotOf<I>(action: string, spec: ReadCacheSpec<I>) {
     if (!spec.concurrency) return undefined;

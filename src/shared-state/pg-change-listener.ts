@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { AGENTS_CHANNEL, CHANGE_CHANNEL, decodeChange, type Change } from '../store/notify.js';
+import { atTurnEnd } from '../kernel/turn-end.js';
 
 /** First retry after a loss; each further one waits twice as long, up to RETRY_MAX_MS (±20 % jitter). */
 const RETRY_FIRST_MS = 100;
@@ -110,7 +111,7 @@ export class PgChangeListener {
     // The next barrier to be sent: one on its way now was sent before this call.
     const need = this.barriersSent + 1;
     const heard = new Promise<boolean>((resolve) => this.waiting.push({ need, resolve }));
-    if (!this.barrierOnItsWay) this.queueNextBarrier();
+    if (!this.barrierOnItsWay) void this.nextBarrier();
     return heard;
   }
 
@@ -138,19 +139,13 @@ export class PgChangeListener {
     const ready = this.waiting.filter((w) => w.need <= n);
     this.waiting = this.waiting.filter((w) => w.need > n);
     for (const w of ready) w.resolve(true);
-    if (this.waiting.length > 0) this.queueNextBarrier();
+    if (this.waiting.length > 0) void this.nextBarrier();
   }
 
-  private nextBarrierQueued = false;
   /** Send the next barrier at the end of this turn (its check phase), if some call still waits then. */
-  private queueNextBarrier(): void {
-    if (this.nextBarrierQueued) return;
-    this.nextBarrierQueued = true;
-    setImmediate(() => {
-      this.nextBarrierQueued = false;
-      if (!this.barrierOnItsWay && this.waiting.length > 0) this.sendBarrier();
-    });
-  }
+  private readonly nextBarrier = atTurnEnd(() => {
+    if (!this.barrierOnItsWay && this.waiting.length > 0) this.sendBarrier();
+  });
 
   /** Every call waiting gets `heard` (false: the connection was lost or a barrier did not come back in time). */
   private settleBarriers(heard: boolean): void {

@@ -1,7 +1,7 @@
 /** turnEnd: answers ready within a turn are released together in its check phase, in arrival order. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { turnEnd } from '../../src/http/turn-end.js';
+import { turnEnd } from '../../src/kernel/turn-end.js';
 
 describe('turnEnd', () => {
   it('releases every waiter of a turn together, in order, after the turn’s synchronous work and microtasks', async () => {

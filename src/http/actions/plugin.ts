@@ -38,7 +38,7 @@ import type { RequestJournal } from '../../shared-state/journal.js';
 import type { FaultRules } from '../../shared-state/fault-rules.js';
 import { callTable, identifyCall } from './call.js';
 import { queryInput } from './query.js';
-import { turnEnd } from '../turn-end.js';
+import { turnEnd } from '../../kernel/turn-end.js';
 
 /** The path of the actions under a version's prefix. */
 const ACTION_PATH = '/configuration/action';
